@@ -1,0 +1,167 @@
+package manifest
+
+import (
+	"time"
+
+	"github.com/roster-dev/roster/internal/diag"
+)
+
+// Default values of the repository contract (docs/manifests.md).
+const (
+	DefaultDir          = "access"
+	ConfigFile          = "roster.yaml"
+	EnvironmentFile     = "environment.yaml"
+	DefaultOwnershipTag = "roster:managed"
+	DefaultOwnerTag     = "roster:owner"
+	DefaultMaxDeletions = 5
+	MaxFileSize         = 1 << 20
+)
+
+// DefaultOrder is the promotion order used when roster.yaml names none.
+// Environments not listed follow in alphabetical order.
+var DefaultOrder = []string{"development", "testing", "staging", "production"}
+
+// Repository is a loaded, validated access/ tree: the desired state of every
+// environment.
+type Repository struct {
+	// Dir is the access directory as given to Load.
+	Dir    string
+	Config Config
+	// Environments in promotion order (Config.Order first, then the rest
+	// alphabetically).
+	Environments []*Environment
+}
+
+// Environment returns the environment called name, or nil.
+func (r *Repository) Environment(name string) *Environment {
+	for _, e := range r.Environments {
+		if e.Name == name {
+			return e
+		}
+	}
+	return nil
+}
+
+// Config is access/roster.yaml, with defaults filled in.
+type Config struct {
+	// Order is the promotion order for apply.
+	Order []string
+	// OwnershipTag is the tag key that marks an IAM user as managed by
+	// roster; its value is always "true".
+	OwnershipTag string
+	// OwnerTag is the tag key that records a service account's owner.
+	OwnerTag string
+	// Defaults apply to every environment unless it overrides them.
+	Defaults Defaults
+	Pos      diag.Pos
+}
+
+// Defaults are inherited by every environment and manifest entry.
+type Defaults struct {
+	// Path is the IAM path for users and groups that set none ("/").
+	Path string
+	// Tags are added to every user and service account; a tag set on the
+	// user wins.
+	Tags map[string]string
+	// Guardrails are the environment guardrails used where environment.yaml
+	// leaves a field unset.
+	Guardrails Guardrails
+}
+
+// Environment is one AWS account: access/<name>/environment.yaml and the
+// manifests beside it.
+type Environment struct {
+	Name string
+	// Dir is the environment's folder, slash-separated, as in diag.Pos.File.
+	Dir         string
+	AccountID   string
+	RoleARN     string
+	PlanRoleARN string // defaults to RoleARN
+	// Region is the region for STS calls; IAM itself is global.
+	Region string
+	// Production environments are marked in plans and get stricter review.
+	// Defaults to true for an environment named "production" or "prod".
+	Production bool
+	Guardrails Guardrails
+	Unmanaged  Unmanaged
+
+	Groups []*Group
+	// Users holds people and service accounts (Kind tells them apart),
+	// sorted by name.
+	Users []*User
+
+	Pos diag.Pos // of environment.yaml
+}
+
+// Guardrails are per-environment safety limits.
+type Guardrails struct {
+	// ForbiddenManagedPolicies may not be attached, directly or through a
+	// group.
+	ForbiddenManagedPolicies []string
+	// ConsoleRequiresMFA gives console users a policy that denies everything
+	// but MFA self-service until they sign in with MFA.
+	ConsoleRequiresMFA bool
+	// MaxAccessKeyAgeDays is the age after which an access key is a hygiene
+	// finding; 0 disables the check.
+	MaxAccessKeyAgeDays int
+	// MaxDeletions refuses a plan that deletes more users than this.
+	MaxDeletions int
+}
+
+// Unmanaged controls reporting of IAM users roster does not manage.
+type Unmanaged struct {
+	// Ignore holds shell globs (path.Match) of user names drift stays silent
+	// about.
+	Ignore []string
+}
+
+// Kind tells people from machines.
+type Kind string
+
+// Kinds of users.
+const (
+	Person         Kind = "user"
+	ServiceAccount Kind = "service_account"
+)
+
+// User is a person or a service account.
+type User struct {
+	Kind Kind
+	Name string
+	Path string // defaults to Defaults.Path
+	// Groups are names of groups declared in the same environment.
+	Groups          []string
+	ManagedPolicies []string
+	// InlinePolicies maps a policy name to its document as canonical JSON
+	// (see package policy).
+	InlinePolicies      map[string]string
+	PermissionsBoundary string
+	// Tags are the user's tags including Defaults.Tags, without the
+	// ownership and owner tags (the plan adds those).
+	Tags map[string]string
+	// Console means the user has a login profile (people only).
+	Console bool
+	// PGPKey is the armored or base64 OpenPGP public key the initial console
+	// password is encrypted to.
+	PGPKey string
+	// Owner is required for service accounts.
+	Owner string
+	// Expires, when set, is the last day (UTC) the user exists; from the
+	// next day on the user is treated as removed.
+	Expires *time.Time
+
+	Pos diag.Pos // of the list item
+}
+
+// Group is an IAM group. Membership and policies of a managed group are
+// exclusive.
+type Group struct {
+	Name            string
+	Path            string
+	ManagedPolicies []string
+	InlinePolicies  map[string]string
+	// Absent asks roster to delete the group from the account.
+	Absent bool
+
+	Pos diag.Pos
+}

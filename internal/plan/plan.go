@@ -1,0 +1,185 @@
+package plan
+
+// Action is what a change does to a resource.
+type Action string
+
+// Actions. Before and After of a Change depend on the action:
+//
+//	Create: Before is nil, After is the desired resource.
+//	Update: Before is the live resource, After the desired one.
+//	Delete: Before is the live resource, After is nil.
+//	Adopt:  Before is the live, untagged resource; After the desired one.
+//	        An adopted user is tagged first, then updated in the same change.
+const (
+	Create Action = "create"
+	Update Action = "update"
+	Delete Action = "delete"
+	Adopt  Action = "adopt"
+)
+
+// Destructive reports whether the action removes something from the account.
+func (a Action) Destructive() bool { return a == Delete }
+
+// Kind is the kind of resource a change is about.
+type Kind string
+
+// Resource kinds.
+const (
+	KindUser           Kind = "user"
+	KindServiceAccount Kind = "service_account"
+	KindGroup          Kind = "group"
+)
+
+// Resource is a snapshot of a user, service account or group, before or
+// after a change. Only the fields that roster manages are present; slices are
+// sorted. Inline policy documents are canonical JSON.
+type Resource struct {
+	Path                string            `json:"path,omitempty"`
+	Groups              []string          `json:"groups,omitempty"`
+	ManagedPolicies     []string          `json:"managed_policies,omitempty"`
+	InlinePolicies      map[string]string `json:"inline_policies,omitempty"`
+	PermissionsBoundary string            `json:"permissions_boundary,omitempty"`
+	Tags                map[string]string `json:"tags,omitempty"`
+	Console             bool              `json:"console,omitempty"`
+	// Members is set for groups only.
+	Members []string `json:"members,omitempty"`
+}
+
+// Change is one resource's change, with the IAM operations that carry it out
+// in order.
+type Change struct {
+	Action Action    `json:"action"`
+	Kind   Kind      `json:"kind"`
+	Name   string    `json:"name"`
+	Before *Resource `json:"before,omitempty"`
+	After  *Resource `json:"after,omitempty"`
+	// Reason explains why, when it is not obvious (for example "expired on
+	// 2026-03-31" or "removed from the manifests").
+	Reason string `json:"reason,omitempty"`
+	// Ops are the IAM calls that carry the change out, in an order IAM
+	// accepts (teardown before DeleteUser, group creation before
+	// membership).
+	Ops []Op `json:"ops"`
+}
+
+// OpType is named after the IAM API action the operation calls, so the
+// number of operations is the number of write calls apply makes.
+type OpType string
+
+// Operation types.
+const (
+	OpCreateUser                      OpType = "CreateUser"
+	OpUpdateUser                      OpType = "UpdateUser" // path change
+	OpDeleteUser                      OpType = "DeleteUser"
+	OpTagUser                         OpType = "TagUser"
+	OpUntagUser                       OpType = "UntagUser"
+	OpAddUserToGroup                  OpType = "AddUserToGroup"
+	OpRemoveUserFromGroup             OpType = "RemoveUserFromGroup"
+	OpAttachUserPolicy                OpType = "AttachUserPolicy"
+	OpDetachUserPolicy                OpType = "DetachUserPolicy"
+	OpPutUserPolicy                   OpType = "PutUserPolicy"
+	OpDeleteUserPolicy                OpType = "DeleteUserPolicy"
+	OpPutUserPermissionsBoundary      OpType = "PutUserPermissionsBoundary"
+	OpDeleteUserPermissionsBoundary   OpType = "DeleteUserPermissionsBoundary"
+	OpCreateLoginProfile              OpType = "CreateLoginProfile"
+	OpDeleteLoginProfile              OpType = "DeleteLoginProfile"
+	OpDeleteAccessKey                 OpType = "DeleteAccessKey"
+	OpDeactivateMFADevice             OpType = "DeactivateMFADevice"
+	OpDeleteVirtualMFADevice          OpType = "DeleteVirtualMFADevice"
+	OpDeleteSSHPublicKey              OpType = "DeleteSSHPublicKey"
+	OpDeleteSigningCertificate        OpType = "DeleteSigningCertificate"
+	OpDeleteServiceSpecificCredential OpType = "DeleteServiceSpecificCredential"
+	OpCreateGroup                     OpType = "CreateGroup"
+	OpUpdateGroup                     OpType = "UpdateGroup" // path change
+	OpDeleteGroup                     OpType = "DeleteGroup"
+	OpAttachGroupPolicy               OpType = "AttachGroupPolicy"
+	OpDetachGroupPolicy               OpType = "DetachGroupPolicy"
+	OpPutGroupPolicy                  OpType = "PutGroupPolicy"
+	OpDeleteGroupPolicy               OpType = "DeleteGroupPolicy"
+)
+
+// Op is one IAM write call. Only the fields its Type needs are set.
+type Op struct {
+	Type  OpType `json:"type"`
+	User  string `json:"user,omitempty"`
+	Group string `json:"group,omitempty"`
+	Path  string `json:"path,omitempty"`
+	// PolicyARN for attach, detach and permissions boundaries.
+	PolicyARN string `json:"policy_arn,omitempty"`
+	// PolicyName and PolicyDocument (canonical JSON) for inline policies.
+	PolicyName     string `json:"policy_name,omitempty"`
+	PolicyDocument string `json:"policy_document,omitempty"`
+	// Tags for TagUser; TagKeys for UntagUser.
+	Tags    map[string]string `json:"tags,omitempty"`
+	TagKeys []string          `json:"tag_keys,omitempty"`
+	// ID is the access key ID, MFA serial number, SSH key ID, certificate ID
+	// or service-specific credential ID the operation removes.
+	ID string `json:"id,omitempty"`
+	// PGPKey is the public key CreateLoginProfile encrypts the initial
+	// password to. It is public, but long; renderers show its fingerprint.
+	PGPKey string `json:"pgp_key,omitempty"`
+}
+
+// Unmanaged is a live user without the ownership tag that no manifest names.
+// roster reports it and never changes it.
+type Unmanaged struct {
+	Name string `json:"name"`
+	ARN  string `json:"arn"`
+}
+
+// Environment is the plan for one environment (one AWS account).
+type Environment struct {
+	Name       string `json:"name"`
+	AccountID  string `json:"account_id"`
+	Production bool   `json:"production,omitempty"`
+	// Changes in apply order.
+	Changes   []Change    `json:"changes"`
+	Unmanaged []Unmanaged `json:"unmanaged,omitempty"`
+	// Refused is set when a guardrail refuses the whole plan (for example
+	// more deletions than max_deletions); apply does nothing then.
+	Refused string `json:"refused,omitempty"`
+	// Digest identifies the changes (sha256 of their canonical JSON), so
+	// apply can prove it runs what was reviewed.
+	Digest string `json:"digest"`
+}
+
+// Counts tallies changes by action.
+type Counts struct {
+	Create, Update, Delete, Adopt int
+}
+
+// Counts tallies the environment's changes by action.
+func (e *Environment) Counts() Counts {
+	var c Counts
+	for _, ch := range e.Changes {
+		switch ch.Action {
+		case Create:
+			c.Create++
+		case Update:
+			c.Update++
+		case Delete:
+			c.Delete++
+		case Adopt:
+			c.Adopt++
+		}
+	}
+	return c
+}
+
+// HasChanges reports whether applying the environment would change anything.
+func (e *Environment) HasChanges() bool { return len(e.Changes) > 0 }
+
+// Plan is the plan for every environment in promotion order.
+type Plan struct {
+	Environments []*Environment `json:"environments"`
+}
+
+// HasChanges reports whether any environment has changes.
+func (p *Plan) HasChanges() bool {
+	for _, e := range p.Environments {
+		if e.HasChanges() {
+			return true
+		}
+	}
+	return false
+}
