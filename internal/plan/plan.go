@@ -138,6 +138,9 @@ type Environment struct {
 	// Refused is set when a guardrail refuses the whole plan (for example
 	// more deletions than max_deletions); apply does nothing then.
 	Refused string `json:"refused,omitempty"`
+	// Warnings are guardrail findings that do not refuse the plan (for
+	// example a console user without MFA enforcement); reviewers see them.
+	Warnings []string `json:"warnings,omitempty"`
 	// Digest identifies the changes (sha256 of their canonical JSON), so
 	// apply can prove it runs what was reviewed.
 	Digest string `json:"digest"`
