@@ -118,6 +118,9 @@ type Op struct {
 	// PGPKey is the public key CreateLoginProfile encrypts the initial
 	// password to. It is public, but long; renderers show its fingerprint.
 	PGPKey string `json:"pgp_key,omitempty"`
+	// PGPKeyFingerprint stands in for PGPKey in plans read back from their
+	// JSON form, which carries only the fingerprint.
+	PGPKeyFingerprint string `json:"pgp_key_fingerprint,omitempty"`
 }
 
 // Unmanaged is a live user without the ownership tag that no manifest names.
