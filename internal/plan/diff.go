@@ -1,0 +1,714 @@
+package plan
+
+import (
+	"cmp"
+	"fmt"
+	"maps"
+	"path"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/roster-dev/roster/internal/manifest"
+	"github.com/roster-dev/roster/internal/state"
+)
+
+// Managed reports whether roster manages the live user: it carries the
+// ownership tag (cfg.OwnershipTag, "roster:managed" by default) with the
+// value "true". Users without it are never changed.
+func Managed(cfg manifest.Config, u *state.User) bool {
+	return u != nil && u.Tags[ownershipTag(cfg)] == "true"
+}
+
+// Needs tells a live-state reader, after the account-wide read, which
+// per-user details Diff needs for a live user: LoginProfile for every user
+// that is managed or named in the manifests (console access is a managed
+// attribute), and Credentials for every managed user the plan will delete
+// (its access keys, MFA devices, SSH keys, signing certificates and
+// service-specific credentials must go before DeleteUser). Names are matched
+// case-insensitively, as IAM does.
+func Needs(cfg manifest.Config, env *manifest.Environment, now time.Time) func(*state.User) state.Details {
+	named := make(map[string]bool, len(env.Users))
+	desired := make(map[string]bool, len(env.Users))
+	today := dateOf(now)
+	for _, u := range env.Users {
+		k := strings.ToLower(u.Name)
+		named[k] = true
+		if !expired(u, today) {
+			desired[k] = true
+		}
+	}
+	return func(u *state.User) state.Details {
+		var d state.Details
+		k := strings.ToLower(u.Name)
+		m := Managed(cfg, u)
+		if m || named[k] {
+			d |= state.LoginProfile
+		}
+		if m && !desired[k] {
+			d |= state.Credentials
+		}
+		return d
+	}
+}
+
+// Diff computes the plan that makes the live account match the environment's
+// manifests. It is a pure function of its arguments: no I/O, no clock (now is
+// the plan's date), and a deterministic result. live must carry the per-user
+// details Needs asks for; a nil live is an empty account.
+//
+// Users. The desired users are the manifest users whose Expires is unset or
+// not before now's UTC date (a user exists through its expiry day). A desired
+// user's tags are its manifest tags plus the ownership tag ("true") and, for
+// a service account, the owner tag. With console_requires_mfa, a console
+// user also gets the inline policy RequireMFAPolicyName. Then, per user:
+//
+//   - desired, not live: Create. CreateUser with path, tags and permissions
+//     boundary, then AddUserToGroup, AttachUserPolicy and PutUserPolicy for
+//     each item, then CreateLoginProfile for console users.
+//   - desired, live and managed: Update when anything roster manages differs
+//     (path, groups, managed and inline policies, boundary, the whole tag set,
+//     console access). Group memberships and policies are exclusive: ones the
+//     manifests do not name are removed. Operations: UpdateUser (path),
+//     UntagUser, TagUser, the boundary, then removals before additions
+//     (RemoveUserFromGroup, DetachUserPolicy, DeleteUserPolicy, then
+//     AddUserToGroup, AttachUserPolicy, PutUserPolicy), then the login profile.
+//   - desired, live, not managed: Adopt. TagUser with the ownership (and
+//     owner) tag first, then the update operations.
+//   - managed, not desired (removed from the manifests or expired): Delete,
+//     with every teardown step IAM requires before DeleteUser.
+//   - neither managed nor desired: unmanaged. Never changed; listed in
+//     Environment.Unmanaged unless its name matches an unmanaged.ignore glob.
+//
+// Groups. A declared group is created or updated (path and exclusive
+// attached and inline policies); its membership is carried by the user
+// changes. Unmanaged members of a managed group stay, with a warning. A group
+// marked absent is deleted after its desired members are removed from it; if
+// an unmanaged user is a member, roster does not touch it and warns instead.
+// A live group the manifests do not name is left alone.
+//
+// IAM names are case-insensitive: a manifest name that differs from a live
+// name only in case refers to the live user or group, and the plan uses the
+// live spelling (with a warning).
+//
+// Order. Changes are listed in apply order: group creates, adopts, group
+// updates, user creates and updates, user deletes, group deletes; by name
+// within each. Group creates come before adopts because an adopted user may
+// join a group the same plan creates.
+//
+// Guardrails. When the plan deletes more users than max_deletions, Refused
+// says so; the changes stay listed so reviewers see what was refused.
+func Diff(cfg manifest.Config, env *manifest.Environment, live *state.Account, now time.Time) *Environment {
+	if live == nil {
+		live = &state.Account{}
+	}
+	d := &differ{
+		cfg:      cfg,
+		env:      env,
+		live:     live,
+		today:    dateOf(now),
+		ownTag:   ownershipTag(cfg),
+		ownerTag: ownerTag(cfg),
+	}
+	return d.run()
+}
+
+// differ holds the state of one Diff call.
+type differ struct {
+	cfg             manifest.Config
+	env             *manifest.Environment
+	live            *state.Account
+	today           time.Time
+	ownTag          string
+	ownerTag        string
+	liveUserNames   map[string]string // lower-case name -> live name
+	liveGroupNames  map[string]string
+	groupNames      map[string]string // lower-case declared name -> resolved name
+	absentGroups    map[string]bool   // resolved names of groups marked absent
+	deletingGroups  map[string]bool   // absent groups this plan deletes
+	want            map[string]*wantUser
+	expired         map[string]*manifest.User // by resolved name
+	remainUnmanaged map[string]bool           // live users that stay unmanaged
+	warnings        []string
+}
+
+// wantUser is a desired user with its resolved name and desired resource.
+type wantUser struct {
+	m    *manifest.User
+	name string
+	res  Resource
+}
+
+func (d *differ) run() *Environment {
+	out := &Environment{
+		Name:       d.env.Name,
+		AccountID:  d.env.AccountID,
+		Production: d.env.Production,
+	}
+	d.resolveNames()
+	d.desiredUsers()
+
+	// Classify live users that stay unmanaged: neither managed nor desired.
+	d.remainUnmanaged = map[string]bool{}
+	for _, name := range sortedKeys(d.live.Users) {
+		u := d.live.Users[name]
+		if d.want[name] != nil || Managed(d.cfg, u) {
+			continue
+		}
+		d.remainUnmanaged[name] = true
+		if m := d.expired[name]; m != nil {
+			d.warnf("user %q expired on %s but is not managed by roster (it lacks the %s tag), so roster does not delete it; delete it by hand or remove it from the manifests",
+				name, dateString(*m.Expires), d.ownTag)
+		}
+		if !d.ignored(name) {
+			out.Unmanaged = append(out.Unmanaged, Unmanaged{Name: name, ARN: u.ARN})
+		}
+	}
+
+	groupCreates, groupUpdates, groupDeletes := d.groupChanges()
+	var adopts, userChanges, userDeletes []Change
+	for _, name := range sortedKeys(d.want) {
+		w := d.want[name]
+		lu := d.live.Users[name]
+		switch {
+		case lu == nil:
+			userChanges = append(userChanges, d.createUser(w))
+		case Managed(d.cfg, lu):
+			if ch, ok := d.updateUser(w, lu, false); ok {
+				userChanges = append(userChanges, ch)
+			}
+		default:
+			ch, _ := d.updateUser(w, lu, true)
+			adopts = append(adopts, ch)
+		}
+	}
+	for _, name := range sortedKeys(d.live.Users) {
+		lu := d.live.Users[name]
+		if d.want[name] != nil || !Managed(d.cfg, lu) {
+			continue
+		}
+		userDeletes = append(userDeletes, d.deleteUser(lu))
+	}
+
+	out.Changes = slices.Concat(groupCreates, adopts, groupUpdates, userChanges, userDeletes, groupDeletes)
+	if out.Changes == nil {
+		out.Changes = []Change{}
+	}
+	out.Refused = d.refusal(len(userDeletes))
+	slices.Sort(d.warnings)
+	out.Warnings = slices.Compact(d.warnings)
+	out.Digest = DigestOf(out.AccountID, out.Changes)
+	return out
+}
+
+// resolveNames maps manifest names to live names case-insensitively.
+func (d *differ) resolveNames() {
+	d.liveUserNames = map[string]string{}
+	for _, name := range sortedKeys(d.live.Users) {
+		d.liveUserNames[strings.ToLower(name)] = name
+	}
+	d.liveGroupNames = map[string]string{}
+	for _, name := range sortedKeys(d.live.Groups) {
+		d.liveGroupNames[strings.ToLower(name)] = name
+	}
+	d.groupNames = map[string]string{}
+	d.absentGroups = map[string]bool{}
+	for _, g := range d.env.Groups {
+		name := g.Name
+		if ln, ok := d.liveGroupNames[strings.ToLower(name)]; ok && ln != name {
+			d.warnf("group %q is called %q in the account; IAM names are case-insensitive, so roster manages the existing group %q", name, ln, ln)
+			name = ln
+		}
+		d.groupNames[strings.ToLower(g.Name)] = name
+		if g.Absent {
+			d.absentGroups[name] = true
+		}
+	}
+}
+
+// groupName resolves a group reference from a user entry.
+func (d *differ) groupName(ref string) string {
+	if n, ok := d.groupNames[strings.ToLower(ref)]; ok {
+		return n
+	}
+	if n, ok := d.liveGroupNames[strings.ToLower(ref)]; ok {
+		return n
+	}
+	return ref
+}
+
+// desiredUsers fills d.want and d.expired from the manifest users.
+func (d *differ) desiredUsers() {
+	d.want = map[string]*wantUser{}
+	d.expired = map[string]*manifest.User{}
+	for _, m := range d.env.Users {
+		name := m.Name
+		if ln, ok := d.liveUserNames[strings.ToLower(name)]; ok && ln != name {
+			d.warnf("user %q is called %q in the account; IAM names are case-insensitive, so roster manages the existing user %q", name, ln, ln)
+			name = ln
+		}
+		if expired(m, d.today) {
+			d.expired[name] = m
+			continue
+		}
+		d.want[name] = &wantUser{m: m, name: name, res: d.desiredResource(m)}
+	}
+}
+
+// desiredResource is the user as the manifests want it in the account.
+func (d *differ) desiredResource(m *manifest.User) Resource {
+	r := Resource{
+		Path:                cmp.Or(m.Path, d.cfg.Defaults.Path, "/"),
+		ManagedPolicies:     sortedSet(m.ManagedPolicies),
+		PermissionsBoundary: m.PermissionsBoundary,
+		Console:             m.Kind != manifest.ServiceAccount && m.Console,
+	}
+	var groups []string
+	for _, g := range m.Groups {
+		g = d.groupName(g)
+		if !d.absentGroups[g] { // the loader rejects this; never join a group being deleted
+			groups = append(groups, g)
+		}
+	}
+	r.Groups = sortedSet(groups)
+	inline := maps.Clone(m.InlinePolicies)
+	if r.Console && d.env.Guardrails.ConsoleRequiresMFA {
+		if inline == nil {
+			inline = map[string]string{}
+		}
+		inline[RequireMFAPolicyName] = RequireMFAPolicy
+	}
+	r.InlinePolicies = nilIfEmpty(inline)
+	tags := maps.Clone(m.Tags)
+	if tags == nil {
+		tags = map[string]string{}
+	}
+	tags[d.ownTag] = "true"
+	if m.Kind == manifest.ServiceAccount {
+		tags[d.ownerTag] = m.Owner
+	}
+	r.Tags = tags
+	return r
+}
+
+// liveResource is the live user's snapshot.
+func liveResource(u *state.User) Resource {
+	return Resource{
+		Path:                u.Path,
+		Groups:              sortedSet(u.Groups),
+		ManagedPolicies:     sortedSet(u.ManagedPolicies),
+		InlinePolicies:      nilIfEmpty(maps.Clone(u.InlinePolicies)),
+		PermissionsBoundary: u.PermissionsBoundary,
+		Tags:                nilIfEmpty(maps.Clone(u.Tags)),
+		Console:             u.LoginProfile,
+	}
+}
+
+func kindOf(m *manifest.User) Kind {
+	if m.Kind == manifest.ServiceAccount {
+		return KindServiceAccount
+	}
+	return KindUser
+}
+
+// createUser plans a new user: one CreateUser, then each attachment.
+func (d *differ) createUser(w *wantUser) Change {
+	r := w.res
+	ops := []Op{{Type: OpCreateUser, User: w.name, Path: r.Path, Tags: maps.Clone(r.Tags), PolicyARN: r.PermissionsBoundary}}
+	for _, g := range r.Groups {
+		ops = append(ops, Op{Type: OpAddUserToGroup, User: w.name, Group: g})
+	}
+	for _, p := range r.ManagedPolicies {
+		ops = append(ops, Op{Type: OpAttachUserPolicy, User: w.name, PolicyARN: p})
+	}
+	for _, n := range sortedKeys(r.InlinePolicies) {
+		ops = append(ops, Op{Type: OpPutUserPolicy, User: w.name, PolicyName: n, PolicyDocument: r.InlinePolicies[n]})
+	}
+	if r.Console {
+		ops = append(ops, Op{Type: OpCreateLoginProfile, User: w.name, PGPKey: w.m.PGPKey})
+	}
+	after := r
+	return Change{Action: Create, Kind: kindOf(w.m), Name: w.name, After: &after, Ops: ops}
+}
+
+// updateUser plans an update, or an adoption when adopt is set. It reports
+// false when an update has nothing to do.
+func (d *differ) updateUser(w *wantUser, lu *state.User, adopt bool) (Change, bool) {
+	name := w.name
+	before := liveResource(lu)
+	want := w.res
+	var ops []Op
+
+	// The current tags, as the update sees them.
+	cur := maps.Clone(lu.Tags)
+	if cur == nil {
+		cur = map[string]string{}
+	}
+	if adopt {
+		t := map[string]string{d.ownTag: "true"}
+		if w.m.Kind == manifest.ServiceAccount {
+			t[d.ownerTag] = w.m.Owner
+		}
+		ops = append(ops, Op{Type: OpTagUser, User: name, Tags: t})
+		maps.Copy(cur, t)
+	}
+
+	if lu.Path != want.Path {
+		ops = append(ops, Op{Type: OpUpdateUser, User: name, Path: want.Path})
+	}
+	var untag []string
+	for _, k := range sortedKeys(cur) {
+		if _, ok := want.Tags[k]; !ok {
+			untag = append(untag, k)
+		}
+	}
+	if len(untag) > 0 {
+		ops = append(ops, Op{Type: OpUntagUser, User: name, TagKeys: untag})
+	}
+	tag := map[string]string{}
+	for k, v := range want.Tags {
+		if old, ok := cur[k]; !ok || old != v {
+			tag[k] = v
+		}
+	}
+	if len(tag) > 0 {
+		ops = append(ops, Op{Type: OpTagUser, User: name, Tags: tag})
+	}
+	if lu.PermissionsBoundary != want.PermissionsBoundary {
+		if want.PermissionsBoundary == "" {
+			ops = append(ops, Op{Type: OpDeleteUserPermissionsBoundary, User: name})
+		} else {
+			ops = append(ops, Op{Type: OpPutUserPermissionsBoundary, User: name, PolicyARN: want.PermissionsBoundary})
+		}
+	}
+
+	// Memberships of groups this plan deletes are removed by the group's
+	// change.
+	liveGroups := slices.DeleteFunc(slices.Clone(before.Groups), func(g string) bool { return d.deletingGroups[g] })
+	addGroups, removeGroups := setDiff(liveGroups, want.Groups)
+	attach, detach := setDiff(before.ManagedPolicies, want.ManagedPolicies)
+	for _, g := range removeGroups {
+		ops = append(ops, Op{Type: OpRemoveUserFromGroup, User: name, Group: g})
+	}
+	for _, p := range detach {
+		ops = append(ops, Op{Type: OpDetachUserPolicy, User: name, PolicyARN: p})
+	}
+	for _, n := range sortedKeys(before.InlinePolicies) {
+		if _, ok := want.InlinePolicies[n]; !ok {
+			ops = append(ops, Op{Type: OpDeleteUserPolicy, User: name, PolicyName: n})
+		}
+	}
+	for _, g := range addGroups {
+		ops = append(ops, Op{Type: OpAddUserToGroup, User: name, Group: g})
+	}
+	for _, p := range attach {
+		ops = append(ops, Op{Type: OpAttachUserPolicy, User: name, PolicyARN: p})
+	}
+	for _, n := range sortedKeys(want.InlinePolicies) {
+		if doc, ok := before.InlinePolicies[n]; !ok || doc != want.InlinePolicies[n] {
+			ops = append(ops, Op{Type: OpPutUserPolicy, User: name, PolicyName: n, PolicyDocument: want.InlinePolicies[n]})
+		}
+	}
+	switch {
+	case want.Console && !lu.LoginProfile:
+		ops = append(ops, Op{Type: OpCreateLoginProfile, User: name, PGPKey: w.m.PGPKey})
+	case !want.Console && lu.LoginProfile:
+		ops = append(ops, Op{Type: OpDeleteLoginProfile, User: name})
+	}
+
+	action := Update
+	if adopt {
+		action = Adopt
+	} else if len(ops) == 0 {
+		return Change{}, false
+	}
+	after := want
+	return Change{Action: action, Kind: kindOf(w.m), Name: name, Before: &before, After: &after, Ops: ops}, true
+}
+
+// deleteUser plans the offboarding of a managed user: every teardown step
+// IAM requires, then DeleteUser.
+func (d *differ) deleteUser(lu *state.User) Change {
+	name := lu.Name
+	before := liveResource(lu)
+	reason := "removed from the manifests"
+	if m := d.expired[name]; m != nil {
+		reason = "expired on " + dateString(*m.Expires)
+	}
+	kind := KindUser
+	if _, ok := lu.Tags[d.ownerTag]; ok {
+		kind = KindServiceAccount
+	}
+	var ops []Op
+	if lu.LoginProfile {
+		ops = append(ops, Op{Type: OpDeleteLoginProfile, User: name})
+	}
+	keys := slices.Clone(lu.AccessKeys)
+	slices.SortFunc(keys, func(a, b state.AccessKey) int { return cmp.Compare(a.ID, b.ID) })
+	for _, k := range keys {
+		ops = append(ops, Op{Type: OpDeleteAccessKey, User: name, ID: k.ID})
+	}
+	for _, serial := range sortedSet(lu.MFADevices) {
+		ops = append(ops, Op{Type: OpDeactivateMFADevice, User: name, ID: serial})
+		if virtualMFA(serial) {
+			ops = append(ops, Op{Type: OpDeleteVirtualMFADevice, ID: serial})
+		}
+	}
+	for _, id := range sortedSet(lu.SSHPublicKeys) {
+		ops = append(ops, Op{Type: OpDeleteSSHPublicKey, User: name, ID: id})
+	}
+	for _, id := range sortedSet(lu.SigningCertificates) {
+		ops = append(ops, Op{Type: OpDeleteSigningCertificate, User: name, ID: id})
+	}
+	creds := slices.Clone(lu.ServiceSpecificCredentials)
+	slices.SortFunc(creds, func(a, b state.ServiceCredential) int { return cmp.Compare(a.ID, b.ID) })
+	for _, c := range creds {
+		ops = append(ops, Op{Type: OpDeleteServiceSpecificCredential, User: name, ID: c.ID})
+	}
+	for _, g := range before.Groups {
+		ops = append(ops, Op{Type: OpRemoveUserFromGroup, User: name, Group: g})
+	}
+	for _, p := range before.ManagedPolicies {
+		ops = append(ops, Op{Type: OpDetachUserPolicy, User: name, PolicyARN: p})
+	}
+	for _, n := range sortedKeys(before.InlinePolicies) {
+		ops = append(ops, Op{Type: OpDeleteUserPolicy, User: name, PolicyName: n})
+	}
+	if lu.PermissionsBoundary != "" {
+		ops = append(ops, Op{Type: OpDeleteUserPermissionsBoundary, User: name})
+	}
+	ops = append(ops, Op{Type: OpDeleteUser, User: name})
+	return Change{Action: Delete, Kind: kind, Name: name, Before: &before, Reason: reason, Ops: ops}
+}
+
+// virtualMFA reports whether an MFA serial number names a virtual device
+// (arn:aws:iam::123456789012:mfa/name), which must be deleted as well as
+// deactivated. Hardware tokens have plain serials; security keys have
+// u2f ARNs and vanish when deactivated.
+func virtualMFA(serial string) bool {
+	return strings.HasPrefix(serial, "arn:") && strings.Contains(serial, ":mfa/")
+}
+
+// groupChanges plans the declared groups and decides which absent groups
+// are deleted.
+func (d *differ) groupChanges() (creates, updates, deletes []Change) {
+	d.deletingGroups = map[string]bool{}
+	members := map[string][]string{} // desired members by group
+	for _, name := range sortedKeys(d.want) {
+		for _, g := range d.want[name].res.Groups {
+			members[g] = append(members[g], name)
+		}
+	}
+	groups := slices.Clone(d.env.Groups)
+	slices.SortFunc(groups, func(a, b *manifest.Group) int {
+		return cmp.Compare(d.groupNames[strings.ToLower(a.Name)], d.groupNames[strings.ToLower(b.Name)])
+	})
+	for _, g := range groups {
+		name := d.groupNames[strings.ToLower(g.Name)]
+		lg := d.live.Groups[name]
+		var stranded []string // unmanaged members roster leaves alone
+		if lg != nil {
+			for _, m := range sortedSet(lg.Members) {
+				if d.remainUnmanaged[m] {
+					stranded = append(stranded, m)
+				}
+			}
+		}
+		if g.Absent {
+			if lg == nil {
+				continue
+			}
+			if len(stranded) > 0 {
+				d.warnf("group %q is marked absent but has members roster does not manage (%s); roster never changes unmanaged users, so it does not delete the group: remove them from the group by hand or add them to the manifests",
+					name, strings.Join(stranded, ", "))
+				continue
+			}
+			d.deletingGroups[name] = true
+			deletes = append(deletes, d.deleteGroup(lg))
+			continue
+		}
+		for _, m := range stranded {
+			d.warnf("group %q has member %q, which roster does not manage; roster leaves it in the group: add %q to the manifests or remove it from the group by hand", name, m, m)
+		}
+		after := Resource{
+			Path:            cmp.Or(g.Path, d.cfg.Defaults.Path, "/"),
+			ManagedPolicies: sortedSet(g.ManagedPolicies),
+			InlinePolicies:  nilIfEmpty(maps.Clone(g.InlinePolicies)),
+			Members:         sortedSet(append(slices.Clone(members[name]), stranded...)),
+		}
+		if lg == nil {
+			creates = append(creates, createGroup(name, after))
+		} else if ch, ok := updateGroup(lg, after); ok {
+			updates = append(updates, ch)
+		}
+	}
+	return creates, updates, deletes
+}
+
+func groupResource(lg *state.Group) Resource {
+	return Resource{
+		Path:            lg.Path,
+		ManagedPolicies: sortedSet(lg.ManagedPolicies),
+		InlinePolicies:  nilIfEmpty(maps.Clone(lg.InlinePolicies)),
+		Members:         sortedSet(lg.Members),
+	}
+}
+
+func createGroup(name string, after Resource) Change {
+	ops := []Op{{Type: OpCreateGroup, Group: name, Path: after.Path}}
+	for _, p := range after.ManagedPolicies {
+		ops = append(ops, Op{Type: OpAttachGroupPolicy, Group: name, PolicyARN: p})
+	}
+	for _, n := range sortedKeys(after.InlinePolicies) {
+		ops = append(ops, Op{Type: OpPutGroupPolicy, Group: name, PolicyName: n, PolicyDocument: after.InlinePolicies[n]})
+	}
+	return Change{Action: Create, Kind: KindGroup, Name: name, After: &after, Ops: ops}
+}
+
+// updateGroup plans path and exclusive policy changes; membership is carried
+// by the user changes. It reports false when nothing differs.
+func updateGroup(lg *state.Group, after Resource) (Change, bool) {
+	name := lg.Name
+	before := groupResource(lg)
+	var ops []Op
+	if lg.Path != after.Path {
+		ops = append(ops, Op{Type: OpUpdateGroup, Group: name, Path: after.Path})
+	}
+	attach, detach := setDiff(before.ManagedPolicies, after.ManagedPolicies)
+	for _, p := range detach {
+		ops = append(ops, Op{Type: OpDetachGroupPolicy, Group: name, PolicyARN: p})
+	}
+	for _, n := range sortedKeys(before.InlinePolicies) {
+		if _, ok := after.InlinePolicies[n]; !ok {
+			ops = append(ops, Op{Type: OpDeleteGroupPolicy, Group: name, PolicyName: n})
+		}
+	}
+	for _, p := range attach {
+		ops = append(ops, Op{Type: OpAttachGroupPolicy, Group: name, PolicyARN: p})
+	}
+	for _, n := range sortedKeys(after.InlinePolicies) {
+		if doc, ok := before.InlinePolicies[n]; !ok || doc != after.InlinePolicies[n] {
+			ops = append(ops, Op{Type: OpPutGroupPolicy, Group: name, PolicyName: n, PolicyDocument: after.InlinePolicies[n]})
+		}
+	}
+	if len(ops) == 0 {
+		return Change{}, false
+	}
+	return Change{Action: Update, Kind: KindGroup, Name: name, Before: &before, After: &after, Ops: ops}, true
+}
+
+// deleteGroup removes the members that stay managed (deleted users leave
+// the group in their own teardown), the policies, then the group.
+func (d *differ) deleteGroup(lg *state.Group) Change {
+	name := lg.Name
+	before := groupResource(lg)
+	var ops []Op
+	for _, m := range before.Members {
+		if d.want[m] != nil {
+			ops = append(ops, Op{Type: OpRemoveUserFromGroup, User: m, Group: name})
+		}
+	}
+	for _, p := range before.ManagedPolicies {
+		ops = append(ops, Op{Type: OpDetachGroupPolicy, Group: name, PolicyARN: p})
+	}
+	for _, n := range sortedKeys(before.InlinePolicies) {
+		ops = append(ops, Op{Type: OpDeleteGroupPolicy, Group: name, PolicyName: n})
+	}
+	ops = append(ops, Op{Type: OpDeleteGroup, Group: name})
+	return Change{Action: Delete, Kind: KindGroup, Name: name, Before: &before, Reason: "marked absent in the manifests", Ops: ops}
+}
+
+// refusal returns the max_deletions refusal, or "".
+func (d *differ) refusal(deletions int) string {
+	limit := d.env.Guardrails.MaxDeletions
+	if deletions <= limit {
+		return ""
+	}
+	file := manifest.EnvironmentFile
+	if d.env.Dir != "" {
+		file = d.env.Dir + "/" + manifest.EnvironmentFile
+	}
+	return fmt.Sprintf("This plan deletes %d %s, more than max_deletions (%d) allows in %s, so roster will not apply it. "+
+		"If the deletions are intended, raise guardrails.max_deletions in %s in this change (and lower it again afterwards), "+
+		"or split the change into pull requests that each delete at most %d.",
+		deletions, plural(deletions, "user", "users"), limit, d.env.Name, file, limit)
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
+
+// ignored reports whether an unmanaged user matches an unmanaged.ignore glob.
+func (d *differ) ignored(name string) bool {
+	for _, glob := range d.env.Unmanaged.Ignore {
+		if ok, err := path.Match(glob, name); err == nil && ok {
+			return true
+		}
+	}
+	return false
+}
+
+func (d *differ) warnf(format string, args ...any) {
+	d.warnings = append(d.warnings, fmt.Sprintf(format, args...))
+}
+
+func ownershipTag(cfg manifest.Config) string {
+	return cmp.Or(cfg.OwnershipTag, manifest.DefaultOwnershipTag)
+}
+
+func ownerTag(cfg manifest.Config) string {
+	return cmp.Or(cfg.OwnerTag, manifest.DefaultOwnerTag)
+}
+
+// dateOf is t's UTC calendar date at midnight UTC.
+func dateOf(t time.Time) time.Time {
+	y, m, day := t.UTC().Date()
+	return time.Date(y, m, day, 0, 0, 0, 0, time.UTC)
+}
+
+func dateString(t time.Time) string { return dateOf(t).Format(time.DateOnly) }
+
+// expired reports whether the user's last day is before today.
+func expired(u *manifest.User, today time.Time) bool {
+	return u.Expires != nil && dateOf(*u.Expires).Before(today)
+}
+
+// setDiff returns what want has that have lacks (add) and the reverse
+// (remove), both sorted; the inputs are sorted sets.
+func setDiff(have, want []string) (add, remove []string) {
+	for _, w := range want {
+		if _, ok := slices.BinarySearch(have, w); !ok {
+			add = append(add, w)
+		}
+	}
+	for _, h := range have {
+		if _, ok := slices.BinarySearch(want, h); !ok {
+			remove = append(remove, h)
+		}
+	}
+	return add, remove
+}
+
+// sortedSet returns a sorted copy without duplicates, nil when empty.
+func sortedSet(s []string) []string {
+	if len(s) == 0 {
+		return nil
+	}
+	s = slices.Clone(s)
+	slices.Sort(s)
+	return slices.Compact(s)
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	return slices.Sorted(maps.Keys(m))
+}
+
+func nilIfEmpty(m map[string]string) map[string]string {
+	if len(m) == 0 {
+		return nil
+	}
+	return m
+}
