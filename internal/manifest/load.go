@@ -1,11 +1,299 @@
 package manifest
 
-import "github.com/roster-dev/roster/internal/diag"
+import (
+	"errors"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/roster-dev/roster/internal/diag"
+)
+
+// Option configures Load.
+type Option func(*options)
+
+type options struct {
+	now func() time.Time
+}
+
+// WithClock sets the clock that decides which users have expired, so tests
+// and plans made for a given day are reproducible. The default is time.Now.
+func WithClock(now func() time.Time) Option {
+	return func(o *options) {
+		if now != nil {
+			o.now = now
+		}
+	}
+}
+
+// envNameRE is the syntax of an environment folder's name.
+var envNameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9-]*$`)
 
 // Load reads and validates the access tree at dir. It returns every finding,
 // sorted; the repository is nil when any finding is an error.
-func Load(dir string) (*Repository, diag.List) {
-	var l diag.List
-	l.Errorf(diag.Pos{File: dir}, "not-implemented", "", "loader not implemented")
-	return nil, l
+func Load(dir string, opts ...Option) (*Repository, diag.List) {
+	o := options{now: time.Now}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	l := &loader{dir: dir, now: o.now().UTC()}
+	repo := l.load()
+	diags := l.diags.Sort()
+	if diags.HasErrors() {
+		return nil, diags
+	}
+	return repo, diags
+}
+
+// loader holds the state of one Load call.
+type loader struct {
+	dir   string
+	now   time.Time
+	diags diag.List
+	// root is the access directory with symlinks resolved, to tell links
+	// that leave it.
+	root string
+
+	cfg     configSrc
+	envs    []*envSrc
+	hasRoot bool
+}
+
+// display returns the path of rel (slash-separated, relative to dir) as the
+// user would type it.
+func (l *loader) display(rel string) string {
+	return filepath.ToSlash(filepath.Join(l.dir, filepath.FromSlash(rel)))
+}
+
+func (l *loader) load() *Repository {
+	info, err := os.Stat(l.dir)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		l.diags.Errorf(diag.Pos{File: filepath.ToSlash(l.dir)}, ruleAccessDir,
+			"run roster from the repository root, or pass --dir with the folder that holds your environments",
+			"access directory %s does not exist", filepath.ToSlash(l.dir))
+		return nil
+	case err != nil:
+		l.diags.Errorf(diag.Pos{File: filepath.ToSlash(l.dir)}, ruleAccessDir, "", "cannot read the access directory: %v", err)
+		return nil
+	case !info.IsDir():
+		l.diags.Errorf(diag.Pos{File: filepath.ToSlash(l.dir)}, ruleAccessDir,
+			"pass --dir with the folder that holds your environments", "%s is not a directory", filepath.ToSlash(l.dir))
+		return nil
+	}
+	if abs, err := filepath.Abs(l.dir); err == nil {
+		if real, err := filepath.EvalSymlinks(abs); err == nil {
+			l.root = real
+		}
+	}
+
+	entries, err := os.ReadDir(l.dir)
+	if err != nil {
+		l.diags.Errorf(diag.Pos{File: filepath.ToSlash(l.dir)}, ruleAccessDir, "", "cannot read the access directory: %v", err)
+		return nil
+	}
+	var configFile string
+	var envDirs []string
+	for _, e := range entries {
+		name := e.Name()
+		if strings.HasPrefix(name, ".") {
+			continue
+		}
+		isDir, ok := l.entryKind(name, e)
+		if !ok {
+			continue
+		}
+		switch {
+		case isDir:
+			envDirs = append(envDirs, name)
+		case name == ConfigFile:
+			configFile = name
+		case isYAML(name):
+			l.diags.Errorf(diag.Pos{File: l.display(name), Line: 1}, ruleOutsideEnv,
+				"move it into an environment folder such as "+filepath.ToSlash(filepath.Join(l.dir, "development"))+"/",
+				"%s is not inside an environment folder", name)
+		}
+	}
+
+	l.cfg = defaultConfig()
+	if configFile != "" {
+		l.loadConfig(configFile)
+	}
+	for _, name := range envDirs {
+		l.loadEnvironment(name)
+	}
+	l.checkOrder()
+	l.checkAcrossEnvironments()
+	return l.repository()
+}
+
+// entryKind tells whether a directory entry is a folder, following
+// symlinks that stay inside the access directory. ok is false when the
+// entry is to be skipped (after reporting why, for links).
+func (l *loader) entryKind(rel string, e fs.DirEntry) (isDir, ok bool) {
+	if e.Type()&fs.ModeSymlink == 0 {
+		if e.IsDir() {
+			return true, true
+		}
+		return false, e.Type().IsRegular()
+	}
+	if !e.IsDir() && !isYAML(e.Name()) {
+		// A link to something roster would ignore anyway.
+		return false, false
+	}
+	pos := diag.Pos{File: l.display(rel)}
+	target, err := filepath.EvalSymlinks(filepath.Join(l.dir, filepath.FromSlash(rel)))
+	if err != nil {
+		l.diags.Errorf(pos, ruleSymlink, "fix or remove the link", "broken symbolic link: %v", unwrapPathError(err))
+		return false, false
+	}
+	if l.root == "" || !within(l.root, target) {
+		l.diags.Errorf(pos, ruleSymlink, "copy the file into the access directory instead of linking to it",
+			"symbolic link points outside the access directory")
+		return false, false
+	}
+	info, err := os.Stat(target)
+	if err != nil {
+		l.diags.Errorf(pos, ruleFileRead, "", "cannot read: %v", unwrapPathError(err))
+		return false, false
+	}
+	if info.IsDir() {
+		l.diags.Errorf(pos, ruleSymlink, "use a real folder", "symbolic links to folders are not followed")
+		return false, false
+	}
+	return false, info.Mode().IsRegular()
+}
+
+func within(root, target string) bool {
+	rel, err := filepath.Rel(root, target)
+	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) && !filepath.IsAbs(rel)
+}
+
+func unwrapPathError(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
+
+func isYAML(name string) bool {
+	ext := strings.ToLower(filepath.Ext(name))
+	return ext == ".yaml" || ext == ".yml"
+}
+
+// readFile reads and parses one YAML file (rel is slash-separated, relative
+// to the access directory). root is nil for an empty document; ok is false
+// when the file could not be read or parsed, after reporting why.
+func (l *loader) readFile(rel string) (d *decoder, root *yaml.Node, ok bool) {
+	d = &decoder{file: l.display(rel), diags: &l.diags}
+	path := filepath.Join(l.dir, filepath.FromSlash(rel))
+	f, err := os.Open(path)
+	if err != nil {
+		l.diags.Errorf(diag.Pos{File: d.file, Line: 1}, ruleFileRead, "", "cannot read file: %v", unwrapPathError(err))
+		return d, nil, false
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, MaxFileSize+1))
+	if err != nil {
+		l.diags.Errorf(diag.Pos{File: d.file, Line: 1}, ruleFileRead, "", "cannot read file: %v", unwrapPathError(err))
+		return d, nil, false
+	}
+	if len(data) > MaxFileSize {
+		l.diags.Errorf(diag.Pos{File: d.file, Line: 1}, ruleFileSize, "split it into several files",
+			"file is larger than %d bytes (1 MiB)", MaxFileSize)
+		return d, nil, false
+	}
+	root, ok = d.parse(data)
+	return d, root, ok
+}
+
+// loadEnvironment loads access/<name>/: environment.yaml and every
+// manifest below it.
+func (l *loader) loadEnvironment(name string) {
+	dirPos := diag.Pos{File: l.display(name)}
+	if !envNameRE.MatchString(name) {
+		l.diags.Errorf(dirPos, ruleEnvName, "rename the folder using lowercase letters, digits and dashes, for example "+
+			strings.Trim(strings.ToLower(regexp.MustCompile(`[^A-Za-z0-9-]+`).ReplaceAllString(name, "-")), "-"),
+			"environment folder name %q must match [a-z0-9][a-z0-9-]*", name)
+	}
+	env := newEnv(name, l.display(name))
+	l.envs = append(l.envs, env)
+
+	var files []string
+	hasEnvFile, hasYML := false, false
+	err := filepath.WalkDir(filepath.Join(l.dir, name), func(path string, e fs.DirEntry, err error) error {
+		if err != nil {
+			l.diags.Errorf(diag.Pos{File: filepath.ToSlash(path)}, ruleFileRead, "", "cannot read: %v", unwrapPathError(err))
+			if e != nil && e.IsDir() {
+				return fs.SkipDir
+			}
+			return nil
+		}
+		rel, relErr := filepath.Rel(l.dir, path)
+		if relErr != nil {
+			return nil
+		}
+		rel = filepath.ToSlash(rel)
+		if rel == name {
+			return nil
+		}
+		if strings.HasPrefix(e.Name(), ".") {
+			if e.IsDir() {
+				return fs.SkipDir
+			}
+			return nil
+		}
+		isDir, ok := l.entryKind(rel, e)
+		if !ok || isDir {
+			return nil
+		}
+		if !isYAML(e.Name()) {
+			return nil
+		}
+		switch {
+		case rel == name+"/"+EnvironmentFile:
+			hasEnvFile = true
+		case rel == name+"/environment.yml":
+			hasYML = true
+		default:
+			files = append(files, rel)
+		}
+		return nil
+	})
+	if err != nil {
+		l.diags.Errorf(dirPos, ruleFileRead, "", "cannot read environment folder: %v", err)
+	}
+
+	if hasEnvFile {
+		l.loadEnvFile(env, name+"/"+EnvironmentFile)
+	} else {
+		hint := "create " + l.display(name+"/"+EnvironmentFile) + ` with at least account_id: "123456789012"`
+		if hasYML {
+			hint = "rename environment.yml to environment.yaml"
+		}
+		l.diags.Errorf(dirPos, ruleMissingEnvFile, hint, "environment folder %s has no %s", name, EnvironmentFile)
+		env.broken = true
+	}
+	slices.Sort(files)
+	for _, rel := range files {
+		if base := filepath.Base(rel); base == EnvironmentFile || base == "environment.yml" || base == ConfigFile {
+			hint := "environment settings live in " + l.display(name+"/"+EnvironmentFile)
+			if strings.HasSuffix(rel, "/"+ConfigFile) {
+				hint = "roster.yaml lives in the access directory itself: " + l.display(ConfigFile)
+			}
+			l.diags.Errorf(diag.Pos{File: l.display(rel), Line: 1}, ruleEnvironmentFile, hint,
+				"%s is in the wrong place", filepath.Base(rel))
+			continue
+		}
+		l.loadManifest(env, rel)
+	}
+	l.checkEnvironment(env)
 }

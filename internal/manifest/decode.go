@@ -1,0 +1,623 @@
+package manifest
+
+import (
+	"fmt"
+	"path"
+	"regexp"
+	"strings"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/roster-dev/roster/internal/diag"
+)
+
+// configSrc is roster.yaml as read, with what validation needs later.
+type configSrc struct {
+	Config
+	order    []ref
+	orderSet bool
+	tags     []kv
+	guard    guardSrc
+	// ownershipTagPos and ownerTagPos are where the tag keys were set, if
+	// they were.
+	ownershipTagPos, ownerTagPos diag.Pos
+}
+
+// guardSrc is a guardrails block; nil fields were not set.
+type guardSrc struct {
+	forbidden    []ref
+	forbiddenSet bool
+	mfa          *bool
+	keyAge       *int
+	maxDeletions *int
+}
+
+func defaultConfig() configSrc {
+	return configSrc{Config: Config{
+		OwnershipTag: DefaultOwnershipTag,
+		OwnerTag:     DefaultOwnerTag,
+		Defaults:     Defaults{Path: "/", Guardrails: Guardrails{MaxDeletions: DefaultMaxDeletions}},
+	}}
+}
+
+// envSrc is one environment as read.
+type envSrc struct {
+	env *Environment
+	// broken is set when environment.yaml is missing or unreadable, so
+	// checks that need its settings are skipped.
+	broken     bool
+	accountPos diag.Pos
+	accountOK  bool
+	prodSet    bool
+	guard      guardSrc
+	// arns are every ARN of the environment in reading order, for the
+	// partition check.
+	arns   []ref
+	users  []*userSrc
+	groups []*groupSrc
+}
+
+func newEnv(name, dir string) *envSrc {
+	return &envSrc{env: &Environment{Name: name, Dir: dir, Region: "us-east-1"}}
+}
+
+// userSrc is a person or service account as read.
+type userSrc struct {
+	u          *User
+	pos        diag.Pos
+	nameOK     bool
+	groups     []ref
+	groupsPos  diag.Pos
+	policies   []ref
+	policyPos  diag.Pos
+	tags       []kv
+	tagsPos    diag.Pos
+	inlineSize int
+	inlinePos  diag.Pos
+}
+
+// groupSrc is a group as read.
+type groupSrc struct {
+	g          *Group
+	pos        diag.Pos
+	nameOK     bool
+	policies   []ref
+	policyPos  diag.Pos
+	inlineSize int
+	inlinePos  diag.Pos
+}
+
+var (
+	configFields    = []string{"order", "ownership_tag", "owner_tag", "defaults"}
+	defaultsFields  = []string{"path", "tags", "guardrails"}
+	guardFields     = []string{"forbidden_managed_policies", "console_requires_mfa", "max_access_key_age_days", "max_deletions"}
+	envFields       = []string{"account_id", "role_arn", "plan_role_arn", "region", "production", "guardrails", "unmanaged"}
+	unmanagedFields = []string{"ignore"}
+	manifestFields  = []string{"groups", "users", "service_accounts"}
+	groupFields     = []string{"name", "path", "managed_policies", "inline_policies", "absent"}
+	personFields    = []string{"name", "path", "groups", "managed_policies", "inline_policies", "permissions_boundary", "tags", "console", "pgp_key", "expires"}
+	serviceFields   = []string{"name", "owner", "path", "groups", "managed_policies", "inline_policies", "permissions_boundary", "tags", "expires"}
+)
+
+var (
+	accountIDRE = regexp.MustCompile(`^[0-9]{12}$`)
+	regionRE    = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]+$`)
+	dateRE      = regexp.MustCompile(`^[0-9]{4}-[0-9]{2}-[0-9]{2}$`)
+)
+
+// loadConfig reads access/roster.yaml.
+func (l *loader) loadConfig(rel string) {
+	d, root, ok := l.readFile(rel)
+	if !ok || root == nil {
+		return
+	}
+	l.cfg.Pos = d.pos(root)
+	f, ok := d.fields(root, ConfigFile, configFields, func(name string) string {
+		if name == "account_id" || name == "role_arn" || name == "guardrails" {
+			return "environment settings belong in each environment's environment.yaml; shared guardrails go under defaults.guardrails"
+		}
+		return ""
+	})
+	if !ok {
+		return
+	}
+	if e, ok := f["order"]; ok {
+		l.cfg.orderSet = true
+		l.cfg.order = d.strList(e.val, "order")
+	}
+	if e, ok := f["ownership_tag"]; ok {
+		if s, ok := d.str(e.val, "ownership_tag"); ok {
+			l.cfg.OwnershipTag = s
+			l.cfg.ownershipTagPos = d.pos(d.node(e.val))
+			l.checkTagKey(l.cfg.ownershipTagPos, s, "ownership_tag")
+		}
+	}
+	if e, ok := f["owner_tag"]; ok {
+		if s, ok := d.str(e.val, "owner_tag"); ok {
+			l.cfg.OwnerTag = s
+			l.cfg.ownerTagPos = d.pos(d.node(e.val))
+			l.checkTagKey(l.cfg.ownerTagPos, s, "owner_tag")
+		}
+	}
+	if strings.EqualFold(l.cfg.OwnershipTag, l.cfg.OwnerTag) {
+		pos := l.cfg.ownerTagPos
+		if pos.File == "" {
+			pos = l.cfg.ownershipTagPos
+		}
+		l.diags.Errorf(pos, ruleConfigTag, "use two different tag keys",
+			"ownership_tag and owner_tag are both %q", l.cfg.OwnerTag)
+	}
+	if e, ok := f["defaults"]; ok {
+		df, ok := d.fields(e.val, "defaults", defaultsFields, nil)
+		if ok {
+			if e, ok := df["path"]; ok {
+				if s, ok := d.str(e.val, "path"); ok && l.checkPath(d.pos(d.node(e.val)), s) {
+					l.cfg.Defaults.Path = s
+				}
+			}
+			if e, ok := df["tags"]; ok {
+				l.cfg.tags = d.strMap(e.val, "tags")
+				l.checkTags(l.cfg.tags)
+			}
+			if e, ok := df["guardrails"]; ok {
+				l.cfg.guard = l.guardrails(d, e.val)
+			}
+		}
+	}
+	// The ownership tags are known only now: check the default tags
+	// against them.
+	for _, t := range l.cfg.tags {
+		l.checkReservedTag(t)
+	}
+	if len(l.cfg.tags) > 0 {
+		l.cfg.Defaults.Tags = make(map[string]string, len(l.cfg.tags))
+		for _, t := range l.cfg.tags {
+			l.cfg.Defaults.Tags[t.key] = t.val
+		}
+	}
+	for _, r := range l.cfg.guard.forbidden {
+		l.checkManagedARN(nil, r, "forbidden_managed_policies entry")
+	}
+	l.cfg.Defaults.Guardrails = mergeGuardrails(guardSrc{}, l.cfg.guard)
+}
+
+// guardrails reads a guardrails block.
+func (l *loader) guardrails(d *decoder, n *yaml.Node) guardSrc {
+	var g guardSrc
+	f, ok := d.fields(n, "guardrails", guardFields, nil)
+	if !ok {
+		return g
+	}
+	if e, ok := f["forbidden_managed_policies"]; ok {
+		g.forbiddenSet = true
+		g.forbidden = d.strList(e.val, "forbidden_managed_policies")
+	}
+	if e, ok := f["console_requires_mfa"]; ok && !isNull(e.val) {
+		if b, ok := d.boolean(e.val, "console_requires_mfa"); ok {
+			g.mfa = &b
+		}
+	}
+	for _, field := range []struct {
+		name string
+		dst  **int
+	}{{"max_access_key_age_days", &g.keyAge}, {"max_deletions", &g.maxDeletions}} {
+		e, ok := f[field.name]
+		if !ok || isNull(e.val) {
+			continue
+		}
+		i, ok := d.integer(e.val, field.name)
+		if !ok {
+			continue
+		}
+		if i < 0 {
+			hint := "use 0 to disable the check"
+			if field.name == "max_deletions" {
+				hint = "use 0 to refuse every plan that deletes a user"
+			}
+			d.errorf(d.node(e.val), ruleGuardrailRange, hint, "%s must be 0 or more, got %d", field.name, i)
+			continue
+		}
+		*field.dst = &i
+	}
+	return g
+}
+
+// mergeGuardrails fills the fields env leaves unset from defaults, and
+// those from the built-in defaults.
+func mergeGuardrails(env, defaults guardSrc) Guardrails {
+	g := Guardrails{MaxDeletions: DefaultMaxDeletions}
+	for _, src := range []guardSrc{defaults, env} {
+		if src.forbiddenSet {
+			g.ForbiddenManagedPolicies = nil
+			for _, r := range src.forbidden {
+				g.ForbiddenManagedPolicies = append(g.ForbiddenManagedPolicies, r.val)
+			}
+		}
+		if src.mfa != nil {
+			g.ConsoleRequiresMFA = *src.mfa
+		}
+		if src.keyAge != nil {
+			g.MaxAccessKeyAgeDays = *src.keyAge
+		}
+		if src.maxDeletions != nil {
+			g.MaxDeletions = *src.maxDeletions
+		}
+	}
+	return g
+}
+
+// loadEnvFile reads access/<env>/environment.yaml.
+func (l *loader) loadEnvFile(env *envSrc, rel string) {
+	d, root, ok := l.readFile(rel)
+	env.env.Pos = diag.Pos{File: d.file, Line: 1}
+	if !ok {
+		env.broken = true
+		return
+	}
+	var f map[string]entry
+	if root != nil {
+		env.env.Pos = d.pos(root)
+		f, ok = d.fields(root, EnvironmentFile, envFields, func(name string) string {
+			switch name {
+			case "users", "groups", "service_accounts":
+				return "users, service accounts and groups go in other files of the environment folder, for example people.yaml"
+			case "order", "ownership_tag", "owner_tag", "defaults":
+				return "this setting belongs in " + l.display(ConfigFile)
+			case "forbidden_managed_policies", "console_requires_mfa", "max_access_key_age_days", "max_deletions":
+				return "put it under guardrails:"
+			}
+			return ""
+		})
+		if !ok {
+			env.broken = true
+			return
+		}
+	}
+	e, has := f["account_id"]
+	switch {
+	case !has || isNull(e.val):
+		at := root
+		if has {
+			at = e.key
+		}
+		d.errorf(at, ruleRequired, `add account_id: "123456789012" (quoted) with the environment's AWS account ID`,
+			"%s needs an account_id", EnvironmentFile)
+	default:
+		n := d.node(e.val)
+		if n == nil {
+			break
+		}
+		env.accountPos = d.pos(n)
+		switch {
+		case n.Kind == yaml.ScalarNode && n.ShortTag() != "!!str" && accountIDRE.MatchString(n.Value):
+			d.errorf(n, ruleAccountIDQuoted, fmt.Sprintf(`quote it: account_id: "%s"`, n.Value),
+				"account_id must be a quoted string, or YAML reads it as a number")
+		case n.Kind == yaml.ScalarNode && n.ShortTag() == "!!str":
+			if !accountIDRE.MatchString(n.Value) {
+				d.errorf(n, ruleAccountID, "an AWS account ID is exactly 12 digits, quoted", "account_id %q is not 12 digits", n.Value)
+				break
+			}
+			env.env.AccountID = n.Value
+			env.accountOK = true
+		default:
+			d.errorf(n, ruleAccountID, `write it as 12 digits in quotes: account_id: "123456789012"`,
+				"account_id must be a quoted string of 12 digits, got %s", kindName(n))
+		}
+	}
+	for _, field := range []struct {
+		name string
+		dst  *string
+	}{{"role_arn", &env.env.RoleARN}, {"plan_role_arn", &env.env.PlanRoleARN}} {
+		e, ok := f[field.name]
+		if !ok || isNull(e.val) {
+			continue
+		}
+		s, ok := d.str(e.val, field.name)
+		if !ok {
+			continue
+		}
+		r := ref{val: s, pos: d.pos(d.node(e.val))}
+		if l.checkRoleARN(env, r, field.name) {
+			*field.dst = s
+		}
+	}
+	if env.env.PlanRoleARN == "" {
+		env.env.PlanRoleARN = env.env.RoleARN
+	}
+	if e, ok := f["region"]; ok && !isNull(e.val) {
+		if s, ok := d.str(e.val, "region"); ok {
+			if regionRE.MatchString(s) {
+				env.env.Region = s
+			} else {
+				d.errorf(d.node(e.val), ruleRegion, "use an AWS region name such as us-east-1", "region %q is not an AWS region name", s)
+			}
+		}
+	}
+	env.env.Production = env.env.Name == "production" || env.env.Name == "prod"
+	if e, ok := f["production"]; ok && !isNull(e.val) {
+		if b, ok := d.boolean(e.val, "production"); ok {
+			env.env.Production = b
+			env.prodSet = true
+		}
+	}
+	if e, ok := f["guardrails"]; ok {
+		env.guard = l.guardrails(d, e.val)
+		for _, r := range env.guard.forbidden {
+			l.checkManagedARN(env, r, "forbidden_managed_policies entry")
+		}
+	}
+	env.env.Guardrails = mergeGuardrails(env.guard, l.cfg.guard)
+	if e, ok := f["unmanaged"]; ok {
+		uf, ok := d.fields(e.val, "unmanaged", unmanagedFields, nil)
+		if ok {
+			if e, ok := uf["ignore"]; ok {
+				for _, r := range d.strList(e.val, "ignore") {
+					if _, err := path.Match(r.val, ""); err != nil {
+						l.diags.Errorf(r.pos, ruleUnmanagedGlob, `use * and ? wildcards and [a-z] classes; escape [ with \`,
+							"ignore pattern %q is not a valid glob: %v", r.val, err)
+						continue
+					}
+					env.env.Unmanaged.Ignore = append(env.env.Unmanaged.Ignore, r.val)
+				}
+			}
+		}
+	}
+}
+
+// loadManifest reads one manifest file of env.
+func (l *loader) loadManifest(env *envSrc, rel string) {
+	d, root, ok := l.readFile(rel)
+	if !ok || root == nil {
+		return
+	}
+	f, ok := d.fields(root, "manifest", manifestFields, func(name string) string {
+		switch name {
+		case "account_id", "role_arn", "plan_role_arn", "region", "production", "guardrails", "unmanaged":
+			return "environment settings belong in " + l.display(env.env.Name+"/"+EnvironmentFile)
+		case "user", "people", "persons":
+			return `people go under "users:"`
+		case "service_account", "services", "machines":
+			return `machine users go under "service_accounts:"`
+		case "group":
+			return `did you mean "groups"?`
+		}
+		return ""
+	})
+	if !ok {
+		return
+	}
+	if e, ok := f["groups"]; ok {
+		items, _ := d.list(e.val, "groups")
+		for _, it := range items {
+			if g := l.group(env, d, it); g != nil {
+				env.groups = append(env.groups, g)
+			}
+		}
+	}
+	for _, kind := range []struct {
+		field string
+		kind  Kind
+	}{{"users", Person}, {"service_accounts", ServiceAccount}} {
+		e, ok := f[kind.field]
+		if !ok {
+			continue
+		}
+		items, _ := d.list(e.val, kind.field)
+		for _, it := range items {
+			if u := l.user(env, d, it, kind.kind); u != nil {
+				env.users = append(env.users, u)
+			}
+		}
+	}
+}
+
+// group reads one entry of a groups list.
+func (l *loader) group(env *envSrc, d *decoder, n *yaml.Node) *groupSrc {
+	n = d.node(n)
+	if n == nil {
+		return nil
+	}
+	f, ok := d.fields(n, "group", groupFields, func(name string) string {
+		if name == "members" || name == "users" {
+			return "list the group under each member's groups: instead"
+		}
+		return ""
+	})
+	if !ok {
+		return nil
+	}
+	g := &groupSrc{g: &Group{Path: l.cfg.Defaults.Path, Pos: d.pos(n)}, pos: d.pos(n)}
+	if e, ok := f["name"]; ok && !isNull(e.val) {
+		if s, ok := d.str(e.val, "name"); ok {
+			g.g.Name = s
+			g.nameOK = checkName(&l.diags, d.pos(d.node(e.val)), ruleGroupName, "group", s, 128)
+		}
+	} else {
+		d.errorf(n, ruleRequired, "add name: with the IAM group name", "group has no name")
+	}
+	label := fmt.Sprintf("group %q", g.g.Name)
+	if e, ok := f["path"]; ok && !isNull(e.val) {
+		if s, ok := d.str(e.val, "path"); ok && l.checkPath(d.pos(d.node(e.val)), s) {
+			g.g.Path = s
+		}
+	}
+	if e, ok := f["absent"]; ok && !isNull(e.val) {
+		g.g.Absent, _ = d.boolean(e.val, "absent")
+	}
+	if e, ok := f["managed_policies"]; ok {
+		g.policyPos = d.pos(e.key)
+		g.policies = l.managedPolicies(env, d, e.val)
+		for _, r := range g.policies {
+			g.g.ManagedPolicies = append(g.g.ManagedPolicies, r.val)
+		}
+	}
+	if e, ok := f["inline_policies"]; ok {
+		g.inlinePos = d.pos(e.key)
+		g.g.InlinePolicies, g.inlineSize = l.inlinePolicies(d, e.val, label)
+	}
+	return g
+}
+
+// user reads one entry of a users or service_accounts list.
+func (l *loader) user(env *envSrc, d *decoder, n *yaml.Node, kind Kind) *userSrc {
+	n = d.node(n)
+	if n == nil {
+		return nil
+	}
+	known, what := personFields, "user"
+	if kind == ServiceAccount {
+		known, what = serviceFields, "service account"
+	}
+	f, ok := d.fields(n, what, known, func(name string) string {
+		switch {
+		case kind == ServiceAccount && (name == "console" || name == "pgp_key"):
+			return "service accounts never sign in to the console; a person who needs the console goes under users:"
+		case kind == Person && name == "owner":
+			return "owner is for service accounts; move this entry under service_accounts: if it is a machine"
+		case name == "group":
+			return `did you mean "groups"?`
+		case name == "policies":
+			return "use managed_policies: for ARNs or inline_policies: for documents"
+		}
+		return ""
+	})
+	if !ok {
+		return nil
+	}
+	u := &userSrc{u: &User{Kind: kind, Path: l.cfg.Defaults.Path, Pos: d.pos(n)}, pos: d.pos(n)}
+	if e, ok := f["name"]; ok && !isNull(e.val) {
+		if s, ok := d.str(e.val, "name"); ok {
+			u.u.Name = s
+			u.nameOK = checkName(&l.diags, d.pos(d.node(e.val)), ruleUserName, "user", s, 64)
+		}
+	} else {
+		d.errorf(n, ruleRequired, "add name: with the IAM user name", "%s has no name", what)
+	}
+	label := fmt.Sprintf("%s %q", what, u.u.Name)
+	if e, ok := f["path"]; ok && !isNull(e.val) {
+		if s, ok := d.str(e.val, "path"); ok && l.checkPath(d.pos(d.node(e.val)), s) {
+			u.u.Path = s
+		}
+	}
+	if e, ok := f["groups"]; ok {
+		u.groupsPos = d.pos(e.key)
+		u.groups = d.strList(e.val, "groups")
+		seen := map[string]bool{}
+		for _, r := range u.groups {
+			if seen[r.val] {
+				l.diags.Errorf(r.pos, ruleListDuplicate, "remove the repeated entry", "group %q is listed twice", r.val)
+				continue
+			}
+			seen[r.val] = true
+			u.u.Groups = append(u.u.Groups, r.val)
+		}
+	}
+	if e, ok := f["managed_policies"]; ok {
+		u.policyPos = d.pos(e.key)
+		u.policies = l.managedPolicies(env, d, e.val)
+		for _, r := range u.policies {
+			u.u.ManagedPolicies = append(u.u.ManagedPolicies, r.val)
+		}
+	}
+	if e, ok := f["inline_policies"]; ok {
+		u.inlinePos = d.pos(e.key)
+		u.u.InlinePolicies, u.inlineSize = l.inlinePolicies(d, e.val, label)
+	}
+	if e, ok := f["permissions_boundary"]; ok && !isNull(e.val) {
+		if s, ok := d.str(e.val, "permissions_boundary"); ok {
+			r := ref{val: s, pos: d.pos(d.node(e.val))}
+			if l.checkBoundaryARN(env, r) {
+				u.u.PermissionsBoundary = s
+			}
+		}
+	}
+	if e, ok := f["tags"]; ok {
+		u.tagsPos = d.pos(e.key)
+		u.tags = d.strMap(e.val, "tags")
+		l.checkTags(u.tags)
+		for _, t := range u.tags {
+			l.checkReservedTag(t)
+		}
+	}
+	var consolePos, pgpPos *yaml.Node
+	if e, ok := f["console"]; ok && !isNull(e.val) {
+		u.u.Console, _ = d.boolean(e.val, "console")
+		consolePos = d.node(e.val)
+	}
+	if e, ok := f["pgp_key"]; ok && !isNull(e.val) {
+		if s, ok := d.str(e.val, "pgp_key"); ok {
+			u.u.PGPKey = s
+			pgpPos = d.node(e.val)
+		}
+	}
+	switch {
+	case u.u.Console && pgpPos == nil:
+		d.errorf(consolePos, ruleConsolePGP, "add pgp_key: with the person's armored OpenPGP public key (gpg --export --armor EMAIL); the initial password is encrypted to it",
+			"%s has console access but no pgp_key", label)
+	case u.u.Console:
+		if err := checkPGPKey(u.u.PGPKey, l.now); err != nil {
+			d.errorf(pgpPos, ruleConsolePGP, "paste the output of gpg --export --armor EMAIL, or its binary form in base64",
+				"pgp_key of %s is not usable: %v", label, err)
+		}
+	case pgpPos != nil:
+		d.warnf(pgpPos, rulePGPUnused, "remove pgp_key, or set console: true", "%s has a pgp_key but no console access; the key is not used", label)
+	}
+	if kind == ServiceAccount {
+		e, ok := f["owner"]
+		if !ok || isNull(e.val) {
+			at := n
+			if ok {
+				at = e.key
+			}
+			d.errorf(at, ruleOwner, "add owner: with the team or person responsible for this machine user",
+				"%s has no owner", label)
+		} else if s, ok := d.str(e.val, "owner"); ok {
+			if err := tagValueProblem(s); s == "" || err != "" {
+				if s == "" {
+					err = "it is empty"
+				}
+				d.errorf(d.node(e.val), ruleOwner, "roster stores the owner in the tag "+l.cfg.OwnerTag+"; use letters, digits, spaces and _ . : / = + - @",
+					"owner %q of %s cannot be a tag value: %s", s, label, err)
+			}
+			u.u.Owner = s
+		}
+	}
+	if e, ok := f["expires"]; ok && !isNull(e.val) {
+		l.expires(d, d.node(e.val), u, label)
+	}
+	return u
+}
+
+// expires reads a user's last day.
+func (l *loader) expires(d *decoder, n *yaml.Node, u *userSrc, label string) {
+	if n == nil {
+		return
+	}
+	tag := n.ShortTag()
+	if n.Kind != yaml.ScalarNode || (tag != "!!str" && tag != "!!timestamp") || !dateRE.MatchString(n.Value) {
+		d.errorf(n, ruleExpiresFormat, "write the last day the user exists as YYYY-MM-DD, for example 2027-03-31",
+			"expires must be a date YYYY-MM-DD, got %s", describe(n))
+		return
+	}
+	t, err := time.Parse(time.DateOnly, n.Value)
+	if err != nil {
+		d.errorf(n, ruleExpiresFormat, "write the last day the user exists as YYYY-MM-DD, for example 2027-03-31",
+			"expires %s is not a calendar date", n.Value)
+		return
+	}
+	u.u.Expires = &t
+	today := time.Date(l.now.Year(), l.now.Month(), l.now.Day(), 0, 0, 0, 0, time.UTC)
+	if today.After(t) {
+		d.warnf(n, ruleExpired, "remove the entry, or move expires to a later date if the access is still needed",
+			"%s expired on %s and will be removed on the next apply", label, n.Value)
+	}
+}
+
+// describe quotes a scalar's text, or names a node's kind.
+func describe(n *yaml.Node) string {
+	if n.Kind == yaml.ScalarNode && !isNull(n) {
+		return fmt.Sprintf("%q", n.Value)
+	}
+	return kindName(n)
+}

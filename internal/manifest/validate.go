@@ -1,0 +1,543 @@
+package manifest
+
+import (
+	"cmp"
+	"fmt"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/roster-dev/roster/internal/diag"
+	"github.com/roster-dev/roster/internal/policy"
+)
+
+// IAM quotas and limits the loader enforces.
+const (
+	maxInlineUser        = 2048 // aggregate inline policy size per user
+	maxInlineGroup       = 5120 // aggregate inline policy size per group
+	maxManagedPolicies   = 20   // managed policies per user or group (quota maximum)
+	quotaManagedPolicies = 10   // the default quota
+	maxGroupsPerUser     = 10
+	maxTags              = 50
+	maxPathLen           = 512
+)
+
+var (
+	namePartRE = regexp.MustCompile(`^[\w+=,.@-]+$`)
+	pathRE     = regexp.MustCompile(`^(/|/[\x21-\x7e]+/)$`)
+	tagCharsRE = regexp.MustCompile(`^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$`)
+	// policyARNRE is a managed policy ARN: partition, account ("aws" for
+	// AWS managed policies), path and name.
+	policyARNRE = regexp.MustCompile(`^arn:(aws|aws-cn|aws-us-gov):iam::(aws|[0-9]{12}):policy/((?:[\x21-\x2e\x30-\x7e]+/)*)([\w+=,.@-]{1,128})$`)
+	roleARNRE   = regexp.MustCompile(`^arn:(aws|aws-cn|aws-us-gov):iam::([0-9]{12}):role/((?:[\x21-\x2e\x30-\x7e]+/)*)([\w+=,.@-]{1,64})$`)
+)
+
+// checkName checks an IAM user or group name.
+func checkName(l *diag.List, pos diag.Pos, rule, what, name string, maxLen int) bool {
+	if len(name) >= 1 && len(name) <= maxLen && namePartRE.MatchString(name) {
+		return true
+	}
+	hint := fmt.Sprintf("use 1-%d letters, digits and the characters + = , . @ _ -", maxLen)
+	l.Errorf(pos, rule, hint, "%q is not a valid IAM %s name", name, what)
+	return false
+}
+
+// checkPath checks an IAM path.
+func (l *loader) checkPath(pos diag.Pos, p string) bool {
+	if len(p) <= maxPathLen && pathRE.MatchString(p) {
+		return true
+	}
+	l.diags.Errorf(pos, rulePath, `a path is "/" or starts and ends with "/", for example /teams/payments/, up to 512 printable ASCII characters without spaces`,
+		"path %q is not a valid IAM path", p)
+	return false
+}
+
+// notePartition records an ARN for the environment's partition check.
+func notePartition(env *envSrc, r ref) {
+	if env != nil {
+		env.arns = append(env.arns, r)
+	}
+}
+
+func partitionOf(arn string) string {
+	p, _, _ := strings.Cut(strings.TrimPrefix(arn, "arn:"), ":")
+	return p
+}
+
+// checkManagedARN checks a managed policy ARN's syntax, and that a customer
+// managed policy belongs to the environment's account. env is nil for
+// roster.yaml defaults.
+func (l *loader) checkManagedARN(env *envSrc, r ref, what string) bool {
+	m := policyARNRE.FindStringSubmatch(r.val)
+	if m == nil {
+		hint := "a managed policy ARN looks like arn:aws:iam::aws:policy/ReadOnlyAccess (AWS managed) or arn:aws:iam::123456789012:policy/NAME (customer managed)"
+		if namePartRE.MatchString(r.val) {
+			hint = fmt.Sprintf("did you mean arn:aws:iam::aws:policy/%s?", r.val)
+		}
+		l.diags.Errorf(r.pos, ruleManagedARN, hint, "%s %q is not a managed policy ARN", what, r.val)
+		return false
+	}
+	notePartition(env, r)
+	if env != nil && env.accountOK && m[2] != "aws" && m[2] != env.env.AccountID {
+		l.diags.Errorf(r.pos, ruleManagedAccount,
+			fmt.Sprintf("create the policy in account %s and use its ARN; IAM cannot attach another account's policy", env.env.AccountID),
+			"policy %s belongs to account %s, not to this environment's account %s", r.val, m[2], env.env.AccountID)
+		return false
+	}
+	return true
+}
+
+// checkBoundaryARN checks a permissions boundary.
+func (l *loader) checkBoundaryARN(env *envSrc, r ref) bool {
+	m := policyARNRE.FindStringSubmatch(r.val)
+	if m == nil {
+		l.diags.Errorf(r.pos, ruleBoundaryARN,
+			"a permissions boundary is a managed policy ARN, for example arn:aws:iam::123456789012:policy/boundary",
+			"permissions_boundary %q is not a managed policy ARN", r.val)
+		return false
+	}
+	notePartition(env, r)
+	if env.accountOK && m[2] != "aws" && m[2] != env.env.AccountID {
+		l.diags.Errorf(r.pos, ruleBoundaryAccount,
+			fmt.Sprintf("use a policy of account %s as the boundary", env.env.AccountID),
+			"permissions boundary %s belongs to account %s, not to this environment's account %s", r.val, m[2], env.env.AccountID)
+		return false
+	}
+	return true
+}
+
+// checkRoleARN checks role_arn and plan_role_arn.
+func (l *loader) checkRoleARN(env *envSrc, r ref, what string) bool {
+	m := roleARNRE.FindStringSubmatch(r.val)
+	if m == nil {
+		l.diags.Errorf(r.pos, ruleRoleARN, "a role ARN looks like arn:aws:iam::123456789012:role/roster-apply",
+			"%s %q is not an IAM role ARN", what, r.val)
+		return false
+	}
+	notePartition(env, r)
+	if env.accountOK && m[2] != env.env.AccountID {
+		l.diags.Errorf(r.pos, ruleRoleARN,
+			fmt.Sprintf("use the role in account %s; roster assumes it to manage that account", env.env.AccountID),
+			"%s is in account %s, not in this environment's account %s", what, m[2], env.env.AccountID)
+		return false
+	}
+	return true
+}
+
+// managedPolicies reads a managed_policies list.
+func (l *loader) managedPolicies(env *envSrc, d *decoder, n *yaml.Node) []ref {
+	var out []ref
+	seen := map[string]bool{}
+	for _, r := range d.strList(n, "managed_policies") {
+		if !l.checkManagedARN(env, r, "managed policy") {
+			continue
+		}
+		if seen[r.val] {
+			l.diags.Errorf(r.pos, ruleListDuplicate, "remove the repeated entry", "managed policy %s is listed twice", r.val)
+			continue
+		}
+		seen[r.val] = true
+		out = append(out, r)
+	}
+	return out
+}
+
+// inlinePolicies reads an inline_policies mapping: each document is checked
+// with package policy and stored as canonical JSON. It returns the
+// documents and their total size as IAM counts it.
+func (l *loader) inlinePolicies(d *decoder, n *yaml.Node, owner string) (map[string]string, int) {
+	entries, _ := d.mapping(n, "inline_policies")
+	out := map[string]string{}
+	total := 0
+	for _, e := range entries {
+		if !checkName(&l.diags, d.pos(e.key), rulePolicyName, "inline policy", e.name, 128) {
+			continue
+		}
+		doc := d.node(e.val)
+		if doc == nil {
+			continue
+		}
+		if doc.Kind != yaml.MappingNode {
+			d.errorf(doc, rulePolicyDocument, "write the document as a mapping with Version and Statement; JSON object syntax { ... } works too",
+				"inline policy %q of %s must be a policy document (a mapping), got %s", e.name, owner, kindName(doc))
+			continue
+		}
+		v, ok := d.value(doc, "policy document")
+		if !ok {
+			continue
+		}
+		problems := policy.Validate(v)
+		for _, p := range problems {
+			at := problemNode(d, doc, p.Path)
+			if at == nil {
+				at = e.key
+			}
+			d.errorf(at, rulePolicyGrammar, "", "inline policy %q of %s: %s", e.name, owner, p.Message)
+		}
+		canon, err := policy.CanonicalValue(v)
+		if err != nil {
+			d.errorf(e.key, rulePolicyDocument, "", "inline policy %q of %s cannot be read: %v", e.name, owner, err)
+			continue
+		}
+		if len(problems) > 0 {
+			continue
+		}
+		out[e.name] = canon
+		total += policy.Size(canon)
+	}
+	if len(out) == 0 {
+		return nil, total
+	}
+	return out, total
+}
+
+// problemNode maps a policy.Problem path ("Statement[1].Effect") to the
+// node it names: the key of a mapping entry, or a list item. It returns the
+// deepest node it can find, or nil for the whole document.
+func problemNode(d *decoder, doc *yaml.Node, p string) *yaml.Node {
+	if p == "" {
+		return nil
+	}
+	var at *yaml.Node
+	cur := doc
+	for _, seg := range strings.Split(p, ".") {
+		name, idx := seg, -1
+		if i := strings.IndexByte(seg, '['); i >= 0 && strings.HasSuffix(seg, "]") {
+			n, err := strconv.Atoi(seg[i+1 : len(seg)-1])
+			if err != nil {
+				return at
+			}
+			name, idx = seg[:i], n
+		}
+		cur = d.node(cur)
+		if cur == nil || cur.Kind != yaml.MappingNode {
+			return at
+		}
+		var val *yaml.Node
+		for i := 0; i+1 < len(cur.Content); i += 2 {
+			if k := d.node(cur.Content[i]); k != nil && k.Value == name {
+				at, val = k, cur.Content[i+1]
+				break
+			}
+		}
+		if val == nil {
+			return at
+		}
+		cur = val
+		if idx >= 0 {
+			cur = d.node(cur)
+			if cur == nil || cur.Kind != yaml.SequenceNode || idx >= len(cur.Content) {
+				return at
+			}
+			cur = d.node(cur.Content[idx])
+			at = cur
+		}
+	}
+	return at
+}
+
+// tagValueProblem says what is wrong with a tag value, or "".
+func tagValueProblem(v string) string {
+	switch {
+	case utf8.RuneCountInString(v) > 256:
+		return "it is longer than 256 characters"
+	case !tagCharsRE.MatchString(v):
+		return "it may hold only letters, digits, spaces and _ . : / = + - @"
+	}
+	return ""
+}
+
+// checkTagKey checks a tag key's syntax.
+func (l *loader) checkTagKey(pos diag.Pos, key, what string) bool {
+	n := utf8.RuneCountInString(key)
+	switch {
+	case n < 1 || n > 128 || !tagCharsRE.MatchString(key):
+		l.diags.Errorf(pos, ruleTagKey, "use 1-128 letters, digits, spaces and _ . : / = + - @",
+			"%s %q is not a valid tag key", what, key)
+		return false
+	case strings.HasPrefix(strings.ToLower(key), "aws:"):
+		l.diags.Errorf(pos, ruleTagAWSPrefix, "choose a key without the aws: prefix", "%s %q starts with aws:, which AWS reserves for itself", what, key)
+		return false
+	}
+	return true
+}
+
+// checkTags checks a tags mapping's keys and values. IAM treats tag keys
+// that differ only in case as the same key.
+func (l *loader) checkTags(tags []kv) {
+	seen := map[string]kv{}
+	for _, t := range tags {
+		l.checkTagKey(t.keyPos, t.key, "tag key")
+		if p := tagValueProblem(t.val); p != "" {
+			l.diags.Errorf(t.valPos, ruleTagValue, "use up to 256 letters, digits, spaces and _ . : / = + - @",
+				"value of tag %q is not a valid tag value: %s", t.key, p)
+		}
+		lk := strings.ToLower(t.key)
+		if first, dup := seen[lk]; dup {
+			l.diags.Errorf(t.keyPos, ruleTagDuplicate, "IAM tag keys are case-insensitive; keep one of them",
+				"tag key %q is the same as %q at line %d", t.key, first.key, first.keyPos.Line)
+			continue
+		}
+		seen[lk] = t
+	}
+}
+
+// checkReservedTag reports a tag that roster sets itself.
+func (l *loader) checkReservedTag(t kv) {
+	for _, reserved := range []struct{ key, what string }{
+		{l.cfg.OwnershipTag, "the ownership tag, which roster sets on every user it manages"},
+		{l.cfg.OwnerTag, "the owner tag, which roster sets from a service account's owner"},
+	} {
+		if strings.EqualFold(t.key, reserved.key) {
+			hint := "remove the tag"
+			if reserved.key == l.cfg.OwnerTag {
+				hint = "remove the tag; set owner: on the service account instead"
+			}
+			l.diags.Errorf(t.keyPos, ruleTagReserved, hint, "tag key %q is %s", t.key, reserved.what)
+			return
+		}
+	}
+}
+
+// mergedTags returns a user's tags with the defaults added; the user's own
+// tags win, compared case-insensitively as IAM does.
+func (l *loader) mergedTags(u *userSrc) map[string]string {
+	out := map[string]string{}
+	for k, v := range l.cfg.Defaults.Tags {
+		out[k] = v
+	}
+	for _, t := range u.tags {
+		for k := range out {
+			if strings.EqualFold(k, t.key) {
+				delete(out, k)
+			}
+		}
+		out[t.key] = t.val
+	}
+	if len(out) == 0 {
+		return nil
+	}
+	return out
+}
+
+// checkEnvironment runs the rules that look at a whole environment:
+// uniqueness, group references, quotas, guardrails and partitions.
+func (l *loader) checkEnvironment(env *envSrc) {
+	groups := map[string]*groupSrc{}
+	groupsFold := map[string]*groupSrc{}
+	for _, g := range env.groups {
+		if !g.nameOK {
+			continue
+		}
+		lower := strings.ToLower(g.g.Name)
+		if first, dup := groupsFold[lower]; dup {
+			l.diags.Errorf(g.pos, ruleGroupUnique, "IAM group names are case-insensitive; merge the two entries or rename one",
+				"group %q is already defined at %s", g.g.Name, first.pos)
+			continue
+		}
+		groupsFold[lower] = g
+		groups[g.g.Name] = g
+	}
+	users := map[string]*userSrc{}
+	for _, u := range env.users {
+		if !u.nameOK {
+			continue
+		}
+		lower := strings.ToLower(u.u.Name)
+		if first, dup := users[lower]; dup {
+			l.diags.Errorf(u.pos, ruleNameUnique, "IAM user names are case-insensitive and shared by people and service accounts; merge the two entries or rename one",
+				"%s is already defined at %s", kindLabel(u.u), first.pos)
+			continue
+		}
+		users[lower] = u
+	}
+
+	forbidden := env.env.Guardrails.ForbiddenManagedPolicies
+	for _, g := range env.groups {
+		label := fmt.Sprintf("group %q", g.g.Name)
+		l.checkManagedCount(g.policyPos, label, len(g.policies))
+		if g.inlineSize > maxInlineGroup {
+			l.diags.Errorf(g.inlinePos, rulePolicySize, "move statements into a customer managed policy",
+				"inline policies of %s total %d characters; IAM allows %d per group", label, g.inlineSize, maxInlineGroup)
+		}
+		if g.g.Absent {
+			continue
+		}
+		for _, r := range g.policies {
+			if slices.Contains(forbidden, r.val) {
+				l.diags.Errorf(r.pos, ruleForbiddenPolicy, "remove the policy; the environment's guardrails forbid it",
+					"%s attaches %s, which environment %s forbids", label, r.val, env.env.Name)
+			}
+		}
+	}
+	for _, u := range env.users {
+		label := kindLabel(u.u)
+		for _, r := range u.groups {
+			g, ok := groups[r.val]
+			switch {
+			case !ok:
+				hint := "declare the group under groups: in a manifest of this environment"
+				if fold, ok := groupsFold[strings.ToLower(r.val)]; ok {
+					hint = fmt.Sprintf("did you mean %q?", fold.g.Name)
+				}
+				l.diags.Errorf(r.pos, ruleGroupUnknown, hint, "%s is in group %q, which environment %s does not declare", label, r.val, env.env.Name)
+			case g.g.Absent:
+				l.diags.Errorf(r.pos, ruleGroupAbsent, "remove the group from the user's groups, or drop absent: true from the group",
+					"%s is in group %q, which is marked absent (to be deleted) at %s", label, r.val, g.pos)
+			default:
+				for _, p := range g.policies {
+					if slices.Contains(forbidden, p.val) {
+						l.diags.Errorf(r.pos, ruleForbiddenPolicy, "remove the user from the group, or the policy from the group",
+							"%s gets %s through group %q, which environment %s forbids", label, p.val, g.g.Name, env.env.Name)
+					}
+				}
+			}
+		}
+		if len(u.u.Groups) > maxGroupsPerUser {
+			l.diags.Errorf(u.groupsPos, ruleGroupsPerUser, "merge groups; IAM does not raise this quota",
+				"%s is in %d groups; IAM allows %d", label, len(u.u.Groups), maxGroupsPerUser)
+		}
+		for _, r := range u.policies {
+			if slices.Contains(forbidden, r.val) {
+				l.diags.Errorf(r.pos, ruleForbiddenPolicy, "remove the policy; the environment's guardrails forbid it",
+					"%s attaches %s, which environment %s forbids", label, r.val, env.env.Name)
+			}
+		}
+		l.checkManagedCount(u.policyPos, label, len(u.policies))
+		if u.inlineSize > maxInlineUser {
+			l.diags.Errorf(u.inlinePos, rulePolicySize, "move statements into a group or a customer managed policy",
+				"inline policies of %s total %d characters; IAM allows %d per user", label, u.inlineSize, maxInlineUser)
+		}
+		u.u.Tags = l.mergedTags(u)
+		count := len(u.u.Tags) + 1
+		extra := "roster's ownership tag"
+		if u.u.Kind == ServiceAccount {
+			count++
+			extra = "roster's ownership and owner tags"
+		}
+		if count > maxTags {
+			at := u.tagsPos
+			if at.File == "" {
+				at = u.pos
+			}
+			l.diags.Errorf(at, ruleTagCount, "remove tags; IAM allows 50 per user",
+				"%s would have %d tags, counting the default tags and %s; IAM allows %d", label, count, extra, maxTags)
+		}
+	}
+	l.checkPartition(env)
+}
+
+func kindLabel(u *User) string {
+	if u.Kind == ServiceAccount {
+		return fmt.Sprintf("service account %q", u.Name)
+	}
+	return fmt.Sprintf("user %q", u.Name)
+}
+
+func (l *loader) checkManagedCount(pos diag.Pos, label string, n int) {
+	switch {
+	case n > maxManagedPolicies:
+		l.diags.Errorf(pos, ruleManagedCount, "combine policies into fewer customer managed policies, or use groups",
+			"%s attaches %d managed policies; IAM allows at most %d", label, n, maxManagedPolicies)
+	case n > quotaManagedPolicies:
+		l.diags.Warnf(pos, ruleManagedCount, "ask AWS to raise the quota (up to 20) in this account, or use groups",
+			"%s attaches %d managed policies, more than IAM's default quota of %d", label, n, quotaManagedPolicies)
+	}
+}
+
+// checkPartition reports ARNs whose partition differs from the first ARN
+// of the environment.
+func (l *loader) checkPartition(env *envSrc) {
+	if len(env.arns) == 0 {
+		return
+	}
+	first := env.arns[0]
+	want := partitionOf(first.val)
+	for _, r := range env.arns[1:] {
+		if p := partitionOf(r.val); p != want {
+			l.diags.Errorf(r.pos, rulePartition, "an account lives in one partition; use the same arn:"+want+": prefix everywhere in this environment",
+				"ARN %s is in partition %s, but this environment uses %s (first at %s)", r.val, p, want, first.pos)
+		}
+	}
+}
+
+// checkOrder checks roster.yaml's order against the environment folders.
+func (l *loader) checkOrder() {
+	seen := map[string]diag.Pos{}
+	for _, r := range l.cfg.order {
+		if first, dup := seen[r.val]; dup {
+			l.diags.Errorf(r.pos, ruleOrderDuplicate, "list each environment once", "environment %q is listed twice in order (first at line %d)", r.val, first.Line)
+			continue
+		}
+		seen[r.val] = r.pos
+		if !slices.ContainsFunc(l.envs, func(e *envSrc) bool { return e.env.Name == r.val }) {
+			var names []string
+			for _, e := range l.envs {
+				names = append(names, e.env.Name)
+			}
+			hint := "create the folder " + l.display(r.val) + "/ or remove it from order"
+			if len(names) > 0 {
+				hint += "; environments: " + strings.Join(names, ", ")
+			}
+			l.diags.Errorf(r.pos, ruleOrderUnknown, hint, "order names environment %q, but there is no folder %s", r.val, l.display(r.val))
+		}
+	}
+}
+
+// checkAcrossEnvironments checks that every environment is its own account.
+func (l *loader) checkAcrossEnvironments() {
+	byAccount := map[string]*envSrc{}
+	for _, e := range l.envs {
+		if !e.accountOK {
+			continue
+		}
+		if first, dup := byAccount[e.env.AccountID]; dup {
+			l.diags.Errorf(e.accountPos, ruleAccountIDUnique, "each environment is its own AWS account; check the account ID",
+				"account_id %s is already used by environment %s (%s)", e.env.AccountID, first.env.Name, first.accountPos)
+			continue
+		}
+		byAccount[e.env.AccountID] = e
+	}
+}
+
+// repository assembles the loaded tree, in promotion order with sorted
+// users and groups.
+func (l *loader) repository() *Repository {
+	order := DefaultOrder
+	if l.cfg.orderSet {
+		order = nil
+		for _, r := range l.cfg.order {
+			order = append(order, r.val)
+		}
+	}
+	rank := func(name string) int {
+		if i := slices.Index(order, name); i >= 0 {
+			return i
+		}
+		return len(order)
+	}
+	envs := slices.Clone(l.envs)
+	slices.SortStableFunc(envs, func(a, b *envSrc) int {
+		return cmp.Or(cmp.Compare(rank(a.env.Name), rank(b.env.Name)), cmp.Compare(a.env.Name, b.env.Name))
+	})
+	repo := &Repository{Dir: l.dir, Config: l.cfg.Config}
+	repo.Config.Order = []string{}
+	for _, e := range envs {
+		env := e.env
+		for _, g := range e.groups {
+			env.Groups = append(env.Groups, g.g)
+		}
+		for _, u := range e.users {
+			env.Users = append(env.Users, u.u)
+		}
+		slices.SortStableFunc(env.Groups, func(a, b *Group) int { return cmp.Compare(a.Name, b.Name) })
+		slices.SortStableFunc(env.Users, func(a, b *User) int { return cmp.Compare(a.Name, b.Name) })
+		repo.Environments = append(repo.Environments, env)
+		repo.Config.Order = append(repo.Config.Order, env.Name)
+	}
+	return repo
+}
