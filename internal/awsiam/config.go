@@ -1,0 +1,107 @@
+package awsiam
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+)
+
+// Retry settings of every client roster makes: the SDK's adaptive mode
+// (client-side rate limiting when IAM throttles), a bounded number of
+// attempts and a bounded wait between them.
+const (
+	MaxAttempts = 10
+	MaxBackoff  = 20 * time.Second
+)
+
+// DefaultRegion is used for STS (and IAM's global endpoint) when neither the
+// environment nor AWS_REGION names one.
+const DefaultRegion = "us-east-1"
+
+// Environment variables LoadConfig reads through getenv. The SDK reads the
+// rest of its configuration (shared config files, web identity, SSO) itself.
+const (
+	envEndpoint    = "AWS_ENDPOINT_URL"
+	envEndpointIAM = "AWS_ENDPOINT_URL_IAM"
+	envEndpointSTS = "AWS_ENDPOINT_URL_STS"
+)
+
+// LoadConfig builds the base AWS configuration of the CLI and the Action:
+// the SDK's default credential chain, adaptive retries, and the endpoint
+// overrides AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_IAM and AWS_ENDPOINT_URL_STS
+// (the service-specific ones win). Variables are read through getenv so
+// callers and tests control them; extra options are applied last.
+//
+// Credentials are not resolved here: Connect does that per environment, so
+// the error can name the environment.
+func LoadConfig(ctx context.Context, getenv func(string) string, extra ...func(*config.LoadOptions) error) (aws.Config, error) {
+	if getenv == nil {
+		getenv = func(string) string { return "" }
+	}
+	opts := []func(*config.LoadOptions) error{
+		config.WithDefaultRegion(DefaultRegion),
+		config.WithRetryer(newRetryer),
+	}
+	if r := firstNonEmpty(getenv("AWS_REGION"), getenv("AWS_DEFAULT_REGION")); r != "" {
+		opts = append(opts, config.WithRegion(r))
+	}
+	if p := getenv("AWS_PROFILE"); p != "" {
+		opts = append(opts, config.WithSharedConfigProfile(p))
+	}
+	if id, secret := getenv("AWS_ACCESS_KEY_ID"), getenv("AWS_SECRET_ACCESS_KEY"); id != "" && secret != "" {
+		opts = append(opts, config.WithCredentialsProvider(
+			credentials.NewStaticCredentialsProvider(id, secret, getenv("AWS_SESSION_TOKEN"))))
+	}
+	if u := getenv(envEndpoint); u != "" {
+		opts = append(opts, config.WithBaseEndpoint(u))
+	}
+	iamURL, stsURL := getenv(envEndpointIAM), getenv(envEndpointSTS)
+	if iamURL != "" || stsURL != "" {
+		opts = append(opts, config.WithServiceOptions(func(service string, o any) {
+			switch o := o.(type) {
+			case *iam.Options:
+				if iamURL != "" && service == iam.ServiceID {
+					o.BaseEndpoint = aws.String(iamURL)
+				}
+			case *sts.Options:
+				if stsURL != "" && service == sts.ServiceID {
+					o.BaseEndpoint = aws.String(stsURL)
+				}
+			}
+		}))
+	}
+	cfg, err := config.LoadDefaultConfig(ctx, append(opts, extra...)...)
+	if err != nil {
+		// The SDK's configuration errors name files and profiles, never
+		// secret values.
+		return aws.Config{}, fmt.Errorf("load AWS configuration: %w", err)
+	}
+	return cfg, nil
+}
+
+// newRetryer is the retryer of every client built from LoadConfig's
+// configuration.
+func newRetryer() aws.Retryer {
+	return retry.NewAdaptiveMode(func(o *retry.AdaptiveModeOptions) {
+		o.StandardOptions = append(o.StandardOptions, func(so *retry.StandardOptions) {
+			so.MaxAttempts = MaxAttempts
+			so.MaxBackoff = MaxBackoff
+		})
+	})
+}
+
+func firstNonEmpty(s ...string) string {
+	for _, v := range s {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}

@@ -1,0 +1,18 @@
+// Package awsiam is roster's adapter to AWS: it turns an environment's
+// account_id and role_arn into an authenticated session (Connect), and reads
+// the live IAM users and groups of that account into a *state.Account
+// (Reader). AWS SDK types stop here; the rest of roster sees package state.
+//
+// Two readers produce the same state. AuthDetailsReader reads the whole
+// account with a few paginated iam:GetAccountAuthorizationDetails calls and
+// makes per-user calls only for what that API lacks (console access and
+// credentials), and only for the users the caller asks about. PerUserReader
+// lists users and groups and reads each one separately; it exists as the
+// fallback for roles without iam:GetAccountAuthorizationDetails and as the
+// benchmark baseline. NewReader picks the first and falls back to the second.
+//
+// Errors name the environment and say what to do next: missing credentials,
+// a missing permission (parsed from AWS's message), a role trust policy that
+// refuses the caller, an account that differs from environment.yaml, or an
+// endpoint that cannot be reached.
+package awsiam

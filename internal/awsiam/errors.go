@@ -1,0 +1,236 @@
+package awsiam
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"regexp"
+	"strings"
+	"syscall"
+
+	"github.com/aws/smithy-go"
+)
+
+// ErrNoCredentials is matched (errors.Is) by every error caused by missing
+// or rejected base credentials.
+var ErrNoCredentials = errors.New("no AWS credentials: set AWS_PROFILE / run aws sso login / configure OIDC in the workflow")
+
+// CredentialsError says that roster found no usable AWS credentials to start
+// from (before assuming any role). It matches ErrNoCredentials.
+type CredentialsError struct {
+	Env string
+	// Code is the AWS error code when AWS rejected the credentials (for
+	// example ExpiredToken); empty when none were found at all.
+	Code string
+	Err  error
+}
+
+func (e *CredentialsError) Error() string {
+	if e.Code != "" {
+		return fmt.Sprintf("environment %s: AWS rejected the credentials (%s): refresh them (aws sso login, or check the workflow's OIDC step)", e.Env, e.Code)
+	}
+	return fmt.Sprintf("environment %s: %v (%v)", e.Env, ErrNoCredentials, e.Err)
+}
+
+// Unwrap returns the cause.
+func (e *CredentialsError) Unwrap() error { return e.Err }
+
+// Is makes errors.Is(err, ErrNoCredentials) true.
+func (e *CredentialsError) Is(target error) bool { return target == ErrNoCredentials }
+
+// AccessDeniedError is AWS refusing a call. Action is the permission that is
+// missing (for example "iam:GetLoginProfile"), taken from AWS's message or,
+// failing that, from the operation that failed.
+type AccessDeniedError struct {
+	Env string
+	// Role is the role roster acted as; empty for the base credentials.
+	Role string
+	// Action is the missing permission, "service:Operation".
+	Action string
+	// AssumeRole is set when the refused call was sts:AssumeRole itself:
+	// the fix is then in the role's trust policy, not its permissions.
+	AssumeRole bool
+	// Principal is who was refused, when AWS's message says so.
+	Principal string
+	Err       error
+}
+
+func (e *AccessDeniedError) Error() string {
+	if e.AssumeRole {
+		who := "the caller"
+		if e.Principal != "" {
+			who = e.Principal
+		}
+		return fmt.Sprintf("environment %s: cannot assume role %s: access denied for %s; allow it in the role's trust policy (sts:AssumeRole)", e.Env, e.Role, who)
+	}
+	as := "the base credentials"
+	if e.Role != "" {
+		as = "role " + e.Role
+	}
+	return fmt.Sprintf("environment %s: %s is not allowed to call %s; grant %s to it", e.Env, as, e.Action, e.Action)
+}
+
+// Unwrap returns the AWS error.
+func (e *AccessDeniedError) Unwrap() error { return e.Err }
+
+// AccountMismatchError says that the credentials (after assuming the role)
+// belong to another account than environment.yaml names. Nothing is read or
+// written in that account.
+type AccountMismatchError struct {
+	Env  string
+	Role string
+	// Got is the account sts:GetCallerIdentity returned; Want is
+	// environment.yaml's account_id.
+	Got, Want string
+}
+
+func (e *AccountMismatchError) Error() string {
+	src := "the base credentials"
+	if e.Role != "" {
+		src = "role " + e.Role
+	}
+	return fmt.Sprintf("environment %s: %s resolved to account %s, but environment.yaml says %s; fix account_id or role_arn", e.Env, src, e.Got, e.Want)
+}
+
+// EndpointError says that an AWS endpoint could not be reached at all
+// (connection refused, DNS failure, timeout).
+type EndpointError struct {
+	Env string
+	// Endpoint is the scheme and host that failed, for example
+	// "https://iam.amazonaws.com".
+	Endpoint string
+	Err      error
+}
+
+func (e *EndpointError) Error() string {
+	return fmt.Sprintf("environment %s: cannot reach AWS endpoint %s (%s); check network access and AWS_ENDPOINT_URL*", e.Env, e.Endpoint, networkReason(e.Err))
+}
+
+// Unwrap returns the network error.
+func (e *EndpointError) Unwrap() error { return e.Err }
+
+// EnvError is any other failure, wrapped so that it names the environment.
+type EnvError struct {
+	Env string
+	Err error
+}
+
+func (e *EnvError) Error() string { return fmt.Sprintf("environment %s: %v", e.Env, e.Err) }
+
+// Unwrap returns the cause.
+func (e *EnvError) Unwrap() error { return e.Err }
+
+var notAuthorized = regexp.MustCompile(`(?:User|Principal): (\S+) is not authorized to perform: ([A-Za-z0-9-]+:[A-Za-z0-9*]+)`)
+
+// credentialCodes are the AWS error codes for credentials AWS does not accept.
+var credentialCodes = map[string]bool{
+	"ExpiredToken":                true,
+	"ExpiredTokenException":       true,
+	"InvalidClientTokenId":        true,
+	"SignatureDoesNotMatch":       true,
+	"UnrecognizedClientException": true,
+	"IncompleteSignature":         true,
+}
+
+// classify turns an SDK error into one of the typed errors above. role is
+// the role in use (empty for base credentials). It is safe to call on an
+// already classified error.
+func classify(env, role string, err error) error {
+	if err == nil {
+		return nil
+	}
+	var (
+		cred *CredentialsError
+		ad   *AccessDeniedError
+		am   *AccountMismatchError
+		ep   *EndpointError
+		ee   *EnvError
+	)
+	if errors.As(err, &cred) || errors.As(err, &ad) || errors.As(err, &am) || errors.As(err, &ep) || errors.As(err, &ee) {
+		return err
+	}
+	var api smithy.APIError
+	if errors.As(err, &api) {
+		code := api.ErrorCode()
+		switch {
+		case isAccessDenied(code):
+			e := &AccessDeniedError{Env: env, Role: role, Err: err}
+			if m := notAuthorized.FindStringSubmatch(api.ErrorMessage()); m != nil {
+				e.Principal, e.Action = m[1], m[2]
+			}
+			if e.Action == "" {
+				var op *smithy.OperationError
+				if errors.As(err, &op) {
+					e.Action = strings.ToLower(op.Service()) + ":" + op.Operation()
+				}
+			}
+			e.AssumeRole = strings.EqualFold(e.Action, "sts:AssumeRole")
+			return e
+		case credentialCodes[code]:
+			return &CredentialsError{Env: env, Code: code, Err: err}
+		}
+		return &EnvError{Env: env, Err: err}
+	}
+	if ep := endpointError(env, err); ep != nil {
+		return ep
+	}
+	return &EnvError{Env: env, Err: err}
+}
+
+func isAccessDenied(code string) bool {
+	switch code {
+	case "AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "UnauthorizedAccess":
+		return true
+	}
+	return false
+}
+
+// endpointError recognizes "the endpoint is not there" failures: refused
+// connections, unknown hosts and dial timeouts.
+func endpointError(env string, err error) *EndpointError {
+	var (
+		dns *net.DNSError
+		op  *net.OpError
+	)
+	refused := errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.EHOSTUNREACH) || errors.Is(err, syscall.ENETUNREACH)
+	isDNS := errors.As(err, &dns)
+	dial := errors.As(err, &op) && op.Op == "dial"
+	if !refused && !isDNS && !dial {
+		return nil
+	}
+	endpoint := ""
+	var u *url.Error
+	if errors.As(err, &u) {
+		if p, perr := url.Parse(u.URL); perr == nil {
+			endpoint = p.Scheme + "://" + p.Host
+		}
+	}
+	if endpoint == "" && isDNS {
+		endpoint = dns.Name
+	}
+	if endpoint == "" && op != nil && op.Addr != nil {
+		endpoint = op.Addr.String()
+	}
+	return &EndpointError{Env: env, Endpoint: endpoint, Err: err}
+}
+
+func networkReason(err error) string {
+	var dns *net.DNSError
+	switch {
+	case errors.As(err, &dns):
+		if dns.IsNotFound {
+			return "no such host"
+		}
+		return "DNS lookup failed"
+	case errors.Is(err, syscall.ECONNREFUSED):
+		return "connection refused"
+	case errors.Is(err, syscall.EHOSTUNREACH), errors.Is(err, syscall.ENETUNREACH):
+		return "network unreachable"
+	}
+	var op *net.OpError
+	if errors.As(err, &op) && op.Timeout() {
+		return "connection timed out"
+	}
+	return "connection failed"
+}

@@ -1,0 +1,206 @@
+package awsiam
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+
+	"github.com/roster-dev/roster/internal/state"
+)
+
+// PerUserReader reads an account with list calls and separate calls for
+// every user and group. It needs only the narrow iam:List*/Get* permissions,
+// so it serves roles without iam:GetAccountAuthorizationDetails; it makes
+// about seven calls per user, so it is otherwise the slow baseline. It
+// returns exactly what AuthDetailsReader returns.
+type PerUserReader struct {
+	account *Account
+	opts    Options
+}
+
+// NewPerUserReader returns the per-user reader for a.
+func NewPerUserReader(a *Account, opts Options) *PerUserReader {
+	return &PerUserReader{account: a, opts: opts}
+}
+
+// Read implements Reader.
+func (r *PerUserReader) Read(ctx context.Context, needs func(*state.User) state.Details) (*state.Account, error) {
+	a := r.account
+	acct, err := r.read(ctx, needs)
+	if err != nil {
+		return nil, classify(a.Env, a.Role, err)
+	}
+	return acct, nil
+}
+
+func (r *PerUserReader) read(ctx context.Context, needs func(*state.User) state.Details) (*state.Account, error) {
+	c := r.account.iam
+	acct := newAccount(r.account.ID)
+
+	users := iam.NewListUsersPaginator(c, &iam.ListUsersInput{MaxItems: aws.Int32(pageSize)})
+	for users.HasMorePages() {
+		page, err := users.NextPage(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("list users: %w", err)
+		}
+		for _, u := range page.Users {
+			name := aws.ToString(u.UserName)
+			acct.Users[name] = &state.User{
+				Name:    name,
+				Path:    aws.ToString(u.Path),
+				ARN:     aws.ToString(u.Arn),
+				ID:      aws.ToString(u.UserId),
+				Created: aws.ToTime(u.CreateDate).UTC(),
+			}
+		}
+	}
+	groups := iam.NewListGroupsPaginator(c, &iam.ListGroupsInput{MaxItems: aws.Int32(pageSize)})
+	for groups.HasMorePages() {
+		page, err := groups.NextPage(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("list groups: %w", err)
+		}
+		for _, g := range page.Groups {
+			name := aws.ToString(g.GroupName)
+			acct.Groups[name] = &state.Group{
+				Name: name,
+				Path: aws.ToString(g.Path),
+				ARN:  aws.ToString(g.Arn),
+				ID:   aws.ToString(g.GroupId),
+			}
+		}
+	}
+
+	g := newGroup(ctx, r.opts.concurrency())
+	for _, name := range sortedKeys(acct.Groups) {
+		grp := acct.Groups[name]
+		g.Go(func(ctx context.Context) error { return readGroup(ctx, c, grp) })
+	}
+	for _, name := range sortedKeys(acct.Users) {
+		u := acct.Users[name]
+		// needs sees the user as the account-wide read shows it (tags,
+		// groups, policies), so it is asked after readUser, in the same task.
+		g.Go(func(ctx context.Context) error {
+			if err := readUser(ctx, c, u); err != nil {
+				return err
+			}
+			if needs == nil {
+				return nil
+			}
+			if want := needs(u); want != 0 {
+				return readDetails(ctx, c, u, want)
+			}
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	finish(acct)
+	return acct, nil
+}
+
+func readGroup(ctx context.Context, c *iam.Client, g *state.Group) error {
+	name := aws.String(g.Name)
+	attached := iam.NewListAttachedGroupPoliciesPaginator(c, &iam.ListAttachedGroupPoliciesInput{GroupName: name, MaxItems: aws.Int32(pageSize)})
+	for attached.HasMorePages() {
+		page, err := attached.NextPage(ctx)
+		if err != nil {
+			return fmt.Errorf("list attached policies of group %s: %w", g.Name, err)
+		}
+		for _, p := range page.AttachedPolicies {
+			g.ManagedPolicies = append(g.ManagedPolicies, aws.ToString(p.PolicyArn))
+		}
+	}
+	inline := iam.NewListGroupPoliciesPaginator(c, &iam.ListGroupPoliciesInput{GroupName: name, MaxItems: aws.Int32(pageSize)})
+	for inline.HasMorePages() {
+		page, err := inline.NextPage(ctx)
+		if err != nil {
+			return fmt.Errorf("list inline policies of group %s: %w", g.Name, err)
+		}
+		for _, pn := range page.PolicyNames {
+			out, err := c.GetGroupPolicy(ctx, &iam.GetGroupPolicyInput{GroupName: name, PolicyName: aws.String(pn)})
+			if err != nil {
+				return fmt.Errorf("get inline policy %s of group %s: %w", pn, g.Name, err)
+			}
+			doc, err := inlinePolicy("group "+g.Name, pn, aws.ToString(out.PolicyDocument))
+			if err != nil {
+				return err
+			}
+			if g.InlinePolicies == nil {
+				g.InlinePolicies = map[string]string{}
+			}
+			g.InlinePolicies[pn] = doc
+		}
+	}
+	return nil
+}
+
+func readUser(ctx context.Context, c *iam.Client, u *state.User) error {
+	name := aws.String(u.Name)
+	// ListUsers leaves out the permissions boundary; GetUser has it.
+	got, err := c.GetUser(ctx, &iam.GetUserInput{UserName: name})
+	if err != nil {
+		return fmt.Errorf("get user %s: %w", u.Name, err)
+	}
+	if b := got.User.PermissionsBoundary; b != nil {
+		u.PermissionsBoundary = aws.ToString(b.PermissionsBoundaryArn)
+	}
+	groups := iam.NewListGroupsForUserPaginator(c, &iam.ListGroupsForUserInput{UserName: name, MaxItems: aws.Int32(pageSize)})
+	for groups.HasMorePages() {
+		page, err := groups.NextPage(ctx)
+		if err != nil {
+			return fmt.Errorf("list groups of user %s: %w", u.Name, err)
+		}
+		for _, g := range page.Groups {
+			u.Groups = append(u.Groups, aws.ToString(g.GroupName))
+		}
+	}
+	attached := iam.NewListAttachedUserPoliciesPaginator(c, &iam.ListAttachedUserPoliciesInput{UserName: name, MaxItems: aws.Int32(pageSize)})
+	for attached.HasMorePages() {
+		page, err := attached.NextPage(ctx)
+		if err != nil {
+			return fmt.Errorf("list attached policies of user %s: %w", u.Name, err)
+		}
+		for _, p := range page.AttachedPolicies {
+			u.ManagedPolicies = append(u.ManagedPolicies, aws.ToString(p.PolicyArn))
+		}
+	}
+	inline := iam.NewListUserPoliciesPaginator(c, &iam.ListUserPoliciesInput{UserName: name, MaxItems: aws.Int32(pageSize)})
+	for inline.HasMorePages() {
+		page, err := inline.NextPage(ctx)
+		if err != nil {
+			return fmt.Errorf("list inline policies of user %s: %w", u.Name, err)
+		}
+		for _, pn := range page.PolicyNames {
+			out, err := c.GetUserPolicy(ctx, &iam.GetUserPolicyInput{UserName: name, PolicyName: aws.String(pn)})
+			if err != nil {
+				return fmt.Errorf("get inline policy %s of user %s: %w", pn, u.Name, err)
+			}
+			doc, err := inlinePolicy("user "+u.Name, pn, aws.ToString(out.PolicyDocument))
+			if err != nil {
+				return err
+			}
+			if u.InlinePolicies == nil {
+				u.InlinePolicies = map[string]string{}
+			}
+			u.InlinePolicies[pn] = doc
+		}
+	}
+	tags := iam.NewListUserTagsPaginator(c, &iam.ListUserTagsInput{UserName: name, MaxItems: aws.Int32(pageSize)})
+	for tags.HasMorePages() {
+		page, err := tags.NextPage(ctx)
+		if err != nil {
+			return fmt.Errorf("list tags of user %s: %w", u.Name, err)
+		}
+		for _, t := range page.Tags {
+			if u.Tags == nil {
+				u.Tags = map[string]string{}
+			}
+			u.Tags[aws.ToString(t.Key)] = aws.ToString(t.Value)
+		}
+	}
+	return nil
+}

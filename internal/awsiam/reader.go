@@ -1,0 +1,344 @@
+package awsiam
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"slices"
+	"sync"
+	"sync/atomic"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/aws/aws-sdk-go-v2/service/iam/types"
+
+	"github.com/roster-dev/roster/internal/policy"
+	"github.com/roster-dev/roster/internal/state"
+)
+
+// DefaultConcurrency is how many IAM calls a reader has in flight at once
+// when Options.Concurrency is zero.
+const DefaultConcurrency = 16
+
+// pageSize is the MaxItems of every paginated call: IAM's largest page.
+const pageSize = 1000
+
+// Reader reads the live IAM state of one account. needs says which per-user
+// details (console access, credentials) to read for each user; a nil needs
+// reads none.
+type Reader interface {
+	Read(ctx context.Context, needs func(*state.User) state.Details) (*state.Account, error)
+}
+
+// Options tune a reader.
+type Options struct {
+	// Concurrency bounds the IAM calls in flight (DefaultConcurrency when
+	// zero or negative).
+	Concurrency int
+	// Logger receives notes such as a fallback to the per-user reader;
+	// nil discards them.
+	Logger *slog.Logger
+}
+
+func (o Options) concurrency() int {
+	if o.Concurrency <= 0 {
+		return DefaultConcurrency
+	}
+	return o.Concurrency
+}
+
+func (o Options) logger() *slog.Logger {
+	if o.Logger == nil {
+		return slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	return o.Logger
+}
+
+// Compile-time checks that the readers implement Reader.
+var (
+	_ Reader = (*AuthDetailsReader)(nil)
+	_ Reader = (*PerUserReader)(nil)
+	_ Reader = (*FallbackReader)(nil)
+)
+
+// FallbackReader reads with an AuthDetailsReader and, when the role may not
+// call iam:GetAccountAuthorizationDetails, with a PerUserReader instead.
+type FallbackReader struct {
+	fast     *AuthDetailsReader
+	slow     *PerUserReader
+	log      *slog.Logger
+	env      string
+	fellBack atomic.Bool
+}
+
+// NewReader returns the reader roster uses: the account-wide read, falling
+// back to per-user reads (and logging it) when the first
+// GetAccountAuthorizationDetails call is denied.
+func NewReader(a *Account, opts Options) *FallbackReader {
+	return &FallbackReader{
+		fast: NewAuthDetailsReader(a, opts),
+		slow: NewPerUserReader(a, opts),
+		log:  opts.logger(),
+		env:  a.Env,
+	}
+}
+
+// Read implements Reader.
+func (r *FallbackReader) Read(ctx context.Context, needs func(*state.User) state.Details) (*state.Account, error) {
+	acct, err := r.fast.Read(ctx, needs)
+	if !errors.Is(err, errAuthDetailsDenied) {
+		return acct, err
+	}
+	r.fellBack.Store(true)
+	r.log.Warn("role may not call iam:GetAccountAuthorizationDetails; reading users one by one (slower: grant that permission to the role)",
+		"environment", r.env)
+	return r.slow.Read(ctx, needs)
+}
+
+// FellBack reports whether the last Read used the per-user reader.
+func (r *FallbackReader) FellBack() bool { return r.fellBack.Load() }
+
+// errAuthDetailsDenied marks the AccessDeniedError of the first
+// GetAccountAuthorizationDetails page.
+var errAuthDetailsDenied = errors.New("iam:GetAccountAuthorizationDetails denied")
+
+type deniedFirstPage struct{ err error }
+
+func (e *deniedFirstPage) Error() string   { return e.err.Error() }
+func (e *deniedFirstPage) Unwrap() []error { return []error{e.err, errAuthDetailsDenied} }
+
+// group runs tasks with at most n in flight and returns the first error;
+// after an error, tasks not yet started are skipped.
+type group struct {
+	sem    chan struct{}
+	wg     sync.WaitGroup
+	once   sync.Once
+	err    error
+	ctx    context.Context
+	cancel context.CancelFunc
+}
+
+func newGroup(ctx context.Context, n int) *group {
+	ctx, cancel := context.WithCancel(ctx)
+	return &group{sem: make(chan struct{}, n), ctx: ctx, cancel: cancel}
+}
+
+func (g *group) Go(f func(ctx context.Context) error) {
+	select {
+	case g.sem <- struct{}{}:
+	case <-g.ctx.Done():
+		return
+	}
+	g.wg.Add(1)
+	go func() {
+		defer func() { <-g.sem; g.wg.Done() }()
+		if g.ctx.Err() != nil {
+			return
+		}
+		if err := f(g.ctx); err != nil {
+			g.once.Do(func() { g.err = err; g.cancel() })
+		}
+	}()
+}
+
+func (g *group) Wait() error {
+	g.wg.Wait()
+	g.cancel()
+	if g.err == nil && g.ctx.Err() != nil {
+		// The parent context ended.
+		return context.Cause(g.ctx)
+	}
+	return g.err
+}
+
+// readDetails reads the details want asks about into u and records them in
+// u.Details.
+func readDetails(ctx context.Context, c *iam.Client, u *state.User, want state.Details) error {
+	name := aws.String(u.Name)
+	if want.Has(state.LoginProfile) {
+		_, err := c.GetLoginProfile(ctx, &iam.GetLoginProfileInput{UserName: name})
+		var nse *types.NoSuchEntityException
+		switch {
+		case err == nil:
+			u.LoginProfile = true
+		case errors.As(err, &nse):
+			u.LoginProfile = false
+		default:
+			return fmt.Errorf("read login profile of user %s: %w", u.Name, err)
+		}
+		u.Details |= state.LoginProfile
+	}
+	if !want.Has(state.Credentials) {
+		return nil
+	}
+	keys := iam.NewListAccessKeysPaginator(c, &iam.ListAccessKeysInput{UserName: name, MaxItems: aws.Int32(pageSize)})
+	for keys.HasMorePages() {
+		page, err := keys.NextPage(ctx)
+		if err != nil {
+			return fmt.Errorf("list access keys of user %s: %w", u.Name, err)
+		}
+		for _, k := range page.AccessKeyMetadata {
+			u.AccessKeys = append(u.AccessKeys, state.AccessKey{
+				ID: aws.ToString(k.AccessKeyId), Status: string(k.Status), Created: aws.ToTime(k.CreateDate).UTC(),
+			})
+		}
+	}
+	mfa := iam.NewListMFADevicesPaginator(c, &iam.ListMFADevicesInput{UserName: name, MaxItems: aws.Int32(pageSize)})
+	for mfa.HasMorePages() {
+		page, err := mfa.NextPage(ctx)
+		if err != nil {
+			return fmt.Errorf("list MFA devices of user %s: %w", u.Name, err)
+		}
+		for _, d := range page.MFADevices {
+			u.MFADevices = append(u.MFADevices, aws.ToString(d.SerialNumber))
+		}
+	}
+	ssh := iam.NewListSSHPublicKeysPaginator(c, &iam.ListSSHPublicKeysInput{UserName: name, MaxItems: aws.Int32(pageSize)})
+	for ssh.HasMorePages() {
+		page, err := ssh.NextPage(ctx)
+		if err != nil {
+			return fmt.Errorf("list SSH public keys of user %s: %w", u.Name, err)
+		}
+		for _, k := range page.SSHPublicKeys {
+			u.SSHPublicKeys = append(u.SSHPublicKeys, aws.ToString(k.SSHPublicKeyId))
+		}
+	}
+	certs := iam.NewListSigningCertificatesPaginator(c, &iam.ListSigningCertificatesInput{UserName: name, MaxItems: aws.Int32(pageSize)})
+	for certs.HasMorePages() {
+		page, err := certs.NextPage(ctx)
+		if err != nil {
+			return fmt.Errorf("list signing certificates of user %s: %w", u.Name, err)
+		}
+		for _, cert := range page.Certificates {
+			u.SigningCertificates = append(u.SigningCertificates, aws.ToString(cert.CertificateId))
+		}
+	}
+	// ListServiceSpecificCredentials has no paginator in the SDK.
+	in := &iam.ListServiceSpecificCredentialsInput{UserName: name}
+	for {
+		page, err := c.ListServiceSpecificCredentials(ctx, in)
+		if err != nil {
+			return fmt.Errorf("list service-specific credentials of user %s: %w", u.Name, err)
+		}
+		for _, sc := range page.ServiceSpecificCredentials {
+			u.ServiceSpecificCredentials = append(u.ServiceSpecificCredentials, state.ServiceCredential{
+				ID: aws.ToString(sc.ServiceSpecificCredentialId), ServiceName: aws.ToString(sc.ServiceName),
+			})
+		}
+		if !page.IsTruncated || aws.ToString(page.Marker) == "" {
+			break
+		}
+		in.Marker = page.Marker
+	}
+	u.Details |= state.Credentials
+	return nil
+}
+
+// readAllDetails reads, with bounded concurrency, the details needs asks
+// about for every user of acct.
+func readAllDetails(ctx context.Context, c *iam.Client, acct *state.Account, needs func(*state.User) state.Details, n int) error {
+	if needs == nil {
+		return nil
+	}
+	g := newGroup(ctx, n)
+	for _, name := range sortedKeys(acct.Users) {
+		u := acct.Users[name]
+		want := needs(u)
+		if want == 0 {
+			continue
+		}
+		g.Go(func(ctx context.Context) error { return readDetails(ctx, c, u, want) })
+	}
+	return g.Wait()
+}
+
+// inlinePolicy returns the canonical form of an inline policy document as
+// IAM returns it (URL-encoded JSON).
+func inlinePolicy(owner, name, doc string) (string, error) {
+	c, err := policy.Canonical(doc)
+	if err != nil {
+		return "", fmt.Errorf("inline policy %s of %s: %w", name, owner, err)
+	}
+	return c, nil
+}
+
+// finish puts an account into the normal form both readers share: sorted
+// slices, nil for empty maps and slices, group members from the users'
+// group lists.
+func finish(acct *state.Account) {
+	for _, g := range acct.Groups {
+		g.Members = nil
+	}
+	for _, name := range sortedKeys(acct.Users) {
+		u := acct.Users[name]
+		for _, gn := range u.Groups {
+			if g, ok := acct.Groups[gn]; ok {
+				g.Members = append(g.Members, u.Name)
+			}
+		}
+		u.Groups = sortedOrNil(u.Groups)
+		u.ManagedPolicies = sortedOrNil(u.ManagedPolicies)
+		u.InlinePolicies = mapOrNil(u.InlinePolicies)
+		u.Tags = mapOrNil(u.Tags)
+		u.MFADevices = sortedOrNil(u.MFADevices)
+		u.SSHPublicKeys = sortedOrNil(u.SSHPublicKeys)
+		u.SigningCertificates = sortedOrNil(u.SigningCertificates)
+		slices.SortFunc(u.AccessKeys, func(a, b state.AccessKey) int { return cmp.Compare(a.ID, b.ID) })
+		if len(u.AccessKeys) == 0 {
+			u.AccessKeys = nil
+		}
+		slices.SortFunc(u.ServiceSpecificCredentials, func(a, b state.ServiceCredential) int {
+			return cmp.Or(cmp.Compare(a.ID, b.ID), cmp.Compare(a.ServiceName, b.ServiceName))
+		})
+		if len(u.ServiceSpecificCredentials) == 0 {
+			u.ServiceSpecificCredentials = nil
+		}
+	}
+	for _, g := range acct.Groups {
+		g.Members = sortedOrNil(g.Members)
+		g.ManagedPolicies = sortedOrNil(g.ManagedPolicies)
+		g.InlinePolicies = mapOrNil(g.InlinePolicies)
+	}
+}
+
+func sortedOrNil(s []string) []string {
+	if len(s) == 0 {
+		return nil
+	}
+	slices.Sort(s)
+	return slices.Compact(s)
+}
+
+func mapOrNil[V any](m map[string]V) map[string]V {
+	if len(m) == 0 {
+		return nil
+	}
+	return m
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
+
+func tagMap(tags []types.Tag) map[string]string {
+	if len(tags) == 0 {
+		return nil
+	}
+	m := make(map[string]string, len(tags))
+	for _, t := range tags {
+		m[aws.ToString(t.Key)] = aws.ToString(t.Value)
+	}
+	return m
+}
+
+func newAccount(id string) *state.Account {
+	return &state.Account{AccountID: id, Users: map[string]*state.User{}, Groups: map[string]*state.Group{}}
+}
