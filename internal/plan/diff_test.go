@@ -500,7 +500,7 @@ func TestDiffGroups(t *testing.T) {
 			env:  testEnv(nil, []*manifest.Group{{Name: "developers", Path: "/"}}),
 			live: withGroups(account(func() *state.User { u := liveUser("mallory", nil); u.Groups = []string{"developers"}; return u }()),
 				&state.Group{Name: "developers", Path: "/", Members: []string{"mallory"}}),
-			want: []Change{},
+			want:     []Change{},
 			warnings: []string{`group "developers" has member "mallory", which roster does not manage; roster leaves it in the group: add "mallory" to the manifests or remove it from the group by hand`},
 		},
 		{
@@ -544,7 +544,7 @@ func TestDiffGroups(t *testing.T) {
 			env:  testEnv(nil, []*manifest.Group{{Name: "old", Absent: true}}),
 			live: withGroups(account(func() *state.User { u := liveUser("mallory", nil); u.Groups = []string{"old"}; return u }()),
 				&state.Group{Name: "old", Path: "/", Members: []string{"mallory"}}),
-			want: []Change{},
+			want:     []Change{},
 			warnings: []string{`group "old" is marked absent but has members roster does not manage (mallory); roster never changes unmanaged users, so it does not delete the group: remove them from the group by hand or add them to the manifests`},
 		},
 		{
