@@ -1,0 +1,912 @@
+package iamtest
+
+import (
+	"net/http"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/aws/aws-sdk-go-v2/service/iam/types"
+)
+
+// IAM quotas enforced by the fake (the documented defaults).
+const (
+	maxTags                 = 50
+	maxManagedPolicies      = 10
+	maxGroupsPerUser        = 10
+	maxAccessKeys           = 2
+	maxUserInlineSize       = 2048
+	maxGroupInlineSize      = 5120
+	maxMFADevicesPerUser    = 8
+	maxSSHKeys              = 5
+	maxSigningCertificates  = 2
+	maxServiceCredsPerUser  = 2
+	ambientUserName         = "iamtest"
+	defaultPolicyVersionID  = "v1"
+	defaultAssumeRolePolicy = `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"*"},"Action":"sts:AssumeRole"}]}`
+)
+
+var handlers map[string]handler
+
+func init() {
+	handlers = map[string]handler{
+		"CreateUser":                      createUser,
+		"GetUser":                         getUser,
+		"UpdateUser":                      updateUser,
+		"DeleteUser":                      deleteUser,
+		"ListUsers":                       listUsers,
+		"TagUser":                         tagUser,
+		"UntagUser":                       untagUser,
+		"ListUserTags":                    listUserTags,
+		"CreateGroup":                     createGroup,
+		"GetGroup":                        getGroup,
+		"UpdateGroup":                     updateGroup,
+		"DeleteGroup":                     deleteGroup,
+		"ListGroups":                      listGroups,
+		"AddUserToGroup":                  addUserToGroup,
+		"RemoveUserFromGroup":             removeUserFromGroup,
+		"ListGroupsForUser":               listGroupsForUser,
+		"AttachUserPolicy":                attachUserPolicy,
+		"DetachUserPolicy":                detachUserPolicy,
+		"ListAttachedUserPolicies":        listAttachedUserPolicies,
+		"AttachGroupPolicy":               attachGroupPolicy,
+		"DetachGroupPolicy":               detachGroupPolicy,
+		"ListAttachedGroupPolicies":       listAttachedGroupPolicies,
+		"PutUserPolicy":                   putUserPolicy,
+		"GetUserPolicy":                   getUserPolicy,
+		"DeleteUserPolicy":                deleteUserPolicy,
+		"ListUserPolicies":                listUserPolicies,
+		"PutGroupPolicy":                  putGroupPolicy,
+		"GetGroupPolicy":                  getGroupPolicy,
+		"DeleteGroupPolicy":               deleteGroupPolicy,
+		"ListGroupPolicies":               listGroupPolicies,
+		"PutUserPermissionsBoundary":      putUserPermissionsBoundary,
+		"DeleteUserPermissionsBoundary":   deleteUserPermissionsBoundary,
+		"CreateLoginProfile":              createLoginProfile,
+		"GetLoginProfile":                 getLoginProfile,
+		"UpdateLoginProfile":              updateLoginProfile,
+		"DeleteLoginProfile":              deleteLoginProfile,
+		"CreateAccessKey":                 createAccessKey,
+		"ListAccessKeys":                  listAccessKeys,
+		"UpdateAccessKey":                 updateAccessKey,
+		"DeleteAccessKey":                 deleteAccessKey,
+		"GetAccessKeyLastUsed":            getAccessKeyLastUsed,
+		"ListMFADevices":                  listMFADevices,
+		"CreateVirtualMFADevice":          createVirtualMFADevice,
+		"EnableMFADevice":                 enableMFADevice,
+		"DeactivateMFADevice":             deactivateMFADevice,
+		"DeleteVirtualMFADevice":          deleteVirtualMFADevice,
+		"ListSSHPublicKeys":               listSSHPublicKeys,
+		"UploadSSHPublicKey":              uploadSSHPublicKey,
+		"DeleteSSHPublicKey":              deleteSSHPublicKey,
+		"ListSigningCertificates":         listSigningCertificates,
+		"UploadSigningCertificate":        uploadSigningCertificate,
+		"DeleteSigningCertificate":        deleteSigningCertificate,
+		"ListServiceSpecificCredentials":  listServiceSpecificCredentials,
+		"CreateServiceSpecificCredential": createServiceSpecificCredential,
+		"DeleteServiceSpecificCredential": deleteServiceSpecificCredential,
+		"GetAccountAuthorizationDetails":  getAccountAuthorizationDetails,
+		"GenerateCredentialReport":        generateCredentialReport,
+		"GetCredentialReport":             getCredentialReport,
+		"GetAccountPasswordPolicy":        getAccountPasswordPolicy,
+		"UpdateAccountPasswordPolicy":     updateAccountPasswordPolicy,
+		"DeleteAccountPasswordPolicy":     deleteAccountPasswordPolicy,
+		"CreatePolicy":                    createPolicy,
+		"GetPolicy":                       getPolicy,
+		"GetPolicyVersion":                getPolicyVersion,
+		"ListPolicies":                    listPolicies,
+		"AssumeRole":                      assumeRole,
+		"GetCallerIdentity":               getCallerIdentity,
+	}
+}
+
+func timePtr(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	return &t
+}
+
+func sdkTags(tags []Tag) []types.Tag {
+	if len(tags) == 0 {
+		return nil
+	}
+	out := make([]types.Tag, len(tags))
+	for i, t := range tags {
+		out[i] = types.Tag{Key: aws.String(t.Key), Value: aws.String(t.Value)}
+	}
+	return out
+}
+
+func boundary(arn string) *types.AttachedPermissionsBoundary {
+	if arn == "" {
+		return nil
+	}
+	return &types.AttachedPermissionsBoundary{
+		PermissionsBoundaryArn:  aws.String(arn),
+		PermissionsBoundaryType: types.PermissionsBoundaryAttachmentTypePolicy,
+	}
+}
+
+// sdkUser is the User shape; tags are only included where IAM includes them
+// (GetUser, CreateUser), not in ListUsers or GetGroup.
+func sdkUser(u *User, withTags bool) types.User {
+	out := types.User{
+		Arn:                 aws.String(u.ARN),
+		CreateDate:          timePtr(u.CreateDate),
+		Path:                aws.String(u.Path),
+		UserId:              aws.String(u.ID),
+		UserName:            aws.String(u.Name),
+		PasswordLastUsed:    timePtr(u.PasswordLastUsed),
+		PermissionsBoundary: boundary(u.PermissionsBoundary),
+	}
+	if withTags {
+		out.Tags = sdkTags(u.Tags)
+	}
+	return out
+}
+
+func sdkGroup(g *Group) types.Group {
+	return types.Group{
+		Arn:        aws.String(g.ARN),
+		CreateDate: timePtr(g.CreateDate),
+		GroupId:    aws.String(g.ID),
+		GroupName:  aws.String(g.Name),
+		Path:       aws.String(g.Path),
+	}
+}
+
+func policyName(arn string) string { return arn[strings.LastIndex(arn, "/")+1:] }
+
+func attached(arns []string) []types.AttachedPolicy {
+	out := make([]types.AttachedPolicy, len(arns))
+	for i, a := range arns {
+		out[i] = types.AttachedPolicy{PolicyArn: aws.String(a), PolicyName: aws.String(policyName(a))}
+	}
+	return out
+}
+
+// user finds the user named by UserName (or the caller when optional and
+// absent).
+func (r *request) user(optional bool) (*User, *apiError) {
+	name := r.get("UserName")
+	if name == "" {
+		if !optional {
+			return nil, validationError("1 validation error detected: Value null at 'userName' failed to satisfy constraint: Member must not be null")
+		}
+		if r.caller.role != "" {
+			return nil, validationError("Must specify userName when calling with non-User credentials")
+		}
+		name = ambientUserName
+	}
+	u, ok := r.acct.users[key(name)]
+	if !ok {
+		return nil, noSuchEntity("The user with name %s cannot be found.", name)
+	}
+	return u, nil
+}
+
+func (r *request) group() (*Group, *apiError) {
+	name, err := r.required("GroupName")
+	if err != nil {
+		return nil, err
+	}
+	g, ok := r.acct.groups[key(name)]
+	if !ok {
+		return nil, noSuchEntity("The group with name %s cannot be found.", name)
+	}
+	return g, nil
+}
+
+func (r *request) pathParam() (string, *apiError) {
+	p := r.get("Path")
+	if p == "" {
+		return "/", nil
+	}
+	return p, validPath(p)
+}
+
+func validTags(existing, add []Tag) ([]Tag, *apiError) {
+	out := slices.Clone(existing)
+	seen := map[string]bool{}
+	for _, t := range add {
+		if t.Key == "" || len(t.Key) > 128 || len(t.Value) > 256 {
+			return nil, invalidInput("Tag keys must be 1 to 128 characters and values at most 256 characters.")
+		}
+		if seen[strings.ToLower(t.Key)] {
+			return nil, invalidInput("Duplicate tag keys found. Please note that Tag keys are case insensitive.")
+		}
+		seen[strings.ToLower(t.Key)] = true
+		if i := slices.IndexFunc(out, func(o Tag) bool { return strings.EqualFold(o.Key, t.Key) }); i >= 0 {
+			out[i] = t
+		} else {
+			out = append(out, t)
+		}
+	}
+	if len(out) > maxTags {
+		return nil, limitExceeded("The number of tags has reached the maximum limit.")
+	}
+	return out, nil
+}
+
+func createUser(r *request) (output, *apiError) {
+	name, err := r.required("UserName")
+	if err != nil {
+		return nil, err
+	}
+	if err := validName(name, 64); err != nil {
+		return nil, err
+	}
+	path, err := r.pathParam()
+	if err != nil {
+		return nil, err
+	}
+	tags, err := validTags(nil, r.tags("Tags"))
+	if err != nil {
+		return nil, err
+	}
+	pb := r.get("PermissionsBoundary")
+	if pb != "" && !r.acct.policyExists(pb) {
+		return nil, noSuchEntity("Scope ARN: %s does not exist or is not attachable.", pb)
+	}
+	if _, ok := r.acct.users[key(name)]; ok {
+		return nil, alreadyExists("User with name %s already exists.", name)
+	}
+	u := &User{
+		Name:                name,
+		Path:                path,
+		ID:                  r.srv.newID("AIDA"),
+		ARN:                 r.acct.arn("user", path, name),
+		CreateDate:          r.now,
+		Tags:                tags,
+		InlinePolicies:      map[string]string{},
+		PermissionsBoundary: pb,
+	}
+	r.acct.users[key(name)] = u
+	su := sdkUser(u, true)
+	return &iam.CreateUserOutput{User: &su}, nil
+}
+
+func getUser(r *request) (output, *apiError) {
+	if r.get("UserName") == "" && r.caller.role == "" {
+		if _, ok := r.acct.users[ambientUserName]; !ok {
+			return &iam.GetUserOutput{User: &types.User{
+				Arn:      aws.String(r.caller.arn()),
+				Path:     aws.String("/"),
+				UserId:   aws.String("AIDAIAMTEST" + r.acct.id[2:]),
+				UserName: aws.String(ambientUserName),
+			}}, nil
+		}
+	}
+	u, err := r.user(true)
+	if err != nil {
+		return nil, err
+	}
+	su := sdkUser(u, true)
+	return &iam.GetUserOutput{User: &su}, nil
+}
+
+func updateUser(r *request) (output, *apiError) {
+	u, err := r.user(false)
+	if err != nil {
+		return nil, err
+	}
+	newName, newPath := r.get("NewUserName"), r.get("NewPath")
+	if newPath != "" {
+		if err := validPath(newPath); err != nil {
+			return nil, err
+		}
+	}
+	if newName != "" {
+		if err := validName(newName, 64); err != nil {
+			return nil, err
+		}
+		if other, ok := r.acct.users[key(newName)]; ok && other != u {
+			return nil, alreadyExists("User with name %s already exists.", newName)
+		}
+	}
+	if newPath != "" {
+		u.Path = newPath
+	}
+	if newName != "" && newName != u.Name {
+		old := u.Name
+		delete(r.acct.users, key(old))
+		u.Name = newName
+		r.acct.users[key(newName)] = u
+		for _, gname := range u.Groups {
+			g := r.acct.groups[key(gname)]
+			for i, m := range g.Members {
+				if m == old {
+					g.Members[i] = newName
+				}
+			}
+		}
+		for _, d := range r.acct.mfa {
+			if d.User == old {
+				d.User = newName
+			}
+		}
+	}
+	u.ARN = r.acct.arn("user", u.Path, u.Name)
+	return nil, nil
+}
+
+func deleteUser(r *request) (output, *apiError) {
+	u, err := r.user(false)
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case u.LoginProfile != nil:
+		return nil, deleteConflict("Cannot delete entity, must delete login profile first.")
+	case len(u.AccessKeys) > 0:
+		return nil, deleteConflict("Cannot delete entity, must delete access keys first.")
+	case len(u.SigningCertificates) > 0:
+		return nil, deleteConflict("Cannot delete entity, must delete signing certificates first.")
+	case len(u.SSHPublicKeys) > 0:
+		return nil, deleteConflict("Cannot delete entity, must delete SSH public keys first.")
+	case len(u.ServiceSpecificCredentials) > 0:
+		return nil, deleteConflict("Cannot delete entity, must delete service specific credentials first.")
+	case len(u.MFADevices) > 0:
+		return nil, deleteConflict("Cannot delete entity, must delete MFA device first.")
+	case len(u.InlinePolicies) > 0:
+		return nil, deleteConflict("Cannot delete entity, must delete policies first.")
+	case len(u.ManagedPolicies) > 0:
+		return nil, deleteConflict("Cannot delete entity, must detach all policies first.")
+	case len(u.Groups) > 0:
+		return nil, deleteConflict("Cannot delete entity, must remove user from all groups first.")
+	}
+	r.acct.removeUser(u)
+	return nil, nil
+}
+
+func sortedUsers(a *Account, prefix string) []*User {
+	out := make([]*User, 0, len(a.users))
+	for _, u := range a.users {
+		if strings.HasPrefix(u.Path, prefix) {
+			out = append(out, u)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return key(out[i].Name) < key(out[j].Name) })
+	return out
+}
+
+func sortedGroups(a *Account, prefix string) []*Group {
+	out := make([]*Group, 0, len(a.groups))
+	for _, g := range a.groups {
+		if strings.HasPrefix(g.Path, prefix) {
+			out = append(out, g)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return key(out[i].Name) < key(out[j].Name) })
+	return out
+}
+
+func listUsers(r *request) (output, *apiError) {
+	page, marker, truncated, err := paginate(r, sortedUsers(r.acct, r.get("PathPrefix")))
+	if err != nil {
+		return nil, err
+	}
+	out := &iam.ListUsersOutput{Users: make([]types.User, len(page)), Marker: marker, IsTruncated: truncated}
+	for i, u := range page {
+		out.Users[i] = sdkUser(u, false)
+	}
+	return out, nil
+}
+
+func tagUser(r *request) (output, *apiError) {
+	u, err := r.user(false)
+	if err != nil {
+		return nil, err
+	}
+	tags, err := validTags(u.Tags, r.tags("Tags"))
+	if err != nil {
+		return nil, err
+	}
+	u.Tags = tags
+	return nil, nil
+}
+
+func untagUser(r *request) (output, *apiError) {
+	u, err := r.user(false)
+	if err != nil {
+		return nil, err
+	}
+	for _, k := range r.list("TagKeys") {
+		u.Tags = slices.DeleteFunc(u.Tags, func(t Tag) bool { return strings.EqualFold(t.Key, k) })
+	}
+	return nil, nil
+}
+
+func listUserTags(r *request) (output, *apiError) {
+	u, err := r.user(false)
+	if err != nil {
+		return nil, err
+	}
+	page, marker, truncated, err := paginate(r, u.Tags)
+	if err != nil {
+		return nil, err
+	}
+	tags := sdkTags(page)
+	if tags == nil {
+		tags = []types.Tag{}
+	}
+	return &iam.ListUserTagsOutput{Tags: tags, Marker: marker, IsTruncated: truncated}, nil
+}
+
+func createGroup(r *request) (output, *apiError) {
+	name, err := r.required("GroupName")
+	if err != nil {
+		return nil, err
+	}
+	if err := validName(name, 128); err != nil {
+		return nil, err
+	}
+	path, err := r.pathParam()
+	if err != nil {
+		return nil, err
+	}
+	if _, ok := r.acct.groups[key(name)]; ok {
+		return nil, alreadyExists("Group with name %s already exists.", name)
+	}
+	g := &Group{
+		Name:           name,
+		Path:           path,
+		ID:             r.srv.newID("AGPA"),
+		ARN:            r.acct.arn("group", path, name),
+		CreateDate:     r.now,
+		InlinePolicies: map[string]string{},
+	}
+	r.acct.groups[key(name)] = g
+	sg := sdkGroup(g)
+	return &iam.CreateGroupOutput{Group: &sg}, nil
+}
+
+func getGroup(r *request) (output, *apiError) {
+	g, err := r.group()
+	if err != nil {
+		return nil, err
+	}
+	members := slices.Clone(g.Members)
+	slices.SortFunc(members, func(x, y string) int { return strings.Compare(key(x), key(y)) })
+	page, marker, truncated, err := paginate(r, members)
+	if err != nil {
+		return nil, err
+	}
+	sg := sdkGroup(g)
+	out := &iam.GetGroupOutput{Group: &sg, Users: make([]types.User, 0, len(page)), Marker: marker, IsTruncated: truncated}
+	for _, m := range page {
+		out.Users = append(out.Users, sdkUser(r.acct.users[key(m)], false))
+	}
+	return out, nil
+}
+
+func updateGroup(r *request) (output, *apiError) {
+	g, err := r.group()
+	if err != nil {
+		return nil, err
+	}
+	newName, newPath := r.get("NewGroupName"), r.get("NewPath")
+	if newPath != "" {
+		if err := validPath(newPath); err != nil {
+			return nil, err
+		}
+	}
+	if newName != "" {
+		if err := validName(newName, 128); err != nil {
+			return nil, err
+		}
+		if other, ok := r.acct.groups[key(newName)]; ok && other != g {
+			return nil, alreadyExists("Group with name %s already exists.", newName)
+		}
+	}
+	if newPath != "" {
+		g.Path = newPath
+	}
+	if newName != "" && newName != g.Name {
+		old := g.Name
+		delete(r.acct.groups, key(old))
+		g.Name = newName
+		r.acct.groups[key(newName)] = g
+		for _, m := range g.Members {
+			u := r.acct.users[key(m)]
+			for i, n := range u.Groups {
+				if n == old {
+					u.Groups[i] = newName
+				}
+			}
+		}
+	}
+	g.ARN = r.acct.arn("group", g.Path, g.Name)
+	return nil, nil
+}
+
+func deleteGroup(r *request) (output, *apiError) {
+	g, err := r.group()
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case len(g.Members) > 0:
+		return nil, deleteConflict("Cannot delete entity, must remove users from group first.")
+	case len(g.InlinePolicies) > 0:
+		return nil, deleteConflict("Cannot delete entity, must delete policies first.")
+	case len(g.ManagedPolicies) > 0:
+		return nil, deleteConflict("Cannot delete entity, must detach all policies first.")
+	}
+	delete(r.acct.groups, key(g.Name))
+	return nil, nil
+}
+
+func listGroups(r *request) (output, *apiError) {
+	page, marker, truncated, err := paginate(r, sortedGroups(r.acct, r.get("PathPrefix")))
+	if err != nil {
+		return nil, err
+	}
+	out := &iam.ListGroupsOutput{Groups: make([]types.Group, len(page)), Marker: marker, IsTruncated: truncated}
+	for i, g := range page {
+		out.Groups[i] = sdkGroup(g)
+	}
+	return out, nil
+}
+
+func addUserToGroup(r *request) (output, *apiError) {
+	g, err := r.group()
+	if err != nil {
+		return nil, err
+	}
+	u, err := r.user(false)
+	if err != nil {
+		return nil, err
+	}
+	if slices.Contains(u.Groups, g.Name) {
+		return nil, nil
+	}
+	if len(u.Groups) >= maxGroupsPerUser {
+		return nil, limitExceeded("Cannot exceed quota for GroupsPerUser: %d", maxGroupsPerUser)
+	}
+	u.Groups = append(u.Groups, g.Name)
+	g.Members = append(g.Members, u.Name)
+	return nil, nil
+}
+
+func removeUserFromGroup(r *request) (output, *apiError) {
+	g, err := r.group()
+	if err != nil {
+		return nil, err
+	}
+	u, err := r.user(false)
+	if err != nil {
+		return nil, err
+	}
+	if !slices.Contains(u.Groups, g.Name) {
+		return nil, noSuchEntity("The user with name %s cannot be found in group %s.", u.Name, g.Name)
+	}
+	u.Groups = slices.DeleteFunc(u.Groups, func(n string) bool { return n == g.Name })
+	g.Members = slices.DeleteFunc(g.Members, func(n string) bool { return n == u.Name })
+	return nil, nil
+}
+
+func listGroupsForUser(r *request) (output, *apiError) {
+	u, err := r.user(false)
+	if err != nil {
+		return nil, err
+	}
+	groups := make([]*Group, 0, len(u.Groups))
+	for _, n := range u.Groups {
+		groups = append(groups, r.acct.groups[key(n)])
+	}
+	sort.Slice(groups, func(i, j int) bool { return key(groups[i].Name) < key(groups[j].Name) })
+	page, marker, truncated, err := paginate(r, groups)
+	if err != nil {
+		return nil, err
+	}
+	out := &iam.ListGroupsForUserOutput{Groups: make([]types.Group, len(page)), Marker: marker, IsTruncated: truncated}
+	for i, g := range page {
+		out.Groups[i] = sdkGroup(g)
+	}
+	return out, nil
+}
+
+// attachPolicy adds a managed policy ARN to a list, enforcing existence and
+// the per-entity quota; attaching twice is a no-op, as in IAM.
+func attachPolicy(r *request, list []string, quotaName string) ([]string, *apiError) {
+	arn, err := r.required("PolicyArn")
+	if err != nil {
+		return nil, err
+	}
+	if !r.acct.policyExists(arn) {
+		return nil, noSuchEntity("Policy %s does not exist or is not attachable.", arn)
+	}
+	if slices.Contains(list, arn) {
+		return list, nil
+	}
+	if len(list) >= maxManagedPolicies {
+		return nil, limitExceeded("Cannot exceed quota for %s: %d", quotaName, maxManagedPolicies)
+	}
+	return append(list, arn), nil
+}
+
+func detachPolicy(r *request, list []string) ([]string, *apiError) {
+	arn, err := r.required("PolicyArn")
+	if err != nil {
+		return nil, err
+	}
+	if !slices.Contains(list, arn) {
+		return nil, noSuchEntity("Policy %s was not found.", arn)
+	}
+	return slices.DeleteFunc(list, func(a string) bool { return a == arn }), nil
+}
+
+func filterPolicyPath(arns []string, prefix string) []string {
+	if prefix == "" || prefix == "/" {
+		return arns
+	}
+	var out []string
+	for _, a := range arns {
+		rest := a[strings.Index(a, ":policy")+len(":policy"):]
+		if strings.HasPrefix(rest, prefix) {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+func attachUserPolicy(r *request) (output, *apiError) {
+	u, err := r.user(false)
+	if err != nil {
+		return nil, err
+	}
+	list, err := attachPolicy(r, u.ManagedPolicies, "PoliciesPerUser")
+	if err != nil {
+		return nil, err
+	}
+	u.ManagedPolicies = list
+	return nil, nil
+}
+
+func detachUserPolicy(r *request) (output, *apiError) {
+	u, err := r.user(false)
+	if err != nil {
+		return nil, err
+	}
+	list, err := detachPolicy(r, u.ManagedPolicies)
+	if err != nil {
+		return nil, err
+	}
+	u.ManagedPolicies = list
+	return nil, nil
+}
+
+func listAttachedUserPolicies(r *request) (output, *apiError) {
+	u, err := r.user(false)
+	if err != nil {
+		return nil, err
+	}
+	page, marker, truncated, err := paginate(r, attached(filterPolicyPath(u.ManagedPolicies, r.get("PathPrefix"))))
+	if err != nil {
+		return nil, err
+	}
+	return &iam.ListAttachedUserPoliciesOutput{AttachedPolicies: page, Marker: marker, IsTruncated: truncated}, nil
+}
+
+func attachGroupPolicy(r *request) (output, *apiError) {
+	g, err := r.group()
+	if err != nil {
+		return nil, err
+	}
+	list, err := attachPolicy(r, g.ManagedPolicies, "PoliciesPerGroup")
+	if err != nil {
+		return nil, err
+	}
+	g.ManagedPolicies = list
+	return nil, nil
+}
+
+func detachGroupPolicy(r *request) (output, *apiError) {
+	g, err := r.group()
+	if err != nil {
+		return nil, err
+	}
+	list, err := detachPolicy(r, g.ManagedPolicies)
+	if err != nil {
+		return nil, err
+	}
+	g.ManagedPolicies = list
+	return nil, nil
+}
+
+func listAttachedGroupPolicies(r *request) (output, *apiError) {
+	g, err := r.group()
+	if err != nil {
+		return nil, err
+	}
+	page, marker, truncated, err := paginate(r, attached(filterPolicyPath(g.ManagedPolicies, r.get("PathPrefix"))))
+	if err != nil {
+		return nil, err
+	}
+	return &iam.ListAttachedGroupPoliciesOutput{AttachedPolicies: page, Marker: marker, IsTruncated: truncated}, nil
+}
+
+// putInline validates and stores an inline policy, enforcing the aggregate
+// size quota of the entity.
+func putInline(r *request, policies map[string]string, entity, name string, quota int) *apiError {
+	pname, err := r.required("PolicyName")
+	if err != nil {
+		return err
+	}
+	if err := validName(pname, 128); err != nil {
+		return err
+	}
+	doc, err := r.required("PolicyDocument")
+	if err != nil {
+		return err
+	}
+	if err := validPolicyDocument(doc); err != nil {
+		return err
+	}
+	total := policySize(doc)
+	for n, d := range policies {
+		if n != pname {
+			total += policySize(d)
+		}
+	}
+	if total > quota {
+		return limitExceeded("Maximum policy size of %d bytes exceeded for %s %s", quota, entity, name)
+	}
+	policies[pname] = doc
+	return nil
+}
+
+func sortedKeys(m map[string]string) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
+
+func putUserPolicy(r *request) (output, *apiError) {
+	u, err := r.user(false)
+	if err != nil {
+		return nil, err
+	}
+	return nil, putInline(r, u.InlinePolicies, "user", u.Name, maxUserInlineSize)
+}
+
+func getUserPolicy(r *request) (output, *apiError) {
+	u, err := r.user(false)
+	if err != nil {
+		return nil, err
+	}
+	name, err := r.required("PolicyName")
+	if err != nil {
+		return nil, err
+	}
+	doc, ok := u.InlinePolicies[name]
+	if !ok {
+		return nil, noSuchEntity("The user policy with name %s cannot be found.", name)
+	}
+	return &iam.GetUserPolicyOutput{UserName: aws.String(u.Name), PolicyName: aws.String(name), PolicyDocument: aws.String(urlEncode(doc))}, nil
+}
+
+func deleteUserPolicy(r *request) (output, *apiError) {
+	u, err := r.user(false)
+	if err != nil {
+		return nil, err
+	}
+	name, err := r.required("PolicyName")
+	if err != nil {
+		return nil, err
+	}
+	if _, ok := u.InlinePolicies[name]; !ok {
+		return nil, noSuchEntity("The user policy with name %s cannot be found.", name)
+	}
+	delete(u.InlinePolicies, name)
+	return nil, nil
+}
+
+func listUserPolicies(r *request) (output, *apiError) {
+	u, err := r.user(false)
+	if err != nil {
+		return nil, err
+	}
+	page, marker, truncated, err := paginate(r, sortedKeys(u.InlinePolicies))
+	if err != nil {
+		return nil, err
+	}
+	return &iam.ListUserPoliciesOutput{PolicyNames: nonNil(page), Marker: marker, IsTruncated: truncated}, nil
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+func putGroupPolicy(r *request) (output, *apiError) {
+	g, err := r.group()
+	if err != nil {
+		return nil, err
+	}
+	return nil, putInline(r, g.InlinePolicies, "group", g.Name, maxGroupInlineSize)
+}
+
+func getGroupPolicy(r *request) (output, *apiError) {
+	g, err := r.group()
+	if err != nil {
+		return nil, err
+	}
+	name, err := r.required("PolicyName")
+	if err != nil {
+		return nil, err
+	}
+	doc, ok := g.InlinePolicies[name]
+	if !ok {
+		return nil, noSuchEntity("The group policy with name %s cannot be found.", name)
+	}
+	return &iam.GetGroupPolicyOutput{GroupName: aws.String(g.Name), PolicyName: aws.String(name), PolicyDocument: aws.String(urlEncode(doc))}, nil
+}
+
+func deleteGroupPolicy(r *request) (output, *apiError) {
+	g, err := r.group()
+	if err != nil {
+		return nil, err
+	}
+	name, err := r.required("PolicyName")
+	if err != nil {
+		return nil, err
+	}
+	if _, ok := g.InlinePolicies[name]; !ok {
+		return nil, noSuchEntity("The group policy with name %s cannot be found.", name)
+	}
+	delete(g.InlinePolicies, name)
+	return nil, nil
+}
+
+func listGroupPolicies(r *request) (output, *apiError) {
+	g, err := r.group()
+	if err != nil {
+		return nil, err
+	}
+	page, marker, truncated, err := paginate(r, sortedKeys(g.InlinePolicies))
+	if err != nil {
+		return nil, err
+	}
+	return &iam.ListGroupPoliciesOutput{PolicyNames: nonNil(page), Marker: marker, IsTruncated: truncated}, nil
+}
+
+func putUserPermissionsBoundary(r *request) (output, *apiError) {
+	u, err := r.user(false)
+	if err != nil {
+		return nil, err
+	}
+	arn, err := r.required("PermissionsBoundary")
+	if err != nil {
+		return nil, err
+	}
+	if !r.acct.policyExists(arn) {
+		return nil, noSuchEntity("Scope ARN: %s does not exist or is not attachable.", arn)
+	}
+	u.PermissionsBoundary = arn
+	return nil, nil
+}
+
+func deleteUserPermissionsBoundary(r *request) (output, *apiError) {
+	u, err := r.user(false)
+	if err != nil {
+		return nil, err
+	}
+	if u.PermissionsBoundary == "" {
+		return nil, noSuchEntity("The user with name %s has no permissions boundary.", u.Name)
+	}
+	u.PermissionsBoundary = ""
+	return nil, nil
+}
+
+var _ = http.StatusOK

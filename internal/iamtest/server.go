@@ -1,0 +1,688 @@
+package iamtest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/smithy-go"
+)
+
+// DefaultAccountID is the account ambient credentials act on unless
+// [WithDefaultAccount] says otherwise.
+const DefaultAccountID = "123456789012"
+
+// Faults are the probabilities, each in [0,1], that a request fails in a
+// given way. Faulted requests never apply their write, except with
+// DropAfterCommit, where a dropped write action is applied and only its
+// response is lost.
+type Faults struct {
+	// Throttle answers 400 with the code Throttling.
+	Throttle float64
+	// ServerError answers 500 or 503 with the code ServiceFailure.
+	ServerError float64
+	// Drop closes the connection without a response.
+	Drop float64
+	// DropAfterCommit applies a dropped write before closing the connection.
+	DropAfterCommit bool
+	// Actions restricts faults to these actions; empty means every action.
+	Actions []string
+	// Seed makes the sequence of faults reproducible.
+	Seed int64
+}
+
+// Option configures a [Server].
+type Option func(*Server)
+
+// WithDefaultAccount sets the account that ambient credentials without an
+// account of their own act on.
+func WithDefaultAccount(id string) Option {
+	return func(s *Server) { s.defaultAccount = id }
+}
+
+// WithLatency makes every request wait d before it is answered (honouring
+// request cancellation), to make benchmarks' call counts visible as time.
+func WithLatency(d time.Duration) Option {
+	return func(s *Server) { s.latency = d }
+}
+
+// WithFaults injects faults from the first request on.
+func WithFaults(f Faults) Option {
+	return func(s *Server) { s.setFaults(f) }
+}
+
+// WithClock sets the clock used for creation dates and reports.
+func WithClock(now func() time.Time) Option {
+	return func(s *Server) { s.clock = now }
+}
+
+// Call is one request of a write action, in the order the server received it.
+type Call struct {
+	Account string
+	Action  string
+	// Params are the request's parameters without Action and Version.
+	Params map[string]string
+	// Error is the error code answered, "Dropped" for a dropped connection,
+	// or empty when the write succeeded.
+	Error string
+}
+
+type principal struct {
+	account string
+	role    string // empty for ambient credentials
+	session string
+}
+
+// Server is a fake IAM and STS endpoint. Create it with [NewServer]; it is
+// safe for concurrent use.
+type Server struct {
+	// URL is the base endpoint, e.g. http://127.0.0.1:12345.
+	URL string
+
+	ts *httptest.Server
+	tb testing.TB
+
+	mu             sync.Mutex
+	defaultAccount string
+	accounts       map[string]*Account
+	creds          map[string]principal // access key ID → caller
+	calls          map[string]map[string]int
+	writes         []Call
+	faults         Faults
+	rng            *rand.Rand
+	latency        time.Duration
+	clock          func() time.Time
+	seq            uint64
+}
+
+// NewServer starts a fake IAM and STS server. With a non-nil tb the server is
+// closed at the end of the test and seeding mistakes fail the test.
+func NewServer(tb testing.TB, opts ...Option) *Server {
+	s := &Server{
+		tb:             tb,
+		defaultAccount: DefaultAccountID,
+		accounts:       map[string]*Account{},
+		creds:          map[string]principal{},
+		calls:          map[string]map[string]int{},
+		clock:          time.Now,
+	}
+	s.setFaults(Faults{})
+	for _, o := range opts {
+		o(s)
+	}
+	s.ts = httptest.NewServer(http.HandlerFunc(s.serveHTTP))
+	s.URL = s.ts.URL
+	if tb != nil {
+		tb.Cleanup(s.Close)
+	}
+	s.Account(s.defaultAccount)
+	return s
+}
+
+// Close shuts the server down.
+func (s *Server) Close() { s.ts.Close() }
+
+// Client returns an HTTP client for the server.
+func (s *Server) Client() *http.Client { return s.ts.Client() }
+
+var accountIDPattern = regexp.MustCompile(`^[0-9]{12}$`)
+
+// Account returns the state of an account, creating an empty one the first
+// time. id must be 12 digits.
+func (s *Server) Account(id string) *Account {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.account(id)
+}
+
+func (s *Server) account(id string) *Account {
+	if a, ok := s.accounts[id]; ok {
+		return a
+	}
+	if !accountIDPattern.MatchString(id) {
+		s.fatalf("account ID %q is not 12 digits", id)
+	}
+	a := newAccount(s, id)
+	s.accounts[id] = a
+	s.creds[ambientKeyID(id)] = principal{account: id}
+	return a
+}
+
+func ambientKeyID(account string) string { return "AKIAIAMTEST" + account[3:] + "X" }
+
+func ambientSecret(account string) string { return "iamtest-secret-" + account }
+
+// Credentials returns static credentials that act on the account as its
+// ambient identity (the user arn:aws:iam::<account>:user/iamtest).
+func (s *Server) Credentials(accountID string) aws.Credentials {
+	s.Account(accountID)
+	return aws.Credentials{
+		AccessKeyID:     ambientKeyID(accountID),
+		SecretAccessKey: ambientSecret(accountID),
+		Source:          "iamtest",
+	}
+}
+
+// AWSConfig returns an SDK configuration whose static credentials act on the
+// account, pointed at the server, in us-east-1, with the SDK's default
+// retryer. It loads nothing from the process environment.
+func (s *Server) AWSConfig(accountID string) aws.Config {
+	c := s.Credentials(accountID)
+	return aws.Config{
+		Region:       "us-east-1",
+		Credentials:  credentials.NewStaticCredentialsProvider(c.AccessKeyID, c.SecretAccessKey, ""),
+		BaseEndpoint: aws.String(s.URL),
+		HTTPClient:   s.ts.Client(),
+		Retryer:      func() aws.Retryer { return retry.NewStandard() },
+	}
+}
+
+// Env returns the environment variables that make the AWS SDK's default
+// configuration act on the account through this server, for tests that run
+// the built binary.
+func (s *Server) Env(accountID string) map[string]string {
+	c := s.Credentials(accountID)
+	return map[string]string{
+		"AWS_ENDPOINT_URL":      s.URL,
+		"AWS_ACCESS_KEY_ID":     c.AccessKeyID,
+		"AWS_SECRET_ACCESS_KEY": c.SecretAccessKey,
+		"AWS_REGION":            "us-east-1",
+	}
+}
+
+// SetFaults replaces the injected faults at runtime.
+func (s *Server) SetFaults(f Faults) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.setFaults(f)
+}
+
+func (s *Server) setFaults(f Faults) {
+	s.faults = f
+	s.faults.Actions = slices.Clone(f.Actions)
+	s.rng = rand.New(rand.NewPCG(uint64(f.Seed), 0x1a3))
+}
+
+// SetLatency changes the per-request latency at runtime.
+func (s *Server) SetLatency(d time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.latency = d
+}
+
+// Calls returns the number of requests per account and action, retries and
+// faulted requests included.
+func (s *Server) Calls() map[string]map[string]int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make(map[string]map[string]int, len(s.calls))
+	for acct, m := range s.calls {
+		c := make(map[string]int, len(m))
+		for k, v := range m {
+			c[k] = v
+		}
+		out[acct] = c
+	}
+	return out
+}
+
+// CallCount returns the number of requests of one action on one account.
+func (s *Server) CallCount(account, action string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.calls[account][action]
+}
+
+// TotalCalls returns the number of requests on one account.
+func (s *Server) TotalCalls(account string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for _, v := range s.calls[account] {
+		n += v
+	}
+	return n
+}
+
+// ResetCalls forgets the call counts and the recorded writes.
+func (s *Server) ResetCalls() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.calls = map[string]map[string]int{}
+	s.writes = nil
+}
+
+// Writes returns every request of a write action received, in order.
+func (s *Server) Writes() []Call {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]Call, len(s.writes))
+	for i, w := range s.writes {
+		w.Params = copyMap(w.Params)
+		out[i] = w
+	}
+	return out
+}
+
+func copyMap(m map[string]string) map[string]string {
+	if m == nil {
+		return nil
+	}
+	c := make(map[string]string, len(m))
+	for k, v := range m {
+		c[k] = v
+	}
+	return c
+}
+
+func (s *Server) now() time.Time { return s.clock().UTC().Truncate(time.Second) }
+
+const idAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
+
+// newID returns a unique, deterministic ID with an IAM prefix (AIDA, AGPA…).
+func (s *Server) newID(prefix string) string {
+	s.seq++
+	n := s.seq*0x9E3779B97F4A7C15 + 0x632BE59BD9B4E019
+	b := []byte(prefix)
+	for len(b) < 21 {
+		b = append(b, idAlphabet[n%32])
+		n /= 32
+		if n == 0 {
+			n = s.seq*2654435761 + uint64(len(b))
+		}
+	}
+	return string(b)
+}
+
+func (s *Server) newSecret() string {
+	s.seq++
+	return fmt.Sprintf("iamtestSecret%027d", s.seq)
+}
+
+func (s *Server) newCertID() string {
+	s.seq++
+	return fmt.Sprintf("%032X", s.seq*0x9E3779B97F4A7C15)
+}
+
+// apiError is an error answered in the Query protocol's ErrorResponse.
+type apiError struct {
+	status int
+	code   string
+	msg    string
+}
+
+func (e *apiError) Error() string { return e.code + ": " + e.msg }
+
+func errorf(status int, code, format string, args ...any) *apiError {
+	return &apiError{status: status, code: code, msg: fmt.Sprintf(format, args...)}
+}
+
+func noSuchEntity(format string, args ...any) *apiError {
+	return errorf(http.StatusNotFound, "NoSuchEntity", format, args...)
+}
+
+func alreadyExists(format string, args ...any) *apiError {
+	return errorf(http.StatusConflict, "EntityAlreadyExists", format, args...)
+}
+
+func deleteConflict(format string, args ...any) *apiError {
+	return errorf(http.StatusConflict, "DeleteConflict", format, args...)
+}
+
+func limitExceeded(format string, args ...any) *apiError {
+	return errorf(http.StatusConflict, "LimitExceeded", format, args...)
+}
+
+func validationError(format string, args ...any) *apiError {
+	return errorf(http.StatusBadRequest, "ValidationError", format, args...)
+}
+
+func invalidInput(format string, args ...any) *apiError {
+	return errorf(http.StatusBadRequest, "InvalidInput", format, args...)
+}
+
+// request is one parsed request being handled.
+type request struct {
+	action string
+	form   url.Values
+	caller principal
+	acct   *Account
+	srv    *Server
+	now    time.Time
+}
+
+func (r *request) get(name string) string { return r.form.Get(name) }
+
+func (r *request) has(name string) bool { _, ok := r.form[name]; return ok }
+
+// list returns a Query-protocol list parameter (Name.member.N).
+func (r *request) list(name string) []string {
+	var out []string
+	for i := 1; ; i++ {
+		k := name + ".member." + strconv.Itoa(i)
+		if _, ok := r.form[k]; !ok {
+			return out
+		}
+		out = append(out, r.form.Get(k))
+	}
+}
+
+func (r *request) tags(name string) []Tag {
+	var out []Tag
+	for i := 1; ; i++ {
+		p := name + ".member." + strconv.Itoa(i)
+		if _, ok := r.form[p+".Key"]; !ok {
+			return out
+		}
+		out = append(out, Tag{Key: r.form.Get(p + ".Key"), Value: r.form.Get(p + ".Value")})
+	}
+}
+
+func (r *request) boolParam(name string) (bool, *apiError) {
+	v := r.get(name)
+	if v == "" {
+		return false, nil
+	}
+	b, err := strconv.ParseBool(v)
+	if err != nil {
+		return false, validationError("1 validation error detected: Value '%s' at '%s' failed to satisfy constraint: Member must be a boolean", v, lowerFirst(name))
+	}
+	return b, nil
+}
+
+func (r *request) intParam(name string) (int, bool, *apiError) {
+	v := r.get(name)
+	if v == "" {
+		return 0, false, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil {
+		return 0, false, validationError("1 validation error detected: Value '%s' at '%s' failed to satisfy constraint: Member must be an integer", v, lowerFirst(name))
+	}
+	return n, true, nil
+}
+
+// required returns a required string parameter or IAM's validation error.
+func (r *request) required(name string) (string, *apiError) {
+	v := r.get(name)
+	if v == "" {
+		return "", validationError("1 validation error detected: Value null at '%s' failed to satisfy constraint: Member must not be null", lowerFirst(name))
+	}
+	return v, nil
+}
+
+func lowerFirst(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToLower(s[:1]) + s[1:]
+}
+
+type handler func(r *request) (output, *apiError)
+
+// output is an SDK output shape.
+type output interface {
+	SerializeMembers(smithy.ShapeSerializer)
+}
+
+func (s *Server) serveHTTP(w http.ResponseWriter, hr *http.Request) {
+	body, err := io.ReadAll(hr.Body)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
+	form, err := url.ParseQuery(string(body))
+	if err != nil {
+		writeError(w, "", errorf(http.StatusBadRequest, "MalformedQueryString", "%v", err), "")
+		return
+	}
+	for k, v := range hr.URL.Query() {
+		if _, ok := form[k]; !ok {
+			form[k] = v
+		}
+	}
+	action := form.Get("Action")
+	ns := iamNamespace
+	if stsActions[action] {
+		ns = stsNamespace
+	}
+
+	s.mu.Lock()
+	reqID := s.requestID()
+	caller, aerr := s.caller(hr)
+	if aerr != nil {
+		s.mu.Unlock()
+		writeError(w, ns, aerr, reqID)
+		return
+	}
+	if s.calls[caller.account] == nil {
+		s.calls[caller.account] = map[string]int{}
+	}
+	s.calls[caller.account][action]++
+	latency := s.latency
+	fault := s.rollFault(action)
+	var call *Call
+	if writeActions[action] {
+		params := map[string]string{}
+		for k := range form {
+			if k != "Action" && k != "Version" {
+				params[k] = form.Get(k)
+			}
+		}
+		s.writes = append(s.writes, Call{Account: caller.account, Action: action, Params: params})
+		call = &s.writes[len(s.writes)-1]
+		_ = call
+	}
+	writeIndex := len(s.writes) - 1
+	s.mu.Unlock()
+
+	if latency > 0 {
+		t := time.NewTimer(latency)
+		select {
+		case <-t.C:
+		case <-hr.Context().Done():
+			t.Stop()
+			s.recordWriteError(action, writeIndex, "Canceled")
+			return
+		}
+	}
+
+	switch fault {
+	case faultThrottle:
+		s.recordWriteError(action, writeIndex, "Throttling")
+		writeError(w, ns, errorf(http.StatusBadRequest, "Throttling", "Rate exceeded"), reqID)
+		return
+	case faultServerError:
+		s.recordWriteError(action, writeIndex, "ServiceFailure")
+		status := http.StatusInternalServerError
+		if s.coin() {
+			status = http.StatusServiceUnavailable
+		}
+		writeError(w, ns, errorf(status, "ServiceFailure", "Request processing has failed because of an unknown error, exception or failure."), reqID)
+		return
+	case faultDrop:
+		if s.faultsDropAfterCommit() && writeActions[action] {
+			s.handle(hr.Context(), action, form, caller, reqID)
+		}
+		s.recordWriteError(action, writeIndex, "Dropped")
+		drop(w)
+		return
+	}
+
+	out, aerr := s.handle(hr.Context(), action, form, caller, reqID)
+	if aerr != nil {
+		s.recordWriteError(action, writeIndex, aerr.code)
+		writeError(w, ns, aerr, reqID)
+		return
+	}
+	writeResult(w, ns, action, out, reqID)
+}
+
+func (s *Server) recordWriteError(action string, i int, code string) {
+	if !writeActions[action] || i < 0 {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if i < len(s.writes) {
+		s.writes[i].Error = code
+	}
+}
+
+func (s *Server) coin() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.rng.IntN(2) == 0
+}
+
+func (s *Server) faultsDropAfterCommit() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.faults.DropAfterCommit
+}
+
+func drop(w http.ResponseWriter) {
+	hj, ok := w.(http.Hijacker)
+	if !ok {
+		panic(http.ErrAbortHandler)
+	}
+	conn, _, err := hj.Hijack()
+	if err != nil {
+		panic(http.ErrAbortHandler)
+	}
+	_ = conn.Close()
+}
+
+type faultKind int
+
+const (
+	faultNone faultKind = iota
+	faultThrottle
+	faultServerError
+	faultDrop
+)
+
+func (s *Server) rollFault(action string) faultKind {
+	f := s.faults
+	if f.Throttle == 0 && f.ServerError == 0 && f.Drop == 0 {
+		return faultNone
+	}
+	if len(f.Actions) > 0 && !slices.Contains(f.Actions, action) {
+		return faultNone
+	}
+	x := s.rng.Float64()
+	switch {
+	case x < f.Throttle:
+		return faultThrottle
+	case x < f.Throttle+f.ServerError:
+		return faultServerError
+	case x < f.Throttle+f.ServerError+f.Drop:
+		return faultDrop
+	}
+	return faultNone
+}
+
+func (s *Server) requestID() string {
+	s.seq++
+	n := s.seq * 0x9E3779B97F4A7C15
+	return fmt.Sprintf("%08x-%04x-%04x-%04x-%012x", uint32(n>>32), uint16(n>>16), uint16(n), uint16(s.seq), s.seq)
+}
+
+var credentialPattern = regexp.MustCompile(`Credential=([^/,\s]+)/`)
+
+// caller finds who signed the request from the SigV4 Authorization header.
+func (s *Server) caller(hr *http.Request) (principal, *apiError) {
+	m := credentialPattern.FindStringSubmatch(hr.Header.Get("Authorization"))
+	if m == nil {
+		return principal{account: s.defaultAccount}, errorf(http.StatusForbidden, "MissingAuthenticationToken", "Request is missing Authentication Token")
+	}
+	p, ok := s.creds[m[1]]
+	if !ok {
+		return principal{account: s.defaultAccount}, errorf(http.StatusForbidden, "InvalidClientTokenId", "The security token included in the request is invalid.")
+	}
+	return p, nil
+}
+
+func (p principal) arn() string {
+	if p.role != "" {
+		return fmt.Sprintf("arn:aws:sts::%s:assumed-role/%s/%s", p.account, p.role, p.session)
+	}
+	return fmt.Sprintf("arn:aws:iam::%s:user/iamtest", p.account)
+}
+
+// handle runs one action against the state, under the server lock.
+func (s *Server) handle(ctx context.Context, action string, form url.Values, caller principal, reqID string) (output, *apiError) {
+	h, ok := handlers[action]
+	if !ok {
+		return nil, errorf(http.StatusBadRequest, "InvalidAction", "Could not find operation %s for version %s", action, form.Get("Version"))
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := ctx.Err(); err != nil && !errors.Is(err, context.Canceled) {
+		return nil, errorf(http.StatusInternalServerError, "ServiceFailure", "%v", err)
+	}
+	r := &request{action: action, form: form, caller: caller, acct: s.account(caller.account), srv: s, now: s.now()}
+	if aerr := s.authorize(r); aerr != nil {
+		return nil, aerr
+	}
+	return h(r)
+}
+
+// authorize enforces an assumed role's allow-list.
+func (s *Server) authorize(r *request) *apiError {
+	if r.caller.role == "" || stsActions[r.action] {
+		return nil
+	}
+	role, ok := r.acct.roles[key(r.caller.role)]
+	if !ok || len(role.Allow) == 0 {
+		return nil
+	}
+	want := "iam:" + r.action
+	for _, a := range role.Allow {
+		if matchAction(a, want) {
+			return nil
+		}
+	}
+	return errorf(http.StatusForbidden, "AccessDenied", "User: %s is not authorized to perform: %s on resource: %s",
+		r.caller.arn(), want, resourceARN(r))
+}
+
+func matchAction(pattern, action string) bool {
+	if !strings.Contains(pattern, ":") {
+		pattern = "iam:" + pattern
+	}
+	re := "^" + strings.ReplaceAll(strings.ReplaceAll(regexp.QuoteMeta(strings.ToLower(pattern)), `\*`, ".*"), `\?`, ".") + "$"
+	ok, _ := regexp.MatchString(re, strings.ToLower(action))
+	return ok
+}
+
+// resourceARN names the resource an action was denied on, as IAM does.
+func resourceARN(r *request) string {
+	a := r.acct
+	switch {
+	case r.get("UserName") != "":
+		return a.arn("user", "/", r.get("UserName"))
+	case r.get("GroupName") != "":
+		return a.arn("group", "/", r.get("GroupName"))
+	case r.get("PolicyArn") != "":
+		return r.get("PolicyArn")
+	case r.get("PolicyName") != "":
+		return a.arn("policy", "/", r.get("PolicyName"))
+	}
+	return a.arn("user", "/", "*")
+}
