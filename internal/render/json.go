@@ -1,0 +1,304 @@
+package render
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+
+	"github.com/roster-dev/roster/internal/plan"
+)
+
+// FormatVersion is the version of the plan JSON format (docs/plan-json.md).
+// Additive changes bump the minor version; breaking changes bump the major.
+const FormatVersion = "1.0"
+
+// formatMajor is the major version ReadJSON understands.
+const formatMajor = 1
+
+// The types below are the JSON format itself, kept apart from package plan
+// so that the documented format changes only on purpose.
+
+type jsonPlan struct {
+	FormatVersion string             `json:"format_version"`
+	Counts        jsonCounts         `json:"counts"`
+	Environments  []*jsonEnvironment `json:"environments"`
+}
+
+type jsonCounts struct {
+	Create     int `json:"create"`
+	Update     int `json:"update"`
+	Delete     int `json:"delete"`
+	Adopt      int `json:"adopt"`
+	Operations int `json:"operations"`
+}
+
+type jsonEnvironment struct {
+	Name       string          `json:"name"`
+	AccountID  string          `json:"account_id"`
+	Production bool            `json:"production"`
+	Digest     string          `json:"digest"`
+	Refused    string          `json:"refused,omitempty"`
+	Warnings   []string        `json:"warnings"`
+	Counts     jsonCounts      `json:"counts"`
+	Changes    []*jsonChange   `json:"changes"`
+	Unmanaged  []jsonUnmanaged `json:"unmanaged"`
+}
+
+type jsonChange struct {
+	Action string        `json:"action"`
+	Kind   string        `json:"kind"`
+	Name   string        `json:"name"`
+	Reason string        `json:"reason,omitempty"`
+	Before *jsonResource `json:"before"`
+	After  *jsonResource `json:"after"`
+	Ops    []jsonOp      `json:"ops"`
+}
+
+type jsonResource struct {
+	Path                string            `json:"path"`
+	Groups              []string          `json:"groups"`
+	ManagedPolicies     []string          `json:"managed_policies"`
+	InlinePolicies      map[string]string `json:"inline_policies"`
+	PermissionsBoundary string            `json:"permissions_boundary"`
+	Tags                map[string]string `json:"tags"`
+	Console             bool              `json:"console"`
+	Members             []string          `json:"members"`
+}
+
+type jsonOp struct {
+	Type              string            `json:"type"`
+	User              string            `json:"user,omitempty"`
+	Group             string            `json:"group,omitempty"`
+	Path              string            `json:"path,omitempty"`
+	PolicyARN         string            `json:"policy_arn,omitempty"`
+	PolicyName        string            `json:"policy_name,omitempty"`
+	PolicyDocument    string            `json:"policy_document,omitempty"`
+	Tags              map[string]string `json:"tags,omitempty"`
+	TagKeys           []string          `json:"tag_keys,omitempty"`
+	ID                string            `json:"id,omitempty"`
+	PGPKeyFingerprint string            `json:"pgp_key_fingerprint,omitempty"`
+}
+
+type jsonUnmanaged struct {
+	Name string `json:"name"`
+	ARN  string `json:"arn"`
+}
+
+// JSON writes the plan in its documented, versioned JSON form
+// (docs/plan-json.md): every environment with its digest, counts, changes,
+// operations, before and after snapshots, unmanaged users, refusal and
+// warnings. PGP keys are replaced by their fingerprints.
+func JSON(w io.Writer, p *plan.Plan) error {
+	out := jsonPlan{FormatVersion: FormatVersion, Environments: []*jsonEnvironment{}}
+	for _, e := range p.Environments {
+		if e == nil {
+			continue
+		}
+		je := toJSONEnvironment(e)
+		out.Environments = append(out.Environments, je)
+		out.Counts.Create += je.Counts.Create
+		out.Counts.Update += je.Counts.Update
+		out.Counts.Delete += je.Counts.Delete
+		out.Counts.Adopt += je.Counts.Adopt
+		out.Counts.Operations += je.Counts.Operations
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(out); err != nil {
+		return fmt.Errorf("render plan as JSON: %w", err)
+	}
+	return nil
+}
+
+func toJSONEnvironment(e *plan.Environment) *jsonEnvironment {
+	c := e.Counts()
+	je := &jsonEnvironment{
+		Name:       e.Name,
+		AccountID:  e.AccountID,
+		Production: e.Production,
+		Digest:     e.Digest,
+		Refused:    e.Refused,
+		Warnings:   nonNil(e.Warnings),
+		Counts:     jsonCounts{Create: c.Create, Update: c.Update, Delete: c.Delete, Adopt: c.Adopt},
+		Changes:    []*jsonChange{},
+		Unmanaged:  []jsonUnmanaged{},
+	}
+	for _, ch := range e.Changes {
+		jc := &jsonChange{
+			Action: string(ch.Action),
+			Kind:   string(ch.Kind),
+			Name:   ch.Name,
+			Reason: ch.Reason,
+			Before: toJSONResource(ch.Before),
+			After:  toJSONResource(ch.After),
+			Ops:    []jsonOp{},
+		}
+		for _, op := range ch.Ops {
+			jc.Ops = append(jc.Ops, jsonOp{
+				Type:              string(op.Type),
+				User:              op.User,
+				Group:             op.Group,
+				Path:              op.Path,
+				PolicyARN:         op.PolicyARN,
+				PolicyName:        op.PolicyName,
+				PolicyDocument:    op.PolicyDocument,
+				Tags:              op.Tags,
+				TagKeys:           op.TagKeys,
+				ID:                op.ID,
+				PGPKeyFingerprint: opFingerprint(op),
+			})
+		}
+		je.Counts.Operations += len(ch.Ops)
+		je.Changes = append(je.Changes, jc)
+	}
+	for _, u := range e.Unmanaged {
+		je.Unmanaged = append(je.Unmanaged, jsonUnmanaged(u))
+	}
+	return je
+}
+
+func toJSONResource(r *plan.Resource) *jsonResource {
+	if r == nil {
+		return nil
+	}
+	return &jsonResource{
+		Path:                r.Path,
+		Groups:              nonNil(r.Groups),
+		ManagedPolicies:     nonNil(r.ManagedPolicies),
+		InlinePolicies:      nonNilMap(r.InlinePolicies),
+		PermissionsBoundary: r.PermissionsBoundary,
+		Tags:                nonNilMap(r.Tags),
+		Console:             r.Console,
+		Members:             nonNil(r.Members),
+	}
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+func nonNilMap(m map[string]string) map[string]string {
+	if m == nil {
+		return map[string]string{}
+	}
+	return m
+}
+
+// ErrFormatVersion means plan JSON was written in a format version this
+// roster cannot read.
+var ErrFormatVersion = errors.New("unsupported plan JSON format version")
+
+// ReadJSON reads a plan written by JSON, for example to merge the plans of
+// several jobs into one comment. It accepts any 1.x format version (fields
+// it does not know are ignored). PGP keys are not restored: operations carry
+// only their fingerprints, and Digest is kept as written.
+func ReadJSON(r io.Reader) (*plan.Plan, error) {
+	var in jsonPlan
+	dec := json.NewDecoder(r)
+	if err := dec.Decode(&in); err != nil {
+		return nil, fmt.Errorf("read plan JSON: %w", err)
+	}
+	if err := checkVersion(in.FormatVersion); err != nil {
+		return nil, fmt.Errorf("read plan JSON: %w", err)
+	}
+	p := &plan.Plan{Environments: []*plan.Environment{}}
+	for i, je := range in.Environments {
+		if je == nil {
+			return nil, fmt.Errorf("read plan JSON: environments[%d] is null", i)
+		}
+		e, err := fromJSONEnvironment(je)
+		if err != nil {
+			return nil, fmt.Errorf("read plan JSON: environment %q: %w", je.Name, err)
+		}
+		p.Environments = append(p.Environments, e)
+	}
+	return p, nil
+}
+
+func checkVersion(v string) error {
+	if v == "" {
+		return fmt.Errorf("%w: format_version is missing", ErrFormatVersion)
+	}
+	majorText, _, _ := strings.Cut(v, ".")
+	major, err := strconv.Atoi(majorText)
+	if err != nil || major != formatMajor {
+		return fmt.Errorf("%w: %q (this roster reads %d.x; upgrade roster to read it)", ErrFormatVersion, v, formatMajor)
+	}
+	return nil
+}
+
+func fromJSONEnvironment(je *jsonEnvironment) (*plan.Environment, error) {
+	if je.Name == "" {
+		return nil, errors.New("name is missing")
+	}
+	e := &plan.Environment{
+		Name:       je.Name,
+		AccountID:  je.AccountID,
+		Production: je.Production,
+		Digest:     je.Digest,
+		Refused:    je.Refused,
+		Warnings:   je.Warnings,
+		Changes:    []plan.Change{},
+	}
+	for i, jc := range je.Changes {
+		if jc == nil {
+			return nil, fmt.Errorf("changes[%d] is null", i)
+		}
+		switch a := plan.Action(jc.Action); a {
+		case plan.Create, plan.Update, plan.Delete, plan.Adopt:
+		default:
+			return nil, fmt.Errorf("changes[%d]: unknown action %q", i, a)
+		}
+		ch := plan.Change{
+			Action: plan.Action(jc.Action),
+			Kind:   plan.Kind(jc.Kind),
+			Name:   jc.Name,
+			Reason: jc.Reason,
+			Before: fromJSONResource(jc.Before),
+			After:  fromJSONResource(jc.After),
+			Ops:    []plan.Op{},
+		}
+		for _, op := range jc.Ops {
+			ch.Ops = append(ch.Ops, plan.Op{
+				Type:              plan.OpType(op.Type),
+				User:              op.User,
+				Group:             op.Group,
+				Path:              op.Path,
+				PolicyARN:         op.PolicyARN,
+				PolicyName:        op.PolicyName,
+				PolicyDocument:    op.PolicyDocument,
+				Tags:              op.Tags,
+				TagKeys:           op.TagKeys,
+				ID:                op.ID,
+				PGPKeyFingerprint: op.PGPKeyFingerprint,
+			})
+		}
+		e.Changes = append(e.Changes, ch)
+	}
+	for _, u := range je.Unmanaged {
+		e.Unmanaged = append(e.Unmanaged, plan.Unmanaged(u))
+	}
+	return e, nil
+}
+
+func fromJSONResource(r *jsonResource) *plan.Resource {
+	if r == nil {
+		return nil
+	}
+	return &plan.Resource{
+		Path:                r.Path,
+		Groups:              r.Groups,
+		ManagedPolicies:     r.ManagedPolicies,
+		InlinePolicies:      r.InlinePolicies,
+		PermissionsBoundary: r.PermissionsBoundary,
+		Tags:                r.Tags,
+		Console:             r.Console,
+		Members:             r.Members,
+	}
+}

@@ -1,0 +1,509 @@
+package render
+
+import (
+	"bytes"
+	"cmp"
+	"encoding/json"
+	"fmt"
+	"maps"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/roster-dev/roster/internal/plan"
+)
+
+// planView is what the templates see: the plan with every difference worked
+// out, so templates only lay it out.
+type planView struct {
+	// Environments in promotion order (the plan's order).
+	Environments []*envView
+	// ReviewOrder puts environments with destructive changes first, then
+	// the promotion order.
+	ReviewOrder []*envView
+	Totals      plan.Counts
+	HasChanges  bool
+	// Refused names the environments whose plan a guardrail refused.
+	Refused []string
+	// HasFindings is true when any environment is refused or has warnings.
+	HasFindings bool
+
+	// Markdown only.
+	Opts MarkdownOptions
+	// Compact leaves out the per-environment details, for comments that
+	// would otherwise be too long.
+	Compact bool
+}
+
+type envView struct {
+	Name        string
+	AccountID   string
+	Production  bool
+	Refused     string
+	Warnings    []string
+	Counts      plan.Counts
+	Ops         int
+	Changes     []changeView
+	Unmanaged   []string
+	Destructive bool
+	HasChanges  bool
+}
+
+// Open reports whether the environment's details start expanded in the
+// pull-request comment.
+func (e *envView) Open() bool { return e.Destructive || (e.Production && e.HasChanges) }
+
+// HasDetails reports whether there is anything to show beyond the summary
+// table.
+func (e *envView) HasDetails() bool {
+	return e.HasChanges || len(e.Unmanaged) > 0 || len(e.Warnings) > 0 || e.Refused != ""
+}
+
+type changeView struct {
+	Action plan.Action
+	// Symbol is the one-character mark of the action: + ~ - >.
+	Symbol string
+	// Kind in words: "user", "service account" or "group".
+	Kind   string
+	Name   string
+	Reason string
+	Ops    int
+	// Lines are the attribute-level differences (for deletions, the
+	// teardown), ready for a terminal or a diff code block.
+	Lines []diffLine
+}
+
+// diffLine is one line of a change's differences. Text has been cleaned of
+// control characters and carries its own indentation.
+type diffLine struct {
+	// Mark is "+" (added), "-" (removed), "~" (changed, details follow) or
+	// " " (unchanged context).
+	Mark string
+	Text string
+}
+
+// String returns the line as it appears in a diff code block.
+func (l diffLine) String() string { return l.Mark + " " + l.Text }
+
+func newPlanView(p *plan.Plan) *planView {
+	v := &planView{}
+	for _, e := range p.Environments {
+		if e == nil {
+			continue
+		}
+		ev := newEnvView(e)
+		v.Environments = append(v.Environments, ev)
+		v.Totals.Create += ev.Counts.Create
+		v.Totals.Update += ev.Counts.Update
+		v.Totals.Delete += ev.Counts.Delete
+		v.Totals.Adopt += ev.Counts.Adopt
+		v.HasChanges = v.HasChanges || ev.HasChanges
+		if ev.Refused != "" {
+			v.Refused = append(v.Refused, ev.Name)
+		}
+		if ev.Refused != "" || len(ev.Warnings) > 0 {
+			v.HasFindings = true
+		}
+	}
+	v.ReviewOrder = slices.Clone(v.Environments)
+	slices.SortStableFunc(v.ReviewOrder, func(a, b *envView) int {
+		switch {
+		case a.Destructive == b.Destructive:
+			return 0
+		case a.Destructive:
+			return -1
+		default:
+			return 1
+		}
+	})
+	return v
+}
+
+func newEnvView(e *plan.Environment) *envView {
+	ev := &envView{
+		Name:       e.Name,
+		AccountID:  e.AccountID,
+		Production: e.Production,
+		Refused:    e.Refused,
+		Warnings:   e.Warnings,
+		Counts:     e.Counts(),
+		HasChanges: e.HasChanges(),
+	}
+	for _, ch := range e.Changes {
+		ev.Ops += len(ch.Ops)
+		ev.Destructive = ev.Destructive || ch.Action.Destructive()
+		ev.Changes = append(ev.Changes, newChangeView(ch))
+	}
+	for _, u := range e.Unmanaged {
+		ev.Unmanaged = append(ev.Unmanaged, u.Name)
+	}
+	return ev
+}
+
+func newChangeView(ch plan.Change) changeView {
+	cv := changeView{
+		Action: ch.Action,
+		Symbol: symbol(ch.Action),
+		Kind:   kindWords(ch.Kind),
+		Name:   ch.Name,
+		Reason: ch.Reason,
+		Ops:    len(ch.Ops),
+	}
+	if ch.Action == plan.Delete && len(ch.Ops) > 0 {
+		cv.Lines = teardownLines(ch)
+	} else {
+		cv.Lines = attributeLines(ch)
+	}
+	return cv
+}
+
+// symbol is the Terraform-like mark of an action.
+func symbol(a plan.Action) string {
+	switch a {
+	case plan.Create:
+		return "+"
+	case plan.Update:
+		return "~"
+	case plan.Delete:
+		return "-"
+	case plan.Adopt:
+		return ">"
+	default:
+		return "?"
+	}
+}
+
+func kindWords(k plan.Kind) string {
+	switch k {
+	case plan.KindUser:
+		return "user"
+	case plan.KindServiceAccount:
+		return "service account"
+	case plan.KindGroup:
+		return "group"
+	default:
+		return string(k)
+	}
+}
+
+// teardownLines lists what deleting a resource removes, one operation a
+// line, in the order apply runs them.
+func teardownLines(ch plan.Change) []diffLine {
+	lines := make([]diffLine, 0, len(ch.Ops))
+	for _, op := range ch.Ops {
+		lines = append(lines, diffLine{Mark: "-", Text: cleanText(describeOp(ch, op))})
+	}
+	return lines
+}
+
+// describeOp says in words what an operation does to the resource of ch.
+// Deletions read as the thing removed ("access key AKIA…").
+func describeOp(ch plan.Change, op plan.Op) string {
+	switch op.Type {
+	case plan.OpDeleteLoginProfile:
+		return "console access (login profile)"
+	case plan.OpDeleteAccessKey:
+		return "access key " + op.ID
+	case plan.OpDeactivateMFADevice:
+		return "MFA device " + op.ID + " (deactivate)"
+	case plan.OpDeleteVirtualMFADevice:
+		return "virtual MFA device " + op.ID
+	case plan.OpDeleteSSHPublicKey:
+		return "SSH public key " + op.ID
+	case plan.OpDeleteSigningCertificate:
+		return "signing certificate " + op.ID
+	case plan.OpDeleteServiceSpecificCredential:
+		return "service-specific credential " + op.ID
+	case plan.OpRemoveUserFromGroup:
+		if ch.Kind == plan.KindGroup {
+			return "member " + op.User
+		}
+		return "group membership " + op.Group
+	case plan.OpDetachUserPolicy, plan.OpDetachGroupPolicy:
+		return "managed policy " + op.PolicyARN
+	case plan.OpDeleteUserPolicy, plan.OpDeleteGroupPolicy:
+		return "inline policy " + op.PolicyName
+	case plan.OpDeleteUserPermissionsBoundary:
+		if arn := cmp.Or(op.PolicyARN, boundaryOf(ch.Before)); arn != "" {
+			return "permissions boundary " + arn
+		}
+		return "permissions boundary"
+	case plan.OpUntagUser:
+		return "tags " + strings.Join(op.TagKeys, ", ")
+	case plan.OpDeleteUser:
+		return "user " + cmp.Or(op.User, ch.Name)
+	case plan.OpDeleteGroup:
+		return "group " + cmp.Or(op.Group, ch.Name)
+	default:
+		// Not part of a teardown: named after its IAM call.
+		return opTarget(op)
+	}
+}
+
+// opTarget names an operation by its IAM call and what it acts on. PGP keys
+// and policy documents are left out.
+func opTarget(op plan.Op) string {
+	parts := []string{string(op.Type)}
+	for _, s := range []string{op.User, op.Group, op.Path, op.PolicyARN, op.PolicyName, op.ID} {
+		if s != "" {
+			parts = append(parts, s)
+		}
+	}
+	return strings.Join(parts, " ")
+}
+
+func boundaryOf(r *plan.Resource) string {
+	if r == nil {
+		return ""
+	}
+	return r.PermissionsBoundary
+}
+
+// attributeLines lists the attribute-level differences between Before and
+// After. A missing side counts as empty, so a creation lists everything.
+func attributeLines(ch plan.Change) []diffLine {
+	before, after := ch.Before, ch.After
+	if before == nil {
+		before = &plan.Resource{}
+	}
+	if after == nil {
+		after = &plan.Resource{}
+	}
+	var d differ
+	d.scalar("path", before.Path, after.Path)
+	d.set("group", before.Groups, after.Groups)
+	d.set("member", before.Members, after.Members)
+	d.set("managed policy", before.ManagedPolicies, after.ManagedPolicies)
+	d.inlinePolicies(before.InlinePolicies, after.InlinePolicies)
+	d.scalar("permissions boundary", before.PermissionsBoundary, after.PermissionsBoundary)
+	d.tags(before.Tags, after.Tags)
+	switch {
+	case !before.Console && after.Console:
+		d.add("+", consoleWords(ch.Ops))
+	case before.Console && !after.Console:
+		d.add("-", "console access")
+	}
+	return d.lines
+}
+
+// consoleWords describes new console access and the key its initial
+// password is encrypted to.
+func consoleWords(ops []plan.Op) string {
+	for _, op := range ops {
+		if op.Type != plan.OpCreateLoginProfile {
+			continue
+		}
+		fp := opFingerprint(op)
+		if fp == "" {
+			fp = unreadableKey
+		}
+		return "console access, initial password encrypted to PGP key " + fp
+	}
+	return "console access"
+}
+
+// requireMFAWords stands in for the well-known document of
+// plan.RequireMFAPolicy, which every console user gets under
+// console_requires_mfa; printing it in full would bury the real changes.
+const requireMFAWords = "(roster's require-MFA policy: everything but MFA setup is denied until the user signs in with MFA)"
+
+// differ collects diff lines.
+type differ struct {
+	lines []diffLine
+}
+
+func (d *differ) add(mark, text string) {
+	d.lines = append(d.lines, diffLine{Mark: mark, Text: cleanText(text)})
+}
+
+func (d *differ) scalar(name, before, after string) {
+	if before == after {
+		return
+	}
+	if before != "" {
+		d.add("-", name+": "+before)
+	}
+	if after != "" {
+		d.add("+", name+": "+after)
+	}
+}
+
+func (d *differ) set(name string, before, after []string) {
+	for _, s := range sortedUnion(before, after) {
+		inBefore, inAfter := slices.Contains(before, s), slices.Contains(after, s)
+		switch {
+		case inBefore && !inAfter:
+			d.add("-", name+" "+s)
+		case !inBefore && inAfter:
+			d.add("+", name+" "+s)
+		}
+	}
+}
+
+func (d *differ) tags(before, after map[string]string) {
+	for _, k := range sortedUnion(slices.Collect(maps.Keys(before)), slices.Collect(maps.Keys(after))) {
+		old, inBefore := before[k]
+		cur, inAfter := after[k]
+		if inBefore && inAfter && old == cur {
+			continue
+		}
+		if inBefore {
+			d.add("-", "tag "+k+" = "+old)
+		}
+		if inAfter {
+			d.add("+", "tag "+k+" = "+cur)
+		}
+	}
+}
+
+func (d *differ) inlinePolicies(before, after map[string]string) {
+	for _, name := range sortedUnion(slices.Collect(maps.Keys(before)), slices.Collect(maps.Keys(after))) {
+		old, inBefore := before[name]
+		cur, inAfter := after[name]
+		switch {
+		case inBefore && inAfter && old == cur:
+			continue
+		case !inBefore && cur == plan.RequireMFAPolicy:
+			d.add("+", "inline policy "+name+" "+requireMFAWords)
+		case !inAfter && old == plan.RequireMFAPolicy:
+			d.add("-", "inline policy "+name+" "+requireMFAWords)
+		case !inBefore:
+			d.add("+", "inline policy "+name+":")
+			for _, l := range prettyPolicy(cur) {
+				d.add("+", "  "+l)
+			}
+		case !inAfter:
+			d.add("-", "inline policy "+name+":")
+			for _, l := range prettyPolicy(old) {
+				d.add("-", "  "+l)
+			}
+		default:
+			d.add("~", "inline policy "+name+":")
+			for _, l := range diffLines(prettyPolicy(old), prettyPolicy(cur), 3) {
+				d.add(l.Mark, "  "+l.Text)
+			}
+		}
+	}
+}
+
+// prettyPolicy returns a policy document indented, one line per element.
+// A document that is not JSON is shown as it is.
+func prettyPolicy(doc string) []string {
+	var buf bytes.Buffer
+	if err := json.Indent(&buf, []byte(doc), "", "  "); err != nil {
+		return strings.Split(strings.TrimRight(doc, "\n"), "\n")
+	}
+	return strings.Split(buf.String(), "\n")
+}
+
+func sortedUnion(a, b []string) []string {
+	u := append(slices.Clone(a), b...)
+	sort.Strings(u)
+	return slices.Compact(u)
+}
+
+// maxDiffCells bounds the work of a line diff; larger inputs are shown as
+// all removed, then all added.
+const maxDiffCells = 4_000_000
+
+// shortDiff is the length up to which a diff shows every line: a short
+// policy reads best whole.
+const shortDiff = 40
+
+// diffLines returns a line diff of a and b. A long diff keeps context lines
+// of unchanged text around each change, and "…" stands for what it leaves
+// out.
+func diffLines(a, b []string, context int) []diffLine {
+	var all []diffLine
+	if len(a)*len(b) > maxDiffCells {
+		for _, l := range a {
+			all = append(all, diffLine{Mark: "-", Text: l})
+		}
+		for _, l := range b {
+			all = append(all, diffLine{Mark: "+", Text: l})
+		}
+	} else {
+		all = lcsDiff(a, b)
+	}
+	if len(all) <= shortDiff {
+		return all
+	}
+	// Keep changed lines and up to context unchanged lines around them.
+	keep := make([]bool, len(all))
+	for i, l := range all {
+		if l.Mark == " " {
+			continue
+		}
+		for j := max(0, i-context); j <= min(len(all)-1, i+context); j++ {
+			keep[j] = true
+		}
+	}
+	var out []diffLine
+	skipped := false
+	for i, l := range all {
+		// skipped is set after a left-out line, including leading ones.
+		if !keep[i] {
+			skipped = true
+			continue
+		}
+		if skipped {
+			out = append(out, diffLine{Mark: " ", Text: "…"})
+		}
+		skipped = false
+		out = append(out, l)
+	}
+	if skipped && len(out) > 0 {
+		out = append(out, diffLine{Mark: " ", Text: "…"})
+	}
+	return out
+}
+
+// lcsDiff is a longest-common-subsequence line diff: removals come before
+// additions within a changed run.
+func lcsDiff(a, b []string) []diffLine {
+	// lcs[i][j] is the LCS length of a[i:] and b[j:].
+	lcs := make([][]int, len(a)+1)
+	for i := range lcs {
+		lcs[i] = make([]int, len(b)+1)
+	}
+	for i := len(a) - 1; i >= 0; i-- {
+		for j := len(b) - 1; j >= 0; j-- {
+			if a[i] == b[j] {
+				lcs[i][j] = lcs[i+1][j+1] + 1
+			} else {
+				lcs[i][j] = max(lcs[i+1][j], lcs[i][j+1])
+			}
+		}
+	}
+	var out []diffLine
+	i, j := 0, 0
+	for i < len(a) && j < len(b) {
+		switch {
+		case a[i] == b[j]:
+			out = append(out, diffLine{Mark: " ", Text: a[i]})
+			i++
+			j++
+		case lcs[i+1][j] >= lcs[i][j+1]:
+			out = append(out, diffLine{Mark: "-", Text: a[i]})
+			i++
+		default:
+			out = append(out, diffLine{Mark: "+", Text: b[j]})
+			j++
+		}
+	}
+	for ; i < len(a); i++ {
+		out = append(out, diffLine{Mark: "-", Text: a[i]})
+	}
+	for ; j < len(b); j++ {
+		out = append(out, diffLine{Mark: "+", Text: b[j]})
+	}
+	return out
+}
+
+// plural returns "1 thing" or "n things".
+func plural(n int, thing string) string {
+	if n == 1 {
+		return "1 " + thing
+	}
+	return fmt.Sprintf("%d %ss", n, thing)
+}
