@@ -1,8 +1,6 @@
 package iamtest
 
 import (
-	"context"
-	"errors"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -476,7 +474,6 @@ func (s *Server) serveHTTP(w http.ResponseWriter, hr *http.Request) {
 	s.calls[caller.account][action]++
 	latency := s.latency
 	fault := s.rollFault(action)
-	var call *Call
 	if writeActions[action] {
 		params := map[string]string{}
 		for k := range form {
@@ -485,8 +482,6 @@ func (s *Server) serveHTTP(w http.ResponseWriter, hr *http.Request) {
 			}
 		}
 		s.writes = append(s.writes, Call{Account: caller.account, Action: action, Params: params})
-		call = &s.writes[len(s.writes)-1]
-		_ = call
 	}
 	writeIndex := len(s.writes) - 1
 	s.mu.Unlock()
@@ -517,14 +512,14 @@ func (s *Server) serveHTTP(w http.ResponseWriter, hr *http.Request) {
 		return
 	case faultDrop:
 		if s.faultsDropAfterCommit() && writeActions[action] {
-			s.handle(hr.Context(), action, form, caller, reqID)
+			_, _ = s.handle(action, form, caller)
 		}
 		s.recordWriteError(action, writeIndex, "Dropped")
 		drop(w)
 		return
 	}
 
-	out, aerr := s.handle(hr.Context(), action, form, caller, reqID)
+	out, aerr := s.handle(action, form, caller)
 	if aerr != nil {
 		s.recordWriteError(action, writeIndex, aerr.code)
 		writeError(w, ns, aerr, reqID)
@@ -626,16 +621,13 @@ func (p principal) arn() string {
 }
 
 // handle runs one action against the state, under the server lock.
-func (s *Server) handle(ctx context.Context, action string, form url.Values, caller principal, reqID string) (output, *apiError) {
+func (s *Server) handle(action string, form url.Values, caller principal) (output, *apiError) {
 	h, ok := handlers[action]
 	if !ok {
 		return nil, errorf(http.StatusBadRequest, "InvalidAction", "Could not find operation %s for version %s", action, form.Get("Version"))
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if err := ctx.Err(); err != nil && !errors.Is(err, context.Canceled) {
-		return nil, errorf(http.StatusInternalServerError, "ServiceFailure", "%v", err)
-	}
 	r := &request{action: action, form: form, caller: caller, acct: s.account(caller.account), srv: s, now: s.now()}
 	if aerr := s.authorize(r); aerr != nil {
 		return nil, aerr
