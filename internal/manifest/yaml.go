@@ -408,24 +408,31 @@ func (d *decoder) parse(data []byte) (root *yaml.Node, ok bool) {
 	return r, true
 }
 
-// syntaxError reports a YAML syntax error at its line. yaml.v3 omits the
-// line from some messages; then the shortest prefix of the file that shows
-// the same error gives it.
+// syntaxError reports a YAML syntax error at its line. yaml.v3 names the
+// line where the enclosing block starts, or no line at all; the shortest
+// prefix of the file that fails with the same error gives the line of the
+// problem itself.
 func (d *decoder) syntaxError(data []byte, err error) {
-	msg := err.Error()
-	if m := lineRE.FindStringSubmatch(msg); m != nil {
-		line, _ := strconv.Atoi(m[1])
-		d.diags.Errorf(diag.Pos{File: d.file, Line: max(line, 1)}, ruleYAMLSyntax, "", "YAML syntax error: %s", m[2])
-		return
+	msg := strings.TrimPrefix(err.Error(), "yaml: ")
+	context := 0
+	if m := lineRE.FindStringSubmatch(err.Error()); m != nil {
+		context, _ = strconv.Atoi(m[1])
+		msg = m[2]
 	}
-	msg = strings.TrimPrefix(msg, "yaml: ")
-	d.diags.Errorf(diag.Pos{File: d.file, Line: errorLine(data, err.Error())}, ruleYAMLSyntax, "", "YAML syntax error: %s", msg)
+	line := errorLine(data, err.Error())
+	if line == 0 {
+		line = max(context, 1)
+	}
+	if context > 0 && context < line {
+		msg += fmt.Sprintf(" (in the block that starts on line %d)", context)
+	}
+	d.diags.Errorf(diag.Pos{File: d.file, Line: line}, ruleYAMLSyntax, "", "YAML syntax error: %s", msg)
 }
 
 // errorLine returns the first line whose prefix of the file fails to parse
-// with the message want, by bisection; 1 when none does.
+// with the message want, by bisection; 0 when none does.
 func errorLine(data []byte, want string) int {
-	ends := []int{}
+	var ends []int
 	for i, b := range data {
 		if b == '\n' {
 			ends = append(ends, i+1)
@@ -447,7 +454,7 @@ func errorLine(data []byte, want string) int {
 	}
 	lo, hi := 0, len(ends)-1
 	if !fails(hi) {
-		return 1
+		return 0
 	}
 	for lo < hi {
 		mid := (lo + hi) / 2
