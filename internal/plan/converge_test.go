@@ -112,7 +112,13 @@ func (s *sim) apply(op Op) error {
 		return nil
 	case OpUpdateGroup, OpDeleteGroup, OpAttachGroupPolicy, OpDetachGroupPolicy, OpPutGroupPolicy, OpDeleteGroupPolicy:
 		return s.applyGroup(op)
+	default:
+		return s.applyUser(op)
 	}
+}
+
+// applyUser applies an operation on an existing user.
+func (s *sim) applyUser(op Op) error {
 	u, err := s.user(op.User)
 	if err != nil {
 		return err
@@ -260,6 +266,8 @@ func (s *sim) applyGroup(op Op) error {
 			return fmt.Errorf("NoSuchEntity: group inline policy %q", op.PolicyName)
 		}
 		delete(g.InlinePolicies, op.PolicyName)
+	default:
+		return fmt.Errorf("not a group operation: %q", op.Type)
 	}
 	return nil
 }

@@ -55,7 +55,8 @@ func Needs(cfg manifest.Config, env *manifest.Environment, now time.Time) func(*
 // Diff computes the plan that makes the live account match the environment's
 // manifests. It is a pure function of its arguments: no I/O, no clock (now is
 // the plan's date), and a deterministic result. live must carry the per-user
-// details Needs asks for; a nil live is an empty account.
+// details Needs asks for; where they are missing, Diff leaves console access
+// alone and warns. A nil live is an empty account.
 //
 // Users. The desired users are the manifest users whose Expires is unset or
 // not before now's UTC date (a user exists through its expiry day). A desired
@@ -410,6 +411,10 @@ func (d *differ) updateUser(w *wantUser, lu *state.User, adopt bool) (Change, bo
 		}
 	}
 	switch {
+	case !lu.Details.Has(state.LoginProfile):
+		// Without the detail, console access is unknown: changing it
+		// could fail or remove access, so leave it and say so.
+		d.warnf("console access of user %q was not read from the account, so this plan does not change it", name)
 	case want.Console && !lu.LoginProfile:
 		ops = append(ops, Op{Type: OpCreateLoginProfile, User: name, PGPKey: w.m.PGPKey})
 	case !want.Console && lu.LoginProfile:
@@ -438,6 +443,9 @@ func (d *differ) deleteUser(lu *state.User) Change {
 	kind := KindUser
 	if _, ok := lu.Tags[d.ownerTag]; ok {
 		kind = KindServiceAccount
+	}
+	if !lu.Details.Has(state.LoginProfile | state.Credentials) {
+		d.warnf("the console access and credentials of user %q were not read from the account, so its teardown may be incomplete and DeleteUser may fail", name)
 	}
 	var ops []Op
 	if lu.LoginProfile {

@@ -789,3 +789,27 @@ func TestNeeds(t *testing.T) {
 		}
 	}
 }
+
+// TestDiffMissingDetails checks that users whose per-user details were not
+// read are planned conservatively and visibly.
+func TestDiffMissingDetails(t *testing.T) {
+	t.Parallel()
+	noDetails := func(name string) *state.User { u := liveUser(name, managedTags()); u.Details = 0; return u }
+	env := testEnv([]*manifest.User{{Kind: manifest.Person, Name: "alice", Path: "/", Console: true, PGPKey: pgp}}, nil)
+	got := Diff(testCfg, env, account(noDetails("alice"), noDetails("bob")), testNow)
+	wantChanges := []Change{{
+		Action: Delete, Kind: KindUser, Name: "bob", Reason: "removed from the manifests",
+		Before: &Resource{Path: "/", Tags: managedTags()},
+		Ops:    []Op{{Type: OpDeleteUser, User: "bob"}},
+	}}
+	if diff := cmp.Diff(wantChanges, got.Changes); diff != "" {
+		t.Errorf("Changes (-want +got):\n%s", diff)
+	}
+	wantWarnings := []string{
+		`console access of user "alice" was not read from the account, so this plan does not change it`,
+		`the console access and credentials of user "bob" were not read from the account, so its teardown may be incomplete and DeleteUser may fail`,
+	}
+	if diff := cmp.Diff(wantWarnings, got.Warnings); diff != "" {
+		t.Errorf("Warnings (-want +got):\n%s", diff)
+	}
+}
