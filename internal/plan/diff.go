@@ -83,7 +83,8 @@ func Needs(cfg manifest.Config, env *manifest.Environment, now time.Time) func(*
 //
 // Groups. A declared group is created or updated (path and exclusive
 // attached and inline policies); its membership is carried by the user
-// changes. Unmanaged members of a managed group stay, with a warning. A group
+// changes. Unmanaged members of a managed group stay, with a warning (unless
+// unmanaged.ignore matches them). A group
 // marked absent is deleted after its desired members are removed from it; if
 // an unmanaged user is a member, roster does not touch it and warns instead.
 // A live group the manifests do not name is left alone.
@@ -536,6 +537,9 @@ func (d *differ) groupChanges() (creates, updates, deletes []Change) {
 			continue
 		}
 		for _, m := range stranded {
+			if d.ignored(m) { // unmanaged.ignore: stay silent about it
+				continue
+			}
 			d.warnf("group %q has member %q, which roster does not manage; roster leaves it in the group: add %q to the manifests or remove it from the group by hand", name, m, m)
 		}
 		after := Resource{

@@ -504,6 +504,17 @@ func TestDiffGroups(t *testing.T) {
 			warnings: []string{`group "developers" has member "mallory", which roster does not manage; roster leaves it in the group: add "mallory" to the manifests or remove it from the group by hand`},
 		},
 		{
+			name: "an ignored unmanaged member of a managed group stays silently",
+			env: func() *manifest.Environment {
+				e := testEnv(nil, []*manifest.Group{{Name: "admins", Path: "/"}})
+				e.Unmanaged.Ignore = []string{"break-glass-*"}
+				return e
+			}(),
+			live: withGroups(account(func() *state.User { u := liveUser("break-glass-1", nil); u.Groups = []string{"admins"}; return u }()),
+				&state.Group{Name: "admins", Path: "/", Members: []string{"break-glass-1"}}),
+			want: []Change{},
+		},
+		{
 			name: "absent group: members that stay are removed, then policies, then the group",
 			env: testEnv([]*manifest.User{person("bob")},
 				[]*manifest.Group{{Name: "old", Absent: true}}),
