@@ -452,7 +452,7 @@ func cloneUser(u *state.User) *state.User {
 func TestConvergence(t *testing.T) {
 	t.Parallel()
 	const cases = 600
-	var creates, adopts, updates, deletes int
+	var creates, adopts, updates, deletes, blockedGroups, caseMatches int
 	for seed := range uint64(cases) {
 		g := gen{r: rand.New(rand.NewPCG(seed, 0x5eed))}
 		env, s := g.world()
@@ -483,6 +483,14 @@ func TestConvergence(t *testing.T) {
 		p := Diff(testCfg, env, s.acct, testNow)
 		if again := Diff(testCfg, env, s.acct, testNow); !cmp.Equal(p, again) {
 			fail("Diff is not deterministic: %s", cmp.Diff(p, again))
+		}
+		for _, w := range p.Warnings {
+			switch {
+			case strings.Contains(w, "is marked absent but"):
+				blockedGroups++
+			case strings.Contains(w, "case-insensitive"):
+				caseMatches++
+			}
 		}
 		for _, ch := range p.Changes {
 			switch ch.Action {
@@ -528,9 +536,11 @@ func TestConvergence(t *testing.T) {
 		}
 		checkMatchesManifests(t, seed, env, s.acct, desired)
 	}
-	t.Logf("%d cases: %d creates, %d adopts, %d updates, %d deletes", cases, creates, adopts, updates, deletes)
-	if creates == 0 || adopts == 0 || updates == 0 || deletes == 0 {
-		t.Errorf("generator does not cover every action: %d creates, %d adopts, %d updates, %d deletes", creates, adopts, updates, deletes)
+	t.Logf("%d cases: %d creates, %d adopts, %d updates, %d deletes, %d absent groups kept for unmanaged members, %d names matched ignoring case",
+		cases, creates, adopts, updates, deletes, blockedGroups, caseMatches)
+	if creates == 0 || adopts == 0 || updates == 0 || deletes == 0 || blockedGroups == 0 || caseMatches == 0 {
+		t.Errorf("generator does not cover every situation: %d creates, %d adopts, %d updates, %d deletes, %d blocked groups, %d case matches",
+			creates, adopts, updates, deletes, blockedGroups, caseMatches)
 	}
 }
 
