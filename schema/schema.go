@@ -7,10 +7,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"path"
 	"strings"
 	"sync"
-	"time"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
 	"go.yaml.in/yaml/v3"
@@ -189,17 +189,17 @@ func Validate(kind Kind, yamlBytes []byte) error {
 		return fmt.Errorf("validate: unknown schema kind %v", kind)
 	}
 	dec := yaml.NewDecoder(bytes.NewReader(yamlBytes))
-	var doc any
+	var doc yaml.Node
 	if err := dec.Decode(&doc); err != nil && !errors.Is(err, io.EOF) {
 		return fmt.Errorf("parse YAML: %w", err)
 	}
-	var extra any
+	var extra yaml.Node
 	if err := dec.Decode(&extra); !errors.Is(err, io.EOF) {
 		return errors.New("parse YAML: the file holds more than one YAML document")
 	}
-	inst, err := toJSON(doc)
+	inst, err := new(converter).toJSON(&doc, 0)
 	if err != nil {
-		return err
+		return fmt.Errorf("parse YAML: %w", err)
 	}
 	if inst == nil {
 		inst = map[string]any{}
@@ -233,77 +233,87 @@ func collect(e *jsonschema.ValidationError, out *[]Problem) {
 	}
 }
 
-// toJSON converts values decoded from YAML into JSON-compatible values:
-// mappings get string keys and timestamps become the text they were written
-// as (a bare date for dates).
-func toJSON(v any) (any, error) {
-	switch x := v.(type) {
-	case map[string]any:
-		out := make(map[string]any, len(x))
-		for k, e := range x {
-			c, err := toJSON(e)
+// Limits on conversion, so a hostile file (deep nesting, an alias bomb)
+// cannot exhaust the stack or memory.
+const (
+	maxDepth = 1000
+	maxNodes = 1_000_000
+)
+
+// converter turns YAML nodes into JSON values within the limits.
+type converter struct{ nodes int }
+
+// toJSON converts a YAML node into JSON-compatible values. Timestamps stay
+// the text they were written as ("2027-03-31"), so the schema sees what the
+// user wrote; other scalars resolve as YAML resolves them.
+func (c *converter) toJSON(n *yaml.Node, depth int) (any, error) {
+	c.nodes++
+	if depth > maxDepth || c.nodes > maxNodes {
+		return nil, errors.New("document too deeply nested or too large after expanding aliases")
+	}
+	switch n.Kind {
+	case 0:
+		return nil, nil
+	case yaml.DocumentNode:
+		if len(n.Content) == 0 {
+			return nil, nil
+		}
+		return c.toJSON(n.Content[0], depth+1)
+	case yaml.AliasNode:
+		return c.toJSON(n.Alias, depth+1)
+	case yaml.MappingNode:
+		out := make(map[string]any, len(n.Content)/2)
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k, err := c.toJSON(n.Content[i], depth+1)
 			if err != nil {
 				return nil, err
 			}
-			out[k] = c
+			v, err := c.toJSON(n.Content[i+1], depth+1)
+			if err != nil {
+				return nil, err
+			}
+			out[keyString(k)] = v
 		}
 		return out, nil
-	case map[any]any:
-		out := make(map[string]any, len(x))
-		for k, e := range x {
-			ks, err := keyString(k)
+	case yaml.SequenceNode:
+		out := make([]any, 0, len(n.Content))
+		for _, e := range n.Content {
+			v, err := c.toJSON(e, depth+1)
 			if err != nil {
 				return nil, err
 			}
-			c, err := toJSON(e)
-			if err != nil {
-				return nil, err
-			}
-			out[ks] = c
+			out = append(out, v)
 		}
 		return out, nil
-	case []any:
-		out := make([]any, len(x))
-		for i, e := range x {
-			c, err := toJSON(e)
-			if err != nil {
-				return nil, err
-			}
-			out[i] = c
+	case yaml.ScalarNode:
+		if n.ShortTag() == "!!timestamp" {
+			return n.Value, nil
 		}
-		return out, nil
-	case time.Time:
-		return timeString(x), nil
-	default:
+		var v any
+		if err := n.Decode(&v); err != nil {
+			return nil, fmt.Errorf("line %d: %w", n.Line, err)
+		}
+		if f, ok := v.(float64); ok && (math.IsInf(f, 0) || math.IsNaN(f)) {
+			return n.Value, nil
+		}
 		return v, nil
+	default:
+		return nil, fmt.Errorf("line %d: unsupported YAML node", n.Line)
 	}
 }
 
-// keyString renders a non-string YAML mapping key as JSON object key.
-func keyString(k any) (string, error) {
+// keyString renders a mapping key as a JSON object key.
+func keyString(k any) string {
 	switch x := k.(type) {
 	case string:
-		return x, nil
-	case time.Time:
-		return timeString(x), nil
+		return x
 	case nil:
-		return "null", nil
-	case bool, int, int64, uint64, float64:
+		return "null"
+	default:
 		b, err := json.Marshal(x)
 		if err != nil {
-			return "", fmt.Errorf("mapping key %v: %w", x, err)
+			return fmt.Sprint(x)
 		}
-		return string(b), nil
-	default:
-		return "", fmt.Errorf("unsupported mapping key of type %T", k)
+		return string(b)
 	}
-}
-
-// timeString renders a YAML timestamp as written: a bare date for midnight
-// UTC, RFC 3339 otherwise.
-func timeString(t time.Time) string {
-	if t.Location() == time.UTC && t.Hour() == 0 && t.Minute() == 0 && t.Second() == 0 && t.Nanosecond() == 0 {
-		return t.Format(time.DateOnly)
-	}
-	return t.Format(time.RFC3339Nano)
 }

@@ -1,0 +1,377 @@
+package schema_test
+
+import (
+	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/roster-dev/roster/schema"
+)
+
+func TestKindOf(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		file string
+		want schema.Kind
+	}{
+		{"roster.yaml", schema.Config},
+		{"access/roster.yaml", schema.Config},
+		{`access\production\environment.yaml`, schema.Environment},
+		{"access/production/environment.yaml", schema.Environment},
+		{"access/production/people.yaml", schema.Manifest},
+		{"access/production/teams/roster.yml", schema.Manifest},
+		{"access/production/environment.yml", schema.Manifest},
+	}
+	for _, tt := range tests {
+		if got := schema.KindOf(tt.file); got != tt.want {
+			t.Errorf("KindOf(%q) = %v, want %v", tt.file, got, tt.want)
+		}
+	}
+}
+
+func TestKindNames(t *testing.T) {
+	t.Parallel()
+	var got []string
+	for _, k := range append(schema.Kinds, schema.Kind(0)) {
+		got = append(got, k.String()+" "+k.File()+" "+k.URL())
+	}
+	want := []string{
+		"config roster.schema.json https://raw.githubusercontent.com/roster-dev/roster/main/schema/roster.schema.json",
+		"environment environment.schema.json https://raw.githubusercontent.com/roster-dev/roster/main/schema/environment.schema.json",
+		"manifest manifest.schema.json https://raw.githubusercontent.com/roster-dev/roster/main/schema/manifest.schema.json",
+		"Kind(0)  ",
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("kinds (-want +got):\n%s", diff)
+	}
+}
+
+// TestSchemaFiles checks what editors rely on: each embedded schema is the
+// file in this folder, declares draft 2020-12 and its published $id.
+func TestSchemaFiles(t *testing.T) {
+	t.Parallel()
+	for _, k := range schema.Kinds {
+		disk, err := os.ReadFile(k.File())
+		if err != nil {
+			t.Fatal(err)
+		}
+		src := string(schema.Source(k))
+		if src != string(disk) {
+			t.Errorf("Source(%v) differs from %s", k, k.File())
+		}
+		for _, want := range []string{
+			`"$schema": "https://json-schema.org/draft/2020-12/schema"`,
+			`"$id": "` + k.URL() + `"`,
+		} {
+			if !strings.Contains(src, want) {
+				t.Errorf("%s lacks %s", k.File(), want)
+			}
+		}
+	}
+	if schema.Source(schema.Kind(0)) != nil {
+		t.Error("Source(Kind(0)) is not nil")
+	}
+}
+
+func TestValidate(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		kind schema.Kind
+		yaml string
+		want []schema.Problem // nil: valid
+	}{
+		{
+			name: "empty config",
+			kind: schema.Config,
+			yaml: "# nothing here yet\n",
+		},
+		{
+			name: "full config",
+			kind: schema.Config,
+			yaml: `
+order: [development, production]
+ownership_tag: roster:managed
+owner_tag: roster:owner
+defaults:
+  path: /people/
+  tags: { cost-center: "1234" }
+  guardrails: { max_deletions: 2, console_requires_mfa: true }
+`,
+		},
+		{
+			name: "config with unknown field and bad order",
+			kind: schema.Config,
+			yaml: "order: [Production]\ndefault: {}\n",
+			want: []schema.Problem{
+				{Path: "", Message: "additional properties 'default' not allowed"},
+				{Path: "/order/0", Message: "'Production' does not match pattern '^[a-z0-9][a-z0-9-]*$'"},
+			},
+		},
+		{
+			name: "config ownership tag with aws prefix",
+			kind: schema.Config,
+			yaml: "ownership_tag: AWS:managed\n",
+			want: []schema.Problem{{Path: "/ownership_tag", Message: "'not' failed"}},
+		},
+		{
+			name: "environment",
+			kind: schema.Environment,
+			yaml: `
+account_id: "111122223333"
+role_arn: arn:aws:iam::111122223333:role/roster-apply
+plan_role_arn: arn:aws:iam::111122223333:role/ci/roster-plan
+region: us-gov-west-1
+production: true
+guardrails:
+  forbidden_managed_policies: [arn:aws:iam::aws:policy/AdministratorAccess]
+  console_requires_mfa: true
+  max_access_key_age_days: 90
+  max_deletions: 5
+unmanaged:
+  ignore: ["break-glass-*"]
+`,
+		},
+		{
+			name: "environment with unquoted account id",
+			kind: schema.Environment,
+			yaml: "account_id: 111122223333\n",
+			want: []schema.Problem{{Path: "/account_id", Message: "got number, want string"}},
+		},
+		{
+			name: "environment without account id",
+			kind: schema.Environment,
+			yaml: "region: us-east-1\n",
+			want: []schema.Problem{{Path: "", Message: "missing property 'account_id'"}},
+		},
+		{
+			name: "environment with bad values",
+			kind: schema.Environment,
+			yaml: `
+account_id: "1234"
+role_arn: arn:aws:iam::111122223333:user/roster
+guardrails: { max_deletions: -1, console_requires_mfa: "yes" }
+unmanaged: { ignore: "break-glass-*" }
+`,
+			want: []schema.Problem{
+				{Path: "/account_id", Message: "'1234' does not match pattern '^[0-9]{12}$'"},
+				{Path: "/guardrails/console_requires_mfa", Message: "got string, want boolean"},
+				{Path: "/guardrails/max_deletions", Message: "minimum: got -1, want 0"},
+				{Path: "/role_arn", Message: "'arn:aws:iam::111122223333:user/roster' does not match pattern '^arn:(aws|aws-cn|aws-us-gov):iam::[0-9]{12}:role/([!-~]+/)*[A-Za-z0-9_+=,.@-]{1,64}$'"},
+				{Path: "/unmanaged/ignore", Message: "got string, want array"},
+			},
+		},
+		{
+			name: "empty manifest",
+			kind: schema.Manifest,
+			yaml: "",
+		},
+		{
+			name: "manifest of every kind",
+			kind: schema.Manifest,
+			yaml: `
+groups:
+  - name: developers
+    path: /teams/
+    managed_policies: [arn:aws:iam::aws:policy/PowerUserAccess]
+    inline_policies:
+      deny-billing: { Version: 2012-10-17, Statement: [{Effect: Deny, Action: "aws-portal:*", Resource: "*"}] }
+  - name: old
+    absent: true
+users:
+  - name: alice
+    path: /people/
+    groups: [developers]
+    managed_policies: [arn:aws-cn:iam::111122223333:policy/team/read]
+    permissions_boundary: arn:aws:iam::111122223333:policy/boundary
+    tags: { team: payments, email: alice@example.com, "ünïcode key": "välue 1" }
+    console: true
+    pgp_key: "mQINBF..."
+    expires: 2027-03-31
+service_accounts:
+  - name: ci-deployer
+    owner: platform-team
+    inline_policies:
+      deploy:
+        Version: "2012-10-17"
+        Statement:
+          Sid: Deploy1
+          Effect: Allow
+          NotAction: [iam:*]
+          NotResource: "arn:aws:iam::*:*"
+          Condition: { "ForAnyValue:StringLike": { "aws:TagKeys": [app*] }, BoolIfExists: { aws:SecureTransport: true } }
+`,
+		},
+		{
+			name: "console without pgp key, service account with console",
+			kind: schema.Manifest,
+			yaml: `
+users:
+  - { name: alice, console: true }
+service_accounts:
+  - { name: ci, owner: me, console: true, pgp_key: x }
+  - { name: ci2 }
+`,
+			want: []schema.Problem{
+				{Path: "/service_accounts/0", Message: "additional properties 'console', 'pgp_key' not allowed"},
+				{Path: "/service_accounts/1", Message: "missing property 'owner'"},
+				{Path: "/users/0", Message: "missing property 'pgp_key'"},
+			},
+		},
+		{
+			name: "names, paths, dates and tags",
+			kind: schema.Manifest,
+			yaml: `
+groups:
+  - { name: "dev team", path: teams }
+users:
+  - name: alice/smith
+    path: //
+    expires: 2027-3-31
+    groups: [a, a]
+    tags: { "aws:team": x, team: 42, "": y }
+  - name: bob
+    expires: 2027-03-31T10:00:00Z
+`,
+			want: []schema.Problem{
+				{Path: "/groups/0/name", Message: "'dev team' does not match pattern '^[A-Za-z0-9_+=,.@-]{1,128}$'"},
+				{Path: "/groups/0/path", Message: "'teams' does not match pattern '^(/|/[!-~]+/)$'"},
+				{Path: "/users/0/name", Message: "'alice/smith' does not match pattern '^[A-Za-z0-9_+=,.@-]{1,64}$'"},
+				{Path: "/users/0/path", Message: "'//' does not match pattern '^(/|/[!-~]+/)$'"},
+				// The date as written, not as YAML would resolve it.
+				{Path: "/users/0/expires", Message: `'2027-3-31' does not match pattern '^\\d{4}-\\d{2}-\\d{2}$'`},
+				{Path: "/users/0/groups", Message: "items at 0 and 1 are equal"},
+				{Path: "/users/0/tags/aws:team", Message: "'not' failed"},
+				{Path: "/users/0/tags/team", Message: "got number, want string"},
+				{Path: "/users/0/tags", Message: "additional properties '' not allowed"},
+				{Path: "/users/1/expires", Message: `'2027-03-31T10:00:00Z' does not match pattern '^\\d{4}-\\d{2}-\\d{2}$'`},
+			},
+		},
+		{
+			name: "policy documents",
+			kind: schema.Manifest,
+			yaml: `
+groups:
+  - name: g
+    inline_policies:
+      "bad name": { Statement: [] }
+      principal: { Version: "2012-10-17", Statement: [{Effect: Allow, Principal: "*", Action: "*", Resource: "*"}] }
+      both: { Statement: {Effect: allow, Action: "*", NotAction: "s3:*", Resource: "*"} }
+      cond: { Statement: {Effect: Deny, Action: "s3:*", Resource: "*", Condition: {StringEqual: {a: b}}} }
+`,
+			want: []schema.Problem{
+				{Path: "/groups/0/inline_policies", Message: "additional properties 'bad name' not allowed"},
+				{Path: "/groups/0/inline_policies/principal/Statement", Message: "got array, want object"},
+				{Path: "/groups/0/inline_policies/principal/Statement/0", Message: "additional properties 'Principal' not allowed"},
+				{Path: "/groups/0/inline_policies/both/Statement/Effect", Message: "value must be one of 'Allow', 'Deny'"},
+				{Path: "/groups/0/inline_policies/both/Statement", Message: "'not' failed"},
+				{Path: "/groups/0/inline_policies/both/Statement", Message: "'not' failed"},
+				{Path: "/groups/0/inline_policies/both/Statement", Message: "got object, want array"},
+				{Path: "/groups/0/inline_policies/cond/Statement/Condition", Message: "additional properties 'StringEqual' not allowed"},
+				{Path: "/groups/0/inline_policies/cond/Statement", Message: "got object, want array"},
+			},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			err := schema.Validate(tt.kind, []byte(tt.yaml))
+			var got []schema.Problem
+			var serr *schema.Error
+			switch {
+			case errors.As(err, &serr):
+				got = serr.Problems
+				if serr.Kind != tt.kind {
+					t.Errorf("Error.Kind = %v, want %v", serr.Kind, tt.kind)
+				}
+			case err != nil:
+				t.Fatalf("Validate: %v", err)
+			}
+			sortProblems(got)
+			sortProblems(tt.want)
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("problems (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func sortProblems(ps []schema.Problem) {
+	slices.SortFunc(ps, func(a, b schema.Problem) int {
+		return strings.Compare(a.Path+"\x00"+a.Message, b.Path+"\x00"+b.Message)
+	})
+}
+
+func TestValidateErrors(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		kind schema.Kind
+		yaml string
+		want string
+	}{
+		{"syntax", schema.Manifest, "users: [", "parse YAML: "},
+		{"two documents", schema.Manifest, "users: []\n---\ngroups: []\n", "parse YAML: the file holds more than one YAML document"},
+		{"unknown kind", schema.Kind(9), "", "validate: unknown schema kind Kind(9)"},
+		{"not a mapping", schema.Environment, "- a\n", "does not match the environment schema (environment.schema.json):\n  (document): got array, want object"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			err := schema.Validate(tt.kind, []byte(tt.yaml))
+			if err == nil || !strings.HasPrefix(err.Error(), tt.want) {
+				t.Errorf("Validate = %v, want an error starting with %q", err, tt.want)
+			}
+		})
+	}
+}
+
+// TestExampleAccessTree validates every file of the example access/ tree
+// against the schema of its kind, and checks that its yaml-language-server
+// comment names that schema, so editors validate it the same way.
+func TestExampleAccessTree(t *testing.T) {
+	t.Parallel()
+	root := filepath.Join("..", "access")
+	var files int
+	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() || !(strings.HasSuffix(path, ".yaml") || strings.HasSuffix(path, ".yml")) {
+			return nil
+		}
+		files++
+		rel, _ := filepath.Rel(root, path)
+		kind := schema.KindOf(rel)
+		if (kind == schema.Config) != (rel == "roster.yaml") {
+			t.Errorf("%s: kind %v at the wrong depth", rel, kind)
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		first, rest, _ := strings.Cut(string(b), "\n")
+		if want := "# yaml-language-server: $schema=" + kind.URL(); first != want {
+			t.Errorf("%s: first line is %q, want %q", rel, first, want)
+		}
+		if !strings.HasPrefix(rest, "# ") {
+			t.Errorf("%s: the second line should be a comment saying what the file is for", rel)
+		}
+		if err := schema.Validate(kind, b); err != nil {
+			t.Errorf("%s: %v", rel, err)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if files < 10 {
+		t.Errorf("found %d YAML files under %s; is the example tree missing?", files, root)
+	}
+}
