@@ -640,10 +640,13 @@ func (d *differ) refusal(deletions int) string {
 	if d.env.Dir != "" {
 		file = d.env.Dir + "/" + manifest.EnvironmentFile
 	}
-	return fmt.Sprintf("This plan deletes %d %s, more than max_deletions (%d) allows in %s, so roster will not apply it. "+
-		"If the deletions are intended, raise guardrails.max_deletions in %s in this change (and lower it again afterwards), "+
-		"or split the change into pull requests that each delete at most %d.",
-		deletions, plural(deletions, "user", "users"), limit, d.env.Name, file, limit)
+	msg := fmt.Sprintf("This plan deletes %d %s, more than max_deletions (%d) allows in %s, so roster will not apply it. "+
+		"If the deletions are intended, raise guardrails.max_deletions in %s in this change (and lower it again afterwards)",
+		deletions, plural(deletions, "user", "users"), limit, d.env.Name, file)
+	if limit > 0 {
+		msg += fmt.Sprintf(", or split the change into pull requests that each delete at most %d", limit)
+	}
+	return msg + "."
 }
 
 func plural(n int, one, many string) string {

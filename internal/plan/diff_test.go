@@ -663,8 +663,7 @@ func TestDiffMaxDeletions(t *testing.T) {
 			"into pull requests that each delete at most 2."},
 		{name: "zero allows none", limit: 0, want: "This plan deletes 3 users, more than max_deletions (0) allows in production, " +
 			"so roster will not apply it. If the deletions are intended, raise guardrails.max_deletions in " +
-			"access/production/environment.yaml in this change (and lower it again afterwards), or split the change " +
-			"into pull requests that each delete at most 0."},
+			"access/production/environment.yaml in this change (and lower it again afterwards)."},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
