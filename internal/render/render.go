@@ -78,7 +78,13 @@ func Markdown(w io.Writer, p *plan.Plan, opts MarkdownOptions) error {
 }
 
 // truncationNote ends a comment that was cut short to fit MaxLength.
-const truncationNote = "\n\n*The plan is too long for a comment and was cut short.*\n"
+func truncationNote(opts MarkdownOptions) string {
+	note := "\n\n*The plan is too long for a comment and was cut short.*"
+	if u := safeURL(opts.SummaryURL); u != "" {
+		note += " The [job summary](" + u + ") has all of it."
+	}
+	return note + "\n\n"
+}
 
 func markdownBody(p *plan.Plan, opts MarkdownOptions) (string, error) {
 	digests := make(map[string]string, len(p.Environments))
@@ -109,7 +115,8 @@ func markdownBody(p *plan.Plan, opts MarkdownOptions) (string, error) {
 	}
 	// Still too long (thousands of environments or findings): cut at a line
 	// boundary. The compact body has no code blocks or HTML to leave open.
-	budget := opts.MaxLength - len(block) - len(truncationNote)
+	note := truncationNote(opts)
+	budget := opts.MaxLength - len(block) - len(note)
 	if budget < len(PlanMarker)+1 {
 		return "", fmt.Errorf("render plan comment: MaxLength %d leaves no room for the plan", opts.MaxLength)
 	}
@@ -117,7 +124,7 @@ func markdownBody(p *plan.Plan, opts MarkdownOptions) (string, error) {
 	if cut < len(PlanMarker) {
 		cut = len(PlanMarker)
 	}
-	return body[:cut] + truncationNote + block, nil
+	return strings.TrimRight(body[:cut], "\n") + note + block, nil
 }
 
 func executeMarkdown(v *planView) (string, error) {
