@@ -215,11 +215,11 @@ service_accounts:
 users:
   - { name: alice, console: true }
 service_accounts:
-  - { name: ci, owner: me, console: true, pgp_key: x }
+  - { name: ci, owner: me, pgp_key: x }
   - { name: ci2 }
 `,
 			want: []schema.Problem{
-				{Path: "/service_accounts/0", Message: "additional properties 'console', 'pgp_key' not allowed"},
+				{Path: "/service_accounts/0", Message: "additional properties 'pgp_key' not allowed"},
 				{Path: "/service_accounts/1", Message: "missing property 'owner'"},
 				{Path: "/users/0", Message: "missing property 'pgp_key'"},
 			},

@@ -5,7 +5,7 @@
 //
 // Usage:
 //
-//	go run ./tools/genkeys -name "Alice Example" -email alice@example.com [-secret alice.asc]
+//	go run ./tools/genkeys -name "Alice Example" -email alice@example.com [-created 2025-01-15] [-secret alice.asc]
 //
 // With -secret the armored private key is written to that file (mode 0600),
 // so the key can decrypt a console password in tests.
@@ -18,6 +18,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"time"
 
 	"github.com/ProtonMail/go-crypto/openpgp"
 	"github.com/ProtonMail/go-crypto/openpgp/armor"
@@ -36,6 +37,7 @@ func run(args []string, stdout io.Writer) error {
 	name := fs.String("name", "", "the key owner's full name (required)")
 	email := fs.String("email", "", "the key owner's email address (required)")
 	secret := fs.String("secret", "", "write the armored private key to this file")
+	created := fs.String("created", "", "key creation date YYYY-MM-DD (default: now); a key is unusable before it was created")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -43,6 +45,13 @@ func run(args []string, stdout io.Writer) error {
 		return errors.New("-name and -email are required")
 	}
 	cfg := &packet.Config{Algorithm: packet.PubKeyAlgoEdDSA, Curve: packet.Curve25519}
+	if *created != "" {
+		t, err := time.Parse(time.DateOnly, *created)
+		if err != nil {
+			return fmt.Errorf("-created: %w", err)
+		}
+		cfg.Time = func() time.Time { return t }
+	}
 	e, err := openpgp.NewEntity(*name, "", *email, cfg)
 	if err != nil {
 		return fmt.Errorf("generate key: %w", err)
