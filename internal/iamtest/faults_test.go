@@ -1,0 +1,215 @@
+package iamtest_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/roster-dev/roster/internal/iamtest"
+)
+
+func TestThrottlingIsRetriedAndCounted(t *testing.T) {
+	t.Parallel()
+	s := iamtest.NewServer(t, iamtest.WithDefaultAccount(acctA), iamtest.WithFaults(iamtest.Faults{Throttle: 0.4, Seed: 7}))
+	cfg := s.AWSConfig(acctA)
+	// No backoff, so the test does not sleep; the retryer and its
+	// throttling classification are otherwise the SDK's own.
+	c := iam.NewFromConfig(cfg, func(o *iam.Options) { o.RetryMaxAttempts = 10 }, noBackoff)
+	const n = 20
+	for i := range n {
+		must(c.CreateUser(ctx, &iam.CreateUserInput{UserName: str(fmt.Sprintf("u%d", i))}))(t)
+	}
+	if got := len(s.Account(acctA).UserNames()); got != n {
+		t.Errorf("%d users exist, want %d: every throttled attempt must not create a user", got, n)
+	}
+	calls := s.CallCount(acctA, "CreateUser")
+	if calls <= n {
+		t.Errorf("CreateUser called %d times, want more than %d (retries are counted)", calls, n)
+	}
+	var throttled int
+	for _, w := range s.Writes() {
+		if w.Error == "Throttling" {
+			throttled++
+		}
+	}
+	if throttled != calls-n {
+		t.Errorf("recorded %d throttled writes, want %d", throttled, calls-n)
+	}
+}
+
+func TestThrottlingWithoutRetriesSurfacesTheCode(t *testing.T) {
+	t.Parallel()
+	s := iamtest.NewServer(t, iamtest.WithDefaultAccount(acctA))
+	s.SetFaults(iamtest.Faults{Throttle: 1, Actions: []string{"CreateUser"}})
+	c := iam.NewFromConfig(s.AWSConfig(acctA), noRetry)
+	_, err := c.CreateUser(ctx, &iam.CreateUserInput{UserName: str("x")})
+	if code, status := errCode(err); code != "Throttling" || status != 400 {
+		t.Errorf("throttled CreateUser = %s %d, want Throttling 400", code, status)
+	}
+	// Faults restricted to CreateUser leave other actions alone.
+	must(c.ListUsers(ctx, &iam.ListUsersInput{}))(t)
+	if _, ok := s.Account(acctA).User("x"); ok {
+		t.Error("a throttled CreateUser created the user")
+	}
+}
+
+func TestServerErrors(t *testing.T) {
+	t.Parallel()
+	s := iamtest.NewServer(t, iamtest.WithDefaultAccount(acctA), iamtest.WithFaults(iamtest.Faults{ServerError: 1, Seed: 1}))
+	c := iam.NewFromConfig(s.AWSConfig(acctA), noRetry)
+	statuses := map[int]bool{}
+	for i := range 20 {
+		_, err := c.CreateGroup(ctx, &iam.CreateGroupInput{GroupName: str(fmt.Sprintf("g%d", i))})
+		code, status := errCode(err)
+		if code != "ServiceFailure" {
+			t.Fatalf("CreateGroup under ServerError faults = %s %d, want ServiceFailure", code, status)
+		}
+		statuses[status] = true
+	}
+	if diff := cmp.Diff(map[int]bool{500: true, 503: true}, statuses); diff != "" {
+		t.Errorf("statuses seen (-want +got):\n%s", diff)
+	}
+	if n := len(s.Account(acctA).Snapshot().Groups); n != 0 {
+		t.Errorf("%d groups created by failed requests", n)
+	}
+
+	s.SetFaults(iamtest.Faults{ServerError: 0.5, Seed: 3})
+	retrying := iam.NewFromConfig(s.AWSConfig(acctA), func(o *iam.Options) { o.RetryMaxAttempts = 20 }, noBackoff)
+	for i := range 10 {
+		must(retrying.CreateGroup(ctx, &iam.CreateGroupInput{GroupName: str(fmt.Sprintf("g%d", i))}))(t)
+	}
+}
+
+func TestDroppedConnections(t *testing.T) {
+	t.Parallel()
+	t.Run("dropped before commit", func(t *testing.T) {
+		t.Parallel()
+		s := iamtest.NewServer(t, iamtest.WithDefaultAccount(acctA), iamtest.WithFaults(iamtest.Faults{Drop: 1}))
+		c := iam.NewFromConfig(s.AWSConfig(acctA), noRetry)
+		if _, err := c.CreateUser(ctx, &iam.CreateUserInput{UserName: str("x")}); err == nil {
+			t.Fatal("CreateUser on a dropped connection succeeded")
+		}
+		if _, ok := s.Account(acctA).User("x"); ok {
+			t.Error("a dropped CreateUser created the user")
+		}
+		if diff := cmp.Diff("Dropped", s.Writes()[0].Error); diff != "" {
+			t.Errorf("recorded write (-want +got):\n%s", diff)
+		}
+	})
+	t.Run("dropped after commit", func(t *testing.T) {
+		t.Parallel()
+		s := iamtest.NewServer(t, iamtest.WithDefaultAccount(acctA), iamtest.WithFaults(iamtest.Faults{Drop: 1, DropAfterCommit: true, Actions: []string{"CreateUser"}}))
+		c := iam.NewFromConfig(s.AWSConfig(acctA), noRetry)
+		if _, err := c.CreateUser(ctx, &iam.CreateUserInput{UserName: str("x")}); err == nil {
+			t.Fatal("CreateUser on a dropped connection succeeded")
+		}
+		if _, ok := s.Account(acctA).User("x"); !ok {
+			t.Fatal("the write was not applied before the connection dropped")
+		}
+		// The SDK's retry of the lost response now meets the committed write.
+		s.SetFaults(iamtest.Faults{})
+		_, err := c.CreateUser(ctx, &iam.CreateUserInput{UserName: str("x")})
+		if code, _ := errCode(err); code != "EntityAlreadyExists" {
+			t.Errorf("repeating the committed CreateUser = %s, want EntityAlreadyExists", code)
+		}
+	})
+	t.Run("retried until it gets through", func(t *testing.T) {
+		t.Parallel()
+		s := iamtest.NewServer(t, iamtest.WithDefaultAccount(acctA), iamtest.WithFaults(iamtest.Faults{Drop: 0.5, Seed: 11}))
+		c := iam.NewFromConfig(s.AWSConfig(acctA), func(o *iam.Options) { o.RetryMaxAttempts = 20 }, noBackoff)
+		for i := range 10 {
+			must(c.CreateUser(ctx, &iam.CreateUserInput{UserName: str(fmt.Sprintf("u%d", i))}))(t)
+		}
+		if got := len(s.Account(acctA).UserNames()); got != 10 {
+			t.Errorf("%d users, want 10", got)
+		}
+	})
+}
+
+func TestFaultsAreDeterministic(t *testing.T) {
+	t.Parallel()
+	run := func() []string {
+		s := iamtest.NewServer(t, iamtest.WithDefaultAccount(acctA), iamtest.WithFaults(iamtest.Faults{Throttle: 0.3, ServerError: 0.2, Seed: 42}))
+		c := iam.NewFromConfig(s.AWSConfig(acctA), noRetry)
+		var codes []string
+		for i := range 30 {
+			_, err := c.CreateUser(ctx, &iam.CreateUserInput{UserName: str(fmt.Sprintf("u%d", i))})
+			code, _ := errCode(err)
+			codes = append(codes, code)
+		}
+		return codes
+	}
+	if diff := cmp.Diff(run(), run()); diff != "" {
+		t.Errorf("same seed, different faults (-first +second):\n%s", diff)
+	}
+}
+
+func TestLatencyHonoursCancellation(t *testing.T) {
+	t.Parallel()
+	s := iamtest.NewServer(t, iamtest.WithDefaultAccount(acctA), iamtest.WithLatency(time.Hour))
+	c := iam.NewFromConfig(s.AWSConfig(acctA), noRetry)
+	cctx, cancel := context.WithCancel(ctx)
+	go func() {
+		for s.CallCount(acctA, "CreateUser") == 0 {
+			time.Sleep(time.Millisecond)
+		}
+		cancel()
+	}()
+	_, err := c.CreateUser(cctx, &iam.CreateUserInput{UserName: str("x")})
+	if !errors.Is(err, context.Canceled) {
+		t.Errorf("CreateUser canceled during latency = %v, want context.Canceled", err)
+	}
+	if _, ok := s.Account(acctA).User("x"); ok {
+		t.Error("a canceled request was applied")
+	}
+}
+
+func TestConcurrentClients(t *testing.T) {
+	t.Parallel()
+	s := iamtest.NewServer(t, iamtest.WithDefaultAccount(acctA), iamtest.WithFaults(iamtest.Faults{Throttle: 0.1, Seed: 5}))
+	s.Account(acctA).PutGroup(iamtest.Group{Name: "all"})
+	c := iam.NewFromConfig(s.AWSConfig(acctA), func(o *iam.Options) { o.RetryMaxAttempts = 20 }, noBackoff)
+	var wg sync.WaitGroup
+	errs := make(chan error, 200)
+	for w := range 8 {
+		wg.Go(func() {
+			for i := range 10 {
+				name := str(fmt.Sprintf("w%d-u%d", w, i))
+				if _, err := c.CreateUser(ctx, &iam.CreateUserInput{UserName: name}); err != nil {
+					errs <- err
+					continue
+				}
+				if _, err := c.AddUserToGroup(ctx, &iam.AddUserToGroupInput{UserName: name, GroupName: str("all")}); err != nil {
+					errs <- err
+				}
+				if _, err := c.ListUsers(ctx, &iam.ListUsersInput{MaxItems: aws.Int32(7)}); err != nil {
+					errs <- err
+				}
+				_ = s.Account(acctA).Snapshot()
+				_ = s.Calls()
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	g, _ := s.Account(acctA).Group("all")
+	if len(g.Members) != 80 {
+		t.Errorf("group has %d members, want 80", len(g.Members))
+	}
+}
+
+// noBackoff keeps the SDK's standard retryer but without sleeping between
+// attempts or rate-limiting retries, so fault tests run fast.
+func noBackoff(o *iam.Options) {
+	o.Retryer = retryNoDelay(o.Retryer)
+}
