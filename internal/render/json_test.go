@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"os"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -171,4 +173,45 @@ func TestJSONShape(t *testing.T) {
 	if diff := cmp.Diff([]string{aliceFingerprint, carolFingerprint}, fingerprints); diff != "" {
 		t.Errorf("fingerprints (-want +got):\n%s", diff)
 	}
+}
+
+// TestJSONDocumented: every field of the format and every operation type is
+// described in docs/plan-json.md, so the documentation cannot fall behind.
+func TestJSONDocumented(t *testing.T) {
+	t.Parallel()
+	doc, err := os.ReadFile("../../docs/plan-json.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, v := range []any{jsonPlan{}, jsonCounts{}, jsonEnvironment{}, jsonChange{}, jsonResource{}, jsonOp{}, jsonUnmanaged{}} {
+		typ := reflect.TypeOf(v)
+		for i := range typ.NumField() {
+			name, _, _ := strings.Cut(typ.Field(i).Tag.Get("json"), ",")
+			names = append(names, name)
+		}
+	}
+	for _, op := range allOpTypes {
+		names = append(names, string(op))
+	}
+	for _, name := range names {
+		if !strings.Contains(string(doc), "`"+name+"`") {
+			t.Errorf("docs/plan-json.md does not document `%s`", name)
+		}
+	}
+	if !strings.Contains(string(doc), "`"+FormatVersion+"`") {
+		t.Errorf("docs/plan-json.md does not name the current format version %s", FormatVersion)
+	}
+}
+
+// allOpTypes lists every operation type of package plan.
+var allOpTypes = []plan.OpType{
+	plan.OpCreateUser, plan.OpUpdateUser, plan.OpDeleteUser, plan.OpTagUser, plan.OpUntagUser,
+	plan.OpAddUserToGroup, plan.OpRemoveUserFromGroup, plan.OpAttachUserPolicy, plan.OpDetachUserPolicy,
+	plan.OpPutUserPolicy, plan.OpDeleteUserPolicy, plan.OpPutUserPermissionsBoundary,
+	plan.OpDeleteUserPermissionsBoundary, plan.OpCreateLoginProfile, plan.OpDeleteLoginProfile,
+	plan.OpDeleteAccessKey, plan.OpDeactivateMFADevice, plan.OpDeleteVirtualMFADevice,
+	plan.OpDeleteSSHPublicKey, plan.OpDeleteSigningCertificate, plan.OpDeleteServiceSpecificCredential,
+	plan.OpCreateGroup, plan.OpUpdateGroup, plan.OpDeleteGroup, plan.OpAttachGroupPolicy,
+	plan.OpDetachGroupPolicy, plan.OpPutGroupPolicy, plan.OpDeleteGroupPolicy,
 }
