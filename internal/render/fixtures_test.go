@@ -220,11 +220,12 @@ func fullPlan(t *testing.T) *plan.Plan {
 	return &plan.Plan{Environments: []*plan.Environment{development, testingEnv, staging, production}}
 }
 
-// quietPlan has no changes anywhere; production still reports unmanaged
-// users.
+// quietPlan has no changes anywhere; development still has a warning and
+// production unmanaged users.
 func quietPlan() *plan.Plan {
 	return &plan.Plan{Environments: []*plan.Environment{
-		env(&plan.Environment{Name: "development", AccountID: "111122223333"}),
+		env(&plan.Environment{Name: "development", AccountID: "111122223333",
+			Warnings: []string{`group "developers" has member "ops-oncall", which roster does not manage; roster leaves it in the group: add "ops-oncall" to the manifests or remove it from the group by hand`}}),
 		env(&plan.Environment{Name: "production", AccountID: "444455556666", Production: true,
 			Unmanaged: []plan.Unmanaged{{Name: "old-contractor", ARN: "arn:aws:iam::444455556666:user/old-contractor"}}}),
 	}}

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"maps"
 	"slices"
-	"sort"
 	"strings"
 
 	"github.com/roster-dev/roster/internal/plan"
@@ -42,21 +41,21 @@ type envView struct {
 	Refused     string
 	Warnings    []string
 	Counts      plan.Counts
-	Ops         int
 	Changes     []changeView
 	Unmanaged   []string
 	Destructive bool
 	HasChanges  bool
 }
 
-// Open reports whether the environment's details start expanded in the
-// pull-request comment.
+// Open reports whether the environment's section of the pull-request
+// comment starts expanded: it deletes something, or changes production.
 func (e *envView) Open() bool { return e.Destructive || (e.Production && e.HasChanges) }
 
-// HasDetails reports whether there is anything to show beyond the summary
-// table.
+// HasDetails reports whether the environment has a section of its own in
+// the pull-request comment; refusals and warnings are listed with the
+// guardrail findings instead.
 func (e *envView) HasDetails() bool {
-	return e.HasChanges || len(e.Unmanaged) > 0 || len(e.Warnings) > 0 || e.Refused != ""
+	return e.HasChanges || len(e.Unmanaged) > 0
 }
 
 type changeView struct {
@@ -130,7 +129,6 @@ func newEnvView(e *plan.Environment) *envView {
 		HasChanges: e.HasChanges(),
 	}
 	for _, ch := range e.Changes {
-		ev.Ops += len(ch.Ops)
 		ev.Destructive = ev.Destructive || ch.Action.Destructive()
 		ev.Changes = append(ev.Changes, newChangeView(ch))
 	}
@@ -398,7 +396,7 @@ func prettyPolicy(doc string) []string {
 
 func sortedUnion(a, b []string) []string {
 	u := append(slices.Clone(a), b...)
-	sort.Strings(u)
+	slices.Sort(u)
 	return slices.Compact(u)
 }
 
