@@ -1,0 +1,230 @@
+package iamtest_test
+
+import (
+	"encoding/xml"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/aws/aws-sdk-go-v2/service/iam/types"
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/roster-dev/roster/internal/iamtest"
+)
+
+// post sends a raw Query-protocol request signed (in form only) with the
+// account's ambient access key.
+func post(t *testing.T, s *iamtest.Server, account string, form url.Values) (int, string) {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodPost, s.URL+"/", strings.NewReader(form.Encode()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	creds := s.Credentials(account)
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Authorization", "AWS4-HMAC-SHA256 Credential="+creds.AccessKeyID+"/20261127/us-east-1/iam/aws4_request, SignedHeaders=host, Signature=0")
+	resp, err := s.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp.StatusCode, string(body)
+}
+
+func TestWireFormat(t *testing.T) {
+	t.Parallel()
+	s := iamtest.NewServer(t, iamtest.WithDefaultAccount(acctA))
+	s.Account(acctA).PutUser(iamtest.User{Name: "alice"})
+
+	status, body := post(t, s, acctA, url.Values{"Action": {"GetUser"}, "Version": {"2010-05-08"}, "UserName": {"alice"}})
+	var ok struct {
+		XMLName xml.Name
+		Result  struct {
+			User struct{ UserName string }
+		} `xml:"GetUserResult"`
+		RequestID string `xml:"ResponseMetadata>RequestId"`
+	}
+	if err := xml.Unmarshal([]byte(body), &ok); err != nil {
+		t.Fatalf("response is not XML: %v\n%s", err, body)
+	}
+	got := fmt.Sprint(status, " ", ok.XMLName.Space, " ", ok.XMLName.Local, " ", ok.Result.User.UserName, " ", ok.RequestID != "")
+	if diff := cmp.Diff("200 https://iam.amazonaws.com/doc/2010-05-08/ GetUserResponse alice true", got); diff != "" {
+		t.Errorf("GetUser envelope (-want +got):\n%s\n%s", diff, body)
+	}
+
+	status, body = post(t, s, acctA, url.Values{"Action": {"GetCallerIdentity"}, "Version": {"2011-06-15"}})
+	if !strings.Contains(body, `<GetCallerIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/">`) || status != 200 {
+		t.Errorf("STS envelope: %d %s", status, body)
+	}
+
+	tests := []struct {
+		form       url.Values
+		wantStatus int
+		wantCode   string
+	}{
+		{url.Values{"Action": {"GetUser"}, "UserName": {"nobody"}}, 404, "NoSuchEntity"},
+		{url.Values{"Action": {"LaunchRockets"}}, 400, "InvalidAction"},
+		{url.Values{"Action": {"CreateUser"}}, 400, "ValidationError"},
+	}
+	for _, tt := range tests {
+		status, body := post(t, s, acctA, tt.form)
+		var e struct {
+			Type      string `xml:"Error>Type"`
+			Code      string `xml:"Error>Code"`
+			Message   string `xml:"Error>Message"`
+			RequestID string `xml:"RequestId"`
+		}
+		if err := xml.Unmarshal([]byte(body), &e); err != nil {
+			t.Fatalf("error response is not XML: %v\n%s", err, body)
+		}
+		got := fmt.Sprint(status, " ", e.Type, " ", e.Code, " ", e.Message != "", " ", e.RequestID != "")
+		if diff := cmp.Diff(fmt.Sprint(tt.wantStatus, " Sender ", tt.wantCode, " true true"), got); diff != "" {
+			t.Errorf("%s error (-want +got):\n%s\n%s", tt.form.Get("Action"), diff, body)
+		}
+	}
+}
+
+func TestCallsAndWrites(t *testing.T) {
+	t.Parallel()
+	s, c := seeded(t)
+	must(c.ListUsers(ctx, &iam.ListUsersInput{}))(t)
+	must(c.GetUser(ctx, &iam.GetUserInput{UserName: str("alice")}))(t)
+	must(c.GetAccountAuthorizationDetails(ctx, &iam.GetAccountAuthorizationDetailsInput{}))(t)
+	if w := s.Writes(); len(w) != 0 {
+		t.Errorf("read-only calls recorded writes: %+v", w)
+	}
+	must(c.CreateUser(ctx, &iam.CreateUserInput{UserName: str("carol")}))(t)
+	must(c.AddUserToGroup(ctx, &iam.AddUserToGroupInput{UserName: str("carol"), GroupName: str("devs")}))(t)
+	_, _ = c.DeleteGroup(ctx, &iam.DeleteGroupInput{GroupName: str("devs")})
+	want := []iamtest.Call{
+		{Account: acctA, Action: "CreateUser", Params: map[string]string{"UserName": "carol"}},
+		{Account: acctA, Action: "AddUserToGroup", Params: map[string]string{"UserName": "carol", "GroupName": "devs"}},
+		{Account: acctA, Action: "DeleteGroup", Params: map[string]string{"GroupName": "devs"}, Error: "DeleteConflict"},
+	}
+	if diff := cmp.Diff(want, s.Writes()); diff != "" {
+		t.Errorf("Writes (-want +got):\n%s", diff)
+	}
+	wantCalls := map[string]map[string]int{acctA: {
+		"ListUsers": 1, "GetUser": 1, "GetAccountAuthorizationDetails": 1, "CreateUser": 1, "AddUserToGroup": 1, "DeleteGroup": 1,
+	}}
+	if diff := cmp.Diff(wantCalls, s.Calls()); diff != "" {
+		t.Errorf("Calls (-want +got):\n%s", diff)
+	}
+	if got := s.TotalCalls(acctA); got != 6 {
+		t.Errorf("TotalCalls = %d, want 6", got)
+	}
+	s.ResetCalls()
+	if len(s.Calls()) != 0 || len(s.Writes()) != 0 || s.CallCount(acctA, "ListUsers") != 0 {
+		t.Error("ResetCalls left counts behind")
+	}
+}
+
+func TestSnapshotProvesReadsChangeNothing(t *testing.T) {
+	t.Parallel()
+	s, _, _ := bigAccount(t)
+	before := s.Account(acctA).Snapshot()
+	c := iam.NewFromConfig(s.AWSConfig(acctA))
+	p := iam.NewGetAccountAuthorizationDetailsPaginator(c, &iam.GetAccountAuthorizationDetailsInput{})
+	for p.HasMorePages() {
+		must(p.NextPage(ctx))(t)
+	}
+	must(c.GenerateCredentialReport(ctx, &iam.GenerateCredentialReportInput{}))(t)
+	if diff := cmp.Diff(before, s.Account(acctA).Snapshot()); diff != "" {
+		t.Errorf("reads changed the account (-before +after):\n%s", diff)
+	}
+	must(c.UntagUser(ctx, &iam.UntagUserInput{UserName: str("user03"), TagKeys: []string{"a"}}))(t)
+	if diff := cmp.Diff(before, s.Account(acctA).Snapshot()); diff == "" {
+		t.Error("Snapshot did not see an UntagUser")
+	}
+}
+
+func TestSeedingAndReadBack(t *testing.T) {
+	t.Parallel()
+	created := time.Date(2020, 5, 6, 7, 8, 9, 0, time.UTC)
+	s := iamtest.NewServer(t, iamtest.WithDefaultAccount(acctA))
+	a := s.Account(acctA)
+	a.PutGroup(iamtest.Group{Name: "devs", Path: "/teams/"})
+	got := a.PutUser(iamtest.User{Name: "alice", Path: "/people/", CreateDate: created, Groups: []string{"DEVS"}, AccessKeys: make([]iamtest.AccessKey, 1)})
+	if got.ARN != "arn:aws:iam::111122223333:user/people/alice" || got.AccessKeys[0].Status != "Active" || !strings.HasPrefix(got.AccessKeys[0].ID, "AKIA") {
+		t.Errorf("PutUser = %+v", got)
+	}
+	if diff := cmp.Diff([]string{"devs"}, got.Groups); diff != "" {
+		t.Errorf("seeded groups use the group's own name (-want +got):\n%s", diff)
+	}
+	// Read-back copies are deep: changing them does not change the account.
+	got.Groups[0] = "mutated"
+	u, _ := a.User("alice")
+	u.AccessKeys[0].Status = "mutated"
+	again, _ := a.User("ALICE")
+	if again.Groups[0] != "devs" || again.AccessKeys[0].Status != "Active" {
+		t.Error("mutating a read-back copy changed the account")
+	}
+	g, _ := a.Group("devs")
+	if diff := cmp.Diff([]string{"alice"}, g.Members); diff != "" {
+		t.Errorf("group members (-want +got):\n%s", diff)
+	}
+	out := must(iam.NewFromConfig(s.AWSConfig(acctA)).GetUser(ctx, &iam.GetUserInput{UserName: str("alice")}))(t)
+	if !aws.ToTime(out.User.CreateDate).Equal(created) {
+		t.Errorf("seeded CreateDate = %v, want %v", out.User.CreateDate, created)
+	}
+	a.DeleteUser("alice")
+	if g, _ := a.Group("devs"); len(g.Members) != 0 {
+		t.Errorf("out-of-band DeleteUser left group members %v", g.Members)
+	}
+}
+
+func TestTenThousandUsers(t *testing.T) {
+	t.Parallel()
+	if testing.Short() {
+		t.Skip("seeds 10,000 users")
+	}
+	s := iamtest.NewServer(t, iamtest.WithDefaultAccount(acctA))
+	a := s.Account(acctA)
+	a.PutGroup(iamtest.Group{Name: "everyone"})
+	for i := range 10000 {
+		a.PutUser(iamtest.User{Name: fmt.Sprintf("user%05d", i), Groups: []string{"everyone"}, AccessKeys: make([]iamtest.AccessKey, 1), InlinePolicies: map[string]string{"p": allowAll}})
+	}
+	c := iam.NewFromConfig(s.AWSConfig(acctA))
+	p := iam.NewGetAccountAuthorizationDetailsPaginator(c, &iam.GetAccountAuthorizationDetailsInput{Filter: []types.EntityType{types.EntityTypeUser}, MaxItems: aws.Int32(1000)})
+	n := 0
+	for p.HasMorePages() {
+		n += len(must(p.NextPage(ctx))(t).UserDetailList)
+	}
+	if n != 10000 {
+		t.Errorf("GetAccountAuthorizationDetails returned %d users, want 10000", n)
+	}
+	if got := s.CallCount(acctA, "GetAccountAuthorizationDetails"); got != 10 {
+		t.Errorf("took %d pages, want 10", got)
+	}
+}
+
+func TestEnv(t *testing.T) {
+	t.Parallel()
+	s := iamtest.NewServer(t)
+	env := s.Env(acctB)
+	creds := s.Credentials(acctB)
+	want := map[string]string{
+		"AWS_ENDPOINT_URL":      s.URL,
+		"AWS_ACCESS_KEY_ID":     creds.AccessKeyID,
+		"AWS_SECRET_ACCESS_KEY": creds.SecretAccessKey,
+		"AWS_REGION":            "us-east-1",
+	}
+	if diff := cmp.Diff(want, env); diff != "" {
+		t.Errorf("Env (-want +got):\n%s", diff)
+	}
+	// Those credentials act on account B.
+	must(iam.NewFromConfig(s.AWSConfig(acctB)).CreateUser(ctx, &iam.CreateUserInput{UserName: str("b-user")}))(t)
+	if _, ok := s.Account(acctB).User("b-user"); !ok {
+		t.Error("user not created in account B")
+	}
+}
