@@ -92,6 +92,9 @@ type jsonUnmanaged struct {
 // operations, before and after snapshots, unmanaged users, refusal and
 // warnings. PGP keys are replaced by their fingerprints.
 func JSON(w io.Writer, p *plan.Plan) error {
+	if p == nil {
+		p = &plan.Plan{}
+	}
 	out := jsonPlan{FormatVersion: FormatVersion, Environments: []*jsonEnvironment{}}
 	for _, e := range p.Environments {
 		if e == nil {

@@ -87,6 +87,9 @@ func truncationNote(opts MarkdownOptions) string {
 }
 
 func markdownBody(p *plan.Plan, opts MarkdownOptions) (string, error) {
+	if p == nil {
+		p = &plan.Plan{}
+	}
 	digests := make(map[string]string, len(p.Environments))
 	for _, e := range p.Environments {
 		if e != nil {

@@ -196,3 +196,20 @@ func TestTextSummaryLine(t *testing.T) {
 		})
 	}
 }
+
+// TestNilPlan: a nil plan renders as an empty one.
+func TestNilPlan(t *testing.T) {
+	t.Parallel()
+	for _, f := range formats {
+		var got, want bytes.Buffer
+		if err := f.render(&got, nil); err != nil {
+			t.Fatalf("%s: %v", f.ext, err)
+		}
+		if err := f.render(&want, &plan.Plan{}); err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(want.String(), got.String()); diff != "" {
+			t.Errorf("%s of a nil plan (-want +got):\n%s", f.ext, diff)
+		}
+	}
+}

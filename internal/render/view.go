@@ -86,6 +86,9 @@ func (l diffLine) String() string { return l.Mark + " " + l.Text }
 
 func newPlanView(p *plan.Plan) *planView {
 	v := &planView{}
+	if p == nil {
+		return v
+	}
 	for _, e := range p.Environments {
 		if e == nil {
 			continue
