@@ -12,7 +12,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode"
 )
 
 // Problem is one grammar or quota problem in a policy document. Path points
@@ -284,16 +283,30 @@ func collapse(v any) any {
 	return l[0]
 }
 
-// Size returns the document's size as IAM counts it against its quotas
-// (characters, not counting whitespace). Pass the canonical form: it has no
-// whitespace outside strings, and whitespace inside strings is counted the
-// way IAM counts it, by not counting it either.
+// Size returns the document's size as IAM counts it against its quotas:
+// characters, not counting whitespace between JSON tokens. Whitespace inside
+// strings is part of the value and counts. For the canonical form this is
+// its length in characters (runes).
 func Size(canonical string) int {
 	n := 0
+	inString, escaped := false, false
 	for _, r := range canonical {
-		if !unicode.IsSpace(r) {
-			n++
+		switch {
+		case inString:
+			switch {
+			case escaped:
+				escaped = false
+			case r == '\\':
+				escaped = true
+			case r == '"':
+				inString = false
+			}
+		case r == '"':
+			inString = true
+		case r == ' ', r == '\t', r == '\n', r == '\r':
+			continue
 		}
+		n++
 	}
 	return n
 }
