@@ -150,6 +150,9 @@ func newChangeView(ch plan.Change) changeView {
 		Reason: ch.Reason,
 		Ops:    len(ch.Ops),
 	}
+	if ch.Action == plan.Adopt && cv.Reason == "" {
+		cv.Reason = "exists in the account without roster's ownership tag; roster takes it over"
+	}
 	if ch.Action == plan.Delete && len(ch.Ops) > 0 {
 		cv.Lines = teardownLines(ch)
 	} else {
