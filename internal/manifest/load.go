@@ -61,9 +61,8 @@ type loader struct {
 	// that leave it.
 	root string
 
-	cfg     configSrc
-	envs    []*envSrc
-	hasRoot bool
+	cfg  configSrc
+	envs []*envSrc
 }
 
 // display returns the path of rel (slash-separated, relative to dir) as the
@@ -195,7 +194,7 @@ func isYAML(name string) bool {
 func (l *loader) readFile(rel string) (d *decoder, root *yaml.Node, ok bool) {
 	d = &decoder{file: l.display(rel), diags: &l.diags}
 	path := filepath.Join(l.dir, filepath.FromSlash(rel))
-	f, err := os.Open(path)
+	f, err := os.Open(path) //nolint:gosec // reading the files under the access directory is the loader's purpose
 	if err != nil {
 		l.diags.Errorf(diag.Pos{File: d.file, Line: 1}, ruleFileRead, "", "cannot read file: %v", unwrapPathError(err))
 		return d, nil, false
@@ -258,10 +257,10 @@ func (l *loader) loadEnvironment(name string) {
 		if !isYAML(e.Name()) {
 			return nil
 		}
-		switch {
-		case rel == name+"/"+EnvironmentFile:
+		switch rel {
+		case name + "/" + EnvironmentFile:
 			hasEnvFile = true
-		case rel == name+"/environment.yml":
+		case name + "/environment.yml":
 			hasYML = true
 		default:
 			files = append(files, rel)

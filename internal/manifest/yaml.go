@@ -97,6 +97,7 @@ func kindName(n *yaml.Node) string {
 		return "a document"
 	case yaml.AliasNode:
 		return "an alias"
+	case yaml.ScalarNode:
 	}
 	switch n.ShortTag() {
 	case "!!str":
@@ -349,6 +350,7 @@ func (d *decoder) value(n *yaml.Node, what string) (any, bool) {
 			}
 			return v, true
 		}
+	default:
 	}
 	d.errorf(n, ruleType, "", "%s cannot hold %s", what, kindName(n))
 	return nil, false
