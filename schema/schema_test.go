@@ -1,7 +1,9 @@
 package schema_test
 
 import (
+	"encoding/json"
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -373,5 +375,70 @@ func TestExampleAccessTree(t *testing.T) {
 	}
 	if files < 10 {
 		t.Errorf("found %d YAML files under %s; is the example tree missing?", files, root)
+	}
+}
+
+// TestDescriptions checks that every property of every schema carries a
+// description, directly or through the definition it refers to, because
+// that is what an editor shows on hover and in completion.
+func TestDescriptions(t *testing.T) {
+	t.Parallel()
+	docs := map[string]map[string]any{}
+	for _, k := range schema.Kinds {
+		var doc map[string]any
+		if err := json.Unmarshal(schema.Source(k), &doc); err != nil {
+			t.Fatalf("%s: %v", k.File(), err)
+		}
+		docs[k.File()] = doc
+	}
+	// described reports whether s has a description, following $ref.
+	var described func(file string, s map[string]any) bool
+	described = func(file string, s map[string]any) bool {
+		if _, ok := s["description"]; ok {
+			return true
+		}
+		ref, ok := s["$ref"].(string)
+		if !ok {
+			return false
+		}
+		target, ptr, _ := strings.Cut(ref, "#")
+		if target == "" {
+			target = file
+		}
+		var v any = docs[target]
+		for _, tok := range strings.Split(strings.TrimPrefix(ptr, "/"), "/") {
+			m, ok := v.(map[string]any)
+			if !ok {
+				return false
+			}
+			v = m[tok]
+		}
+		m, ok := v.(map[string]any)
+		return ok && described(target, m)
+	}
+	var walk func(file, at string, v any)
+	walk = func(file, at string, v any) {
+		switch x := v.(type) {
+		case map[string]any:
+			for _, key := range []string{"properties", "patternProperties"} {
+				props, _ := x[key].(map[string]any)
+				for name, p := range props {
+					ps, ok := p.(map[string]any)
+					if !ok || !described(file, ps) {
+						t.Errorf("%s: %s/%s/%s has no description", file, at, key, name)
+					}
+				}
+			}
+			for k, e := range x {
+				walk(file, at+"/"+k, e)
+			}
+		case []any:
+			for i, e := range x {
+				walk(file, fmt.Sprintf("%s/%d", at, i), e)
+			}
+		}
+	}
+	for file, doc := range docs {
+		walk(file, "#", doc)
 	}
 }

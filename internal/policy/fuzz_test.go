@@ -51,8 +51,60 @@ func FuzzCanonical(f *testing.F) {
 			t.Fatalf("CanonicalValue of the decoded canonical form = %q, %v; want %q", c4, err, c1)
 		}
 		_ = policy.Validate(v)
+		// The same document written the other way round (one-element lists
+		// as lists, a single statement as an object) compares equal.
+		if c5, err := policy.CanonicalValue(expand(v)); err != nil || c5 != c1 {
+			t.Fatalf("expanded form canonicalizes to %q, %v; want %q", c5, err, c1)
+		}
 		if n, want := policy.Size(c1), utf8.RuneCountInString(c1); n != want {
 			t.Fatalf("Size(%q) = %d, want its length %d: the canonical form has no whitespace between tokens", c1, n, want)
 		}
 	})
+}
+
+// expand rewrites a decoded canonical document into an equivalent form:
+// string-or-list values become one-element lists, and a one-element
+// Statement list becomes the statement object.
+func expand(v any) any {
+	doc, ok := v.(map[string]any)
+	if !ok {
+		return v
+	}
+	list, ok := doc["Statement"].([]any)
+	if !ok {
+		return v
+	}
+	for _, s := range list {
+		st, ok := s.(map[string]any)
+		if !ok {
+			continue
+		}
+		for _, k := range []string{"Action", "NotAction", "Resource", "NotResource"} {
+			if x, ok := st[k]; ok {
+				st[k] = wrap(x)
+			}
+		}
+		cond, _ := st["Condition"].(map[string]any)
+		for _, op := range cond {
+			keys, _ := op.(map[string]any)
+			for k, x := range keys {
+				keys[k] = wrap(x)
+			}
+		}
+	}
+	if len(list) == 1 {
+		if _, ok := list[0].(map[string]any); ok {
+			doc["Statement"] = list[0]
+		}
+	}
+	return doc
+}
+
+// wrap turns a scalar into a one-element list.
+func wrap(v any) any {
+	switch v.(type) {
+	case []any, map[string]any:
+		return v
+	}
+	return []any{v}
 }
