@@ -442,3 +442,25 @@ func TestDescriptions(t *testing.T) {
 		walk(file, "#", doc)
 	}
 }
+
+// TestValidateHostile checks that files built to exhaust the validator are
+// refused with an error instead.
+func TestValidateHostile(t *testing.T) {
+	t.Parallel()
+	var bomb strings.Builder
+	bomb.WriteString("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n")
+	for i := 1; i < 10; i++ {
+		fmt.Fprintf(&bomb, "a%d: &a%d [*a%d, *a%d, *a%d, *a%d, *a%d, *a%d, *a%d, *a%d, *a%d, *a%d]\n", i, i, i-1, i-1, i-1, i-1, i-1, i-1, i-1, i-1, i-1, i-1)
+	}
+	deep := strings.Repeat("[", 5000) + strings.Repeat("]", 5000)
+	for name, doc := range map[string]string{"alias bomb": bomb.String(), "deep nesting": deep} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			err := schema.Validate(schema.Manifest, []byte(doc))
+			var serr *schema.Error
+			if err == nil || errors.As(err, &serr) {
+				t.Errorf("Validate = %v, want a refusal", err)
+			}
+		})
+	}
+}
