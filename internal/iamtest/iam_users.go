@@ -29,78 +29,75 @@ const (
 	defaultAssumeRolePolicy = `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"*"},"Action":"sts:AssumeRole"}]}`
 )
 
-var handlers map[string]handler
-
-func init() {
-	handlers = map[string]handler{
-		"CreateUser":                      createUser,
-		"GetUser":                         getUser,
-		"UpdateUser":                      updateUser,
-		"DeleteUser":                      deleteUser,
-		"ListUsers":                       listUsers,
-		"TagUser":                         tagUser,
-		"UntagUser":                       untagUser,
-		"ListUserTags":                    listUserTags,
-		"CreateGroup":                     createGroup,
-		"GetGroup":                        getGroup,
-		"UpdateGroup":                     updateGroup,
-		"DeleteGroup":                     deleteGroup,
-		"ListGroups":                      listGroups,
-		"AddUserToGroup":                  addUserToGroup,
-		"RemoveUserFromGroup":             removeUserFromGroup,
-		"ListGroupsForUser":               listGroupsForUser,
-		"AttachUserPolicy":                attachUserPolicy,
-		"DetachUserPolicy":                detachUserPolicy,
-		"ListAttachedUserPolicies":        listAttachedUserPolicies,
-		"AttachGroupPolicy":               attachGroupPolicy,
-		"DetachGroupPolicy":               detachGroupPolicy,
-		"ListAttachedGroupPolicies":       listAttachedGroupPolicies,
-		"PutUserPolicy":                   putUserPolicy,
-		"GetUserPolicy":                   getUserPolicy,
-		"DeleteUserPolicy":                deleteUserPolicy,
-		"ListUserPolicies":                listUserPolicies,
-		"PutGroupPolicy":                  putGroupPolicy,
-		"GetGroupPolicy":                  getGroupPolicy,
-		"DeleteGroupPolicy":               deleteGroupPolicy,
-		"ListGroupPolicies":               listGroupPolicies,
-		"PutUserPermissionsBoundary":      putUserPermissionsBoundary,
-		"DeleteUserPermissionsBoundary":   deleteUserPermissionsBoundary,
-		"CreateLoginProfile":              createLoginProfile,
-		"GetLoginProfile":                 getLoginProfile,
-		"UpdateLoginProfile":              updateLoginProfile,
-		"DeleteLoginProfile":              deleteLoginProfile,
-		"CreateAccessKey":                 createAccessKey,
-		"ListAccessKeys":                  listAccessKeys,
-		"UpdateAccessKey":                 updateAccessKey,
-		"DeleteAccessKey":                 deleteAccessKey,
-		"GetAccessKeyLastUsed":            getAccessKeyLastUsed,
-		"ListMFADevices":                  listMFADevices,
-		"CreateVirtualMFADevice":          createVirtualMFADevice,
-		"EnableMFADevice":                 enableMFADevice,
-		"DeactivateMFADevice":             deactivateMFADevice,
-		"DeleteVirtualMFADevice":          deleteVirtualMFADevice,
-		"ListSSHPublicKeys":               listSSHPublicKeys,
-		"UploadSSHPublicKey":              uploadSSHPublicKey,
-		"DeleteSSHPublicKey":              deleteSSHPublicKey,
-		"ListSigningCertificates":         listSigningCertificates,
-		"UploadSigningCertificate":        uploadSigningCertificate,
-		"DeleteSigningCertificate":        deleteSigningCertificate,
-		"ListServiceSpecificCredentials":  listServiceSpecificCredentials,
-		"CreateServiceSpecificCredential": createServiceSpecificCredential,
-		"DeleteServiceSpecificCredential": deleteServiceSpecificCredential,
-		"GetAccountAuthorizationDetails":  getAccountAuthorizationDetails,
-		"GenerateCredentialReport":        generateCredentialReport,
-		"GetCredentialReport":             getCredentialReport,
-		"GetAccountPasswordPolicy":        getAccountPasswordPolicy,
-		"UpdateAccountPasswordPolicy":     updateAccountPasswordPolicy,
-		"DeleteAccountPasswordPolicy":     deleteAccountPasswordPolicy,
-		"CreatePolicy":                    createPolicy,
-		"GetPolicy":                       getPolicy,
-		"GetPolicyVersion":                getPolicyVersion,
-		"ListPolicies":                    listPolicies,
-		"AssumeRole":                      assumeRole,
-		"GetCallerIdentity":               getCallerIdentity,
-	}
+// handlers maps every supported action to its implementation.
+var handlers = map[string]handler{
+	"CreateUser":                      createUser,
+	"GetUser":                         getUser,
+	"UpdateUser":                      updateUser,
+	"DeleteUser":                      deleteUser,
+	"ListUsers":                       listUsers,
+	"TagUser":                         tagUser,
+	"UntagUser":                       untagUser,
+	"ListUserTags":                    listUserTags,
+	"CreateGroup":                     createGroup,
+	"GetGroup":                        getGroup,
+	"UpdateGroup":                     updateGroup,
+	"DeleteGroup":                     deleteGroup,
+	"ListGroups":                      listGroups,
+	"AddUserToGroup":                  addUserToGroup,
+	"RemoveUserFromGroup":             removeUserFromGroup,
+	"ListGroupsForUser":               listGroupsForUser,
+	"AttachUserPolicy":                attachUserPolicy,
+	"DetachUserPolicy":                detachUserPolicy,
+	"ListAttachedUserPolicies":        listAttachedUserPolicies,
+	"AttachGroupPolicy":               attachGroupPolicy,
+	"DetachGroupPolicy":               detachGroupPolicy,
+	"ListAttachedGroupPolicies":       listAttachedGroupPolicies,
+	"PutUserPolicy":                   putUserPolicy,
+	"GetUserPolicy":                   getUserPolicy,
+	"DeleteUserPolicy":                deleteUserPolicy,
+	"ListUserPolicies":                listUserPolicies,
+	"PutGroupPolicy":                  putGroupPolicy,
+	"GetGroupPolicy":                  getGroupPolicy,
+	"DeleteGroupPolicy":               deleteGroupPolicy,
+	"ListGroupPolicies":               listGroupPolicies,
+	"PutUserPermissionsBoundary":      putUserPermissionsBoundary,
+	"DeleteUserPermissionsBoundary":   deleteUserPermissionsBoundary,
+	"CreateLoginProfile":              createLoginProfile,
+	"GetLoginProfile":                 getLoginProfile,
+	"UpdateLoginProfile":              updateLoginProfile,
+	"DeleteLoginProfile":              deleteLoginProfile,
+	"CreateAccessKey":                 createAccessKey,
+	"ListAccessKeys":                  listAccessKeys,
+	"UpdateAccessKey":                 updateAccessKey,
+	"DeleteAccessKey":                 deleteAccessKey,
+	"GetAccessKeyLastUsed":            getAccessKeyLastUsed,
+	"ListMFADevices":                  listMFADevices,
+	"CreateVirtualMFADevice":          createVirtualMFADevice,
+	"EnableMFADevice":                 enableMFADevice,
+	"DeactivateMFADevice":             deactivateMFADevice,
+	"DeleteVirtualMFADevice":          deleteVirtualMFADevice,
+	"ListSSHPublicKeys":               listSSHPublicKeys,
+	"UploadSSHPublicKey":              uploadSSHPublicKey,
+	"DeleteSSHPublicKey":              deleteSSHPublicKey,
+	"ListSigningCertificates":         listSigningCertificates,
+	"UploadSigningCertificate":        uploadSigningCertificate,
+	"DeleteSigningCertificate":        deleteSigningCertificate,
+	"ListServiceSpecificCredentials":  listServiceSpecificCredentials,
+	"CreateServiceSpecificCredential": createServiceSpecificCredential,
+	"DeleteServiceSpecificCredential": deleteServiceSpecificCredential,
+	"GetAccountAuthorizationDetails":  getAccountAuthorizationDetails,
+	"GenerateCredentialReport":        generateCredentialReport,
+	"GetCredentialReport":             getCredentialReport,
+	"GetAccountPasswordPolicy":        getAccountPasswordPolicy,
+	"UpdateAccountPasswordPolicy":     updateAccountPasswordPolicy,
+	"DeleteAccountPasswordPolicy":     deleteAccountPasswordPolicy,
+	"CreatePolicy":                    createPolicy,
+	"GetPolicy":                       getPolicy,
+	"GetPolicyVersion":                getPolicyVersion,
+	"ListPolicies":                    listPolicies,
+	"AssumeRole":                      assumeRole,
+	"GetCallerIdentity":               getCallerIdentity,
 }
 
 func timePtr(t time.Time) *time.Time {
@@ -363,25 +360,30 @@ func deleteUser(r *request) (output, *apiError) {
 	return nil, nil
 }
 
+// sortedUsers lists users by case-insensitive name (IAM's listing order),
+// keeping those whose path starts with prefix.
 func sortedUsers(a *Account, prefix string) []*User {
-	out := make([]*User, 0, len(a.users))
-	for _, u := range a.users {
-		if strings.HasPrefix(u.Path, prefix) {
-			out = append(out, u)
-		}
-	}
-	sort.Slice(out, func(i, j int) bool { return key(out[i].Name) < key(out[j].Name) })
-	return out
+	return sortedByKey(a.users, func(u *User) bool { return strings.HasPrefix(u.Path, prefix) })
 }
 
 func sortedGroups(a *Account, prefix string) []*Group {
-	out := make([]*Group, 0, len(a.groups))
-	for _, g := range a.groups {
-		if strings.HasPrefix(g.Path, prefix) {
-			out = append(out, g)
+	return sortedByKey(a.groups, func(g *Group) bool { return strings.HasPrefix(g.Path, prefix) })
+}
+
+// sortedByKey returns the values of m whose keep is true, ordered by their
+// (lower-case) map keys.
+func sortedByKey[V any](m map[string]V, keep func(V) bool) []V {
+	keys := make([]string, 0, len(m))
+	for k, v := range m {
+		if keep(v) {
+			keys = append(keys, k)
 		}
 	}
-	sort.Slice(out, func(i, j int) bool { return key(out[i].Name) < key(out[j].Name) })
+	slices.Sort(keys)
+	out := make([]V, len(keys))
+	for i, k := range keys {
+		out[i] = m[k]
+	}
 	return out
 }
 

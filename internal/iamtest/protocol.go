@@ -21,16 +21,19 @@ const (
 var stsActions = map[string]bool{"AssumeRole": true, "GetCallerIdentity": true}
 
 // writeActions are the actions that change state; Writes records them.
-var writeActions = map[string]bool{}
+// GenerateCredentialReport is not one: read-only roles may call it.
+var writeActions = writeActionSet()
 
-func init() {
+func writeActionSet() map[string]bool {
+	set := map[string]bool{}
 	for action := range handlers {
 		for _, p := range []string{"Create", "Update", "Delete", "Put", "Attach", "Detach", "Add", "Remove", "Tag", "Untag", "Upload", "Enable", "Deactivate"} {
 			if strings.HasPrefix(action, p) {
-				writeActions[action] = true
+				set[action] = true
 			}
 		}
 	}
+	return set
 }
 
 func writeResult(w http.ResponseWriter, ns, action string, out output, reqID string) {

@@ -668,8 +668,14 @@ func resourceARN(r *request) string {
 	a := r.acct
 	switch {
 	case r.get("UserName") != "":
+		if u, ok := a.users[key(r.get("UserName"))]; ok {
+			return u.ARN
+		}
 		return a.arn("user", "/", r.get("UserName"))
 	case r.get("GroupName") != "":
+		if g, ok := a.groups[key(r.get("GroupName"))]; ok {
+			return g.ARN
+		}
 		return a.arn("group", "/", r.get("GroupName"))
 	case r.get("PolicyArn") != "":
 		return r.get("PolicyArn")
