@@ -346,7 +346,7 @@ func getAccountPasswordPolicy(r *request) (output, *apiError) {
 }
 
 func updateAccountPasswordPolicy(r *request) (output, *apiError) {
-	p := PasswordPolicy{MinimumPasswordLength: 8}
+	p := PasswordPolicy{MinimumPasswordLength: 6}
 	ints := []struct {
 		name     string
 		dst      *int32
