@@ -228,3 +228,49 @@ func TestEnv(t *testing.T) {
 		t.Error("user not created in account B")
 	}
 }
+
+// TestEveryActionIsImplemented guards the list of actions the product may
+// call: none of them may answer InvalidAction.
+func TestEveryActionIsImplemented(t *testing.T) {
+	t.Parallel()
+	actions := strings.Fields(`CreateUser GetUser UpdateUser DeleteUser ListUsers TagUser UntagUser ListUserTags
+		CreateGroup GetGroup UpdateGroup DeleteGroup ListGroups AddUserToGroup RemoveUserFromGroup ListGroupsForUser
+		AttachUserPolicy DetachUserPolicy ListAttachedUserPolicies AttachGroupPolicy DetachGroupPolicy ListAttachedGroupPolicies
+		PutUserPolicy GetUserPolicy DeleteUserPolicy ListUserPolicies PutGroupPolicy GetGroupPolicy DeleteGroupPolicy ListGroupPolicies
+		PutUserPermissionsBoundary DeleteUserPermissionsBoundary CreateLoginProfile GetLoginProfile UpdateLoginProfile DeleteLoginProfile
+		CreateAccessKey ListAccessKeys UpdateAccessKey DeleteAccessKey GetAccessKeyLastUsed ListMFADevices CreateVirtualMFADevice
+		EnableMFADevice DeactivateMFADevice DeleteVirtualMFADevice ListSSHPublicKeys UploadSSHPublicKey DeleteSSHPublicKey
+		ListSigningCertificates UploadSigningCertificate DeleteSigningCertificate ListServiceSpecificCredentials
+		CreateServiceSpecificCredential DeleteServiceSpecificCredential GetAccountAuthorizationDetails GenerateCredentialReport
+		GetCredentialReport GetAccountPasswordPolicy UpdateAccountPasswordPolicy CreatePolicy GetPolicy GetPolicyVersion ListPolicies
+		AssumeRole GetCallerIdentity`)
+	s := iamtest.NewServer(t, iamtest.WithDefaultAccount(acctA))
+	for _, action := range actions {
+		status, body := post(t, s, acctA, url.Values{"Action": {action}, "Version": {"2010-05-08"}})
+		if strings.Contains(body, "<Code>InvalidAction</Code>") {
+			t.Errorf("%s is not implemented (%d)", action, status)
+		}
+	}
+}
+
+func TestRenamesKeepRelationships(t *testing.T) {
+	t.Parallel()
+	s, c := seeded(t)
+	must(c.UpdateUser(ctx, &iam.UpdateUserInput{UserName: str("bob"), NewUserName: str("robert")}))(t)
+	must(c.UpdateGroup(ctx, &iam.UpdateGroupInput{GroupName: str("devs"), NewGroupName: str("engineers"), NewPath: str("/eng/")}))(t)
+	members := userNames(must(c.GetGroup(ctx, &iam.GetGroupInput{GroupName: str("engineers")}))(t).Users)
+	if diff := cmp.Diff([]string{"robert"}, members); diff != "" {
+		t.Errorf("members after renames (-want +got):\n%s", diff)
+	}
+	groups := must(c.ListGroupsForUser(ctx, &iam.ListGroupsForUserInput{UserName: str("robert")}))(t).Groups
+	if len(groups) != 1 || aws.ToString(groups[0].Arn) != "arn:aws:iam::111122223333:group/eng/engineers" {
+		t.Errorf("groups after renames = %+v", groups)
+	}
+	_, err := c.UpdateUser(ctx, &iam.UpdateUserInput{UserName: str("robert"), NewUserName: str("ALICE")})
+	if code, _ := errCode(err); code != "EntityAlreadyExists" {
+		t.Errorf("renaming onto an existing user (other case) = %s, want EntityAlreadyExists", code)
+	}
+	if _, ok := s.Account(acctA).User("bob"); ok {
+		t.Error("old name still resolves")
+	}
+}
