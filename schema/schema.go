@@ -150,6 +150,8 @@ func compile() (map[Kind]*jsonschema.Schema, error) {
 	compileOnce.Do(func() {
 		c := jsonschema.NewCompiler()
 		c.DefaultDraft(jsonschema.Draft2020)
+		// "format": "date" on expires is a check, not only an editor hint.
+		c.AssertFormat()
 		for _, k := range Kinds {
 			doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(Source(k)))
 			if err != nil {
@@ -267,6 +269,9 @@ func (c *converter) toJSON(n *yaml.Node, depth int) (any, error) {
 			k, err := c.toJSON(n.Content[i], depth+1)
 			if err != nil {
 				return nil, err
+			}
+			if _, dup := out[keyString(k)]; dup {
+				return nil, fmt.Errorf("line %d: mapping key %q already defined", n.Content[i].Line, keyString(k))
 			}
 			v, err := c.toJSON(n.Content[i+1], depth+1)
 			if err != nil {

@@ -240,6 +240,8 @@ users:
     tags: { "aws:team": x, team: 42, "": y }
   - name: bob
     expires: 2027-03-31T10:00:00Z
+  - name: carol
+    expires: "2027-02-30"
 `,
 			want: []schema.Problem{
 				{Path: "/groups/0/name", Message: "'dev team' does not match pattern '^[A-Za-z0-9_+=,.@-]{1,128}$'"},
@@ -247,12 +249,13 @@ users:
 				{Path: "/users/0/name", Message: "'alice/smith' does not match pattern '^[A-Za-z0-9_+=,.@-]{1,64}$'"},
 				{Path: "/users/0/path", Message: "'//' does not match pattern '^(/|/[!-~]+/)$'"},
 				// The date as written, not as YAML would resolve it.
-				{Path: "/users/0/expires", Message: `'2027-3-31' does not match pattern '^\\d{4}-\\d{2}-\\d{2}$'`},
+				{Path: "/users/0/expires", Message: `'2027-3-31' is not valid date: parsing time "2027-3-31" as "2006-01-02": cannot parse "3-31" as "01"`},
 				{Path: "/users/0/groups", Message: "items at 0 and 1 are equal"},
 				{Path: "/users/0/tags/aws:team", Message: "'not' failed"},
 				{Path: "/users/0/tags/team", Message: "got number, want string"},
 				{Path: "/users/0/tags", Message: "additional properties '' not allowed"},
-				{Path: "/users/1/expires", Message: `'2027-03-31T10:00:00Z' does not match pattern '^\\d{4}-\\d{2}-\\d{2}$'`},
+				{Path: "/users/1/expires", Message: `'2027-03-31T10:00:00Z' is not valid date: parsing time "2027-03-31T10:00:00Z": extra text: "T10:00:00Z"`},
+				{Path: "/users/2/expires", Message: `'2027-02-30' is not valid date: parsing time "2027-02-30": day out of range`},
 			},
 		},
 		{
@@ -320,6 +323,7 @@ func TestValidateErrors(t *testing.T) {
 	}{
 		{"syntax", schema.Manifest, "users: [", "parse YAML: "},
 		{"two documents", schema.Manifest, "users: []\n---\ngroups: []\n", "parse YAML: the file holds more than one YAML document"},
+		{"duplicate key", schema.Manifest, "users: []\nusers: []\n", `parse YAML: line 2: mapping key "users" already defined`},
 		{"unknown kind", schema.Kind(9), "", "validate: unknown schema kind Kind(9)"},
 		{"not a mapping", schema.Environment, "- a\n", "does not match the environment schema (environment.schema.json):\n  (document): got array, want object"},
 	}
