@@ -474,6 +474,11 @@ func (s *Server) serveHTTP(w http.ResponseWriter, hr *http.Request) {
 	s.calls[caller.account][action]++
 	latency := s.latency
 	fault := s.rollFault(action)
+	status5xx := http.StatusInternalServerError
+	if fault == faultServerError && s.rng.IntN(2) == 0 {
+		status5xx = http.StatusServiceUnavailable
+	}
+	commitDropped := s.faults.DropAfterCommit && writeActions[action]
 	if writeActions[action] {
 		params := map[string]string{}
 		for k := range form {
@@ -504,14 +509,10 @@ func (s *Server) serveHTTP(w http.ResponseWriter, hr *http.Request) {
 		return
 	case faultServerError:
 		s.recordWriteError(action, writeIndex, "ServiceFailure")
-		status := http.StatusInternalServerError
-		if s.coin() {
-			status = http.StatusServiceUnavailable
-		}
-		writeError(w, ns, errorf(status, "ServiceFailure", "Request processing has failed because of an unknown error, exception or failure."), reqID)
+		writeError(w, ns, errorf(status5xx, "ServiceFailure", "Request processing has failed because of an unknown error, exception or failure."), reqID)
 		return
 	case faultDrop:
-		if s.faultsDropAfterCommit() && writeActions[action] {
+		if commitDropped {
 			_, _ = s.handle(action, form, caller)
 		}
 		s.recordWriteError(action, writeIndex, "Dropped")
@@ -537,18 +538,6 @@ func (s *Server) recordWriteError(action string, i int, code string) {
 	if i < len(s.writes) {
 		s.writes[i].Error = code
 	}
-}
-
-func (s *Server) coin() bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.rng.IntN(2) == 0
-}
-
-func (s *Server) faultsDropAfterCommit() bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.faults.DropAfterCommit
 }
 
 func drop(w http.ResponseWriter) {
