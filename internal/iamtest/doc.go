@@ -5,11 +5,48 @@
 // aws-sdk-go-v2 clients exercise their own serialization, pagination, retries
 // and error mapping against it. Responses are written from the SDK's own
 // output shapes and schemas, which keeps element names identical to what the
-// SDK expects from IAM.
+// SDK expects from IAM; errors carry IAM's codes and HTTP statuses
+// (NoSuchEntity 404, EntityAlreadyExists, DeleteConflict and LimitExceeded
+// 409, ValidationError, InvalidInput, MalformedPolicyDocument,
+// PasswordPolicyViolation and Throttling 400, AccessDenied 403,
+// ServiceFailure 500/503).
 //
-// State is kept per account and can be seeded directly from Go (no HTTP) for
-// large fixtures, then read back as deterministic deep copies. Every request is
-// counted per account and action, write actions are recorded in order, and
-// latency, throttling, server errors and dropped connections can be injected
-// deterministically.
+// # Accounts and identities
+//
+// State is kept per account ([Server.Account]). [Server.AWSConfig] and
+// [Server.Env] give static "ambient" credentials that act on one account as
+// the user arn:aws:iam::<account>:user/iamtest. sts:AssumeRole into a role
+// created with [Account.AddRole] returns temporary credentials acting on the
+// role's account; a role may restrict its sessions to an allow-list of IAM
+// actions, and anything else is AccessDenied with IAM's message.
+//
+// # Semantics
+//
+// Names are unique case-insensitively. AWS managed policies
+// (arn:aws:iam::aws:policy/…) exist implicitly; customer managed ones must be
+// created first. DeleteUser and DeleteGroup refuse with DeleteConflict while
+// anything is attached; the default quotas (10 managed policies per user or
+// group, 10 groups per user, 2 access keys, 50 tags, 2,048/5,120 characters
+// of inline policy per user/group) are LimitExceeded. Policy documents are
+// stored exactly as put and returned URL-encoded. Every List action,
+// GetGroup and GetAccountAuthorizationDetails page with MaxItems (default
+// 100, at most 1000) and an opaque Marker. GenerateCredentialReport answers
+// STARTED, then COMPLETE, and reuses a report younger than four hours, as
+// IAM does.
+//
+// # Seeding and inspection
+//
+// [Account.PutUser], [Account.PutGroup], [Account.CreatePolicy] and
+// [Account.SetPasswordPolicy] build state directly, fast enough for tens of
+// thousands of users. [Account.User], [Account.Group] and [Account.Snapshot]
+// return deep copies; two snapshots of equal state are equal under cmp.Diff.
+//
+// # Instrumentation and faults
+//
+// Every authenticated request is counted per account and action
+// ([Server.Calls], [Server.CallCount]); requests of write actions are
+// recorded in order ([Server.Writes]). [WithLatency], [WithFaults] and
+// [Server.SetFaults] inject latency, throttling, server errors and dropped
+// connections deterministically from a seed; faulted requests never apply
+// their write unless [Faults].DropAfterCommit asks for a lost response.
 package iamtest
