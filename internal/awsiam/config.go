@@ -3,23 +3,20 @@ package awsiam
 import (
 	"context"
 	"fmt"
-	"time"
+	"strconv"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 )
 
-// Retry settings of every client roster makes: the SDK's adaptive mode
-// (client-side rate limiting when IAM throttles), a bounded number of
-// attempts and a bounded wait between them.
-const (
-	MaxAttempts = 10
-	MaxBackoff  = 20 * time.Second
-)
+// MaxAttempts bounds the attempts of every call (AWS_MAX_ATTEMPTS overrides
+// it). Retries use the SDK's adaptive mode: exponential backoff with jitter
+// capped at retry.DefaultMaxBackoff (20 s), and client-side rate limiting
+// once IAM throttles.
+const MaxAttempts = 10
 
 // DefaultRegion is used for STS (and IAM's global endpoint) when neither the
 // environment nor AWS_REGION names one.
@@ -45,9 +42,18 @@ func LoadConfig(ctx context.Context, getenv func(string) string, extra ...func(*
 	if getenv == nil {
 		getenv = func(string) string { return "" }
 	}
+	attempts := MaxAttempts
+	if v := getenv("AWS_MAX_ATTEMPTS"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			return aws.Config{}, fmt.Errorf("AWS_MAX_ATTEMPTS=%q: want a positive number", v)
+		}
+		attempts = n
+	}
 	opts := []func(*config.LoadOptions) error{
 		config.WithDefaultRegion(DefaultRegion),
-		config.WithRetryer(newRetryer),
+		config.WithRetryMode(aws.RetryModeAdaptive),
+		config.WithRetryMaxAttempts(attempts),
 	}
 	if r := firstNonEmpty(getenv("AWS_REGION"), getenv("AWS_DEFAULT_REGION")); r != "" {
 		opts = append(opts, config.WithRegion(r))
@@ -84,17 +90,6 @@ func LoadConfig(ctx context.Context, getenv func(string) string, extra ...func(*
 		return aws.Config{}, fmt.Errorf("load AWS configuration: %w", err)
 	}
 	return cfg, nil
-}
-
-// newRetryer is the retryer of every client built from LoadConfig's
-// configuration.
-func newRetryer() aws.Retryer {
-	return retry.NewAdaptiveMode(func(o *retry.AdaptiveModeOptions) {
-		o.StandardOptions = append(o.StandardOptions, func(so *retry.StandardOptions) {
-			so.MaxAttempts = MaxAttempts
-			so.MaxBackoff = MaxBackoff
-		})
-	})
 }
 
 func firstNonEmpty(s ...string) string {

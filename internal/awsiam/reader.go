@@ -119,11 +119,12 @@ type group struct {
 	err    error
 	ctx    context.Context
 	cancel context.CancelFunc
+	parent context.Context
 }
 
 func newGroup(ctx context.Context, n int) *group {
-	ctx, cancel := context.WithCancel(ctx)
-	return &group{sem: make(chan struct{}, n), ctx: ctx, cancel: cancel}
+	inner, cancel := context.WithCancel(ctx)
+	return &group{sem: make(chan struct{}, n), ctx: inner, cancel: cancel, parent: ctx}
 }
 
 func (g *group) Go(f func(ctx context.Context) error) {
@@ -147,9 +148,9 @@ func (g *group) Go(f func(ctx context.Context) error) {
 func (g *group) Wait() error {
 	g.wg.Wait()
 	g.cancel()
-	if g.err == nil && g.ctx.Err() != nil {
-		// The parent context ended.
-		return context.Cause(g.ctx)
+	if g.err == nil && g.parent.Err() != nil {
+		// Tasks may have been skipped.
+		return context.Cause(g.parent)
 	}
 	return g.err
 }
