@@ -189,6 +189,8 @@ func TestCredentialReport(t *testing.T) {
 	a.PutUser(iamtest.User{Name: "alice", LoginProfile: &iamtest.LoginProfile{}, MFADevices: make([]iamtest.MFADevice, 1),
 		AccessKeys: []iamtest.AccessKey{{LastUsed: now.Add(-time.Hour), LastUsedRegion: "us-east-1", LastUsedService: "iam"}, {Status: "Inactive"}}})
 	a.PutUser(iamtest.User{Name: "svc"})
+	a.PutUser(iamtest.User{Name: "carol", LoginProfile: &iamtest.LoginProfile{CreateDate: now.AddDate(0, 0, -100), PasswordChanged: now.AddDate(0, 0, -10)}, PasswordLastUsed: now.AddDate(0, 0, -1)})
+	a.SetPasswordPolicy(&iamtest.PasswordPolicy{MinimumPasswordLength: 12, MaxPasswordAge: 30})
 	c := iam.NewFromConfig(s.AWSConfig(acctA), noRetry)
 
 	if st := must(c.GenerateCredentialReport(ctx, &iam.GenerateCredentialReportInput{}))(t).State; st != types.ReportStateTypeStarted {
@@ -219,7 +221,8 @@ func TestCredentialReport(t *testing.T) {
 	}
 	want := map[string]string{
 		"<root_account>": "not_supported,no_information,not_supported,not_supported,true,false,N/A,N/A,N/A,N/A,false,N/A,N/A,N/A,N/A,false,N/A,false,N/A",
-		"alice":          "true,no_information,2026-11-27T06:00:00+00:00,N/A,true,true,2026-11-27T06:00:00+00:00,2026-11-27T05:00:00+00:00,us-east-1,iam,false,2026-11-27T06:00:00+00:00,N/A,N/A,N/A,false,N/A,false,N/A",
+		"alice":          "true,no_information,2026-11-27T06:00:00+00:00,2026-12-27T06:00:00+00:00,true,true,2026-11-27T06:00:00+00:00,2026-11-27T05:00:00+00:00,us-east-1,iam,false,2026-11-27T06:00:00+00:00,N/A,N/A,N/A,false,N/A,false,N/A",
+		"carol":          "true,2026-11-26T06:00:00+00:00,2026-11-17T06:00:00+00:00,2026-12-17T06:00:00+00:00,false,false,N/A,N/A,N/A,N/A,false,N/A,N/A,N/A,N/A,false,N/A,false,N/A",
 		"svc":            "false,N/A,N/A,N/A,false,false,N/A,N/A,N/A,N/A,false,N/A,N/A,N/A,N/A,false,N/A,false,N/A",
 	}
 	if diff := cmp.Diff(want, got); diff != "" {

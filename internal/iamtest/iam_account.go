@@ -257,12 +257,16 @@ func credentialReport(a *Account, now time.Time) []byte {
 	_ = w.Write(root)
 	for _, u := range sortedUsers(a, "") {
 		row := []string{u.Name, u.ARN, reportTime(u.CreateDate, "N/A")}
-		if u.LoginProfile != nil {
+		if lp := u.LoginProfile; lp != nil {
+			changed := lp.PasswordChanged
+			if changed.IsZero() {
+				changed = lp.CreateDate
+			}
 			nextRotation := "N/A"
 			if p := a.passwordPolicy; p != nil && p.MaxPasswordAge > 0 {
-				nextRotation = reportTime(u.LoginProfile.CreateDate.AddDate(0, 0, int(p.MaxPasswordAge)), "N/A")
+				nextRotation = reportTime(changed.AddDate(0, 0, int(p.MaxPasswordAge)), "N/A")
 			}
-			row = append(row, "true", reportTime(u.PasswordLastUsed, "no_information"), reportTime(u.LoginProfile.CreateDate, "N/A"), nextRotation)
+			row = append(row, "true", reportTime(u.PasswordLastUsed, "no_information"), reportTime(changed, "N/A"), nextRotation)
 		} else {
 			row = append(row, "false", reportTime(u.PasswordLastUsed, "N/A"), "N/A", "N/A")
 		}

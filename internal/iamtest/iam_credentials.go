@@ -124,6 +124,7 @@ func updateLoginProfile(r *request) (output, *apiError) {
 			return nil, err
 		}
 		u.LoginProfile.Password = pw
+		u.LoginProfile.PasswordChanged = r.now
 	}
 	if r.has("PasswordResetRequired") {
 		u.LoginProfile.PasswordResetRequired = reset

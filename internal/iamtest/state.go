@@ -49,6 +49,9 @@ type LoginProfile struct {
 	CreateDate            time.Time
 	PasswordResetRequired bool
 	Password              string
+	// PasswordChanged is when the password was last set; zero means
+	// CreateDate. The credential report's password_last_changed.
+	PasswordChanged time.Time
 }
 
 // AccessKey is one access key of a user.
