@@ -24,7 +24,8 @@
 //
 // Names are unique case-insensitively. AWS managed policies
 // (arn:aws:iam::aws:policy/…) exist implicitly; customer managed ones must be
-// created first. DeleteUser and DeleteGroup refuse with DeleteConflict while
+// created first, and AWS managed policies appear in ListPolicies and
+// GetAccountAuthorizationDetails once something attaches them. DeleteUser and DeleteGroup refuse with DeleteConflict while
 // anything is attached; the default quotas (10 managed policies per user or
 // group, 10 groups per user, 2 access keys, 50 tags, 2,048/5,120 characters
 // of inline policy per user/group) are LimitExceeded. Policy documents are
@@ -49,4 +50,6 @@
 // [Server.SetFaults] inject latency, throttling, server errors and dropped
 // connections deterministically from a seed; faulted requests never apply
 // their write unless [Faults].DropAfterCommit asks for a lost response.
+// [Server.FailNext] scripts a specific error for the next calls of one
+// action, for tests of partial failure.
 package iamtest

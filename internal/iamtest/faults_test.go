@@ -10,6 +10,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/aws/aws-sdk-go-v2/service/iam/types"
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/roster-dev/roster/internal/iamtest"
@@ -212,4 +213,33 @@ func TestConcurrentClients(t *testing.T) {
 // attempts or rate-limiting retries, so fault tests run fast.
 func noBackoff(o *iam.Options) {
 	o.Retryer = retryNoDelay(o.Retryer)
+}
+
+func TestFailNext(t *testing.T) {
+	t.Parallel()
+	s, c := seeded(t)
+	s.FailNext("DeleteUser", "ConcurrentModification", 1)
+	s.FailNext("DeleteUser", "Dropped", 1)
+	_, err := c.DeleteUser(ctx, &iam.DeleteUserInput{UserName: str("alice")})
+	var cm *types.ConcurrentModificationException
+	if !errors.As(err, &cm) {
+		t.Errorf("first DeleteUser = %v, want ConcurrentModification", err)
+	}
+	if code, status := errCode(err); status != 409 {
+		t.Errorf("ConcurrentModification status = %d (%s), want 409", status, code)
+	}
+	if _, err := c.DeleteUser(ctx, &iam.DeleteUserInput{UserName: str("alice")}); err == nil {
+		t.Error("second DeleteUser succeeded on a dropped connection")
+	}
+	if _, ok := s.Account(acctA).User("alice"); !ok {
+		t.Fatal("an injected failure deleted the user")
+	}
+	must(c.DeleteUser(ctx, &iam.DeleteUserInput{UserName: str("alice")}))(t)
+	var got []string
+	for _, w := range s.Writes() {
+		got = append(got, w.Action+":"+w.Error)
+	}
+	if diff := cmp.Diff([]string{"DeleteUser:ConcurrentModification", "DeleteUser:Dropped", "DeleteUser:"}, got); diff != "" {
+		t.Errorf("writes (-want +got):\n%s", diff)
+	}
 }

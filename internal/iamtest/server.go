@@ -106,6 +106,7 @@ type Server struct {
 	latency        time.Duration
 	clock          func() time.Time
 	seq            uint64
+	scripted       map[string][]string // action → error codes to answer next
 }
 
 // NewServer starts a fake IAM and STS server. With a non-nil tb the server is
@@ -214,6 +215,40 @@ func (s *Server) setFaults(f Faults) {
 	s.faults = f
 	s.faults.Actions = slices.Clone(f.Actions)
 	s.rng = rand.New(rand.NewPCG(uint64(f.Seed), 0x1a3))
+}
+
+// FailNext makes the next n requests of action (on any account) fail with
+// the error code, without applying them: IAM's status for the code
+// (NoSuchEntity 404, EntityAlreadyExists/DeleteConflict/LimitExceeded/
+// ConcurrentModification 409, AccessDenied 403, ServiceFailure 500, others
+// 400), or a dropped connection for the code "Dropped".
+func (s *Server) FailNext(action, code string, n int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.scripted == nil {
+		s.scripted = map[string][]string{}
+	}
+	for range n {
+		s.scripted[action] = append(s.scripted[action], code)
+	}
+}
+
+func statusForCode(code string) int {
+	switch code {
+	case "NoSuchEntity", "ReportInProgress", "NotSupportedService":
+		return http.StatusNotFound
+	case "EntityAlreadyExists", "DeleteConflict", "LimitExceeded", "ConcurrentModification", "EntityTemporarilyUnmodifiable", "DuplicateCertificate":
+		return http.StatusConflict
+	case "AccessDenied", "InvalidClientTokenId", "ExpiredToken", "InvalidAuthenticationCode":
+		return http.StatusForbidden
+	case "ServiceFailure", "InternalFailure":
+		return http.StatusInternalServerError
+	case "ServiceUnavailable":
+		return http.StatusServiceUnavailable
+	case "ReportNotPresent":
+		return http.StatusGone
+	}
+	return http.StatusBadRequest
 }
 
 // SetLatency changes the per-request latency at runtime.
@@ -479,6 +514,10 @@ func (s *Server) serveHTTP(w http.ResponseWriter, hr *http.Request) {
 		status5xx = http.StatusServiceUnavailable
 	}
 	commitDropped := s.faults.DropAfterCommit && writeActions[action]
+	var scripted string
+	if q := s.scripted[action]; len(q) > 0 {
+		scripted, s.scripted[action] = q[0], q[1:]
+	}
 	if writeActions[action] {
 		params := map[string]string{}
 		for k := range form {
@@ -500,6 +539,17 @@ func (s *Server) serveHTTP(w http.ResponseWriter, hr *http.Request) {
 			s.recordWriteError(action, writeIndex, "Canceled")
 			return
 		}
+	}
+
+	switch {
+	case scripted == "Dropped":
+		s.recordWriteError(action, writeIndex, scripted)
+		drop(w)
+		return
+	case scripted != "":
+		s.recordWriteError(action, writeIndex, scripted)
+		writeError(w, ns, errorf(statusForCode(scripted), scripted, "Injected %s for %s.", scripted, action), reqID)
+		return
 	}
 
 	switch fault {
