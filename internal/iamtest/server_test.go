@@ -274,3 +274,27 @@ func TestRenamesKeepRelationships(t *testing.T) {
 		t.Error("old name still resolves")
 	}
 }
+
+func TestPutUserReplacesInPlace(t *testing.T) {
+	t.Parallel()
+	s := iamtest.NewServer(t, iamtest.WithDefaultAccount(acctA))
+	a := s.Account(acctA)
+	a.PutGroup(iamtest.Group{Name: "old"})
+	a.PutGroup(iamtest.Group{Name: "new"})
+	first := a.PutUser(iamtest.User{Name: "alice", Groups: []string{"old"}, MFADevices: make([]iamtest.MFADevice, 1)})
+	second := a.PutUser(iamtest.User{Name: "alice", Groups: []string{"new"}})
+	if first.ID != second.ID || !first.CreateDate.Equal(second.CreateDate) {
+		t.Errorf("replaced user changed identity: %s %v → %s %v", first.ID, first.CreateDate, second.ID, second.CreateDate)
+	}
+	snap := a.Snapshot()
+	var members []string
+	for _, g := range snap.Groups {
+		members = append(members, g.Name+"="+strings.Join(g.Members, ","))
+	}
+	if diff := cmp.Diff([]string{"new=alice", "old="}, members); diff != "" {
+		t.Errorf("memberships after replacement (-want +got):\n%s", diff)
+	}
+	if len(snap.VirtualMFADevices) != 0 {
+		t.Errorf("replaced user's MFA device still exists: %+v", snap.VirtualMFADevices)
+	}
+}

@@ -437,9 +437,10 @@ func (a *Account) PutGroup(g Group) Group {
 }
 
 // PutUser creates or replaces a user with everything attached to it, without
-// HTTP: fast enough to seed tens of thousands of users. Groups and customer
-// managed policies it names must exist. Zero IDs, secrets and dates are
-// generated; a zero-length Status means Active.
+// HTTP: fast enough to seed tens of thousands of users, or to make an
+// out-of-band change. Groups and customer managed policies it names must
+// exist. Zero IDs, secrets and dates are generated (a replaced user keeps its
+// ID and creation date); an empty Status means Active.
 func (a *Account) PutUser(u User) User {
 	a.srv.mu.Lock()
 	defer a.srv.mu.Unlock()
@@ -459,11 +460,18 @@ func (a *Account) PutUser(u User) User {
 			return User{}
 		}
 	}
+	nu := cloneUser(&u)
 	if old, ok := a.users[key(u.Name)]; ok {
+		// Replacing a user keeps its identity unless the seed sets one.
+		if nu.ID == "" {
+			nu.ID = old.ID
+		}
+		if nu.CreateDate.IsZero() {
+			nu.CreateDate = old.CreateDate
+		}
 		a.removeUser(old)
 	}
 	now := a.srv.now()
-	nu := cloneUser(&u)
 	if nu.Path == "" {
 		nu.Path = "/"
 	}
