@@ -1,6 +1,7 @@
 package manifest_test
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -374,4 +375,68 @@ func writeTree(t testing.TB, files map[string]string) string {
 		}
 	}
 	return dir
+}
+
+// TestAcceptedAtTheLimits loads trees that sit exactly on a limit or use a
+// less common but valid form: each must load without any finding.
+func TestAcceptedAtTheLimits(t *testing.T) {
+	t.Parallel()
+	const env = `account_id: "111122223333"` + "\n"
+	tags := func(n int) string {
+		var b strings.Builder
+		b.WriteString("    tags:\n")
+		for i := range n {
+			fmt.Fprintf(&b, "      k%02d: v\n", i)
+		}
+		return b.String()
+	}
+	policies := func(n int) string {
+		var b strings.Builder
+		b.WriteString("    managed_policies:\n")
+		for i := range n {
+			fmt.Fprintf(&b, "      - arn:aws:iam::111122223333:policy/p%02d\n", i)
+		}
+		return b.String()
+	}
+	tests := []struct {
+		name  string
+		files map[string]string
+	}{
+		{"64-character user name", map[string]string{"p/people.yaml": "users:\n  - name: " + strings.Repeat("a", 64) + "\n"}},
+		{"128-character group name", map[string]string{"p/people.yaml": "groups:\n  - name: " + strings.Repeat("g", 128) + "\n"}},
+		{"name with every allowed symbol", map[string]string{"p/people.yaml": "users:\n  - name: a+b=c,d.e@f_g-h\n"}},
+		{"512-character path", map[string]string{"p/people.yaml": "users:\n  - name: a\n    path: /" + strings.Repeat("x", 510) + "/\n"}},
+		{"49 tags plus the ownership tag", map[string]string{"p/people.yaml": "users:\n  - name: a\n" + tags(49)}},
+		{"48 tags plus ownership and owner tags", map[string]string{"p/people.yaml": "service_accounts:\n  - name: a\n    owner: team\n" + tags(48)}},
+		{"10 managed policies, no warning", map[string]string{"p/people.yaml": "users:\n  - name: a\n" + policies(10)}},
+		{"10 groups", map[string]string{"p/people.yaml": "groups:\n" +
+			"  - name: g0\n  - name: g1\n  - name: g2\n  - name: g3\n  - name: g4\n  - name: g5\n  - name: g6\n  - name: g7\n  - name: g8\n  - name: g9\n" +
+			"users:\n  - name: a\n    groups: [g0, g1, g2, g3, g4, g5, g6, g7, g8, g9]\n"}},
+		{"unicode tag value and 256 characters", map[string]string{"p/people.yaml": "users:\n  - name: a\n    tags: {city: Zürich, note: " + strings.Repeat("é", 256) + ", empty: \"\"}\n"}},
+		{"GovCloud partition throughout", map[string]string{
+			"p/environment.yaml": env + "role_arn: arn:aws-us-gov:iam::111122223333:role/ops/roster\n",
+			"p/people.yaml":      "users:\n  - name: a\n    managed_policies: [arn:aws-us-gov:iam::aws:policy/ReadOnlyAccess]\n    permissions_boundary: arn:aws-us-gov:iam::111122223333:policy/teams/boundary\n",
+		}},
+		{"AWS managed policy with a path", map[string]string{"p/people.yaml": "users:\n  - name: a\n    managed_policies: [arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]\n"}},
+		{"quoted expires in the future", map[string]string{"p/people.yaml": "users:\n  - name: a\n    expires: \"2030-12-31\"\n"}},
+		{"null and empty values", map[string]string{"p/people.yaml": "users:\n  - name: a\n    groups:\n    tags: {}\n    path: ~\n    inline_policies:\n"}},
+		{"JSON syntax", map[string]string{"p/people.yaml": `{"users": [{"name": "a", "inline_policies": {"p": {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}]}}}]}` + "\n"}},
+		{"anchors and aliases", map[string]string{"p/people.yaml": "users:\n  - name: a\n    tags: &t {team: x}\n  - name: b\n    tags: *t\n"}},
+		{"explicit document markers and comments only", map[string]string{"p/people.yaml": "---\n# nobody yet\n...\n"}},
+		{"zero guardrails", map[string]string{"p/environment.yaml": env + "guardrails: {max_deletions: 0, max_access_key_age_days: 0}\n"}},
+		{"glob with classes", map[string]string{"p/environment.yaml": env + "unmanaged: {ignore: [\"break-glass-[0-9]*\", \"\\\\[legacy\\\\]\"]}\n"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			files := map[string]string{"p/environment.yaml": env}
+			for k, v := range tc.files {
+				files[k] = v
+			}
+			repo, diags := manifest.Load(writeTree(t, files), manifest.WithClock(clock))
+			if repo == nil || len(diags) > 0 {
+				t.Errorf("Load reported findings for a valid tree:\n%v", diags)
+			}
+		})
+	}
 }
