@@ -115,8 +115,11 @@ func (l *loader) load() *Repository {
 		case name == ConfigFile:
 			configFile = name
 		case isYAML(name):
-			l.diags.Errorf(diag.Pos{File: l.display(name), Line: 1}, ruleOutsideEnv,
-				"move it into an environment folder such as "+filepath.ToSlash(filepath.Join(l.dir, "development"))+"/",
+			hint := "move it into an environment folder such as " + l.display("development") + "/"
+			if strings.EqualFold(name, "roster.yml") {
+				hint = "rename it to " + ConfigFile
+			}
+			l.diags.Errorf(diag.Pos{File: l.display(name), Line: 1}, ruleOutsideEnv, hint,
 				"%s is not inside an environment folder", name)
 		}
 	}
