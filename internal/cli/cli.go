@@ -78,6 +78,8 @@ type command struct {
 func commands() []*command {
 	return []*command{
 		validateCommand(),
+		planCommand(),
+		snapshotCommand(),
 		versionCommand(),
 	}
 }

@@ -1,0 +1,111 @@
+package cli
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+
+	"github.com/roster-dev/roster/internal/awsiam"
+	"github.com/roster-dev/roster/internal/diag"
+	"github.com/roster-dev/roster/internal/engine"
+	"github.com/roster-dev/roster/internal/manifest"
+	"github.com/roster-dev/roster/internal/plan"
+	"github.com/roster-dev/roster/internal/render"
+)
+
+func planCommand() *command {
+	return &command{
+		name:    "plan",
+		usage:   "[--dir DIR] [--env a,b] [--live SNAPSHOTS] [--format text|markdown|json] [--detailed-exitcode]",
+		summary: "show what would change in live IAM",
+		help: `Validates the manifests, reads live IAM in every selected environment (assuming
+plan_role_arn, or role_arn, from environment.yaml; concurrently), and prints
+what apply would change. Nothing is written to AWS.
+
+With --live DIR, live state comes from snapshot files DIR/<env>.json written by
+'roster snapshot' instead of AWS, so a plan needs no AWS account.
+
+Exit status: 0 when the plan succeeded (with --detailed-exitcode: and there is
+nothing to change), 2 with --detailed-exitcode when there are changes, 1 on
+invalid manifests or an error reading live IAM.`,
+		flags: func(fs *flag.FlagSet) func(context.Context, []string, Env) error {
+			dir := fs.String("dir", manifest.DefaultDir, "the access `directory`")
+			var envs listFlag
+			fs.Var(&envs, "env", "plan only these `environments` (comma-separated or repeated)")
+			live := fs.String("live", "", "read live state from snapshot `directory` instead of AWS")
+			format := newEnum(fs, "format", "text", "output `format`", "text", "markdown", "json")
+			detailed := fs.Bool("detailed-exitcode", false, "exit 2 when there are changes")
+			return func(ctx context.Context, args []string, env Env) error {
+				if len(args) > 0 {
+					return usageError("plan takes no arguments, got %q", args)
+				}
+				p, err := computePlan(ctx, env, *dir, envs, *live)
+				if err != nil {
+					return err
+				}
+				if err := writePlan(env.Stdout, p, format.value); err != nil {
+					return err
+				}
+				if *detailed && p.HasChanges() {
+					return &exitError{Code: ExitUsage}
+				}
+				return nil
+			}
+		},
+	}
+}
+
+// loadRepo loads and validates the access tree; on errors it prints every
+// finding to stderr and returns an exit error, so nothing runs against an
+// invalid repository. Warnings are printed and do not stop the command.
+func loadRepo(env Env, dir string) (*manifest.Repository, error) {
+	repo, diags := manifest.Load(dir, manifest.WithClock(env.now))
+	printDiagnostics(env.Stderr, diags)
+	if diags.HasErrors() {
+		return nil, &exitError{Code: ExitFailure, Err: fmt.Errorf("%s is invalid: %d errors; fix them, then run the command again (roster validate --dir %s)", dir, diags.Count(diag.Error), dir)}
+	}
+	return repo, nil
+}
+
+func printDiagnostics(w io.Writer, diags diag.List) {
+	for _, d := range diags {
+		fmt.Fprintf(w, "%s: %s: %s\n", d.Pos, d.Severity, d.Message)
+		if d.Hint != "" {
+			fmt.Fprintf(w, "    hint: %s\n", d.Hint)
+		}
+	}
+}
+
+func computePlan(ctx context.Context, env Env, dir string, names []string, live string) (*plan.Plan, error) {
+	repo, err := loadRepo(env, dir)
+	if err != nil {
+		return nil, err
+	}
+	envs, err := engine.Select(repo, names)
+	if err != nil {
+		return nil, usageError("%v", err)
+	}
+	var src engine.Source
+	if live != "" {
+		src = &engine.SnapshotSource{Dir: live}
+	} else {
+		cfg, err := awsiam.LoadConfig(ctx, env.Getenv)
+		if err != nil {
+			return nil, err
+		}
+		src = &engine.AWSSource{Base: cfg, Purpose: awsiam.ForPlan}
+	}
+	return engine.Plan(ctx, repo, envs, src, env.now())
+}
+
+func writePlan(w io.Writer, p *plan.Plan, format string) error {
+	switch format {
+	case "markdown":
+		return render.Markdown(w, p, render.MarkdownOptions{})
+	case "json":
+		return render.JSON(w, p)
+	default:
+		return render.Text(w, p)
+	}
+}
