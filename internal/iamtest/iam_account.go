@@ -14,8 +14,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/iam/types"
 )
 
-var timeZero time.Time
-
 const awsManagedDocument = `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}`
 
 // entityRef is one entity in GetAccountAuthorizationDetails' combined,

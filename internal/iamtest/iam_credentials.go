@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"time"
 	"unicode"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -350,7 +351,7 @@ func deactivateMFADevice(r *request) (output, *apiError) {
 	}
 	u.MFADevices = slices.Delete(u.MFADevices, i, i+1)
 	if d, ok := r.acct.mfa[serial]; ok {
-		d.User, d.EnableDate = "", timeZero
+		d.User, d.EnableDate = "", time.Time{}
 	}
 	return nil, nil
 }

@@ -1,7 +1,6 @@
 package iamtest
 
 import (
-	"net/http"
 	"slices"
 	"sort"
 	"strings"
@@ -910,5 +909,3 @@ func deleteUserPermissionsBoundary(r *request) (output, *apiError) {
 	u.PermissionsBoundary = ""
 	return nil, nil
 }
-
-var _ = http.StatusOK
