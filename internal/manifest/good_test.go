@@ -440,3 +440,42 @@ func TestAcceptedAtTheLimits(t *testing.T) {
 		})
 	}
 }
+
+// TestSymlinks follows a link to a file inside the access directory and
+// refuses links to folders and links that leave it.
+func TestSymlinks(t *testing.T) {
+	t.Parallel()
+	dir := writeTree(t, map[string]string{
+		"production/environment.yaml":  `account_id: "111122223333"` + "\n",
+		"production/shared/people.txt": "users:\n  - name: alice\n",
+	})
+	link := func(target, name string) {
+		t.Helper()
+		if err := os.Symlink(target, filepath.Join(dir, filepath.FromSlash(name))); err != nil {
+			t.Skipf("cannot create symbolic links here: %v", err)
+		}
+	}
+	link("shared/people.txt", "production/people.yaml")
+	repo, diags := manifest.Load(dir)
+	if repo == nil || len(diags) > 0 {
+		t.Fatalf("a link inside the access directory was refused:\n%v", diags)
+	}
+	if got := repo.Environments[0].Users; len(got) != 1 || got[0].Name != "alice" {
+		t.Errorf("users through the link = %v, want alice", got)
+	}
+
+	link("shared", "production/linked-folder")
+	link(filepath.Join(t.TempDir(), "elsewhere.yaml"), "production/broken.yaml")
+	_, diags = manifest.Load(dir)
+	got := brief(diags)
+	for i := range got {
+		got[i] = strings.TrimPrefix(got[i], filepath.ToSlash(dir)+"/")
+	}
+	want := []string{
+		"production/broken.yaml error symlink",
+		"production/linked-folder error symlink",
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("findings mismatch (-want +got):\n%s", diff)
+	}
+}

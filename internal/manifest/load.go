@@ -146,24 +146,26 @@ func (l *loader) entryKind(rel string, e fs.DirEntry) (isDir, ok bool) {
 		}
 		return false, e.Type().IsRegular()
 	}
-	if !e.IsDir() && !isYAML(e.Name()) {
-		// A link to something roster would ignore anyway.
-		return false, false
-	}
 	pos := diag.Pos{File: l.display(rel)}
 	target, err := filepath.EvalSymlinks(filepath.Join(l.dir, filepath.FromSlash(rel)))
 	if err != nil {
-		l.diags.Errorf(pos, ruleSymlink, "fix or remove the link", "broken symbolic link: %v", unwrapPathError(err))
-		return false, false
-	}
-	if l.root == "" || !within(l.root, target) {
-		l.diags.Errorf(pos, ruleSymlink, "copy the file into the access directory instead of linking to it",
-			"symbolic link points outside the access directory")
+		if isYAML(e.Name()) {
+			l.diags.Errorf(pos, ruleSymlink, "fix or remove the link", "broken symbolic link: %v", unwrapPathError(err))
+		}
 		return false, false
 	}
 	info, err := os.Stat(target)
 	if err != nil {
 		l.diags.Errorf(pos, ruleFileRead, "", "cannot read: %v", unwrapPathError(err))
+		return false, false
+	}
+	if !info.IsDir() && !isYAML(e.Name()) {
+		// A link to a file roster ignores anyway.
+		return false, false
+	}
+	if l.root == "" || !within(l.root, target) {
+		l.diags.Errorf(pos, ruleSymlink, "copy it into the access directory instead of linking to it",
+			"symbolic link points outside the access directory")
 		return false, false
 	}
 	if info.IsDir() {
