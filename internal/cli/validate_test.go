@@ -121,6 +121,14 @@ func TestValidateText(t *testing.T) {
 		want string
 	}{
 		{
+			name: "valid without findings: exactly one line",
+			dir: writeAccess(t, map[string]string{
+				"production/environment.yaml": `account_id: "444444444444"` + "\n",
+				"production/people.yaml":      "users:\n  - name: alice\n",
+			}),
+			want: "DIR: valid - 1 environment, 1 person, 0 service accounts, 0 groups\n",
+		},
+		{
 			name: "valid with a warning",
 			dir:  valid,
 			want: "DIR/development/people.yaml:8:14: warning: user \"bob\" expired on 2026-01-31 and will be removed on the next apply\n" +
