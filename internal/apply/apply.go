@@ -1,0 +1,89 @@
+package apply
+
+import (
+	"context"
+
+	"github.com/roster-dev/roster/internal/plan"
+)
+
+// Writer performs one IAM write. The AWS adapter implements it; it is the
+// only way apply touches an account.
+//
+// Write must treat "already exists" and "not found" as success exactly where
+// that means the operation's goal is already reached (a re-run after a
+// partial failure converges), and return any other error unchanged.
+type Writer interface {
+	Write(ctx context.Context, op plan.Op) (Outcome, error)
+}
+
+// Outcome is what a successful write produced that the user needs to see.
+type Outcome struct {
+	// EncryptedPassword is the armored OpenPGP message holding a new
+	// console user's initial password, encrypted to the user's pgp_key.
+	// The clear password never leaves the writer.
+	EncryptedPassword string `json:"encrypted_password,omitempty"`
+	// AlreadyDone is set when IAM said the goal was already reached (the
+	// user existed, the policy was already detached…).
+	AlreadyDone bool `json:"already_done,omitempty"`
+}
+
+// Status is an operation's result.
+type Status string
+
+// Operation results.
+const (
+	// Done: the write succeeded (or its goal was already reached).
+	Done Status = "done"
+	// Failed: IAM refused the write; Error says why.
+	Failed Status = "failed"
+	// Skipped: not attempted because an operation it depends on failed,
+	// or the run was cancelled first.
+	Skipped Status = "skipped"
+)
+
+// OpResult is the result of one operation.
+type OpResult struct {
+	Op      plan.Op `json:"op"`
+	Status  Status  `json:"status"`
+	Error   string  `json:"error,omitempty"`
+	Outcome Outcome `json:"outcome,omitempty"`
+}
+
+// ChangeResult is the result of one change: its operations' results in
+// plan order.
+type ChangeResult struct {
+	Change plan.Change `json:"change"`
+	Ops    []OpResult  `json:"ops"`
+}
+
+// EnvStatus is the result of one environment.
+type EnvStatus string
+
+// Environment results.
+const (
+	EnvApplied EnvStatus = "applied" // every operation done
+	EnvFailed  EnvStatus = "failed"  // some operation failed, or the environment was refused
+	// EnvNotAttempted: an earlier environment failed, so this one was not
+	// started.
+	EnvNotAttempted EnvStatus = "not_attempted"
+	EnvNoChanges    EnvStatus = "no_changes"
+)
+
+// EnvironmentResult is the result of applying one environment's plan.
+type EnvironmentResult struct {
+	Name       string    `json:"name"`
+	AccountID  string    `json:"account_id"`
+	Production bool      `json:"production,omitempty"`
+	Status     EnvStatus `json:"status"`
+	Digest     string    `json:"digest,omitempty"`
+	// Reason explains a failed or not-attempted environment in a sentence
+	// (a refusal, a digest mismatch, an error reading live IAM).
+	Reason  string         `json:"reason,omitempty"`
+	Changes []ChangeResult `json:"changes,omitempty"`
+}
+
+// Result is the result of an apply over every environment, in promotion
+// order.
+type Result struct {
+	Environments []*EnvironmentResult `json:"environments"`
+}
