@@ -14,7 +14,8 @@ import (
 // AuthDetailsReader reads a whole account with paginated
 // iam:GetAccountAuthorizationDetails calls (users and groups, 1,000 items a
 // page), then reads per user only the details the caller's needs function
-// asks for. It is the reader roster uses whenever the role allows it.
+// asks for, starting those calls while later pages are still coming. It is
+// the reader roster uses whenever the role allows it.
 type AuthDetailsReader struct {
 	account *Account
 	opts    Options
@@ -33,32 +34,76 @@ func (r *AuthDetailsReader) Read(ctx context.Context, needs func(*state.User) st
 		Filter:   []types.EntityType{types.EntityTypeUser, types.EntityTypeGroup},
 		MaxItems: aws.Int32(pageSize),
 	})
-	for first := true; p.HasMorePages(); first = false {
-		page, err := p.NextPage(ctx)
+	// Pages are fetched in their own goroutine, so that per-user details
+	// are read while later pages are still coming.
+	type result struct {
+		page *iam.GetAccountAuthorizationDetailsOutput
+		err  error
+	}
+	fetchCtx, stopFetch := context.WithCancel(ctx)
+	pages := make(chan result, 4)
+	go func() {
+		defer close(pages)
+		for p.HasMorePages() {
+			page, err := p.NextPage(fetchCtx)
+			select {
+			case pages <- result{page, err}:
+			case <-fetchCtx.Done():
+				return
+			}
+			if err != nil {
+				return
+			}
+		}
+	}()
+	details := newGroup(ctx, r.opts.concurrency())
+	fail := func(err error) (*state.Account, error) {
+		stopFetch()
+		// Drain until the fetcher has stopped.
+		for range pages {
+		}
+		details.cancel()
+		_ = details.Wait()
+		return nil, err
+	}
+	first := true
+	for res := range pages {
+		if details.ctx.Err() != nil {
+			break // a detail read failed; Wait reports it
+		}
+		page, err := res.page, res.err
 		if err != nil {
 			err = classify(a.Env, a.Role, err)
 			var ad *AccessDeniedError
 			if first && errors.As(err, &ad) {
-				return nil, &deniedFirstPage{err}
+				return fail(&deniedFirstPage{err})
 			}
-			return nil, err
+			return fail(err)
 		}
+		first = false
 		for _, d := range page.UserDetailList {
 			u, err := userFromDetail(d)
 			if err != nil {
-				return nil, &EnvError{Env: a.Env, Err: err}
+				return fail(&EnvError{Env: a.Env, Err: err})
 			}
 			acct.Users[u.Name] = u
+			if needs == nil {
+				continue
+			}
+			if want := needs(u); want != 0 {
+				details.Go(func(ctx context.Context) error { return readDetails(ctx, a.iam, u, want) })
+			}
 		}
 		for _, d := range page.GroupDetailList {
 			g, err := groupFromDetail(d)
 			if err != nil {
-				return nil, &EnvError{Env: a.Env, Err: err}
+				return fail(&EnvError{Env: a.Env, Err: err})
 			}
 			acct.Groups[g.Name] = g
 		}
 	}
-	if err := readAllDetails(ctx, a.iam, acct, needs, r.opts.concurrency()); err != nil {
+	stopFetch()
+	if err := details.Wait(); err != nil {
 		return nil, classify(a.Env, a.Role, err)
 	}
 	finish(acct)

@@ -28,6 +28,7 @@ const (
 	ForDrift
 )
 
+// String is the purpose as it appears in session names: plan, apply, drift.
 func (p Purpose) String() string {
 	switch p {
 	case ForPlan:

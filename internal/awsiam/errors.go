@@ -26,6 +26,7 @@ type CredentialsError struct {
 	Err  error
 }
 
+// Error says what failed and what to do about it.
 func (e *CredentialsError) Error() string {
 	if e.Code != "" {
 		return fmt.Sprintf("environment %s: AWS rejected the credentials (%s): refresh them (aws sso login, or check the workflow's OIDC step)", e.Env, e.Code)
@@ -56,6 +57,7 @@ type AccessDeniedError struct {
 	Err       error
 }
 
+// Error says what failed and what to do about it.
 func (e *AccessDeniedError) Error() string {
 	if e.AssumeRole {
 		who := "the caller"
@@ -85,6 +87,7 @@ type AccountMismatchError struct {
 	Got, Want string
 }
 
+// Error says what failed and what to do about it.
 func (e *AccountMismatchError) Error() string {
 	src := "the base credentials"
 	if e.Role != "" {
@@ -103,6 +106,7 @@ type EndpointError struct {
 	Err      error
 }
 
+// Error says what failed and what to do about it.
 func (e *EndpointError) Error() string {
 	return fmt.Sprintf("environment %s: cannot reach AWS endpoint %s (%s); check network access and AWS_ENDPOINT_URL*", e.Env, e.Endpoint, networkReason(e.Err))
 }
@@ -116,6 +120,7 @@ type EnvError struct {
 	Err error
 }
 
+// Error names the environment, then the cause.
 func (e *EnvError) Error() string { return fmt.Sprintf("environment %s: %v", e.Env, e.Err) }
 
 // Unwrap returns the cause.

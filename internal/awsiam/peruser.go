@@ -2,10 +2,13 @@ package awsiam
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/aws/aws-sdk-go-v2/service/iam/types"
 
 	"github.com/roster-dev/roster/internal/state"
 )
@@ -78,12 +81,25 @@ func (r *PerUserReader) read(ctx context.Context, needs func(*state.User) state.
 		grp := acct.Groups[name]
 		g.Go(func(ctx context.Context) error { return readGroup(ctx, c, grp) })
 	}
+	var (
+		mu   sync.Mutex
+		gone []string
+	)
 	for _, name := range sortedKeys(acct.Users) {
 		u := acct.Users[name]
 		// needs sees the user as the account-wide read shows it (tags,
 		// groups, policies), so it is asked after readUser, in the same task.
 		g.Go(func(ctx context.Context) error {
 			if err := readUser(ctx, c, u); err != nil {
+				var nse *types.NoSuchEntityException
+				if errors.As(err, &nse) {
+					// Deleted since ListUsers: the account no longer
+					// has it, as a later account-wide read would show.
+					mu.Lock()
+					gone = append(gone, u.Name)
+					mu.Unlock()
+					return nil
+				}
 				return err
 			}
 			if needs == nil {
@@ -97,6 +113,9 @@ func (r *PerUserReader) read(ctx context.Context, needs func(*state.User) state.
 	}
 	if err := g.Wait(); err != nil {
 		return nil, err
+	}
+	for _, name := range gone {
+		delete(acct.Users, name)
 	}
 	finish(acct)
 	return acct, nil
