@@ -238,24 +238,6 @@ func readDetails(ctx context.Context, c *iam.Client, u *state.User, want state.D
 	return nil
 }
 
-// readAllDetails reads, with bounded concurrency, the details needs asks
-// about for every user of acct.
-func readAllDetails(ctx context.Context, c *iam.Client, acct *state.Account, needs func(*state.User) state.Details, n int) error {
-	if needs == nil {
-		return nil
-	}
-	g := newGroup(ctx, n)
-	for _, name := range sortedKeys(acct.Users) {
-		u := acct.Users[name]
-		want := needs(u)
-		if want == 0 {
-			continue
-		}
-		g.Go(func(ctx context.Context) error { return readDetails(ctx, c, u, want) })
-	}
-	return g.Wait()
-}
-
 // inlinePolicy returns the canonical form of an inline policy document as
 // IAM returns it (URL-encoded JSON).
 func inlinePolicy(owner, name, doc string) (string, error) {
