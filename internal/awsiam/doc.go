@@ -11,6 +11,10 @@
 // fallback for roles without iam:GetAccountAuthorizationDetails and as the
 // benchmark baseline. NewReader picks the first and falls back to the second.
 //
+// ReadPermissions lists what a plan role must be allowed (the AWS managed
+// policy IAMReadOnlyAccess covers it); PerUserReadPermissions what the
+// fallback needs instead of iam:GetAccountAuthorizationDetails.
+//
 // Errors name the environment and say what to do next: missing credentials,
 // a missing permission (parsed from AWS's message), a role trust policy that
 // refuses the caller, an account that differs from environment.yaml, or an

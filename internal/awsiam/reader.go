@@ -325,3 +325,37 @@ func tagMap(tags []types.Tag) map[string]string {
 func newAccount(id string) *state.Account {
 	return &state.Account{AccountID: id, Users: map[string]*state.User{}, Groups: map[string]*state.Group{}}
 }
+
+// ReadPermissions are the IAM actions the account-wide reader calls: what a
+// plan role needs (besides a trust policy that lets roster assume it).
+var ReadPermissions = []string{
+	"iam:GetAccountAuthorizationDetails",
+	"iam:GetLoginProfile",
+	"iam:ListAccessKeys",
+	"iam:ListMFADevices",
+	"iam:ListSSHPublicKeys",
+	"iam:ListServiceSpecificCredentials",
+	"iam:ListSigningCertificates",
+}
+
+// PerUserReadPermissions are the IAM actions the per-user reader calls, for
+// roles that cannot be granted iam:GetAccountAuthorizationDetails.
+var PerUserReadPermissions = []string{
+	"iam:GetGroupPolicy",
+	"iam:GetLoginProfile",
+	"iam:GetUser",
+	"iam:GetUserPolicy",
+	"iam:ListAccessKeys",
+	"iam:ListAttachedGroupPolicies",
+	"iam:ListAttachedUserPolicies",
+	"iam:ListGroupPolicies",
+	"iam:ListGroups",
+	"iam:ListGroupsForUser",
+	"iam:ListMFADevices",
+	"iam:ListSSHPublicKeys",
+	"iam:ListServiceSpecificCredentials",
+	"iam:ListSigningCertificates",
+	"iam:ListUserPolicies",
+	"iam:ListUserTags",
+	"iam:ListUsers",
+}

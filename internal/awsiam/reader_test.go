@@ -290,3 +290,36 @@ func TestReadAll(t *testing.T) {
 		t.Error("the broken environment has a live state")
 	}
 }
+
+// TestReadPermissionsSuffice: a role granted exactly the documented
+// permissions reads the account, with the fast reader or through the
+// fallback.
+func TestReadPermissionsSuffice(t *testing.T) {
+	t.Parallel()
+	for name, tc := range map[string]struct {
+		allow    []string
+		fellBack bool
+	}{
+		"ReadPermissions":        {ReadPermissions, false},
+		"PerUserReadPermissions": {PerUserReadPermissions, true},
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			s := iamtest.NewServer(t)
+			const id = "111122223333"
+			sd := seedAccount(t, s, id, rand.New(rand.NewPCG(13, 1)), 30)
+			s.Account(id).AddRole("roster-plan", tc.allow...)
+			r := NewReader(connectTo(t, s, id, "roster-plan"), Options{})
+			got, err := r.Read(context.Background(), sd.needs)
+			if err != nil {
+				t.Fatalf("Read: %v", err)
+			}
+			if diff := cmp.Diff(sd.want, got); diff != "" {
+				t.Errorf("state (-want +got):\n%s", diff)
+			}
+			if r.FellBack() != tc.fellBack {
+				t.Errorf("FellBack() = %v, want %v", r.FellBack(), tc.fellBack)
+			}
+		})
+	}
+}
