@@ -4,19 +4,27 @@ import (
 	"context"
 	"fmt"
 	"strconv"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 )
 
-// MaxAttempts bounds the attempts of every call (AWS_MAX_ATTEMPTS overrides
-// it). Retries use the SDK's adaptive mode: exponential backoff with jitter
-// capped at retry.DefaultMaxBackoff (20 s), and client-side rate limiting
-// once IAM throttles.
-const MaxAttempts = 10
+// Retry settings of every client roster makes. Retries use the SDK's
+// adaptive mode: exponential backoff with jitter, and client-side rate
+// limiting once IAM throttles.
+const (
+	// MaxAttempts bounds the attempts of every call; AWS_MAX_ATTEMPTS
+	// overrides it.
+	MaxAttempts = 10
+	// MaxBackoff caps the wait between two attempts.
+	MaxBackoff = 20 * time.Second
+)
 
 // DefaultRegion is used for STS (and IAM's global endpoint) when neither the
 // environment nor AWS_REGION names one.
@@ -52,8 +60,7 @@ func LoadConfig(ctx context.Context, getenv func(string) string, extra ...func(*
 	}
 	opts := []func(*config.LoadOptions) error{
 		config.WithDefaultRegion(DefaultRegion),
-		config.WithRetryMode(aws.RetryModeAdaptive),
-		config.WithRetryMaxAttempts(attempts),
+		config.WithRetryer(func() aws.Retryer { return NewRetryer(attempts) }),
 	}
 	if r := firstNonEmpty(getenv("AWS_REGION"), getenv("AWS_DEFAULT_REGION")); r != "" {
 		opts = append(opts, config.WithRegion(r))
@@ -90,6 +97,22 @@ func LoadConfig(ctx context.Context, getenv func(string) string, extra ...func(*
 		return aws.Config{}, fmt.Errorf("load AWS configuration: %w", err)
 	}
 	return cfg, nil
+}
+
+// NewRetryer returns the retryer of every client built from LoadConfig's
+// configuration: adaptive mode, at most attempts attempts, waits capped at
+// MaxBackoff. The retry quota of standard mode is turned off: adaptive mode
+// never refills it (aws-sdk-go-v2 issue 3550), which would end retries for
+// the rest of the run after a burst of throttling; attempts and the
+// adaptive rate limit bound the retries instead.
+func NewRetryer(attempts int) aws.Retryer {
+	return retry.NewAdaptiveMode(func(o *retry.AdaptiveModeOptions) {
+		o.StandardOptions = append(o.StandardOptions, func(so *retry.StandardOptions) {
+			so.MaxAttempts = attempts
+			so.MaxBackoff = MaxBackoff
+			so.RateLimiter = ratelimit.None
+		})
+	})
 }
 
 func firstNonEmpty(s ...string) string {

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/google/go-cmp/cmp"
@@ -201,6 +202,7 @@ func getenvFrom(m map[string]string) func(string) string {
 // account, and the endpoint.
 func fakeEnv(s *iamtest.Server, id string, extra map[string]string) map[string]string {
 	env := s.Env(id)
+	env["AWS_MAX_ATTEMPTS"] = "2" // unreachable endpoints fail fast
 	for k, v := range extra {
 		if v == "" {
 			delete(env, k)
@@ -215,7 +217,6 @@ func fakeEnv(s *iamtest.Server, id string, extra map[string]string) map[string]s
 var noSharedFiles = []func(*config.LoadOptions) error{
 	config.WithSharedConfigFiles([]string{}),
 	config.WithSharedCredentialsFiles([]string{}),
-	config.WithRetryMaxAttempts(2),
 }
 
 // TestLoadConfigEndpoints: AWS_ENDPOINT_URL points both services at one
@@ -294,6 +295,7 @@ func TestUnreachableEndpointKeepsSecrets(t *testing.T) {
 		"AWS_SECRET_ACCESS_KEY": "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
 		"AWS_SESSION_TOKEN":     "session-token-secret",
 		"AWS_ENDPOINT_URL":      closed,
+		"AWS_MAX_ATTEMPTS":      "2",
 	})
 	cfg, err := LoadConfig(context.Background(), getenv, noSharedFiles...)
 	if err != nil {
@@ -321,22 +323,22 @@ func TestLoadConfigRetries(t *testing.T) {
 	if cfg.Region != "eu-west-1" {
 		t.Errorf("Region = %q, want eu-west-1 from AWS_REGION", cfg.Region)
 	}
-	opts := iam.NewFromConfig(cfg).Options()
-	if opts.RetryMode != aws.RetryModeAdaptive {
-		t.Errorf("retry mode = %q, want adaptive", opts.RetryMode)
-	}
-	if got := opts.Retryer.MaxAttempts(); got != MaxAttempts {
+	r := iam.NewFromConfig(cfg).Options().Retryer
+	if got := r.MaxAttempts(); got != MaxAttempts {
 		t.Errorf("MaxAttempts = %d, want %d", got, MaxAttempts)
 	}
+	if _, ok := r.(*retry.AdaptiveMode); !ok {
+		t.Errorf("retryer %T, want the adaptive one", r)
+	}
 
-	cfg, err = LoadConfig(context.Background(), getenvFrom(map[string]string{"AWS_MAX_ATTEMPTS": "3"}), noSharedFiles[:2]...)
+	cfg, err = LoadConfig(context.Background(), getenvFrom(map[string]string{"AWS_MAX_ATTEMPTS": "3"}), noSharedFiles...)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if got := iam.NewFromConfig(cfg).Options().Retryer.MaxAttempts(); got != 3 {
 		t.Errorf("with AWS_MAX_ATTEMPTS=3, MaxAttempts = %d", got)
 	}
-	if _, err := LoadConfig(context.Background(), getenvFrom(map[string]string{"AWS_MAX_ATTEMPTS": "many"}), noSharedFiles[:2]...); err == nil {
+	if _, err := LoadConfig(context.Background(), getenvFrom(map[string]string{"AWS_MAX_ATTEMPTS": "many"}), noSharedFiles...); err == nil {
 		t.Error("AWS_MAX_ATTEMPTS=many accepted")
 	}
 }

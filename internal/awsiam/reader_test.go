@@ -222,7 +222,7 @@ func TestThrottlingRetried(t *testing.T) {
 			env := envFor(id, "")
 			// Retry as LoadConfig configures it.
 			base := s.AWSConfig(id)
-			base.Retryer, base.RetryMode, base.RetryMaxAttempts = nil, aws.RetryModeAdaptive, MaxAttempts
+			base.Retryer = func() aws.Retryer { return NewRetryer(MaxAttempts) }
 			read := func() *state.Account {
 				t.Helper()
 				// A new session each time: the adaptive retryer's rate
