@@ -42,4 +42,5 @@ func BenchmarkListUsers(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(s.TotalCalls(iamtest.DefaultAccountID))/float64(b.N), "calls/op")
+	b.Logf("N=%d calls=%v", b.N, s.Calls())
 }

@@ -186,10 +186,30 @@ func (s *Server) AWSConfig(accountID string) aws.Config {
 		Region:       "us-east-1",
 		Credentials:  credentials.NewStaticCredentialsProvider(c.AccessKeyID, c.SecretAccessKey, ""),
 		BaseEndpoint: aws.String(s.URL),
-		HTTPClient:   s.ts.Client(),
+		HTTPClient:   bodyWithoutWriteTo{s.ts.Client()},
 		Retryer:      func() aws.Retryer { return retry.NewStandard() },
 	}
 }
+
+// bodyWithoutWriteTo sends requests with a body that offers only Read and
+// Close. The SDK closes a request's body as soon as response headers arrive,
+// and its body's WriteTo then reports io.EOF as an error; when a local server
+// answers before net/http has finished its final read of the body, the
+// transport takes that for a write error and closes the connection under a
+// response still being read, which the SDK retries. Against AWS the network
+// hides this race; against an in-process server it would add spurious calls.
+type bodyWithoutWriteTo struct{ c *http.Client }
+
+func (b bodyWithoutWriteTo) Do(r *http.Request) (*http.Response, error) {
+	if r.Body != nil && r.Body != http.NoBody {
+		r2 := *r
+		r2.Body = readCloser{r.Body}
+		r = &r2
+	}
+	return b.c.Do(r)
+}
+
+type readCloser struct{ io.ReadCloser }
 
 // Env returns the environment variables that make the AWS SDK's default
 // configuration act on the account through this server, for tests that run

@@ -298,3 +298,25 @@ func TestPutUserReplacesInPlace(t *testing.T) {
 		t.Errorf("replaced user's MFA device still exists: %+v", snap.VirtualMFADevices)
 	}
 }
+
+// TestNoSpuriousRetries pages large responses many times: every call must
+// be a page, with no retry caused by the transport (see AWSConfig).
+func TestNoSpuriousRetries(t *testing.T) {
+	t.Parallel()
+	s := iamtest.NewServer(t)
+	a := s.Account(iamtest.DefaultAccountID)
+	for i := range 5000 {
+		a.PutUser(iamtest.User{Name: fmt.Sprintf("user%05d", i)})
+	}
+	c := iam.NewFromConfig(s.AWSConfig(iamtest.DefaultAccountID))
+	const rounds = 20
+	for range rounds {
+		p := iam.NewListUsersPaginator(c, &iam.ListUsersInput{MaxItems: aws.Int32(1000)})
+		for p.HasMorePages() {
+			must(p.NextPage(ctx))(t)
+		}
+	}
+	if got, want := s.CallCount(iamtest.DefaultAccountID, "ListUsers"), rounds*5; got != want {
+		t.Errorf("ListUsers called %d times for %d pages", got, want)
+	}
+}
