@@ -42,5 +42,4 @@ func BenchmarkListUsers(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(s.TotalCalls(iamtest.DefaultAccountID))/float64(b.N), "calls/op")
-	b.Logf("N=%d calls=%v", b.N, s.Calls())
 }
