@@ -66,11 +66,10 @@ func (e *AccessDeniedError) Error() string {
 		}
 		return fmt.Sprintf("environment %s: cannot assume role %s: access denied for %s; allow it in the role's trust policy (sts:AssumeRole)", e.Env, e.Role, who)
 	}
-	as := "the base credentials"
-	if e.Role != "" {
-		as = "role " + e.Role
+	if e.Role == "" {
+		return fmt.Sprintf("environment %s: the base credentials are not allowed to call %s; grant %s to them or set role_arn", e.Env, e.Action, e.Action)
 	}
-	return fmt.Sprintf("environment %s: %s is not allowed to call %s; grant %s to it", e.Env, as, e.Action, e.Action)
+	return fmt.Sprintf("environment %s: role %s is not allowed to call %s; grant %s to it", e.Env, e.Role, e.Action, e.Action)
 }
 
 // Unwrap returns the AWS error.

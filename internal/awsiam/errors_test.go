@@ -26,6 +26,8 @@ func TestClassify(t *testing.T) {
 	tests := []struct {
 		name string
 		err  error
+		// base: no role, the base credentials act.
+		base bool
 		want string
 	}{
 		{
@@ -44,6 +46,12 @@ func TestClassify(t *testing.T) {
 			err: op("STS", "AssumeRole", api("AccessDenied",
 				"User: arn:aws:iam::999988887777:user/ci is not authorized to perform: sts:AssumeRole on resource: "+role)),
 			want: "environment production: cannot assume role " + role + ": access denied for arn:aws:iam::999988887777:user/ci; allow it in the role's trust policy (sts:AssumeRole)",
+		},
+		{
+			name: "base credentials refused",
+			err:  op("STS", "AssumeRoleWithWebIdentity", api("AccessDenied", "Not authorized to perform sts:AssumeRoleWithWebIdentity")),
+			base: true,
+			want: "environment production: the base credentials are not allowed to call sts:AssumeRoleWithWebIdentity; grant sts:AssumeRoleWithWebIdentity to them or set role_arn",
 		},
 		{
 			name: "expired credentials",
@@ -74,7 +82,11 @@ func TestClassify(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			got := classify("production", role, tt.err)
+			r := role
+			if tt.base {
+				r = ""
+			}
+			got := classify("production", r, tt.err)
 			if got.Error() != tt.want {
 				t.Errorf("classify:\n got %s\nwant %s", got, tt.want)
 			}
