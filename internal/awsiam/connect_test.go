@@ -73,6 +73,7 @@ func TestConnectAssumesRole(t *testing.T) {
 	}{
 		{ForPlan, "arn:aws:sts::111122223333:assumed-role/roster-plan/roster-plan-staging"},
 		{ForApply, "arn:aws:sts::111122223333:assumed-role/roster-apply/roster-apply-staging"},
+		{ForDrift, "arn:aws:sts::111122223333:assumed-role/roster-apply/roster-drift-staging"},
 	} {
 		a, err := Connect(context.Background(), s.AWSConfig(id), env, tt.purpose)
 		if err != nil {

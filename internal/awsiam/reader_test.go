@@ -323,3 +323,24 @@ func TestReadPermissionsSuffice(t *testing.T) {
 		})
 	}
 }
+
+// TestReadCanceled: a canceled read stops and says which environment it was
+// reading.
+func TestReadCanceled(t *testing.T) {
+	t.Parallel()
+	s := iamtest.NewServer(t)
+	const id = "111122223333"
+	sd := seedAccount(t, s, id, rand.New(rand.NewPCG(21, 2)), 40)
+	acct := connectTo(t, s, id, "")
+	for name, r := range map[string]Reader{
+		"fast":     NewAuthDetailsReader(acct, Options{}),
+		"per-user": NewPerUserReader(acct, Options{}),
+	} {
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel()
+		_, err := r.Read(ctx, sd.needs)
+		if !errors.Is(err, context.Canceled) || !strings.HasPrefix(err.Error(), "environment "+acct.Env+": ") {
+			t.Errorf("%s reader: Read after cancel = %v, want context.Canceled naming the environment", name, err)
+		}
+	}
+}
