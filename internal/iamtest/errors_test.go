@@ -67,6 +67,14 @@ func TestErrorCodesAndStatuses(t *testing.T) {
 			_, err := c.AttachUserPolicy(ctx, &iam.AttachUserPolicyInput{UserName: str("alice"), PolicyArn: str("arn:aws:iam::111122223333:policy/nope")})
 			return err
 		}, "NoSuchEntity", 404},
+		{"AttachUserPolicy malformed ARN", func(c *iam.Client) error {
+			_, err := c.AttachUserPolicy(ctx, &iam.AttachUserPolicyInput{UserName: str("alice"), PolicyArn: str("ReadOnlyAccess")})
+			return err
+		}, "InvalidInput", 400},
+		{"TagUser reserved prefix", func(c *iam.Client) error {
+			_, err := c.TagUser(ctx, &iam.TagUserInput{UserName: str("alice"), Tags: []types.Tag{{Key: str("aws:team"), Value: str("x")}}})
+			return err
+		}, "InvalidInput", 400},
 		{"DetachUserPolicy not attached", func(c *iam.Client) error {
 			_, err := c.DetachUserPolicy(ctx, &iam.DetachUserPolicyInput{UserName: str("alice"), PolicyArn: str("arn:aws:iam::aws:policy/ReadOnlyAccess")})
 			return err

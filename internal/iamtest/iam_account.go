@@ -440,7 +440,7 @@ func (r *request) managedPolicy() (string, *apiError) {
 	if err != nil {
 		return "", err
 	}
-	if !strings.HasPrefix(arn, "arn:aws:iam::") || !strings.Contains(arn, ":policy/") {
+	if !validPolicyARN(arn) {
 		return "", invalidInput("ARN %s is not valid.", arn)
 	}
 	if !r.acct.policyExists(arn) {

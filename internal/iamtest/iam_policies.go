@@ -15,6 +15,9 @@ func attachPolicy(r *request, list []string, quotaName string) ([]string, *apiEr
 	if err != nil {
 		return nil, err
 	}
+	if !validPolicyARN(arn) {
+		return nil, invalidInput("ARN %s is not valid.", arn)
+	}
 	if !r.acct.policyExists(arn) {
 		return nil, noSuchEntity("Policy %s does not exist or is not attachable.", arn)
 	}
@@ -304,4 +307,14 @@ func deleteUserPermissionsBoundary(r *request) (output, *apiError) {
 	}
 	u.PermissionsBoundary = ""
 	return nil, nil
+}
+
+// validPolicyARN reports whether arn has the shape of a managed policy ARN.
+func validPolicyARN(arn string) bool {
+	rest, ok := strings.CutPrefix(arn, "arn:aws:iam::")
+	if !ok {
+		return false
+	}
+	acct, rest, ok := strings.Cut(rest, ":policy/")
+	return ok && rest != "" && (acct == "aws" || accountIDPattern.MatchString(acct))
 }

@@ -211,6 +211,9 @@ func validTags(existing, add []Tag) ([]Tag, *apiError) {
 		if t.Key == "" || len(t.Key) > 128 || len(t.Value) > 256 {
 			return nil, invalidInput("Tag keys must be 1 to 128 characters and values at most 256 characters.")
 		}
+		if strings.HasPrefix(strings.ToLower(t.Key), "aws:") {
+			return nil, invalidInput("User-defined tag keys cannot begin with the reserved prefix 'aws:'.")
+		}
 		if seen[strings.ToLower(t.Key)] {
 			return nil, invalidInput("Duplicate tag keys found. Please note that Tag keys are case insensitive.")
 		}
