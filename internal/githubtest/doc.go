@@ -1,0 +1,72 @@
+// Package githubtest is an in-process fake of the parts of GitHub's REST API
+// that roster uses, for tests of the GitHub adapter and end-to-end tests of
+// the Action.
+//
+// The fake is a real HTTP server with state, following go-github's own test
+// setup: the API lives under the prefix /api/v3, the way GitHub Enterprise
+// Server serves it, so go-github's WithEnterpriseURLs and the Action's
+// GITHUB_API_URL both point at [Server.APIURL]. Requests under any other path
+// are answered 404 with a message saying where the API is.
+//
+// # State
+//
+// Repositories ("owner/name") exist once something is seeded into them
+// ([Server.AddRepo], [Server.AddPullRequest], [Server.AddIssue]); requests for
+// any other repository are 404 Not Found, as GitHub answers them. Issues and
+// pull requests share one number sequence per repository. The server keeps
+// issues (title, body, state, state_reason, labels, author, closed_by),
+// issue comments (pull request conversation comments are issue comments, as
+// on GitHub), labels, and pull requests (head SHA, merge commit SHA, changed
+// files). Listing issues includes pull requests, marked with a pull_request
+// field, exactly as GitHub does.
+//
+// Served endpoints:
+//
+//	GET    /user
+//	GET    /repos/{o}/{r}/issues                     state, labels, sort, direction, since
+//	POST   /repos/{o}/{r}/issues
+//	GET    /repos/{o}/{r}/issues/{n}
+//	PATCH  /repos/{o}/{r}/issues/{n}                 title, body, state, state_reason, labels
+//	GET    /repos/{o}/{r}/issues/{n}/comments
+//	POST   /repos/{o}/{r}/issues/{n}/comments
+//	POST   /repos/{o}/{r}/issues/{n}/labels
+//	GET    /repos/{o}/{r}/issues/comments/{id}
+//	PATCH  /repos/{o}/{r}/issues/comments/{id}
+//	DELETE /repos/{o}/{r}/issues/comments/{id}
+//	GET    /repos/{o}/{r}/labels
+//	POST   /repos/{o}/{r}/labels
+//	GET    /repos/{o}/{r}/labels/{name}
+//	GET    /repos/{o}/{r}/pulls/{n}
+//	GET    /repos/{o}/{r}/pulls/{n}/files
+//	GET    /repos/{o}/{r}/commits/{sha}/pulls
+//
+// Every list is paginated with per_page (default 30, at most 100) and page,
+// and answers a Link header with first, prev, next and last relations. Bodies
+// of issues and comments longer than 65,536 characters are refused with 422,
+// as GitHub refuses them.
+//
+// # Authentication
+//
+// Every request needs a token (Authorization: Bearer or token); without one
+// the answer is 401 "Requires authentication". Any token is accepted and acts
+// as [DefaultLogin] until [Server.AddToken] registers tokens, after which only
+// registered tokens are accepted ("Bad credentials" otherwise), each acting as
+// its own login. The token of every request is recorded in [Request.Token]
+// for assertions; the server never logs it.
+//
+// # Faults
+//
+// [Server.Inject] makes matching requests fail the way GitHub fails them:
+// the primary rate limit (403 or 429 with X-RateLimit-Remaining: 0 and
+// X-RateLimit-Reset), the secondary rate limit (403 with Retry-After and
+// GitHub's message), a token lacking a permission (403 "Resource not
+// accessible by integration" with X-Accepted-GitHub-Permissions), and server
+// errors. Faulted requests change no state.
+//
+// # Records
+//
+// [Server.Requests] returns every request in order (method, path, query,
+// body, token, status), and [Server.Count] counts the successful ones
+// matching a method and a path pattern, so tests can assert "exactly one
+// comment created, edited twice".
+package githubtest
