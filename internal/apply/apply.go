@@ -47,6 +47,8 @@ type OpResult struct {
 	Status  Status  `json:"status"`
 	Error   string  `json:"error,omitempty"`
 	Outcome Outcome `json:"outcome,omitempty"`
+	// Reason says why a skipped operation was not attempted.
+	Reason string `json:"reason,omitempty"`
 }
 
 // ChangeResult is the result of one change: its operations' results in
@@ -54,6 +56,21 @@ type OpResult struct {
 type ChangeResult struct {
 	Change plan.Change `json:"change"`
 	Ops    []OpResult  `json:"ops"`
+}
+
+// Status is the change's result: failed when an operation failed, skipped
+// when none ran and none failed, done when every operation is done.
+func (c *ChangeResult) Status() Status {
+	st := Done
+	for _, o := range c.Ops {
+		switch o.Status {
+		case Failed:
+			return Failed
+		case Skipped:
+			st = Skipped
+		}
+	}
+	return st
 }
 
 // EnvStatus is the result of one environment.
@@ -82,8 +99,54 @@ type EnvironmentResult struct {
 	Changes []ChangeResult `json:"changes,omitempty"`
 }
 
+// Tally counts operations by status.
+type Tally struct {
+	Done, Failed, Skipped int
+}
+
+// Tally counts the environment's operations by status.
+func (e *EnvironmentResult) Tally() Tally {
+	var t Tally
+	for _, c := range e.Changes {
+		for _, o := range c.Ops {
+			switch o.Status {
+			case Done:
+				t.Done++
+			case Failed:
+				t.Failed++
+			case Skipped:
+				t.Skipped++
+			}
+		}
+	}
+	return t
+}
+
 // Result is the result of an apply over every environment, in promotion
 // order.
 type Result struct {
 	Environments []*EnvironmentResult `json:"environments"`
+}
+
+// Failed reports whether any environment failed (an operation failed, or the
+// environment was refused or could not be planned).
+func (r *Result) Failed() bool {
+	for _, e := range r.Environments {
+		if e.Status == EnvFailed {
+			return true
+		}
+	}
+	return false
+}
+
+// Tally counts the operations of every environment by status.
+func (r *Result) Tally() Tally {
+	var t Tally
+	for _, e := range r.Environments {
+		et := e.Tally()
+		t.Done += et.Done
+		t.Failed += et.Failed
+		t.Skipped += et.Skipped
+	}
+	return t
 }

@@ -1,0 +1,316 @@
+package apply
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/roster-dev/roster/internal/plan"
+)
+
+// DefaultConcurrency is how many changes run at once when
+// Options.Concurrency is zero.
+const DefaultConcurrency = 8
+
+// DefaultGrace is how long operations already in flight may run on after
+// the run's context is cancelled, when Options.Grace is zero.
+const DefaultGrace = 30 * time.Second
+
+// Options tune Run.
+type Options struct {
+	// Concurrency bounds the changes running at once (DefaultConcurrency
+	// when zero or negative; 1 applies serially).
+	Concurrency int
+	// Grace is how long an operation that already started may run on once
+	// ctx is cancelled, so that its result is known (DefaultGrace when zero).
+	// Operations not started by then are skipped.
+	Grace time.Duration
+	// Progress, when set, is called after each operation finishes (done or
+	// failed), from the goroutine that ran it. Calls may be concurrent.
+	Progress func(env string, r OpResult)
+}
+
+func (o Options) concurrency() int {
+	if o.Concurrency <= 0 {
+		return DefaultConcurrency
+	}
+	return o.Concurrency
+}
+
+func (o Options) grace() time.Duration {
+	if o.Grace <= 0 {
+		return DefaultGrace
+	}
+	return o.Grace
+}
+
+// Reasons for skipped operations.
+const (
+	reasonCancelled   = "the apply was cancelled before this operation started"
+	reasonEarlierOp   = "an earlier operation of this change failed"
+	reasonRefused     = "the plan was refused"
+	reasonEnvNotReady = "the environment was not applied"
+)
+
+// Phases, in the order the plan lists changes and Run executes them.
+const (
+	phaseGroupCreate = iota
+	phaseAdopt
+	phaseGroupUpdate
+	phaseUserChange
+	phaseUserDelete
+	phaseGroupDelete
+	phases
+)
+
+// phaseOf places a change in its phase.
+func phaseOf(ch plan.Change) int {
+	group := ch.Kind == plan.KindGroup
+	switch {
+	case group && ch.Action == plan.Create:
+		return phaseGroupCreate
+	case ch.Action == plan.Adopt:
+		return phaseAdopt
+	case group && ch.Action == plan.Delete:
+		return phaseGroupDelete
+	case group:
+		return phaseGroupUpdate
+	case ch.Action == plan.Delete:
+		return phaseUserDelete
+	default:
+		return phaseUserChange
+	}
+}
+
+// Run executes the environment's changes through w and returns a result for
+// every operation. It never re-diffs: env is run as given.
+//
+// Changes run in phases that follow the plan's order (group creates, adopts,
+// group updates, user creates and updates, user deletes, group deletes);
+// within a phase up to Options.Concurrency changes run at once, and the
+// operations of one change run in sequence. The first failed operation of a
+// change skips the rest of it. A user change that adds the user to a group
+// whose change (in an earlier phase) did not complete is skipped, because
+// joining a half-built group could grant more than the manifests say; one
+// that only leaves a group is not held back. A group delete is skipped when a
+// change that touches the group did not complete.
+//
+// A refused environment is not run: every operation is skipped and the
+// result is failed with the refusal as its reason. When ctx is cancelled,
+// operations not yet started are skipped; those in flight get Options.Grace
+// to finish.
+func Run(ctx context.Context, env *plan.Environment, w Writer, opts Options) *EnvironmentResult {
+	res := &EnvironmentResult{
+		Name:       env.Name,
+		AccountID:  env.AccountID,
+		Production: env.Production,
+		Digest:     env.Digest,
+		Changes:    make([]ChangeResult, len(env.Changes)),
+	}
+	for i, ch := range env.Changes {
+		res.Changes[i] = ChangeResult{Change: ch, Ops: make([]OpResult, len(ch.Ops))}
+		for j, op := range ch.Ops {
+			res.Changes[i].Ops[j] = OpResult{Op: op, Status: Skipped}
+		}
+	}
+	if env.Refused != "" {
+		skipAll(res, reasonRefused)
+		res.Status = EnvFailed
+		res.Reason = env.Refused
+		return res
+	}
+	if len(env.Changes) == 0 {
+		res.Status = EnvNoChanges
+		return res
+	}
+
+	// Operations in flight outlive a cancellation by the grace period.
+	opCtx, cancelOps := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancelOps()
+	stop := context.AfterFunc(ctx, func() {
+		t := time.AfterFunc(opts.grace(), cancelOps)
+		context.AfterFunc(opCtx, func() { t.Stop() })
+	})
+	defer stop()
+
+	r := &runner{ctx: ctx, opCtx: opCtx, env: env, w: w, opts: opts, res: res}
+	byPhase := make([][]int, phases)
+	for i, ch := range env.Changes {
+		p := phaseOf(ch)
+		byPhase[p] = append(byPhase[p], i)
+	}
+	sem := make(chan struct{}, opts.concurrency())
+	for p, idx := range byPhase {
+		var wg sync.WaitGroup
+		for _, i := range idx {
+			if reason := r.blocked(i, p); reason != "" {
+				r.skipChange(i, 0, reason)
+				continue
+			}
+			wg.Go(func() {
+				select {
+				case sem <- struct{}{}:
+				case <-ctx.Done():
+					r.skipChange(i, 0, reasonCancelled)
+					return
+				}
+				defer func() { <-sem }()
+				r.runChange(i)
+			})
+		}
+		wg.Wait()
+	}
+
+	res.Status = EnvApplied
+	t := res.Tally()
+	switch {
+	case t.Failed > 0:
+		res.Status = EnvFailed
+		res.Reason = fmt.Sprintf("%d of %d operations failed", t.Failed, t.Done+t.Failed+t.Skipped)
+		if t.Skipped > 0 {
+			res.Reason += fmt.Sprintf(", %d skipped", t.Skipped)
+		}
+	case t.Skipped > 0:
+		res.Status = EnvFailed
+		res.Reason = fmt.Sprintf("the apply was cancelled: %d of %d operations were not run", t.Skipped, t.Done+t.Skipped)
+	}
+	return res
+}
+
+// skipAll marks every operation of res skipped.
+func skipAll(res *EnvironmentResult, reason string) {
+	for i := range res.Changes {
+		for j := range res.Changes[i].Ops {
+			res.Changes[i].Ops[j].Status = Skipped
+			res.Changes[i].Ops[j].Reason = reason
+		}
+	}
+}
+
+// runner holds the state of one Run.
+type runner struct {
+	ctx   context.Context // cancellation: stop starting operations
+	opCtx context.Context // what operations run with
+	env   *plan.Environment
+	w     Writer
+	opts  Options
+	res   *EnvironmentResult // each change's results are written only by its goroutine
+}
+
+// runChange runs one change's operations in order, stopping at the first
+// failure or at cancellation.
+func (r *runner) runChange(i int) {
+	cr := &r.res.Changes[i]
+	for j, op := range r.env.Changes[i].Ops {
+		if r.ctx.Err() != nil {
+			r.skipChange(i, j, reasonCancelled)
+			return
+		}
+		out, err := r.w.Write(r.opCtx, op)
+		if err != nil {
+			cr.Ops[j] = OpResult{Op: op, Status: Failed, Error: err.Error()}
+		} else {
+			cr.Ops[j] = OpResult{Op: op, Status: Done, Outcome: out}
+		}
+		if r.opts.Progress != nil {
+			r.opts.Progress(r.env.Name, cr.Ops[j])
+		}
+		if err != nil {
+			r.skipChange(i, j+1, reasonEarlierOp)
+			return
+		}
+	}
+}
+
+// skipChange marks change i's operations from the from'th on skipped.
+func (r *runner) skipChange(i, from int, reason string) {
+	ops := r.res.Changes[i].Ops
+	for j := from; j < len(ops); j++ {
+		ops[j].Status = Skipped
+		ops[j].Reason = reason
+	}
+}
+
+// blocked returns why change i, in phase p, must not run because a change of
+// an earlier phase it depends on did not complete; "" when it may run. Every
+// earlier phase has finished when it is called.
+func (r *runner) blocked(i, p int) string {
+	if r.ctx.Err() != nil {
+		return reasonCancelled
+	}
+	ch := r.env.Changes[i]
+	switch {
+	case ch.Kind != plan.KindGroup:
+		joins := joinedGroups(ch)
+		for k, other := range r.env.Changes {
+			if other.Kind != plan.KindGroup || phaseOf(other) >= p || !slices.Contains(joins, strings.ToLower(other.Name)) {
+				continue
+			}
+			if st := r.res.Changes[k].Status(); st != Done {
+				return fmt.Sprintf("the change to group %s did not complete, so the user does not join it", other.Name)
+			}
+		}
+	case ch.Action == plan.Delete:
+		name := strings.ToLower(ch.Name)
+		for k, other := range r.env.Changes {
+			if k == i || phaseOf(other) >= p || !touchesGroup(other, name) {
+				continue
+			}
+			if st := r.res.Changes[k].Status(); st != Done {
+				return fmt.Sprintf("the change to %s %s did not complete, so the group is not deleted", kindWord(other.Kind), other.Name)
+			}
+		}
+	}
+	return ""
+}
+
+// joinedGroups lists, lower-cased, the groups a user change adds the user to.
+func joinedGroups(ch plan.Change) []string {
+	var out []string
+	for _, op := range ch.Ops {
+		if op.Type == plan.OpAddUserToGroup {
+			out = append(out, strings.ToLower(op.Group))
+		}
+	}
+	return out
+}
+
+// touchesGroup reports whether a change is about the group (lower-case name)
+// or has an operation on it.
+func touchesGroup(ch plan.Change, name string) bool {
+	if ch.Kind == plan.KindGroup && strings.ToLower(ch.Name) == name {
+		return true
+	}
+	return slices.ContainsFunc(ch.Ops, func(op plan.Op) bool { return strings.ToLower(op.Group) == name })
+}
+
+func kindWord(k plan.Kind) string {
+	switch k {
+	case plan.KindServiceAccount:
+		return "service account"
+	case plan.KindGroup:
+		return "group"
+	}
+	return "user"
+}
+
+// NotAttempted returns the result of an environment that was not started:
+// every operation of its plan (when there is one) is skipped with reason.
+func NotAttempted(env *plan.Environment, name, accountID, reason string) *EnvironmentResult {
+	res := &EnvironmentResult{Name: name, AccountID: accountID, Status: EnvNotAttempted, Reason: reason}
+	if env != nil {
+		res.Production = env.Production
+		res.Digest = env.Digest
+		for _, ch := range env.Changes {
+			cr := ChangeResult{Change: ch, Ops: make([]OpResult, len(ch.Ops))}
+			for j, op := range ch.Ops {
+				cr.Ops[j] = OpResult{Op: op, Status: Skipped, Reason: reasonEnvNotReady}
+			}
+			res.Changes = append(res.Changes, cr)
+		}
+	}
+	return res
+}

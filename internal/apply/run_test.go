@@ -1,0 +1,435 @@
+package apply
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/roster-dev/roster/internal/manifest"
+	"github.com/roster-dev/roster/internal/plan"
+	"github.com/roster-dev/roster/internal/state"
+)
+
+var testNow = time.Date(2026, 11, 27, 3, 0, 0, 0, time.UTC)
+
+const (
+	powerUser   = "arn:aws:iam::aws:policy/PowerUserAccess"
+	readOnly    = "arn:aws:iam::aws:policy/ReadOnlyAccess"
+	billing     = "arn:aws:iam::aws:policy/job-function/Billing"
+	denyBilling = `{"Statement":[{"Action":"aws-portal:*","Effect":"Deny","Resource":"*"}],"Version":"2012-10-17"}`
+	oldDeny     = `{"Statement":[{"Action":"aws-portal:View*","Effect":"Deny","Resource":"*"}],"Version":"2012-10-17"}`
+	scratch     = `{"Statement":[{"Action":"s3:*","Effect":"Allow","Resource":"arn:aws:s3:::scratch/*"}],"Version":"2012-10-17"}`
+)
+
+// scenario is an environment whose plan has every kind of change: a group
+// create, a group update, an absent group deleted, a user create with
+// console access, a service account create, an update, an adoption and the
+// offboarding of an expired user, next to an unmanaged user that must stay
+// untouched.
+func scenario() (manifest.Config, *manifest.Environment, *state.Account) {
+	expired := time.Date(2026, 10, 31, 0, 0, 0, 0, time.UTC)
+	cfg := manifest.Config{}
+	env := &manifest.Environment{
+		Name:       "production",
+		AccountID:  "444455556666",
+		Production: true,
+		Guardrails: manifest.Guardrails{MaxDeletions: 5, ConsoleRequiresMFA: true},
+		Groups: []*manifest.Group{
+			{Name: "auditors", ManagedPolicies: []string{readOnly}},
+			{Name: "developers", ManagedPolicies: []string{powerUser}, InlinePolicies: map[string]string{"deny-billing": denyBilling}},
+			{Name: "legacy", Absent: true},
+		},
+		Users: []*manifest.User{
+			{Kind: manifest.Person, Name: "alice", Groups: []string{"auditors", "developers"}, Console: true, PGPKey: "alice-key",
+				Tags: map[string]string{"team": "payments"}, InlinePolicies: map[string]string{"scratch": scratch}},
+			{Kind: manifest.Person, Name: "bob", Path: "/people/", Groups: []string{"developers"}, Tags: map[string]string{"team": "search"}},
+			{Kind: manifest.Person, Name: "carol", Groups: []string{"auditors"}, Tags: map[string]string{"team": "security"}},
+			{Kind: manifest.ServiceAccount, Name: "ci-deployer", Owner: "platform", ManagedPolicies: []string{powerUser}},
+			{Kind: manifest.Person, Name: "dave", Expires: &expired},
+		},
+	}
+	all := state.LoginProfile | state.Credentials
+	live := &state.Account{
+		AccountID: env.AccountID,
+		Groups: map[string]*state.Group{
+			"developers": {Name: "developers", Path: "/", ManagedPolicies: []string{powerUser},
+				InlinePolicies: map[string]string{"deny-billing": oldDeny}, Members: []string{"bob", "dave"}},
+			"legacy": {Name: "legacy", Path: "/", ManagedPolicies: []string{billing}, Members: []string{"bob", "dave"}},
+		},
+		Users: map[string]*state.User{
+			"bob": {Name: "bob", Path: "/", Groups: []string{"developers", "legacy"}, Details: all,
+				Tags: map[string]string{"roster:managed": "true", "team": "payments"}},
+			"carol": {Name: "carol", Path: "/", Details: all, LoginProfile: true, Tags: map[string]string{"team": "security"}},
+			"dave": {Name: "dave", Path: "/", Groups: []string{"developers", "legacy"}, ManagedPolicies: []string{billing}, Details: all,
+				LoginProfile: true, Tags: map[string]string{"roster:managed": "true"},
+				AccessKeys: []state.AccessKey{{ID: "AKIADAVE1"}, {ID: "AKIADAVE2"}},
+				MFADevices: []string{"arn:aws:iam::444455556666:mfa/dave"}, SSHPublicKeys: []string{"APKADAVE"}},
+			"break-glass-1": {Name: "break-glass-1", Path: "/", Details: all, LoginProfile: true,
+				ManagedPolicies: []string{"arn:aws:iam::aws:policy/AdministratorAccess"}},
+		},
+	}
+	// carol keeps her console password; the manifest does not ask for one.
+	env.Users[2].Console = false
+	return cfg, env, live
+}
+
+func opCount(e *plan.Environment) int {
+	n := 0
+	for _, ch := range e.Changes {
+		n += len(ch.Ops)
+	}
+	return n
+}
+
+// summary is each change's operations with their status, for comparisons
+// that read like the apply report.
+func summary(r *EnvironmentResult) []string {
+	var out []string
+	for _, c := range r.Changes {
+		var ops []string
+		for _, o := range c.Ops {
+			s := string(o.Op.Type) + " " + string(o.Status)
+			if o.Status == Skipped {
+				s += " (" + o.Reason + ")"
+			}
+			ops = append(ops, s)
+		}
+		out = append(out, fmt.Sprintf("%s %s %s: %s", c.Change.Action, c.Change.Kind, c.Change.Name, strings.Join(ops, ", ")))
+	}
+	return out
+}
+
+func TestRunConverges(t *testing.T) {
+	t.Parallel()
+	for _, conc := range []int{1, 3, 0} {
+		t.Run(fmt.Sprintf("concurrency=%d", conc), func(t *testing.T) {
+			t.Parallel()
+			cfg, env, live := scenario()
+			iam := newMemIAM(live)
+			unmanagedBefore := *iam.snapshot().Users["break-glass-1"]
+			p := plan.Diff(cfg, env, iam.snapshot(), testNow)
+			if p.Refused != "" || len(p.Changes) != 8 {
+				t.Fatalf("scenario plan: refused %q, %d changes; want 8 changes of every kind", p.Refused, len(p.Changes))
+			}
+
+			res := Run(context.Background(), p, iam, Options{Concurrency: conc})
+
+			if res.Status != EnvApplied || res.Reason != "" {
+				t.Errorf("status %s (%s), want applied:\n%s", res.Status, res.Reason, strings.Join(summary(res), "\n"))
+			}
+			if got, want := res.Tally(), (Tally{Done: opCount(p)}); got != want {
+				t.Errorf("tally %+v, want %+v", got, want)
+			}
+			if got, want := iam.calls(), opCount(p); got != want {
+				t.Errorf("%d writes, want one per operation (%d)", got, want)
+			}
+			again := plan.Diff(cfg, env, iam.snapshot(), testNow)
+			if len(again.Changes) != 0 {
+				t.Errorf("plan after apply has %d changes, want none: %+v", len(again.Changes), again.Changes)
+			}
+			if diff := cmp.Diff(unmanagedBefore, *iam.snapshot().Users["break-glass-1"]); diff != "" {
+				t.Errorf("unmanaged user changed (-before +after):\n%s", diff)
+			}
+			if iam.maxInFlight > max(conc, 1) && conc > 0 {
+				t.Errorf("%d writes in flight at once, want at most %d", iam.maxInFlight, conc)
+			}
+			var pw []string
+			for _, c := range res.Changes {
+				for _, o := range c.Ops {
+					if o.Outcome.EncryptedPassword != "" {
+						pw = append(pw, o.Op.User)
+					}
+				}
+			}
+			if diff := cmp.Diff([]string{"alice"}, pw); diff != "" {
+				t.Errorf("encrypted passwords in the result (-want +got):\n%s", diff)
+			}
+			checkOrder(t, iam.written())
+		})
+	}
+}
+
+// checkOrder verifies dependency order in a write log: a group is created
+// before anyone joins it, users leave a group before it is deleted, and a
+// user's teardown comes before DeleteUser.
+func checkOrder(t *testing.T, log []plan.Op) {
+	t.Helper()
+	created := map[string]int{}
+	deleted := map[string]int{}
+	userDeleted := map[string]int{}
+	for i, op := range log {
+		switch op.Type {
+		case plan.OpCreateGroup:
+			created[op.Group] = i
+		case plan.OpDeleteGroup:
+			deleted[op.Group] = i
+		case plan.OpDeleteUser:
+			userDeleted[op.User] = i
+		}
+	}
+	for i, op := range log {
+		if op.Type == plan.OpAddUserToGroup {
+			if c, ok := created[op.Group]; ok && c > i {
+				t.Errorf("%s joined %s (write %d) before the group was created (write %d)", op.User, op.Group, i, c)
+			}
+		}
+		if op.Group != "" && op.Type != plan.OpDeleteGroup {
+			if d, ok := deleted[op.Group]; ok && d < i {
+				t.Errorf("%s on group %s (write %d) after the group was deleted (write %d)", op.Type, op.Group, i, d)
+			}
+		}
+		if op.User != "" && op.Type != plan.OpDeleteUser {
+			if d, ok := userDeleted[op.User]; ok && d < i {
+				t.Errorf("%s on user %s (write %d) after DeleteUser (write %d)", op.Type, op.User, i, d)
+			}
+		}
+	}
+}
+
+func TestRunFailures(t *testing.T) {
+	t.Parallel()
+	denied := errors.New("AccessDenied: not allowed")
+	tests := []struct {
+		name string
+		fail func(plan.Op) bool
+		want []string
+	}{
+		{
+			name: "a failed group create skips the users that join it",
+			fail: func(op plan.Op) bool { return op.Type == plan.OpCreateGroup && op.Group == "auditors" },
+			want: []string{
+				"create group auditors: CreateGroup failed, AttachGroupPolicy skipped (an earlier operation of this change failed)",
+				"adopt user carol: TagUser skipped (the change to group auditors did not complete, so the user does not join it), AddUserToGroup skipped (the change to group auditors did not complete, so the user does not join it), DeleteLoginProfile skipped (the change to group auditors did not complete, so the user does not join it)",
+				"update group developers: PutGroupPolicy done",
+				"create user alice: CreateUser skipped (the change to group auditors did not complete, so the user does not join it), AddUserToGroup skipped (the change to group auditors did not complete, so the user does not join it), AddUserToGroup skipped (the change to group auditors did not complete, so the user does not join it), PutUserPolicy skipped (the change to group auditors did not complete, so the user does not join it), PutUserPolicy skipped (the change to group auditors did not complete, so the user does not join it), CreateLoginProfile skipped (the change to group auditors did not complete, so the user does not join it)",
+				"update user bob: UpdateUser done, TagUser done",
+				"create service_account ci-deployer: CreateUser done, AttachUserPolicy done",
+				"delete user dave: DeleteLoginProfile done, DeleteAccessKey done, DeleteAccessKey done, DeactivateMFADevice done, DeleteVirtualMFADevice done, DeleteSSHPublicKey done, RemoveUserFromGroup done, RemoveUserFromGroup done, DetachUserPolicy done, DeleteUser done",
+				"delete group legacy: RemoveUserFromGroup done, DetachGroupPolicy done, DeleteGroup done",
+			},
+		},
+		{
+			name: "the first failed operation skips the rest of its change only",
+			fail: func(op plan.Op) bool { return op.Type == plan.OpPutUserPolicy && op.PolicyName == "scratch" },
+			want: []string{
+				"create group auditors: CreateGroup done, AttachGroupPolicy done",
+				"adopt user carol: TagUser done, AddUserToGroup done, DeleteLoginProfile done",
+				"update group developers: PutGroupPolicy done",
+				"create user alice: CreateUser done, AddUserToGroup done, AddUserToGroup done, PutUserPolicy done, PutUserPolicy failed, CreateLoginProfile skipped (an earlier operation of this change failed)",
+				"update user bob: UpdateUser done, TagUser done",
+				"create service_account ci-deployer: CreateUser done, AttachUserPolicy done",
+				"delete user dave: DeleteLoginProfile done, DeleteAccessKey done, DeleteAccessKey done, DeactivateMFADevice done, DeleteVirtualMFADevice done, DeleteSSHPublicKey done, RemoveUserFromGroup done, RemoveUserFromGroup done, DetachUserPolicy done, DeleteUser done",
+				"delete group legacy: RemoveUserFromGroup done, DetachGroupPolicy done, DeleteGroup done",
+			},
+		},
+		{
+			name: "a group is not deleted while a change touching it did not complete",
+			fail: func(op plan.Op) bool { return op.Type == plan.OpDeleteAccessKey && op.ID == "AKIADAVE2" },
+			want: []string{
+				"create group auditors: CreateGroup done, AttachGroupPolicy done",
+				"adopt user carol: TagUser done, AddUserToGroup done, DeleteLoginProfile done",
+				"update group developers: PutGroupPolicy done",
+				"create user alice: CreateUser done, AddUserToGroup done, AddUserToGroup done, PutUserPolicy done, PutUserPolicy done, CreateLoginProfile done",
+				"update user bob: UpdateUser done, TagUser done",
+				"create service_account ci-deployer: CreateUser done, AttachUserPolicy done",
+				"delete user dave: DeleteLoginProfile done, DeleteAccessKey done, DeleteAccessKey failed, DeactivateMFADevice skipped (an earlier operation of this change failed), DeleteVirtualMFADevice skipped (an earlier operation of this change failed), DeleteSSHPublicKey skipped (an earlier operation of this change failed), RemoveUserFromGroup skipped (an earlier operation of this change failed), RemoveUserFromGroup skipped (an earlier operation of this change failed), DetachUserPolicy skipped (an earlier operation of this change failed), DeleteUser skipped (an earlier operation of this change failed)",
+				"delete group legacy: RemoveUserFromGroup skipped (the change to user dave did not complete, so the group is not deleted), DetachGroupPolicy skipped (the change to user dave did not complete, so the group is not deleted), DeleteGroup skipped (the change to user dave did not complete, so the group is not deleted)",
+			},
+		},
+		{
+			name: "a failed group update holds back the users joining it, not its members",
+			fail: func(op plan.Op) bool { return op.Type == plan.OpPutGroupPolicy && op.Group == "developers" },
+			want: []string{
+				"create group auditors: CreateGroup done, AttachGroupPolicy done",
+				"adopt user carol: TagUser done, AddUserToGroup done, DeleteLoginProfile done",
+				"update group developers: PutGroupPolicy failed",
+				"create user alice: CreateUser skipped (the change to group developers did not complete, so the user does not join it), AddUserToGroup skipped (the change to group developers did not complete, so the user does not join it), AddUserToGroup skipped (the change to group developers did not complete, so the user does not join it), PutUserPolicy skipped (the change to group developers did not complete, so the user does not join it), PutUserPolicy skipped (the change to group developers did not complete, so the user does not join it), CreateLoginProfile skipped (the change to group developers did not complete, so the user does not join it)",
+				"update user bob: UpdateUser done, TagUser done",
+				"create service_account ci-deployer: CreateUser done, AttachUserPolicy done",
+				"delete user dave: DeleteLoginProfile done, DeleteAccessKey done, DeleteAccessKey done, DeactivateMFADevice done, DeleteVirtualMFADevice done, DeleteSSHPublicKey done, RemoveUserFromGroup done, RemoveUserFromGroup done, DetachUserPolicy done, DeleteUser done",
+				"delete group legacy: RemoveUserFromGroup done, DetachGroupPolicy done, DeleteGroup done",
+			},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			cfg, env, live := scenario()
+			iam := newMemIAM(live)
+			iam.fail = func(op plan.Op) error {
+				if tt.fail(op) {
+					return denied
+				}
+				return nil
+			}
+			p := plan.Diff(cfg, env, iam.snapshot(), testNow)
+			res := Run(context.Background(), p, iam, Options{})
+			if diff := cmp.Diff(tt.want, summary(res)); diff != "" {
+				t.Errorf("results (-want +got):\n%s", diff)
+			}
+			if res.Status != EnvFailed || !strings.Contains(res.Reason, "1 of ") {
+				t.Errorf("status %s (%s), want failed with one failed operation", res.Status, res.Reason)
+			}
+			for _, c := range res.Changes {
+				for _, o := range c.Ops {
+					if o.Status == Failed && o.Error != denied.Error() {
+						t.Errorf("%s failed with %q, want the writer's error %q", o.Op.Type, o.Error, denied)
+					}
+				}
+			}
+
+			// A second run after fixing the cause converges.
+			iam.fail = nil
+			p = plan.Diff(cfg, env, iam.snapshot(), testNow)
+			if res := Run(context.Background(), p, iam, Options{}); res.Status != EnvApplied {
+				t.Fatalf("re-run: %s (%s)", res.Status, res.Reason)
+			}
+			if again := plan.Diff(cfg, env, iam.snapshot(), testNow); len(again.Changes) != 0 {
+				t.Errorf("plan after the re-run has %d changes, want none", len(again.Changes))
+			}
+		})
+	}
+}
+
+func TestRunRefusedAndEmpty(t *testing.T) {
+	t.Parallel()
+	cfg, env, live := scenario()
+	env.Guardrails.MaxDeletions = 0
+	iam := newMemIAM(live)
+	p := plan.Diff(cfg, env, iam.snapshot(), testNow)
+	if p.Refused == "" {
+		t.Fatal("scenario with max_deletions 0 is not refused")
+	}
+	res := Run(context.Background(), p, iam, Options{})
+	if res.Status != EnvFailed || res.Reason != p.Refused {
+		t.Errorf("refused plan: status %s, reason %q; want failed with the refusal %q", res.Status, res.Reason, p.Refused)
+	}
+	if got, want := res.Tally(), (Tally{Skipped: opCount(p)}); got != want {
+		t.Errorf("refused plan tally %+v, want %+v", got, want)
+	}
+	if n := iam.calls(); n != 0 {
+		t.Errorf("refused plan made %d writes, want none", n)
+	}
+
+	empty := &plan.Environment{Name: "development", AccountID: "111122223333", Changes: []plan.Change{}}
+	res = Run(context.Background(), empty, iam, Options{})
+	if res.Status != EnvNoChanges || len(res.Changes) != 0 {
+		t.Errorf("empty plan: status %s with %d changes, want no_changes", res.Status, len(res.Changes))
+	}
+}
+
+// TestRunCancelled cancels after every possible number of finished
+// operations: every operation gets a result, only operations that started
+// were written, and a fresh plan and run then converge without writing
+// anything twice.
+func TestRunCancelled(t *testing.T) {
+	t.Parallel()
+	cfg, env, live := scenario()
+	total := opCount(plan.Diff(cfg, env, live, testNow))
+	for k := 1; k <= total; k++ {
+		for _, conc := range []int{1, 4} {
+			t.Run(fmt.Sprintf("after=%d/concurrency=%d", k, conc), func(t *testing.T) {
+				t.Parallel()
+				cfg, env, live := scenario()
+				iam := newMemIAM(live)
+				p := plan.Diff(cfg, env, iam.snapshot(), testNow)
+				ctx, cancel := context.WithCancel(context.Background())
+				defer cancel()
+				var finished atomic.Int64
+				res := Run(ctx, p, iam, Options{Concurrency: conc, Progress: func(string, OpResult) {
+					if finished.Add(1) == int64(k) {
+						cancel()
+					}
+				}})
+				tally := res.Tally()
+				if tally.Done+tally.Failed+tally.Skipped != total {
+					t.Fatalf("%+v: %d results, want one per operation (%d)", tally, tally.Done+tally.Failed+tally.Skipped, total)
+				}
+				if tally.Done != iam.calls() || tally.Failed != 0 {
+					t.Errorf("%+v with %d writes: want every started operation done", tally, iam.calls())
+				}
+				if tally.Done < k {
+					t.Errorf("%d operations done, want at least the %d before the cancellation", tally.Done, k)
+				}
+				if k < total && conc == 1 && (tally.Skipped == 0 || res.Status != EnvFailed) {
+					t.Errorf("cancelled run: status %s, %+v; want failed with skipped operations", res.Status, tally)
+				}
+
+				p2 := plan.Diff(cfg, env, iam.snapshot(), testNow)
+				if res := Run(context.Background(), p2, iam, Options{Concurrency: conc}); res.Status == EnvFailed {
+					t.Fatalf("re-run: %s (%s)", res.Status, res.Reason)
+				}
+				if again := plan.Diff(cfg, env, iam.snapshot(), testNow); len(again.Changes) != 0 {
+					t.Errorf("plan after the re-run has %d changes, want none", len(again.Changes))
+				}
+				seen := map[string]int{}
+				for _, op := range iam.written() {
+					seen[fmt.Sprintf("%s %s %s %s %s %s %v", op.Type, op.User, op.Group, op.PolicyARN, op.PolicyName, op.ID, op.TagKeys)]++
+				}
+				for key, n := range seen {
+					if n > 1 && !strings.HasPrefix(key, "TagUser") {
+						t.Errorf("%s written %d times, want once", key, n)
+					}
+				}
+				// At most the plan's operations: a cancellation between
+				// DeactivateMFADevice and DeleteVirtualMFADevice leaves a
+				// device the second plan no longer sees.
+				if got := len(iam.written()); got > total {
+					t.Errorf("%d writes over both runs, want at most the %d operations of the plan", got, total)
+				}
+			})
+		}
+	}
+}
+
+// TestRunConcurrent proves changes of one phase run at once, up to the
+// limit: the writer holds every CreateUser until limit of them are waiting.
+func TestRunConcurrent(t *testing.T) {
+	t.Parallel()
+	const limit = 4
+	env := &manifest.Environment{Name: "development", AccountID: "111122223333", Guardrails: manifest.Guardrails{MaxDeletions: 5}}
+	for i := range 12 {
+		env.Users = append(env.Users, &manifest.User{Kind: manifest.Person, Name: fmt.Sprintf("user%02d", i)})
+	}
+	iam := newMemIAM(&state.Account{AccountID: env.AccountID})
+	var (
+		mu      sync.Mutex
+		waiting int
+		full    = make(chan struct{})
+	)
+	iam.before = func(op plan.Op) {
+		if op.Type != plan.OpCreateUser {
+			return
+		}
+		mu.Lock()
+		waiting++
+		if waiting == limit {
+			close(full)
+		}
+		mu.Unlock()
+		select {
+		case <-full:
+		case <-time.After(10 * time.Second):
+		}
+	}
+	p := plan.Diff(manifest.Config{}, env, nil, testNow)
+	res := Run(context.Background(), p, iam, Options{Concurrency: limit})
+	if res.Status != EnvApplied {
+		t.Fatalf("status %s (%s)", res.Status, res.Reason)
+	}
+	select {
+	case <-full:
+	default:
+		t.Errorf("never had %d writes in flight at once", limit)
+	}
+	if iam.maxInFlight > limit {
+		t.Errorf("%d writes in flight at once, want at most %d", iam.maxInFlight, limit)
+	}
+}
