@@ -1,0 +1,236 @@
+package awsiam
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"errors"
+	"io"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/ProtonMail/go-crypto/openpgp"
+	"github.com/ProtonMail/go-crypto/openpgp/armor"
+	"github.com/ProtonMail/go-crypto/openpgp/packet"
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/roster-dev/roster/internal/iamtest"
+	"github.com/roster-dev/roster/internal/plan"
+	"github.com/roster-dev/roster/internal/render"
+)
+
+// keyPair is a generated OpenPGP key: the private entity to decrypt with and
+// the public key in the two forms a manifest accepts.
+type keyPair struct {
+	private *openpgp.Entity
+	armored string
+	base64  string
+}
+
+var (
+	keyOnce   sync.Once
+	sharedKey keyPair
+)
+
+// testKey returns a key pair generated once per test binary.
+func testKey(t testing.TB) keyPair {
+	t.Helper()
+	keyOnce.Do(func() { sharedKey = newKeyPair(t, nil) })
+	if sharedKey.private == nil {
+		t.Fatal("no test key")
+	}
+	return sharedKey
+}
+
+func newKeyPair(t testing.TB, cfg *packet.Config) keyPair {
+	t.Helper()
+	if cfg == nil {
+		cfg = &packet.Config{Algorithm: packet.PubKeyAlgoEdDSA}
+	}
+	e, err := openpgp.NewEntity("Alice", "", "alice@example.com", cfg)
+	if err != nil {
+		t.Fatalf("generate key: %v", err)
+	}
+	var raw bytes.Buffer
+	if err := e.Serialize(&raw); err != nil {
+		t.Fatal(err)
+	}
+	var arm bytes.Buffer
+	aw, err := armor.Encode(&arm, openpgp.PublicKeyType, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := aw.Write(raw.Bytes()); err != nil {
+		t.Fatal(err)
+	}
+	if err := aw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return keyPair{private: e, armored: arm.String(), base64: base64.StdEncoding.EncodeToString(raw.Bytes())}
+}
+
+// decrypt opens an armored message with the private key, as gpg --decrypt
+// would.
+func decrypt(t testing.TB, k keyPair, msg string) string {
+	t.Helper()
+	block, err := armor.Decode(strings.NewReader(msg))
+	if err != nil {
+		t.Fatalf("not an armored message: %v\n%s", err, msg)
+	}
+	if block.Type != "PGP MESSAGE" {
+		t.Errorf("armor type %q, want PGP MESSAGE", block.Type)
+	}
+	md, err := openpgp.ReadMessage(block.Body, openpgp.EntityList{k.private}, nil, nil)
+	if err != nil {
+		t.Fatalf("decrypt: %v", err)
+	}
+	b, err := io.ReadAll(md.UnverifiedBody)
+	if err != nil {
+		t.Fatalf("decrypt: %v", err)
+	}
+	return string(b)
+}
+
+// TestCreateLoginProfileEncryptsThePassword: the outcome holds the initial
+// password encrypted to the user's key (armored or base64), it is the
+// password IAM stored, the user must change it at first sign-in, and the
+// password appears nowhere else.
+func TestCreateLoginProfileEncryptsThePassword(t *testing.T) {
+	t.Parallel()
+	k := testKey(t)
+	for _, tt := range []struct {
+		name, key, fingerprint string
+	}{
+		{"armored", k.armored, ""},
+		{"base64", k.base64, ""},
+		{"armored with reviewed fingerprint", k.armored, render.Fingerprint(k.armored)},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			s := iamtest.NewServer(t, iamtest.WithDefaultAccount(writerAcct))
+			fa := seedWriterAccount(t, s)
+			var logs bytes.Buffer
+			w := NewWriter(applySession(t, s, writerAcct, ""), WriterOptions{Logger: newTestLogger(&logs)})
+			s.ResetCalls()
+
+			op := plan.Op{Type: plan.OpCreateLoginProfile, User: "alice", PGPKey: tt.key, PGPKeyFingerprint: tt.fingerprint}
+			out, err := w.Write(context.Background(), op)
+			if err != nil {
+				t.Fatalf("Write: %v", err)
+			}
+			lp := fakeUser(t, fa, "alice").LoginProfile
+			if lp == nil {
+				t.Fatal("no login profile")
+			}
+			if !lp.PasswordResetRequired {
+				t.Error("PasswordResetRequired is false, want the user to change the password at first sign-in")
+			}
+			if got := decrypt(t, k, out.EncryptedPassword); got != lp.Password {
+				t.Errorf("decrypted password %q, IAM holds %q", got, lp.Password)
+			}
+			if out.AlreadyDone {
+				t.Error("AlreadyDone for a new login profile")
+			}
+			if strings.Contains(out.EncryptedPassword, lp.Password) || strings.Contains(logs.String(), lp.Password) {
+				t.Error("the clear password appears in the outcome or the log")
+			}
+			want := map[string]int{"GetAccountPasswordPolicy": 1, "CreateLoginProfile": 1}
+			if diff := cmp.Diff(want, s.Calls()[writerAcct]); diff != "" {
+				t.Errorf("IAM calls (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// TestCreateLoginProfileAfterLostResponse: when a profile already exists
+// (an earlier attempt created it and its answer was lost), its password is
+// reset to a fresh one, which is returned; the profile's earlier password is
+// not reused.
+func TestCreateLoginProfileAfterLostResponse(t *testing.T) {
+	t.Parallel()
+	k := testKey(t)
+	s := iamtest.NewServer(t, iamtest.WithDefaultAccount(writerAcct))
+	fa := seedWriterAccount(t, s)
+	w := NewWriter(applySession(t, s, writerAcct, ""), WriterOptions{})
+	op := plan.Op{Type: plan.OpCreateLoginProfile, User: "bob", PGPKey: k.armored}
+	s.ResetCalls()
+
+	out, err := w.Write(context.Background(), op)
+	if err != nil {
+		t.Fatalf("Write: %v", err)
+	}
+	lp := fakeUser(t, fa, "bob").LoginProfile
+	got := decrypt(t, k, out.EncryptedPassword)
+	if got != lp.Password || got == "Old-Passw0rd!" {
+		t.Errorf("decrypted password %q, IAM holds %q; want a fresh password IAM holds", got, lp.Password)
+	}
+	if !lp.PasswordResetRequired {
+		t.Error("PasswordResetRequired is false after the reset")
+	}
+	want := map[string]int{"GetAccountPasswordPolicy": 1, "CreateLoginProfile": 1, "UpdateLoginProfile": 1}
+	if diff := cmp.Diff(want, s.Calls()[writerAcct]); diff != "" {
+		t.Errorf("IAM calls (-want +got):\n%s", diff)
+	}
+	var pws []string
+	for _, c := range s.Writes() {
+		pws = append(pws, c.Params["Password"])
+	}
+	if len(pws) != 2 || pws[0] == pws[1] {
+		t.Errorf("passwords sent %d times, equal %v; want a create and a reset with a fresh password", len(pws), len(pws) == 2 && pws[0] == pws[1])
+	}
+}
+
+// TestCreateLoginProfileUnusableKey: a key that cannot encrypt fails the
+// operation before any IAM call, so no profile exists that nobody can open.
+func TestCreateLoginProfileUnusableKey(t *testing.T) {
+	t.Parallel()
+	k := testKey(t)
+	expired := newKeyPair(t, &packet.Config{Algorithm: packet.PubKeyAlgoEdDSA, KeyLifetimeSecs: 1, Time: func() time.Time { return time.Now().Add(-time.Hour) }})
+	var private bytes.Buffer
+	aw, err := armor.Encode(&private, openpgp.PrivateKeyType, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := k.private.SerializePrivate(aw, nil); err != nil {
+		t.Fatal(err)
+	}
+	aw.Close()
+
+	tests := []struct {
+		name        string
+		key, fp     string
+		wantMessage string
+	}{
+		{"no key", "", "", "no pgp_key"},
+		{"only a fingerprint", "", render.Fingerprint(k.armored), "no pgp_key"},
+		{"garbage", "not a key!", "", "neither an armored public key nor base64"},
+		{"base64 of garbage", base64.StdEncoding.EncodeToString([]byte("nope")), "", "read pgp_key"},
+		{"expired", expired.armored, "", "cannot encrypt"},
+		{"private key", private.String(), "", "private key"},
+		{"other key than reviewed", k.armored, strings.Repeat("AB", 20), "but the plan was reviewed with"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			s := iamtest.NewServer(t, iamtest.WithDefaultAccount(writerAcct))
+			fa := seedWriterAccount(t, s)
+			w := NewWriter(applySession(t, s, writerAcct, ""), WriterOptions{})
+			s.ResetCalls()
+			_, err := w.Write(context.Background(), plan.Op{Type: plan.OpCreateLoginProfile, User: "alice", PGPKey: tt.key, PGPKeyFingerprint: tt.fp})
+			if err == nil || !strings.Contains(err.Error(), tt.wantMessage) || !strings.HasPrefix(err.Error(), "CreateLoginProfile alice: ") {
+				t.Errorf("Write error = %v, want CreateLoginProfile alice: …%s…", err, tt.wantMessage)
+			}
+			if n := s.TotalCalls(writerAcct); n != 0 {
+				t.Errorf("%d IAM calls, want none before the key is known to work", n)
+			}
+			if fakeUser(t, fa, "alice").LoginProfile != nil {
+				t.Error("a login profile was created")
+			}
+		})
+	}
+	if !errors.Is(func() error { _, err := encryptionKey("", ""); return err }(), ErrNoPGPKey) {
+		t.Error("an empty key does not match ErrNoPGPKey")
+	}
+}

@@ -1,0 +1,281 @@
+package awsiam
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"maps"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/aws/aws-sdk-go-v2/service/iam/types"
+	"github.com/aws/smithy-go"
+
+	"github.com/roster-dev/roster/internal/apply"
+	"github.com/roster-dev/roster/internal/plan"
+)
+
+// Compile-time check that Writer is apply's port to IAM.
+var _ apply.Writer = (*Writer)(nil)
+
+// IAM error codes the writer treats as "the goal is already reached" where
+// the operation allows it.
+const (
+	codeNoSuchEntity        = "NoSuchEntity"
+	codeEntityAlreadyExists = "EntityAlreadyExists"
+)
+
+// WriterOptions tunes a Writer. The zero value is what the product uses.
+type WriterOptions struct {
+	// Rand is the source of randomness for console passwords; nil means
+	// crypto/rand. Tests may pass a deterministic reader.
+	Rand io.Reader
+	// Logger receives one line per write that found its goal already
+	// reached; nil discards them. Passwords never reach it.
+	Logger *slog.Logger
+}
+
+// Writer carries out plan operations in one account, one IAM call per
+// operation, so that the plan's operations are the account's write calls.
+// It is safe for concurrent use.
+type Writer struct {
+	env  string
+	role string
+	iam  *iam.Client
+	rand io.Reader
+	log  *slog.Logger
+
+	// The account password policy, read once before the first console
+	// password is generated.
+	policyMu sync.Mutex
+	policy   *passwordPolicy
+}
+
+// NewWriter returns a writer acting through the account's session (the
+// apply role, with the product's retryer).
+func NewWriter(a *Account, opts WriterOptions) *Writer {
+	w := &Writer{env: a.Env, role: a.Role, iam: a.iam, rand: opts.Rand, log: opts.Logger}
+	if w.iam == nil {
+		w.iam = iam.NewFromConfig(a.cfg)
+	}
+	if w.rand == nil {
+		w.rand = rand.Reader
+	}
+	if w.log == nil {
+		w.log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	return w
+}
+
+// Write performs op with exactly one IAM call (CreateLoginProfile may add
+// the account's first GetAccountPasswordPolicy, and an UpdateLoginProfile
+// when an earlier attempt left a profile behind). "Already exists" and "not
+// found" answers count as success, with Outcome.AlreadyDone, exactly where
+// they mean the operation's goal is reached; every other error is returned
+// wrapped with the operation, keeping the SDK error for errors.As.
+func (w *Writer) Write(ctx context.Context, op plan.Op) (apply.Outcome, error) {
+	if op.Type == plan.OpCreateLoginProfile {
+		out, err := w.createLoginProfile(ctx, op)
+		if err != nil {
+			return apply.Outcome{}, w.fail(op, err)
+		}
+		return out, nil
+	}
+	err := w.call(ctx, op)
+	if err == nil {
+		return apply.Outcome{}, nil
+	}
+	if goalReached(op.Type, err) {
+		w.log.Info("already done", "env", w.env, "op", describe(op), "code", errorCode(err))
+		return apply.Outcome{AlreadyDone: true}, nil
+	}
+	return apply.Outcome{}, w.fail(op, err)
+}
+
+// call makes the one IAM call of every operation but CreateLoginProfile.
+func (w *Writer) call(ctx context.Context, op plan.Op) error {
+	c := w.iam
+	var err error
+	switch op.Type {
+	case plan.OpCreateUser:
+		_, err = c.CreateUser(ctx, &iam.CreateUserInput{
+			UserName:            aws.String(op.User),
+			Path:                optional(op.Path),
+			PermissionsBoundary: optional(op.PolicyARN),
+			Tags:                sdkTags(op.Tags),
+		})
+	case plan.OpUpdateUser:
+		_, err = c.UpdateUser(ctx, &iam.UpdateUserInput{UserName: aws.String(op.User), NewPath: optional(op.Path)})
+	case plan.OpDeleteUser:
+		_, err = c.DeleteUser(ctx, &iam.DeleteUserInput{UserName: aws.String(op.User)})
+	case plan.OpTagUser:
+		_, err = c.TagUser(ctx, &iam.TagUserInput{UserName: aws.String(op.User), Tags: sdkTags(op.Tags)})
+	case plan.OpUntagUser:
+		_, err = c.UntagUser(ctx, &iam.UntagUserInput{UserName: aws.String(op.User), TagKeys: slices.Sorted(slices.Values(op.TagKeys))})
+	case plan.OpAddUserToGroup:
+		_, err = c.AddUserToGroup(ctx, &iam.AddUserToGroupInput{UserName: aws.String(op.User), GroupName: aws.String(op.Group)})
+	case plan.OpRemoveUserFromGroup:
+		_, err = c.RemoveUserFromGroup(ctx, &iam.RemoveUserFromGroupInput{UserName: aws.String(op.User), GroupName: aws.String(op.Group)})
+	case plan.OpAttachUserPolicy:
+		_, err = c.AttachUserPolicy(ctx, &iam.AttachUserPolicyInput{UserName: aws.String(op.User), PolicyArn: aws.String(op.PolicyARN)})
+	case plan.OpDetachUserPolicy:
+		_, err = c.DetachUserPolicy(ctx, &iam.DetachUserPolicyInput{UserName: aws.String(op.User), PolicyArn: aws.String(op.PolicyARN)})
+	case plan.OpPutUserPolicy:
+		_, err = c.PutUserPolicy(ctx, &iam.PutUserPolicyInput{
+			UserName: aws.String(op.User), PolicyName: aws.String(op.PolicyName), PolicyDocument: aws.String(op.PolicyDocument),
+		})
+	case plan.OpDeleteUserPolicy:
+		_, err = c.DeleteUserPolicy(ctx, &iam.DeleteUserPolicyInput{UserName: aws.String(op.User), PolicyName: aws.String(op.PolicyName)})
+	case plan.OpPutUserPermissionsBoundary:
+		_, err = c.PutUserPermissionsBoundary(ctx, &iam.PutUserPermissionsBoundaryInput{
+			UserName: aws.String(op.User), PermissionsBoundary: aws.String(op.PolicyARN),
+		})
+	case plan.OpDeleteUserPermissionsBoundary:
+		_, err = c.DeleteUserPermissionsBoundary(ctx, &iam.DeleteUserPermissionsBoundaryInput{UserName: aws.String(op.User)})
+	case plan.OpCreateLoginProfile:
+		return errors.New("CreateLoginProfile is not a single call") // handled by Write
+	case plan.OpDeleteLoginProfile:
+		_, err = c.DeleteLoginProfile(ctx, &iam.DeleteLoginProfileInput{UserName: aws.String(op.User)})
+	case plan.OpDeleteAccessKey:
+		_, err = c.DeleteAccessKey(ctx, &iam.DeleteAccessKeyInput{UserName: aws.String(op.User), AccessKeyId: aws.String(op.ID)})
+	case plan.OpDeactivateMFADevice:
+		_, err = c.DeactivateMFADevice(ctx, &iam.DeactivateMFADeviceInput{UserName: aws.String(op.User), SerialNumber: aws.String(op.ID)})
+	case plan.OpDeleteVirtualMFADevice:
+		_, err = c.DeleteVirtualMFADevice(ctx, &iam.DeleteVirtualMFADeviceInput{SerialNumber: aws.String(op.ID)})
+	case plan.OpDeleteSSHPublicKey:
+		_, err = c.DeleteSSHPublicKey(ctx, &iam.DeleteSSHPublicKeyInput{UserName: aws.String(op.User), SSHPublicKeyId: aws.String(op.ID)})
+	case plan.OpDeleteSigningCertificate:
+		_, err = c.DeleteSigningCertificate(ctx, &iam.DeleteSigningCertificateInput{UserName: aws.String(op.User), CertificateId: aws.String(op.ID)})
+	case plan.OpDeleteServiceSpecificCredential:
+		_, err = c.DeleteServiceSpecificCredential(ctx, &iam.DeleteServiceSpecificCredentialInput{
+			UserName: aws.String(op.User), ServiceSpecificCredentialId: aws.String(op.ID),
+		})
+	case plan.OpCreateGroup:
+		_, err = c.CreateGroup(ctx, &iam.CreateGroupInput{GroupName: aws.String(op.Group), Path: optional(op.Path)})
+	case plan.OpUpdateGroup:
+		_, err = c.UpdateGroup(ctx, &iam.UpdateGroupInput{GroupName: aws.String(op.Group), NewPath: optional(op.Path)})
+	case plan.OpDeleteGroup:
+		_, err = c.DeleteGroup(ctx, &iam.DeleteGroupInput{GroupName: aws.String(op.Group)})
+	case plan.OpAttachGroupPolicy:
+		_, err = c.AttachGroupPolicy(ctx, &iam.AttachGroupPolicyInput{GroupName: aws.String(op.Group), PolicyArn: aws.String(op.PolicyARN)})
+	case plan.OpDetachGroupPolicy:
+		_, err = c.DetachGroupPolicy(ctx, &iam.DetachGroupPolicyInput{GroupName: aws.String(op.Group), PolicyArn: aws.String(op.PolicyARN)})
+	case plan.OpPutGroupPolicy:
+		_, err = c.PutGroupPolicy(ctx, &iam.PutGroupPolicyInput{
+			GroupName: aws.String(op.Group), PolicyName: aws.String(op.PolicyName), PolicyDocument: aws.String(op.PolicyDocument),
+		})
+	case plan.OpDeleteGroupPolicy:
+		_, err = c.DeleteGroupPolicy(ctx, &iam.DeleteGroupPolicyInput{GroupName: aws.String(op.Group), PolicyName: aws.String(op.PolicyName)})
+	default:
+		return fmt.Errorf("unknown operation type %q", op.Type)
+	}
+	return err
+}
+
+// goalReached reports whether err, answered to an operation of type t,
+// means that the operation's goal is already reached: the entity a create
+// makes exists, or the thing a delete, detach, remove, deactivate or untag
+// takes away is gone. "Not found" for anything else (tagging a missing
+// user, attaching a missing policy) is a real failure.
+func goalReached(t plan.OpType, err error) bool {
+	switch errorCode(err) {
+	case codeEntityAlreadyExists:
+		return t == plan.OpCreateUser || t == plan.OpCreateGroup
+	case codeNoSuchEntity:
+		return removes(t)
+	}
+	return false
+}
+
+// removes reports whether an operation type takes something away, so that
+// "not found" means it is done.
+func removes(t plan.OpType) bool {
+	switch t {
+	case plan.OpDeleteUser, plan.OpUntagUser, plan.OpRemoveUserFromGroup, plan.OpDetachUserPolicy,
+		plan.OpDeleteUserPolicy, plan.OpDeleteUserPermissionsBoundary, plan.OpDeleteLoginProfile,
+		plan.OpDeleteAccessKey, plan.OpDeactivateMFADevice, plan.OpDeleteVirtualMFADevice,
+		plan.OpDeleteSSHPublicKey, plan.OpDeleteSigningCertificate, plan.OpDeleteServiceSpecificCredential,
+		plan.OpDeleteGroup, plan.OpDetachGroupPolicy, plan.OpDeleteGroupPolicy:
+		return true
+	case plan.OpCreateUser, plan.OpUpdateUser, plan.OpTagUser, plan.OpAddUserToGroup, plan.OpAttachUserPolicy,
+		plan.OpPutUserPolicy, plan.OpPutUserPermissionsBoundary, plan.OpCreateLoginProfile,
+		plan.OpCreateGroup, plan.OpUpdateGroup, plan.OpAttachGroupPolicy, plan.OpPutGroupPolicy:
+		return false
+	}
+	return false
+}
+
+// errorCode is the AWS error code of err, or "".
+func errorCode(err error) string {
+	var api smithy.APIError
+	if errors.As(err, &api) {
+		return api.ErrorCode()
+	}
+	return ""
+}
+
+// fail wraps err with the operation. A refused call becomes an
+// AccessDeniedError naming the missing permission, missing or rejected
+// credentials and unreachable endpoints get their typed errors; anything
+// else keeps the SDK error as it is. All of them unwrap to the SDK error.
+func (w *Writer) fail(op plan.Op, err error) error {
+	var ee *EnvError
+	if c := classify(w.env, w.role, err); !errors.As(c, &ee) {
+		err = c
+	}
+	return fmt.Errorf("%s: %w", describe(op), err)
+}
+
+// describe names an operation for errors and logs: its type, the user or
+// group, and what it acts on. Policy documents, tag values and PGP keys are
+// left out (long, and not needed to find the operation in the plan).
+func describe(op plan.Op) string {
+	parts := []string{string(op.Type)}
+	add := func(s string) {
+		if s != "" {
+			parts = append(parts, s)
+		}
+	}
+	add(op.User)
+	add(op.Group)
+	add(op.PolicyARN)
+	add(op.PolicyName)
+	add(op.ID)
+	if op.Type == plan.OpUpdateUser || op.Type == plan.OpUpdateGroup {
+		add(op.Path)
+	}
+	if len(op.Tags) > 0 {
+		add(strings.Join(slices.Sorted(maps.Keys(op.Tags)), ","))
+	}
+	if len(op.TagKeys) > 0 {
+		add(strings.Join(op.TagKeys, ","))
+	}
+	return strings.Join(parts, " ")
+}
+
+// sdkTags converts tags to the SDK's form, sorted by key so that requests
+// are deterministic.
+func sdkTags(tags map[string]string) []types.Tag {
+	if len(tags) == 0 {
+		return nil
+	}
+	out := make([]types.Tag, 0, len(tags))
+	for _, k := range slices.Sorted(maps.Keys(tags)) {
+		out = append(out, types.Tag{Key: aws.String(k), Value: aws.String(tags[k])})
+	}
+	return out
+}
+
+// optional is nil for "", so that IAM applies its default.
+func optional(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return aws.String(s)
+}

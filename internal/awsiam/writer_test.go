@@ -1,0 +1,517 @@
+package awsiam
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"log/slog"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/aws/smithy-go"
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/roster-dev/roster/internal/apply"
+	"github.com/roster-dev/roster/internal/iamtest"
+	"github.com/roster-dev/roster/internal/manifest"
+	"github.com/roster-dev/roster/internal/plan"
+)
+
+const (
+	writerAcct  = "111122223333"
+	powerUser   = "arn:aws:iam::aws:policy/PowerUserAccess"
+	readOnly    = "arn:aws:iam::aws:policy/ReadOnlyAccess"
+	boundaryARN = "arn:aws:iam::111122223333:policy/boundary"
+	bobKey      = "AKIABOB0000000000001"
+	bobSSH      = "APKABOB0000000000001"
+	bobCert     = "BOBCERT000000000000000000000001"
+	bobSvcCred  = "ACCABOB0000000000001"
+	bobMFA      = "arn:aws:iam::111122223333:mfa/bob"
+	denyBilling = `{"Statement":[{"Action":"aws-portal:*","Effect":"Deny","Resource":"*"}],"Version":"2012-10-17"}`
+	allowS3     = `{"Statement":[{"Action":"s3:GetObject","Effect":"Allow","Resource":"*"}],"Version":"2012-10-17"}`
+)
+
+// productConfig is the configuration the CLI builds (LoadConfig, with its
+// adaptive retryer), pointed at the fake through the same environment
+// variables a user would set. Shared config files are not read.
+func productConfig(t testing.TB, s *iamtest.Server, id string) aws.Config {
+	t.Helper()
+	env := s.Env(id)
+	cfg, err := LoadConfig(context.Background(), func(k string) string { return env[k] },
+		config.WithSharedConfigFiles([]string{}), config.WithSharedCredentialsFiles([]string{}))
+	if err != nil {
+		t.Fatalf("LoadConfig: %v", err)
+	}
+	return cfg
+}
+
+// applySession connects to account id for apply, through role when it is
+// not empty, with the product's configuration.
+func applySession(t testing.TB, s *iamtest.Server, id, role string) *Account {
+	t.Helper()
+	env := &manifest.Environment{Name: "staging", AccountID: id}
+	if role != "" {
+		env.RoleARN = "arn:aws:iam::" + id + ":role/" + role
+	}
+	a, err := Connect(context.Background(), productConfig(t, s, id), env, ForApply)
+	if err != nil {
+		t.Fatalf("Connect: %v", err)
+	}
+	return a
+}
+
+// seedWriterAccount puts a group, a policy, a bare user and a user holding
+// one of everything into the fake.
+func seedWriterAccount(t testing.TB, s *iamtest.Server) *iamtest.Account {
+	t.Helper()
+	a := s.Account(writerAcct)
+	a.CreatePolicy(boundaryARN)
+	a.PutGroup(iamtest.Group{Name: "developers", ManagedPolicies: []string{powerUser}, InlinePolicies: map[string]string{"deny-billing": denyBilling}})
+	a.PutGroup(iamtest.Group{Name: "old"})
+	a.PutUser(iamtest.User{Name: "alice"})
+	a.PutUser(iamtest.User{Name: "dave"})
+	a.PutUser(iamtest.User{
+		Name:                       "bob",
+		Tags:                       []iamtest.Tag{{Key: "roster:managed", Value: "true"}, {Key: "team", Value: "payments"}},
+		Groups:                     []string{"developers"},
+		ManagedPolicies:            []string{readOnly},
+		InlinePolicies:             map[string]string{"s3": allowS3},
+		PermissionsBoundary:        boundaryARN,
+		LoginProfile:               &iamtest.LoginProfile{Password: "Old-Passw0rd!"},
+		AccessKeys:                 []iamtest.AccessKey{{ID: bobKey}},
+		MFADevices:                 []iamtest.MFADevice{{}},
+		SSHPublicKeys:              []iamtest.SSHPublicKey{{ID: bobSSH, Body: "ssh-ed25519 AAAA bob"}},
+		SigningCertificates:        []iamtest.SigningCertificate{{ID: bobCert, Body: "-----BEGIN CERTIFICATE-----\n-----END CERTIFICATE-----"}},
+		ServiceSpecificCredentials: []iamtest.ServiceSpecificCredential{{ID: bobSvcCred, ServiceName: "codecommit.amazonaws.com"}},
+	})
+	return a
+}
+
+func fakeUser(t testing.TB, a *iamtest.Account, name string) iamtest.User {
+	t.Helper()
+	u, ok := a.User(name)
+	if !ok {
+		t.Fatalf("user %s does not exist", name)
+	}
+	slices.Sort(u.Groups)
+	slices.Sort(u.ManagedPolicies)
+	return u
+}
+
+func fakeGroup(t testing.TB, a *iamtest.Account, name string) iamtest.Group {
+	t.Helper()
+	g, ok := a.Group(name)
+	if !ok {
+		t.Fatalf("group %s does not exist", name)
+	}
+	slices.Sort(g.Members)
+	slices.Sort(g.ManagedPolicies)
+	return g
+}
+
+func userExists(a *iamtest.Account, name string) bool  { _, ok := a.User(name); return ok }
+func groupExists(a *iamtest.Account, name string) bool { _, ok := a.Group(name); return ok }
+
+// TestWriteEveryOperation runs each operation type against the fake, reads
+// its effect back, then runs it again: the second run must leave the same
+// state and either report the goal as already reached (creates and
+// removals) or succeed harmlessly (IAM's own idempotent calls).
+func TestWriteEveryOperation(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		op plan.Op
+		// seed prepares what the fake needs beyond seedWriterAccount.
+		seed func(t *testing.T, c *iam.Client)
+		// got reads the operation's effect back from the fake.
+		got  func(t *testing.T, a *iamtest.Account) any
+		want any
+		// againAlreadyDone: the second run reports AlreadyDone (otherwise
+		// it must report plain success).
+		againAlreadyDone bool
+	}{
+		{
+			op: plan.Op{Type: plan.OpCreateUser, User: "carol", Path: "/people/", PolicyARN: boundaryARN,
+				Tags: map[string]string{"roster:managed": "true", "team": "payments"}},
+			got: func(t *testing.T, a *iamtest.Account) any {
+				u := fakeUser(t, a, "carol")
+				return []any{u.Path, u.PermissionsBoundary, u.Tags}
+			},
+			want:             []any{"/people/", boundaryARN, []iamtest.Tag{{Key: "roster:managed", Value: "true"}, {Key: "team", Value: "payments"}}},
+			againAlreadyDone: true,
+		},
+		{
+			op:   plan.Op{Type: plan.OpUpdateUser, User: "bob", Path: "/people/"},
+			got:  func(t *testing.T, a *iamtest.Account) any { return fakeUser(t, a, "bob").ARN },
+			want: "arn:aws:iam::111122223333:user/people/bob",
+		},
+		{
+			op:               plan.Op{Type: plan.OpDeleteUser, User: "dave"},
+			got:              func(t *testing.T, a *iamtest.Account) any { return userExists(a, "dave") },
+			want:             false,
+			againAlreadyDone: true,
+		},
+		{
+			op:   plan.Op{Type: plan.OpTagUser, User: "alice", Tags: map[string]string{"roster:managed": "true", "email": "alice@example.com"}},
+			got:  func(t *testing.T, a *iamtest.Account) any { return fakeUser(t, a, "alice").Tags },
+			want: []iamtest.Tag{{Key: "email", Value: "alice@example.com"}, {Key: "roster:managed", Value: "true"}},
+		},
+		{
+			op:   plan.Op{Type: plan.OpUntagUser, User: "bob", TagKeys: []string{"team"}},
+			got:  func(t *testing.T, a *iamtest.Account) any { return fakeUser(t, a, "bob").Tags },
+			want: []iamtest.Tag{{Key: "roster:managed", Value: "true"}},
+		},
+		{
+			op:   plan.Op{Type: plan.OpAddUserToGroup, User: "alice", Group: "developers"},
+			got:  func(t *testing.T, a *iamtest.Account) any { return fakeGroup(t, a, "developers").Members },
+			want: []string{"alice", "bob"},
+		},
+		{
+			op:               plan.Op{Type: plan.OpRemoveUserFromGroup, User: "bob", Group: "developers"},
+			got:              func(t *testing.T, a *iamtest.Account) any { return fakeUser(t, a, "bob").Groups },
+			want:             []string{},
+			againAlreadyDone: true,
+		},
+		{
+			op:   plan.Op{Type: plan.OpAttachUserPolicy, User: "alice", PolicyARN: readOnly},
+			got:  func(t *testing.T, a *iamtest.Account) any { return fakeUser(t, a, "alice").ManagedPolicies },
+			want: []string{readOnly},
+		},
+		{
+			op:               plan.Op{Type: plan.OpDetachUserPolicy, User: "bob", PolicyARN: readOnly},
+			got:              func(t *testing.T, a *iamtest.Account) any { return fakeUser(t, a, "bob").ManagedPolicies },
+			want:             []string{},
+			againAlreadyDone: true,
+		},
+		{
+			op:   plan.Op{Type: plan.OpPutUserPolicy, User: "alice", PolicyName: "deny-billing", PolicyDocument: denyBilling},
+			got:  func(t *testing.T, a *iamtest.Account) any { return fakeUser(t, a, "alice").InlinePolicies },
+			want: map[string]string{"deny-billing": denyBilling},
+		},
+		{
+			op:               plan.Op{Type: plan.OpDeleteUserPolicy, User: "bob", PolicyName: "s3"},
+			got:              func(t *testing.T, a *iamtest.Account) any { return fakeUser(t, a, "bob").InlinePolicies },
+			want:             map[string]string{},
+			againAlreadyDone: true,
+		},
+		{
+			op:   plan.Op{Type: plan.OpPutUserPermissionsBoundary, User: "alice", PolicyARN: boundaryARN},
+			got:  func(t *testing.T, a *iamtest.Account) any { return fakeUser(t, a, "alice").PermissionsBoundary },
+			want: boundaryARN,
+		},
+		{
+			op:               plan.Op{Type: plan.OpDeleteUserPermissionsBoundary, User: "bob"},
+			got:              func(t *testing.T, a *iamtest.Account) any { return fakeUser(t, a, "bob").PermissionsBoundary },
+			want:             "",
+			againAlreadyDone: true,
+		},
+		{
+			op:               plan.Op{Type: plan.OpDeleteLoginProfile, User: "bob"},
+			got:              func(t *testing.T, a *iamtest.Account) any { return fakeUser(t, a, "bob").LoginProfile == nil },
+			want:             true,
+			againAlreadyDone: true,
+		},
+		{
+			op:               plan.Op{Type: plan.OpDeleteAccessKey, User: "bob", ID: bobKey},
+			got:              func(t *testing.T, a *iamtest.Account) any { return len(fakeUser(t, a, "bob").AccessKeys) },
+			want:             0,
+			againAlreadyDone: true,
+		},
+		{
+			op:               plan.Op{Type: plan.OpDeactivateMFADevice, User: "bob", ID: bobMFA},
+			got:              func(t *testing.T, a *iamtest.Account) any { return len(fakeUser(t, a, "bob").MFADevices) },
+			want:             0,
+			againAlreadyDone: true,
+		},
+		{
+			op: plan.Op{Type: plan.OpDeleteVirtualMFADevice, ID: "arn:aws:iam::111122223333:mfa/spare"},
+			seed: func(t *testing.T, c *iam.Client) {
+				if _, err := c.CreateVirtualMFADevice(context.Background(), &iam.CreateVirtualMFADeviceInput{VirtualMFADeviceName: aws.String("spare")}); err != nil {
+					t.Fatal(err)
+				}
+			},
+			got: func(t *testing.T, a *iamtest.Account) any {
+				var serials []string
+				for _, d := range a.Snapshot().VirtualMFADevices {
+					serials = append(serials, d.SerialNumber)
+				}
+				return serials
+			},
+			want:             []string{bobMFA},
+			againAlreadyDone: true,
+		},
+		{
+			op:               plan.Op{Type: plan.OpDeleteSSHPublicKey, User: "bob", ID: bobSSH},
+			got:              func(t *testing.T, a *iamtest.Account) any { return len(fakeUser(t, a, "bob").SSHPublicKeys) },
+			want:             0,
+			againAlreadyDone: true,
+		},
+		{
+			op:               plan.Op{Type: plan.OpDeleteSigningCertificate, User: "bob", ID: bobCert},
+			got:              func(t *testing.T, a *iamtest.Account) any { return len(fakeUser(t, a, "bob").SigningCertificates) },
+			want:             0,
+			againAlreadyDone: true,
+		},
+		{
+			op: plan.Op{Type: plan.OpDeleteServiceSpecificCredential, User: "bob", ID: bobSvcCred},
+			got: func(t *testing.T, a *iamtest.Account) any {
+				return len(fakeUser(t, a, "bob").ServiceSpecificCredentials)
+			},
+			want:             0,
+			againAlreadyDone: true,
+		},
+		{
+			op:               plan.Op{Type: plan.OpCreateGroup, Group: "ops", Path: "/teams/"},
+			got:              func(t *testing.T, a *iamtest.Account) any { return fakeGroup(t, a, "ops").ARN },
+			want:             "arn:aws:iam::111122223333:group/teams/ops",
+			againAlreadyDone: true,
+		},
+		{
+			op:   plan.Op{Type: plan.OpUpdateGroup, Group: "developers", Path: "/teams/"},
+			got:  func(t *testing.T, a *iamtest.Account) any { return fakeGroup(t, a, "developers").ARN },
+			want: "arn:aws:iam::111122223333:group/teams/developers",
+		},
+		{
+			op:               plan.Op{Type: plan.OpDeleteGroup, Group: "old"},
+			got:              func(t *testing.T, a *iamtest.Account) any { return groupExists(a, "old") },
+			want:             false,
+			againAlreadyDone: true,
+		},
+		{
+			op:   plan.Op{Type: plan.OpAttachGroupPolicy, Group: "developers", PolicyARN: readOnly},
+			got:  func(t *testing.T, a *iamtest.Account) any { return fakeGroup(t, a, "developers").ManagedPolicies },
+			want: []string{powerUser, readOnly},
+		},
+		{
+			op:               plan.Op{Type: plan.OpDetachGroupPolicy, Group: "developers", PolicyARN: powerUser},
+			got:              func(t *testing.T, a *iamtest.Account) any { return fakeGroup(t, a, "developers").ManagedPolicies },
+			want:             []string{},
+			againAlreadyDone: true,
+		},
+		{
+			op:   plan.Op{Type: plan.OpPutGroupPolicy, Group: "developers", PolicyName: "s3", PolicyDocument: allowS3},
+			got:  func(t *testing.T, a *iamtest.Account) any { return fakeGroup(t, a, "developers").InlinePolicies },
+			want: map[string]string{"deny-billing": denyBilling, "s3": allowS3},
+		},
+		{
+			op:               plan.Op{Type: plan.OpDeleteGroupPolicy, Group: "developers", PolicyName: "deny-billing"},
+			got:              func(t *testing.T, a *iamtest.Account) any { return fakeGroup(t, a, "developers").InlinePolicies },
+			want:             map[string]string{},
+			againAlreadyDone: true,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(string(tt.op.Type), func(t *testing.T) {
+			t.Parallel()
+			s := iamtest.NewServer(t, iamtest.WithDefaultAccount(writerAcct))
+			fa := seedWriterAccount(t, s)
+			acct := applySession(t, s, writerAcct, "")
+			if tt.seed != nil {
+				tt.seed(t, iam.NewFromConfig(acct.Config()))
+			}
+			w := NewWriter(acct, WriterOptions{})
+			s.ResetCalls()
+
+			out, err := w.Write(context.Background(), tt.op)
+			if err != nil {
+				t.Fatalf("Write: %v", err)
+			}
+			if diff := cmp.Diff(apply.Outcome{}, out); diff != "" {
+				t.Errorf("first Write outcome (-want +got):\n%s", diff)
+			}
+			if diff := cmp.Diff(tt.want, tt.got(t, fa)); diff != "" {
+				t.Errorf("effect (-want +got):\n%s", diff)
+			}
+			calls := s.Calls()[writerAcct]
+			if diff := cmp.Diff(map[string]int{string(tt.op.Type): 1}, calls); diff != "" {
+				t.Errorf("IAM calls of one operation (-want +got):\n%s", diff)
+			}
+
+			before := fa.Snapshot()
+			out, err = w.Write(context.Background(), tt.op)
+			if err != nil {
+				t.Fatalf("second Write: %v", err)
+			}
+			if diff := cmp.Diff(apply.Outcome{AlreadyDone: tt.againAlreadyDone}, out); diff != "" {
+				t.Errorf("second Write outcome (-want +got):\n%s", diff)
+			}
+			if diff := cmp.Diff(before, fa.Snapshot()); diff != "" {
+				t.Errorf("second Write changed the account (-before +after):\n%s", diff)
+			}
+		})
+	}
+}
+
+// TestWriteRealFailures: "not found" and "already exists" are only success
+// where they mean the goal is reached; everything else is a failure that
+// names the operation and keeps the AWS error.
+func TestWriteRealFailures(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		op   plan.Op
+		// script makes the fake answer the operation's action with a code.
+		script   string
+		wantCode string
+		wantMsg  string
+	}{
+		{
+			name:     "tag a missing user",
+			op:       plan.Op{Type: plan.OpTagUser, User: "ghost", Tags: map[string]string{"team": "x"}},
+			wantCode: "NoSuchEntity",
+			wantMsg:  "TagUser ghost team: ",
+		},
+		{
+			name:     "attach a missing customer policy",
+			op:       plan.Op{Type: plan.OpAttachUserPolicy, User: "alice", PolicyARN: "arn:aws:iam::111122223333:policy/missing"},
+			wantCode: "NoSuchEntity",
+			wantMsg:  "AttachUserPolicy alice arn:aws:iam::111122223333:policy/missing: ",
+		},
+		{
+			name:     "add to a missing group",
+			op:       plan.Op{Type: plan.OpAddUserToGroup, User: "alice", Group: "nope"},
+			wantCode: "NoSuchEntity",
+			wantMsg:  "AddUserToGroup alice nope: ",
+		},
+		{
+			name:     "update a missing user",
+			op:       plan.Op{Type: plan.OpUpdateUser, User: "ghost", Path: "/x/"},
+			wantCode: "NoSuchEntity",
+			wantMsg:  "UpdateUser ghost /x/: ",
+		},
+		{
+			name:     "put a policy on a missing group",
+			op:       plan.Op{Type: plan.OpPutGroupPolicy, Group: "nope", PolicyName: "p", PolicyDocument: allowS3},
+			wantCode: "NoSuchEntity",
+			wantMsg:  "PutGroupPolicy nope p: ",
+		},
+		{
+			name:     "boundary that does not exist",
+			op:       plan.Op{Type: plan.OpPutUserPermissionsBoundary, User: "alice", PolicyARN: "arn:aws:iam::111122223333:policy/missing"},
+			wantCode: "NoSuchEntity",
+			wantMsg:  "PutUserPermissionsBoundary alice arn:aws:iam::111122223333:policy/missing: ",
+		},
+		{
+			name:     "delete a user that still has things attached",
+			op:       plan.Op{Type: plan.OpDeleteUser, User: "bob"},
+			wantCode: "DeleteConflict",
+			wantMsg:  "DeleteUser bob: ",
+		},
+		{
+			name:     "delete a group that still has members",
+			op:       plan.Op{Type: plan.OpDeleteGroup, Group: "developers"},
+			wantCode: "DeleteConflict",
+			wantMsg:  "DeleteGroup developers: ",
+		},
+		{
+			name:     "delete a virtual MFA device still in use",
+			op:       plan.Op{Type: plan.OpDeleteVirtualMFADevice, ID: bobMFA},
+			wantCode: "DeleteConflict",
+			wantMsg:  "DeleteVirtualMFADevice " + bobMFA + ": ",
+		},
+		{
+			name:     "quota",
+			op:       plan.Op{Type: plan.OpAttachGroupPolicy, Group: "developers", PolicyARN: readOnly},
+			script:   "LimitExceeded",
+			wantCode: "LimitExceeded",
+			wantMsg:  "AttachGroupPolicy developers " + readOnly + ": ",
+		},
+		{
+			name:     "concurrent modification after retries",
+			op:       plan.Op{Type: plan.OpPutUserPolicy, User: "alice", PolicyName: "p", PolicyDocument: allowS3},
+			script:   "ConcurrentModification",
+			wantCode: "ConcurrentModification",
+			wantMsg:  "PutUserPolicy alice p: ",
+		},
+		{
+			name:     "console password for a missing user",
+			op:       plan.Op{Type: plan.OpCreateLoginProfile, User: "ghost", PGPKey: testKey(t).armored},
+			wantCode: "NoSuchEntity",
+			wantMsg:  "CreateLoginProfile ghost: ",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			s := iamtest.NewServer(t, iamtest.WithDefaultAccount(writerAcct))
+			fa := seedWriterAccount(t, s)
+			w := NewWriter(applySession(t, s, writerAcct, ""), WriterOptions{})
+			if tt.script != "" {
+				s.FailNext(string(tt.op.Type), tt.script, 1)
+			}
+			before := fa.Snapshot()
+			out, err := w.Write(context.Background(), tt.op)
+			if err == nil {
+				t.Fatalf("Write succeeded (%+v), want %s", out, tt.wantCode)
+			}
+			var api smithy.APIError
+			if !errors.As(err, &api) || api.ErrorCode() != tt.wantCode {
+				t.Errorf("Write error = %v, want AWS error %s (errors.As)", err, tt.wantCode)
+			}
+			if !strings.HasPrefix(err.Error(), tt.wantMsg) {
+				t.Errorf("Write error = %q, want it to start with %q", err, tt.wantMsg)
+			}
+			if diff := cmp.Diff(apply.Outcome{}, out); diff != "" {
+				t.Errorf("outcome of a failed write (-want +got):\n%s", diff)
+			}
+			if diff := cmp.Diff(before, fa.Snapshot()); diff != "" {
+				t.Errorf("a failed write changed the account (-before +after):\n%s", diff)
+			}
+		})
+	}
+}
+
+// TestWriteAccessDenied: a role without the permission gets an error naming
+// the permission to grant, and the operation.
+func TestWriteAccessDenied(t *testing.T) {
+	t.Parallel()
+	s := iamtest.NewServer(t, iamtest.WithDefaultAccount(writerAcct))
+	fa := seedWriterAccount(t, s)
+	fa.AddRole("roster-apply", "iam:Get*", "iam:List*", "iam:CreateUser")
+	w := NewWriter(applySession(t, s, writerAcct, "roster-apply"), WriterOptions{})
+
+	_, err := w.Write(context.Background(), plan.Op{Type: plan.OpAttachUserPolicy, User: "alice", PolicyARN: readOnly})
+	var ad *AccessDeniedError
+	if !errors.As(err, &ad) {
+		t.Fatalf("Write error = %v, want an AccessDeniedError", err)
+	}
+	if ad.Action != "iam:AttachUserPolicy" {
+		t.Errorf("missing permission = %q, want iam:AttachUserPolicy", ad.Action)
+	}
+	for _, want := range []string{"AttachUserPolicy alice " + readOnly + ": ", "grant iam:AttachUserPolicy", "roster-apply"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("Write error = %q, want it to contain %q", err, want)
+		}
+	}
+	var api smithy.APIError
+	if !errors.As(err, &api) || api.ErrorCode() != "AccessDenied" {
+		t.Errorf("Write error does not unwrap to the AWS error: %v", err)
+	}
+	if _, err := w.Write(context.Background(), plan.Op{Type: plan.OpCreateUser, User: "carol"}); err != nil {
+		t.Errorf("an allowed operation failed: %v", err)
+	}
+}
+
+// TestWriteUnknownOperation: an operation type the writer does not know is
+// an error, and nothing is called.
+func TestWriteUnknownOperation(t *testing.T) {
+	t.Parallel()
+	s := iamtest.NewServer(t, iamtest.WithDefaultAccount(writerAcct))
+	w := NewWriter(applySession(t, s, writerAcct, ""), WriterOptions{})
+	s.ResetCalls()
+	_, err := w.Write(context.Background(), plan.Op{Type: "RenameUser", User: "alice"})
+	if err == nil || !strings.Contains(err.Error(), `unknown operation type "RenameUser"`) {
+		t.Errorf("Write(RenameUser) error = %v, want an unknown operation error", err)
+	}
+	if n := s.TotalCalls(writerAcct); n != 0 {
+		t.Errorf("%d IAM calls for an unknown operation, want 0", n)
+	}
+}
+
+// newTestLogger logs everything to buf, so tests can search it.
+func newTestLogger(buf *bytes.Buffer) *slog.Logger {
+	return slog.New(slog.NewTextHandler(buf, &slog.HandlerOptions{Level: slog.LevelDebug}))
+}
