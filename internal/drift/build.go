@@ -1,0 +1,722 @@
+package drift
+
+import (
+	"cmp"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"maps"
+	"path"
+	"slices"
+	"strings"
+
+	"github.com/roster-dev/roster/internal/diag"
+	"github.com/roster-dev/roster/internal/manifest"
+	"github.com/roster-dev/roster/internal/plan"
+)
+
+// adminPolicies are AWS managed policies that grant admin-equivalent access
+// on their own: full access, or the power to grant it.
+var adminPolicies = []string{"AdministratorAccess", "IAMFullAccess"}
+
+// Build turns an environment's plan, computed against live IAM, into its
+// drift report. cfg and env are the repository configuration and the
+// environment the plan was computed for; manifest positions in the
+// resolutions come from env. Every change of the plan becomes one or more
+// findings (one per attribute that differs), every unmanaged user one
+// finding; the plan's warnings become notes.
+func Build(cfg manifest.Config, env *manifest.Environment, p *plan.Environment) *Report {
+	b := newBuilder(cfg, env, p)
+	r := &Report{
+		Environment: p.Name,
+		AccountID:   p.AccountID,
+		Production:  p.Production,
+		Refused:     p.Refused,
+		Notes:       slices.Clone(p.Warnings),
+		Findings:    []Finding{},
+	}
+	for i := range p.Changes {
+		b.change(&p.Changes[i])
+	}
+	for _, u := range p.Unmanaged {
+		b.unmanaged(u)
+	}
+	r.Add(b.findings...)
+	return r
+}
+
+// builder holds what Build needs to word findings.
+type builder struct {
+	cfg        manifest.Config
+	env        *manifest.Environment
+	production bool
+	ownTag     string
+	ownerTag   string
+	accessDir  string
+	envFile    string
+	configFile string
+	users      map[string]*manifest.User  // by lower-case name
+	groups     map[string]*manifest.Group // by lower-case name
+	deleting   map[string]bool            // groups the plan deletes
+	forbidden  map[string]bool
+	findings   []Finding
+}
+
+func newBuilder(cfg manifest.Config, env *manifest.Environment, p *plan.Environment) *builder {
+	if env == nil {
+		env = &manifest.Environment{Name: p.Name}
+	}
+	b := &builder{
+		cfg:        cfg,
+		env:        env,
+		production: p.Production,
+		ownTag:     cmp.Or(cfg.OwnershipTag, manifest.DefaultOwnershipTag),
+		ownerTag:   cmp.Or(cfg.OwnerTag, manifest.DefaultOwnerTag),
+		accessDir:  manifest.DefaultDir,
+		users:      map[string]*manifest.User{},
+		groups:     map[string]*manifest.Group{},
+		deleting:   map[string]bool{},
+		forbidden:  map[string]bool{},
+	}
+	envDir := env.Dir
+	if envDir != "" {
+		b.accessDir = path.Dir(envDir)
+	} else {
+		envDir = path.Join(b.accessDir, cmp.Or(env.Name, p.Name))
+	}
+	b.envFile = cmp.Or(env.Pos.File, path.Join(envDir, manifest.EnvironmentFile))
+	b.configFile = cmp.Or(cfg.Pos.File, path.Join(b.accessDir, manifest.ConfigFile))
+	for _, u := range env.Users {
+		b.users[strings.ToLower(u.Name)] = u
+	}
+	for _, g := range env.Groups {
+		b.groups[strings.ToLower(g.Name)] = g
+	}
+	for _, ch := range p.Changes {
+		if ch.Kind == plan.KindGroup && ch.Action == plan.Delete {
+			b.deleting[ch.Name] = true
+		}
+	}
+	for _, arn := range env.Guardrails.ForbiddenManagedPolicies {
+		b.forbidden[arn] = true
+	}
+	return b
+}
+
+// add records a finding with its severity: base, high when admin, one level
+// up in production.
+func (b *builder) add(f Finding, base Severity, admin bool) {
+	f.Severity = base
+	if admin {
+		f.Severity = High
+	}
+	if b.production {
+		f.Severity = f.Severity.raise()
+	}
+	b.findings = append(b.findings, f)
+}
+
+// restore is the resolution that runs apply.
+func (b *builder) restore(spans ...Span) Text {
+	return sentence(append([]Span{words("run apply (merge any change to " + path.Base(b.accessDir) + "/ or run the apply workflow) to ")}, spans...)...)
+}
+
+// where names a manifest entry's place, file:line.
+func where(pos diag.Pos) string {
+	if pos.File == "" {
+		return "its manifest entry"
+	}
+	if pos.Line == 0 {
+		return pos.File
+	}
+	return fmt.Sprintf("%s:%d", pos.File, pos.Line)
+}
+
+// noun names a subject kind in a sentence.
+func noun(k plan.Kind) string {
+	switch k {
+	case plan.KindServiceAccount:
+		return "service account"
+	case plan.KindGroup:
+		return "group"
+	}
+	return "user"
+}
+
+// list names the manifest list an entry of kind k belongs to.
+func list(k plan.Kind) string {
+	switch k {
+	case plan.KindServiceAccount:
+		return "service_accounts:"
+	case plan.KindGroup:
+		return "groups:"
+	}
+	return "users:"
+}
+
+// id joins the parts of a finding ID.
+func id(parts ...string) string { return strings.Join(parts, "/") }
+
+// digest is a short hash of values that differ, so a finding's ID changes
+// when the values do without carrying them.
+func digest(values ...string) string {
+	h := sha256.Sum256([]byte(strings.Join(values, "\x00")))
+	return hex.EncodeToString(h[:6])
+}
+
+func (b *builder) change(ch *plan.Change) {
+	switch {
+	case ch.Kind == plan.KindGroup:
+		b.group(ch)
+	case ch.Action == plan.Create:
+		b.missingUser(ch)
+	case ch.Action == plan.Delete:
+		b.extraUser(ch)
+	case ch.Action == plan.Adopt:
+		b.adoptable(ch)
+		b.attributes(ch)
+	case ch.Action == plan.Update:
+		b.attributes(ch)
+	}
+}
+
+func (b *builder) missingUser(ch *plan.Change) {
+	m := b.users[strings.ToLower(ch.Name)]
+	var pos diag.Pos
+	if m != nil {
+		pos = m.Pos
+	}
+	n := noun(ch.Kind)
+	b.add(Finding{
+		ID:          id(string(Missing), string(ch.Kind), ch.Name),
+		Kind:        Missing,
+		SubjectKind: ch.Kind,
+		Subject:     ch.Name,
+		Summary:     sentence(words(n+" "), code(ch.Name), words(" is declared in the manifests but does not exist in AWS")),
+		Restore:     b.restore(words("create it")),
+		Accept:      sentence(words("remove the entry for "), code(ch.Name), words(" from "), code(list(ch.Kind)), words(" in "+where(pos))),
+		Pos:         pos,
+	}, Medium, b.adminResource(ch.After))
+}
+
+func (b *builder) extraUser(ch *plan.Change) {
+	n := noun(ch.Kind)
+	f := Finding{
+		ID:          id(string(Extra), string(ch.Kind), ch.Name),
+		Kind:        Extra,
+		SubjectKind: ch.Kind,
+		Subject:     ch.Name,
+		Restore:     b.restore(words(fmt.Sprintf("offboard it (%d IAM operations, ending with DeleteUser)", len(ch.Ops)))),
+	}
+	if m := b.users[strings.ToLower(ch.Name)]; m != nil && m.Expires != nil {
+		date := m.Expires.UTC().Format("2006-01-02")
+		f.Pos = m.Pos
+		f.Summary = sentence(words(n+" "), code(ch.Name), words(" still exists in AWS, but its "), code("expires"), words(" date ("+date+") has passed"))
+		f.Accept = sentence(words("move "), code("expires"), words(" of "), code(ch.Name), words(" in "+where(m.Pos)+" to a later date, or remove it"))
+	} else {
+		f.Summary = sentence(words(n+" "), code(ch.Name), words(" is managed by roster (tag "), code(b.ownTag), words(") and still exists in AWS, but the manifests no longer declare it"))
+		if ch.Kind == plan.KindServiceAccount {
+			owner := ""
+			if ch.Before != nil {
+				owner = ch.Before.Tags[b.ownerTag]
+			}
+			f.Accept = sentence(words("add a "), code("service_accounts:"), words(" entry for "), code(ch.Name), words(" with "), code("owner: "+cmp.Or(owner, "…")), words(" to a manifest in "+b.envDir()+"/"))
+		} else {
+			f.Accept = sentence(words("add a "), code("users:"), words(" entry for "), code(ch.Name), words(" to a manifest in "+b.envDir()+"/"))
+		}
+	}
+	b.add(f, Medium, b.adminResource(ch.Before))
+}
+
+func (b *builder) envDir() string {
+	if b.env.Dir != "" {
+		return b.env.Dir
+	}
+	return path.Dir(b.envFile)
+}
+
+func (b *builder) adoptable(ch *plan.Change) {
+	m := b.users[strings.ToLower(ch.Name)]
+	var pos diag.Pos
+	if m != nil {
+		pos = m.Pos
+	}
+	b.add(Finding{
+		ID:          id(string(Adoptable), string(ch.Kind), ch.Name),
+		Kind:        Adoptable,
+		SubjectKind: ch.Kind,
+		Subject:     ch.Name,
+		Summary:     sentence(words(noun(ch.Kind)+" "), code(ch.Name), words(" is declared in the manifests and exists in AWS without the "), code(b.ownTag), words(" tag, so roster does not manage it yet")),
+		Restore:     b.restore(words("adopt it: roster tags it "), code(b.ownTag+"=true"), words(" and from then on manages it")),
+		Accept:      sentence(words("remove the entry for "), code(ch.Name), words(" from "+where(pos)+" so roster leaves the user alone, and add it to "), code("unmanaged.ignore"), words(" in "+b.envFile+" to stay silent about it")),
+		Pos:         pos,
+	}, Medium, false)
+}
+
+func (b *builder) unmanaged(u plan.Unmanaged) {
+	b.add(Finding{
+		ID:          id(string(Unmanaged), string(plan.KindUser), u.Name),
+		Kind:        Unmanaged,
+		SubjectKind: plan.KindUser,
+		Subject:     u.Name,
+		Summary:     sentence(words("user "), code(u.Name), words(" exists in AWS, but no manifest declares it and it lacks the "), code(b.ownTag), words(" tag, so roster does not manage it")),
+		Restore:     sentence(words("delete it by hand if nobody needs it (roster never changes unmanaged users)")),
+		Accept:      sentence(words("import it ("), code("roster import"), words(", coming) or add a "), code("users:"), words(" entry for it, or add it to "), code("unmanaged.ignore"), words(" in "+b.envFile)),
+	}, Medium, false)
+}
+
+// subject is who an attribute finding is about: a user or a group, with its
+// manifest entry.
+type subject struct {
+	kind plan.Kind
+	name string
+	pos  diag.Pos
+	// person is false for service accounts and groups.
+	person bool
+	user   *manifest.User
+}
+
+func (s subject) of() string { return " of " + noun(s.kind) + " " }
+
+// attributes adds one finding per attribute an update or adoption changes,
+// read from its operations, so findings match exactly what apply would do.
+func (b *builder) attributes(ch *plan.Change) {
+	s := subject{kind: ch.Kind, name: ch.Name, person: ch.Kind == plan.KindUser}
+	if m := b.users[strings.ToLower(ch.Name)]; m != nil {
+		s.pos, s.user = m.Pos, m
+	}
+	before := ch.Before
+	if before == nil {
+		before = &plan.Resource{}
+	}
+	after := ch.After
+	if after == nil {
+		after = &plan.Resource{}
+	}
+	cur := maps.Clone(before.Tags)
+	if cur == nil {
+		cur = map[string]string{}
+	}
+	ops := ch.Ops
+	if ch.Action == plan.Adopt && len(ops) > 0 && ops[0].Type == plan.OpTagUser {
+		// The ownership (and owner) tags adoption writes are the adoptable
+		// finding itself.
+		maps.Copy(cur, ops[0].Tags)
+		ops = ops[1:]
+	}
+	for _, op := range ops {
+		switch op.Type {
+		case plan.OpUpdateUser:
+			b.path(s, before.Path, op.Path)
+		case plan.OpUntagUser:
+			for _, k := range op.TagKeys {
+				b.tagLiveOnly(s, k, cur[k])
+			}
+		case plan.OpTagUser:
+			for _, k := range slices.Sorted(maps.Keys(op.Tags)) {
+				if old, ok := cur[k]; ok {
+					b.tagDiffers(s, k, old, op.Tags[k])
+				} else {
+					b.tagManifestOnly(s, k, op.Tags[k])
+				}
+			}
+		case plan.OpPutUserPermissionsBoundary, plan.OpDeleteUserPermissionsBoundary:
+			b.boundary(s, before.PermissionsBoundary, after.PermissionsBoundary)
+		case plan.OpRemoveUserFromGroup:
+			b.membership(s, op.Group, true)
+		case plan.OpAddUserToGroup:
+			b.membership(s, op.Group, false)
+		case plan.OpDetachUserPolicy:
+			b.managedPolicy(s, Changed, op.PolicyARN, true)
+		case plan.OpAttachUserPolicy:
+			b.managedPolicy(s, Changed, op.PolicyARN, false)
+		case plan.OpDeleteUserPolicy:
+			b.inlinePolicy(s, Changed, op.PolicyName, before.InlinePolicies, after.InlinePolicies)
+		case plan.OpPutUserPolicy:
+			b.inlinePolicy(s, Changed, op.PolicyName, before.InlinePolicies, after.InlinePolicies)
+		case plan.OpCreateLoginProfile:
+			b.console(s, false)
+		case plan.OpDeleteLoginProfile:
+			b.console(s, true)
+		}
+	}
+}
+
+func (b *builder) attr(s subject, kind Kind, parts ...string) string {
+	return id(append([]string{string(kind), string(s.kind), s.name}, parts...)...)
+}
+
+func (b *builder) path(s subject, live, want string) {
+	b.add(Finding{
+		ID:          b.attr(s, kindFor(s), "path", "differs", digest(live, want)),
+		Kind:        kindFor(s),
+		SubjectKind: s.kind,
+		Subject:     s.name,
+		Summary:     sentence(words("the path"+s.of()), code(s.name), words(" is "), code(live), words(" in AWS but "), code(want), words(" in the manifests")),
+		Restore:     b.restore(words("move it back to "), code(want)),
+		Accept:      sentence(words("set "), code("path: "+live), words(" for "), code(s.name), words(" in "+where(s.pos))),
+		Pos:         s.pos,
+	}, Low, false)
+}
+
+func kindFor(s subject) Kind {
+	if s.kind == plan.KindGroup {
+		return GroupChanged
+	}
+	return Changed
+}
+
+// fromDefaults reports whether a desired tag comes from defaults.tags rather
+// than the entry itself (as far as the manifests tell).
+func (b *builder) fromDefaults(k, v string) bool {
+	dv, ok := b.cfg.Defaults.Tags[k]
+	return ok && dv == v
+}
+
+func (b *builder) tagLiveOnly(s subject, k, v string) {
+	f := Finding{
+		ID:          b.attr(s, Changed, "tag", k, "live-only", digest(v)),
+		Kind:        Changed,
+		SubjectKind: s.kind,
+		Subject:     s.name,
+		Summary:     sentence(words("tag "), code(k+" = "+v), words(" is set on "+noun(s.kind)+" "), code(s.name), words(" in AWS but not in the manifests")),
+		Restore:     b.restore(words("remove it")),
+		Accept:      sentence(words("add "), code(k+": "+v), words(" to "), code("tags"), words(s.of()), code(s.name), words(" in "+where(s.pos))),
+		Pos:         s.pos,
+	}
+	if k == b.ownerTag && s.kind != plan.KindServiceAccount {
+		f.Accept = sentence(words("declare "), code(s.name), words(" under "), code("service_accounts:"), words(" with "), code("owner: "+v), words(" instead of in "+where(s.pos)))
+	}
+	b.add(f, Low, false)
+}
+
+func (b *builder) tagManifestOnly(s subject, k, v string) {
+	f := Finding{
+		ID:          b.attr(s, Changed, "tag", k, "manifest-only", digest(v)),
+		Kind:        Changed,
+		SubjectKind: s.kind,
+		Subject:     s.name,
+		Summary:     sentence(words("tag "), code(k+" = "+v), words(" is in the manifests but not set on "+noun(s.kind)+" "), code(s.name), words(" in AWS")),
+		Restore:     b.restore(words("add it")),
+		Pos:         s.pos,
+	}
+	switch {
+	case k == b.ownerTag:
+		// Service accounts must have an owner: nothing to accept.
+	case b.fromDefaults(k, v):
+		f.Accept = sentence(words("remove "), code(k), words(" from "), code("defaults.tags"), words(" in "+b.configFile+" (it applies to every user)"))
+	default:
+		f.Accept = sentence(words("remove "), code(k), words(" from "), code("tags"), words(s.of()), code(s.name), words(" in "+where(s.pos)))
+	}
+	b.add(f, Low, false)
+}
+
+func (b *builder) tagDiffers(s subject, k, live, want string) {
+	f := Finding{
+		ID:          b.attr(s, Changed, "tag", k, "differs", digest(live, want)),
+		Kind:        Changed,
+		SubjectKind: s.kind,
+		Subject:     s.name,
+		Summary:     sentence(words("tag "), code(k), words(s.of()), code(s.name), words(" is "), code(live), words(" in AWS but "), code(want), words(" in the manifests")),
+		Restore:     b.restore(words("set it back to "), code(want)),
+		Pos:         s.pos,
+	}
+	switch {
+	case k == b.ownerTag:
+		f.Accept = sentence(words("set "), code("owner: "+live), words(" for "), code(s.name), words(" in "+where(s.pos)))
+	case b.fromDefaults(k, want):
+		f.Accept = sentence(words("add "), code(k+": "+live), words(" to "), code("tags"), words(s.of()), code(s.name), words(" in "+where(s.pos)+" (the value "), code(want), words(" comes from "), code("defaults.tags"), words(" in "+b.configFile+")"))
+	default:
+		f.Accept = sentence(words("set "), code(k+": "+live), words(" in "), code("tags"), words(s.of()), code(s.name), words(" in "+where(s.pos)))
+	}
+	b.add(f, Low, false)
+}
+
+func (b *builder) boundary(s subject, live, want string) {
+	f := Finding{
+		Kind:        Changed,
+		SubjectKind: s.kind,
+		Subject:     s.name,
+		Pos:         s.pos,
+	}
+	switch {
+	case live == "":
+		f.ID = b.attr(s, Changed, "permissions-boundary", "manifest-only", want)
+		f.Summary = sentence(words("permissions boundary "), code(want), words(" is in the manifests but not set on "), code(s.name), words(" in AWS"))
+		f.Restore = b.restore(words("set it"))
+		f.Accept = sentence(words("remove "), code("permissions_boundary"), words(" from "), code(s.name), words(" in "+where(s.pos)))
+	case want == "":
+		f.ID = b.attr(s, Changed, "permissions-boundary", "live-only", live)
+		f.Summary = sentence(words("permissions boundary "), code(live), words(" is set on "), code(s.name), words(" in AWS but not in the manifests"))
+		f.Restore = b.restore(words("remove it"))
+		f.Accept = sentence(words("set "), code("permissions_boundary: "+live), words(" for "), code(s.name), words(" in "+where(s.pos)))
+	default:
+		f.ID = b.attr(s, Changed, "permissions-boundary", "differs", digest(live, want))
+		f.Summary = sentence(words("the permissions boundary of "), code(s.name), words(" is "), code(live), words(" in AWS but "), code(want), words(" in the manifests"))
+		f.Restore = b.restore(words("set it back to "), code(want))
+		f.Accept = sentence(words("set "), code("permissions_boundary: "+live), words(" for "), code(s.name), words(" in "+where(s.pos)))
+	}
+	b.add(f, Medium, false)
+}
+
+func (b *builder) membership(s subject, group string, liveOnly bool) {
+	if liveOnly && b.deleting[group] {
+		return // the group's own finding covers it
+	}
+	f := Finding{
+		Kind:        Changed,
+		SubjectKind: s.kind,
+		Subject:     s.name,
+		Pos:         s.pos,
+	}
+	if liveOnly {
+		f.ID = b.attr(s, Changed, "group", "live-only", group)
+		f.Summary = sentence(code(s.name), words(" is a member of group "), code(group), words(" in AWS but not in the manifests"))
+		f.Restore = b.restore(words("remove it from the group"))
+		f.Accept = sentence(words("add "), code(group), words(" to "), code("groups"), words(s.of()), code(s.name), words(" in "+where(s.pos)))
+	} else {
+		f.ID = b.attr(s, Changed, "group", "manifest-only", group)
+		f.Summary = sentence(code(s.name), words(" is not a member of group "), code(group), words(" in AWS, but the manifests put it there"))
+		f.Restore = b.restore(words("add it to the group"))
+		f.Accept = sentence(words("remove "), code(group), words(" from "), code("groups"), words(s.of()), code(s.name), words(" in "+where(s.pos)))
+	}
+	b.add(f, Medium, b.adminGroup(group))
+}
+
+func (b *builder) managedPolicy(s subject, kind Kind, arn string, liveOnly bool) {
+	f := Finding{
+		Kind:        kind,
+		SubjectKind: s.kind,
+		Subject:     s.name,
+		Pos:         s.pos,
+	}
+	if liveOnly {
+		f.ID = b.attr(s, kind, "managed-policy", "live-only", arn)
+		f.Summary = sentence(words("managed policy "), code(arn), words(" is attached to "+noun(s.kind)+" "), code(s.name), words(" in AWS but not in the manifests"))
+		f.Restore = b.restore(words("detach it"))
+		accept := []Span{words("add "), code(arn), words(" to "), code("managed_policies"), words(s.of()), code(s.name), words(" in " + where(s.pos))}
+		if b.forbidden[arn] {
+			accept = append([]Span{words("only after removing it from "), code("guardrails.forbidden_managed_policies"), words(" in " + b.envFile + ": ")}, accept...)
+		}
+		f.Accept = sentence(accept...)
+	} else {
+		f.ID = b.attr(s, kind, "managed-policy", "manifest-only", arn)
+		f.Summary = sentence(words("managed policy "), code(arn), words(" is in the manifests but not attached to "+noun(s.kind)+" "), code(s.name), words(" in AWS"))
+		f.Restore = b.restore(words("attach it"))
+		f.Accept = sentence(words("remove "), code(arn), words(" from "), code("managed_policies"), words(s.of()), code(s.name), words(" in "+where(s.pos)))
+	}
+	b.add(f, Medium, b.adminARN(arn))
+}
+
+func (b *builder) inlinePolicy(s subject, kind Kind, name string, live, want map[string]string) {
+	liveDoc, inLive := live[name]
+	wantDoc, inWant := want[name]
+	if inLive && inWant && liveDoc == wantDoc {
+		return
+	}
+	f := Finding{
+		Kind:        kind,
+		SubjectKind: s.kind,
+		Subject:     s.name,
+		Pos:         s.pos,
+	}
+	switch {
+	case !inWant:
+		f.ID = b.attr(s, kind, "inline-policy", name, "live-only", digest(liveDoc))
+		f.Summary = sentence(words("inline policy "), code(name), words(s.of()), code(s.name), words(" is in AWS but not in the manifests"))
+		f.Restore = b.restore(words("delete it"))
+		f.Accept = sentence(words("add "), code(name), words(" with its document from AWS to "), code("inline_policies"), words(s.of()), code(s.name), words(" in "+where(s.pos)))
+	case !inLive:
+		f.ID = b.attr(s, kind, "inline-policy", name, "manifest-only", digest(wantDoc))
+		f.Summary = sentence(words("inline policy "), code(name), words(s.of()), code(s.name), words(" is in the manifests but not in AWS"))
+		f.Restore = b.restore(words("put it"))
+		f.Accept = sentence(words("remove "), code(name), words(" from "), code("inline_policies"), words(s.of()), code(s.name), words(" in "+where(s.pos)))
+		if name == plan.RequireMFAPolicyName && s.kind != plan.KindGroup {
+			f.Summary = sentence(words("the MFA-enforcing inline policy "), code(name), words(" is missing from "), code(s.name), words(" in AWS"))
+			f.Accept = sentence(words("set "), code("console_requires_mfa: false"), words(" in the guardrails of "+b.envFile+" (not recommended)"))
+		}
+	default:
+		f.ID = b.attr(s, kind, "inline-policy", name, "differs", digest(liveDoc, wantDoc))
+		f.Summary = sentence(words("inline policy "), code(name), words(s.of()), code(s.name), words(" differs between AWS and the manifests"))
+		f.Restore = b.restore(words("put the manifests' document back"))
+		f.Accept = sentence(words("replace "), code("inline_policies."+name), words(s.of()), code(s.name), words(" in "+where(s.pos)+" with the document in AWS"))
+	}
+	b.add(f, Medium, adminDocument(liveDoc) || adminDocument(wantDoc))
+}
+
+func (b *builder) console(s subject, liveOnly bool) {
+	f := Finding{
+		Kind:        Changed,
+		SubjectKind: s.kind,
+		Subject:     s.name,
+		Pos:         s.pos,
+	}
+	if liveOnly {
+		f.ID = b.attr(s, Changed, "console", "live-only")
+		f.Summary = sentence(code(s.name), words(" can sign in to the console (it has a login profile) in AWS, but the manifests give it no console access"))
+		f.Restore = b.restore(words("delete the login profile"))
+		if s.person {
+			f.Accept = sentence(words("set "), code("console: true"), words(" and a "), code("pgp_key"), words(" for "), code(s.name), words(" in "+where(s.pos)))
+		} else {
+			f.Accept = sentence(words("move "), code(s.name), words(" from "), code("service_accounts:"), words(" to "), code("users:"), words(" with "), code("console: true"), words(" and a "), code("pgp_key"), words(" (service accounts never have console access)"))
+		}
+	} else {
+		f.ID = b.attr(s, Changed, "console", "manifest-only")
+		f.Summary = sentence(code(s.name), words(" has no console access in AWS, but the manifests set "), code("console: true"))
+		f.Restore = b.restore(words("create its login profile (the initial password is encrypted to its "), code("pgp_key"), words(")"))
+		f.Accept = sentence(words("set "), code("console: false"), words(" for "), code(s.name), words(" in "+where(s.pos)))
+	}
+	b.add(f, Medium, false)
+}
+
+// group adds the findings of a group change.
+func (b *builder) group(ch *plan.Change) {
+	g := b.groups[strings.ToLower(ch.Name)]
+	s := subject{kind: plan.KindGroup, name: ch.Name}
+	if g != nil {
+		s.pos = g.Pos
+	}
+	switch ch.Action {
+	case plan.Create:
+		b.add(Finding{
+			ID:          id(string(Missing), string(plan.KindGroup), ch.Name),
+			Kind:        Missing,
+			SubjectKind: plan.KindGroup,
+			Subject:     ch.Name,
+			Summary:     sentence(words("group "), code(ch.Name), words(" is declared in the manifests but does not exist in AWS")),
+			Restore:     b.restore(words("create it")),
+			Accept:      sentence(words("remove the entry for group "), code(ch.Name), words(" from "+where(s.pos)+", and the group from the "), code("groups"), words(" of its members")),
+			Pos:         s.pos,
+		}, Medium, b.adminResource(ch.After))
+	case plan.Delete:
+		b.add(Finding{
+			ID:          id(string(Extra), string(plan.KindGroup), ch.Name),
+			Kind:        Extra,
+			SubjectKind: plan.KindGroup,
+			Subject:     ch.Name,
+			Summary:     sentence(words("group "), code(ch.Name), words(" is marked "), code("absent: true"), words(" in the manifests but still exists in AWS")),
+			Restore:     b.restore(words(fmt.Sprintf("delete it (%d IAM operations)", len(ch.Ops)))),
+			Accept:      sentence(words("remove the entry for group "), code(ch.Name), words(" from "+where(s.pos)+", so roster leaves the group alone")),
+			Pos:         s.pos,
+		}, Medium, b.adminResource(ch.Before))
+	case plan.Update, plan.Adopt:
+		before, after := ch.Before, ch.After
+		if before == nil {
+			before = &plan.Resource{}
+		}
+		if after == nil {
+			after = &plan.Resource{}
+		}
+		for _, op := range ch.Ops {
+			switch op.Type {
+			case plan.OpUpdateGroup:
+				b.path(s, before.Path, op.Path)
+			case plan.OpDetachGroupPolicy:
+				b.managedPolicy(s, GroupChanged, op.PolicyARN, true)
+			case plan.OpAttachGroupPolicy:
+				b.managedPolicy(s, GroupChanged, op.PolicyARN, false)
+			case plan.OpDeleteGroupPolicy, plan.OpPutGroupPolicy:
+				b.inlinePolicy(s, GroupChanged, op.PolicyName, before.InlinePolicies, after.InlinePolicies)
+			}
+		}
+	}
+}
+
+// adminARN reports whether a managed policy grants admin-equivalent access:
+// an AWS managed admin policy, or one the environment forbids.
+func (b *builder) adminARN(arn string) bool {
+	if b.forbidden[arn] {
+		return true
+	}
+	for _, name := range adminPolicies {
+		if strings.HasSuffix(arn, ":iam::aws:policy/"+name) {
+			return true
+		}
+	}
+	return false
+}
+
+// adminGroup reports whether the manifests give a group admin-equivalent
+// policies.
+func (b *builder) adminGroup(name string) bool {
+	g := b.groups[strings.ToLower(name)]
+	if g == nil {
+		return false
+	}
+	if slices.ContainsFunc(g.ManagedPolicies, b.adminARN) {
+		return true
+	}
+	for _, doc := range g.InlinePolicies {
+		if adminDocument(doc) {
+			return true
+		}
+	}
+	return false
+}
+
+// adminResource reports whether a user or group snapshot carries
+// admin-equivalent access.
+func (b *builder) adminResource(r *plan.Resource) bool {
+	if r == nil {
+		return false
+	}
+	if slices.ContainsFunc(r.ManagedPolicies, b.adminARN) || slices.ContainsFunc(r.Groups, b.adminGroup) {
+		return true
+	}
+	for _, doc := range r.InlinePolicies {
+		if adminDocument(doc) {
+			return true
+		}
+	}
+	return false
+}
+
+// adminDocument reports whether a policy document allows every action, or
+// every IAM action, on every resource.
+func adminDocument(doc string) bool {
+	if doc == "" {
+		return false
+	}
+	var d struct {
+		Statement json.RawMessage
+	}
+	if json.Unmarshal([]byte(doc), &d) != nil {
+		return false
+	}
+	type statement struct {
+		Effect   string
+		Action   json.RawMessage
+		Resource json.RawMessage
+	}
+	var stmts []statement
+	if json.Unmarshal(d.Statement, &stmts) != nil {
+		var one statement
+		if json.Unmarshal(d.Statement, &one) != nil {
+			return false
+		}
+		stmts = []statement{one}
+	}
+	for _, s := range stmts {
+		if s.Effect != "Allow" {
+			continue
+		}
+		actions := stringList(s.Action)
+		if slices.Contains(stringList(s.Resource), "*") &&
+			slices.ContainsFunc(actions, func(a string) bool { return a == "*" || strings.EqualFold(a, "iam:*") || a == "*:*" }) {
+			return true
+		}
+	}
+	return false
+}
+
+// stringList reads a policy element that is a string or a list of strings.
+func stringList(raw json.RawMessage) []string {
+	var one string
+	if json.Unmarshal(raw, &one) == nil {
+		return []string{one}
+	}
+	var many []string
+	_ = json.Unmarshal(raw, &many)
+	return many
+}
