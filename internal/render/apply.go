@@ -1,0 +1,332 @@
+package render
+
+import (
+	"bytes"
+	"cmp"
+	"encoding/json"
+	"fmt"
+	"io"
+	"maps"
+	"regexp"
+	"slices"
+	"strings"
+
+	"github.com/roster-dev/roster/internal/apply"
+	"github.com/roster-dev/roster/internal/plan"
+)
+
+// ApplyMarker starts every apply report in Markdown, so a comment or issue
+// holding one can be found again.
+const ApplyMarker = "<!-- roster:apply -->"
+
+// ApplyFormatVersion is the version of the apply report's JSON form.
+// Additive changes bump the minor version; breaking changes bump the major.
+const ApplyFormatVersion = "1.0"
+
+// ApplyText writes the apply report for a terminal: each environment in
+// promotion order with its status and, per change, every operation's
+// result (done, failed with IAM's error, skipped with the reason), then a
+// one-line summary. A new console user's initial password appears only as
+// the armored OpenPGP message, with how to decrypt it.
+func ApplyText(w io.Writer, r *apply.Result) error {
+	if err := templates.ExecuteTemplate(w, "apply.txt.tmpl", newApplyView(r)); err != nil {
+		return fmt.Errorf("render apply report as text: %w", err)
+	}
+	return nil
+}
+
+// ApplyMarkdown writes the apply report as Markdown for the merged pull
+// request and the job summary: the marker ApplyMarker, a table of
+// environments, and a section per environment that was run, open when it
+// failed. Every string that came from a manifest or AWS is escaped.
+func ApplyMarkdown(w io.Writer, r *apply.Result) error {
+	if err := templates.ExecuteTemplate(w, "apply.md.tmpl", newApplyView(r)); err != nil {
+		return fmt.Errorf("render apply report as Markdown: %w", err)
+	}
+	return nil
+}
+
+// applyView is what the apply templates see.
+type applyView struct {
+	Environments []*applyEnvView
+	Tally        apply.Tally
+	Failed       bool
+	// Names of environments by outcome, for the summary line.
+	Applied, FailedEnvs, NotAttempted []string
+}
+
+type applyEnvView struct {
+	Name, AccountID string
+	Production      bool
+	Status          apply.EnvStatus
+	StatusWords     string
+	Icon            string
+	Reason          string
+	Tally           apply.Tally
+	Changes         []applyChangeView
+	// Ran is set when operations were attempted, so per-change results are
+	// worth showing.
+	Ran bool
+}
+
+type applyChangeView struct {
+	Symbol, Action, Kind, Name string
+	Status                     apply.Status
+	Ops                        []applyOpView
+	// SkipReason is set when every operation was skipped for one reason,
+	// so the report says it once.
+	SkipReason string
+}
+
+type applyOpView struct {
+	Status apply.Status
+	// Mark is the fixed-width status word for the terminal.
+	Mark, Icon string
+	Label      string
+	Error      string
+	Reason     string
+	// AlreadyDone: IAM said the goal was already reached.
+	AlreadyDone bool
+	// Password is the armored, encrypted initial password; Fingerprint the
+	// key it is encrypted to. PasswordText and PasswordMarkdown are the
+	// message laid out for each format.
+	Password, Fingerprint, User    string
+	PasswordText, PasswordMarkdown string
+}
+
+func newApplyView(r *apply.Result) *applyView {
+	v := &applyView{}
+	if r == nil {
+		return v
+	}
+	v.Failed = r.Failed()
+	v.Tally = r.Tally()
+	for _, e := range r.Environments {
+		if e == nil {
+			continue
+		}
+		ev := &applyEnvView{
+			Name: e.Name, AccountID: e.AccountID, Production: e.Production,
+			Status: e.Status, Reason: e.Reason, Tally: e.Tally(),
+		}
+		ev.StatusWords, ev.Icon = envStatusWords(e.Status)
+		ev.Ran = ev.Tally.Done+ev.Tally.Failed > 0
+		switch e.Status {
+		case apply.EnvApplied:
+			v.Applied = append(v.Applied, e.Name)
+		case apply.EnvFailed:
+			v.FailedEnvs = append(v.FailedEnvs, e.Name)
+		case apply.EnvNotAttempted:
+			v.NotAttempted = append(v.NotAttempted, e.Name)
+		}
+		for i := range e.Changes {
+			ev.Changes = append(ev.Changes, newApplyChangeView(&e.Changes[i]))
+		}
+		v.Environments = append(v.Environments, ev)
+	}
+	return v
+}
+
+func envStatusWords(s apply.EnvStatus) (words, icon string) {
+	switch s {
+	case apply.EnvApplied:
+		return "applied", "✅"
+	case apply.EnvFailed:
+		return "failed", "❌"
+	case apply.EnvNotAttempted:
+		return "not attempted", "⏸️"
+	case apply.EnvNoChanges:
+		return "no changes", "➖"
+	}
+	return string(s), "❔"
+}
+
+func newApplyChangeView(c *apply.ChangeResult) applyChangeView {
+	cv := applyChangeView{
+		Symbol: symbol(c.Change.Action),
+		Action: string(c.Change.Action),
+		Kind:   kindWords(c.Change.Kind),
+		Name:   c.Change.Name,
+		Status: c.Status(),
+	}
+	for _, o := range c.Ops {
+		ov := applyOpView{
+			Status:      o.Status,
+			Label:       opLabel(o.Op),
+			Error:       o.Error,
+			Reason:      o.Reason,
+			AlreadyDone: o.Outcome.AlreadyDone,
+			Password:    o.Outcome.EncryptedPassword,
+			User:        o.Op.User,
+		}
+		if ov.Password != "" {
+			ov.Fingerprint = opFingerprint(o.Op)
+			ov.PasswordText = pgpBlock("              ", ov.Password)
+			ov.PasswordMarkdown = pgpCode(ov.Password)
+		}
+		switch o.Status {
+		case apply.Done:
+			ov.Mark, ov.Icon = "done   ", "✅"
+		case apply.Failed:
+			ov.Mark, ov.Icon = "FAILED ", "❌"
+		default:
+			ov.Mark, ov.Icon = "skipped", "⏭️"
+		}
+		cv.Ops = append(cv.Ops, ov)
+	}
+	if len(cv.Ops) > 0 && !slices.ContainsFunc(cv.Ops, func(o applyOpView) bool {
+		return o.Status != apply.Skipped || o.Reason != cv.Ops[0].Reason
+	}) {
+		cv.SkipReason = cmp.Or(cv.Ops[0].Reason, "not run")
+	}
+	return cv
+}
+
+// opLabel names an operation by its IAM call and what it acts on; tag keys
+// for tag changes and the key fingerprint for a console password. Policy
+// documents and PGP keys are left out.
+func opLabel(op plan.Op) string {
+	s := opTarget(op)
+	switch op.Type {
+	case plan.OpTagUser:
+		s += " " + strings.Join(slices.Sorted(maps.Keys(op.Tags)), ", ")
+	case plan.OpUntagUser:
+		s += " " + strings.Join(op.TagKeys, ", ")
+	case plan.OpCreateLoginProfile:
+		if fp := opFingerprint(op); fp != "" {
+			s += " (password encrypted to key " + fp + ")"
+		}
+	}
+	return s
+}
+
+// pgpBlock indents an armored message for the terminal, one line at a
+// time, with control characters made visible.
+func pgpBlock(indent, msg string) string {
+	var b strings.Builder
+	for line := range strings.SplitSeq(strings.TrimRight(msg, "\n"), "\n") {
+		b.WriteString(indent)
+		b.WriteString(cleanText(strings.TrimRight(line, "\r")))
+		b.WriteByte('\n')
+	}
+	return strings.TrimSuffix(b.String(), "\n")
+}
+
+// armorLine matches every line of an ASCII-armored OpenPGP message: the
+// BEGIN and END lines, armor headers, base64 and the checksum.
+var armorLine = regexp.MustCompile(`^[A-Za-z0-9+/=:., ()_-]*$`)
+
+// pgpCode puts an armored message in a fenced code block for Markdown, or
+// returns "" when the text is not shaped like one: nothing else may reach a
+// comment through this field.
+func pgpCode(msg string) string {
+	msg = strings.ReplaceAll(msg, "\r", "")
+	for line := range strings.SplitSeq(strings.TrimRight(msg, "\n"), "\n") {
+		if !armorLine.MatchString(line) {
+			return ""
+		}
+	}
+	return codeBlock("", msg)
+}
+
+// The JSON form of an apply report, kept apart from package apply so the
+// format changes only on purpose.
+
+type jsonApply struct {
+	FormatVersion string                  `json:"format_version"`
+	Failed        bool                    `json:"failed"`
+	Counts        jsonApplyCounts         `json:"counts"`
+	Environments  []*jsonApplyEnvironment `json:"environments"`
+}
+
+type jsonApplyCounts struct {
+	Done    int `json:"done"`
+	Failed  int `json:"failed"`
+	Skipped int `json:"skipped"`
+}
+
+type jsonApplyEnvironment struct {
+	Name       string            `json:"name"`
+	AccountID  string            `json:"account_id"`
+	Production bool              `json:"production"`
+	Status     string            `json:"status"`
+	Reason     string            `json:"reason,omitempty"`
+	Digest     string            `json:"digest,omitempty"`
+	Counts     jsonApplyCounts   `json:"counts"`
+	Changes    []jsonApplyChange `json:"changes"`
+}
+
+type jsonApplyChange struct {
+	Action string        `json:"action"`
+	Kind   string        `json:"kind"`
+	Name   string        `json:"name"`
+	Status string        `json:"status"`
+	Ops    []jsonApplyOp `json:"ops"`
+}
+
+type jsonApplyOp struct {
+	jsonOp
+	Status            string `json:"status"`
+	Error             string `json:"error,omitempty"`
+	Reason            string `json:"reason,omitempty"`
+	AlreadyDone       bool   `json:"already_done,omitempty"`
+	EncryptedPassword string `json:"encrypted_password,omitempty"`
+}
+
+func tallyJSON(t apply.Tally) jsonApplyCounts {
+	return jsonApplyCounts{Done: t.Done, Failed: t.Failed, Skipped: t.Skipped}
+}
+
+// ApplyJSON writes the apply report as JSON: whether it failed, counts of
+// operations by status, and each environment with its status, reason,
+// digest and every operation's result. PGP keys appear as fingerprints;
+// a console password only as the armored encrypted message.
+func ApplyJSON(w io.Writer, r *apply.Result) error {
+	out := jsonApply{FormatVersion: ApplyFormatVersion, Environments: []*jsonApplyEnvironment{}}
+	if r != nil {
+		out.Failed = r.Failed()
+		out.Counts = tallyJSON(r.Tally())
+		for _, e := range r.Environments {
+			if e == nil {
+				continue
+			}
+			je := &jsonApplyEnvironment{
+				Name: e.Name, AccountID: e.AccountID, Production: e.Production,
+				Status: string(e.Status), Reason: e.Reason, Digest: e.Digest,
+				Counts: tallyJSON(e.Tally()), Changes: []jsonApplyChange{},
+			}
+			for i := range e.Changes {
+				c := &e.Changes[i]
+				jc := jsonApplyChange{
+					Action: string(c.Change.Action), Kind: string(c.Change.Kind), Name: c.Change.Name,
+					Status: string(c.Status()), Ops: []jsonApplyOp{},
+				}
+				for _, o := range c.Ops {
+					op := o.Op
+					jc.Ops = append(jc.Ops, jsonApplyOp{
+						jsonOp: jsonOp{
+							Type: string(op.Type), User: op.User, Group: op.Group, Path: op.Path,
+							PolicyARN: op.PolicyARN, PolicyName: op.PolicyName, PolicyDocument: op.PolicyDocument,
+							Tags: op.Tags, TagKeys: op.TagKeys, ID: op.ID, PGPKeyFingerprint: opFingerprint(op),
+						},
+						Status:            string(o.Status),
+						Error:             o.Error,
+						Reason:            o.Reason,
+						AlreadyDone:       o.Outcome.AlreadyDone,
+						EncryptedPassword: o.Outcome.EncryptedPassword,
+					})
+				}
+				je.Changes = append(je.Changes, jc)
+			}
+			out.Environments = append(out.Environments, je)
+		}
+	}
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(out); err != nil {
+		return fmt.Errorf("render apply report as JSON: %w", err)
+	}
+	_, err := w.Write(buf.Bytes())
+	return err
+}
