@@ -1,0 +1,175 @@
+package github
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	gh "github.com/google/go-github/v60/github"
+)
+
+// PublicAPIURL is GitHub.com's API, the default when GITHUB_API_URL is unset.
+const PublicAPIURL = "https://api.github.com"
+
+// MaxBodyLength is the longest comment or issue body GitHub accepts, in
+// characters.
+const MaxBodyLength = 65536
+
+// Options configures [New].
+type Options struct {
+	// Token authenticates every request (the github-token input). Required.
+	Token string
+	// APIURL is GITHUB_API_URL; empty means [PublicAPIURL]. Any other URL is
+	// treated as GitHub Enterprise Server.
+	APIURL string
+	// HTTPClient carries the requests; nil means a default client. Its
+	// Transport is wrapped, never modified.
+	HTTPClient *http.Client
+	// MaxWait bounds the total time one request waits out rate limits; zero
+	// means [DefaultMaxWait], negative means never wait.
+	MaxWait time.Duration
+	// Retries bounds the retries of a read or edit failing with a 5xx
+	// status; zero means [DefaultRetries], negative means none.
+	Retries int
+	// Sleep waits for d or until ctx is done; nil means a real timer. Tests
+	// inject one that records the waits.
+	Sleep func(ctx context.Context, d time.Duration) error
+	// Now is the clock rate limit resets are measured against; nil means
+	// time.Now.
+	Now func() time.Time
+	// Author, when set, is the only login whose comments and issues are
+	// recognised by their marker (e.g. "github-actions[bot]"), so a marker
+	// pasted into someone else's comment is ignored. Empty trusts any author.
+	Author string
+	// UserAgent is sent with every request; empty means go-github's default.
+	UserAgent string
+}
+
+// Client talks to one GitHub (or GitHub Enterprise Server) instance.
+type Client struct {
+	gh     *gh.Client
+	author string
+	wait   time.Duration
+}
+
+// New returns a client for opts. It makes no request.
+func New(ctx context.Context, opts Options) (*Client, error) {
+	_ = ctx
+	if opts.Token == "" {
+		return nil, errors.New("github: no token: set the github-token input (default ${{ github.token }})")
+	}
+	base := http.DefaultTransport
+	hc := &http.Client{}
+	if opts.HTTPClient != nil {
+		*hc = *opts.HTTPClient
+		if hc.Transport != nil {
+			base = hc.Transport
+		}
+	}
+	t := &waitTransport{base: base, maxWait: opts.MaxWait, retries: opts.Retries, sleep: opts.Sleep, now: opts.Now}
+	switch {
+	case t.maxWait == 0:
+		t.maxWait = DefaultMaxWait
+	case t.maxWait < 0:
+		t.maxWait = 0
+	}
+	switch {
+	case t.retries == 0:
+		t.retries = DefaultRetries
+	case t.retries < 0:
+		t.retries = 0
+	}
+	if t.sleep == nil {
+		t.sleep = sleepContext
+	}
+	if t.now == nil {
+		t.now = time.Now
+	}
+	hc.Transport = t
+	client := gh.NewClient(hc).WithAuthToken(opts.Token)
+	if opts.UserAgent != "" {
+		client.UserAgent = opts.UserAgent
+	}
+	if api := strings.TrimRight(strings.TrimSpace(opts.APIURL), "/"); api != "" && api != PublicAPIURL {
+		var err error
+		client, err = client.WithEnterpriseURLs(api, api)
+		if err != nil {
+			return nil, fmt.Errorf("github: GITHUB_API_URL %q: %w", opts.APIURL, err)
+		}
+	}
+	return &Client{gh: client, author: opts.Author, wait: t.maxWait}, nil
+}
+
+// splitRepo parses "owner/name".
+func splitRepo(repo string) (owner, name string, err error) {
+	owner, name, ok := strings.Cut(repo, "/")
+	if !ok || owner == "" || name == "" || strings.Contains(name, "/") {
+		return "", "", fmt.Errorf("github: repository %q is not owner/name (GITHUB_REPOSITORY)", repo)
+	}
+	return owner, name, nil
+}
+
+// Permissions: entries each kind of request needs.
+var (
+	permPullRead   = []string{"pull-requests: read"}
+	permPullWrite  = []string{"pull-requests: write"}
+	permIssueRead  = []string{"issues: read"}
+	permIssueWrite = []string{"issues: write"}
+	permCommitPull = []string{"contents: read", "pull-requests: read"}
+)
+
+// fail turns go-github's errors into roster's: op says what was being done
+// and perms which permissions: entries it needs.
+func (c *Client) fail(op string, perms []string, err error) error {
+	var rl *gh.RateLimitError
+	var ab *gh.AbuseRateLimitError
+	var er *gh.ErrorResponse
+	switch {
+	case errors.As(err, &rl):
+		return &RateLimitError{Op: op, Reset: rl.Rate.Reset.Time, MaxWait: c.wait, Message: rl.Message}
+	case errors.As(err, &ab):
+		e := &RateLimitError{Op: op, Secondary: true, MaxWait: c.wait, Message: ab.Message}
+		if ab.RetryAfter != nil {
+			e.RetryAfter = *ab.RetryAfter
+		}
+		return e
+	case errors.As(err, &er) && er.Response != nil:
+		switch status := er.Response.StatusCode; {
+		case status == http.StatusTooManyRequests:
+			return &RateLimitError{Op: op, MaxWait: c.wait, Message: er.Message}
+		case status == http.StatusForbidden && strings.Contains(er.Message, "not accessible by"):
+			return &PermissionError{Op: op, Permissions: perms, Accepted: er.Response.Header.Get("X-Accepted-GitHub-Permissions"), Message: er.Message}
+		case status == http.StatusUnauthorized:
+			return fmt.Errorf("%s: %w (401 %s): check the github-token input", op, ErrUnauthorized, er.Message)
+		case status == http.StatusNotFound:
+			return fmt.Errorf("%s: not found (404): check the repository and number, and that the token can read the repository (%s): %w", op, strings.Join(perms, ", "), err)
+		}
+	}
+	return fmt.Errorf("%s: %w", op, err)
+}
+
+// hiddenMarker turns a marker into the HTML comment stored in bodies. A
+// marker already written as <!-- ... --> is used as it is.
+func hiddenMarker(marker string) (string, error) {
+	m := strings.TrimSpace(marker)
+	if strings.HasPrefix(m, "<!--") && strings.HasSuffix(m, "-->") && len(m) > len("<!---->") {
+		return m, nil
+	}
+	if m == "" || strings.Contains(m, "--") || strings.ContainsAny(m, "\n>") {
+		return "", fmt.Errorf("github: marker %q must be non-empty, on one line, without \"--\" or \">\"", marker)
+	}
+	return "<!-- " + m + " -->", nil
+}
+
+func tooLong(op, body string) error {
+	if n := len([]rune(body)); n > MaxBodyLength {
+		return fmt.Errorf("%s: %w (%d characters, at most %d)", op, ErrBodyTooLong, n, MaxBodyLength)
+	}
+	return nil
+}
+
+// normalize ignores line-ending differences when comparing bodies.
+func normalize(s string) string { return strings.ReplaceAll(s, "\r\n", "\n") }

@@ -1,0 +1,102 @@
+package github
+
+import (
+	"context"
+	"fmt"
+
+	gh "github.com/google/go-github/v60/github"
+)
+
+// PullRequest is the part of a pull request the Action uses.
+type PullRequest struct {
+	Number         int
+	Title          string
+	URL            string
+	Author         string
+	HeadSHA        string
+	BaseRef        string
+	MergeCommitSHA string
+}
+
+// ChangedFile is a path a pull request changes.
+type ChangedFile struct {
+	Path string
+	// PreviousPath is the old path of a renamed file, else empty.
+	PreviousPath string
+	// Status is GitHub's: added, removed, modified, renamed, copied, changed.
+	Status string
+}
+
+// maxListedFiles is how many files GitHub lists for one pull request.
+const maxListedFiles = 3000
+
+// PullRequestForCommit returns the merged pull request whose merge commit is
+// sha (the commit a push to the default branch carries after a merge, squash
+// or rebase). It wraps [ErrNoPullRequest] when there is none: the commit was
+// pushed directly.
+func (c *Client) PullRequestForCommit(ctx context.Context, repo, sha string) (PullRequest, error) {
+	owner, name, err := splitRepo(repo)
+	if err != nil {
+		return PullRequest{}, err
+	}
+	opts := &gh.ListOptions{PerPage: 100}
+	for {
+		page, resp, err := c.gh.PullRequests.ListPullRequestsWithCommit(ctx, owner, name, sha, opts)
+		if err != nil {
+			return PullRequest{}, c.fail(fmt.Sprintf("find the pull request of commit %s in %s", sha, repo), permCommitPull, err)
+		}
+		for _, pr := range page {
+			if pr.MergedAt != nil && pr.GetMergeCommitSHA() == sha {
+				return PullRequest{
+					Number:         pr.GetNumber(),
+					Title:          pr.GetTitle(),
+					URL:            pr.GetHTMLURL(),
+					Author:         pr.GetUser().GetLogin(),
+					HeadSHA:        pr.GetHead().GetSHA(),
+					BaseRef:        pr.GetBase().GetRef(),
+					MergeCommitSHA: pr.GetMergeCommitSHA(),
+				}, nil
+			}
+		}
+		if resp.NextPage == 0 {
+			return PullRequest{}, fmt.Errorf("commit %s in %s: %w", sha, repo, ErrNoPullRequest)
+		}
+		opts.Page = resp.NextPage
+	}
+}
+
+// ChangedFiles lists every file a pull request changes, reading every page.
+// GitHub lists at most 3,000; for a larger pull request the files listed are
+// returned with an error wrapping [ErrFilesTruncated].
+func (c *Client) ChangedFiles(ctx context.Context, repo string, number int) ([]ChangedFile, error) {
+	owner, name, err := splitRepo(repo)
+	if err != nil {
+		return nil, err
+	}
+	op := fmt.Sprintf("list the files of %s#%d", repo, number)
+	var out []ChangedFile
+	opts := &gh.ListOptions{PerPage: 100}
+	for {
+		page, resp, err := c.gh.PullRequests.ListFiles(ctx, owner, name, number, opts)
+		if err != nil {
+			return nil, c.fail(op, permPullRead, err)
+		}
+		for _, f := range page {
+			out = append(out, ChangedFile{Path: f.GetFilename(), PreviousPath: f.GetPreviousFilename(), Status: f.GetStatus()})
+		}
+		if resp.NextPage == 0 {
+			break
+		}
+		opts.Page = resp.NextPage
+	}
+	if len(out) >= maxListedFiles {
+		pr, _, err := c.gh.PullRequests.Get(ctx, owner, name, number)
+		if err != nil {
+			return nil, c.fail(op, permPullRead, err)
+		}
+		if pr.GetChangedFiles() > len(out) {
+			return out, fmt.Errorf("%s: %w (it changes %d)", op, ErrFilesTruncated, pr.GetChangedFiles())
+		}
+	}
+	return out, nil
+}
