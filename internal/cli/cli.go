@@ -79,6 +79,7 @@ func commands() []*command {
 	return []*command{
 		validateCommand(),
 		planCommand(),
+		driftCommand(),
 		snapshotCommand(),
 		versionCommand(),
 	}

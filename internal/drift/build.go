@@ -122,7 +122,15 @@ func (b *builder) restore(spans ...Span) Text {
 	return sentence(append([]Span{words("run apply (merge any change to " + path.Base(b.accessDir) + "/ or run the apply workflow) to ")}, spans...)...)
 }
 
-// where names a manifest entry's place, file:line.
+// loc names a manifest entry's place, file:line, as a literal.
+func loc(pos diag.Pos) Span {
+	if pos.File == "" {
+		return words("its manifest entry")
+	}
+	return code(where(pos))
+}
+
+// where formats a manifest entry's place, file:line.
 func where(pos diag.Pos) string {
 	if pos.File == "" {
 		return "its manifest entry"
@@ -195,7 +203,7 @@ func (b *builder) missingUser(ch *plan.Change) {
 		Subject:     ch.Name,
 		Summary:     sentence(words(n+" "), code(ch.Name), words(" is declared in the manifests but does not exist in AWS")),
 		Restore:     b.restore(words("create it")),
-		Accept:      sentence(words("remove the entry for "), code(ch.Name), words(" from "), code(list(ch.Kind)), words(" in "+where(pos))),
+		Accept:      sentence(words("remove the entry for "), code(ch.Name), words(" from "), code(list(ch.Kind)), words(" in "), loc(pos)),
 		Pos:         pos,
 	}, Medium, b.adminResource(ch.After))
 }
@@ -213,7 +221,7 @@ func (b *builder) extraUser(ch *plan.Change) {
 		date := m.Expires.UTC().Format("2006-01-02")
 		f.Pos = m.Pos
 		f.Summary = sentence(words(n+" "), code(ch.Name), words(" still exists in AWS, but its "), code("expires"), words(" date ("+date+") has passed"))
-		f.Accept = sentence(words("move "), code("expires"), words(" of "), code(ch.Name), words(" in "+where(m.Pos)+" to a later date, or remove it"))
+		f.Accept = sentence(words("move "), code("expires"), words(" of "), code(ch.Name), words(" in "), loc(m.Pos), words(" to a later date, or remove it"))
 	} else {
 		f.Summary = sentence(words(n+" "), code(ch.Name), words(" is managed by roster (tag "), code(b.ownTag), words(") and still exists in AWS, but the manifests no longer declare it"))
 		if ch.Kind == plan.KindServiceAccount {
@@ -221,9 +229,9 @@ func (b *builder) extraUser(ch *plan.Change) {
 			if ch.Before != nil {
 				owner = ch.Before.Tags[b.ownerTag]
 			}
-			f.Accept = sentence(words("add a "), code("service_accounts:"), words(" entry for "), code(ch.Name), words(" with "), code("owner: "+cmp.Or(owner, "…")), words(" to a manifest in "+b.envDir()+"/"))
+			f.Accept = sentence(words("add a "), code("service_accounts:"), words(" entry for "), code(ch.Name), words(" with "), code("owner: "+cmp.Or(owner, "…")), words(" to a manifest in "), code(b.envDir()+"/"))
 		} else {
-			f.Accept = sentence(words("add a "), code("users:"), words(" entry for "), code(ch.Name), words(" to a manifest in "+b.envDir()+"/"))
+			f.Accept = sentence(words("add a "), code("users:"), words(" entry for "), code(ch.Name), words(" to a manifest in "), code(b.envDir()+"/"))
 		}
 	}
 	b.add(f, Medium, b.adminResource(ch.Before))
@@ -249,7 +257,7 @@ func (b *builder) adoptable(ch *plan.Change) {
 		Subject:     ch.Name,
 		Summary:     sentence(words(noun(ch.Kind)+" "), code(ch.Name), words(" is declared in the manifests and exists in AWS without the "), code(b.ownTag), words(" tag, so roster does not manage it yet")),
 		Restore:     b.restore(words("adopt it: roster tags it "), code(b.ownTag+"=true"), words(" and from then on manages it")),
-		Accept:      sentence(words("remove the entry for "), code(ch.Name), words(" from "+where(pos)+" so roster leaves the user alone, and add it to "), code("unmanaged.ignore"), words(" in "+b.envFile+" to stay silent about it")),
+		Accept:      sentence(words("remove the entry for "), code(ch.Name), words(" from "), loc(pos), words(" so roster leaves the user alone, and add it to "), code("unmanaged.ignore"), words(" in "), code(b.envFile), words(" to stay silent about it")),
 		Pos:         pos,
 	}, Medium, false)
 }
@@ -262,7 +270,7 @@ func (b *builder) unmanaged(u plan.Unmanaged) {
 		Subject:     u.Name,
 		Summary:     sentence(words("user "), code(u.Name), words(" exists in AWS, but no manifest declares it and it lacks the "), code(b.ownTag), words(" tag, so roster does not manage it")),
 		Restore:     sentence(words("delete it by hand if nobody needs it (roster never changes unmanaged users)")),
-		Accept:      sentence(words("import it ("), code("roster import"), words(", coming) or add a "), code("users:"), words(" entry for it, or add it to "), code("unmanaged.ignore"), words(" in "+b.envFile)),
+		Accept:      sentence(words("import it ("), code("roster import"), words(", coming) or add a "), code("users:"), words(" entry for it, or add it to "), code("unmanaged.ignore"), words(" in "), code(b.envFile)),
 	}, Medium, false)
 }
 
@@ -355,7 +363,7 @@ func (b *builder) path(s subject, live, want string) {
 		Subject:     s.name,
 		Summary:     sentence(words("the path"+s.of()), code(s.name), words(" is "), code(live), words(" in AWS but "), code(want), words(" in the manifests")),
 		Restore:     b.restore(words("move it back to "), code(want)),
-		Accept:      sentence(words("set "), code("path: "+live), words(" for "), code(s.name), words(" in "+where(s.pos))),
+		Accept:      sentence(words("set "), code("path: "+live), words(" for "), code(s.name), words(" in "), loc(s.pos)),
 		Pos:         s.pos,
 	}, Low, false)
 }
@@ -382,11 +390,11 @@ func (b *builder) tagLiveOnly(s subject, k, v string) {
 		Subject:     s.name,
 		Summary:     sentence(words("tag "), code(k+" = "+v), words(" is set on "+noun(s.kind)+" "), code(s.name), words(" in AWS but not in the manifests")),
 		Restore:     b.restore(words("remove it")),
-		Accept:      sentence(words("add "), code(k+": "+v), words(" to "), code("tags"), words(s.of()), code(s.name), words(" in "+where(s.pos))),
+		Accept:      sentence(words("add "), code(k+": "+v), words(" to "), code("tags"), words(s.of()), code(s.name), words(" in "), loc(s.pos)),
 		Pos:         s.pos,
 	}
 	if k == b.ownerTag && s.kind != plan.KindServiceAccount {
-		f.Accept = sentence(words("declare "), code(s.name), words(" under "), code("service_accounts:"), words(" with "), code("owner: "+v), words(" instead of in "+where(s.pos)))
+		f.Accept = sentence(words("declare "), code(s.name), words(" under "), code("service_accounts:"), words(" with "), code("owner: "+v), words(" instead of in "), loc(s.pos))
 	}
 	b.add(f, Low, false)
 }
@@ -405,9 +413,9 @@ func (b *builder) tagManifestOnly(s subject, k, v string) {
 	case k == b.ownerTag:
 		// Service accounts must have an owner: nothing to accept.
 	case b.fromDefaults(k, v):
-		f.Accept = sentence(words("remove "), code(k), words(" from "), code("defaults.tags"), words(" in "+b.configFile+" (it applies to every user)"))
+		f.Accept = sentence(words("remove "), code(k), words(" from "), code("defaults.tags"), words(" in "), code(b.configFile), words(" (it applies to every user)"))
 	default:
-		f.Accept = sentence(words("remove "), code(k), words(" from "), code("tags"), words(s.of()), code(s.name), words(" in "+where(s.pos)))
+		f.Accept = sentence(words("remove "), code(k), words(" from "), code("tags"), words(s.of()), code(s.name), words(" in "), loc(s.pos))
 	}
 	b.add(f, Low, false)
 }
@@ -424,11 +432,11 @@ func (b *builder) tagDiffers(s subject, k, live, want string) {
 	}
 	switch {
 	case k == b.ownerTag:
-		f.Accept = sentence(words("set "), code("owner: "+live), words(" for "), code(s.name), words(" in "+where(s.pos)))
+		f.Accept = sentence(words("set "), code("owner: "+live), words(" for "), code(s.name), words(" in "), loc(s.pos))
 	case b.fromDefaults(k, want):
-		f.Accept = sentence(words("add "), code(k+": "+live), words(" to "), code("tags"), words(s.of()), code(s.name), words(" in "+where(s.pos)+" (the value "), code(want), words(" comes from "), code("defaults.tags"), words(" in "+b.configFile+")"))
+		f.Accept = sentence(words("add "), code(k+": "+live), words(" to "), code("tags"), words(s.of()), code(s.name), words(" in "), loc(s.pos), words(" (the value "), code(want), words(" comes from "), code("defaults.tags"), words(" in "), code(b.configFile), words(")"))
 	default:
-		f.Accept = sentence(words("set "), code(k+": "+live), words(" in "), code("tags"), words(s.of()), code(s.name), words(" in "+where(s.pos)))
+		f.Accept = sentence(words("set "), code(k+": "+live), words(" in "), code("tags"), words(s.of()), code(s.name), words(" in "), loc(s.pos))
 	}
 	b.add(f, Low, false)
 }
@@ -445,17 +453,17 @@ func (b *builder) boundary(s subject, live, want string) {
 		f.ID = b.attr(s, Changed, "permissions-boundary", "manifest-only", want)
 		f.Summary = sentence(words("permissions boundary "), code(want), words(" is in the manifests but not set on "), code(s.name), words(" in AWS"))
 		f.Restore = b.restore(words("set it"))
-		f.Accept = sentence(words("remove "), code("permissions_boundary"), words(" from "), code(s.name), words(" in "+where(s.pos)))
+		f.Accept = sentence(words("remove "), code("permissions_boundary"), words(" from "), code(s.name), words(" in "), loc(s.pos))
 	case want == "":
 		f.ID = b.attr(s, Changed, "permissions-boundary", "live-only", live)
 		f.Summary = sentence(words("permissions boundary "), code(live), words(" is set on "), code(s.name), words(" in AWS but not in the manifests"))
 		f.Restore = b.restore(words("remove it"))
-		f.Accept = sentence(words("set "), code("permissions_boundary: "+live), words(" for "), code(s.name), words(" in "+where(s.pos)))
+		f.Accept = sentence(words("set "), code("permissions_boundary: "+live), words(" for "), code(s.name), words(" in "), loc(s.pos))
 	default:
 		f.ID = b.attr(s, Changed, "permissions-boundary", "differs", digest(live, want))
 		f.Summary = sentence(words("the permissions boundary of "), code(s.name), words(" is "), code(live), words(" in AWS but "), code(want), words(" in the manifests"))
 		f.Restore = b.restore(words("set it back to "), code(want))
-		f.Accept = sentence(words("set "), code("permissions_boundary: "+live), words(" for "), code(s.name), words(" in "+where(s.pos)))
+		f.Accept = sentence(words("set "), code("permissions_boundary: "+live), words(" for "), code(s.name), words(" in "), loc(s.pos))
 	}
 	b.add(f, Medium, false)
 }
@@ -474,12 +482,12 @@ func (b *builder) membership(s subject, group string, liveOnly bool) {
 		f.ID = b.attr(s, Changed, "group", "live-only", group)
 		f.Summary = sentence(code(s.name), words(" is a member of group "), code(group), words(" in AWS but not in the manifests"))
 		f.Restore = b.restore(words("remove it from the group"))
-		f.Accept = sentence(words("add "), code(group), words(" to "), code("groups"), words(s.of()), code(s.name), words(" in "+where(s.pos)))
+		f.Accept = sentence(words("add "), code(group), words(" to "), code("groups"), words(s.of()), code(s.name), words(" in "), loc(s.pos))
 	} else {
 		f.ID = b.attr(s, Changed, "group", "manifest-only", group)
 		f.Summary = sentence(code(s.name), words(" is not a member of group "), code(group), words(" in AWS, but the manifests put it there"))
 		f.Restore = b.restore(words("add it to the group"))
-		f.Accept = sentence(words("remove "), code(group), words(" from "), code("groups"), words(s.of()), code(s.name), words(" in "+where(s.pos)))
+		f.Accept = sentence(words("remove "), code(group), words(" from "), code("groups"), words(s.of()), code(s.name), words(" in "), loc(s.pos))
 	}
 	b.add(f, Medium, b.adminGroup(group))
 }
@@ -495,16 +503,16 @@ func (b *builder) managedPolicy(s subject, kind Kind, arn string, liveOnly bool)
 		f.ID = b.attr(s, kind, "managed-policy", "live-only", arn)
 		f.Summary = sentence(words("managed policy "), code(arn), words(" is attached to "+noun(s.kind)+" "), code(s.name), words(" in AWS but not in the manifests"))
 		f.Restore = b.restore(words("detach it"))
-		accept := []Span{words("add "), code(arn), words(" to "), code("managed_policies"), words(s.of()), code(s.name), words(" in " + where(s.pos))}
+		accept := []Span{words("add "), code(arn), words(" to "), code("managed_policies"), words(s.of()), code(s.name), words(" in "), loc(s.pos)}
 		if b.forbidden[arn] {
-			accept = append([]Span{words("only after removing it from "), code("guardrails.forbidden_managed_policies"), words(" in " + b.envFile + ": ")}, accept...)
+			accept = append([]Span{words("only after removing it from "), code("guardrails.forbidden_managed_policies"), words(" in "), code(b.envFile), words(": ")}, accept...)
 		}
 		f.Accept = sentence(accept...)
 	} else {
 		f.ID = b.attr(s, kind, "managed-policy", "manifest-only", arn)
 		f.Summary = sentence(words("managed policy "), code(arn), words(" is in the manifests but not attached to "+noun(s.kind)+" "), code(s.name), words(" in AWS"))
 		f.Restore = b.restore(words("attach it"))
-		f.Accept = sentence(words("remove "), code(arn), words(" from "), code("managed_policies"), words(s.of()), code(s.name), words(" in "+where(s.pos)))
+		f.Accept = sentence(words("remove "), code(arn), words(" from "), code("managed_policies"), words(s.of()), code(s.name), words(" in "), loc(s.pos))
 	}
 	b.add(f, Medium, b.adminARN(arn))
 }
@@ -526,21 +534,21 @@ func (b *builder) inlinePolicy(s subject, kind Kind, name string, live, want map
 		f.ID = b.attr(s, kind, "inline-policy", name, "live-only", digest(liveDoc))
 		f.Summary = sentence(words("inline policy "), code(name), words(s.of()), code(s.name), words(" is in AWS but not in the manifests"))
 		f.Restore = b.restore(words("delete it"))
-		f.Accept = sentence(words("add "), code(name), words(" with its document from AWS to "), code("inline_policies"), words(s.of()), code(s.name), words(" in "+where(s.pos)))
+		f.Accept = sentence(words("add "), code(name), words(" with its document from AWS to "), code("inline_policies"), words(s.of()), code(s.name), words(" in "), loc(s.pos))
 	case !inLive:
 		f.ID = b.attr(s, kind, "inline-policy", name, "manifest-only", digest(wantDoc))
 		f.Summary = sentence(words("inline policy "), code(name), words(s.of()), code(s.name), words(" is in the manifests but not in AWS"))
 		f.Restore = b.restore(words("put it"))
-		f.Accept = sentence(words("remove "), code(name), words(" from "), code("inline_policies"), words(s.of()), code(s.name), words(" in "+where(s.pos)))
+		f.Accept = sentence(words("remove "), code(name), words(" from "), code("inline_policies"), words(s.of()), code(s.name), words(" in "), loc(s.pos))
 		if name == plan.RequireMFAPolicyName && s.kind != plan.KindGroup {
 			f.Summary = sentence(words("the MFA-enforcing inline policy "), code(name), words(" is missing from "), code(s.name), words(" in AWS"))
-			f.Accept = sentence(words("set "), code("console_requires_mfa: false"), words(" in the guardrails of "+b.envFile+" (not recommended)"))
+			f.Accept = sentence(words("set "), code("console_requires_mfa: false"), words(" in the guardrails of "), code(b.envFile), words(" (not recommended)"))
 		}
 	default:
 		f.ID = b.attr(s, kind, "inline-policy", name, "differs", digest(liveDoc, wantDoc))
 		f.Summary = sentence(words("inline policy "), code(name), words(s.of()), code(s.name), words(" differs between AWS and the manifests"))
 		f.Restore = b.restore(words("put the manifests' document back"))
-		f.Accept = sentence(words("replace "), code("inline_policies."+name), words(s.of()), code(s.name), words(" in "+where(s.pos)+" with the document in AWS"))
+		f.Accept = sentence(words("replace "), code("inline_policies."+name), words(s.of()), code(s.name), words(" in "), loc(s.pos), words(" with the document in AWS"))
 	}
 	b.add(f, Medium, adminDocument(liveDoc) || adminDocument(wantDoc))
 }
@@ -557,7 +565,7 @@ func (b *builder) console(s subject, liveOnly bool) {
 		f.Summary = sentence(code(s.name), words(" can sign in to the console (it has a login profile) in AWS, but the manifests give it no console access"))
 		f.Restore = b.restore(words("delete the login profile"))
 		if s.person {
-			f.Accept = sentence(words("set "), code("console: true"), words(" and a "), code("pgp_key"), words(" for "), code(s.name), words(" in "+where(s.pos)))
+			f.Accept = sentence(words("set "), code("console: true"), words(" and a "), code("pgp_key"), words(" for "), code(s.name), words(" in "), loc(s.pos))
 		} else {
 			f.Accept = sentence(words("move "), code(s.name), words(" from "), code("service_accounts:"), words(" to "), code("users:"), words(" with "), code("console: true"), words(" and a "), code("pgp_key"), words(" (service accounts never have console access)"))
 		}
@@ -565,7 +573,7 @@ func (b *builder) console(s subject, liveOnly bool) {
 		f.ID = b.attr(s, Changed, "console", "manifest-only")
 		f.Summary = sentence(code(s.name), words(" has no console access in AWS, but the manifests set "), code("console: true"))
 		f.Restore = b.restore(words("create its login profile (the initial password is encrypted to its "), code("pgp_key"), words(")"))
-		f.Accept = sentence(words("set "), code("console: false"), words(" for "), code(s.name), words(" in "+where(s.pos)))
+		f.Accept = sentence(words("set "), code("console: false"), words(" for "), code(s.name), words(" in "), loc(s.pos))
 	}
 	b.add(f, Medium, false)
 }
@@ -586,7 +594,7 @@ func (b *builder) group(ch *plan.Change) {
 			Subject:     ch.Name,
 			Summary:     sentence(words("group "), code(ch.Name), words(" is declared in the manifests but does not exist in AWS")),
 			Restore:     b.restore(words("create it")),
-			Accept:      sentence(words("remove the entry for group "), code(ch.Name), words(" from "+where(s.pos)+", and the group from the "), code("groups"), words(" of its members")),
+			Accept:      sentence(words("remove the entry for group "), code(ch.Name), words(" from "), loc(s.pos), words(", and the group from the "), code("groups"), words(" of its members")),
 			Pos:         s.pos,
 		}, Medium, b.adminResource(ch.After))
 	case plan.Delete:
@@ -597,7 +605,7 @@ func (b *builder) group(ch *plan.Change) {
 			Subject:     ch.Name,
 			Summary:     sentence(words("group "), code(ch.Name), words(" is marked "), code("absent: true"), words(" in the manifests but still exists in AWS")),
 			Restore:     b.restore(words(fmt.Sprintf("delete it (%d IAM operations)", len(ch.Ops)))),
-			Accept:      sentence(words("remove the entry for group "), code(ch.Name), words(" from "+where(s.pos)+", so roster leaves the group alone")),
+			Accept:      sentence(words("remove the entry for group "), code(ch.Name), words(" from "), loc(s.pos), words(", so roster leaves the group alone")),
 			Pos:         s.pos,
 		}, Medium, b.adminResource(ch.Before))
 	case plan.Update, plan.Adopt:

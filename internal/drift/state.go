@@ -1,6 +1,8 @@
 package drift
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -9,33 +11,47 @@ import (
 )
 
 // State is what one run remembers about an environment's findings for the
-// next: the fingerprint and each finding's ID with enough words to list it
-// once it is resolved.
+// next: the fingerprint and the finding IDs. A drift issue carries it in a
+// hidden block at the end of its body.
 type State struct {
-	Environment string       `json:"environment"`
-	Fingerprint string       `json:"fingerprint"`
-	Findings    []StateEntry `json:"findings"`
-}
-
-// StateEntry is one remembered finding.
-type StateEntry struct {
-	ID       string   `json:"id"`
-	Severity Severity `json:"severity"`
-	Subject  string   `json:"subject"`
-	Summary  string   `json:"summary"`
+	Environment string `json:"environment"`
+	Fingerprint string `json:"fingerprint"`
+	// Findings are the finding IDs, sorted. In a compact state each is
+	// HashID of the ID instead, so that thousands of findings still fit in
+	// an issue body.
+	Findings []string `json:"findings"`
+	Compact  bool     `json:"compact,omitempty"`
 }
 
 // StateOf is the state a report leaves for the next run.
 func StateOf(r *Report) *State {
-	s := &State{Environment: r.Environment, Fingerprint: Fingerprint(r.IDs()), Findings: []StateEntry{}}
-	for _, f := range r.Findings {
-		s.Findings = append(s.Findings, StateEntry{ID: f.ID, Severity: f.Severity, Subject: f.Subject, Summary: f.Summary.String()})
-	}
-	slices.SortFunc(s.Findings, func(a, b StateEntry) int { return strings.Compare(a.ID, b.ID) })
-	return s
+	ids := r.IDs()
+	return &State{Environment: r.Environment, Fingerprint: Fingerprint(ids), Findings: slices.Compact(ids)}
 }
 
-// stateBlock encloses the state at the end of a drift issue body.
+// Compacted returns the state with hashed IDs (a compact state is returned
+// as it is). Compare still tells added from resolved findings, but can only
+// count resolved ones, not name them.
+func (s *State) Compacted() *State {
+	if s.Compact {
+		return s
+	}
+	c := &State{Environment: s.Environment, Fingerprint: s.Fingerprint, Compact: true, Findings: make([]string, len(s.Findings))}
+	for i, id := range s.Findings {
+		c.Findings[i] = HashID(id)
+	}
+	slices.Sort(c.Findings)
+	return c
+}
+
+// HashID is a finding ID's short stand-in in a compact state: "h:" and the
+// first 16 hex digits of its SHA-256.
+func HashID(id string) string {
+	h := sha256.Sum256([]byte(id))
+	return "h:" + hex.EncodeToString(h[:8])
+}
+
+// The state block ends a drift issue body.
 const (
 	statePrefix = "<!-- roster:drift-state "
 	stateSuffix = " -->"
@@ -47,14 +63,14 @@ var ErrNoState = errors.New("no roster drift state block at the end of the body"
 
 // EncodeState returns the hidden block that records s, one line ending in a
 // newline, to be written last in a drift issue body. The JSON inside escapes
-// "<", ">" and "&", so no name or summary can end the comment early.
+// "<", ">" and "&", so no finding ID can end the comment early.
 func EncodeState(s *State) (string, error) {
 	if s == nil {
 		s = &State{}
 	}
 	c := *s
 	if c.Findings == nil {
-		c.Findings = []StateEntry{}
+		c.Findings = []string{}
 	}
 	b, err := json.Marshal(c)
 	if err != nil {
@@ -64,9 +80,10 @@ func EncodeState(s *State) (string, error) {
 }
 
 // DecodeState reads the state back from a drift issue body. Only a block at
-// the very end is trusted (EncodeState's block is written after everything
-// that came from manifests or AWS), and only in the exact form EncodeState
-// writes; anything else is ErrNoState.
+// the very end is trusted (it is written after everything that came from
+// manifests or AWS), and only in the exact form EncodeState writes with a
+// fingerprint that matches its IDs; anything else is ErrNoState, and the
+// caller should treat every current finding as new.
 func DecodeState(body string) (*State, error) {
 	body = strings.TrimRight(body, " \t\r\n")
 	i := strings.LastIndex(body, statePrefix)
@@ -81,6 +98,9 @@ func DecodeState(body string) (*State, error) {
 	if err := json.Unmarshal([]byte(body[start:end]), &s); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrNoState, err)
 	}
+	if s.Findings == nil {
+		return nil, fmt.Errorf("%w: the block lists no findings", ErrNoState)
+	}
 	want, err := EncodeState(&s)
 	if err != nil {
 		return nil, err
@@ -88,59 +108,77 @@ func DecodeState(body string) (*State, error) {
 	if strings.TrimSuffix(want, "\n") != body[i:] {
 		return nil, fmt.Errorf("%w: the block was edited", ErrNoState)
 	}
-	if s.Fingerprint != Fingerprint(s.ids()) {
+	if !s.Compact && s.Fingerprint != Fingerprint(s.Findings) {
 		return nil, fmt.Errorf("%w: the fingerprint does not match the findings", ErrNoState)
 	}
 	return &s, nil
 }
 
-func (s *State) ids() []string {
-	ids := make([]string, len(s.Findings))
-	for i, e := range s.Findings {
-		ids[i] = e.ID
-	}
-	return ids
-}
-
 // Delta is what changed between two runs.
 type Delta struct {
-	// Added are findings of the current run the previous one did not have.
+	// Added are the current findings the previous run did not have, most
+	// severe first.
 	Added []Finding
-	// Resolved are findings of the previous run that are gone.
-	Resolved []StateEntry
+	// Resolved are the IDs of the previous run's findings that are gone,
+	// sorted.
+	Resolved []string
+	// ResolvedUnnamed counts resolved findings of a compact previous state,
+	// whose IDs are not known.
+	ResolvedUnnamed int
 }
 
 // Changed reports whether any finding appeared or went away.
-func (d Delta) Changed() bool { return len(d.Added) > 0 || len(d.Resolved) > 0 }
+func (d Delta) Changed() bool {
+	return len(d.Added) > 0 || len(d.Resolved) > 0 || d.ResolvedUnnamed > 0
+}
 
-// Compare lists the findings cur added and resolved since prev; a nil prev
-// (no earlier run) makes every finding new. Added keeps cur's order
-// (most severe first); Resolved is sorted by ID.
+// ResolvedCount is the number of resolved findings, named or not.
+func (d Delta) ResolvedCount() int { return len(d.Resolved) + d.ResolvedUnnamed }
+
+// Compare lists the findings cur added and resolved since prev. A nil prev
+// (no earlier run, or an unreadable state) makes every finding new.
 func Compare(prev *State, cur *Report) Delta {
 	var d Delta
+	key := func(id string) string { return id }
+	if prev != nil && prev.Compact {
+		key = HashID
+	}
 	before := map[string]bool{}
 	if prev != nil {
-		for _, e := range prev.Findings {
-			before[e.ID] = true
+		for _, id := range prev.Findings {
+			before[id] = true
 		}
 	}
 	now := map[string]bool{}
 	if cur != nil {
 		for _, f := range cur.Findings {
-			now[f.ID] = true
-			if !before[f.ID] {
+			k := key(f.ID)
+			now[k] = true
+			if !before[k] {
 				d.Added = append(d.Added, f)
 			}
 		}
 	}
-	if prev != nil {
-		for _, e := range prev.Findings {
-			if !now[e.ID] {
-				d.Resolved = append(d.Resolved, e)
-			}
+	for id := range before {
+		if now[id] {
+			continue
 		}
-		slices.SortFunc(d.Resolved, func(a, b StateEntry) int { return strings.Compare(a.ID, b.ID) })
-		d.Resolved = slices.CompactFunc(d.Resolved, func(a, b StateEntry) bool { return a.ID == b.ID })
+		if prev.Compact {
+			d.ResolvedUnnamed++
+		} else {
+			d.Resolved = append(d.Resolved, id)
+		}
 	}
+	slices.Sort(d.Resolved)
 	return d
+}
+
+// ParseID splits a finding ID into its kind, subject kind and subject, and
+// the rest (the attribute, if any), for listing findings known only by ID.
+func ParseID(id string) (kind Kind, subjectKind, subject, rest string) {
+	parts := strings.SplitN(id, "/", 4)
+	for len(parts) < 4 {
+		parts = append(parts, "")
+	}
+	return Kind(parts[0]), parts[1], parts[2], parts[3]
 }

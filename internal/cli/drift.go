@@ -1,0 +1,125 @@
+package cli
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+
+	"github.com/roster-dev/roster/internal/awsiam"
+	"github.com/roster-dev/roster/internal/drift"
+	"github.com/roster-dev/roster/internal/engine"
+	"github.com/roster-dev/roster/internal/manifest"
+	"github.com/roster-dev/roster/internal/render"
+)
+
+func driftCommand() *command {
+	return &command{
+		name:    "drift",
+		usage:   "[--dir DIR] [--env a,b] [--live SNAPSHOTS] [--format text|markdown|json] [--detailed-exitcode]",
+		summary: "report where live IAM differs from the repository",
+		help: `Validates the manifests, reads live IAM in every selected environment (assuming
+role_arn from environment.yaml, concurrently), and reports every difference:
+users and groups changed, created or removed outside roster, users to adopt,
+and unmanaged users. Each finding has a severity and says how to resolve it:
+restore the repository's state by running apply, or accept the live state
+with the manifest change it names. Nothing is written to AWS.
+
+With --live DIR, live state comes from snapshot files DIR/<env>.json written by
+'roster snapshot' instead of AWS.
+
+--format markdown prints the body of each environment's drift issue, as the
+GitHub Action posts it.
+
+Exit status: 0 when the check succeeded (with --detailed-exitcode: and there is
+no drift), 2 with --detailed-exitcode when there are findings, 1 on invalid
+manifests or an error reading live IAM.`,
+		flags: func(fs *flag.FlagSet) func(context.Context, []string, Env) error {
+			dir := fs.String("dir", manifest.DefaultDir, "the access `directory`")
+			var envs listFlag
+			fs.Var(&envs, "env", "check only these `environments` (comma-separated or repeated)")
+			live := fs.String("live", "", "read live state from snapshot `directory` instead of AWS")
+			format := newEnum(fs, "format", "text", "output `format`", "text", "markdown", "json")
+			detailed := fs.Bool("detailed-exitcode", false, "exit 2 when there is drift")
+			return func(ctx context.Context, args []string, env Env) error {
+				if len(args) > 0 {
+					return usageError("drift takes no arguments, got %q", args)
+				}
+				reports, err := computeDrift(ctx, env, *dir, envs, *live)
+				if err != nil {
+					return err
+				}
+				if err := writeDrift(env.Stdout, reports, format.value, env); err != nil {
+					return err
+				}
+				if *detailed && hasDrift(reports) {
+					return &exitError{Code: ExitUsage}
+				}
+				return nil
+			}
+		},
+	}
+}
+
+// computeDrift plans every selected environment against live IAM, reading
+// with the drift role (role_arn, a read-only use of it), and turns each plan
+// into a drift report.
+func computeDrift(ctx context.Context, env Env, dir string, names []string, live string) ([]*drift.Report, error) {
+	repo, err := loadRepo(env, dir)
+	if err != nil {
+		return nil, err
+	}
+	envs, err := engine.Select(repo, names)
+	if err != nil {
+		return nil, usageError("%v", err)
+	}
+	var src engine.Source
+	if live != "" {
+		src = &engine.SnapshotSource{Dir: live}
+	} else {
+		cfg, err := awsiam.LoadConfig(ctx, env.Getenv)
+		if err != nil {
+			return nil, err
+		}
+		src = &engine.AWSSource{Base: cfg, Purpose: awsiam.ForDrift}
+	}
+	p, err := engine.Plan(ctx, repo, envs, src, env.now())
+	if err != nil {
+		return nil, err
+	}
+	reports := make([]*drift.Report, len(envs))
+	for i, e := range envs {
+		reports[i] = drift.Build(repo.Config, e, p.Environments[i])
+	}
+	return reports, nil
+}
+
+func hasDrift(reports []*drift.Report) bool {
+	for _, r := range reports {
+		if r.HasDrift() {
+			return true
+		}
+	}
+	return false
+}
+
+func writeDrift(w io.Writer, reports []*drift.Report, format string, env Env) error {
+	switch format {
+	case "markdown":
+		for i, r := range reports {
+			if i > 0 {
+				if _, err := io.WriteString(w, "\n---\n\n"); err != nil {
+					return err
+				}
+			}
+			if err := render.DriftMarkdown(w, r, render.DriftOptions{Time: env.now()}); err != nil {
+				return fmt.Errorf("environment %s: %w", r.Environment, err)
+			}
+		}
+		return nil
+	case "json":
+		return render.DriftJSON(w, reports)
+	default:
+		return render.DriftText(w, reports)
+	}
+}
