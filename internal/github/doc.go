@@ -44,8 +44,9 @@
 // a later run can tell whether the findings changed:
 //
 //   - The issue considered is the most recently created one, open or closed,
-//     whose body holds the marker and which has all of the spec's labels
-//     (and, with Options.Author set, was opened by that login).
+//     whose body starts with the marker and which has all of the spec's
+//     labels (and, with Options.Author set, was opened by that login). An
+//     issue or pull request that merely quotes the marker is never taken.
 //   - None: an issue is created, after creating any missing labels; with an
 //     empty Body nothing is created.
 //   - Open: the title and body are rewritten in place when they differ; the
@@ -63,7 +64,7 @@
 //   - An empty Body never creates, edits or reopens anything: closing is
 //     [Client.ResolveIssue]'s job.
 //
-// [Client.ResolveIssue] closes the most recent open issue holding the marker:
+// [Client.ResolveIssue] closes the most recent open issue starting with the marker:
 // it posts the comment, then in one edit adds the resolved mark to the body
 // and closes the issue as completed. With no open issue it does nothing.
 // One consequence worth knowing: an issue a person closed stays closed for

@@ -179,7 +179,7 @@ func (c *Client) SyncIssue(ctx context.Context, repo string, spec IssueSpec) (Is
 	return res, nil
 }
 
-// ResolveIssue closes the most recent open issue holding the marker: it
+// ResolveIssue closes the most recent open issue whose body starts with the marker: it
 // posts comment (when non-empty), then marks the body resolved by roster and
 // closes the issue as completed in one edit. With no such open issue it does
 // nothing and returns IssueNone.
@@ -215,7 +215,9 @@ func (c *Client) ResolveIssue(ctx context.Context, repo, marker, comment string)
 }
 
 // findIssue returns the most recently created issue in state ("open" or
-// "all") that has every label and whose body holds hm, or nil.
+// "all") that has every label and whose body starts with hm, or nil. Only a
+// body starting with the marker counts, as roster writes it, so an issue that
+// merely quotes the marker is never taken over.
 func (c *Client) findIssue(ctx context.Context, repo, hm, state string, labels []string) (*gh.Issue, error) {
 	owner, name, err := splitRepo(repo)
 	if err != nil {
@@ -231,7 +233,7 @@ func (c *Client) findIssue(ctx context.Context, repo, hm, state string, labels [
 			return nil, c.fail("list issues in "+repo, permIssueRead, err)
 		}
 		for _, is := range page {
-			if is.IsPullRequest() || !strings.Contains(is.GetBody(), hm) || !c.trusted(is.GetUser().GetLogin()) {
+			if is.IsPullRequest() || !strings.HasPrefix(strings.TrimLeft(is.GetBody(), " \t\r\n"), hm) || !c.trusted(is.GetUser().GetLogin()) {
 				continue
 			}
 			return is, nil
