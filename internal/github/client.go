@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -139,7 +140,13 @@ func (c *Client) fail(op string, perms []string, err error) error {
 	case errors.As(err, &er) && er.Response != nil:
 		switch status := er.Response.StatusCode; {
 		case status == http.StatusTooManyRequests:
-			return &RateLimitError{Op: op, MaxWait: c.wait, Message: er.Message}
+			e := &RateLimitError{Op: op, MaxWait: c.wait, Message: er.Message}
+			if secs, err := strconv.ParseInt(er.Response.Header.Get("X-RateLimit-Reset"), 10, 64); err == nil && er.Response.Header.Get("X-RateLimit-Remaining") == "0" {
+				e.Reset = time.Unix(secs, 0)
+			} else {
+				e.Secondary = true
+			}
+			return e
 		case status == http.StatusForbidden && strings.Contains(er.Message, "not accessible by"):
 			return &PermissionError{Op: op, Permissions: perms, Accepted: er.Response.Header.Get("X-Accepted-GitHub-Permissions"), Message: er.Message}
 		case status == http.StatusUnauthorized:
