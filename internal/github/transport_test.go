@@ -65,11 +65,11 @@ func TestRateLimitsWaitedOut(t *testing.T) {
 			wantPosts: 1,
 		},
 		{
-			name:      "a reset beyond MaxWait fails at once, saying when",
-			faults:    []githubtest.Fault{{Kind: githubtest.PrimaryRateLimit, Method: "GET", Path: listComments, Reset: t0.Add(20 * time.Minute)}},
-			maxWait:   5 * time.Minute,
-			wantErr:   ErrRateLimited,
-			wantMsg:   "rate limit exceeded until 2026-03-01T12:20:00Z",
+			name:    "a reset beyond MaxWait fails at once, saying when",
+			faults:  []githubtest.Fault{{Kind: githubtest.PrimaryRateLimit, Method: "GET", Path: listComments, Reset: t0.Add(20 * time.Minute)}},
+			maxWait: 5 * time.Minute,
+			wantErr: ErrRateLimited,
+			wantMsg: "rate limit exceeded until 2026-03-01T12:20:00Z",
 		},
 		{
 			name:      "a secondary limit that persists fails once the waits would pass MaxWait",
@@ -80,10 +80,10 @@ func TestRateLimitsWaitedOut(t *testing.T) {
 			wantMsg:   "secondary rate limit exceeded",
 		},
 		{
-			name:      "a 429 that persists fails clearly",
-			faults:    []githubtest.Fault{{Kind: githubtest.PrimaryRateLimit, Status: 429, Method: "GET", Path: listComments, Reset: t0.Add(time.Hour)}},
-			wantErr:   ErrRateLimited,
-			wantMsg:   "rate limit exceeded until 2026-03-01T13:00:00Z",
+			name:    "a 429 that persists fails clearly",
+			faults:  []githubtest.Fault{{Kind: githubtest.PrimaryRateLimit, Status: 429, Method: "GET", Path: listComments, Reset: t0.Add(time.Hour)}},
+			wantErr: ErrRateLimited,
+			wantMsg: "rate limit exceeded until 2026-03-01T13:00:00Z",
 		},
 		{
 			name:      "a read failing with 5xx is retried with backoff",
@@ -98,9 +98,9 @@ func TestRateLimitsWaitedOut(t *testing.T) {
 			wantMsg:   "500",
 		},
 		{
-			name:      "a comment creation failing with 5xx is not retried",
-			faults:    []githubtest.Fault{{Kind: githubtest.ServerError, Status: 503, Method: "POST", Path: listComments, Times: 1}},
-			wantMsg:   "503",
+			name:    "a comment creation failing with 5xx is not retried",
+			faults:  []githubtest.Fault{{Kind: githubtest.ServerError, Status: 503, Method: "POST", Path: listComments, Times: 1}},
+			wantMsg: "503",
 		},
 	}
 	for _, tt := range tests {
