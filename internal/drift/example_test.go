@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/roster-dev/roster/internal/drift"
 	"github.com/roster-dev/roster/internal/manifest"
 	"github.com/roster-dev/roster/internal/plan"
@@ -40,11 +42,49 @@ func exampleReports(t *testing.T) []*drift.Report {
 	return out
 }
 
-func TestExampleDump(t *testing.T) {
+// TestExample: the bundled example shows the drift the README promises, each
+// finding with its severity.
+func TestExample(t *testing.T) {
+	t.Parallel()
+	type row struct {
+		Env      string
+		ID       string
+		Severity drift.Severity
+	}
+	want := []row{
+		{"development", "changed/user/ben.okafor/managed-policy/live-only/arn:aws:iam::aws:policy/AdministratorAccess", drift.High},
+		{"development", "extra/group/contractors-legacy", drift.Medium},
+		{"development", "missing/user/isabel.costa", drift.Medium},
+		{"testing", "changed/user/keiko.tanaka/tag/team/differs/fcff41ff03fd", drift.Low},
+		{"staging", "adoptable/user/rahul.mehta", drift.Medium},
+		{"production", "extra/user/dave.wilson", drift.High},
+		{"production", "unmanaged/user/legacy-reporting", drift.High},
+	}
+	var got []row
 	for _, r := range exampleReports(t) {
-		t.Logf("%s %s refused=%q notes=%q", r.Environment, r.Fingerprint, r.Refused, r.Notes)
 		for _, f := range r.Findings {
-			t.Logf("  %s %s %s\n    %s\n    restore: %s\n    accept: %s", f.Severity, f.Kind, f.ID, f.Summary, f.Restore, f.Accept)
+			got = append(got, row{r.Environment, f.ID, f.Severity})
 		}
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("example findings (-want +got):\n%s", diff)
+	}
+}
+
+// TestExampleWording: the hand-attached AdministratorAccess reads as the
+// issue describes it, with both resolutions pointing at the exact files.
+func TestExampleWording(t *testing.T) {
+	t.Parallel()
+	f := exampleReports(t)[0].Findings[0]
+	type words struct{ Summary, Restore, Accept string }
+	want := words{
+		Summary: "managed policy `arn:aws:iam::aws:policy/AdministratorAccess` is attached to user `ben.okafor` in AWS but not in the manifests",
+		Restore: "run apply (merge any change to access/ or run the apply workflow) to detach it",
+		Accept: "only after removing it from `guardrails.forbidden_managed_policies` in `../../access/development/environment.yaml`: " +
+			"add `arn:aws:iam::aws:policy/AdministratorAccess` to `managed_policies` of user `ben.okafor` in `../../access/development/teams/payments.yaml:9`",
+	}
+	got := words{f.Summary.String(), f.Restore.String(), f.Accept.String()}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("wording (-want +got):\n%s", diff)
 	}
 }
