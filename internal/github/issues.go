@@ -308,3 +308,46 @@ func storedFingerprint(body string) string {
 	}
 	return ""
 }
+
+// Issue is an issue [Client.FindIssue] found.
+type Issue struct {
+	Number int
+	Title  string
+	// Body is the body as stored, hidden marker and fingerprint included.
+	Body string
+	URL  string
+	// State is "open" or "closed".
+	State string
+	// Fingerprint is the one stored in the body, empty when there is none.
+	Fingerprint string
+	// ResolvedByRoster is set when [Client.ResolveIssue] closed the issue
+	// (its body holds the resolved mark).
+	ResolvedByRoster bool
+	// ClosedBy is the login that closed the issue, empty while it is open.
+	ClosedBy string
+}
+
+// FindIssue returns the issue [Client.SyncIssue] would work on for the marker
+// and labels: the most recently created one, open or closed, whose body
+// starts with the marker and which has every label. found is false when
+// there is none. Callers use it to compare the stored findings with new ones.
+func (c *Client) FindIssue(ctx context.Context, repo, marker string, labels []string) (issue Issue, found bool, err error) {
+	hm, err := hiddenMarker(marker)
+	if err != nil {
+		return Issue{}, false, err
+	}
+	is, err := c.findIssue(ctx, repo, hm, "all", labels)
+	if err != nil || is == nil {
+		return Issue{}, false, err
+	}
+	return Issue{
+		Number:           is.GetNumber(),
+		Title:            is.GetTitle(),
+		Body:             is.GetBody(),
+		URL:              is.GetHTMLURL(),
+		State:            is.GetState(),
+		Fingerprint:      storedFingerprint(is.GetBody()),
+		ResolvedByRoster: strings.Contains(is.GetBody(), resolvedMark),
+		ClosedBy:         is.GetClosedBy().GetLogin(),
+	}, true, nil
+}

@@ -154,6 +154,58 @@ func TestIssueLifecycle(t *testing.T) {
 	if diff := cmp.Diff(driftLabels, is.Labels); diff != "" {
 		t.Errorf("issue labels (-want +got):\n%s", diff)
 	}
+
+	found, ok, err := c.FindIssue(ctx, testRepo, "roster:drift:production", driftLabels)
+	if err != nil || !ok {
+		t.Fatalf("FindIssue = %v, %v", ok, err)
+	}
+	found.URL = ""
+	want := Issue{
+		Number: n, Title: "Drift in production", State: "open", Fingerprint: "f3",
+		Body: "<!-- roster:drift:production -->\n<!-- roster:fingerprint=f3 -->\ncarol drifted",
+	}
+	if diff := cmp.Diff(want, found); diff != "" {
+		t.Errorf("FindIssue (-want +got):\n%s", diff)
+	}
+}
+
+func TestFindIssueClosed(t *testing.T) {
+	t.Parallel()
+	srv, c, _ := setup(t, nil)
+	ctx := context.Background()
+	if _, err := c.SyncIssue(ctx, testRepo, driftSpec("f1", "drift", "")); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok, _ := c.FindIssue(ctx, testRepo, "roster:drift:staging", driftLabels); ok {
+		t.Error("FindIssue found an issue for another marker")
+	}
+	if _, ok, _ := c.FindIssue(ctx, testRepo, "roster:drift:production", []string{"env:staging"}); ok {
+		t.Error("FindIssue found an issue without the labels")
+	}
+
+	srv.CloseIssueAsUser(testRepo, 1, "alice", "")
+	got, _, err := c.FindIssue(ctx, testRepo, "roster:drift:production", driftLabels)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.State != "closed" || got.ClosedBy != "alice" || got.ResolvedByRoster {
+		t.Errorf("hand-closed issue = %+v, want closed by alice, not by roster", got)
+	}
+
+	srv.ReopenIssueAsUser(testRepo, 1, "alice")
+	if _, err := c.ResolveIssue(ctx, testRepo, "roster:drift:production", ""); err != nil {
+		t.Fatal(err)
+	}
+	got, _, err = c.FindIssue(ctx, testRepo, "roster:drift:production", driftLabels)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.State != "closed" || got.ClosedBy != githubtest.DefaultLogin || !got.ResolvedByRoster {
+		t.Errorf("resolved issue = %+v, want closed by roster", got)
+	}
+	if n := len(srv.Comments(testRepo, 1)); n != 0 {
+		t.Errorf("ResolveIssue without a comment posted %d comments", n)
+	}
 }
 
 func TestSyncIssueUsesExistingLabels(t *testing.T) {
