@@ -81,6 +81,7 @@ func commands() []*command {
 		planCommand(),
 		driftCommand(),
 		snapshotCommand(),
+		actionCommand(),
 		versionCommand(),
 	}
 }

@@ -1,0 +1,183 @@
+package action
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/roster-dev/roster/internal/awsiam"
+	"github.com/roster-dev/roster/internal/drift"
+	"github.com/roster-dev/roster/internal/engine"
+	"github.com/roster-dev/roster/internal/github"
+	"github.com/roster-dev/roster/internal/render"
+)
+
+// driftLabel marks every drift issue; envLabelPrefix plus the environment's
+// name tells them apart.
+const (
+	driftLabel     = "roster:drift"
+	envLabelPrefix = "env:"
+)
+
+// driftIssue is one entry of the drift-issues output.
+type driftIssue struct {
+	Environment string `json:"environment"`
+	Number      int    `json:"number"`
+	URL         string `json:"url"`
+	State       string `json:"state"`
+}
+
+// drift compares live IAM with the repository in every environment (or
+// the environments input) and keeps one issue per environment in step with
+// what it finds.
+func (r *runner) drift(ctx context.Context) error {
+	repo, err := r.validate()
+	if err != nil {
+		return err
+	}
+	envs, err := engine.Select(repo, r.in.Environments)
+	if err != nil {
+		return fmt.Errorf("input environments: %w", err)
+	}
+	var reports []*drift.Report
+	err = r.group("Drift in "+envNames(envs), func() error {
+		cfg, err := awsiam.LoadConfig(ctx, r.env.Getenv)
+		if err != nil {
+			return err
+		}
+		p, err := engine.Plan(ctx, repo, envs, &engine.AWSSource{Base: cfg, Purpose: awsiam.ForDrift}, r.env.Now())
+		if err != nil {
+			return fmt.Errorf("drift: %w", err)
+		}
+		for i, e := range envs {
+			reports = append(reports, drift.Build(repo.Config, e, p.Environments[i]))
+		}
+		return render.DriftText(r.env.Stdout, reports)
+	})
+	if err != nil {
+		return err
+	}
+
+	opts := render.DriftOptions{Time: r.env.Now(), RunURL: r.rc.RunURL}
+	var summary strings.Builder
+	found := false
+	for i, rep := range reports {
+		if i > 0 {
+			summary.WriteString("\n---\n\n")
+		}
+		if err := render.DriftMarkdown(&summary, rep, opts); err != nil {
+			return err
+		}
+		found = found || rep.HasDrift()
+	}
+	if err := r.summary(summary.String()); err != nil {
+		return fmt.Errorf("write the job summary: %w", err)
+	}
+	r.setOutput("has-changes", fmt.Sprint(found))
+	r.result = ResultNoChanges
+	if found {
+		r.result = ResultDrift
+	}
+
+	issues := []driftIssue{}
+	var ghErr error
+	if r.in.Comment {
+		ghErr = r.group("Drift issues", func() error {
+			var errs []error
+			for _, rep := range reports {
+				is, err := r.syncDriftIssue(ctx, rep, opts)
+				if err != nil {
+					errs = append(errs, fmt.Errorf("environment %s: %w", rep.Environment, err))
+					continue
+				}
+				if is != nil {
+					issues = append(issues, *is)
+				}
+			}
+			return errors.Join(errs...)
+		})
+	}
+	b, err := json.Marshal(issues)
+	if err != nil {
+		return err
+	}
+	r.setOutput("drift-issues", string(b))
+	if ghErr != nil {
+		return ghErr
+	}
+	if found && r.in.FailOnDrift {
+		var names []string
+		for _, rep := range reports {
+			if rep.HasDrift() {
+				names = append(names, rep.Environment)
+			}
+		}
+		return failf("drift in %s (fail-on-drift is on)", strings.Join(names, ", "))
+	}
+	return nil
+}
+
+// syncDriftIssue opens, rewrites, reopens or closes the drift issue of one
+// environment. The comment on a change lists the findings added and
+// resolved since the state the issue recorded last time.
+func (r *runner) syncDriftIssue(ctx context.Context, rep *drift.Report, opts render.DriftOptions) (*driftIssue, error) {
+	api, err := r.github()
+	if err != nil {
+		return nil, err
+	}
+	marker := render.DriftMarker(rep.Environment)
+	labels := []string{driftLabel, envLabelPrefix + rep.Environment}
+	if !rep.HasDrift() {
+		run := ""
+		if r.rc.RunURL != "" {
+			run = fmt.Sprintf(" ([workflow run](%s))", r.rc.RunURL)
+		}
+		res, err := api.ResolveIssue(ctx, marker, fmt.Sprintf("Drift is gone: live IAM in %s matches the repository%s. Closing.", rep.Environment, run))
+		if err != nil {
+			return nil, fmt.Errorf("close the drift issue: %w", err)
+		}
+		if res.Action == github.IssueNone {
+			r.logf("%s: no drift, no open issue.", rep.Environment)
+			return nil, nil
+		}
+		r.logf("%s: no drift; closed issue #%d.", rep.Environment, res.Number)
+		return &driftIssue{Environment: rep.Environment, Number: res.Number, URL: res.URL, State: "closed"}, nil
+	}
+	var prev *drift.State
+	if is, ok, err := api.FindIssue(ctx, marker, labels); err != nil {
+		return nil, fmt.Errorf("find the drift issue: %w", err)
+	} else if ok {
+		// A body without a readable state (cut, edited, or closed by
+		// roster) makes every finding new.
+		prev, _ = drift.DecodeState(is.Body)
+	}
+	issueOpts := opts
+	issueOpts.MaxLength = issueBodyLimit
+	var body, changes bytes.Buffer
+	if err := render.DriftMarkdown(&body, rep, issueOpts); err != nil {
+		return nil, err
+	}
+	if err := render.DriftChangesMarkdown(&changes, rep.Environment, drift.Compare(prev, rep), opts); err != nil {
+		return nil, err
+	}
+	res, err := api.SyncIssue(ctx, github.IssueSpec{
+		Marker:         marker,
+		Title:          "roster: drift in " + rep.Environment,
+		Labels:         labels,
+		Body:           body.String(),
+		Fingerprint:    rep.Fingerprint,
+		ChangedComment: changes.String(),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("update the drift issue: %w", err)
+	}
+	r.logf("%s: drift issue #%d %s.", rep.Environment, res.Number, res.Action)
+	state := "open"
+	if res.Action == github.IssueKeptClosed {
+		state = "closed"
+	}
+	return &driftIssue{Environment: rep.Environment, Number: res.Number, URL: res.URL, State: state}, nil
+}

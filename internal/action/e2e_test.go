@@ -1,0 +1,252 @@
+package action_test
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/roster-dev/roster/internal/githubtest"
+	"github.com/roster-dev/roster/internal/iamtest"
+)
+
+// rosterBin is the binary the end-to-end tests run, built once per test
+// binary by TestMain the way the Dockerfile builds it.
+var rosterBin string
+
+func TestMain(m *testing.M) {
+	os.Exit(runTests(m))
+}
+
+func runTests(m *testing.M) int {
+	dir, err := os.MkdirTemp("", "roster-e2e-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer os.RemoveAll(dir)
+	rosterBin = filepath.Join(dir, "roster")
+	build := exec.Command("go", "build", "-trimpath", "-ldflags=-s -w", "-o", rosterBin, "github.com/roster-dev/roster/cmd/roster")
+	build.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := build.CombinedOutput(); err != nil {
+		fmt.Fprintf(os.Stderr, "build roster: %v\n%s", err, out)
+		return 1
+	}
+	return m.Run()
+}
+
+// The world of an end-to-end test: a repository on the GitHub fake, two AWS
+// accounts on the IAM fake, and a workspace checked out from testdata.
+const (
+	repoName   = "acme/access"
+	devAccount = "111111111111"
+	prdAccount = "222222222222"
+	hubAccount = "999999999999"
+	token      = "ghs_e2etoken"
+)
+
+type world struct {
+	t   *testing.T
+	iam *iamtest.Server
+	gh  *githubtest.Server
+	// ws is the workspace, a copy of testdata/e2e.
+	ws   string
+	runs int
+}
+
+func newWorld(t *testing.T) *world {
+	t.Helper()
+	iam := iamtest.NewServer(t)
+	for _, acct := range []string{devAccount, prdAccount} {
+		a := iam.Account(acct)
+		a.AddRole("roster-apply")
+		a.AddRole("roster-plan", "iam:Get*", "iam:List*", "iam:GenerateCredentialReport")
+	}
+	gh := githubtest.NewServer(t)
+	gh.AddRepo(repoName)
+	ws := t.TempDir()
+	if err := os.CopyFS(ws, os.DirFS("testdata/e2e")); err != nil {
+		t.Fatal(err)
+	}
+	return &world{t: t, iam: iam, gh: gh, ws: ws}
+}
+
+// write replaces a workspace file.
+func (w *world) write(name, content string) {
+	w.t.Helper()
+	p := filepath.Join(w.ws, filepath.FromSlash(name))
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		w.t.Fatal(err)
+	}
+	if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+		w.t.Fatal(err)
+	}
+}
+
+// result is what one run of the binary left behind.
+type result struct {
+	code    int
+	log     string
+	summary string
+	outputs map[string]string
+}
+
+// run runs the binary as the runner runs the Docker action: INPUT_*
+// variables, an event payload file, GITHUB_* variables, and AWS
+// credentials and endpoint for the IAM fake. Nothing of the test process's
+// own environment is passed on.
+func (w *world) run(event string, payload map[string]any, inputs map[string]string) result {
+	w.t.Helper()
+	w.runs++
+	tmp := w.t.TempDir()
+	eventPath := filepath.Join(tmp, "event.json")
+	b, err := json.Marshal(payload)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	if err := os.WriteFile(eventPath, b, 0o644); err != nil {
+		w.t.Fatal(err)
+	}
+	outPath, summaryPath := filepath.Join(tmp, "output"), filepath.Join(tmp, "summary")
+	for _, p := range []string{outPath, summaryPath} {
+		if err := os.WriteFile(p, nil, 0o644); err != nil {
+			w.t.Fatal(err)
+		}
+	}
+	sha, _ := payload["after"].(string)
+	ref, _ := payload["ref"].(string)
+	if pr, ok := payload["pull_request"].(map[string]any); ok {
+		sha = pr["head"].(map[string]any)["sha"].(string)
+		ref = fmt.Sprintf("refs/pull/%v/merge", pr["number"])
+	}
+	if sha == "" {
+		sha = "0000000000000000000000000000000000000000"
+	}
+	if ref == "" {
+		ref = "refs/heads/main"
+	}
+	env := map[string]string{
+		"HOME":                      tmp,
+		"GITHUB_ACTIONS":            "true",
+		"GITHUB_EVENT_NAME":         event,
+		"GITHUB_EVENT_PATH":         eventPath,
+		"GITHUB_REPOSITORY":         repoName,
+		"GITHUB_REPOSITORY_OWNER":   "acme",
+		"GITHUB_SHA":                sha,
+		"GITHUB_REF":                ref,
+		"GITHUB_OUTPUT":             outPath,
+		"GITHUB_STEP_SUMMARY":       summaryPath,
+		"GITHUB_API_URL":            w.gh.APIURL(),
+		"GITHUB_SERVER_URL":         w.gh.URL(),
+		"GITHUB_RUN_ID":             fmt.Sprint(1000 + w.runs),
+		"GITHUB_RUN_ATTEMPT":        "1",
+		"GITHUB_WORKSPACE":          w.ws,
+		"RUNNER_TEMP":               tmp,
+		"AWS_EC2_METADATA_DISABLED": "true",
+		"INPUT_GITHUB-TOKEN":        token,
+		"INPUT_PATH":                "access",
+		"INPUT_COMMAND":             "auto",
+		"INPUT_COMMENT":             "true",
+	}
+	for k, v := range w.iam.Env(hubAccount) {
+		env[k] = v
+	}
+	for k, v := range inputs {
+		env["INPUT_"+strings.ToUpper(k)] = v
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, rosterBin, "action")
+	cmd.Dir = w.ws
+	for k, v := range env {
+		cmd.Env = append(cmd.Env, k+"="+v)
+	}
+	out, err := cmd.CombinedOutput()
+	res := result{log: string(out)}
+	var ee *exec.ExitError
+	switch {
+	case errors.As(err, &ee):
+		res.code = ee.ExitCode()
+	case err != nil:
+		w.t.Fatalf("run roster action: %v\n%s", err, out)
+	}
+	summary, err := os.ReadFile(summaryPath)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	res.summary = string(summary)
+	res.outputs = readOutputs(w.t, outPath)
+	return res
+}
+
+// readOutputs parses GITHUB_OUTPUT: name=value lines and name<<DELIM
+// heredocs.
+func readOutputs(t *testing.T, name string) map[string]string {
+	t.Helper()
+	f, err := os.Open(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	out := map[string]string{}
+	sc := bufio.NewScanner(f)
+	sc.Buffer(nil, 1<<24)
+	for sc.Scan() {
+		line := sc.Text()
+		if k, delim, ok := strings.Cut(line, "<<"); ok {
+			var lines []string
+			for sc.Scan() && sc.Text() != delim {
+				lines = append(lines, sc.Text())
+			}
+			out[k] = strings.Join(lines, "\n")
+			continue
+		}
+		if k, v, ok := strings.Cut(line, "="); ok {
+			out[k] = v
+		}
+	}
+	if err := sc.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// mustSucceed fails the test unless the run exited 0.
+func (r result) mustSucceed(t *testing.T) result {
+	t.Helper()
+	if r.code != 0 {
+		t.Fatalf("roster action exited %d, want 0; log:\n%s", r.code, r.log)
+	}
+	return r
+}
+
+func pullRequestPayload(number int, headSHA string) map[string]any {
+	return map[string]any{
+		"action": "synchronize",
+		"number": number,
+		"pull_request": map[string]any{
+			"number": number,
+			"head":   map[string]any{"sha": headSHA, "ref": "feature"},
+			"base":   map[string]any{"ref": "main"},
+		},
+		"repository": map[string]any{"full_name": repoName, "default_branch": "main"},
+	}
+}
+
+func pushPayload(sha string) map[string]any {
+	return map[string]any{
+		"ref":        "refs/heads/main",
+		"after":      sha,
+		"repository": map[string]any{"full_name": repoName, "default_branch": "main"},
+	}
+}
+
+// sha makes a commit hash from a number.
+func sha(n int) string { return fmt.Sprintf("%02dc0ffee%032d", n, n) }

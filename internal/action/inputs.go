@@ -1,0 +1,142 @@
+package action
+
+import (
+	"encoding/json"
+	"fmt"
+	"path"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/sethvargo/go-githubactions"
+
+	"github.com/roster-dev/roster/internal/manifest"
+)
+
+// Commands the command input accepts.
+const (
+	CommandAuto     = "auto"
+	CommandValidate = "validate"
+	CommandPlan     = "plan"
+	CommandApply    = "apply"
+	CommandDrift    = "drift"
+)
+
+// Inputs are the Action's inputs as action.yml declares them. The runner
+// passes each as INPUT_<NAME> with the name upper-cased and dashes kept.
+type Inputs struct {
+	// Command is auto (pick from the event), validate, plan, apply or
+	// drift.
+	Command string
+	// Path is the access directory, relative to the workspace.
+	Path string
+	// Environments, when set, are the only environments planned, applied
+	// or checked for drift, instead of the ones the event calls for.
+	Environments []string
+	// Token authenticates GitHub API calls.
+	Token string
+	// Comment turns the pull-request comments (plan and apply report) on
+	// or off; the job summary is always written.
+	Comment bool
+	// FailOnDrift fails the run when drift is found.
+	FailOnDrift bool
+	// PlanDir is a folder of plan JSON files (one per matrix job) to merge
+	// into one comment without reading AWS.
+	PlanDir string
+	// PlanOutput is the file, relative to the repository root, this run's
+	// plan JSON is written to (.roster/plan.json when empty).
+	PlanOutput string
+	// ExpectDigests, for apply, maps environments to the plan digests the
+	// new plan must match; nil means the merged pull request's comment.
+	ExpectDigests map[string]string
+}
+
+// DefaultPlanOutput is where the plan JSON goes when plan-output is empty.
+const DefaultPlanOutput = ".roster/plan.json"
+
+// readInputs reads and checks the inputs, filling in action.yml's defaults
+// for inputs the runner left empty.
+func readInputs(gh *githubactions.Action) (Inputs, error) {
+	in := Inputs{
+		Command:    strings.ToLower(gh.GetInput("command")),
+		Path:       gh.GetInput("path"),
+		Token:      gh.GetInput("github-token"),
+		PlanDir:    gh.GetInput("plan-dir"),
+		PlanOutput: gh.GetInput("plan-output"),
+	}
+	if in.Command == "" {
+		in.Command = CommandAuto
+	}
+	switch in.Command {
+	case CommandAuto, CommandValidate, CommandPlan, CommandApply, CommandDrift:
+	default:
+		return Inputs{}, fmt.Errorf("input command: %q is not one of auto, validate, plan, apply, drift", in.Command)
+	}
+	if in.Path == "" {
+		in.Path = manifest.DefaultDir
+	}
+	in.Path = path.Clean(filepath.ToSlash(in.Path))
+	if !inside(in.Path) {
+		return Inputs{}, fmt.Errorf("input path: %q must be a folder inside the repository", in.Path)
+	}
+	in.Environments = splitList(gh.GetInput("environments"))
+	var err error
+	if in.Comment, err = boolInput(gh, "comment", true); err != nil {
+		return Inputs{}, err
+	}
+	if in.FailOnDrift, err = boolInput(gh, "fail-on-drift", false); err != nil {
+		return Inputs{}, err
+	}
+	for _, p := range []struct{ name, value string }{{"plan-dir", in.PlanDir}, {"plan-output", in.PlanOutput}} {
+		if p.value != "" && !inside(p.value) {
+			return Inputs{}, fmt.Errorf("input %s: %q must be a path inside the repository (the runner mounts only the workspace into the container)", p.name, p.value)
+		}
+	}
+	if v := gh.GetInput("expect-digests"); v != "" {
+		if err := json.Unmarshal([]byte(v), &in.ExpectDigests); err != nil || in.ExpectDigests == nil {
+			return Inputs{}, fmt.Errorf("input expect-digests: want a JSON object of environment name to digest, like the digests output of a plan step: %q", v)
+		}
+	}
+	if in.PlanDir != "" && in.PlanOutput != "" {
+		return Inputs{}, fmt.Errorf("inputs plan-dir and plan-output: set one or the other: plan-output is for the jobs that plan, plan-dir for the job that merges their plans")
+	}
+	return in, nil
+}
+
+// inside reports whether p is a relative path that stays inside the
+// repository.
+func inside(p string) bool {
+	p = path.Clean(filepath.ToSlash(p))
+	return !path.IsAbs(p) && p != ".." && !strings.HasPrefix(p, "../")
+}
+
+// splitList splits a list input on commas, spaces and newlines, so both
+// "a,b" and a YAML block of one name a line work.
+func splitList(s string) []string {
+	var out []string
+	for _, f := range strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ' ' || r == '\n' || r == '\r' || r == '\t' }) {
+		if !slices.Contains(out, f) {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// boolInput reads a boolean input the way the runner's toolkit does: true,
+// True, TRUE, false, False or FALSE; empty means def.
+func boolInput(gh *githubactions.Action, name string, def bool) (bool, error) {
+	v := gh.GetInput(name)
+	switch v {
+	case "":
+		return def, nil
+	case "true", "True", "TRUE":
+		return true, nil
+	case "false", "False", "FALSE":
+		return false, nil
+	}
+	if b, err := strconv.ParseBool(v); err == nil {
+		return b, nil
+	}
+	return false, fmt.Errorf("input %s: %q is not true or false", name, v)
+}

@@ -1,0 +1,61 @@
+package action
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/sethvargo/go-githubactions"
+)
+
+func TestReadInputs(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name    string
+		env     map[string]string
+		want    Inputs
+		wantErr string
+	}{
+		{
+			name: "defaults",
+			want: Inputs{Command: "auto", Path: "access", Comment: true},
+		},
+		{
+			name: "every input as the runner passes it",
+			env: map[string]string{
+				"INPUT_COMMAND":       "Plan",
+				"INPUT_PATH":          "./iam/access/",
+				"INPUT_ENVIRONMENTS":  "staging, production\nstaging",
+				"INPUT_GITHUB-TOKEN":  "ghs_x",
+				"INPUT_COMMENT":       "false",
+				"INPUT_FAIL-ON-DRIFT": "True",
+				"INPUT_PLAN-OUTPUT":   "plan.json",
+			},
+			want: Inputs{Command: "plan", Path: "iam/access", Environments: []string{"staging", "production"}, Token: "ghs_x", FailOnDrift: true, PlanOutput: "plan.json"},
+		},
+		{name: "unknown command", env: map[string]string{"INPUT_COMMAND": "destroy"}, wantErr: `input command: "destroy"`},
+		{name: "path outside the repository", env: map[string]string{"INPUT_PATH": "../elsewhere"}, wantErr: "must be a folder inside the repository"},
+		{name: "absolute path", env: map[string]string{"INPUT_PATH": "/etc"}, wantErr: "must be a folder inside the repository"},
+		{name: "bad boolean", env: map[string]string{"INPUT_COMMENT": "yes please"}, wantErr: "input comment"},
+		{name: "plan-dir with plan-output", env: map[string]string{"INPUT_PLAN-DIR": "plans", "INPUT_PLAN-OUTPUT": "p.json"}, wantErr: "set one or the other"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			gh := githubactions.New(githubactions.WithGetenv(func(k string) string { return tt.env[k] }))
+			got, err := readInputs(gh)
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("readInputs() error = %v, want one containing %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("readInputs(): %v", err)
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("inputs (-want +got):\n%s", diff)
+			}
+		})
+	}
+}

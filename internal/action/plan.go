@@ -1,0 +1,268 @@
+package action
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/roster-dev/roster/internal/awsiam"
+	"github.com/roster-dev/roster/internal/engine"
+	"github.com/roster-dev/roster/internal/github"
+	"github.com/roster-dev/roster/internal/manifest"
+	"github.com/roster-dev/roster/internal/plan"
+	"github.com/roster-dev/roster/internal/render"
+)
+
+// plan validates, plans the environments the pull request touches (or the
+// environments input, or all), and publishes the plan: sticky comment, job
+// summary, outputs and the plan-output file.
+func (r *runner) plan(ctx context.Context) error {
+	repo, err := r.validate()
+	if err != nil {
+		return err
+	}
+	names, err := r.planScope(ctx, repo)
+	if err != nil {
+		return err
+	}
+	envs := []*manifest.Environment{}
+	if names == nil || len(names) > 0 {
+		if envs, err = engine.Select(repo, names); err != nil {
+			return fmt.Errorf("input environments: %w", err)
+		}
+	}
+	var p *plan.Plan
+	err = r.group("Plan "+envNames(envs), func() error {
+		src, err := r.awsSource(ctx, awsiam.ForPlan)
+		if err != nil {
+			return err
+		}
+		p, err = engine.Plan(ctx, repo, envs, src, r.env.Now())
+		if err != nil {
+			return fmt.Errorf("plan: %w", err)
+		}
+		return render.Text(r.env.Stdout, p)
+	})
+	if err != nil {
+		return err
+	}
+	return r.publishPlan(ctx, p)
+}
+
+// planScope returns the environments to plan: the environments input;
+// else, on a pull request, the environments whose folders it changes (all
+// of them when it changes roster.yaml or another file under the access
+// folder outside the environment folders; an empty, non-nil list when it
+// changes nothing there); else all (nil).
+func (r *runner) planScope(ctx context.Context, repo *manifest.Repository) ([]string, error) {
+	if len(r.in.Environments) > 0 {
+		return r.in.Environments, nil
+	}
+	if r.rc.PullRequest == 0 {
+		return nil, nil
+	}
+	api, err := r.github()
+	if err != nil {
+		return nil, err
+	}
+	files, err := api.PullRequestFiles(ctx, r.rc.PullRequest)
+	if errors.Is(err, github.ErrFilesTruncated) {
+		r.logf("The pull request changes more files than GitHub lists: planning every environment.")
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("list the files of pull request #%d: %w", r.rc.PullRequest, err)
+	}
+	names, all := touched(repo, r.in.Path, files)
+	switch {
+	case all:
+		r.logf("The pull request changes %s outside the environment folders: planning every environment.", r.in.Path)
+		return nil, nil
+	case len(names) == 0:
+		r.logf("The pull request changes nothing under %s: nothing to plan.", r.in.Path)
+		return []string{}, nil
+	}
+	r.logf("The pull request changes %s.", strings.Join(names, ", "))
+	return names, nil
+}
+
+// touched maps changed files (slash-separated, relative to the repository
+// root) to the environments whose folders under dir hold them. all is true
+// when a file under dir lies outside every environment folder (roster.yaml,
+// or a folder that is not an environment), which may change any
+// environment's plan. Files outside dir change no plan.
+func touched(repo *manifest.Repository, dir string, files []string) (names []string, all bool) {
+	prefix := strings.TrimSuffix(dir, "/") + "/"
+	if dir == "." {
+		prefix = ""
+	}
+	for _, f := range files {
+		rel, ok := strings.CutPrefix(path.Clean(f), prefix)
+		if !ok {
+			continue
+		}
+		env, _, inFolder := strings.Cut(rel, "/")
+		if !inFolder || repo.Environment(env) == nil {
+			return nil, true
+		}
+		if !slices.Contains(names, env) {
+			names = append(names, env)
+		}
+	}
+	return names, false
+}
+
+// awsSource reads live IAM through the SDK configured from the injected
+// environment (credentials, AWS_ENDPOINT_URL, retries).
+func (r *runner) awsSource(ctx context.Context, purpose awsiam.Purpose) (*engine.AWSSource, error) {
+	cfg, err := awsiam.LoadConfig(ctx, r.env.Getenv)
+	if err != nil {
+		return nil, err
+	}
+	return &engine.AWSSource{Base: cfg, Purpose: purpose}, nil
+}
+
+// publishPlan writes the plan everywhere it goes: the sticky pull-request
+// comment, the job summary, the outputs and the plan-output file.
+func (r *runner) publishPlan(ctx context.Context, p *plan.Plan) error {
+	digests := map[string]string{}
+	for _, e := range p.Environments {
+		digests[e.Name] = e.Digest
+	}
+	digestJSON, err := json.Marshal(digests)
+	if err != nil {
+		return fmt.Errorf("encode digests: %w", err)
+	}
+	var planJSON bytes.Buffer
+	if err := render.JSON(&planJSON, p); err != nil {
+		return err
+	}
+	r.setOutput("has-changes", fmt.Sprint(p.HasChanges()))
+	r.result = ResultNoChanges
+	if p.HasChanges() {
+		r.result = ResultChanges
+	}
+	var refused []string
+	for _, e := range p.Environments {
+		if e.Refused != "" {
+			refused = append(refused, e.Name)
+		}
+	}
+	r.setOutput("digests", string(digestJSON))
+	if err := r.writePlanJSON(planJSON.Bytes()); err != nil {
+		return err
+	}
+
+	opts := render.MarkdownOptions{Header: r.planHeader(), Footer: r.planFooter(), SummaryURL: r.rc.RunURL}
+	var full bytes.Buffer
+	if err := render.Markdown(&full, p, render.MarkdownOptions{Header: opts.Header, Footer: opts.Footer}); err != nil {
+		return err
+	}
+	if err := r.summary(full.String()); err != nil {
+		return fmt.Errorf("write the job summary: %w", err)
+	}
+	if err := r.planComment(ctx, p, opts); err != nil {
+		return err
+	}
+	if len(refused) > 0 {
+		r.result = ResultRefused
+		return failf("a guardrail refused the plan of %s (see the plan)", strings.Join(refused, ", "))
+	}
+	return nil
+}
+
+// planComment creates or edits the sticky plan comment on the pull request:
+// it is edited on every run, but created only when the plan has changes.
+func (r *runner) planComment(ctx context.Context, p *plan.Plan, opts render.MarkdownOptions) error {
+	if r.rc.PullRequest == 0 || !r.in.Comment {
+		return nil
+	}
+	opts.MaxLength = render.GitHubCommentLimit
+	var body bytes.Buffer
+	if err := render.Markdown(&body, p, opts); err != nil {
+		return err
+	}
+	return r.group(fmt.Sprintf("Comment on pull request #%d", r.rc.PullRequest), func() error {
+		api, err := r.github()
+		if err != nil {
+			return err
+		}
+		url, err := api.UpsertPlanComment(ctx, r.rc.PullRequest, body.String(), p.HasChanges())
+		if err != nil {
+			return fmt.Errorf("update the plan comment on pull request #%d: %w", r.rc.PullRequest, err)
+		}
+		if url == "" {
+			r.logf("No changes and no plan comment yet: nothing to comment.")
+			return nil
+		}
+		r.logf("Plan comment: %s", url)
+		r.setOutput("comment-url", url)
+		return nil
+	})
+}
+
+// planHeader says which commit the plan is for.
+func (r *runner) planHeader() string {
+	if r.rc.PullRequest == 0 {
+		return ""
+	}
+	sha := r.rc.HeadSHA
+	if sha == "" {
+		sha = r.rc.SHA
+	}
+	if sha == "" {
+		return ""
+	}
+	return fmt.Sprintf("Planned for commit %s against live IAM. Merging applies these changes only if live IAM still gives the same plan.", shortSHA(sha))
+}
+
+// planFooter records when the comment was last updated.
+func (r *runner) planFooter() string {
+	return "Updated " + r.env.Now().UTC().Format("2006-01-02 15:04 UTC") + " by roster."
+}
+
+// writePlanJSON writes the plan JSON to plan-output (relative to the
+// repository root, folders created) and sets the plan-json output to that
+// path, which later steps outside the container read as it is.
+func (r *runner) writePlanJSON(b []byte) error {
+	rel := r.in.PlanOutput
+	if rel == "" {
+		rel = DefaultPlanOutput
+	}
+	name := r.inWorkspace(rel)
+	if err := os.MkdirAll(filepath.Dir(name), 0o755); err != nil { //nolint:gosec // a folder in the workspace
+		return fmt.Errorf("write the plan JSON: %w", err)
+	}
+	if err := os.WriteFile(name, b, 0o644); err != nil { //nolint:gosec // a plan holds no secrets
+		return fmt.Errorf("write the plan JSON: %w", err)
+	}
+	r.setOutput("plan-json", path.Clean(filepath.ToSlash(rel)))
+	return nil
+}
+
+// inWorkspace resolves a path relative to the repository root.
+func (r *runner) inWorkspace(rel string) string {
+	if r.rc.Workspace == "" {
+		return filepath.FromSlash(rel)
+	}
+	return filepath.Join(r.rc.Workspace, filepath.FromSlash(rel))
+}
+
+// envNames lists environment names for log lines.
+func envNames(envs []*manifest.Environment) string {
+	names := make([]string, len(envs))
+	for i, e := range envs {
+		names[i] = e.Name
+	}
+	if len(names) == 0 {
+		return "(no environments)"
+	}
+	return strings.Join(names, ", ")
+}

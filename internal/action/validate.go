@@ -1,0 +1,92 @@
+package action
+
+import (
+	"fmt"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/roster-dev/roster/internal/diag"
+	"github.com/roster-dev/roster/internal/manifest"
+	"github.com/roster-dev/roster/internal/render"
+)
+
+// validate loads the access tree and annotates every finding on its file
+// and line. Invalid manifests are summarized and fail the run.
+func (r *runner) validate() (*manifest.Repository, error) {
+	var (
+		repo  *manifest.Repository
+		diags diag.List
+	)
+	_ = r.group("Validate "+r.in.Path, func() error {
+		repo, diags = manifest.Load(r.dir, manifest.WithClock(r.env.Now))
+		for i := range diags {
+			diags[i].File = r.relFile(diags[i].File)
+		}
+		r.annotate(diags)
+		r.logf("%d errors, %d warnings", diags.Count(diag.Error), diags.Count(diag.Warning))
+		return nil
+	})
+	if !diags.HasErrors() {
+		return repo, nil
+	}
+	r.setOutput("has-changes", "false")
+	r.result = ResultInvalid
+	if err := r.summary(validationSummary(r.in.Path, diags)); err != nil {
+		return nil, err
+	}
+	return nil, failf("%s is invalid: %d errors (see the annotations on the files)", r.in.Path, diags.Count(diag.Error))
+}
+
+// relFile turns a loader path into a path relative to the repository root,
+// which is what annotations need.
+func (r *runner) relFile(name string) string {
+	if r.rc.Workspace == "" {
+		return name
+	}
+	prefix := filepath.ToSlash(filepath.Clean(r.rc.Workspace)) + "/"
+	return strings.TrimPrefix(name, prefix)
+}
+
+// annotate writes each finding as a workflow command, so GitHub shows it on
+// the file and line of the pull request.
+func (r *runner) annotate(diags diag.List) {
+	for _, d := range diags {
+		fields := map[string]string{"file": d.File, "title": "roster: " + d.Rule}
+		if d.Line > 0 {
+			fields["line"] = strconv.Itoa(d.Line)
+		}
+		if d.Col > 0 {
+			fields["col"] = strconv.Itoa(d.Col)
+		}
+		msg := d.Message
+		if d.Hint != "" {
+			msg += "\nhint: " + d.Hint
+		}
+		a := r.gh.WithFieldsMap(fields)
+		if d.Severity == diag.Error {
+			a.Errorf("%s", msg)
+		} else {
+			a.Warningf("%s", msg)
+		}
+	}
+}
+
+// validationSummary is the job summary of invalid manifests.
+func validationSummary(dir string, diags diag.List) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "## roster: %s is invalid\n\n", render.EscapeMarkdown(dir))
+	fmt.Fprintf(&b, "%d errors, %d warnings. Nothing was planned or applied.\n\n", diags.Count(diag.Error), diags.Count(diag.Warning))
+	for _, d := range diags {
+		icon := "⚠️"
+		if d.Severity == diag.Error {
+			icon = "❌"
+		}
+		fmt.Fprintf(&b, "- %s %s: %s", icon, render.EscapeMarkdown(d.Pos.String()), render.EscapeMarkdown(d.Message))
+		if d.Hint != "" {
+			fmt.Fprintf(&b, " (%s)", render.EscapeMarkdown(d.Hint))
+		}
+		b.WriteByte('\n')
+	}
+	return b.String()
+}
