@@ -1,9 +1,7 @@
-# syntax=docker/dockerfile:1
-#
 # roster's container image: the GitHub Action (action.yml builds this file when
 # it is not pointed at a released image) and the CLI.
 #
-#   docker build -t roster .
+#   docker build -t roster .                          # BuildKit: the default since Docker 23
 #   docker run --rm roster version                    # the entrypoint is "roster action"
 #   docker run --rm --entrypoint /roster roster plan --help
 #
