@@ -1,9 +1,11 @@
 # roster's container image: the GitHub Action (action.yml builds this file when
 # it is not pointed at a released image) and the CLI.
 #
-#   docker build -t roster .                          # BuildKit: the default since Docker 23
-#   docker run --rm roster version                    # the entrypoint is "roster action"
-#   docker run --rm --entrypoint /roster roster plan --help
+#   docker build -t roster .         # with BuildKit, the default since Docker 23
+#   docker run --rm --entrypoint /roster roster version
+#
+# The entrypoint is "roster action", the GitHub Action; --entrypoint /roster
+# gives the CLI.
 #
 # The builder runs on the build machine's own platform and cross-compiles for
 # the target, so a multi-architecture build (linux/amd64, linux/arm64) needs no
