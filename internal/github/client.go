@@ -178,5 +178,9 @@ func tooLong(op, body string) error {
 	return nil
 }
 
-// normalize ignores line-ending differences when comparing bodies.
-func normalize(s string) string { return strings.ReplaceAll(s, "\r\n", "\n") }
+// normalize ignores line-ending and trailing whitespace differences when
+// comparing bodies, so a body GitHub stored slightly differently is not
+// rewritten on every run.
+func normalize(s string) string {
+	return strings.TrimRight(strings.ReplaceAll(s, "\r\n", "\n"), " \t\n")
+}

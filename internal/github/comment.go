@@ -12,16 +12,17 @@ import (
 type CommentAction int
 
 const (
-	// CommentNone: no comment existed and none was created.
+	// CommentNone means no comment existed and none was created.
 	CommentNone CommentAction = iota
-	// CommentCreated: the comment was created.
+	// CommentCreated means the comment was created.
 	CommentCreated
-	// CommentUpdated: the existing comment was edited in place.
+	// CommentUpdated means the existing comment was edited in place.
 	CommentUpdated
-	// CommentUnchanged: the existing comment already had the body.
+	// CommentUnchanged means the existing comment already had the body.
 	CommentUnchanged
 )
 
+// String names the action for logs and job summaries.
 func (a CommentAction) String() string {
 	switch a {
 	case CommentCreated:

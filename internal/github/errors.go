@@ -42,6 +42,7 @@ type PermissionError struct {
 	Message string
 }
 
+// Error says what failed and which permission to add.
 func (e *PermissionError) Error() string {
 	msg := fmt.Sprintf("%s: the GitHub token lacks a permission (GitHub said %q); add `%s` to the job's permissions: in the workflow", e.Op, e.Message, strings.Join(e.Permissions, "` and `"))
 	if e.Accepted != "" {
@@ -69,6 +70,7 @@ type RateLimitError struct {
 	Message string
 }
 
+// Error says which limit was hit, until when, and what to do.
 func (e *RateLimitError) Error() string {
 	kind := "rate limit"
 	if e.Secondary {

@@ -48,23 +48,24 @@ type IssueSpec struct {
 type IssueAction int
 
 const (
-	// IssueNone: no issue was found and none was created or closed.
+	// IssueNone means no issue was found and none was created or closed.
 	IssueNone IssueAction = iota
-	// IssueCreated: a new issue was opened.
+	// IssueCreated means a new issue was opened.
 	IssueCreated
-	// IssueUpdated: the open issue's title or body was rewritten.
+	// IssueUpdated means the open issue's title or body was rewritten.
 	IssueUpdated
-	// IssueUnchanged: the open issue already said this.
+	// IssueUnchanged means the open issue already said this.
 	IssueUnchanged
-	// IssueReopened: a closed issue was reopened with the new body.
+	// IssueReopened means a closed issue was reopened with the new body.
 	IssueReopened
-	// IssueKeptClosed: a person closed the issue and the findings are the
+	// IssueKeptClosed means a person closed the issue and the findings are the
 	// ones it was closed with, so it was left closed and untouched.
 	IssueKeptClosed
-	// IssueResolved: the open issue was marked resolved and closed.
+	// IssueResolved means the open issue was marked resolved and closed.
 	IssueResolved
 )
 
+// String names the action for logs and job summaries.
 func (a IssueAction) String() string {
 	switch a {
 	case IssueCreated:
@@ -100,6 +101,9 @@ func (c *Client) SyncIssue(ctx context.Context, repo string, spec IssueSpec) (Is
 	hm, err := hiddenMarker(spec.Marker)
 	if err != nil {
 		return IssueResult{}, err
+	}
+	if strings.TrimSpace(spec.Title) == "" && spec.Body != "" {
+		return IssueResult{}, errors.New("github: an issue needs a title")
 	}
 	if strings.ContainsAny(spec.Fingerprint, " \t\r\n<>") {
 		return IssueResult{}, fmt.Errorf("github: fingerprint %q may not hold whitespace, < or >", spec.Fingerprint)

@@ -192,7 +192,7 @@ func TestFindIssueClosed(t *testing.T) {
 		t.Errorf("hand-closed issue = %+v, want closed by alice, not by roster", got)
 	}
 
-	srv.ReopenIssueAsUser(testRepo, 1, "alice")
+	srv.ReopenIssueAsUser(testRepo, 1)
 	if _, err := c.ResolveIssue(ctx, testRepo, "roster:drift:production", ""); err != nil {
 		t.Fatal(err)
 	}
@@ -261,6 +261,7 @@ func TestIssueInputsRejected(t *testing.T) {
 		{"empty marker", IssueSpec{Title: "t", Body: "b"}, testRepo},
 		{"marker closing the comment", IssueSpec{Marker: "a -->", Title: "t", Body: "b"}, testRepo},
 		{"repository without owner", IssueSpec{Marker: "m", Title: "t", Body: "b"}, "access"},
+		{"no title", IssueSpec{Marker: "m", Body: "b"}, testRepo},
 	}
 	for _, tt := range tests {
 		if _, err := c.SyncIssue(context.Background(), tt.repo, tt.spec); err == nil {

@@ -275,14 +275,14 @@ func (s *Server) CloseIssueAsUser(repo string, number int, login, reason string)
 	it.State, it.StateReason, it.ClosedBy, it.ClosedAt, it.UpdatedAt = "closed", reason, login, now, now
 }
 
-// ReopenIssueAsUser reopens an issue the way a person does.
-func (s *Server) ReopenIssueAsUser(repo string, number int, login string) {
+// ReopenIssueAsUser reopens an issue the way a person does (GitHub does not
+// show who reopened an issue, so no login is needed).
+func (s *Server) ReopenIssueAsUser(repo string, number int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	it := s.itemLocked(repo, number)
 	now := s.now()
 	it.State, it.StateReason, it.ClosedBy, it.ClosedAt, it.UpdatedAt = "open", "reopened", "", time.Time{}, now
-	_ = login
 }
 
 // EditIssueBodyAsUser replaces an issue's body the way a person editing it does.
