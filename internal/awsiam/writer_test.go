@@ -4,12 +4,22 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
+	"io"
 	"log/slog"
+	"maps"
+	"net"
+	"net/http"
+	"net/url"
 	"slices"
 	"strings"
+	"sync"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/smithy-go"
@@ -50,14 +60,18 @@ func productConfig(t testing.TB, s *iamtest.Server, id string) aws.Config {
 }
 
 // applySession connects to account id for apply, through role when it is
-// not empty, with the product's configuration.
-func applySession(t testing.TB, s *iamtest.Server, id, role string) *Account {
+// not empty, with the product's configuration, changed by edit when given.
+func applySession(t testing.TB, s *iamtest.Server, id, role string, edit ...func(*aws.Config)) *Account {
 	t.Helper()
 	env := &manifest.Environment{Name: "staging", AccountID: id}
 	if role != "" {
 		env.RoleARN = "arn:aws:iam::" + id + ":role/" + role
 	}
-	a, err := Connect(context.Background(), productConfig(t, s, id), env, ForApply)
+	cfg := productConfig(t, s, id)
+	for _, e := range edit {
+		e(&cfg)
+	}
+	a, err := Connect(context.Background(), cfg, env, ForApply)
 	if err != nil {
 		t.Fatalf("Connect: %v", err)
 	}
@@ -514,4 +528,319 @@ func TestWriteUnknownOperation(t *testing.T) {
 // newTestLogger logs everything to buf, so tests can search it.
 func newTestLogger(buf *bytes.Buffer) *slog.Logger {
 	return slog.New(slog.NewTextHandler(buf, &slog.HandlerOptions{Level: slog.LevelDebug}))
+}
+
+// convergeOps is a plan's worth of operations over seedWriterAccount, in an
+// order IAM accepts: a group created and filled, another changed and one
+// deleted; a user created with console access; one adopted and given
+// console access; one offboarded completely and one deleted.
+func convergeOps(pgpKey string) []plan.Op {
+	return []plan.Op{
+		{Type: plan.OpCreateGroup, Group: "ops", Path: "/teams/"},
+		{Type: plan.OpAttachGroupPolicy, Group: "ops", PolicyARN: readOnly},
+		{Type: plan.OpPutGroupPolicy, Group: "ops", PolicyName: "s3", PolicyDocument: allowS3},
+		{Type: plan.OpUpdateGroup, Group: "developers", Path: "/teams/"},
+		{Type: plan.OpDetachGroupPolicy, Group: "developers", PolicyARN: powerUser},
+		{Type: plan.OpDeleteGroupPolicy, Group: "developers", PolicyName: "deny-billing"},
+		{Type: plan.OpAttachGroupPolicy, Group: "developers", PolicyARN: readOnly},
+
+		{Type: plan.OpCreateUser, User: "carol", Path: "/people/", PolicyARN: boundaryARN, Tags: map[string]string{"roster:managed": "true", "team": "ops"}},
+		{Type: plan.OpAddUserToGroup, User: "carol", Group: "ops"},
+		{Type: plan.OpAttachUserPolicy, User: "carol", PolicyARN: powerUser},
+		{Type: plan.OpPutUserPolicy, User: "carol", PolicyName: "deny-billing", PolicyDocument: denyBilling},
+		{Type: plan.OpCreateLoginProfile, User: "carol", PGPKey: pgpKey},
+
+		{Type: plan.OpTagUser, User: "alice", Tags: map[string]string{"roster:managed": "true"}},
+		{Type: plan.OpUpdateUser, User: "alice", Path: "/people/"},
+		{Type: plan.OpTagUser, User: "alice", Tags: map[string]string{"email": "alice@example.com"}},
+		{Type: plan.OpPutUserPermissionsBoundary, User: "alice", PolicyARN: boundaryARN},
+		{Type: plan.OpAddUserToGroup, User: "alice", Group: "developers"},
+		{Type: plan.OpCreateLoginProfile, User: "alice", PGPKey: pgpKey},
+
+		{Type: plan.OpUntagUser, User: "bob", TagKeys: []string{"team"}},
+		{Type: plan.OpDeleteLoginProfile, User: "bob"},
+		{Type: plan.OpDeleteAccessKey, User: "bob", ID: bobKey},
+		{Type: plan.OpDeactivateMFADevice, User: "bob", ID: bobMFA},
+		{Type: plan.OpDeleteVirtualMFADevice, ID: bobMFA},
+		{Type: plan.OpDeleteSSHPublicKey, User: "bob", ID: bobSSH},
+		{Type: plan.OpDeleteSigningCertificate, User: "bob", ID: bobCert},
+		{Type: plan.OpDeleteServiceSpecificCredential, User: "bob", ID: bobSvcCred},
+		{Type: plan.OpRemoveUserFromGroup, User: "bob", Group: "developers"},
+		{Type: plan.OpDetachUserPolicy, User: "bob", PolicyARN: readOnly},
+		{Type: plan.OpDeleteUserPolicy, User: "bob", PolicyName: "s3"},
+		{Type: plan.OpDeleteUserPermissionsBoundary, User: "bob"},
+		{Type: plan.OpDeleteUser, User: "bob"},
+
+		{Type: plan.OpDeleteUser, User: "dave"},
+		{Type: plan.OpDeleteGroup, Group: "old"},
+	}
+}
+
+// stableSnapshot is an account's state without what differs between two
+// equal histories: generated IDs, dates and console passwords.
+func stableSnapshot(a *iamtest.Account) iamtest.Snapshot {
+	snap := a.Snapshot()
+	snap.Roles = nil
+	for i := range snap.Users {
+		u := &snap.Users[i]
+		u.ID, u.CreateDate = "", time.Time{}
+		if u.LoginProfile != nil {
+			u.LoginProfile = &iamtest.LoginProfile{PasswordResetRequired: u.LoginProfile.PasswordResetRequired}
+		}
+	}
+	for i := range snap.Groups {
+		snap.Groups[i].ID, snap.Groups[i].CreateDate = "", time.Time{}
+	}
+	for i := range snap.VirtualMFADevices {
+		snap.VirtualMFADevices[i].EnableDate = time.Time{}
+	}
+	for i := range snap.Policies {
+		snap.Policies[i].ID, snap.Policies[i].CreateDate = "", time.Time{}
+	}
+	return snap
+}
+
+// writeKey identifies a write request by its action and parameters, the
+// password left out (a reset sends a fresh one).
+func writeKey(c iamtest.Call) string {
+	params := maps.Clone(c.Params)
+	delete(params, "Password")
+	keys := slices.Sorted(maps.Keys(params))
+	var b strings.Builder
+	b.WriteString(c.Action)
+	for _, k := range keys {
+		fmt.Fprintf(&b, " %s=%s", k, params[k])
+	}
+	return b.String()
+}
+
+// TestWriteConvergesUnderFaults runs a plan's operations against a fake that
+// throttles, fails and drops connections (also after committing a write):
+// the product's adaptive retries and the writer's idempotency reach the same
+// account state as a run without faults, with no write taking effect twice,
+// and every console password handed out is the one IAM holds.
+func TestWriteConvergesUnderFaults(t *testing.T) {
+	t.Parallel()
+	if testing.Short() {
+		t.Skip("waits out real retry backoff for about half a minute")
+	}
+	k := testKey(t)
+	ops := convergeOps(k.armored)
+
+	// The state a run without faults reaches.
+	clean := iamtest.NewServer(t, iamtest.WithDefaultAccount(writerAcct))
+	cleanAcct := seedWriterAccount(t, clean)
+	cw := NewWriter(applySession(t, clean, writerAcct, ""), WriterOptions{})
+	for _, op := range ops {
+		if out, err := cw.Write(context.Background(), op); err != nil || out.AlreadyDone {
+			t.Fatalf("without faults: Write(%s) = %+v, %v", describe(op), out, err)
+		}
+	}
+	want := stableSnapshot(cleanAcct)
+
+	faults := map[string]iamtest.Faults{
+		"throttling 30%":               {Throttle: 0.3},
+		"throttling 30%, 5xx 5%":       {Throttle: 0.3, ServerError: 0.05},
+		"dropped connections 15%":      {Drop: 0.15},
+		"dropped after commit 20%":     {Drop: 0.2, DropAfterCommit: true},
+		"all, dropped after commit 5%": {Throttle: 0.3, ServerError: 0.05, Drop: 0.05, DropAfterCommit: true},
+	}
+	// The scenarios mostly sleep in the retryer's backoff and adaptive rate
+	// limiting (the product's, not shortened here), so they run at once
+	// rather than in t.Parallel's CPU-bound slots.
+	var wg sync.WaitGroup
+	for name, f := range faults {
+		for seed := range int64(2) {
+			wg.Go(func() {
+				t.Run(fmt.Sprintf("%s/seed %d", name, seed), func(t *testing.T) {
+					s := iamtest.NewServer(t, iamtest.WithDefaultAccount(writerAcct))
+					fa := seedWriterAccount(t, s)
+					w := NewWriter(applySession(t, s, writerAcct, ""), WriterOptions{})
+					f.Seed = seed
+					s.SetFaults(f)
+
+					passwords := map[string]string{}
+					for _, op := range ops {
+						out, err := w.Write(context.Background(), op)
+						if err != nil {
+							t.Fatalf("Write(%s): %v", describe(op), err)
+						}
+						if out.EncryptedPassword != "" {
+							passwords[op.User] = decrypt(t, k, out.EncryptedPassword)
+						}
+					}
+					s.SetFaults(iamtest.Faults{})
+
+					if diff := cmp.Diff(want, stableSnapshot(fa)); diff != "" {
+						t.Errorf("state after a run with faults (-without +with):\n%s", diff)
+					}
+					for _, name := range []string{"alice", "carol"} {
+						if got, held := passwords[name], fakeUser(t, fa, name).LoginProfile.Password; got != held {
+							t.Errorf("%s was handed password %q, IAM holds %q", name, got, held)
+						}
+					}
+
+					// Every write took effect at most once: a retried request
+					// either failed (its effect was not applied, or "already
+					// done") or is the only success of its kind.
+					succeeded := map[string]int{}
+					faulted := 0
+					for _, c := range s.Writes() {
+						switch c.Error {
+						case "":
+							succeeded[writeKey(c)]++
+						case "Throttling", "ServiceFailure", "Dropped":
+							faulted++
+						}
+					}
+					for key, n := range succeeded {
+						if n > 1 {
+							t.Errorf("%d successful writes of %s, want 1", n, key)
+						}
+					}
+					if faulted == 0 {
+						t.Error("no write was faulted: the test proves nothing")
+					}
+				})
+			})
+		}
+	}
+	wg.Wait()
+}
+
+// TestWriterUsesTheProductRetryer: the writer's client retries with the
+// retryer LoadConfig configures (adaptive mode, MaxAttempts), not the SDK's
+// default.
+func TestWriterUsesTheProductRetryer(t *testing.T) {
+	t.Parallel()
+	s := iamtest.NewServer(t, iamtest.WithDefaultAccount(writerAcct))
+	w := NewWriter(applySession(t, s, writerAcct, ""), WriterOptions{})
+	r := w.iam.Options().Retryer
+	if _, ok := r.(*retry.AdaptiveMode); !ok {
+		t.Errorf("writer retries with %T, want the adaptive mode (*retry.AdaptiveMode)", r)
+	}
+	if got := r.MaxAttempts(); got != MaxAttempts {
+		t.Errorf("writer makes at most %d attempts, want MaxAttempts (%d)", got, MaxAttempts)
+	}
+}
+
+// losingTransport is an HTTP client that delivers every write request to the server and loses the
+// server's answer the first time it sees that request, as a connection
+// reset after IAM committed the write would. Retries of the same request
+// get their answer.
+type losingTransport struct {
+	base aws.HTTPClient
+	mu   sync.Mutex
+	seen map[string]bool
+	lost []string
+}
+
+func (lt *losingTransport) Do(req *http.Request) (*http.Response, error) {
+	body, err := io.ReadAll(req.Body)
+	if err != nil {
+		return nil, err
+	}
+	req.Body = io.NopCloser(bytes.NewReader(body))
+	form, err := url.ParseQuery(string(body))
+	if err != nil {
+		return nil, err
+	}
+	action := form.Get("Action")
+	lose := false
+	if isWriteAction(action) {
+		lt.mu.Lock()
+		lose = !lt.seen[string(body)]
+		lt.seen[string(body)] = true
+		if lose {
+			lt.lost = append(lt.lost, action)
+		}
+		lt.mu.Unlock()
+	}
+	resp, err := lt.base.Do(req)
+	if err != nil || !lose {
+		return resp, err
+	}
+	_, _ = io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	return nil, &net.OpError{Op: "read", Net: "tcp", Err: syscall.ECONNRESET}
+}
+
+func isWriteAction(action string) bool {
+	for _, p := range []string{"Create", "Update", "Delete", "Put", "Attach", "Detach", "Add", "Remove", "Tag", "Untag", "Deactivate"} {
+		if strings.HasPrefix(action, p) {
+			return true
+		}
+	}
+	return false
+}
+
+// TestWriteConvergesWhenEveryResponseIsLost: every write IAM commits loses
+// its answer once, so every operation meets the state its own first attempt
+// left behind. Each still reaches its goal (creates and removals report
+// AlreadyDone), the account ends as after a clean run, and the console
+// passwords handed out are the ones IAM holds after the reset.
+func TestWriteConvergesWhenEveryResponseIsLost(t *testing.T) {
+	t.Parallel()
+	k := testKey(t)
+	ops := convergeOps(k.armored)
+
+	clean := iamtest.NewServer(t, iamtest.WithDefaultAccount(writerAcct))
+	cleanAcct := seedWriterAccount(t, clean)
+	cw := NewWriter(applySession(t, clean, writerAcct, ""), WriterOptions{})
+	for _, op := range ops {
+		if _, err := cw.Write(context.Background(), op); err != nil {
+			t.Fatalf("without lost answers: Write(%s): %v", describe(op), err)
+		}
+	}
+
+	s := iamtest.NewServer(t, iamtest.WithDefaultAccount(writerAcct))
+	fa := seedWriterAccount(t, s)
+	lt := &losingTransport{seen: map[string]bool{}}
+	w := NewWriter(applySession(t, s, writerAcct, "", func(cfg *aws.Config) {
+		lt.base = cfg.HTTPClient
+		cfg.HTTPClient = lt
+	}), WriterOptions{})
+	var alreadyDone []plan.OpType
+	for _, op := range ops {
+		out, err := w.Write(context.Background(), op)
+		if err != nil {
+			t.Fatalf("Write(%s): %v", describe(op), err)
+		}
+		if out.AlreadyDone {
+			alreadyDone = append(alreadyDone, op.Type)
+		}
+		if out.EncryptedPassword != "" {
+			if got, held := decrypt(t, k, out.EncryptedPassword), fakeUser(t, fa, op.User).LoginProfile.Password; got != held {
+				t.Errorf("%s was handed password %q, IAM holds %q", op.User, got, held)
+			}
+		}
+	}
+	if diff := cmp.Diff(stableSnapshot(cleanAcct), stableSnapshot(fa)); diff != "" {
+		t.Errorf("state (-clean run +lost answers):\n%s", diff)
+	}
+	var wantDone []plan.OpType
+	for _, op := range ops {
+		// UntagUser is the one removal IAM itself makes idempotent.
+		if (removes(op.Type) && op.Type != plan.OpUntagUser) || op.Type == plan.OpCreateUser || op.Type == plan.OpCreateGroup {
+			wantDone = append(wantDone, op.Type)
+		}
+	}
+	if diff := cmp.Diff(wantDone, alreadyDone); diff != "" {
+		t.Errorf("operations reporting AlreadyDone (-want +got):\n%s", diff)
+	}
+	// Each operation's first answer was lost, plus the reset of both login
+	// profiles.
+	if got, want := len(lt.lost), len(ops)+2; got != want {
+		t.Errorf("%d answers lost, want %d", got, want)
+	}
+	// The resets' own retries repeat the same request.
+	resets := map[string]bool{}
+	for _, c := range s.Writes() {
+		if c.Action == "UpdateLoginProfile" && c.Error == "" {
+			resets[c.Params["UserName"]+" "+c.Params["Password"]] = true
+		}
+	}
+	if len(resets) != 2 {
+		t.Errorf("%d distinct login profile resets, want 2 (one per lost CreateLoginProfile answer)", len(resets))
+	}
 }
