@@ -2,7 +2,7 @@ package drift
 
 import (
 	"crypto/sha256"
-	"encoding/hex"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -16,12 +16,19 @@ import (
 type State struct {
 	Environment string `json:"environment"`
 	Fingerprint string `json:"fingerprint"`
-	// Findings are the finding IDs, sorted. In a compact state each is
-	// HashID of the ID instead, so that thousands of findings still fit in
-	// an issue body.
+	// Findings are the finding IDs, sorted; empty in a compact state.
 	Findings []string `json:"findings"`
-	Compact  bool     `json:"compact,omitempty"`
+	// Hashes stands in for Findings in a compact state, so that thousands
+	// of findings still fit in an issue body: the first hashLen bytes of
+	// each ID's SHA-256, sorted, concatenated and base64-encoded. A compact
+	// state without hashes remembers only the fingerprint.
+	Hashes  string `json:"hashes,omitempty"`
+	Compact bool   `json:"compact,omitempty"`
 }
+
+// hashLen is the length of an ID's hash in a compact state: 48 bits keep
+// collisions out of reach for any number of findings an account can have.
+const hashLen = 6
 
 // StateOf is the state a report leaves for the next run.
 func StateOf(r *Report) *State {
@@ -29,26 +36,51 @@ func StateOf(r *Report) *State {
 	return &State{Environment: r.Environment, Fingerprint: Fingerprint(ids), Findings: slices.Compact(ids)}
 }
 
-// Compacted returns the state with hashed IDs (a compact state is returned
-// as it is). Compare still tells added from resolved findings, but can only
-// count resolved ones, not name them.
+// Compacted returns the state with hashed IDs instead of the IDs. Compare
+// still tells added from resolved findings, but can only count resolved
+// ones, not name them.
 func (s *State) Compacted() *State {
 	if s.Compact {
 		return s
 	}
-	c := &State{Environment: s.Environment, Fingerprint: s.Fingerprint, Compact: true, Findings: make([]string, len(s.Findings))}
+	hashes := make([]string, len(s.Findings))
 	for i, id := range s.Findings {
-		c.Findings[i] = HashID(id)
+		hashes[i] = hashID(id)
 	}
-	slices.Sort(c.Findings)
-	return c
+	slices.Sort(hashes)
+	return &State{
+		Environment: s.Environment, Fingerprint: s.Fingerprint, Findings: []string{}, Compact: true,
+		Hashes: base64.StdEncoding.EncodeToString([]byte(strings.Join(slices.Compact(hashes), ""))),
+	}
 }
 
-// HashID is a finding ID's short stand-in in a compact state: "h:" and the
-// first 16 hex digits of its SHA-256.
-func HashID(id string) string {
+// FingerprintOnly returns the state with nothing but its fingerprint, for
+// an issue body too short to hold even the hashes. Compare then knows
+// whether the findings changed, not which.
+func (s *State) FingerprintOnly() *State {
+	return &State{Environment: s.Environment, Fingerprint: s.Fingerprint, Findings: []string{}, Compact: true}
+}
+
+// hashID is an ID's stand-in in a compact state: hashLen raw bytes.
+func hashID(id string) string {
 	h := sha256.Sum256([]byte(id))
-	return "h:" + hex.EncodeToString(h[:8])
+	return string(h[:hashLen])
+}
+
+// hashes returns the set of hashed IDs of a compact state.
+func (s *State) hashes() (map[string]bool, error) {
+	raw, err := base64.StdEncoding.DecodeString(s.Hashes)
+	if err != nil {
+		return nil, err
+	}
+	if len(raw)%hashLen != 0 {
+		return nil, fmt.Errorf("hashes are %d bytes, not a multiple of %d", len(raw), hashLen)
+	}
+	set := make(map[string]bool, len(raw)/hashLen)
+	for i := 0; i < len(raw); i += hashLen {
+		set[string(raw[i:i+hashLen])] = true
+	}
+	return set, nil
 }
 
 // The state block ends a drift issue body.
@@ -111,6 +143,11 @@ func DecodeState(body string) (*State, error) {
 	if !s.Compact && s.Fingerprint != Fingerprint(s.Findings) {
 		return nil, fmt.Errorf("%w: the fingerprint does not match the findings", ErrNoState)
 	}
+	if s.Compact {
+		if _, err := s.hashes(); err != nil || len(s.Findings) > 0 {
+			return nil, fmt.Errorf("%w: the compact state is malformed", ErrNoState)
+		}
+	}
 	return &s, nil
 }
 
@@ -125,11 +162,14 @@ type Delta struct {
 	// ResolvedUnnamed counts resolved findings of a compact previous state,
 	// whose IDs are not known.
 	ResolvedUnnamed int
+	// Unknown is set when the previous state kept only its fingerprint and
+	// the findings changed: which ones were added or resolved is not known.
+	Unknown bool
 }
 
 // Changed reports whether any finding appeared or went away.
 func (d Delta) Changed() bool {
-	return len(d.Added) > 0 || len(d.Resolved) > 0 || d.ResolvedUnnamed > 0
+	return len(d.Added) > 0 || len(d.Resolved) > 0 || d.ResolvedUnnamed > 0 || d.Unknown
 }
 
 // ResolvedCount is the number of resolved findings, named or not.
@@ -138,35 +178,47 @@ func (d Delta) ResolvedCount() int { return len(d.Resolved) + d.ResolvedUnnamed 
 // Compare lists the findings cur added and resolved since prev. A nil prev
 // (no earlier run, or an unreadable state) makes every finding new.
 func Compare(prev *State, cur *Report) Delta {
+	if cur == nil {
+		cur = &Report{}
+	}
 	var d Delta
 	key := func(id string) string { return id }
-	if prev != nil && prev.Compact {
-		key = HashID
-	}
 	before := map[string]bool{}
-	if prev != nil {
+	switch {
+	case prev == nil:
+	case !prev.Compact:
 		for _, id := range prev.Findings {
 			before[id] = true
 		}
+	case prev.Hashes == "" && prev.Fingerprint != Fingerprint(nil):
+		// Only the fingerprint is known.
+		if prev.Fingerprint != Fingerprint(cur.IDs()) {
+			d.Unknown = true
+		}
+		return d
+	default:
+		set, err := prev.hashes()
+		if err == nil {
+			before = set
+		}
+		key = hashID
 	}
 	now := map[string]bool{}
-	if cur != nil {
-		for _, f := range cur.Findings {
-			k := key(f.ID)
-			now[k] = true
-			if !before[k] {
-				d.Added = append(d.Added, f)
-			}
+	for _, f := range cur.Findings {
+		k := key(f.ID)
+		now[k] = true
+		if !before[k] {
+			d.Added = append(d.Added, f)
 		}
 	}
-	for id := range before {
-		if now[id] {
+	for k := range before {
+		if now[k] {
 			continue
 		}
 		if prev.Compact {
 			d.ResolvedUnnamed++
 		} else {
-			d.Resolved = append(d.Resolved, id)
+			d.Resolved = append(d.Resolved, k)
 		}
 	}
 	slices.Sort(d.Resolved)

@@ -83,11 +83,12 @@ func TestFingerprintFollowsFindings(t *testing.T) {
 func TestStateRoundTrip(t *testing.T) {
 	t.Parallel()
 	for _, r := range append(exampleReports(t), report(), report(`changed/user/x/tag/k-->"<b>&/live-only/1`)) {
-		for _, compact := range []bool{false, true} {
-			st := drift.StateOf(r)
-			if compact {
-				st = st.Compacted()
-			}
+		for _, form := range []func(*drift.State) *drift.State{
+			func(s *drift.State) *drift.State { return s },
+			(*drift.State).Compacted,
+			(*drift.State).FingerprintOnly,
+		} {
+			st := form(drift.StateOf(r))
 			block, err := drift.EncodeState(st)
 			if err != nil {
 				t.Fatal(err)
@@ -124,6 +125,7 @@ func TestDecodeStateRefuses(t *testing.T) {
 		{"reformatted", strings.Replace(block, `{"environment"`, `{ "environment"`, 1)},
 		{"not JSON", "<!-- roster:drift-state nope -->"},
 		{"empty", ""},
+		{"compact with bad hashes", `<!-- roster:drift-state {"environment":"x","fingerprint":"f","findings":[],"hashes":"AAAA","compact":true} -->`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -159,6 +161,7 @@ func TestCompare(t *testing.T) {
 		Added    []string
 		Resolved []string
 		Unnamed  int
+		Unknown  bool
 		Changed  bool
 	}
 	ids := func(fs []drift.Finding) []string {
@@ -198,6 +201,23 @@ func TestCompare(t *testing.T) {
 			want: delta{Resolved: []string{"extra/user/dave"}, Changed: true},
 		},
 		{
+			name: "earlier state with only its fingerprint, unchanged",
+			prev: drift.StateOf(report("extra/user/dave", "missing/user/bob")).FingerprintOnly(),
+			cur:  report("missing/user/bob", "extra/user/dave"),
+		},
+		{
+			name: "earlier state with only its fingerprint, changed",
+			prev: drift.StateOf(report("extra/user/dave")).FingerprintOnly(),
+			cur:  report("missing/user/bob"),
+			want: delta{Unknown: true, Changed: true},
+		},
+		{
+			name: "compact earlier state without findings",
+			prev: drift.StateOf(report()).Compacted(),
+			cur:  report("missing/user/bob"),
+			want: delta{Added: []string{"missing/user/bob"}, Changed: true},
+		},
+		{
 			name: "compact earlier state",
 			prev: drift.StateOf(report("extra/user/dave", "missing/user/bob")).Compacted(),
 			cur:  report("missing/user/bob", "unmanaged/user/legacy"),
@@ -208,7 +228,7 @@ func TestCompare(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			d := drift.Compare(tc.prev, tc.cur)
-			got := delta{Added: ids(d.Added), Resolved: d.Resolved, Unnamed: d.ResolvedUnnamed, Changed: d.Changed()}
+			got := delta{Added: ids(d.Added), Resolved: d.Resolved, Unnamed: d.ResolvedUnnamed, Unknown: d.Unknown, Changed: d.Changed()}
 			if diff := cmp.Diff(tc.want, got); diff != "" {
 				t.Errorf("Compare (-want +got):\n%s", diff)
 			}

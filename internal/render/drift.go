@@ -94,19 +94,28 @@ type driftFindingView struct {
 type textStyle func(drift.Text) string
 
 // mdText renders a sentence as inline Markdown: words escaped, literals as
-// code spans when they can be one safely (no backticks, pipes or control
-// characters), escaped words otherwise.
+// code spans when they can be one safely (codeSpanSafe), escaped words
+// otherwise.
 func mdText(t drift.Text) string {
 	var b strings.Builder
 	for _, s := range t {
-		if s.Code && s.Text != "" && !strings.ContainsAny(s.Text, "`|\\") && !strings.ContainsFunc(s.Text, invisible) &&
-			strings.TrimSpace(s.Text) == s.Text {
+		if s.Code && codeSpanSafe(s.Text) {
 			b.WriteString("`" + s.Text + "`")
 			continue
 		}
 		b.WriteString(EscapeMarkdown(s.Text))
 	}
 	return b.String()
+}
+
+// codeSpanSafe reports whether a literal can be a code span as it is: no
+// backticks, pipes or backslashes (which would end the span or split a
+// table cell), nothing GitHub might still treat as HTML, a mention or a
+// reference, no invisible characters, and no edge spaces (which code spans
+// strip).
+func codeSpanSafe(s string) bool {
+	return s != "" && strings.TrimSpace(s) == s &&
+		!strings.ContainsAny(s, "`|\\<>&@#") && !strings.ContainsFunc(s, invisible)
 }
 
 // plainText renders a sentence for a terminal, literals in backticks.
@@ -217,9 +226,16 @@ func DriftMarkdown(w io.Writer, r *drift.Report, opts DriftOptions) error {
 	if err != nil {
 		return err
 	}
+	// The state may take a quarter of the body in full, half of it
+	// compacted; beyond that only the fingerprint is kept.
 	if opts.MaxLength > 0 && len(block) > opts.MaxLength/4 {
 		if block, err = drift.EncodeState(st.Compacted()); err != nil {
 			return err
+		}
+		if len(block) > opts.MaxLength/2 {
+			if block, err = drift.EncodeState(st.FingerprintOnly()); err != nil {
+				return err
+			}
 		}
 	}
 	v := newDriftView(r, mdText, EscapeMarkdown, true)
@@ -280,6 +296,9 @@ func driftFooter(opts DriftOptions) string {
 
 // DriftChangesMarkdown writes the short comment posted on a drift issue when
 // its findings change: "+2 new, −1 resolved" and both lists.
+//
+// When the issue's earlier state kept only its fingerprint, the comment says
+// that the findings changed without listing them.
 func DriftChangesMarkdown(w io.Writer, env string, d drift.Delta, opts DriftOptions) error {
 	type resolvedView struct {
 		Subject string
@@ -294,6 +313,7 @@ func DriftChangesMarkdown(w io.Writer, env string, d drift.Delta, opts DriftOpti
 		Footer         string
 		Header         string
 		NothingChanged bool
+		Unknown        bool
 	}
 	v := changesView{
 		Name:           EscapeMarkdown(env),
@@ -302,6 +322,7 @@ func DriftChangesMarkdown(w io.Writer, env string, d drift.Delta, opts DriftOpti
 		Footer:         driftFooter(opts),
 		Header:         trustedMarkdown(opts.Header),
 		NothingChanged: !d.Changed(),
+		Unknown:        d.Unknown,
 	}
 	for _, f := range d.Added {
 		v.Added = append(v.Added, driftFindingView{
