@@ -22,7 +22,9 @@
 // documented order: a Retry-After header is honoured first; otherwise, when
 // X-RateLimit-Remaining is 0, the wait lasts until X-RateLimit-Reset; otherwise
 // a 403 or 429 saying "secondary rate limit" waits one minute, doubling on
-// each further secondary limit of the same request. A request waits at most
+// each further secondary limit of the same request. A successful response
+// that uses up the window (X-RateLimit-Remaining: 0) makes the next request
+// wait for the reset before it is sent. A request waits at most
 // Options.MaxWait in total; a limit that would need longer is returned at
 // once as an error wrapping [ErrRateLimited] that says when the limit resets.
 // Reads, edits and deletions (GET, PATCH, PUT, DELETE) that fail with a 5xx

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -30,17 +31,43 @@ type waitTransport struct {
 	retries int
 	sleep   func(context.Context, time.Duration) error
 	now     func() time.Time
+
+	mu sync.Mutex
+	// exhaustedUntil is the reset of a rate limit window a successful
+	// response said was used up (X-RateLimit-Remaining: 0).
+	exhaustedUntil time.Time
 }
 
 func (t *waitTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	var waited time.Duration
 	serverErrors, secondary := 0, 0
 	cur := req
+	// The previous response used up the window: wait for the reset before
+	// sending, when that fits the budget (otherwise send, and let GitHub's
+	// answer say how long it is).
+	t.mu.Lock()
+	until := t.exhaustedUntil
+	t.mu.Unlock()
+	if !until.IsZero() {
+		d := until.Sub(t.now()) + time.Second
+		if d > 0 && d <= t.maxWait {
+			if err := t.sleep(req.Context(), d); err != nil {
+				return nil, err
+			}
+			waited += d
+		}
+		t.mu.Lock()
+		if t.exhaustedUntil.Equal(until) {
+			t.exhaustedUntil = time.Time{}
+		}
+		t.mu.Unlock()
+	}
 	for {
 		resp, err := t.base.RoundTrip(cur)
 		if err != nil {
 			return nil, err
 		}
+		t.noteExhausted(resp)
 		d, limited := t.rateLimitWait(resp, secondary)
 		retry := false
 		switch {
@@ -72,6 +99,25 @@ func (t *waitTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		}
 		cur = next
 	}
+}
+
+// noteExhausted remembers the reset of a window that a response other than
+// a rate limit answer says is used up, and hides those headers from
+// go-github: it would otherwise refuse every request until the reset without
+// sending it, leaving nothing for this transport to wait out.
+func (t *waitTransport) noteExhausted(resp *http.Response) {
+	if resp.Header.Get("X-RateLimit-Remaining") != "0" || resp.StatusCode == http.StatusForbidden || resp.StatusCode == http.StatusTooManyRequests {
+		return
+	}
+	secs, err := strconv.ParseInt(resp.Header.Get("X-RateLimit-Reset"), 10, 64)
+	if err != nil {
+		return
+	}
+	t.mu.Lock()
+	t.exhaustedUntil = time.Unix(secs, 0)
+	t.mu.Unlock()
+	resp.Header.Del("X-RateLimit-Remaining")
+	resp.Header.Del("X-RateLimit-Reset")
 }
 
 // rateLimitWait says whether resp is a rate limit and how long to wait,

@@ -43,6 +43,12 @@ func TestRateLimitsWaitedOut(t *testing.T) {
 			wantPosts: 1,
 		},
 		{
+			name:      "a response using up the window makes the next request wait for the reset",
+			faults:    []githubtest.Fault{{Kind: githubtest.LastInWindow, Method: "GET", Path: listComments, Times: 1, Reset: t0.Add(45 * time.Second)}},
+			wantWaits: []time.Duration{46 * time.Second},
+			wantPosts: 1,
+		},
+		{
 			name:      "secondary limit honours Retry-After, also on a write",
 			faults:    []githubtest.Fault{{Kind: githubtest.SecondaryRateLimit, Method: "POST", Path: listComments, Times: 1, RetryAfter: 7 * time.Second}},
 			wantWaits: []time.Duration{7 * time.Second},

@@ -61,7 +61,9 @@
 // X-RateLimit-Reset), the secondary rate limit (403 with Retry-After and
 // GitHub's message), a token lacking a permission (403 "Resource not
 // accessible by integration" with X-Accepted-GitHub-Permissions), and server
-// errors. Faulted requests change no state.
+// errors; faulted requests change no state. LastInWindow instead serves the
+// request and answers X-RateLimit-Remaining: 0, as the last request of a
+// rate limit window is answered.
 //
 // # Records
 //

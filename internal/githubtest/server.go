@@ -169,6 +169,10 @@ const (
 	NoPermission
 	// ServerError answers Status (500 by default).
 	ServerError
+	// LastInWindow serves the request normally but answers
+	// X-RateLimit-Remaining: 0 and X-RateLimit-Reset at Reset, as GitHub
+	// answers the last request a rate limit window allows.
+	LastInWindow
 )
 
 // Fault makes matching requests fail. A faulted request changes no state.
@@ -183,7 +187,8 @@ type Fault struct {
 	Times int
 	// Status overrides the HTTP status.
 	Status int
-	// Reset is when the primary rate limit resets.
+	// Reset is when the primary rate limit resets (PrimaryRateLimit,
+	// LastInWindow).
 	Reset time.Time
 	// RetryAfter is the secondary rate limit's Retry-After; 0 omits it.
 	RetryAfter time.Duration
@@ -340,13 +345,17 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		login = l
 	}
 	rec.Login = login
-	if f := s.matchFault(r.Method, p); f != nil {
-		rec.Status = s.writeFault(w, f)
-		return
-	}
 	w.Header().Set("X-RateLimit-Limit", "5000")
 	w.Header().Set("X-RateLimit-Remaining", "4999")
 	w.Header().Set("X-RateLimit-Reset", strconv.FormatInt(time.Now().Add(time.Hour).Unix(), 10))
+	if f := s.matchFault(r.Method, p); f != nil {
+		if f.Kind != LastInWindow {
+			rec.Status = s.writeFault(w, f)
+			return
+		}
+		w.Header().Set("X-RateLimit-Remaining", "0")
+		w.Header().Set("X-RateLimit-Reset", strconv.FormatInt(f.Reset.Unix(), 10))
+	}
 
 	var segs []string
 	for _, seg := range strings.Split(strings.Trim(p, "/"), "/") {
