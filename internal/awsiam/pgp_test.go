@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/base64"
 	"errors"
+	"fmt"
 	"io"
 	"strings"
 	"sync"
@@ -232,5 +233,71 @@ func TestCreateLoginProfileUnusableKey(t *testing.T) {
 	}
 	if !errors.Is(func() error { _, err := encryptionKey("", ""); return err }(), ErrNoPGPKey) {
 		t.Error("an empty key does not match ErrNoPGPKey")
+	}
+}
+
+// TestPasswordNeverInErrorsOrLogs: when IAM refuses a console password, or
+// refuses the reset of one, neither the error nor the log holds the clear
+// password that was sent.
+func TestPasswordNeverInErrorsOrLogs(t *testing.T) {
+	t.Parallel()
+	k := testKey(t)
+	tests := []struct {
+		name  string
+		setup func(s *iamtest.Server, fa *iamtest.Account)
+		role  string
+		user  string
+	}{
+		{
+			name: "policy violation",
+			setup: func(s *iamtest.Server, _ *iamtest.Account) {
+				s.FailNext("CreateLoginProfile", "PasswordPolicyViolation", 1)
+			},
+			user: "alice",
+		},
+		{
+			name: "reset refused",
+			setup: func(_ *iamtest.Server, fa *iamtest.Account) {
+				fa.AddRole("roster-apply", "iam:GetAccountPasswordPolicy", "iam:CreateLoginProfile")
+			},
+			role: "roster-apply",
+			user: "bob",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			s := iamtest.NewServer(t, iamtest.WithDefaultAccount(writerAcct))
+			fa := seedWriterAccount(t, s)
+			tt.setup(s, fa)
+			var logs bytes.Buffer
+			w := NewWriter(applySession(t, s, writerAcct, tt.role), WriterOptions{Logger: newTestLogger(&logs)})
+			s.ResetCalls()
+			out, err := w.Write(context.Background(), plan.Op{Type: plan.OpCreateLoginProfile, User: tt.user, PGPKey: k.armored})
+			if err == nil {
+				t.Fatal("Write succeeded")
+			}
+			if out.EncryptedPassword != "" {
+				t.Error("a failed write returned an encrypted password")
+			}
+			var sent []string
+			for _, c := range s.Writes() {
+				if pw := c.Params["Password"]; pw != "" {
+					sent = append(sent, pw)
+				}
+			}
+			if len(sent) == 0 {
+				t.Fatal("no password was sent: the test proves nothing")
+			}
+			for _, pw := range sent {
+				for what, text := range map[string]string{
+					"error": err.Error(), "error (%+v)": fmt.Sprintf("%+v", err), "log": logs.String(),
+				} {
+					if strings.Contains(text, pw) {
+						t.Errorf("the %s holds the clear password: %s", what, text)
+					}
+				}
+			}
+		})
 	}
 }

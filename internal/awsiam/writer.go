@@ -31,6 +31,44 @@ const (
 	codeEntityAlreadyExists = "EntityAlreadyExists"
 )
 
+// WritePermissions are the IAM actions the writer calls: what an apply role
+// needs besides ReadPermissions (and a trust policy that lets roster assume
+// it). GetAccountPasswordPolicy and UpdateLoginProfile serve console
+// passwords: the policy decides what a generated password looks like, and
+// the update resets a password whose creation answer was lost.
+var WritePermissions = []string{
+	"iam:AddUserToGroup",
+	"iam:AttachGroupPolicy",
+	"iam:AttachUserPolicy",
+	"iam:CreateGroup",
+	"iam:CreateLoginProfile",
+	"iam:CreateUser",
+	"iam:DeactivateMFADevice",
+	"iam:DeleteAccessKey",
+	"iam:DeleteGroup",
+	"iam:DeleteGroupPolicy",
+	"iam:DeleteLoginProfile",
+	"iam:DeleteSSHPublicKey",
+	"iam:DeleteServiceSpecificCredential",
+	"iam:DeleteSigningCertificate",
+	"iam:DeleteUser",
+	"iam:DeleteUserPermissionsBoundary",
+	"iam:DeleteUserPolicy",
+	"iam:DeleteVirtualMFADevice",
+	"iam:DetachGroupPolicy",
+	"iam:DetachUserPolicy",
+	"iam:GetAccountPasswordPolicy",
+	"iam:PutGroupPolicy",
+	"iam:PutUserPermissionsBoundary",
+	"iam:PutUserPolicy",
+	"iam:RemoveUserFromGroup",
+	"iam:TagUser",
+	"iam:UntagUser",
+	"iam:UpdateGroup",
+	"iam:UpdateLoginProfile",
+	"iam:UpdateUser",
+}
+
 // WriterOptions tunes a Writer. The zero value is what the product uses.
 type WriterOptions struct {
 	// Rand is the source of randomness for console passwords; nil means
@@ -92,7 +130,7 @@ func (w *Writer) Write(ctx context.Context, op plan.Op) (apply.Outcome, error) {
 		return apply.Outcome{}, nil
 	}
 	if goalReached(op.Type, err) {
-		w.log.Info("already done", "env", w.env, "op", describe(op), "code", errorCode(err))
+		w.log.Debug("already done", "env", w.env, "op", describe(op), "code", errorCode(err))
 		return apply.Outcome{AlreadyDone: true}, nil
 	}
 	return apply.Outcome{}, w.fail(op, err)

@@ -844,3 +844,25 @@ func TestWriteConvergesWhenEveryResponseIsLost(t *testing.T) {
 		t.Errorf("%d distinct login profile resets, want 2 (one per lost CreateLoginProfile answer)", len(resets))
 	}
 }
+
+// TestWritePermissionsSuffice: a role granted exactly WritePermissions can
+// carry out every kind of operation, including the reset of a login profile
+// left behind by an earlier attempt.
+func TestWritePermissionsSuffice(t *testing.T) {
+	t.Parallel()
+	k := testKey(t)
+	s := iamtest.NewServer(t, iamtest.WithDefaultAccount(writerAcct))
+	fa := seedWriterAccount(t, s)
+	fa.PutUser(iamtest.User{Name: "erin", LoginProfile: &iamtest.LoginProfile{Password: "Left-Behind-1!"}})
+	fa.AddRole("roster-apply", WritePermissions...)
+	w := NewWriter(applySession(t, s, writerAcct, "roster-apply"), WriterOptions{})
+	ops := append(convergeOps(k.armored), plan.Op{Type: plan.OpCreateLoginProfile, User: "erin", PGPKey: k.armored})
+	for _, op := range ops {
+		if _, err := w.Write(context.Background(), op); err != nil {
+			t.Errorf("Write(%s): %v", describe(op), err)
+		}
+	}
+	if !slices.IsSorted(WritePermissions) {
+		t.Error("WritePermissions is not sorted")
+	}
+}
