@@ -22,6 +22,7 @@ func (r *runner) mergePlans(ctx context.Context) error {
 	if diags.HasErrors() {
 		return fmt.Errorf("%s is invalid, so the plans cannot be put in promotion order: run roster validate (the planning jobs annotate every error)", r.in.Path)
 	}
+	r.relativize(repo)
 	dir := r.inWorkspace(r.in.PlanDir)
 	var p *plan.Plan
 	err := r.group("Merge the plans in "+r.in.PlanDir, func() error {

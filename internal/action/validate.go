@@ -28,6 +28,7 @@ func (r *runner) validate() (*manifest.Repository, error) {
 		return nil
 	})
 	if !diags.HasErrors() {
+		r.relativize(repo)
 		return repo, nil
 	}
 	r.setOutput("has-changes", "false")
@@ -46,6 +47,27 @@ func (r *runner) relFile(name string) string {
 	}
 	prefix := filepath.ToSlash(filepath.Clean(r.rc.Workspace)) + "/"
 	return strings.TrimPrefix(name, prefix)
+}
+
+// relativize rewrites the file names a loaded repository carries (in
+// plans' warnings and drift's "accept" hints) relative to the repository
+// root, as a reader of the pull request or issue knows them.
+func (r *runner) relativize(repo *manifest.Repository) {
+	if repo == nil || r.rc.Workspace == "" {
+		return
+	}
+	repo.Dir = r.relFile(filepath.ToSlash(repo.Dir))
+	repo.Config.Pos.File = r.relFile(repo.Config.Pos.File)
+	for _, e := range repo.Environments {
+		e.Dir = r.relFile(e.Dir)
+		e.Pos.File = r.relFile(e.Pos.File)
+		for _, g := range e.Groups {
+			g.Pos.File = r.relFile(g.Pos.File)
+		}
+		for _, u := range e.Users {
+			u.Pos.File = r.relFile(u.Pos.File)
+		}
+	}
 }
 
 // annotate writes each finding as a workflow command, so GitHub shows it on
