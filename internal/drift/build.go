@@ -223,7 +223,7 @@ func (b *builder) extraUser(ch *plan.Change) {
 		Kind:        Extra,
 		SubjectKind: ch.Kind,
 		Subject:     ch.Name,
-		Restore:     b.restore(words("offboard it ("+operations(len(ch.Ops))+", ending with DeleteUser)")),
+		Restore:     b.restore(words("offboard it (" + operations(len(ch.Ops)) + ", ending with DeleteUser)")),
 	}
 	if m := b.users[strings.ToLower(ch.Name)]; m != nil && m.Expires != nil {
 		date := m.Expires.UTC().Format("2006-01-02")
@@ -612,7 +612,7 @@ func (b *builder) group(ch *plan.Change) {
 			SubjectKind: plan.KindGroup,
 			Subject:     ch.Name,
 			Summary:     sentence(words("group "), code(ch.Name), words(" is marked "), code("absent: true"), words(" in the manifests but still exists in AWS")),
-			Restore:     b.restore(words("delete it ("+operations(len(ch.Ops))+")")),
+			Restore:     b.restore(words("delete it (" + operations(len(ch.Ops)) + ")")),
 			Accept:      sentence(words("remove the entry for group "), code(ch.Name), words(" from "), loc(s.pos), words(", so roster leaves the group alone")),
 			Pos:         s.pos,
 		}, Medium, b.adminResource(ch.Before))
