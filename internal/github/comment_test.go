@@ -155,3 +155,34 @@ func TestUpsertCommentRefusesOverlongBody(t *testing.T) {
 		t.Errorf("requests = %d, want none", len(got))
 	}
 }
+
+func TestMarkerForms(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name, marker, body string
+		want               string
+	}{
+		{"bare marker is hidden on the first line", "roster:plan", "plan", "<!-- roster:plan -->\nplan"},
+		{"marker already an HTML comment", "<!-- roster:plan -->", "plan", "<!-- roster:plan -->\nplan"},
+		{"body already holding the marker is kept as is", "<!-- roster:plan -->", "## Plan\n<!-- roster:plan -->\nplan", "## Plan\n<!-- roster:plan -->\nplan"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			srv, c, _ := setup(t, nil)
+			pr := srv.AddPullRequest(testRepo, githubtest.PullRequest{HeadSHA: "a1"})
+			for range 2 {
+				if _, err := c.UpsertComment(context.Background(), testRepo, pr, tt.marker, tt.body, true); err != nil {
+					t.Fatalf("UpsertComment: %v", err)
+				}
+			}
+			var got []string
+			for _, cm := range srv.Comments(testRepo, pr) {
+				got = append(got, cm.Body)
+			}
+			if diff := cmp.Diff([]string{tt.want}, got); diff != "" {
+				t.Errorf("comments (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
