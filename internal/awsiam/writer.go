@@ -118,16 +118,9 @@ func NewWriter(a *Account, opts WriterOptions) *Writer {
 // they mean the operation's goal is reached; every other error is returned
 // wrapped with the operation, keeping the SDK error for errors.As.
 func (w *Writer) Write(ctx context.Context, op plan.Op) (apply.Outcome, error) {
-	if op.Type == plan.OpCreateLoginProfile {
-		out, err := w.createLoginProfile(ctx, op)
-		if err != nil {
-			return apply.Outcome{}, w.fail(op, err)
-		}
-		return out, nil
-	}
-	err := w.call(ctx, op)
+	out, err := w.call(ctx, op)
 	if err == nil {
-		return apply.Outcome{}, nil
+		return out, nil
 	}
 	if goalReached(op.Type, err) {
 		w.log.Debug("already done", "env", w.env, "op", describe(op), "code", errorCode(err))
@@ -136,8 +129,8 @@ func (w *Writer) Write(ctx context.Context, op plan.Op) (apply.Outcome, error) {
 	return apply.Outcome{}, w.fail(op, err)
 }
 
-// call makes the one IAM call of every operation but CreateLoginProfile.
-func (w *Writer) call(ctx context.Context, op plan.Op) error {
+// call makes the operation's IAM call.
+func (w *Writer) call(ctx context.Context, op plan.Op) (apply.Outcome, error) {
 	c := w.iam
 	var err error
 	switch op.Type {
@@ -177,7 +170,7 @@ func (w *Writer) call(ctx context.Context, op plan.Op) error {
 	case plan.OpDeleteUserPermissionsBoundary:
 		_, err = c.DeleteUserPermissionsBoundary(ctx, &iam.DeleteUserPermissionsBoundaryInput{UserName: aws.String(op.User)})
 	case plan.OpCreateLoginProfile:
-		return errors.New("CreateLoginProfile is not a single call") // handled by Write
+		return w.createLoginProfile(ctx, op)
 	case plan.OpDeleteLoginProfile:
 		_, err = c.DeleteLoginProfile(ctx, &iam.DeleteLoginProfileInput{UserName: aws.String(op.User)})
 	case plan.OpDeleteAccessKey:
@@ -211,9 +204,9 @@ func (w *Writer) call(ctx context.Context, op plan.Op) error {
 	case plan.OpDeleteGroupPolicy:
 		_, err = c.DeleteGroupPolicy(ctx, &iam.DeleteGroupPolicyInput{GroupName: aws.String(op.Group), PolicyName: aws.String(op.PolicyName)})
 	default:
-		return fmt.Errorf("unknown operation type %q", op.Type)
+		return apply.Outcome{}, fmt.Errorf("unknown operation type %q", op.Type)
 	}
-	return err
+	return apply.Outcome{}, err
 }
 
 // goalReached reports whether err, answered to an operation of type t,
