@@ -5,13 +5,18 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"go/ast"
+	"go/parser"
+	"go/token"
 	"io"
 	"log/slog"
 	"maps"
 	"net"
 	"net/http"
 	"net/url"
+	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -864,5 +869,59 @@ func TestWritePermissionsSuffice(t *testing.T) {
 	}
 	if !slices.IsSorted(WritePermissions) {
 		t.Error("WritePermissions is not sorted")
+	}
+}
+
+// TestWriteKnowsEveryOperationType: every OpType declared in package plan
+// reaches an IAM call (a new type without a case here fails this test).
+func TestWriteKnowsEveryOperationType(t *testing.T) {
+	t.Parallel()
+	fset := token.NewFileSet()
+	f, err := parser.ParseFile(fset, filepath.Join("..", "plan", "plan.go"), nil, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var types []plan.OpType
+	for _, d := range f.Decls {
+		gd, ok := d.(*ast.GenDecl)
+		if !ok || gd.Tok != token.CONST {
+			continue
+		}
+		for _, spec := range gd.Specs {
+			vs := spec.(*ast.ValueSpec)
+			if id, ok := vs.Type.(*ast.Ident); !ok || id.Name != "OpType" {
+				continue
+			}
+			for _, v := range vs.Values {
+				lit, err := strconv.Unquote(v.(*ast.BasicLit).Value)
+				if err != nil {
+					t.Fatal(err)
+				}
+				types = append(types, plan.OpType(lit))
+			}
+		}
+	}
+	if len(types) < 28 {
+		t.Fatalf("found %d operation types in plan.go, want at least 28: is the parser looking at the right file?", len(types))
+	}
+	s := iamtest.NewServer(t, iamtest.WithDefaultAccount(writerAcct))
+	w := NewWriter(applySession(t, s, writerAcct, ""), WriterOptions{})
+	s.ResetCalls()
+	for _, typ := range types {
+		// The account is empty, so most calls fail; none may be unknown.
+		_, err := w.Write(context.Background(), plan.Op{
+			Type: typ, User: "nobody", Group: "nobody", ID: "x", PGPKey: testKey(t).armored,
+			Tags: map[string]string{"team": "x"}, TagKeys: []string{"team"}, PolicyARN: readOnly, PolicyName: "p", PolicyDocument: allowS3,
+		})
+		if err != nil && strings.Contains(err.Error(), "unknown operation type") {
+			t.Errorf("Write does not know %s", typ)
+		}
+	}
+	want := map[string]int{"GetAccountPasswordPolicy": 1}
+	for _, typ := range types {
+		want[string(typ)] = 1
+	}
+	if diff := cmp.Diff(want, s.Calls()[writerAcct]); diff != "" {
+		t.Errorf("IAM calls, one per operation type (-want +got):\n%s", diff)
 	}
 }
