@@ -148,8 +148,9 @@ func noun(k plan.Kind) string {
 		return "service account"
 	case plan.KindGroup:
 		return "group"
+	default:
+		return "user"
 	}
-	return "user"
 }
 
 // list names the manifest list an entry of kind k belongs to.
@@ -159,8 +160,9 @@ func list(k plan.Kind) string {
 		return "service_accounts:"
 	case plan.KindGroup:
 		return "groups:"
+	default:
+		return "users:"
 	}
-	return "users:"
 }
 
 // operations counts IAM write calls in words.
@@ -290,7 +292,6 @@ type subject struct {
 	pos  diag.Pos
 	// person is false for service accounts and groups.
 	person bool
-	user   *manifest.User
 }
 
 func (s subject) of() string { return " of " + noun(s.kind) + " " }
@@ -300,7 +301,7 @@ func (s subject) of() string { return " of " + noun(s.kind) + " " }
 func (b *builder) attributes(ch *plan.Change) {
 	s := subject{kind: ch.Kind, name: ch.Name, person: ch.Kind == plan.KindUser}
 	if m := b.users[strings.ToLower(ch.Name)]; m != nil {
-		s.pos, s.user = m.Pos, m
+		s.pos = m.Pos
 	}
 	before := ch.Before
 	if before == nil {
@@ -355,6 +356,9 @@ func (b *builder) attributes(ch *plan.Change) {
 			b.console(s, false)
 		case plan.OpDeleteLoginProfile:
 			b.console(s, true)
+		default:
+			// Creation, deletion and credential teardown are whole-user
+			// changes, not attribute drift.
 		}
 	}
 }
@@ -634,6 +638,8 @@ func (b *builder) group(ch *plan.Change) {
 				b.managedPolicy(s, GroupChanged, op.PolicyARN, false)
 			case plan.OpDeleteGroupPolicy, plan.OpPutGroupPolicy:
 				b.inlinePolicy(s, GroupChanged, op.PolicyName, before.InlinePolicies, after.InlinePolicies)
+			default:
+				// Membership is carried, and reported, by the users.
 			}
 		}
 	}
