@@ -1,0 +1,164 @@
+package engine
+
+import (
+	"context"
+	"encoding/json"
+	"maps"
+	"os"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/roster-dev/roster/internal/awsiam"
+	"github.com/roster-dev/roster/internal/iamtest"
+	"github.com/roster-dev/roster/internal/manifest"
+	"github.com/roster-dev/roster/internal/state"
+)
+
+// planPolicyActions returns the actions of the plan role policy published in
+// docs/permissions.md: the block after the roster:plan-policy marker.
+func planPolicyActions(t *testing.T) []string {
+	t.Helper()
+	doc, err := os.ReadFile("../../docs/permissions.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, rest, ok := strings.Cut(string(doc), "<!-- roster:plan-policy -->")
+	if !ok {
+		t.Fatal("docs/permissions.md has no <!-- roster:plan-policy --> marker")
+	}
+	_, rest, _ = strings.Cut(rest, "```json\n")
+	block, _, ok := strings.Cut(rest, "```")
+	if !ok {
+		t.Fatal("docs/permissions.md: no JSON block after the plan policy marker")
+	}
+	var pol struct {
+		Statement []struct {
+			Effect   string
+			Action   []string
+			Resource string
+		}
+	}
+	if err := json.Unmarshal([]byte(block), &pol); err != nil {
+		t.Fatalf("docs/permissions.md plan policy: %v", err)
+	}
+	var actions []string
+	for _, s := range pol.Statement {
+		if s.Effect != "Allow" {
+			t.Fatalf("plan policy statement is %q, want Allow", s.Effect)
+		}
+		actions = append(actions, s.Action...)
+	}
+	slices.Sort(actions)
+	return actions
+}
+
+// TestPlanRoleNeedsOnlyThePublishedPolicy plans the bundled example against
+// the IAM fake through roles allowed exactly the actions docs/permissions.md
+// publishes. Any call outside them is denied by the fake and fails the plan;
+// the call log must hold only read actions. It covers the account-wide
+// reader and the per-user fallback (a role also denied
+// iam:GetAccountAuthorizationDetails).
+func TestPlanRoleNeedsOnlyThePublishedPolicy(t *testing.T) {
+	t.Parallel()
+	allowed := planPolicyActions(t)
+	for _, want := range slices.Concat(awsiam.ReadPermissions, awsiam.PerUserReadPermissions) {
+		if !slices.Contains(allowed, want) {
+			t.Errorf("the readers call %s, but docs/permissions.md's plan policy does not allow it", want)
+		}
+	}
+
+	for _, tc := range []struct {
+		name  string
+		allow []string
+	}{
+		{"account-wide reader", allowed},
+		{"per-user fallback", slices.DeleteFunc(slices.Clone(allowed), func(a string) bool { return a == "iam:GetAccountAuthorizationDetails" })},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			const hub = "999999999999"
+			srv := iamtest.NewServer(t, iamtest.WithDefaultAccount(hub))
+			repo := loadExample(t)
+			for _, env := range repo.Environments {
+				seedFake(t, srv.Account(env.AccountID), exampleLive(t, repo.Config, env))
+				srv.Account(env.AccountID).AddRole("roster-plan", tc.allow...)
+			}
+			srv.ResetCalls()
+
+			src := &AWSSource{Base: srv.AWSConfig(hub), Purpose: awsiam.ForPlan}
+			p, err := Plan(context.Background(), repo, repo.Environments, src, exampleNow)
+			if err != nil {
+				t.Fatalf("plan with the published plan policy: %v", err)
+			}
+			if !p.HasChanges() {
+				t.Fatal("the example plan has no changes; the fake was not seeded as the snapshots are")
+			}
+			for acct, calls := range srv.Calls() {
+				for _, action := range slices.Sorted(maps.Keys(calls)) {
+					if action == "AssumeRole" || action == "GetCallerIdentity" {
+						continue
+					}
+					// The fallback case tries iam:GetAccountAuthorizationDetails
+					// once and is denied; that call is in the published policy.
+					if !slices.Contains(allowed, "iam:"+action) {
+						t.Errorf("account %s: plan called iam:%s, which the published plan policy does not allow", acct, action)
+					}
+				}
+			}
+			if w := srv.Writes(); len(w) != 0 {
+				t.Errorf("plan made %d write calls, first %+v", len(w), w[0])
+			}
+		})
+	}
+}
+
+// exampleLive is the live state the bundled snapshots describe.
+func exampleLive(t *testing.T, cfg manifest.Config, env *manifest.Environment) *state.Account {
+	t.Helper()
+	live := liveFromDesired(cfg, env)
+	addExampleDrift(t, env.Name, live)
+	return live
+}
+
+// seedFake puts a live state into the fake account: groups first, then
+// users with their memberships, policies, console access and credentials.
+func seedFake(t *testing.T, a *iamtest.Account, live *state.Account) {
+	t.Helper()
+	created := map[string]bool{}
+	customer := func(arns ...string) {
+		for _, p := range arns {
+			if strings.Contains(p, ":"+live.AccountID+":policy/") && !created[p] {
+				a.CreatePolicy(p)
+				created[p] = true
+			}
+		}
+	}
+	for _, name := range slices.Sorted(maps.Keys(live.Groups)) {
+		g := live.Groups[name]
+		customer(g.ManagedPolicies...)
+		a.PutGroup(iamtest.Group{Name: g.Name, Path: g.Path, ManagedPolicies: g.ManagedPolicies, InlinePolicies: g.InlinePolicies})
+	}
+	for _, name := range slices.Sorted(maps.Keys(live.Users)) {
+		u := live.Users[name]
+		customer(append(slices.Clone(u.ManagedPolicies), u.PermissionsBoundary)...)
+		seed := iamtest.User{
+			Name: u.Name, Path: u.Path, CreateDate: u.Created,
+			Groups: u.Groups, ManagedPolicies: u.ManagedPolicies, InlinePolicies: u.InlinePolicies,
+			PermissionsBoundary: u.PermissionsBoundary,
+		}
+		for _, k := range slices.Sorted(maps.Keys(u.Tags)) {
+			seed.Tags = append(seed.Tags, iamtest.Tag{Key: k, Value: u.Tags[k]})
+		}
+		if u.LoginProfile {
+			seed.LoginProfile = &iamtest.LoginProfile{CreateDate: u.Created}
+		}
+		for _, k := range u.AccessKeys {
+			seed.AccessKeys = append(seed.AccessKeys, iamtest.AccessKey{ID: k.ID, Status: k.Status, CreateDate: k.Created})
+		}
+		for range u.MFADevices {
+			seed.MFADevices = append(seed.MFADevices, iamtest.MFADevice{})
+		}
+		a.PutUser(seed)
+	}
+}
