@@ -91,6 +91,17 @@ func TestPlanRoleNeedsOnlyThePublishedPolicy(t *testing.T) {
 			if err != nil {
 				t.Fatalf("plan with the published plan policy: %v", err)
 			}
+			// Reading the same state through AWS gives the same plan as the
+			// bundled snapshots: same changes, same digests.
+			snap, err := Plan(context.Background(), repo, repo.Environments, &SnapshotSource{Dir: exampleLiveDir}, exampleNow)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i, e := range p.Environments {
+				if e.Digest != snap.Environments[i].Digest {
+					t.Errorf("%s: plan through AWS has digest %s, from snapshots %s", e.Name, e.Digest, snap.Environments[i].Digest)
+				}
+			}
 			if !p.HasChanges() {
 				t.Fatal("the example plan has no changes; the fake was not seeded as the snapshots are")
 			}
