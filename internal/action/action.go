@@ -87,20 +87,11 @@ func Run(ctx context.Context, env Env) error {
 		env.Now = time.Now
 	}
 	gh := githubactions.New(githubactions.WithGetenv(env.Getenv), githubactions.WithWriter(env.Stdout))
-	in, err := readInputs(gh)
-	if err != nil {
-		return err
+	r := &runner{env: env, gh: gh, outputs: map[string]string{}}
+	runErr := r.setup()
+	if runErr == nil {
+		runErr = r.dispatch(ctx)
 	}
-	rc, err := readContext(gh)
-	if err != nil {
-		return err
-	}
-	r := &runner{env: env, gh: gh, in: in, rc: rc, outputs: map[string]string{}}
-	r.dir = in.Path
-	if rc.Workspace != "" {
-		r.dir = filepath.Join(rc.Workspace, filepath.FromSlash(in.Path))
-	}
-	runErr := r.dispatch(ctx)
 	if r.result == "" || (runErr != nil && !errors.Is(runErr, ErrFailed)) {
 		switch {
 		case runErr != nil:
@@ -120,6 +111,24 @@ func Run(ctx context.Context, env Env) error {
 	return runErr
 }
 
+// setup reads the inputs and the run's context.
+func (r *runner) setup() error {
+	in, err := readInputs(r.gh)
+	if err != nil {
+		return err
+	}
+	rc, err := readContext(r.gh)
+	if err != nil {
+		return err
+	}
+	r.in, r.rc = in, rc
+	r.dir = filepath.FromSlash(in.Path)
+	if rc.Workspace != "" {
+		r.dir = filepath.Join(rc.Workspace, r.dir)
+	}
+	return nil
+}
+
 // dispatch picks the work from the command input and the event.
 func (r *runner) dispatch(ctx context.Context) error {
 	cmd := r.in.Command
@@ -127,6 +136,10 @@ func (r *runner) dispatch(ctx context.Context) error {
 		switch r.rc.Event {
 		case eventPullRequest:
 			cmd = CommandPlan
+			if r.rc.PullRequestAction == "closed" {
+				r.logf("The pull request was closed: validating only, the plan comment stays as it was.")
+				cmd = CommandValidate
+			}
 		case eventPullRequestTarget:
 			return errors.New("roster does not run on pull_request_target: that event would plan a pull request's manifests with the base repository's write token and AWS roles; use pull_request (docs/action.md, Pull requests from forks)")
 		case eventPush:

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"errors"
 	"flag"
 
 	"github.com/roster-dev/roster/internal/action"
@@ -32,12 +31,11 @@ apply, drift with fail-on-drift, or an error talking to AWS or GitHub).`,
 				if len(args) > 0 {
 					return usageError("action takes no arguments (it reads INPUT_* variables), got %q", args)
 				}
-				err := action.Run(ctx, action.Env{Getenv: env.Getenv, Stdout: env.Stdout, Now: env.Now})
-				if errors.Is(err, action.ErrFailed) {
-					// Everything is reported already; end with the reason.
-					return &exitError{Code: ExitFailure, Err: err}
+				if err := action.Run(ctx, action.Env{Getenv: env.Getenv, Stdout: env.Stdout, Now: env.Now}); err != nil {
+					// The Action annotated the error on the run already.
+					return &exitError{Code: ExitFailure}
 				}
-				return err
+				return nil
 			}
 		},
 	}
