@@ -706,6 +706,7 @@ func TestWriteConvergesUnderFaults(t *testing.T) {
 					if faulted == 0 {
 						t.Error("no write was faulted: the test proves nothing")
 					}
+					t.Logf("%d operations: %d write requests, %d of them faulted", len(ops), len(s.Writes()), faulted)
 				})
 			})
 		}
@@ -923,5 +924,32 @@ func TestWriteKnowsEveryOperationType(t *testing.T) {
 	}
 	if diff := cmp.Diff(want, s.Calls()[writerAcct]); diff != "" {
 		t.Errorf("IAM calls, one per operation type (-want +got):\n%s", diff)
+	}
+}
+
+// TestWriteCancelled: a cancelled run makes no call and says so, so apply
+// can tell cancellation from IAM refusing the write.
+func TestWriteCancelled(t *testing.T) {
+	t.Parallel()
+	s := iamtest.NewServer(t, iamtest.WithDefaultAccount(writerAcct))
+	fa := seedWriterAccount(t, s)
+	w := NewWriter(applySession(t, s, writerAcct, ""), WriterOptions{})
+	s.ResetCalls()
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	for _, op := range []plan.Op{
+		{Type: plan.OpDeleteUser, User: "dave"},
+		{Type: plan.OpCreateLoginProfile, User: "alice", PGPKey: testKey(t).armored},
+	} {
+		_, err := w.Write(ctx, op)
+		if !errors.Is(err, context.Canceled) {
+			t.Errorf("Write(%s) with a cancelled context = %v, want context.Canceled", describe(op), err)
+		}
+	}
+	if n := s.TotalCalls(writerAcct); n != 0 {
+		t.Errorf("%d IAM calls after cancellation, want 0", n)
+	}
+	if !userExists(fa, "dave") {
+		t.Error("a cancelled DeleteUser deleted the user")
 	}
 }
