@@ -1,6 +1,7 @@
 package action
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"os"
@@ -61,12 +62,11 @@ func readPlanDir(dir string, repo *manifest.Repository) (*plan.Plan, error) {
 	from := map[string]string{}
 	merged := &plan.Plan{}
 	for _, name := range files {
-		f, err := os.Open(name) //nolint:gosec // files of the folder the workflow names
+		b, err := os.ReadFile(name) //nolint:gosec // files of the folder the workflow names
 		if err != nil {
 			return nil, err
 		}
-		p, err := render.ReadJSON(f)
-		f.Close()
+		p, err := render.ReadJSON(bytes.NewReader(b))
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", name, err)
 		}
