@@ -128,11 +128,12 @@ type Result struct {
 	Environments []*EnvironmentResult `json:"environments"`
 }
 
-// Failed reports whether any environment failed (an operation failed, or the
-// environment was refused or could not be planned).
+// Failed reports whether the apply did not finish: an environment failed
+// (an operation failed, or it was refused or could not be planned), or one
+// was not attempted (after a failure or a cancellation).
 func (r *Result) Failed() bool {
 	for _, e := range r.Environments {
-		if e.Status == EnvFailed {
+		if e.Status == EnvFailed || e.Status == EnvNotAttempted {
 			return true
 		}
 	}

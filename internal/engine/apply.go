@@ -1,0 +1,161 @@
+package engine
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+
+	"github.com/roster-dev/roster/internal/apply"
+	"github.com/roster-dev/roster/internal/awsiam"
+	"github.com/roster-dev/roster/internal/manifest"
+	"github.com/roster-dev/roster/internal/plan"
+)
+
+// WriterFunc opens the IAM writer of one environment, for example a session
+// with the environment's apply role.
+type WriterFunc func(ctx context.Context, env *manifest.Environment) (apply.Writer, error)
+
+// AWSWriters opens writers through the AWS SDK: a session with the
+// environment's role_arn (awsiam.ForApply) and an awsiam.Writer on it.
+func AWSWriters(base aws.Config, opts awsiam.WriterOptions) WriterFunc {
+	return func(ctx context.Context, env *manifest.Environment) (apply.Writer, error) {
+		acct, err := awsiam.Connect(ctx, base, env, awsiam.ForApply)
+		if err != nil {
+			return nil, err
+		}
+		return awsiam.NewWriter(acct, opts), nil
+	}
+}
+
+// DefaultExpectedFrom names where expected digests come from in refusals,
+// when ApplyOptions.ExpectedFrom is empty.
+const DefaultExpectedFrom = "the plan reviewed on the pull request"
+
+// ApplyOptions tune Apply. The zero value applies whatever live IAM needs,
+// with apply's default concurrency.
+type ApplyOptions struct {
+	// ExpectDigests maps an environment's name to the digest of the plan
+	// that was reviewed. An environment whose fresh plan has another digest
+	// is refused; environments without an entry are not checked.
+	ExpectDigests map[string]string
+	// ExpectedFrom names, in a refusal, where ExpectDigests came from
+	// (DefaultExpectedFrom when empty).
+	ExpectedFrom string
+	// Run tunes the execution of each environment's plan.
+	Run apply.Options
+	// Planned, when set, is called with each environment's fresh plan
+	// before anything is written to it.
+	Planned func(*plan.Environment)
+}
+
+// Apply brings live IAM in line with the repository, environment by
+// environment in promotion order (the repository's order, whatever the order
+// of envs). For each environment it reads live IAM through src (which
+// should act with the apply role), plans afresh, refuses the plan when a
+// guardrail refused it or when its digest differs from the expected one,
+// and otherwise runs it through the environment's writer. The first
+// environment that fails (an operation failed, a refusal, live IAM could not
+// be read) stops the apply: the environments after it are not attempted.
+//
+// The error is only for mistakes in the request itself (an expected digest
+// for an environment that is not applied); everything that happens in an
+// account is in the result.
+func Apply(ctx context.Context, repo *manifest.Repository, envs []*manifest.Environment, src Source, writers WriterFunc, now time.Time, opts ApplyOptions) (*apply.Result, error) {
+	if err := checkExpectations(envs, opts.ExpectDigests); err != nil {
+		return nil, err
+	}
+	envs = promotionOrder(repo, envs)
+	res := &apply.Result{Environments: make([]*apply.EnvironmentResult, 0, len(envs))}
+	var failed string
+	for _, env := range envs {
+		switch {
+		case failed != "":
+			res.Environments = append(res.Environments, notAttempted(env,
+				fmt.Sprintf("not attempted because %s failed; environments are applied in promotion order and stop at the first failure", failed)))
+			continue
+		case ctx.Err() != nil:
+			res.Environments = append(res.Environments, notAttempted(env, "not attempted because the apply was cancelled"))
+			failed = env.Name
+			continue
+		}
+		er := applyEnvironment(ctx, repo, env, src, writers, now, opts)
+		res.Environments = append(res.Environments, er)
+		if er.Status == apply.EnvFailed {
+			failed = env.Name
+		}
+	}
+	return res, nil
+}
+
+func applyEnvironment(ctx context.Context, repo *manifest.Repository, env *manifest.Environment, src Source, writers WriterFunc, now time.Time, opts ApplyOptions) *apply.EnvironmentResult {
+	live, err := src.Read(ctx, env, plan.Needs(repo.Config, env, now))
+	if err != nil {
+		r := notAttempted(env, fmt.Sprintf("could not read live IAM: %v", err))
+		r.Status = apply.EnvFailed
+		return r
+	}
+	p := plan.Diff(repo.Config, env, live, now)
+	if opts.Planned != nil {
+		opts.Planned(p)
+	}
+	if want, ok := opts.ExpectDigests[env.Name]; ok && p.Refused == "" && want != p.Digest {
+		refused := *p
+		refused.Refused = fmt.Sprintf("%s (%s) differs from the plan of live IAM now (%s): live IAM or the manifests changed since review; re-run the plan",
+			cmp.Or(opts.ExpectedFrom, DefaultExpectedFrom), want, p.Digest)
+		return apply.Run(ctx, &refused, nil, opts.Run)
+	}
+	if p.Refused != "" || !p.HasChanges() {
+		return apply.Run(ctx, p, nil, opts.Run)
+	}
+	w, err := writers(ctx, env)
+	if err != nil {
+		r := apply.NotAttempted(p, env.Name, env.AccountID, "")
+		r.Status = apply.EnvFailed
+		r.Reason = fmt.Sprintf("could not open a session to write: %v", err)
+		return r
+	}
+	return apply.Run(ctx, p, w, opts.Run)
+}
+
+func notAttempted(env *manifest.Environment, reason string) *apply.EnvironmentResult {
+	r := apply.NotAttempted(nil, env.Name, env.AccountID, reason)
+	r.Production = env.Production
+	return r
+}
+
+// checkExpectations refuses expected digests for environments that are not
+// being applied: a typo there would otherwise silently check nothing.
+func checkExpectations(envs []*manifest.Environment, expect map[string]string) error {
+	var unknown []string
+	for name := range expect {
+		if !slices.ContainsFunc(envs, func(e *manifest.Environment) bool { return e.Name == name }) {
+			unknown = append(unknown, name)
+		}
+	}
+	if len(unknown) == 0 {
+		return nil
+	}
+	sort.Strings(unknown)
+	names := make([]string, len(envs))
+	for i, e := range envs {
+		names[i] = e.Name
+	}
+	return fmt.Errorf("expected digest for %s, which this apply does not include (it applies %s)", strings.Join(unknown, ", "), strings.Join(names, ", "))
+}
+
+// promotionOrder sorts envs by their position in the repository.
+func promotionOrder(repo *manifest.Repository, envs []*manifest.Environment) []*manifest.Environment {
+	pos := make(map[string]int, len(repo.Environments))
+	for i, e := range repo.Environments {
+		pos[e.Name] = i
+	}
+	out := slices.Clone(envs)
+	slices.SortStableFunc(out, func(a, b *manifest.Environment) int { return cmp.Compare(pos[a.Name], pos[b.Name]) })
+	return out
+}
