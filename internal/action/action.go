@@ -191,6 +191,9 @@ func (r *runner) group(title string, fn func() error) error {
 	return fn()
 }
 
+// summaryLimit keeps a step's job summary under GitHub's limit of 1 MiB.
+const summaryLimit = 1<<20 - 4096
+
 // summary appends Markdown to the job summary. Outside a runner (no
 // GITHUB_STEP_SUMMARY) it goes to the log instead.
 func (r *runner) summary(markdown string) error {

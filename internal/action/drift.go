@@ -62,13 +62,17 @@ func (r *runner) drift(ctx context.Context) error {
 	}
 
 	opts := render.DriftOptions{Time: r.env.Now(), RunURL: r.rc.RunURL}
+	summaryOpts := opts
+	if len(reports) > 0 {
+		summaryOpts.MaxLength = summaryLimit / len(reports)
+	}
 	var summary strings.Builder
 	found := false
 	for i, rep := range reports {
 		if i > 0 {
 			summary.WriteString("\n---\n\n")
 		}
-		if err := render.DriftMarkdown(&summary, rep, opts); err != nil {
+		if err := render.DriftMarkdown(&summary, rep, summaryOpts); err != nil {
 			return err
 		}
 		found = found || rep.HasDrift()

@@ -162,7 +162,7 @@ func (r *runner) publishPlan(ctx context.Context, p *plan.Plan) error {
 
 	opts := render.MarkdownOptions{Header: r.planHeader(), Footer: r.planFooter(), SummaryURL: r.rc.RunURL}
 	var full bytes.Buffer
-	if err := render.Markdown(&full, p, render.MarkdownOptions{Header: opts.Header, Footer: opts.Footer}); err != nil {
+	if err := render.Markdown(&full, p, render.MarkdownOptions{Header: opts.Header, Footer: opts.Footer, MaxLength: summaryLimit}); err != nil {
 		return err
 	}
 	if err := r.summary(full.String()); err != nil {
