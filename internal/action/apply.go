@@ -1,0 +1,292 @@
+package action
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+
+	"github.com/roster-dev/roster/internal/apply"
+	"github.com/roster-dev/roster/internal/awsiam"
+	"github.com/roster-dev/roster/internal/engine"
+	"github.com/roster-dev/roster/internal/manifest"
+	"github.com/roster-dev/roster/internal/plan"
+	"github.com/roster-dev/roster/internal/render"
+)
+
+// review is what was reviewed before a push: the merged pull request and
+// the digests its plan comment recorded.
+type review struct {
+	// PullRequest is the merged pull request, 0 when the commit was pushed
+	// without one.
+	PullRequest int
+	URL         string
+	// Digests are the expected digests; nil means nothing is checked.
+	Digests map[string]string
+	// From names where Digests came from, for refusals.
+	From string
+	// Warning is shown at the top of the job summary when nothing was
+	// reviewed.
+	Warning string
+	// Refusal, when set, says why nothing may be applied: the review
+	// cannot be read.
+	Refusal string
+}
+
+// apply re-plans every environment against live IAM, refuses environments
+// whose plan differs from the reviewed one, applies the rest in promotion
+// order, and reports: the log, the job summary, a comment on the merged
+// pull request, and the roster:apply-failed issue.
+func (r *runner) apply(ctx context.Context) error {
+	repo, err := r.validate()
+	if err != nil {
+		return err
+	}
+	envs, err := engine.Select(repo, r.in.Environments)
+	if err != nil {
+		return fmt.Errorf("input environments: %w", err)
+	}
+	rv, err := r.reviewed(ctx, repo)
+	if err != nil {
+		return err
+	}
+	expect := map[string]string{}
+	for name, d := range rv.Digests {
+		if slices.ContainsFunc(envs, func(e *manifest.Environment) bool { return e.Name == name }) {
+			expect[name] = d
+		}
+	}
+	var planned []*plan.Environment
+	var res *apply.Result
+	if rv.Refusal != "" {
+		res = &apply.Result{}
+		for _, e := range envs {
+			er := apply.NotAttempted(nil, e.Name, e.AccountID, rv.Refusal)
+			er.Status, er.Production = apply.EnvFailed, e.Production
+			res.Environments = append(res.Environments, er)
+		}
+		return r.publishApply(ctx, rv, expect, &plan.Plan{}, res)
+	}
+	cfg, err := awsiam.LoadConfig(ctx, r.env.Getenv)
+	if err != nil {
+		return err
+	}
+	err = r.group("Apply "+envNames(envs), func() error {
+		res, err = engine.Apply(ctx, repo, envs,
+			&engine.AWSSource{Base: cfg, Purpose: awsiam.ForApply},
+			engine.AWSWriters(cfg, awsiam.WriterOptions{}),
+			r.env.Now(),
+			engine.ApplyOptions{
+				ExpectDigests: expect,
+				ExpectedFrom:  rv.From,
+				Planned:       func(p *plan.Environment) { planned = append(planned, p) },
+			})
+		if err != nil {
+			return fmt.Errorf("apply: %w", err)
+		}
+		return render.ApplyText(r.env.Stdout, res)
+	})
+	if err != nil {
+		return err
+	}
+	return r.publishApply(ctx, rv, expect, &plan.Plan{Environments: planned}, res)
+}
+
+// reviewed finds what was reviewed: the expect-digests input, else the
+// sticky plan comment of the pull request the pushed commit merged.
+func (r *runner) reviewed(ctx context.Context, repo *manifest.Repository) (review, error) {
+	if r.in.ExpectDigests != nil {
+		return review{Digests: r.in.ExpectDigests, From: "the expect-digests input"}, nil
+	}
+	if r.rc.SHA == "" {
+		return review{Warning: "No commit to look up: applied without comparing with a reviewed plan."}, nil
+	}
+	api, err := r.github()
+	if err != nil {
+		return review{}, err
+	}
+	var rv review
+	err = r.group("Find the reviewed plan of commit "+shortSHA(r.rc.SHA), func() error {
+		pr, url, found, err := api.MergedPullRequest(ctx, r.rc.SHA)
+		if err != nil {
+			return fmt.Errorf("find the pull request of commit %s: %w", r.rc.SHA, err)
+		}
+		if !found {
+			rv.Warning = fmt.Sprintf("Commit %s was pushed without a pull request, so no plan was reviewed: roster applied the repository as it is, without comparing with a reviewed plan.", shortSHA(r.rc.SHA))
+			r.gh.Warningf("%s", rv.Warning)
+			return nil
+		}
+		rv.PullRequest, rv.URL = pr, url
+		r.logf("Commit %s merged pull request #%d.", shortSHA(r.rc.SHA), pr)
+		body, found, err := api.PlanComment(ctx, pr)
+		if err != nil {
+			return fmt.Errorf("read the plan comment of pull request #%d: %w", pr, err)
+		}
+		if !found {
+			rv.Warning = fmt.Sprintf("Pull request #%d has no roster plan comment (it changed nothing roster plans, or commenting was off), so no plan was reviewed: roster applied the repository as it is, without comparing with a reviewed plan.", pr)
+			r.gh.Warningf("%s", rv.Warning)
+			return nil
+		}
+		digests, err := render.ParseDigests(body)
+		if err != nil {
+			rv.Refusal = fmt.Sprintf("the plan comment of pull request #%d does not record which plan was reviewed (%v), so nothing was applied: open a pull request to plan again, or run apply with the expect-digests input", pr, err)
+			return nil
+		}
+		rv.Digests = digests
+		rv.From = fmt.Sprintf("the plan reviewed on pull request #%d", pr)
+		names := slices.Sorted(maps.Keys(digests))
+		r.logf("Reviewed digests: %s.", strings.Join(names, ", "))
+		return nil
+	})
+	if err != nil {
+		return review{}, err
+	}
+	if rv.Digests != nil {
+		// Digests of environments the repository no longer has cannot be
+		// checked; the apply says so in the log.
+		for name := range rv.Digests {
+			if repo.Environment(name) == nil {
+				r.logf("Environment %s was reviewed but is no longer in %s: skipped.", name, r.in.Path)
+				delete(rv.Digests, name)
+			}
+		}
+	}
+	return rv, nil
+}
+
+// publishApply writes the apply report to the job summary, the merged pull
+// request and the outputs, and opens, updates or resolves the
+// roster:apply-failed issue.
+func (r *runner) publishApply(ctx context.Context, rv review, expect map[string]string, p *plan.Plan, res *apply.Result) error {
+	var report bytes.Buffer
+	if err := render.ApplyMarkdown(&report, res); err != nil {
+		return err
+	}
+	summary := report.String()
+	if rv.Warning != "" {
+		summary = "> [!WARNING]\n> " + render.EscapeMarkdown(rv.Warning) + "\n\n" + summary
+	}
+	if err := r.summary(shorten(summary, r.rc.RunURL, summaryLimit)); err != nil {
+		return fmt.Errorf("write the job summary: %w", err)
+	}
+	digests := map[string]string{}
+	for _, e := range p.Environments {
+		digests[e.Name] = e.Digest
+	}
+	b, err := json.Marshal(digests)
+	if err != nil {
+		return err
+	}
+	r.setOutput("digests", string(b))
+	var planJSON bytes.Buffer
+	if err := render.JSON(&planJSON, p); err != nil {
+		return err
+	}
+	if err := r.writePlanJSON(planJSON.Bytes()); err != nil {
+		return err
+	}
+	t := res.Tally()
+	r.setOutput("has-changes", fmt.Sprint(t.Done > 0))
+	failed := res.Failed()
+	switch {
+	case failed && (rv.Refusal != "" || refusedFirst(res, p, expect)):
+		r.result = ResultRefused
+	case failed:
+		r.result = ResultFailed
+	case t.Done > 0:
+		r.result = ResultApplied
+	default:
+		r.result = ResultNoChanges
+	}
+
+	var ghErr error
+	if r.in.Comment {
+		ghErr = r.group("Report on GitHub", func() error {
+			return r.reportApply(ctx, rv, report.String(), res)
+		})
+	}
+	if failed {
+		return errors.Join(ghErr, failf("apply failed: %s", failedEnvs(res)))
+	}
+	return ghErr
+}
+
+// reportApply posts the report on the merged pull request and opens or
+// resolves the roster:apply-failed issue.
+func (r *runner) reportApply(ctx context.Context, rv review, report string, res *apply.Result) error {
+	api, err := r.github()
+	if err != nil {
+		return err
+	}
+	var errs []error
+	if rv.PullRequest != 0 {
+		url, err := api.UpsertApplyReport(ctx, rv.PullRequest, shorten(report, r.rc.RunURL, render.GitHubCommentLimit))
+		if err != nil {
+			errs = append(errs, fmt.Errorf("comment the apply report on pull request #%d: %w", rv.PullRequest, err))
+		} else {
+			r.logf("Apply report: %s", url)
+			r.setOutput("comment-url", url)
+		}
+	}
+	if err := r.applyFailedIssue(ctx, rv, report, res); err != nil {
+		errs = append(errs, err)
+	}
+	return errors.Join(errs...)
+}
+
+// refusedFirst reports whether the environment that stopped the apply was
+// refused (a guardrail, or a plan that differs from the reviewed one)
+// rather than failing in IAM.
+func refusedFirst(res *apply.Result, p *plan.Plan, expect map[string]string) bool {
+	for _, e := range res.Environments {
+		if e.Status != apply.EnvFailed {
+			continue
+		}
+		for _, pe := range p.Environments {
+			if pe.Name != e.Name {
+				continue
+			}
+			want, ok := expect[e.Name]
+			return pe.Refused != "" || (ok && want != pe.Digest)
+		}
+		return false
+	}
+	return false
+}
+
+// failedEnvs names the failed environments and why, for the error line.
+func failedEnvs(res *apply.Result) string {
+	var parts []string
+	for _, e := range res.Environments {
+		if e.Status == apply.EnvFailed {
+			s := e.Name
+			if e.Reason != "" {
+				s += " (" + e.Reason + ")"
+			}
+			parts = append(parts, s)
+		}
+	}
+	return strings.Join(parts, "; ")
+}
+
+// shorten keeps a Markdown report within limit bytes: a report that is too
+// long keeps its summary table and points at the job summary.
+func shorten(body, runURL string, limit int) string {
+	if len(body) <= limit {
+		return body
+	}
+	note := "\n\n*The report is too long for a comment and was cut short.*"
+	if runURL != "" {
+		note += " The [job summary](" + runURL + ") has all of it."
+	}
+	note += "\n"
+	if i := strings.Index(body, "\n<details"); i >= 0 && i+len(note) <= limit {
+		return strings.TrimRight(body[:i], "\n") + note
+	}
+	cut := strings.LastIndexByte(body[:limit-len(note)], '\n')
+	return strings.TrimRight(body[:max(cut, 0)], "\n") + note
+}

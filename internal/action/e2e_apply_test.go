@@ -1,0 +1,186 @@
+package action_test
+
+import (
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/roster-dev/roster/internal/githubtest"
+	"github.com/roster-dev/roster/internal/iamtest"
+	"github.com/roster-dev/roster/internal/render"
+)
+
+const prdPeople = "access/production/people.yaml"
+
+// reviewAndMerge plans a pull request that changes both environments (as
+// the plan workflow does on its last push) and seeds it merged with
+// mergeSHA, so the push of mergeSHA finds it. It returns its number.
+func (w *world) reviewAndMerge(n int, mergeSHA string) int {
+	w.t.Helper()
+	pr := w.gh.AddPullRequest(repoName, githubtest.PullRequest{
+		Title: "Access change", HeadSHA: sha(n),
+		Files:  []githubtest.File{{Filename: devPeople}, {Filename: prdPeople}},
+		Merged: true, MergeCommitSHA: mergeSHA,
+	})
+	w.run("pull_request", pullRequestPayload(pr, sha(n)), nil).mustSucceed(w.t)
+	return pr
+}
+
+// comments returns the bodies of the comments holding marker.
+func (w *world) comments(number int, marker string) []string {
+	var out []string
+	for _, c := range w.gh.Comments(repoName, number) {
+		if strings.HasPrefix(c.Body, marker) {
+			out = append(out, c.Body)
+		}
+	}
+	return out
+}
+
+// issues returns the issues carrying label.
+func (w *world) issues(label string) []githubtest.Issue {
+	var out []githubtest.Issue
+	for _, is := range w.gh.Issues(repoName) {
+		if slices.Contains(is.Labels, label) {
+			out = append(out, is)
+		}
+	}
+	return out
+}
+
+// A merge applies what was reviewed, in promotion order, and reports on the
+// merged pull request.
+func TestMergeAppliesAndReports(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	pr := w.reviewAndMerge(1, sha(100))
+
+	res := w.run("push", pushPayload(sha(100)), nil).mustSucceed(t)
+
+	for _, acct := range []string{devAccount, prdAccount} {
+		u, ok := w.iam.Account(acct).User("alice")
+		if !ok {
+			t.Fatalf("account %s: alice was not created", acct)
+		}
+		if !slices.Contains(u.Tags, iamtest.Tag{Key: "roster:managed", Value: "true"}) {
+			t.Errorf("account %s: alice lacks the ownership tag: %v", acct, u.Tags)
+		}
+	}
+	if got := res.outputs["result"]; got != "applied" {
+		t.Errorf("output result = %q, want applied", got)
+	}
+	if got := res.outputs["has-changes"]; got != "true" {
+		t.Errorf("output has-changes = %q, want true", got)
+	}
+	reports := w.comments(pr, render.ApplyMarker)
+	if len(reports) != 1 {
+		t.Fatalf("%d apply reports on pull request #%d, want 1", len(reports), pr)
+	}
+	if !strings.Contains(reports[0], "Applied") {
+		t.Errorf("apply report does not say it applied:\n%s", reports[0])
+	}
+	if !strings.Contains(res.summary, render.ApplyMarker) {
+		t.Errorf("job summary lacks the apply report:\n%s", res.summary)
+	}
+	if is := w.issues("roster:apply-failed"); len(is) != 0 {
+		t.Errorf("a good apply opened apply-failed issues: %+v", is)
+	}
+	if !strings.Contains(res.log, "merged pull request #") {
+		t.Errorf("log does not name the merged pull request:\n%s", res.log)
+	}
+
+	// A plan right after the apply is empty: the run converged.
+	pr2 := w.gh.AddPullRequest(repoName, githubtest.PullRequest{HeadSHA: sha(2), Files: []githubtest.File{{Filename: devPeople}}})
+	again := w.run("pull_request", pullRequestPayload(pr2, sha(2)), nil).mustSucceed(t)
+	if got := again.outputs["has-changes"]; got != "false" {
+		t.Errorf("plan after apply: has-changes = %q, want false", got)
+	}
+	if n := len(w.gh.Comments(repoName, pr2)); n != 0 {
+		t.Errorf("a plan without changes created %d comments, want none", n)
+	}
+}
+
+// A merge whose live state changed after review is refused before anything
+// is written; an apply-failed issue is opened, and the next good apply
+// closes it.
+func TestMergeRefusedWhenLiveStateChangedAfterReview(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	w.reviewAndMerge(1, sha(100))
+
+	// Someone creates the group by hand, with another policy, after review.
+	w.iam.Account(devAccount).PutGroup(iamtest.Group{Name: "developers", ManagedPolicies: []string{"arn:aws:iam::aws:policy/ReadOnlyAccess"}})
+
+	res := w.run("push", pushPayload(sha(100)), nil)
+	if res.code != 1 {
+		t.Fatalf("exit code %d, want 1; log:\n%s", res.code, res.log)
+	}
+	if got := res.outputs["result"]; got != "refused" {
+		t.Errorf("output result = %q, want refused", got)
+	}
+	if writes := w.iam.Writes(); len(writes) != 0 {
+		t.Errorf("a refused apply wrote to IAM: %v", writes)
+	}
+	issues := w.issues("roster:apply-failed")
+	if len(issues) != 1 || issues[0].State != "open" {
+		t.Fatalf("apply-failed issues = %+v, want one open", issues)
+	}
+	if body := issues[0].Body; !strings.Contains(body, "development") || !strings.Contains(body, "differs") {
+		t.Errorf("apply-failed issue does not explain the refusal:\n%s", body)
+	}
+	if !strings.Contains(res.log, "::error") {
+		t.Errorf("the failure is not annotated:\n%s", res.log)
+	}
+
+	// The next pull request is planned against the new live state and
+	// merged; its apply succeeds and closes the issue.
+	w.reviewAndMerge(2, sha(200))
+	w.run("push", pushPayload(sha(200)), nil).mustSucceed(t)
+	issues = w.issues("roster:apply-failed")
+	if len(issues) != 1 || issues[0].State != "closed" {
+		t.Fatalf("apply-failed issues after a good apply = %+v, want the one, closed", issues)
+	}
+	comments := w.gh.Comments(repoName, issues[0].Number)
+	if len(comments) == 0 || !strings.Contains(comments[len(comments)-1].Body, "applied cleanly") {
+		t.Errorf("the closed issue does not say why: %+v", comments)
+	}
+}
+
+// A push without a pull request applies everything, with a warning in the
+// job summary.
+func TestPushWithoutPullRequestWarns(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	w.gh.AddPullRequest(repoName, githubtest.PullRequest{HeadSHA: sha(1)}) // unrelated, open
+	res := w.run("push", pushPayload(sha(300)), nil).mustSucceed(t)
+	if !strings.Contains(res.summary, "WARNING") || !strings.Contains(res.summary, "without a pull request") {
+		t.Errorf("job summary has no warning:\n%s", res.summary)
+	}
+	if !strings.Contains(res.log, "::warning") {
+		t.Errorf("log has no warning annotation:\n%s", res.log)
+	}
+	if _, ok := w.iam.Account(prdAccount).User("alice"); !ok {
+		t.Errorf("production was not applied")
+	}
+}
+
+// A plan comment whose digest block was edited proves no review: nothing is
+// applied, and the apply-failed issue says why.
+func TestMergeRefusedWhenDigestsEdited(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	pr := w.gh.AddPullRequest(repoName, githubtest.PullRequest{HeadSHA: sha(1), Merged: true, MergeCommitSHA: sha(100)})
+	w.gh.AddComment(repoName, pr, githubtest.DefaultLogin, render.PlanMarker+"\n## roster plan\n\n<!-- roster:digests { \"development\": \"sha256:0\" } -->\n")
+
+	res := w.run("push", pushPayload(sha(100)), nil)
+	if res.code != 1 || res.outputs["result"] != "refused" {
+		t.Fatalf("exit code %d, result %q; want 1, refused; log:\n%s", res.code, res.outputs["result"], res.log)
+	}
+	if writes := w.iam.Writes(); len(writes) != 0 {
+		t.Errorf("wrote to IAM without a readable review: %v", writes)
+	}
+	issues := w.issues("roster:apply-failed")
+	if len(issues) != 1 || !strings.Contains(issues[0].Body, "does not record which plan was reviewed") {
+		t.Errorf("apply-failed issues = %+v, want one saying the review cannot be read", issues)
+	}
+}
