@@ -97,9 +97,20 @@ func (t Text) String() string {
 // Empty reports whether the sentence has no text.
 func (t Text) Empty() bool { return len(t) == 0 }
 
-// words and code build a Text: sentence(words("add "), code(arn), ...).
-func words(s string) Span { return Span{Text: s} }
-func code(s string) Span  { return Span{Text: s, Code: true} }
+// Words is a span of plain words, for building findings (hygiene checks
+// build theirs with Words, Code and Sentence, as Build does).
+func Words(s string) Span { return Span{Text: s} }
+
+// Code is a span holding a literal: a name, an ARN, a YAML field or snippet,
+// a file position.
+func Code(s string) Span { return Span{Text: s, Code: true} }
+
+// Sentence joins spans into a Text, dropping empty ones and merging
+// neighbouring plain words.
+func Sentence(spans ...Span) Text { return sentence(spans...) }
+
+func words(s string) Span { return Words(s) }
+func code(s string) Span  { return Code(s) }
 
 func sentence(spans ...Span) Text {
 	out := make(Text, 0, len(spans))

@@ -253,3 +253,17 @@ func TestAdd(t *testing.T) {
 		t.Errorf("Counts (-want +got):\n%s", diff)
 	}
 }
+
+// TestSentence: literals stay apart from words, so every renderer can quote
+// them its own way.
+func TestSentence(t *testing.T) {
+	t.Parallel()
+	got := drift.Sentence(drift.Words("add "), drift.Words(""), drift.Code("a|b"), drift.Words(" to "), drift.Words("tags"))
+	want := drift.Text{{Text: "add "}, {Text: "a|b", Code: true}, {Text: " to tags"}}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("Sentence (-want +got):\n%s", diff)
+	}
+	if got.String() != "add `a|b` to tags" {
+		t.Errorf("String() = %q", got.String())
+	}
+}
