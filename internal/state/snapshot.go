@@ -11,7 +11,7 @@ import (
 
 // SnapshotFormat is the version of the snapshot file format. Readers accept
 // any 1.x; additive changes bump the minor version.
-const SnapshotFormat = "1.0"
+const SnapshotFormat = "1.1"
 
 // Snapshot is one environment's live IAM state saved as JSON by
 // `roster snapshot`, so plans can be computed offline (`roster plan --live`).
@@ -22,6 +22,9 @@ type Snapshot struct {
 	Environment   string    `json:"environment"`
 	TakenAt       time.Time `json:"taken_at"`
 	Account       *Account  `json:"account"`
+	// CredentialReport is the account's credential report, when the
+	// snapshot was taken with one; drift reads it for hygiene findings.
+	CredentialReport *CredentialReport `json:"credential_report,omitempty"`
 }
 
 // WriteSnapshot writes s as indented JSON.
