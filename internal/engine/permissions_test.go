@@ -19,18 +19,25 @@ import (
 // docs/permissions.md: the block after the roster:plan-policy marker.
 func planPolicyActions(t *testing.T) []string {
 	t.Helper()
+	return policyActions(t, "<!-- roster:plan-policy -->")
+}
+
+// policyActions returns the actions allowed by the JSON policy that follows
+// marker in docs/permissions.md.
+func policyActions(t *testing.T, marker string) []string {
+	t.Helper()
 	doc, err := os.ReadFile("../../docs/permissions.md")
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, rest, ok := strings.Cut(string(doc), "<!-- roster:plan-policy -->")
+	_, rest, ok := strings.Cut(string(doc), marker)
 	if !ok {
-		t.Fatal("docs/permissions.md has no <!-- roster:plan-policy --> marker")
+		t.Fatalf("docs/permissions.md has no %s marker", marker)
 	}
 	_, rest, _ = strings.Cut(rest, "```json\n")
 	block, _, ok := strings.Cut(rest, "```")
 	if !ok {
-		t.Fatal("docs/permissions.md: no JSON block after the plan policy marker")
+		t.Fatalf("docs/permissions.md: no JSON block after %s", marker)
 	}
 	var pol struct {
 		Statement []struct {
@@ -40,17 +47,29 @@ func planPolicyActions(t *testing.T) []string {
 		}
 	}
 	if err := json.Unmarshal([]byte(block), &pol); err != nil {
-		t.Fatalf("docs/permissions.md plan policy: %v", err)
+		t.Fatalf("docs/permissions.md policy after %s: %v", marker, err)
 	}
 	var actions []string
 	for _, s := range pol.Statement {
 		if s.Effect != "Allow" {
-			t.Fatalf("plan policy statement is %q, want Allow", s.Effect)
+			t.Fatalf("policy statement after %s is %q, want Allow", marker, s.Effect)
 		}
 		actions = append(actions, s.Action...)
 	}
 	slices.Sort(actions)
-	return actions
+	return slices.Compact(actions)
+}
+
+// TestApplyPolicyCoversTheWriter checks the published apply role policy
+// allows every action apply calls: the readers' and the writer's.
+func TestApplyPolicyCoversTheWriter(t *testing.T) {
+	t.Parallel()
+	allowed := policyActions(t, "<!-- roster:apply-policy -->")
+	for _, want := range slices.Concat(awsiam.ReadPermissions, awsiam.PerUserReadPermissions, awsiam.WritePermissions) {
+		if !slices.Contains(allowed, want) {
+			t.Errorf("apply calls %s, but docs/permissions.md's apply policy does not allow it", want)
+		}
+	}
 }
 
 // TestPlanRoleNeedsOnlyThePublishedPolicy plans the bundled example against
