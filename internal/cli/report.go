@@ -1,0 +1,106 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/roster-dev/roster/internal/engine"
+	"github.com/roster-dev/roster/internal/manifest"
+	"github.com/roster-dev/roster/internal/render"
+	"github.com/roster-dev/roster/internal/report"
+	"github.com/roster-dev/roster/internal/state"
+)
+
+func reportCommand() *command {
+	return &command{
+		name:    "report",
+		usage:   "[--dir DIR] [--env a,b] [--live SNAPSHOTS] [--format markdown|html] [--out FILE]",
+		summary: "show who has what in which environment",
+		help: `Renders the access matrix: every person and service account against the
+environments in promotion order, with their groups, the effective managed
+policies (attached directly or through a group), inline policies, permissions
+boundary and console access. Production environments are highlighted and
+admin-equivalent access is flagged (docs/report.md lists the rules).
+
+The matrix comes from the manifests alone: no AWS account is needed. With
+--live DIR, environments that have a snapshot DIR/<env>.json (written by
+'roster snapshot') show what live IAM actually grants instead, with access
+keys, MFA devices, drift from the manifests, and users no manifest declares.
+
+Formats:
+  markdown  a compact matrix, the admin-equivalent access, and a collapsible
+            table per environment; fits a GitHub job summary
+  html      one self-contained page (no external files) for a browser`,
+		flags: func(fs *flag.FlagSet) func(context.Context, []string, Env) error {
+			dir := fs.String("dir", manifest.DefaultDir, "the access `directory`")
+			var envs listFlag
+			fs.Var(&envs, "env", "show only these `environments` (comma-separated or repeated)")
+			live := fs.String("live", "", "add live IAM from snapshot `directory` (DIR/<env>.json where present)")
+			format := newEnum(fs, "format", "markdown", "output `format`", "markdown", "html")
+			out := fs.String("out", "", "write to `file` instead of standard output")
+			return func(ctx context.Context, args []string, env Env) error {
+				if len(args) > 0 {
+					return usageError("report takes no arguments, got %q", args)
+				}
+				repo, err := loadRepo(env, *dir)
+				if err != nil {
+					return err
+				}
+				selected, err := engine.Select(repo, envs)
+				if err != nil {
+					return usageError("%v", err)
+				}
+				opts := report.Options{OwnershipTag: repo.Config.OwnershipTag, Now: env.now()}
+				if *live != "" {
+					if opts.Live, err = readSnapshots(ctx, *live, selected); err != nil {
+						return err
+					}
+				}
+				m := report.Build(selected, opts)
+				var buf bytes.Buffer
+				if format.value == "html" {
+					err = render.ReportHTML(&buf, m)
+				} else {
+					err = render.ReportMarkdown(&buf, m)
+				}
+				if err != nil {
+					return err
+				}
+				if *out == "" {
+					_, err = env.Stdout.Write(buf.Bytes())
+					return err
+				}
+				if err := os.WriteFile(*out, buf.Bytes(), 0o644); err != nil { //nolint:gosec // a report for people to open
+					return fmt.Errorf("write report: %w", err)
+				}
+				return nil
+			}
+		},
+	}
+}
+
+// readSnapshots reads DIR/<env>.json for every environment that has one. An
+// environment without a snapshot is shown from its manifests; a snapshot
+// that cannot be read, or is of another account, is an error.
+func readSnapshots(ctx context.Context, dir string, envs []*manifest.Environment) (map[string]*state.Account, error) {
+	src := &engine.SnapshotSource{Dir: dir}
+	live := map[string]*state.Account{}
+	for _, e := range envs {
+		if _, err := os.Stat(filepath.Join(dir, e.Name+".json")); os.IsNotExist(err) {
+			continue
+		}
+		acct, err := src.Read(ctx, e, nil)
+		if err != nil {
+			return nil, err
+		}
+		live[e.Name] = acct
+	}
+	if len(live) == 0 {
+		return nil, &exitError{Code: ExitFailure, Err: fmt.Errorf("no snapshot in %s for the selected environments (take one with: roster snapshot --env NAME > %s/NAME.json)", dir, dir)}
+	}
+	return live, nil
+}
