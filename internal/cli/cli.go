@@ -80,6 +80,7 @@ func commands() []*command {
 		validateCommand(),
 		planCommand(),
 		driftCommand(),
+		reportCommand(),
 		snapshotCommand(),
 		actionCommand(),
 		versionCommand(),
