@@ -33,6 +33,9 @@ type Env struct {
 	Getenv func(string) string
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// IsTerminal reports whether Stdin is an interactive terminal, where
+	// apply may ask for confirmation; nil means it is not.
+	IsTerminal func() bool
 }
 
 func (e Env) now() time.Time {
@@ -79,6 +82,7 @@ func commands() []*command {
 	return []*command{
 		validateCommand(),
 		planCommand(),
+		applyCommand(),
 		driftCommand(),
 		reportCommand(),
 		snapshotCommand(),

@@ -271,6 +271,8 @@ type jsonApplyOp struct {
 	Reason            string `json:"reason,omitempty"`
 	AlreadyDone       bool   `json:"already_done,omitempty"`
 	EncryptedPassword string `json:"encrypted_password,omitempty"`
+	// DecryptWith tells how the owner reads EncryptedPassword.
+	DecryptWith string `json:"decrypt_with,omitempty"`
 }
 
 func tallyJSON(t apply.Tally) jsonApplyCounts {
@@ -303,6 +305,10 @@ func ApplyJSON(w io.Writer, r *apply.Result) error {
 				}
 				for _, o := range c.Ops {
 					op := o.Op
+					decrypt := ""
+					if o.Outcome.EncryptedPassword != "" {
+						decrypt = "gpg --decrypt"
+					}
 					jc.Ops = append(jc.Ops, jsonApplyOp{
 						jsonOp: jsonOp{
 							Type: string(op.Type), User: op.User, Group: op.Group, Path: op.Path,
@@ -314,6 +320,7 @@ func ApplyJSON(w io.Writer, r *apply.Result) error {
 						Reason:            o.Reason,
 						AlreadyDone:       o.Outcome.AlreadyDone,
 						EncryptedPassword: o.Outcome.EncryptedPassword,
+						DecryptWith:       decrypt,
 					})
 				}
 				je.Changes = append(je.Changes, jc)
