@@ -122,6 +122,7 @@ func (r *runner) setup() error {
 		return err
 	}
 	r.in, r.rc = in, rc
+	r.setOutput("has-changes", "false")
 	r.dir = filepath.FromSlash(in.Path)
 	if rc.Workspace != "" {
 		r.dir = filepath.Join(rc.Workspace, r.dir)
