@@ -1,0 +1,418 @@
+package hygiene
+
+import (
+	"cmp"
+	"fmt"
+	"path"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/roster-dev/roster/internal/diag"
+	"github.com/roster-dev/roster/internal/drift"
+	"github.com/roster-dev/roster/internal/manifest"
+	"github.com/roster-dev/roster/internal/plan"
+	"github.com/roster-dev/roster/internal/state"
+)
+
+// UnusedDays is how long a password or an active access key may go unused
+// before it is a finding.
+const UnusedDays = 90
+
+// ExpiryNoticeDays is how many days before a user's expires date the
+// reminder appears.
+const ExpiryNoticeDays = 14
+
+// Check returns the hygiene findings of env, most severe first: cfg is the
+// repository configuration (tag keys, access directory), live the account's
+// live state and report its credential report (either may be nil), now the
+// clock. It reads nothing and changes nothing.
+func Check(cfg manifest.Config, env *manifest.Environment, live *state.Account, report *state.CredentialReport, now time.Time) []drift.Finding {
+	c := newChecker(cfg, env, live, now)
+	for _, f := range c.facts(report) {
+		c.keys(f)
+		c.password(f)
+	}
+	c.expiring(live, report)
+	r := &drift.Report{}
+	r.Add(c.findings...)
+	return r.Findings
+}
+
+// facts is what the checks know about one user's credentials.
+type facts struct {
+	name   string
+	kind   plan.Kind
+	pos    diag.Pos
+	person bool // declared under users:
+	// console is known, with its use, only from the credential report.
+	console      bool
+	lastLogin    *time.Time
+	passwordSet  time.Time // when the password was set (or the user created)
+	mfa          bool
+	mfaKnown     bool
+	keys         []key
+	fromReport   bool
+	userCreation time.Time
+}
+
+type key struct {
+	label    string // "access key 1" or the key ID
+	idPart   string // stable part of the finding ID
+	active   bool
+	created  time.Time
+	lastUsed *time.Time
+	usage    bool // lastUsed is known
+}
+
+type checker struct {
+	cfg        manifest.Config
+	env        *manifest.Environment
+	live       *state.Account
+	now        time.Time
+	today      time.Time
+	production bool
+	ownTag     string
+	ownerTag   string
+	envFile    string
+	users      map[string]*manifest.User
+	findings   []drift.Finding
+}
+
+func newChecker(cfg manifest.Config, env *manifest.Environment, live *state.Account, now time.Time) *checker {
+	if env == nil {
+		env = &manifest.Environment{}
+	}
+	c := &checker{
+		cfg:        cfg,
+		env:        env,
+		live:       live,
+		now:        now.UTC(),
+		today:      now.UTC().Truncate(24 * time.Hour),
+		production: env.Production,
+		ownTag:     cmp.Or(cfg.OwnershipTag, manifest.DefaultOwnershipTag),
+		ownerTag:   cmp.Or(cfg.OwnerTag, manifest.DefaultOwnerTag),
+		users:      map[string]*manifest.User{},
+	}
+	envDir := cmp.Or(env.Dir, path.Join(manifest.DefaultDir, env.Name))
+	c.envFile = cmp.Or(env.Pos.File, path.Join(envDir, manifest.EnvironmentFile))
+	for _, u := range env.Users {
+		c.users[strings.ToLower(u.Name)] = u
+	}
+	return c
+}
+
+// expired reports whether a manifest user's expires date has passed.
+func (c *checker) expired(m *manifest.User) bool {
+	return m.Expires != nil && m.Expires.UTC().Truncate(24*time.Hour).Before(c.today)
+}
+
+// skip reports whether a user is left to drift: one roster is about to
+// offboard, or an ignored unmanaged user.
+func (c *checker) skip(name string) bool {
+	if m := c.users[strings.ToLower(name)]; m != nil {
+		return c.expired(m)
+	}
+	if c.live != nil {
+		if u := c.live.Users[name]; u != nil && u.Tags[c.ownTag] == "true" {
+			return true // managed, no longer declared: drift's extra finding
+		}
+	}
+	for _, glob := range c.env.Unmanaged.Ignore {
+		if ok, err := path.Match(glob, name); err == nil && ok {
+			return true
+		}
+	}
+	return false
+}
+
+// subject fills in who a user is: kind, manifest entry.
+func (c *checker) subject(f *facts) {
+	f.kind = plan.KindUser
+	if m := c.users[strings.ToLower(f.name)]; m != nil {
+		f.pos = m.Pos
+		if m.Kind == manifest.ServiceAccount {
+			f.kind = plan.KindServiceAccount
+		} else {
+			f.person = true
+		}
+		return
+	}
+	if c.live != nil {
+		if u := c.live.Users[f.name]; u != nil && u.Tags[c.ownerTag] != "" {
+			f.kind = plan.KindServiceAccount
+		}
+	}
+}
+
+// facts gathers every checked user's credentials, from the report or, when
+// there is none, from the live state's credential details.
+func (c *checker) facts(report *state.CredentialReport) []*facts {
+	var out []*facts
+	if report != nil {
+		for _, row := range report.Users {
+			if c.skip(row.User) {
+				continue
+			}
+			f := &facts{
+				name: row.User, console: row.PasswordEnabled, lastLogin: row.PasswordLastUsed,
+				mfa: row.MFAActive, mfaKnown: true, fromReport: true, userCreation: row.Created,
+			}
+			f.passwordSet = row.Created
+			if row.PasswordLastChanged != nil {
+				f.passwordSet = *row.PasswordLastChanged
+			}
+			for _, k := range row.AccessKeys {
+				n := fmt.Sprint(k.Number)
+				f.keys = append(f.keys, key{
+					label:  "access key " + n,
+					idPart: "key-" + n + "/" + k.LastRotated.UTC().Format("2006-01-02"),
+					active: k.Active, created: k.LastRotated, lastUsed: k.LastUsed, usage: true,
+				})
+			}
+			c.subject(f)
+			out = append(out, f)
+		}
+		return out
+	}
+	if c.live == nil {
+		return nil
+	}
+	for _, name := range sortedKeys(c.live.Users) {
+		u := c.live.Users[name]
+		if c.skip(name) || !u.Details.Has(state.Credentials) {
+			continue
+		}
+		f := &facts{name: name, userCreation: u.Created}
+		if u.Details.Has(state.LoginProfile) {
+			f.console = u.LoginProfile
+			f.mfa, f.mfaKnown = len(u.MFADevices) > 0, true
+		}
+		for _, k := range u.AccessKeys {
+			f.keys = append(f.keys, key{
+				label: "access key " + k.ID, idPart: k.ID,
+				active: k.Status == "Active", created: k.Created,
+			})
+		}
+		c.subject(f)
+		out = append(out, f)
+	}
+	return out
+}
+
+// days counts whole days from t to now.
+func (c *checker) days(t time.Time) int {
+	return int(c.now.Sub(t.UTC()).Hours() / 24)
+}
+
+func date(t time.Time) string { return t.UTC().Format("2006-01-02") }
+
+// add records a finding with its base severity, raised in production
+// unless it is a reminder.
+func (c *checker) add(f drift.Finding, base drift.Severity) {
+	f.Severity = base
+	if c.production && f.Kind != drift.Expiring {
+		switch base {
+		case drift.Low:
+			f.Severity = drift.Medium
+		default:
+			f.Severity = drift.High
+		}
+	}
+	c.findings = append(c.findings, f)
+}
+
+func id(parts ...string) string { return strings.Join(parts, "/") }
+
+func noun(k plan.Kind) string {
+	if k == plan.KindServiceAccount {
+		return "service account"
+	}
+	return "user"
+}
+
+// where names a manifest entry as a literal, or in words when there is none.
+func where(pos diag.Pos) drift.Span {
+	if pos.File == "" {
+		return words("its manifest entry")
+	}
+	if pos.Line == 0 {
+		return code(pos.File)
+	}
+	return code(fmt.Sprintf("%s:%d", pos.File, pos.Line))
+}
+
+func (c *checker) keys(f *facts) {
+	maxAge := c.env.Guardrails.MaxAccessKeyAgeDays
+	for _, k := range f.keys {
+		if !k.active {
+			continue
+		}
+		age := c.days(k.created)
+		if maxAge > 0 && age > maxAge {
+			c.add(drift.Finding{
+				ID: id(string(drift.KeyAge), string(f.kind), f.name, k.idPart), Kind: drift.KeyAge,
+				SubjectKind: f.kind, Subject: f.name, Pos: f.pos,
+				Summary: sentence(words(k.label+" of "+noun(f.kind)+" "), code(f.name), words(fmt.Sprintf(" was created on %s, %s ago, more than the ", date(k.created), plural(age, "day"))), code(fmt.Sprintf("max_access_key_age_days: %d", maxAge)), words(" of this environment")),
+				Restore: sentence(words("rotate it: create a second key, move whatever uses "), code(f.name), words(" to it, then deactivate and delete the old one")),
+				Accept:  sentence(words("raise "), code("max_access_key_age_days"), words(" in the guardrails of "), code(c.envFile), words(" (applies to every key in the environment)")),
+			}, drift.Medium)
+		}
+		if k.usage {
+			last, never := k.created, k.lastUsed == nil
+			if !never {
+				last = *k.lastUsed
+			}
+			if idle := c.days(last); idle >= UnusedDays {
+				what := fmt.Sprintf(" has not been used for %s (last used %s)", plural(idle, "day"), date(last))
+				if never {
+					what = fmt.Sprintf(" has never been used since it was created %s ago (%s)", plural(idle, "day"), date(last))
+				}
+				c.add(drift.Finding{
+					ID: id(string(drift.UnusedKey), string(f.kind), f.name, k.idPart), Kind: drift.UnusedKey,
+					SubjectKind: f.kind, Subject: f.name, Pos: f.pos,
+					Summary: sentence(words("active "+k.label+" of "+noun(f.kind)+" "), code(f.name), words(what)),
+					Restore: sentence(words("deactivate it, and delete it if nothing breaks: an unused key is only a risk")),
+				}, drift.Medium)
+			}
+		}
+		if f.person {
+			c.add(drift.Finding{
+				ID: id(string(drift.PersonKey), string(f.kind), f.name, k.idPart), Kind: drift.PersonKey,
+				SubjectKind: f.kind, Subject: f.name, Pos: f.pos,
+				Summary: sentence(words("person "), code(f.name), words(" has an active "+k.label+" (created "+date(k.created)+"); people should sign in through SSO or the console, not with long-lived keys")),
+				Restore: sentence(words("delete the key and have "), code(f.name), words(" use SSO or temporary credentials")),
+				Accept:  sentence(words("if a machine uses it, declare it under "), code("service_accounts:"), words(" with an "), code("owner"), words(" instead of in "), where(f.pos)),
+			}, drift.Medium)
+		}
+	}
+}
+
+func (c *checker) password(f *facts) {
+	if !f.console {
+		return
+	}
+	if f.mfaKnown && !f.mfa {
+		fd := drift.Finding{
+			ID: id(string(drift.NoMFA), string(f.kind), f.name), Kind: drift.NoMFA,
+			SubjectKind: f.kind, Subject: f.name, Pos: f.pos,
+			Summary: sentence(noun2(f), code(f.name), words(" can sign in to the console but has no MFA device")),
+		}
+		sev := drift.Medium
+		if c.env.Guardrails.ConsoleRequiresMFA {
+			sev = drift.High
+			fd.Restore = sentence(words("have "), code(f.name), words(" assign an MFA device (IAM console, Security credentials); until then "), code("console_requires_mfa"), words(" lets the user do nothing else"))
+		} else {
+			fd.Restore = sentence(words("have "), code(f.name), words(" assign an MFA device (IAM console, Security credentials)"))
+			fd.Accept = sentence(words("set "), code("console_requires_mfa: true"), words(" in the guardrails of "), code(c.envFile), words(" so console users must use MFA"))
+		}
+		c.add(fd, sev)
+	}
+	if !f.fromReport {
+		return
+	}
+	last, never := f.passwordSet, f.lastLogin == nil
+	if !never {
+		last = *f.lastLogin
+	}
+	idle := c.days(last)
+	if idle < UnusedDays {
+		return
+	}
+	what := fmt.Sprintf(" has not signed in to the console for %s (last %s)", plural(idle, "day"), date(last))
+	if never {
+		what = fmt.Sprintf(" has never signed in to the console since the password was set %s ago (%s)", plural(idle, "day"), date(last))
+	}
+	fd := drift.Finding{
+		ID: id(string(drift.UnusedPassword), string(f.kind), f.name), Kind: drift.UnusedPassword,
+		SubjectKind: f.kind, Subject: f.name, Pos: f.pos,
+		Summary: sentence(noun2(f), code(f.name), words(what)),
+	}
+	if m := c.users[strings.ToLower(f.name)]; m != nil && m.Console {
+		fd.Restore = sentence(words("if "), code(f.name), words(" no longer needs the console, set "), code("console: false"), words(" in "), where(f.pos), words(" (apply deletes the password)"))
+	} else {
+		fd.Restore = sentence(words("delete the console password (login profile) of "), code(f.name), words(" if nobody needs it"))
+	}
+	c.add(fd, drift.Low)
+}
+
+func noun2(f *facts) drift.Span {
+	if f.person {
+		return words("person ")
+	}
+	return words(noun(f.kind) + " ")
+}
+
+// expiring reminds of manifest users whose expires date is within
+// ExpiryNoticeDays and who still exist.
+func (c *checker) expiring(live *state.Account, report *state.CredentialReport) {
+	for _, m := range c.env.Users {
+		if m.Expires == nil || c.expired(m) {
+			continue
+		}
+		exp := m.Expires.UTC().Truncate(24 * time.Hour)
+		left := int(exp.Sub(c.today).Hours() / 24)
+		if left > ExpiryNoticeDays {
+			continue
+		}
+		exists := live == nil && report == nil
+		if live != nil && live.Users[m.Name] != nil {
+			exists = true
+		}
+		if report.User(m.Name) != nil {
+			exists = true
+		}
+		if !exists {
+			continue
+		}
+		kind := plan.KindUser
+		if m.Kind == manifest.ServiceAccount {
+			kind = plan.KindServiceAccount
+		}
+		when := fmt.Sprintf("in %s", plural(left, "day"))
+		if left == 0 {
+			when = "today"
+		}
+		c.add(drift.Finding{
+			ID: id(string(drift.Expiring), string(kind), m.Name, date(exp)), Kind: drift.Expiring,
+			SubjectKind: kind, Subject: m.Name, Pos: m.Pos,
+			Summary: sentence(words(noun(kind)+" "), code(m.Name), words(" expires on "+date(exp)+" ("+when+"): the first scheduled run after that day offboards it")),
+			Accept:  sentence(words("if "), code(m.Name), words(" still needs access, move "), code("expires"), words(" in "), where(m.Pos), words(" to a later date")),
+		}, drift.Low)
+	}
+}
+
+func plural(n int, what string) string {
+	if n == 1 {
+		return "1 " + what
+	}
+	return fmt.Sprintf("%d %ss", n, what)
+}
+
+func words(s string) drift.Span { return drift.Span{Text: s} }
+func code(s string) drift.Span  { return drift.Span{Text: s, Code: true} }
+
+// sentence joins spans, merging neighbouring words, like package drift.
+func sentence(spans ...drift.Span) drift.Text {
+	out := make(drift.Text, 0, len(spans))
+	for _, s := range spans {
+		if s.Text == "" {
+			continue
+		}
+		if n := len(out); n > 0 && !s.Code && !out[n-1].Code {
+			out[n-1].Text += s.Text
+			continue
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	slices.Sort(out)
+	return out
+}
