@@ -20,6 +20,7 @@ workflow run's context (GITHUB_*), and does what the event calls for:
   push to the default branch     apply what the merged pull request's plan
                                  comment reviewed, and report on it
   schedule, workflow_dispatch    report drift as one issue per environment
+  any other event                validate (pull_request_target is refused)
 
 The command input (validate, plan, apply, drift) overrides the choice. Every
 run writes the job summary and the outputs. See docs/action.md.
