@@ -63,10 +63,14 @@ func newFakeAWS(t testing.TB, repo *manifest.Repository, seeds map[string]*state
 // rate, which adaptive mode answers by slowing to a few requests a second,
 // and the fault tests would take minutes. BenchmarkApply1000Users measures
 // the product's adaptive retryer.
-func testRetryer() aws.Retryer {
+func testRetryer() aws.Retryer { return testRetryerWithBackoff(20 * time.Millisecond) }
+
+// testRetryerWithBackoff is the SDK's standard retryer with the product's
+// attempts, no retry quota, and waits capped at maxBackoff.
+func testRetryerWithBackoff(maxBackoff time.Duration) aws.Retryer {
 	return retry.NewStandard(func(o *retry.StandardOptions) {
 		o.MaxAttempts = awsiam.MaxAttempts
-		o.MaxBackoff = 20 * time.Millisecond
+		o.MaxBackoff = maxBackoff
 		o.RateLimiter = ratelimit.None
 	})
 }
