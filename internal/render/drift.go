@@ -15,7 +15,7 @@ import (
 
 // DriftFormatVersion is the version of the drift JSON format
 // (docs/drift-json.md), versioned like the plan format.
-const DriftFormatVersion = "1.0"
+const DriftFormatVersion = "1.1"
 
 // driftMarkerPrefix starts every drift issue body; DriftMarker completes it.
 const driftMarkerPrefix = "<!-- roster:drift env="
@@ -68,10 +68,11 @@ type driftView struct {
 	Production bool
 	Summary    string
 	Refused    string
-	// All holds every finding, most severe first; Findings and Unmanaged
-	// split them for the Markdown tables.
+	// All holds every finding, most severe first; Findings, Hygiene and
+	// Unmanaged split them for the Markdown tables.
 	All         []driftFindingView
 	Findings    []driftFindingView
+	Hygiene     []driftFindingView
 	Unmanaged   []driftFindingView
 	Notes       []string
 	Header      string
@@ -81,6 +82,8 @@ type driftView struct {
 }
 
 type driftFindingView struct {
+	// Hygiene findings are resolved by a fix in AWS rather than a restore.
+	Hygiene  bool
 	Severity string
 	Icon     string
 	Kind     string
@@ -152,6 +155,7 @@ func newDriftView(r *drift.Report, style textStyle, esc func(string) string, str
 	}
 	for _, f := range r.Findings {
 		fv := driftFindingView{
+			Hygiene:  f.Kind.Hygiene(),
 			Severity: string(f.Severity),
 			Icon:     severityIcons[f.Severity],
 			Kind:     string(f.Kind),
@@ -164,9 +168,12 @@ func newDriftView(r *drift.Report, style textStyle, esc func(string) string, str
 		if strong {
 			fv.Subject = kindWords(f.SubjectKind) + " **" + esc(f.Subject) + "**"
 		}
-		if f.Kind == drift.Unmanaged {
+		switch {
+		case f.Kind == drift.Unmanaged:
 			v.Unmanaged = append(v.Unmanaged, fv)
-		} else {
+		case f.Kind.Hygiene():
+			v.Hygiene = append(v.Hygiene, fv)
+		default:
 			v.Findings = append(v.Findings, fv)
 		}
 	}
@@ -432,7 +439,11 @@ func DriftJSON(w io.Writer, reports []*drift.Report) error {
 				Line:        f.Pos.Line,
 			}
 			if !f.Restore.Empty() {
-				jf.Resolutions = append(jf.Resolutions, jsonDriftResolution{Way: "restore", Text: f.Restore.String()})
+				way := "restore"
+				if f.Kind.Hygiene() {
+					way = "fix"
+				}
+				jf.Resolutions = append(jf.Resolutions, jsonDriftResolution{Way: way, Text: f.Restore.String()})
 			}
 			if !f.Accept.Empty() {
 				jf.Resolutions = append(jf.Resolutions, jsonDriftResolution{Way: "accept", Text: f.Accept.String()})
