@@ -184,3 +184,32 @@ func TestMergeRefusedWhenDigestsEdited(t *testing.T) {
 		t.Errorf("apply-failed issues = %+v, want one saying the review cannot be read", issues)
 	}
 }
+
+// The expect-digests input replaces the pull request lookup: an apply whose
+// fresh plan differs from it is refused, one that matches is applied.
+func TestApplyWithExpectDigestsInput(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	plan := w.run("workflow_dispatch", schedule(), map[string]string{"command": "plan", "environments": "development"}).mustSucceed(t)
+	digests := plan.outputs["digests"]
+
+	wrong := `{"development":"sha256:0000000000000000000000000000000000000000000000000000000000000000"}`
+	res := w.run("workflow_dispatch", schedule(), map[string]string{"command": "apply", "environments": "development", "expect-digests": wrong})
+	if res.code != 1 || res.outputs["result"] != "refused" || !strings.Contains(res.log, "the expect-digests input") {
+		t.Fatalf("wrong digest: exit %d, result %q; want 1, refused, naming the input; log:\n%s", res.code, res.outputs["result"], res.log)
+	}
+	if n := w.gh.Count("GET", "/repos/*/*/commits/*/pulls"); n != 0 {
+		t.Errorf("looked up a pull request %d times although expect-digests was given", n)
+	}
+
+	res = w.run("workflow_dispatch", schedule(), map[string]string{"command": "apply", "environments": "development", "expect-digests": digests}).mustSucceed(t)
+	if res.outputs["result"] != "applied" {
+		t.Errorf("matching digest: result = %q, want applied", res.outputs["result"])
+	}
+	if _, ok := w.iam.Account(devAccount).User("alice"); !ok {
+		t.Errorf("alice was not created in development")
+	}
+	if _, ok := w.iam.Account(prdAccount).User("alice"); ok {
+		t.Errorf("production was applied although the environments input names only development")
+	}
+}
