@@ -75,13 +75,12 @@ func Apply(ctx context.Context, repo *manifest.Repository, envs []*manifest.Envi
 	var failed string
 	for _, env := range envs {
 		switch {
+		case ctx.Err() != nil:
+			res.Environments = append(res.Environments, notAttempted(env, "not attempted because the apply was cancelled"))
+			continue
 		case failed != "":
 			res.Environments = append(res.Environments, notAttempted(env,
 				fmt.Sprintf("not attempted because %s failed; environments are applied in promotion order and stop at the first failure", failed)))
-			continue
-		case ctx.Err() != nil:
-			res.Environments = append(res.Environments, notAttempted(env, "not attempted because the apply was cancelled"))
-			failed = env.Name
 			continue
 		}
 		er := applyEnvironment(ctx, repo, env, src, writers, now, opts)

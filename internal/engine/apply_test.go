@@ -701,3 +701,34 @@ func writeActionsExcept(except plan.OpType) []string {
 	}
 	return out
 }
+
+// TestApplyPartialFailureConverges: IAM refuses some writes outright (more
+// failures than the retryer's attempts); the apply reports them and stops,
+// and the next apply finishes the job without repeating what took effect.
+func TestApplyPartialFailureConverges(t *testing.T) {
+	t.Parallel()
+	repo := loadExample(t)
+	for _, action := range []string{"CreateUser", "AddUserToGroup", "DeleteAccessKey", "CreateGroup", "TagUser", "CreateLoginProfile"} {
+		t.Run(action, func(t *testing.T) {
+			t.Parallel()
+			f := newFakeAWS(t, repo, mixedSeeds(t, repo))
+			// Serially, so that every scripted failure hits the same
+			// operation, one attempt after the other.
+			f.srv.FailNext(action, "ServiceFailure", awsiam.MaxAttempts)
+			first := f.apply(context.Background(), t, nil, ApplyOptions{Run: apply.Options{Concurrency: 1}})
+			if !first.Failed() || first.Tally().Failed != 1 {
+				t.Fatalf("first apply: %v, %+v; want one failed operation", statuses(first), first.Tally())
+			}
+			second := f.apply(context.Background(), t, nil, ApplyOptions{})
+			if second.Failed() {
+				t.Fatalf("second apply: %v", statuses(second))
+			}
+			requireEmptyPlan(t, f, nil)
+			for w, n := range successfulWrites(f.srv) {
+				if n > 1 {
+					t.Errorf("%s took effect %d times, want once", w, n)
+				}
+			}
+		})
+	}
+}
