@@ -1,0 +1,58 @@
+package cli
+
+import (
+	"context"
+	"flag"
+	"fmt"
+
+	"github.com/roster-dev/roster/internal/format"
+	"github.com/roster-dev/roster/internal/manifest"
+)
+
+func fmtCommand() *command {
+	return &command{
+		name:    "fmt",
+		usage:   "[--dir DIR] [--check]",
+		summary: "rewrite manifests in canonical form",
+		help: `Formats roster.yaml, every environment.yaml and every manifest under the access
+directory: keys in the documented order (name first), entries sorted by name,
+groups, managed policies, tags, inline policy names and unmanaged.ignore
+sorted, two-space indentation. Comments, blank lines, quoting and policy
+documents are kept as written. Formatting twice changes nothing.
+
+With --check nothing is written: the files that would change are listed and
+the exit status is 1 when there are any (for CI).`,
+		flags: func(fs *flag.FlagSet) func(context.Context, []string, Env) error {
+			dir := fs.String("dir", manifest.DefaultDir, "the access `directory`")
+			check := fs.Bool("check", false, "list files that are not formatted and exit 1 if any; write nothing")
+			return func(_ context.Context, args []string, env Env) error {
+				if len(args) > 0 {
+					return usageError("fmt takes no arguments, got %q", args)
+				}
+				files, err := format.Dir(*dir)
+				var changed int
+				for _, f := range files {
+					if !f.Changed() {
+						continue
+					}
+					changed++
+					if *check {
+						fmt.Fprintln(env.Stdout, f.Path)
+						continue
+					}
+					if werr := f.Write(); werr != nil {
+						return &exitError{Code: ExitFailure, Err: fmt.Errorf("write %s: %w", f.Path, werr)}
+					}
+					fmt.Fprintln(env.Stdout, f.Path)
+				}
+				if err != nil {
+					return &exitError{Code: ExitFailure, Err: err}
+				}
+				if *check && changed > 0 {
+					return &exitError{Code: ExitFailure, Err: fmt.Errorf("%d %s not formatted; run roster fmt --dir %s", changed, map[bool]string{true: "file is", false: "files are"}[changed == 1], *dir)}
+				}
+				return nil
+			}
+		},
+	}
+}

@@ -1,0 +1,151 @@
+package cli
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"path/filepath"
+	"strings"
+
+	"github.com/roster-dev/roster/internal/awsiam"
+	"github.com/roster-dev/roster/internal/diag"
+	"github.com/roster-dev/roster/internal/engine"
+	"github.com/roster-dev/roster/internal/importer"
+	"github.com/roster-dev/roster/internal/manifest"
+	"github.com/roster-dev/roster/internal/state"
+)
+
+func importCommand() *command {
+	return &command{
+		name:    "import",
+		usage:   "--env NAME [--dir DIR] [--include GLOB] [--exclude GLOB] [--force] [--live SNAPSHOTS]",
+		summary: "write manifests for the users and groups already in an account",
+		help: `Reads the live IAM of one environment (with its plan role, or from the
+snapshot SNAPSHOTS/<env>.json with --live) and writes manifests for its users,
+service accounts and groups into the environment's folder: one file per group
+with the group and its members, service-accounts.yaml, and users.yaml for
+people in no group. Users and groups the environment's manifests already
+declare are skipped, and so are users matched by unmanaged.ignore, by
+--exclude, or not by --include. A plan right after an import only adopts
+(tags) the imported users.
+
+A user with access keys and no console password is imported as a service
+account with owner: unknown, both marked by comments to check. A user with a
+console password gets console: true and a placeholder pgp_key (its private key
+is not kept): roster only needs a key to create a new password; replace it
+with the person's own key.
+
+Existing files are never overwritten unless --force is given; entries declared
+in a replaced file are imported again from the live account.`,
+		flags: func(fs *flag.FlagSet) func(context.Context, []string, Env) error {
+			dir := fs.String("dir", manifest.DefaultDir, "the access `directory`")
+			name := fs.String("env", "", "the `environment` to import (required)")
+			var include, exclude listFlag
+			fs.Var(&include, "include", "import only users matching these `globs` (comma-separated or repeated)")
+			fs.Var(&exclude, "exclude", "skip users matching these `globs` (comma-separated or repeated)")
+			force := fs.Bool("force", false, "replace existing files")
+			live := fs.String("live", "", "read live state from snapshot `directory` instead of AWS")
+			return func(ctx context.Context, args []string, env Env) error {
+				if len(args) > 0 {
+					return usageError("import takes no arguments, got %q", args)
+				}
+				if *name == "" {
+					return usageError("import needs --env NAME")
+				}
+				repo, err := loadRepo(env, *dir)
+				if err != nil {
+					return err
+				}
+				envs, err := engine.Select(repo, []string{*name})
+				if err != nil {
+					return usageError("%v", err)
+				}
+				target := envs[0]
+				var src engine.Source
+				if *live != "" {
+					src = &engine.SnapshotSource{Dir: *live}
+				} else {
+					cfg, err := awsiam.LoadConfig(ctx, env.Getenv)
+					if err != nil {
+						return err
+					}
+					src = &engine.AWSSource{Base: cfg, Purpose: awsiam.ForPlan}
+				}
+				all := func(*state.User) state.Details { return state.LoginProfile | state.Credentials }
+				acct, err := src.Read(ctx, target, all)
+				if err != nil {
+					return err
+				}
+				res, err := importer.Build(repo.Config, target, acct, importer.Options{
+					Include: include, Exclude: exclude, Force: *force, Now: env.now(),
+				})
+				if err != nil {
+					return usageError("%v", err)
+				}
+				envDir := filepath.Join(*dir, target.Name)
+				written, err := res.Write(envDir, *force)
+				if err != nil {
+					return &exitError{Code: ExitFailure, Err: err}
+				}
+				printImport(env.Stdout, target.Name, res, written)
+				// The tree must still be valid: say so now rather than at the
+				// next plan.
+				_, diags := manifest.Load(*dir, manifest.WithClock(env.now))
+				if diags.HasErrors() {
+					printDiagnostics(env.Stderr, diags)
+					return &exitError{Code: ExitFailure, Err: fmt.Errorf("the imported manifests do not validate (%d errors): the live account breaks a rule of the manifests, such as a guardrail; fix the files, then run roster validate --dir %s", diags.Count(diag.Error), *dir)}
+				}
+				return nil
+			}
+		},
+	}
+}
+
+func printImport(w io.Writer, env string, r *importer.Result, written []string) {
+	fmt.Fprintf(w, "Imported into %s: %s, %s, %s.\n", env,
+		plural(len(r.Users), "person", "people"),
+		plural(len(r.ServiceAccounts), "service account", "service accounts"),
+		plural(len(r.Groups), "group", "groups"))
+	for _, f := range written {
+		fmt.Fprintf(w, "  wrote %s\n", filepath.ToSlash(f))
+	}
+	if len(written) == 0 {
+		fmt.Fprintf(w, "  nothing to write\n")
+	}
+	skipped := []struct {
+		n    int
+		what string
+	}{
+		{len(r.DeclaredUsers), "users already declared in the manifests"},
+		{len(r.DeclaredGroups), "groups already declared in the manifests"},
+		{len(r.Ignored), "users matched by unmanaged.ignore"},
+		{len(r.Filtered), "users left out by --include/--exclude"},
+	}
+	for _, s := range skipped {
+		if s.n > 0 {
+			fmt.Fprintf(w, "Skipped %d %s.\n", s.n, s.what)
+		}
+	}
+	if len(r.ServiceAccounts) > 0 {
+		fmt.Fprintf(w, "Check the service accounts: users with access keys and no console password were imported as service accounts.\n")
+	}
+	if n := len(r.UnknownOwners); n > 0 {
+		fmt.Fprintf(w, "Replace owner: unknown on %s: %s.\n", plural(n, "service account", "service accounts"), short(r.UnknownOwners))
+	}
+	if n := len(r.PlaceholderKeys); n > 0 {
+		fmt.Fprintf(w, "Replace the placeholder pgp_key of %s with their own keys: %s.\n", plural(n, "console user", "console users"), short(r.PlaceholderKeys))
+	}
+	for _, n := range r.Notes {
+		fmt.Fprintf(w, "Note: %s.\n", n)
+	}
+	fmt.Fprintf(w, "Next: roster plan --env %s shows the adoption of the imported users.\n", env)
+}
+
+// short lists up to ten names.
+func short(names []string) string {
+	if len(names) <= 10 {
+		return strings.Join(names, ", ")
+	}
+	return fmt.Sprintf("%s and %d more", strings.Join(names[:10], ", "), len(names)-10)
+}
