@@ -86,6 +86,8 @@ func commands() []*command {
 		driftCommand(),
 		reportCommand(),
 		snapshotCommand(),
+		importCommand(),
+		fmtCommand(),
 		actionCommand(),
 		versionCommand(),
 	}
