@@ -35,13 +35,17 @@ const (
 	DefaultReportInterval = 2 * time.Second
 )
 
+// firstReportWait is the first wait for a report being generated.
+const firstReportWait = 250 * time.Millisecond
+
 // ReportOptions bound the wait for IAM to generate a credential report.
 type ReportOptions struct {
 	// Attempts is how many times GenerateCredentialReport is called before
 	// giving up (DefaultReportAttempts when zero or negative).
 	Attempts int
-	// Interval is the wait between attempts (DefaultReportInterval when
-	// zero; negative means no wait, for tests).
+	// Interval is the longest wait between attempts (DefaultReportInterval
+	// when zero; negative means no wait, for tests). The first wait is a
+	// quarter of a second, doubling up to Interval.
 	Interval time.Duration
 }
 
@@ -51,7 +55,7 @@ var ErrReportTimeout = errors.New("the credential report was not ready in time")
 
 // ReadCredentialReport asks IAM for the account's credential report: it
 // calls GenerateCredentialReport until the report is COMPLETE (IAM reuses a
-// report up to four hours old), waiting Interval between calls, at most
+// report up to four hours old), waiting longer between calls up to Interval, at most
 // Attempts times, then reads it with GetCredentialReport and parses it. A
 // report that expires or goes missing between the two calls is generated
 // again, within the same attempts.
@@ -64,9 +68,11 @@ func ReadCredentialReport(ctx context.Context, a *Account, opts ReportOptions) (
 	if interval == 0 {
 		interval = DefaultReportInterval
 	}
+	wait := min(firstReportWait, interval)
 	for i := range attempts {
 		if i > 0 && interval > 0 {
-			t := time.NewTimer(interval)
+			t := time.NewTimer(wait)
+			wait = min(2*wait, interval)
 			select {
 			case <-ctx.Done():
 				t.Stop()

@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"flag"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -38,16 +39,20 @@ const (
 // tree: the snapshots are what apply would have built from the manifests,
 // plus the drift the README promises (a hand-attached policy, a new joiner
 // not yet created, a tag edited in the console, an untagged user to adopt,
-// a leaver still present with credentials, unmanaged users). Run with
-// -update after changing access/ to regenerate them.
+// a leaver still present with credentials, unmanaged users), and a
+// credential report with the hygiene findings the README shows (an old and
+// an unused key, a person with a key, a console user without MFA, a
+// password nobody uses). Run with -update after changing access/ to
+// regenerate them.
 func TestExampleSnapshots(t *testing.T) {
 	t.Parallel()
 	repo := loadExample(t)
 	for _, env := range repo.Environments {
 		live := liveFromDesired(repo.Config, env)
 		addExampleDrift(t, env.Name, live)
+		report := exampleCredentialReport(t, env.Name, live)
 		var buf bytes.Buffer
-		if err := state.WriteSnapshot(&buf, &state.Snapshot{Environment: env.Name, TakenAt: exampleNow, Account: live}); err != nil {
+		if err := state.WriteSnapshot(&buf, &state.Snapshot{Environment: env.Name, TakenAt: exampleNow, Account: live, CredentialReport: report}); err != nil {
 			t.Fatal(err)
 		}
 		file := filepath.Join(exampleLiveDir, env.Name+".json")
@@ -184,7 +189,7 @@ func liveFromDesired(cfg manifest.Config, env *manifest.Environment) *state.Acco
 		}
 		if m.Kind == manifest.ServiceAccount {
 			u.Tags[cfg.OwnerTag] = m.Owner
-			u.AccessKeys = []state.AccessKey{{ID: exampleID("AKIA", env.Name+"/"+m.Name+"/key"), Status: "Active", Created: created}}
+			u.AccessKeys = []state.AccessKey{{ID: exampleID("AKIA", env.Name+"/"+m.Name+"/key"), Status: "Active", Created: keyRotated}}
 		}
 		if m.Console {
 			u.MFADevices = []string{"arn:aws:iam::" + env.AccountID + ":mfa/" + m.Name}
@@ -206,6 +211,10 @@ func liveFromDesired(cfg manifest.Config, env *manifest.Environment) *state.Acco
 	return acct
 }
 
+// keyRotated is when the example's service accounts last rotated their
+// keys: well within every environment's max_access_key_age_days.
+var keyRotated = time.Date(2026, 10, 5, 14, 0, 0, 0, time.UTC)
+
 // addExampleDrift makes the live state differ from the manifests the way
 // real accounts do.
 func addExampleDrift(t *testing.T, env string, acct *state.Account) {
@@ -219,6 +228,8 @@ func addExampleDrift(t *testing.T, env string, acct *state.Account) {
 	}
 	switch env {
 	case "development":
+		// A person who created an access key for a script on a laptop.
+		user("daniel.kim").AccessKeys = []state.AccessKey{{ID: exampleID("AKIA", "development/daniel.kim/key"), Status: "Active", Created: time.Date(2026, 2, 10, 16, 20, 0, 0, time.UTC)}}
 		// A new joiner: in the manifests, not yet created.
 		removeUser(acct, user("isabel.costa"))
 		// Someone attached a policy by hand in the console.
@@ -233,9 +244,13 @@ func addExampleDrift(t *testing.T, env string, acct *state.Account) {
 	case "testing":
 		// A tag edited in the console.
 		user("keiko.tanaka").Tags["team"] = "qa-legacy"
+		// A key created for a pipeline that was never switched over.
+		user("test-automation").AccessKeys[0].Created = time.Date(2026, 8, 1, 11, 0, 0, 0, time.UTC)
 	case "staging":
 		// Created by hand before roster: exists, but without the ownership tag.
 		delete(user("rahul.mehta").Tags, "roster:managed")
+		// A console user who never set up MFA.
+		user("nadia.petrova").MFADevices = nil
 	case "production":
 		// A leaver removed from the manifests, still present with credentials.
 		leaver := &state.User{
@@ -268,7 +283,54 @@ func addExampleDrift(t *testing.T, env string, acct *state.Account) {
 		acct.Users["legacy-reporting"].ManagedPolicies = []string{"arn:aws:iam::aws:policy/ReadOnlyAccess"}
 		acct.Users["legacy-reporting"].AccessKeys = []state.AccessKey{{ID: exampleID("AKIA", "production/legacy-reporting/key"), Status: "Active", Created: time.Date(2023, 1, 9, 12, 5, 0, 0, time.UTC)}}
 		acct.Users["break-glass-admin"].LoginProfile = true
+		// A deploy key nobody rotated.
+		user("ci-deployer").AccessKeys[0].Created = time.Date(2026, 6, 1, 9, 0, 0, 0, time.UTC)
 	}
+}
+
+// exampleCredentialReport is the credential report IAM would give for acct
+// on exampleNow: people sign in and keys are used every few days, except
+// for the hygiene problems it was built to show.
+func exampleCredentialReport(t *testing.T, env string, acct *state.Account) *state.CredentialReport {
+	t.Helper()
+	recent := func(days int) *time.Time {
+		at := exampleNow.Add(-time.Duration(days)*24*time.Hour - 3*time.Hour)
+		return &at
+	}
+	rep := &state.CredentialReport{GeneratedAt: exampleNow, Users: []state.CredentialReportUser{}}
+	for _, name := range slices.Sorted(maps.Keys(acct.Users)) {
+		u := acct.Users[name]
+		row := state.CredentialReportUser{User: u.Name, ARN: u.ARN, Created: u.Created, MFAActive: len(u.MFADevices) > 0}
+		if u.LoginProfile {
+			changed := u.Created
+			row.PasswordEnabled, row.PasswordLastChanged, row.PasswordLastUsed = true, &changed, recent(2)
+		}
+		for i, k := range u.AccessKeys {
+			row.AccessKeys = append(row.AccessKeys, state.CredentialReportKey{Number: i + 1, Active: k.Status == "Active", LastRotated: k.Created, LastUsed: recent(1)})
+		}
+		rep.Users = append(rep.Users, row)
+	}
+	row := func(name string) *state.CredentialReportUser {
+		r := rep.User(name)
+		if r == nil {
+			t.Fatalf("example credential report: %s has no user %s", env, name)
+		}
+		return r
+	}
+	switch env {
+	case "development":
+		// Has not signed in since the summer.
+		row("sofia.alvarez").PasswordLastUsed = recent(142)
+	case "testing":
+		// Never used.
+		row("test-automation").AccessKeys[0].LastUsed = nil
+	case "production":
+		// The forgotten integration stopped calling AWS long ago.
+		row("legacy-reporting").AccessKeys[0].LastUsed = recent(585)
+		// The break-glass user has never been used (and is ignored).
+		row("break-glass-admin").PasswordLastUsed = nil
+	}
+	return rep
 }
 
 func removeUser(acct *state.Account, u *state.User) {

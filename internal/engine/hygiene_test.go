@@ -1,0 +1,142 @@
+package engine
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/roster-dev/roster/internal/awsiam"
+	"github.com/roster-dev/roster/internal/drift"
+	"github.com/roster-dev/roster/internal/iamtest"
+	"github.com/roster-dev/roster/internal/state"
+)
+
+type hygieneRow struct{ Env, Severity, Kind, Subject string }
+
+func hygieneRows(reports []*drift.Report) []hygieneRow {
+	var out []hygieneRow
+	for _, r := range reports {
+		for _, f := range r.Findings {
+			if f.Kind.Hygiene() {
+				out = append(out, hygieneRow{r.Environment, string(f.Severity), string(f.Kind), f.Subject})
+			}
+		}
+	}
+	return out
+}
+
+// exampleHygiene is what the bundled example's credential reports show.
+var exampleHygiene = []hygieneRow{
+	{"development", "medium", "person-key", "daniel.kim"},
+	{"development", "low", "unused-password", "sofia.alvarez"},
+	{"testing", "medium", "unused-key", "test-automation"},
+	{"staging", "high", "no-mfa", "nadia.petrova"},
+	{"production", "high", "key-age", "ci-deployer"},
+	{"production", "high", "key-age", "legacy-reporting"},
+	{"production", "high", "unused-key", "legacy-reporting"},
+}
+
+// TestDriftExampleHygiene: drift over the bundled snapshots adds exactly
+// the hygiene findings their credential reports were built to show, beside
+// the drift, and the leaver and the ignored break-glass user stay quiet.
+func TestDriftExampleHygiene(t *testing.T) {
+	t.Parallel()
+	repo := loadExample(t)
+	reports, err := Drift(context.Background(), repo, repo.Environments, &SnapshotSource{Dir: exampleLiveDir}, exampleNow)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(exampleHygiene, hygieneRows(reports)); diff != "" {
+		t.Errorf("hygiene findings (-want +got):\n%s", diff)
+	}
+	for _, r := range reports {
+		if !slices.ContainsFunc(r.Findings, func(f drift.Finding) bool { return !f.Kind.Hygiene() }) {
+			t.Errorf("%s: no drift findings beside the hygiene ones", r.Environment)
+		}
+		for _, n := range r.Notes {
+			if strings.Contains(n, "credential report") {
+				t.Errorf("%s: note %q, but the snapshot has a report", r.Environment, n)
+			}
+		}
+	}
+}
+
+// seedUsage gives the fake's users the sign-ins and key uses of a
+// credential report, so the fake generates the same report.
+func seedUsage(t *testing.T, a *iamtest.Account, rep *state.CredentialReport) {
+	t.Helper()
+	for _, row := range rep.Users {
+		u, ok := a.User(row.User)
+		if !ok {
+			t.Fatalf("fake has no user %s", row.User)
+		}
+		if row.PasswordLastUsed != nil {
+			u.PasswordLastUsed = *row.PasswordLastUsed
+		}
+		for i, k := range row.AccessKeys {
+			if k.LastUsed != nil {
+				u.AccessKeys[i].LastUsed, u.AccessKeys[i].LastUsedRegion, u.AccessKeys[i].LastUsedService = *k.LastUsed, "us-east-1", "s3"
+			}
+		}
+		a.PutUser(u)
+	}
+}
+
+// TestDriftReadsTheCredentialReport: drift against the IAM fake, through
+// roles allowed the apply role's read actions and the credential report,
+// generates and reads each account's report and finds what the bundled
+// snapshots show. A role that may not read the report still gets its drift,
+// with a note saying hygiene was limited.
+func TestDriftReadsTheCredentialReport(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name   string
+		allow  []string
+		report bool
+	}{
+		{"allowed", slices.Concat(awsiam.ReadPermissions, awsiam.CredentialReportPermissions), true},
+		{"denied", awsiam.ReadPermissions, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			const hub = "999999999999"
+			srv := iamtest.NewServer(t, iamtest.WithDefaultAccount(hub), iamtest.WithClock(func() time.Time { return exampleNow }))
+			repo := loadExample(t)
+			for _, env := range repo.Environments {
+				live := exampleLive(t, repo.Config, env)
+				a := srv.Account(env.AccountID)
+				seedFake(t, a, live)
+				seedUsage(t, a, exampleCredentialReport(t, env.Name, live))
+				a.AddRole("roster-apply", tc.allow...)
+			}
+			src := &AWSSource{Base: srv.AWSConfig(hub), Purpose: awsiam.ForDrift}
+			reports, err := Drift(context.Background(), repo, repo.Environments, src, exampleNow)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, r := range reports {
+				noted := slices.ContainsFunc(r.Notes, func(n string) bool {
+					return strings.Contains(n, "no credential report") && strings.Contains(n, "iam:GenerateCredentialReport")
+				})
+				if noted == tc.report {
+					t.Errorf("%s: notes %q (report readable: %v)", r.Environment, r.Notes, tc.report)
+				}
+			}
+			if !tc.report {
+				return
+			}
+			if diff := cmp.Diff(exampleHygiene, hygieneRows(reports)); diff != "" {
+				t.Errorf("hygiene findings from the fake's credential reports (-want +got):\n%s", diff)
+			}
+			for env, calls := range srv.Calls() {
+				if env != hub && calls["GetCredentialReport"] != 1 {
+					t.Errorf("account %s: %d GetCredentialReport calls, want 1", env, calls["GetCredentialReport"])
+				}
+			}
+		})
+	}
+}
