@@ -25,15 +25,23 @@ and unmanaged users. Each finding has a severity and says how to resolve it:
 restore the repository's state by running apply, or accept the live state
 with the manifest change it names. Nothing is written to AWS.
 
-With --live DIR, live state comes from snapshot files DIR/<env>.json written by
-'roster snapshot' instead of AWS.
+Beside the drift it reports credential hygiene, from IAM's credential report
+(generated on demand; the role needs iam:GenerateCredentialReport and
+iam:GetCredentialReport): access keys older than max_access_key_age_days,
+passwords and keys unused for 90 days, console users without MFA, active
+access keys of people (not service accounts), and users whose expires date is
+within 14 days. Hygiene findings have the same severities and count as
+findings for --detailed-exitcode.
+
+With --live DIR, live state (and the credential report, when the snapshot
+carries one) comes from snapshot files DIR/<env>.json instead of AWS.
 
 --format markdown prints the body of each environment's drift issue, as the
 GitHub Action posts it.
 
 Exit status: 0 when the check succeeded (with --detailed-exitcode: and there is
-no drift), 2 with --detailed-exitcode when there are findings, 1 on invalid
-manifests or an error reading live IAM.`,
+no finding), 2 with --detailed-exitcode when there are findings (drift or
+hygiene), 1 on invalid manifests or an error reading live IAM.`,
 		flags: func(fs *flag.FlagSet) func(context.Context, []string, Env) error {
 			dir := fs.String("dir", manifest.DefaultDir, "the access `directory`")
 			var envs listFlag
@@ -63,7 +71,7 @@ manifests or an error reading live IAM.`,
 
 // computeDrift plans every selected environment against live IAM, reading
 // with the drift role (role_arn, a read-only use of it), and turns each plan
-// into a drift report.
+// into a drift report with the environment's credential hygiene findings.
 func computeDrift(ctx context.Context, env Env, dir string, names []string, live string) ([]*drift.Report, error) {
 	repo, err := loadRepo(env, dir)
 	if err != nil {
@@ -83,15 +91,7 @@ func computeDrift(ctx context.Context, env Env, dir string, names []string, live
 		}
 		src = &engine.AWSSource{Base: cfg, Purpose: awsiam.ForDrift}
 	}
-	p, err := engine.Plan(ctx, repo, envs, src, env.now())
-	if err != nil {
-		return nil, err
-	}
-	reports := make([]*drift.Report, len(envs))
-	for i, e := range envs {
-		reports[i] = drift.Build(repo.Config, e, p.Environments[i])
-	}
-	return reports, nil
+	return engine.Drift(ctx, repo, envs, src, env.now())
 }
 
 func hasDrift(reports []*drift.Report) bool {

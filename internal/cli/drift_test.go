@@ -106,6 +106,12 @@ func TestDriftExampleStable(t *testing.T) {
 // cleanTree is an access tree and a snapshot directory that match.
 func cleanTree(t *testing.T) (dir, live string) {
 	t.Helper()
+	return treeWithReport(t, nil)
+}
+
+// treeWithReport is cleanTree with a credential report in the snapshot.
+func treeWithReport(t *testing.T, report *state.CredentialReport) (dir, live string) {
+	t.Helper()
 	dir = writeAccess(t, map[string]string{
 		"production/environment.yaml": `account_id: "444444444444"` + "\n",
 		"production/people.yaml":      "users:\n  - name: alice\n",
@@ -119,7 +125,7 @@ func cleanTree(t *testing.T) (dir, live string) {
 			Tags: map[string]string{"roster:managed": "true"}, Details: state.LoginProfile | state.Credentials,
 		}},
 		Groups: map[string]*state.Group{},
-	}}
+	}, CredentialReport: report}
 	if err := state.WriteSnapshot(&buf, snap); err != nil {
 		t.Fatal(err)
 	}
@@ -132,6 +138,11 @@ func cleanTree(t *testing.T) (dir, live string) {
 func TestDriftExitCodes(t *testing.T) {
 	t.Parallel()
 	clean, cleanLive := cleanTree(t)
+	// No drift, but alice has an active access key nobody has used.
+	stale := exampleNow.AddDate(-1, 0, 0)
+	hygieneOnly, hygieneLive := treeWithReport(t, &state.CredentialReport{GeneratedAt: exampleNow, Users: []state.CredentialReportUser{
+		{User: "alice", Created: stale, AccessKeys: []state.CredentialReportKey{{Number: 1, Active: true, LastRotated: stale}}},
+	}})
 	invalid := writeAccess(t, trickyTree)
 	tests := []struct {
 		name string
@@ -143,6 +154,8 @@ func TestDriftExitCodes(t *testing.T) {
 		{"drift in one environment, detailed", []string{"--dir", exampleDir, "--live", exampleLive, "--env", "testing", "--detailed-exitcode"}, ExitUsage},
 		{"no drift, detailed", []string{"--dir", clean, "--live", cleanLive, "--detailed-exitcode"}, ExitOK},
 		{"no drift as json, detailed", []string{"--dir", clean, "--live", cleanLive, "--format", "json", "--detailed-exitcode"}, ExitOK},
+		{"hygiene findings only", []string{"--dir", hygieneOnly, "--live", hygieneLive}, ExitOK},
+		{"hygiene findings only, detailed", []string{"--dir", hygieneOnly, "--live", hygieneLive, "--detailed-exitcode"}, ExitUsage},
 		{"missing snapshot", []string{"--dir", exampleDir, "--live", t.TempDir()}, ExitFailure},
 		{"invalid manifests", []string{"--dir", invalid, "--live", exampleLive}, ExitFailure},
 		{"unknown environment", []string{"--dir", exampleDir, "--live", exampleLive, "--env", "qa"}, ExitUsage},
@@ -178,12 +191,15 @@ func TestDriftOutput(t *testing.T) {
 			name: "one environment",
 			args: []string{"--dir", exampleDir, "--live", exampleLive, "--env", "testing"},
 			want: "testing (account 222222222222)\n\n" +
+				"  medium unused-key service account test-automation\n" +
+				"      active access key 1 of service account `test-automation` has never been used since it was created 110 days ago (2026-08-01)\n" +
+				"      fix:     deactivate it, and delete it if nothing breaks: an unused key is only a risk\n\n" +
 				"  low    changed user keiko.tanaka\n" +
 				"      tag `team` of user `keiko.tanaka` is `qa-legacy` in AWS but `quality-engineering` in the manifests\n" +
 				"      restore: run apply (merge any change to access/ or run the apply workflow) to set it back to `quality-engineering`\n" +
 				"      accept:  set `team: qa-legacy` in `tags` of user `keiko.tanaka` in `../../access/testing/quality-engineering.yaml:9`\n\n" +
-				"  1 finding: 0 high, 0 medium, 1 low.\n\n" +
-				"Drift: 1 finding in 1 environment (0 high, 0 medium, 1 low).\n",
+				"  2 findings: 0 high, 1 medium, 1 low.\n\n" +
+				"Drift: 2 findings in 1 environment (0 high, 1 medium, 1 low).\n",
 		},
 	}
 	for _, tc := range tests {
