@@ -116,7 +116,7 @@ func runApply(ctx context.Context, env Env, a applyArgs) error {
 	fmt.Fprintln(planOut)
 
 	if p.HasChanges() {
-		if err := confirm(env, p, a.yes); err != nil {
+		if err := confirm(ctx, env, p, a.yes); err != nil {
 			return err
 		}
 	}
@@ -151,8 +151,9 @@ func runApply(ctx context.Context, env Env, a applyArgs) error {
 	return nil
 }
 
-// confirm asks on a terminal and insists on --yes elsewhere.
-func confirm(env Env, p *plan.Plan, yes bool) error {
+// confirm asks on a terminal and insists on --yes elsewhere. An interrupt
+// while it waits for the answer cancels the apply.
+func confirm(ctx context.Context, env Env, p *plan.Plan, yes bool) error {
 	if yes {
 		return nil
 	}
@@ -172,11 +173,26 @@ func confirm(env Env, p *plan.Plan, yes bool) error {
 		fmt.Fprint(env.Stderr, " This includes PRODUCTION.")
 	}
 	fmt.Fprint(env.Stderr, "\nOnly 'yes' will be accepted: ")
-	answer, err := readLine(env.Stdin)
-	if err != nil && !errors.Is(err, io.EOF) {
-		return fmt.Errorf("read confirmation: %w", err)
+	type line struct {
+		text string
+		err  error
 	}
-	if strings.TrimSpace(answer) != "yes" {
+	answered := make(chan line, 1)
+	go func() {
+		text, err := readLine(env.Stdin)
+		answered <- line{text, err}
+	}()
+	var answer line
+	select {
+	case answer = <-answered:
+	case <-ctx.Done():
+		fmt.Fprintln(env.Stderr)
+		return &exitError{Code: ExitFailure, Err: errors.New("apply cancelled: nothing was changed")}
+	}
+	if answer.err != nil && !errors.Is(answer.err, io.EOF) {
+		return fmt.Errorf("read confirmation: %w", answer.err)
+	}
+	if strings.TrimSpace(answer.text) != "yes" {
 		return &exitError{Code: ExitFailure, Err: errors.New("apply cancelled: nothing was changed")}
 	}
 	return nil

@@ -427,3 +427,59 @@ func TestApplyRefusals(t *testing.T) {
 		}
 	})
 }
+
+// TestApplyInterruptedAtPrompt: an interrupt while apply waits for "yes"
+// ends it without writing anything.
+func TestApplyInterruptedAtPrompt(t *testing.T) {
+	t.Parallel()
+	dir := applyTree(t)
+	srv := applyFake(t)
+	vars := srv.Env(iamtest.DefaultAccountID)
+	stdin, typing := io.Pipe()
+	defer typing.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var stdout bytes.Buffer
+	stderr := &promptWatcher{prompted: make(chan struct{})}
+	go func() {
+		<-stderr.prompted
+		cancel()
+	}()
+	code := Run(ctx, []string{"apply", "--dir", dir}, Env{
+		Stdin: stdin, Stdout: &stdout, Stderr: stderr,
+		Getenv:     func(k string) string { return vars[k] },
+		Now:        func() time.Time { return applyNow },
+		IsTerminal: func() bool { return true },
+	})
+	if code != ExitFailure || !strings.Contains(stderr.String(), "apply cancelled: nothing was changed") {
+		t.Errorf("exit %d, stderr %q; want 1, cancelled", code, stderr.String())
+	}
+	if w := srv.Writes(); len(w) != 0 {
+		t.Errorf("%d writes after an interrupt at the prompt, want none", len(w))
+	}
+}
+
+// promptWatcher is stderr that signals once the confirmation prompt is
+// written.
+type promptWatcher struct {
+	mu       sync.Mutex
+	buf      bytes.Buffer
+	prompted chan struct{}
+	once     sync.Once
+}
+
+func (p *promptWatcher) Write(b []byte) (int, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	n, err := p.buf.Write(b)
+	if strings.Contains(p.buf.String(), "Only 'yes' will be accepted: ") {
+		p.once.Do(func() { close(p.prompted) })
+	}
+	return n, err
+}
+
+func (p *promptWatcher) String() string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.buf.String()
+}
