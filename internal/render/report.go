@@ -63,8 +63,8 @@ type reportView struct {
 
 type reportColumn struct {
 	Name, NameMD, AccountID string
-	// Summary counts the column's users, for people.
-	Summary                 string
+	// Summary and Counts count the column's users, for people.
+	Summary, Counts         string
 	Production, Live        bool
 	People, Services, Admin int
 	// Rows are this environment's users, for the Markdown detail table.
@@ -103,6 +103,9 @@ type reportGrant struct {
 	Direct     bool
 	// Via names where the policy comes from; "" when only the user has it.
 	Via string
+	// ShowVia is set where the source is not obvious: the user has more
+	// than one group, or the policy comes both directly and from a group.
+	ShowVia bool
 }
 
 type reportDetail struct {
@@ -129,6 +132,7 @@ func newReportView(m *report.Matrix) *reportView {
 	for _, c := range m.Columns {
 		col := reportColumn{Name: c.Name, NameMD: EscapeMarkdown(c.Name), AccountID: c.AccountID, Production: c.Production,
 			Live: c.Live, People: c.People, Services: c.ServiceAccounts, Admin: c.Admins}
+		col.Counts = countWords(c.People, "person", "people") + " · " + countWords(c.ServiceAccounts, "service account", "service accounts")
 		col.Summary = countWords(c.People, "person", "people") + ", " + countWords(c.ServiceAccounts, "service account", "service accounts")
 		if c.Admins > 0 {
 			col.Summary += ", " + countWords(c.Admins, "admin-equivalent", "admin-equivalent")
@@ -205,8 +209,8 @@ func newReportCell(c *report.Cell, col *report.Column) reportCell {
 		cell.Flags = append(cell.Flags, f.Reason)
 	}
 	cell.Groups = a.Groups
-	cell.Policies = grantsView(a.ManagedPolicies)
-	cell.Inline = grantsView(a.InlinePolicies)
+	cell.Policies = grantsView(a.ManagedPolicies, len(a.Groups) > 1)
+	cell.Inline = grantsView(a.InlinePolicies, len(a.Groups) > 1)
 	cell.Boundary = a.Boundary
 	cell.BoundaryShort = report.Grant{Name: a.Boundary}.ShortName()
 	if a.ConsoleKnown && a.Console {
@@ -223,12 +227,13 @@ func newReportCell(c *report.Cell, col *report.Column) reportCell {
 	return cell
 }
 
-func grantsView(gs []report.Grant) []reportGrant {
+func grantsView(gs []report.Grant, manyGroups bool) []reportGrant {
 	out := make([]reportGrant, 0, len(gs))
 	for _, g := range gs {
 		rg := reportGrant{Name: g.ShortName(), Full: g.Name, Direct: g.Direct}
 		if len(g.Groups) > 0 {
 			rg.Via = strings.Join(g.Via(), ", ")
+			rg.ShowVia = manyGroups || g.Direct
 		}
 		out = append(out, rg)
 	}
@@ -312,8 +317,12 @@ func detailRowMD(r *report.Row, cell reportCell) string {
 	if cell.Boundary != "" {
 		boundary = EscapeMarkdown(cell.BoundaryShort)
 	}
+	name := rowNameMD(r)
+	if len(r.Owners) > 0 {
+		name += "<br>owner: " + mdList(r.Owners)
+	}
 	return "| " + strings.Join([]string{
-		rowNameMD(r),
+		name,
 		orDash(mdList(cell.Groups)),
 		grants(cell.Policies),
 		grants(cell.Inline),

@@ -3,6 +3,7 @@ package report
 import (
 	"encoding/json"
 	"path"
+	"slices"
 	"strings"
 )
 
@@ -100,15 +101,17 @@ func inspect(doc string) grants {
 			continue
 		}
 		actions := stringList(s["Action"])
-		anyResource := contains(stringList(s["Resource"]), "*")
+		resources := stringList(s["Resource"])
+		anyResource := contains(resources, "*")
+		onIAM := slices.ContainsFunc(resources, mayBeIAM)
 		for _, a := range actions {
 			if (a == "*" || a == "*:*") && anyResource {
 				g.allowAll = true
 			}
-			if matchesAny(a, escalationActions) {
+			if onIAM && matchesAny(a, escalationActions) {
 				g.escalation = true
 			}
-			if iamWrite(a) {
+			if onIAM && iamWrite(a) {
 				g.iamWrite = true
 			}
 		}
@@ -177,4 +180,23 @@ func iamWrite(pattern string) bool {
 		}
 	}
 	return true
+}
+
+// mayBeIAM reports whether a Resource pattern can match an IAM resource
+// (arn:aws:iam::...): "*", an IAM ARN, or a pattern whose wildcard comes
+// before the service is known. Other partitions are treated alike.
+func mayBeIAM(resource string) bool {
+	lit := strings.ToLower(resource)
+	if i := strings.IndexAny(lit, "*?"); i >= 0 {
+		lit = lit[:i]
+	}
+	parts := strings.SplitN(lit, ":", 4)
+	switch len(parts) {
+	case 1:
+		return strings.HasPrefix("arn", parts[0])
+	case 2:
+		return parts[0] == "arn"
+	default:
+		return parts[0] == "arn" && strings.HasPrefix("iam", parts[2]) && (len(parts) == 3 || parts[2] == "iam")
+	}
 }

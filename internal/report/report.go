@@ -491,7 +491,7 @@ func adminFlags(managed []Grant, inline []inlineDoc) []Flag {
 		if gr.allowAll {
 			allowAll = append(allowAll, label)
 		}
-		if gr.escalation {
+		if gr.escalation && !gr.allowAll {
 			escalation = append(escalation, label)
 		}
 		if gr.iamWrite && !gr.escalation && !gr.allowAll {

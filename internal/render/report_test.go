@@ -1,0 +1,193 @@
+package render
+
+import (
+	"bytes"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/roster-dev/roster/internal/manifest"
+	"github.com/roster-dev/roster/internal/report"
+	"github.com/roster-dev/roster/internal/state"
+)
+
+var reportDay = time.Date(2026, 11, 20, 9, 30, 0, 0, time.UTC)
+
+// reportMatrix has a bit of everything: promotion order with production
+// last, people in several environments, service accounts with owners, a
+// user with two groups, admin-equivalent access, an expired and an expiring
+// user, and live state for production with drift, a user not created yet,
+// and users only IAM knows.
+func reportMatrix() *report.Matrix {
+	expired := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
+	expires := time.Date(2027, 3, 31, 0, 0, 0, 0, time.UTC)
+	denyBilling := `{"Statement":[{"Action":"aws-portal:*","Effect":"Deny","Resource":"*"}],"Version":"2012-10-17"}`
+	dev := &manifest.Environment{
+		Name: "development", AccountID: "111111111111",
+		Groups: []*manifest.Group{
+			{Name: "developers", ManagedPolicies: []string{report.PowerUserAccess}, InlinePolicies: map[string]string{"deny-billing": denyBilling}},
+			{Name: "platform", ManagedPolicies: []string{report.PowerUserAccess, report.IAMFullAccess}},
+		},
+		Users: []*manifest.User{
+			{Kind: manifest.Person, Name: "alice", Groups: []string{"developers"}},
+			{Kind: manifest.Person, Name: "bob", Groups: []string{"developers", "platform"}, Console: true},
+			{Kind: manifest.Person, Name: "carol", Groups: []string{"developers"}, Expires: &expired},
+			{Kind: manifest.Person, Name: "walter", Groups: []string{"developers"}, Expires: &expires,
+				PermissionsBoundary: "arn:aws:iam::111111111111:policy/boundaries/contractor"},
+			{Kind: manifest.ServiceAccount, Name: "preview-deployer", Owner: "platform-team",
+				ManagedPolicies: []string{"arn:aws:iam::111111111111:policy/deploy/preview"}},
+		},
+	}
+	prod := &manifest.Environment{
+		Name: "production", AccountID: "444444444444", Production: true,
+		Guardrails: manifest.Guardrails{ConsoleRequiresMFA: true},
+		Groups:     []*manifest.Group{{Name: "operators", ManagedPolicies: []string{"arn:aws:iam::aws:policy/ReadOnlyAccess"}}},
+		Users: []*manifest.User{
+			{Kind: manifest.Person, Name: "bob", Groups: []string{"operators"}, Console: true},
+			{Kind: manifest.Person, Name: "dana", Groups: []string{"operators"}},
+			{Kind: manifest.ServiceAccount, Name: "ci-deployer", Owner: "platform-team",
+				ManagedPolicies: []string{"arn:aws:iam::444444444444:policy/deploy/app"}},
+		},
+	}
+	live := &state.Account{
+		AccountID: "444444444444",
+		Groups:    map[string]*state.Group{"operators": {Name: "operators", ManagedPolicies: []string{"arn:aws:iam::aws:policy/ReadOnlyAccess"}}},
+		Users: map[string]*state.User{
+			"bob": {Name: "bob", Groups: []string{"operators"}, InlinePolicies: map[string]string{"roster-require-mfa": "{}"},
+				Details: state.LoginProfile | state.Credentials, LoginProfile: true, MFADevices: []string{"arn:aws:iam::444444444444:mfa/bob"}},
+			"ci-deployer": {Name: "ci-deployer", ManagedPolicies: []string{"arn:aws:iam::444444444444:policy/deploy/app", report.AdministratorAccess},
+				Details: state.LoginProfile | state.Credentials, AccessKeys: []state.AccessKey{{ID: "AKIA1", Status: "Active"}}},
+			"break-glass": {Name: "break-glass", ManagedPolicies: []string{report.AdministratorAccess}, Details: state.LoginProfile, LoginProfile: true},
+			"leaver":      {Name: "leaver", Groups: []string{"operators"}, Tags: map[string]string{"roster:managed": "true"}},
+		},
+	}
+	return report.Build([]*manifest.Environment{dev, {Name: "staging", AccountID: "333333333333"}, prod},
+		report.Options{Now: reportDay, Live: map[string]*state.Account{"production": live}})
+}
+
+// hostileMatrix carries hostile strings wherever a snapshot can put text:
+// user, group and policy names, which IAM itself would refuse but a
+// hand-edited snapshot may hold.
+func hostileMatrix() *report.Matrix {
+	prod := &manifest.Environment{Name: "production", AccountID: "444444444444", Production: true,
+		Users: []*manifest.User{{Kind: manifest.ServiceAccount, Name: "svc", Owner: hostileMention + hostileHTML}}}
+	name := "eve" + hostileHTML
+	group := "g" + hostileCell + hostileMention
+	live := &state.Account{
+		AccountID: "444444444444",
+		Groups:    map[string]*state.Group{group: {Name: group, ManagedPolicies: []string{"arn:aws:iam::1:policy/" + hostileLink}}},
+		Users: map[string]*state.User{
+			name: {Name: name, Groups: []string{group}, ManagedPolicies: []string{report.AdministratorAccess},
+				InlinePolicies:      map[string]string{hostileForgery: "{}"},
+				PermissionsBoundary: "arn:aws:iam::1:policy/" + hostileIssue + hostileFence},
+		},
+	}
+	return report.Build([]*manifest.Environment{prod}, report.Options{Now: reportDay, Live: map[string]*state.Account{"production": live}})
+}
+
+func renderReport(t *testing.T, format string, m *report.Matrix) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	var err error
+	if format == "html" {
+		err = ReportHTML(&buf, m)
+	} else {
+		err = ReportMarkdown(&buf, m)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+func TestReportGolden(t *testing.T) {
+	t.Parallel()
+	matrices := map[string]func() *report.Matrix{
+		"full":    reportMatrix,
+		"hostile": hostileMatrix,
+		"empty":   func() *report.Matrix { return report.Build(nil, report.Options{Now: reportDay}) },
+		"nobody": func() *report.Matrix {
+			return report.Build([]*manifest.Environment{{Name: "production", AccountID: "444444444444", Production: true}}, report.Options{Now: reportDay})
+		},
+	}
+	for name, m := range matrices {
+		for _, format := range []string{"md", "html"} {
+			t.Run(name+"."+format, func(t *testing.T) {
+				t.Parallel()
+				golden(t, "report-"+name+"."+format+".golden", renderReport(t, format, m()))
+			})
+		}
+	}
+}
+
+// TestReportHTMLSelfContained: the page loads nothing from elsewhere, so it
+// can be opened from a build artifact or an email attachment.
+func TestReportHTMLSelfContained(t *testing.T) {
+	t.Parallel()
+	out := string(renderReport(t, "html", reportMatrix()))
+	external := regexp.MustCompile(`(?i)<script|<link|<img|<iframe|\bsrc=|\bhref=|@import|url\(|https?://`)
+	if loc := external.FindStringIndex(out); loc != nil {
+		t.Errorf("the page refers to something outside itself: %q", out[max(0, loc[0]-40):min(len(out), loc[1]+40)])
+	}
+	for _, want := range []string{"<style>", "position:sticky", `<th class="prod">production`} {
+		if !strings.Contains(out, want) {
+			t.Errorf("the page lacks %q", want)
+		}
+	}
+}
+
+// TestReportHostile: hostile strings stay text in both formats: no element,
+// no table cell break, no mention, no hidden comment.
+func TestReportHostile(t *testing.T) {
+	t.Parallel()
+	for _, format := range []string{"md", "html"} {
+		t.Run(format, func(t *testing.T) {
+			t.Parallel()
+			out := string(renderReport(t, format, hostileMatrix()))
+			bad := []string{"<img", "<!-- roster", "<!--"}
+			if format == "md" {
+				// GitHub turns these into mentions, links and issue
+				// references; a browser shows them as text.
+				bad = append(bad, "@org", "](https://evil", "#123")
+			}
+			for _, bad := range bad {
+				if strings.Contains(out, bad) {
+					t.Errorf("output contains %q", bad)
+				}
+			}
+			if format == "md" {
+				for _, line := range strings.Split(out, "\n") {
+					if !strings.HasPrefix(line, "| ") {
+						continue
+					}
+					if cells := strings.Count(strings.ReplaceAll(line, `\|`, ""), "|"); cells != 3 && cells != 8 {
+						t.Errorf("a table row has %d separators, want 3 (matrix) or 8 (details): %s", cells, line)
+					}
+				}
+			}
+		})
+	}
+}
+
+// TestReportMarkdownMarks: what a reader of the job summary looks for is in
+// the Markdown: the production column, the admin mark on the right cells,
+// the drift and the live-only users.
+func TestReportMarkdownMarks(t *testing.T) {
+	t.Parallel()
+	out := string(renderReport(t, "md", reportMatrix()))
+	for _, want := range []string{
+		"| User | development | staging | 🔒 **production** |",
+		"| **bob** | 🔴 **admin**<br>developers, platform | · | operators |",
+		"| **ci\\-deployer** 🤖 | · | · | 🔴 **admin**<br>*app, AdministratorAccess*<br>⚠️ drift |",
+		"| **dana** | · | · | operators<br>not created yet |",
+		"| **break\\-glass** ❔ | · | · | 🔴 **admin**<br>*AdministratorAccess*<br>not in manifests |",
+		"- 🔴 **break\\-glass** in 🔒 **production**: AdministratorAccess \\(direct\\)",
+		"~~expired~~",
+		"| **preview\\-deployer** 🤖<br>owner: platform\\-team | — | preview |",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("markdown lacks %q", want)
+		}
+	}
+}
