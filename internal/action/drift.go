@@ -31,8 +31,8 @@ type driftIssue struct {
 }
 
 // drift compares live IAM with the repository in every environment (or
-// the environments input) and keeps one issue per environment in step with
-// what it finds.
+// the environments input), adds the credential hygiene findings, and keeps
+// one issue per environment in step with what it finds.
 func (r *runner) drift(ctx context.Context) error {
 	repo, err := r.validate()
 	if err != nil {
@@ -48,12 +48,9 @@ func (r *runner) drift(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		p, err := engine.Plan(ctx, repo, envs, &engine.AWSSource{Base: cfg, Purpose: awsiam.ForDrift}, r.env.Now())
+		reports, err = engine.Drift(ctx, repo, envs, &engine.AWSSource{Base: cfg, Purpose: awsiam.ForDrift}, r.env.Now())
 		if err != nil {
 			return fmt.Errorf("drift: %w", err)
-		}
-		for i, e := range envs {
-			reports = append(reports, drift.Build(repo.Config, e, p.Environments[i]))
 		}
 		return render.DriftText(r.env.Stdout, reports)
 	})
