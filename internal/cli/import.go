@@ -114,17 +114,18 @@ func printImport(w io.Writer, env string, r *importer.Result, written []string) 
 		fmt.Fprintf(w, "  nothing to write\n")
 	}
 	skipped := []struct {
-		n    int
-		what string
+		n         int
+		one, many string
 	}{
-		{len(r.DeclaredUsers), "users already declared in the manifests"},
-		{len(r.DeclaredGroups), "groups already declared in the manifests"},
-		{len(r.Ignored), "users matched by unmanaged.ignore"},
-		{len(r.Filtered), "users left out by --include/--exclude"},
+		{len(r.DeclaredUsers), "user", "users"},
+		{len(r.DeclaredGroups), "group", "groups"},
+		{len(r.Ignored), "user", "users"},
+		{len(r.Filtered), "user", "users"},
 	}
-	for _, s := range skipped {
+	why := []string{"already declared in the manifests", "already declared in the manifests", "matched by unmanaged.ignore", "left out by --include/--exclude"}
+	for i, s := range skipped {
 		if s.n > 0 {
-			fmt.Fprintf(w, "Skipped %d %s.\n", s.n, s.what)
+			fmt.Fprintf(w, "Skipped %s %s.\n", plural(s.n, s.one, s.many), why[i])
 		}
 	}
 	if len(r.ServiceAccounts) > 0 {

@@ -38,7 +38,8 @@ const UnknownOwner = "unknown"
 
 // Comments written on imported entries.
 const (
-	serviceAccountComment = "imported as a service account because it has access keys and no console password; move it to users: if it is a person"
+	serviceAccountComment = "Imported as a service account because it has access keys and no console password;\n" +
+		"move it to users: if it is a person."
 	unknownOwnerComment   = "TODO: the account does not record an owner; replace unknown with the team or person responsible"
 	placeholderKeyComment = "This user already has a console password, which roster keeps. The key below is a\n" +
 		"placeholder made by roster import, whose private key was never stored: replace it\n" +
@@ -276,21 +277,37 @@ func build(cfg manifest.Config, env *manifest.Environment, live *state.Account, 
 	stamp := opts.Now.UTC().Format(time.RFC3339)
 	for _, name := range slices.Sorted(maps.Keys(files)) {
 		f := files[name]
-		root := &yaml.Node{Kind: yaml.MappingNode}
-		add := func(key string, items []*yaml.Node) {
-			if len(items) > 0 {
-				root.Content = append(root.Content, scalar(key), &yaml.Node{Kind: yaml.SequenceNode, Content: items})
+		// Sections and entries are separated by blank lines, as people
+		// write them; yaml.v3 would run them together.
+		var body bytes.Buffer
+		for _, sec := range []struct {
+			key   string
+			items []*yaml.Node
+		}{{"groups", f.groups}, {"users", f.people}, {"service_accounts", f.machines}} {
+			if len(sec.items) == 0 {
+				continue
+			}
+			if body.Len() > 0 {
+				body.WriteString("\n")
+			}
+			body.WriteString(sec.key + ":\n")
+			for i, it := range sec.items {
+				data, err := encode(&yaml.Node{Kind: yaml.SequenceNode, Content: []*yaml.Node{it}})
+				if err != nil {
+					return nil, fmt.Errorf("encode %s: %w", name, err)
+				}
+				if i > 0 {
+					body.WriteString("\n")
+				}
+				for _, line := range strings.SplitAfter(strings.TrimSuffix(string(data), "\n"), "\n") {
+					body.WriteString("  " + line)
+				}
+				body.WriteString("\n")
 			}
 		}
-		add("groups", f.groups)
-		add("users", f.people)
-		add("service_accounts", f.machines)
 		head := fmt.Sprintf("# yaml-language-server: $schema=%s\n# Imported from the live IAM of environment %s (account %s) by roster import at %s.\n\n",
 			SchemaURL, env.Name, env.AccountID, stamp)
-		data, err := encode(root)
-		if err != nil {
-			return nil, fmt.Errorf("encode %s: %w", name, err)
-		}
+		data := body.Bytes()
 		r.Files = append(r.Files, File{Name: name, Data: append([]byte(head), data...)})
 	}
 	slices.Sort(r.Notes)

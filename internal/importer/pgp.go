@@ -14,7 +14,7 @@ import (
 
 // PlaceholderUserID names the placeholder key, so anyone who inspects it
 // (gpg --show-keys) sees what it is.
-const PlaceholderUserID = "roster import placeholder (private key not kept)"
+const PlaceholderUserID = "roster import placeholder - private key not kept"
 
 // PlaceholderKey makes a fresh OpenPGP key pair, throws the private half
 // away, and returns the public key as base64 of its binary form: a pgp_key
