@@ -294,8 +294,8 @@ func TestImportOutput(t *testing.T) {
 		InlinePolicies: map[string]string{"deny-billing": `{"Version":"2012-10-17","Statement":[{"Sid":"NoBilling","Effect":"Deny","Action":["aws-portal:*","budgets:ModifyBudget"],"Resource":"*"}]}`}})
 	acct.PutGroup(iamtest.Group{Name: "auditors"})
 	acct.PutUser(iamtest.User{Name: "alice", Path: "/people/", Groups: []string{"developers", "auditors"},
-		Tags:         []iamtest.Tag{{Key: "team", Value: "payments"}, {Key: "email", Value: "alice@example.com"}},
-		LoginProfile: &iamtest.LoginProfile{Password: "Seeded-Passw0rd!"},
+		Tags:           []iamtest.Tag{{Key: "team", Value: "payments"}, {Key: "email", Value: "alice@example.com"}},
+		LoginProfile:   &iamtest.LoginProfile{Password: "Seeded-Passw0rd!"},
 		InlinePolicies: map[string]string{plan.RequireMFAPolicyName: plan.RequireMFAPolicy}})
 	acct.PutUser(iamtest.User{Name: "bob", Groups: []string{"auditors"}})
 	acct.PutUser(iamtest.User{Name: "carol"})
