@@ -3,6 +3,7 @@ package awsiam
 import (
 	"context"
 	"errors"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -193,5 +194,25 @@ func TestParseCredentialReport(t *testing.T) {
 				t.Errorf("(-want +got):\n%s", diff)
 			}
 		})
+	}
+}
+
+// TestCredentialReportPermissionsPublished: the apply role policy in
+// docs/permissions.md, which drift assumes, allows what the reader calls.
+func TestCredentialReportPermissionsPublished(t *testing.T) {
+	t.Parallel()
+	doc, err := os.ReadFile("../../docs/permissions.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, apply, ok := strings.Cut(string(doc), "## Apply role")
+	if !ok {
+		t.Fatal("docs/permissions.md has no apply role section")
+	}
+	apply, _, _ = strings.Cut(apply, "\n## ")
+	for _, action := range CredentialReportPermissions {
+		if !strings.Contains(apply, `"`+action+`"`) {
+			t.Errorf("the apply role policy in docs/permissions.md does not allow %s", action)
+		}
 	}
 }
