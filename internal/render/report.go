@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/roster-dev/roster/internal/plan"
 	"github.com/roster-dev/roster/internal/report"
 )
 
@@ -272,6 +273,19 @@ func compactCellMD(c *report.Cell, cell reportCell) string {
 	}
 	if len(direct) > 0 {
 		parts = append(parts, "*"+mdList(direct)+"*")
+	}
+	var inline []string
+	for _, g := range cell.Inline {
+		// roster's own MFA policy goes with console access, shown below.
+		if g.Direct && g.Name != plan.RequireMFAPolicyName {
+			inline = append(inline, g.Name)
+		}
+	}
+	if len(inline) > 0 {
+		parts = append(parts, "inline: *"+mdList(inline)+"*")
+	}
+	if len(cell.Creds) > 0 {
+		parts = append(parts, mdList(cell.Creds))
 	}
 	if c.Expired {
 		parts = append(parts, "~~expired~~")

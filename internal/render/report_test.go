@@ -178,10 +178,10 @@ func TestReportMarkdownMarks(t *testing.T) {
 	out := string(renderReport(t, "md", reportMatrix()))
 	for _, want := range []string{
 		"| User | development | staging | 🔒 **production** |",
-		"| **bob** | 🔴 **admin**<br>developers, platform | · | operators |",
-		"| **ci\\-deployer** 🤖 | · | · | 🔴 **admin**<br>*app, AdministratorAccess*<br>⚠️ drift |",
+		"| **bob** | 🔴 **admin**<br>developers, platform<br>console | · | operators<br>console, MFA |",
+		"| **ci\\-deployer** 🤖 | · | · | 🔴 **admin**<br>*app, AdministratorAccess*<br>1 access key<br>⚠️ drift |",
 		"| **dana** | · | · | operators<br>not created yet |",
-		"| **break\\-glass** ❔ | · | · | 🔴 **admin**<br>*AdministratorAccess*<br>not in manifests |",
+		"| **break\\-glass** ❔ | · | · | 🔴 **admin**<br>*AdministratorAccess*<br>console<br>not in manifests |",
 		"- 🔴 **break\\-glass** in 🔒 **production**: AdministratorAccess \\(direct\\)",
 		"~~expired~~",
 		"| **preview\\-deployer** 🤖<br>owner: platform\\-team | — | preview |",
