@@ -1,0 +1,47 @@
+package format_test
+
+import (
+	"encoding/json"
+	"slices"
+	"strings"
+	"testing"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// canonical decodes YAML and returns it as JSON with lists of scalars and
+// lists of named entries sorted, the orders fmt may change.
+func canonical(t *testing.T, src string) string {
+	t.Helper()
+	var v any
+	if err := yaml.Unmarshal([]byte(strings.ReplaceAll(src, "\r\n", "\n")), &v); err != nil {
+		t.Fatalf("decode: %v\n%s", err, src)
+	}
+	b, err := json.Marshal(sortAll(v))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+func sortAll(v any) any {
+	switch x := v.(type) {
+	case map[string]any:
+		for k, e := range x {
+			x[k] = sortAll(e)
+		}
+		return x
+	case []any:
+		for i, e := range x {
+			x[i] = sortAll(e)
+		}
+		slices.SortStableFunc(x, func(a, b any) int {
+			ja, _ := json.Marshal(a)
+			jb, _ := json.Marshal(b)
+			return strings.Compare(string(ja), string(jb))
+		})
+		return x
+	default:
+		return v
+	}
+}

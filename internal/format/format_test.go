@@ -1,0 +1,128 @@
+package format_test
+
+import (
+	"bytes"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/roster-dev/roster/internal/format"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata")
+
+// TestSourceGolden formats one file of each kind and compares the result
+// with its golden file; formatting the result again must change nothing.
+func TestSourceGolden(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name string
+		kind format.Kind
+	}{
+		{"manifest", format.Manifest},
+		{"environment", format.Environment},
+		{"roster", format.Config},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			in, err := os.ReadFile(filepath.Join("testdata", c.name+".in.yaml"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := format.Source(c.kind, in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			golden := filepath.Join("testdata", c.name+".golden.yaml")
+			if *update {
+				if err := os.WriteFile(golden, got, 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			want, err := os.ReadFile(golden)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(string(want), string(got)); diff != "" {
+				t.Errorf("format %s (-want +got):\n%s", c.name, diff)
+			}
+			again, err := format.Source(c.kind, got)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(string(got), string(again)); diff != "" {
+				t.Errorf("formatting twice changes the file (-once +twice):\n%s", diff)
+			}
+			// Every comment of the input survives, word for word.
+			for _, line := range strings.Split(string(in), "\n") {
+				if i := strings.Index(line, "#"); i >= 0 && !strings.Contains(line, `"#`) {
+					if c := strings.TrimSpace(line[i:]); !strings.Contains(string(got), c) {
+						t.Errorf("comment %q lost", c)
+					}
+				}
+			}
+		})
+	}
+}
+
+// TestSourceKeepsValues checks that formatting changes no value: the
+// document decodes to the same data before and after, apart from order.
+func TestSourceKeepsValues(t *testing.T) {
+	t.Parallel()
+	cases := map[string]string{
+		"nothing to do":       "groups:\n  - name: a\n",
+		"empty":               "",
+		"only comments":       "# nothing here\n",
+		"not a mapping":       "- a\n- b\n",
+		"flow root":           "{users: [{name: b}, {name: a}]}\n",
+		"multi-line flow":     "users:\n  - name: a\n    groups: [b,\n      a]\n",
+		"quoted commas":       "users:\n  - name: a\n    tags: { b: \"x, y\", a: 'it''s' }\n",
+		"dash on its own":     "users:\n  -\n    path: /p/\n    name: a\n",
+		"indentless":          "users:\n- name: b\n- name: a\n",
+		"deep indent":         "users:\n      -   name: b\n          path: /x/\n      -   name: a\n",
+		"crlf":                "users:\r\n  - name: b\r\n  - name: a\r\n",
+		"comment after flow":  "users:\n  - name: a\n    groups: [z, y] # two\n",
+		"block scalar blanks": "users:\n  - pgp_key: |\n      a\n\n      b\n    name: x\n",
+	}
+	for name, in := range cases {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			got, err := format.Source(format.Manifest, []byte(in))
+			if err != nil {
+				t.Fatal(err)
+			}
+			again, err := format.Source(format.Manifest, got)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(got, again) {
+				t.Errorf("not idempotent:\n--- once\n%s--- twice\n%s", got, again)
+			}
+			if name == "not a mapping" || name == "flow root" || name == "empty" {
+				if string(got) != in {
+					t.Errorf("changed a file it should leave alone:\n%s", got)
+				}
+			}
+			if diff := cmp.Diff(canonical(t, in), canonical(t, string(got))); diff != "" {
+				t.Errorf("values changed (-before +after):\n%s\n%s", diff, got)
+			}
+		})
+	}
+}
+
+func TestSourceErrors(t *testing.T) {
+	t.Parallel()
+	for name, in := range map[string]string{
+		"bad yaml":      "users: [\n",
+		"two documents": "users: []\n---\ngroups: []\n",
+	} {
+		if _, err := format.Source(format.Manifest, []byte(in)); err == nil {
+			t.Errorf("%s: no error", name)
+		}
+	}
+}
