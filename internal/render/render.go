@@ -9,6 +9,7 @@ import (
 	"strings"
 	"text/template"
 
+	"github.com/roster-dev/roster/internal/drift"
 	"github.com/roster-dev/roster/internal/plan"
 )
 
@@ -61,6 +62,10 @@ type MarkdownOptions struct {
 	// its per-environment details, then is cut short; the summary table
 	// comes first and the digests always survive.
 	MaxLength int
+	// Hygiene holds credential hygiene findings by environment name
+	// (package hygiene), listed in a collapsed section after the
+	// guardrails. Optional; left out of a compacted comment.
+	Hygiene map[string][]drift.Finding
 }
 
 // Markdown writes the body of the sticky pull-request comment: the marker,

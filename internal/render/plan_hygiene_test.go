@@ -1,0 +1,71 @@
+package render
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+
+	"github.com/roster-dev/roster/internal/drift"
+	"github.com/roster-dev/roster/internal/plan"
+)
+
+func planHygiene() map[string][]drift.Finding {
+	return map[string][]drift.Finding{
+		"production": {{
+			ID: "expiring/user/" + hostileMention + "/2026-11-27", Kind: drift.Expiring, Severity: drift.Low,
+			SubjectKind: plan.KindUser, Subject: hostileMention,
+			Summary: text("user ", hostileMention, " expires on 2026-11-27 (in 7 days)"),
+			Accept:  text("move ", "expires", " in ", "access/production/people.yaml:4", " to a later date"),
+		}},
+		"development": {{
+			ID: "no-mfa/user/alice", Kind: drift.NoMFA, Severity: drift.Medium,
+			SubjectKind: plan.KindUser, Subject: "alice",
+			Summary: text("person ", "alice", " can sign in to the console but has no MFA device"),
+			Restore: text("have ", "alice", " assign an MFA device"),
+		}},
+		// Not in the plan: left out.
+		"staging": {{ID: "no-mfa/user/zed", Kind: drift.NoMFA, Severity: drift.High, SubjectKind: plan.KindUser, Subject: "zed", Summary: text("zed")}},
+	}
+}
+
+// TestPlanHygieneGolden: the plan comment lists the hygiene findings of
+// the planned environments in a collapsed section after the guardrails,
+// escaped like every other string from a manifest or AWS.
+func TestPlanHygieneGolden(t *testing.T) {
+	t.Parallel()
+	var buf bytes.Buffer
+	if err := Markdown(&buf, quietPlan(), MarkdownOptions{Hygiene: planHygiene()}); err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "plan-hygiene.md.golden", buf.Bytes())
+}
+
+// TestPlanHygieneOnlyAdds: with hygiene findings, the comment is the one
+// without them plus the hygiene section; without findings it is unchanged.
+func TestPlanHygieneOnlyAdds(t *testing.T) {
+	t.Parallel()
+	var plain, none, with bytes.Buffer
+	if err := Markdown(&plain, quietPlan(), MarkdownOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := Markdown(&none, quietPlan(), MarkdownOptions{Hygiene: map[string][]drift.Finding{"development": nil}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := Markdown(&with, quietPlan(), MarkdownOptions{Hygiene: planHygiene()}); err != nil {
+		t.Fatal(err)
+	}
+	if plain.String() != none.String() {
+		t.Error("an empty hygiene map changed the comment")
+	}
+	start := strings.Index(with.String(), "\n<details>\n<summary><b>Credential hygiene</b>")
+	if start < 0 {
+		t.Fatalf("no hygiene section:\n%s", with.String())
+	}
+	end := strings.Index(with.String()[start:], "</details>\n") + start + len("</details>\n")
+	if got := with.String()[:start] + with.String()[end:]; got != plain.String() {
+		t.Errorf("the comment without its hygiene section differs from the plain one:\n%s", got)
+	}
+	if strings.Contains(with.String(), "zed") {
+		t.Error("a finding of an environment outside the plan is listed")
+	}
+}
