@@ -142,6 +142,9 @@ func newReportView(m *report.Matrix) *reportView {
 		if c.Production {
 			h = "🔒 **" + h + "**"
 		}
+		if c.Live {
+			h += " (live)"
+		}
 		header, rule = append(header, h), append(rule, "---")
 		v.Columns = append(v.Columns, col)
 	}

@@ -177,7 +177,7 @@ func TestReportMarkdownMarks(t *testing.T) {
 	t.Parallel()
 	out := string(renderReport(t, "md", reportMatrix()))
 	for _, want := range []string{
-		"| User | development | staging | 🔒 **production** |",
+		"| User | development | staging | 🔒 **production** (live) |",
 		"| **bob** | 🔴 **admin**<br>developers, platform<br>console | · | operators<br>console, MFA |",
 		"| **ci\\-deployer** 🤖 | · | · | 🔴 **admin**<br>*app, AdministratorAccess*<br>1 access key<br>⚠️ drift |",
 		"| **dana** | · | · | operators<br>not created yet |",
