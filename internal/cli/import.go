@@ -5,7 +5,9 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"path"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/roster-dev/roster/internal/awsiam"
@@ -52,6 +54,11 @@ in a replaced file are imported again from the live account.`,
 				}
 				if *name == "" {
 					return usageError("import needs --env NAME")
+				}
+				for _, g := range slices.Concat(include, exclude) {
+					if _, err := path.Match(g, ""); err != nil {
+						return usageError("bad glob %q: %v", g, err)
+					}
 				}
 				repo, err := loadRepo(env, *dir)
 				if err != nil {

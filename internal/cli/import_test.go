@@ -18,6 +18,7 @@ import (
 	"github.com/roster-dev/roster/internal/iamtest"
 	"github.com/roster-dev/roster/internal/manifest"
 	"github.com/roster-dev/roster/internal/plan"
+	"github.com/roster-dev/roster/internal/state"
 )
 
 // importNow is the clock of the import tests.
@@ -54,7 +55,10 @@ func writeFile(t *testing.T, path, data string) {
 // runWith runs roster against the fake.
 func runWith(t *testing.T, srv *iamtest.Server, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
-	env := srv.Env(importAcct)
+	env := map[string]string{}
+	if srv != nil {
+		env = srv.Env(importAcct)
+	}
 	var out, errOut bytes.Buffer
 	code = Run(context.Background(), args, Env{
 		Stdout: &out,
@@ -486,6 +490,62 @@ func TestImportFilters(t *testing.T) {
 	for _, want := range []string{"Skipped 1 user matched by unmanaged.ignore.", "Skipped 2 users left out by --include/--exclude."} {
 		if !strings.Contains(stdout, want) {
 			t.Errorf("summary lacks %q:\n%s", want, stdout)
+		}
+	}
+}
+
+// TestImportFromSnapshot imports from a snapshot (--live) instead of AWS,
+// and plans against the same snapshot.
+func TestImportFromSnapshot(t *testing.T) {
+	t.Parallel()
+	dir := importTree(t, "", "")
+	live := t.TempDir()
+	snap := &state.Snapshot{Environment: "development", TakenAt: importNow, Account: &state.Account{
+		AccountID: importAcct,
+		Users: map[string]*state.User{
+			"alice": {Name: "alice", Path: "/", Groups: []string{"ops"}, Details: state.LoginProfile | state.Credentials, LoginProfile: true},
+			"ci":    {Name: "ci", Path: "/machines/", Details: state.LoginProfile | state.Credentials, AccessKeys: []state.AccessKey{{ID: "AKIA1", Status: "Active"}}},
+		},
+		Groups: map[string]*state.Group{"ops": {Name: "ops", Path: "/", Members: []string{"alice"}, ManagedPolicies: []string{"arn:aws:iam::aws:policy/ReadOnlyAccess"}}},
+	}}
+	var buf bytes.Buffer
+	if err := state.WriteSnapshot(&buf, snap); err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, filepath.Join(live, "development.json"), buf.String())
+
+	code, stdout, stderr := runWith(t, nil, "import", "--env", "development", "--dir", dir, "--live", live)
+	if code != ExitOK || !strings.Contains(stdout, "1 person, 1 service account, 1 group") {
+		t.Fatalf("import --live: exit %d\n%s%s", code, stdout, stderr)
+	}
+	code, stdout, stderr = runWith(t, nil, "plan", "--dir", dir, "--live", live, "--format", "json")
+	if code != ExitOK {
+		t.Fatalf("plan --live: exit %d\n%s", code, stderr)
+	}
+	var p plan.Plan
+	if err := json.Unmarshal([]byte(stdout), &p); err != nil {
+		t.Fatal(err)
+	}
+	if got := onlyAdoptions(t, &p); !slices.Equal(got, []string{"alice", "ci"}) {
+		t.Errorf("adopted %v, want [alice ci]", got)
+	}
+}
+
+func TestImportUsage(t *testing.T) {
+	t.Parallel()
+	dir := importTree(t, "", "")
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"import", "--dir", dir}, "import needs --env NAME"},
+		{[]string{"import", "--dir", dir, "--env", "nope"}, "unknown environment nope"},
+		{[]string{"import", "--dir", dir, "--env", "development", "extra"}, "import takes no arguments"},
+		{[]string{"import", "--dir", dir, "--env", "development", "--live", t.TempDir(), "--include", "[x"}, "bad glob"},
+	} {
+		code, _, stderr := runWith(t, nil, c.args...)
+		if code != ExitUsage || !strings.Contains(stderr, c.want) {
+			t.Errorf("%v: exit %d, stderr %q; want %d and %q", c.args, code, stderr, ExitUsage, c.want)
 		}
 	}
 }
