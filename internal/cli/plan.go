@@ -8,6 +8,7 @@ import (
 
 	"github.com/roster-dev/roster/internal/awsiam"
 	"github.com/roster-dev/roster/internal/diag"
+	"github.com/roster-dev/roster/internal/drift"
 	"github.com/roster-dev/roster/internal/engine"
 	"github.com/roster-dev/roster/internal/manifest"
 	"github.com/roster-dev/roster/internal/plan"
@@ -40,11 +41,11 @@ invalid manifests or an error reading live IAM.`,
 				if len(args) > 0 {
 					return usageError("plan takes no arguments, got %q", args)
 				}
-				p, err := computePlan(ctx, env, *dir, envs, *live)
+				p, hyg, err := computePlan(ctx, env, *dir, envs, *live)
 				if err != nil {
 					return err
 				}
-				if err := writePlan(env.Stdout, p, format.value); err != nil {
+				if err := writePlan(env.Stdout, p, format.value, hyg); err != nil {
 					return err
 				}
 				if *detailed && p.HasChanges() {
@@ -77,14 +78,16 @@ func printDiagnostics(w io.Writer, diags diag.List) {
 	}
 }
 
-func computePlan(ctx context.Context, env Env, dir string, names []string, live string) (*plan.Plan, error) {
+// computePlan plans the selected environments and returns, beside the plan,
+// the hygiene findings the plan comment lists.
+func computePlan(ctx context.Context, env Env, dir string, names []string, live string) (*plan.Plan, map[string][]drift.Finding, error) {
 	repo, err := loadRepo(env, dir)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	envs, err := engine.Select(repo, names)
 	if err != nil {
-		return nil, usageError("%v", err)
+		return nil, nil, usageError("%v", err)
 	}
 	var src engine.Source
 	if live != "" {
@@ -92,17 +95,17 @@ func computePlan(ctx context.Context, env Env, dir string, names []string, live 
 	} else {
 		cfg, err := awsiam.LoadConfig(ctx, env.Getenv)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		src = &engine.AWSSource{Base: cfg, Purpose: awsiam.ForPlan}
 	}
-	return engine.Plan(ctx, repo, envs, src, env.now())
+	return engine.PlanHygiene(ctx, repo, envs, src, env.now())
 }
 
-func writePlan(w io.Writer, p *plan.Plan, format string) error {
+func writePlan(w io.Writer, p *plan.Plan, format string, hyg map[string][]drift.Finding) error {
 	switch format {
 	case "markdown":
-		return render.Markdown(w, p, render.MarkdownOptions{})
+		return render.Markdown(w, p, render.MarkdownOptions{Hygiene: hyg})
 	case "json":
 		return render.JSON(w, p)
 	default:

@@ -12,6 +12,7 @@ import (
 	"github.com/roster-dev/roster/internal/drift"
 	"github.com/roster-dev/roster/internal/hygiene"
 	"github.com/roster-dev/roster/internal/manifest"
+	"github.com/roster-dev/roster/internal/plan"
 	"github.com/roster-dev/roster/internal/state"
 )
 
@@ -31,7 +32,7 @@ type CredentialReportSource interface {
 // says so in a note, and hygiene checks what the live state holds (as it
 // does, silently, for a snapshot taken without a credential report).
 func Drift(ctx context.Context, repo *manifest.Repository, envs []*manifest.Environment, src Source, now time.Time) ([]*drift.Report, error) {
-	rec := &recordingSource{src: src, live: map[string]*state.Account{}, reports: map[string]*state.CredentialReport{}, notes: map[string]string{}}
+	rec := newRecordingSource(src, true)
 	p, err := Plan(ctx, repo, envs, rec, now)
 	if err != nil {
 		return nil, err
@@ -48,14 +49,40 @@ func Drift(ctx context.Context, repo *manifest.Repository, envs []*manifest.Envi
 	return reports, nil
 }
 
+// PlanHygiene is Plan, and also returns each environment's hygiene
+// findings by name, for the plan comment. Plans never read the credential
+// report (the plan role is not allowed to generate one), so these are what
+// the manifests and the live state show: mostly reminders of users about
+// to expire; drift reports the rest.
+func PlanHygiene(ctx context.Context, repo *manifest.Repository, envs []*manifest.Environment, src Source, now time.Time) (*plan.Plan, map[string][]drift.Finding, error) {
+	rec := newRecordingSource(src, false)
+	p, err := Plan(ctx, repo, envs, rec, now)
+	if err != nil {
+		return nil, nil, err
+	}
+	out := make(map[string][]drift.Finding, len(envs))
+	for _, e := range envs {
+		if fs := hygiene.Check(repo.Config, e, rec.live[e.Name], nil, now); len(fs) > 0 {
+			out[e.Name] = fs
+		}
+	}
+	return p, out, nil
+}
+
+func newRecordingSource(src Source, withReport bool) *recordingSource {
+	return &recordingSource{src: src, withReport: withReport, live: map[string]*state.Account{}, reports: map[string]*state.CredentialReport{}, notes: map[string]string{}}
+}
+
 // recordingSource reads through src and keeps, per environment, the live
 // state and the credential report hygiene needs.
 type recordingSource struct {
-	src     Source
-	mu      sync.Mutex
-	live    map[string]*state.Account
-	reports map[string]*state.CredentialReport
-	notes   map[string]string
+	src Source
+	// withReport reads the credential report too.
+	withReport bool
+	mu         sync.Mutex
+	live       map[string]*state.Account
+	reports    map[string]*state.CredentialReport
+	notes      map[string]string
 }
 
 // Read implements Source.
@@ -66,18 +93,9 @@ func (r *recordingSource) Read(ctx context.Context, env *manifest.Environment, n
 		repErr error
 		err    error
 	)
-	switch s := r.src.(type) {
-	case *AWSSource:
-		live, report, repErr, err = s.readWithReport(ctx, env, needs)
-	case *SnapshotSource:
-		if live, err = s.Read(ctx, env, needs); err == nil {
-			report, err = s.credentialReport(env)
-		}
-	case CredentialReportSource:
-		if live, err = s.Read(ctx, env, needs); err == nil {
-			report, repErr = s.CredentialReport(ctx, env)
-		}
-	default:
+	if r.withReport {
+		live, report, repErr, err = readWithReport(ctx, r.src, env, needs)
+	} else {
 		live, err = r.src.Read(ctx, env, needs)
 	}
 	if err != nil {
@@ -91,6 +109,26 @@ func (r *recordingSource) Read(ctx context.Context, env *manifest.Environment, n
 		r.notes[env.Name] = fmt.Sprintf("no credential report (%v): hygiene findings cover only what the live state holds, not unused passwords or keys", repErr)
 	}
 	return live, nil
+}
+
+// readWithReport reads live state and, where src can give one, the
+// credential report.
+func readWithReport(ctx context.Context, src Source, env *manifest.Environment, needs func(*state.User) state.Details) (live *state.Account, report *state.CredentialReport, repErr, err error) {
+	switch s := src.(type) {
+	case *AWSSource:
+		live, report, repErr, err = s.readWithReport(ctx, env, needs)
+	case *SnapshotSource:
+		if live, err = s.Read(ctx, env, needs); err == nil {
+			report, err = s.credentialReport(env)
+		}
+	case CredentialReportSource:
+		if live, err = s.Read(ctx, env, needs); err == nil {
+			report, repErr = s.CredentialReport(ctx, env)
+		}
+	default:
+		live, err = src.Read(ctx, env, needs)
+	}
+	return live, report, repErr, err
 }
 
 // readWithReport reads live IAM and the credential report in one session

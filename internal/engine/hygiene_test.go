@@ -140,3 +140,68 @@ func TestDriftReadsTheCredentialReport(t *testing.T) {
 		})
 	}
 }
+
+// TestPlanHygiene: a plan also returns the hygiene the manifests and live
+// state show (a user about to expire, and the keys and MFA of the users
+// whose credentials were read), computes the same plan as Plan, and
+// never asks for the credential report, so the plan role needs nothing
+// more than docs/permissions.md publishes.
+func TestPlanHygiene(t *testing.T) {
+	t.Parallel()
+	repo := loadExample(t)
+	qa := repo.Environment("testing")
+	soon := exampleNow.AddDate(0, 0, 5).Truncate(24 * time.Hour)
+	for _, u := range qa.Users {
+		if u.Name == "maria.rossi" {
+			u.Expires = &soon
+		}
+	}
+	want, err := Plan(context.Background(), repo, repo.Environments, &SnapshotSource{Dir: exampleLiveDir}, exampleNow)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, hyg, err := PlanHygiene(context.Background(), repo, repo.Environments, &SnapshotSource{Dir: exampleLiveDir}, exampleNow)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("PlanHygiene's plan differs from Plan's (-want +got):\n%s", diff)
+	}
+	var ids []string
+	for _, env := range repo.Environments {
+		for _, f := range hyg[env.Name] {
+			ids = append(ids, env.Name+": "+f.ID)
+		}
+	}
+	// The snapshots hold every user's credentials, so keys and MFA are
+	// checked too (named by key ID: there is no credential report).
+	wantIDs := []string{
+		"development: person-key/user/daniel.kim/AKIABC69F6E9B0BA57544",
+		"testing: expiring/user/maria.rossi/2026-11-25",
+		"staging: no-mfa/user/nadia.petrova",
+		"production: key-age/service_account/ci-deployer/AKIAA4EFFAE907FD28294",
+		"production: key-age/user/legacy-reporting/AKIA2B55B9434B239B5DB",
+	}
+	if diff := cmp.Diff(wantIDs, ids); diff != "" {
+		t.Errorf("plan hygiene (-want +got):\n%s", diff)
+	}
+
+	const hub = "999999999999"
+	srv := iamtest.NewServer(t, iamtest.WithDefaultAccount(hub), iamtest.WithClock(func() time.Time { return exampleNow }))
+	for _, env := range repo.Environments {
+		seedFake(t, srv.Account(env.AccountID), exampleLive(t, repo.Config, env))
+		srv.Account(env.AccountID).AddRole("roster-plan", planPolicyActions(t)...)
+	}
+	_, hyg, err = PlanHygiene(context.Background(), repo, repo.Environments, &AWSSource{Base: srv.AWSConfig(hub), Purpose: awsiam.ForPlan}, exampleNow)
+	if err != nil {
+		t.Fatalf("PlanHygiene through the plan role: %v", err)
+	}
+	if len(hyg["testing"]) != 1 {
+		t.Errorf("plan hygiene through AWS = %v, want the expiry reminder", hyg)
+	}
+	for acct, calls := range srv.Calls() {
+		if n := calls["GenerateCredentialReport"] + calls["GetCredentialReport"]; n > 0 {
+			t.Errorf("account %s: plan asked for the credential report %d times", acct, n)
+		}
+	}
+}
