@@ -5,6 +5,7 @@ import (
 	"fmt"
 	htmltemplate "html/template"
 	"io"
+	"slices"
 	"strings"
 	"time"
 
@@ -179,6 +180,17 @@ func newReportView(m *report.Matrix) *reportView {
 		s := &v.Sections[len(v.Sections)-1]
 		s.Rows = append(s.Rows, row)
 	}
+	// Production first: who can reach production is the first question.
+	slices.SortStableFunc(v.Admins, func(a, b reportAdmin) int {
+		switch {
+		case a.Production == b.Production:
+			return 0
+		case a.Production:
+			return -1
+		default:
+			return 1
+		}
+	})
 	return v
 }
 
@@ -251,6 +263,7 @@ func rowNameMD(r *report.Row) string {
 		s += " 🤖"
 	case report.Unmanaged:
 		s += " ❔"
+	case report.Person:
 	}
 	return s
 }
