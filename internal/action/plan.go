@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/roster-dev/roster/internal/awsiam"
+	"github.com/roster-dev/roster/internal/drift"
 	"github.com/roster-dev/roster/internal/engine"
 	"github.com/roster-dev/roster/internal/github"
 	"github.com/roster-dev/roster/internal/manifest"
@@ -38,13 +39,16 @@ func (r *runner) plan(ctx context.Context) error {
 			return fmt.Errorf("input environments: %w", err)
 		}
 	}
-	var p *plan.Plan
+	var (
+		p   *plan.Plan
+		hyg map[string][]drift.Finding
+	)
 	err = r.group("Plan "+envNames(envs), func() error {
 		src, err := r.awsSource(ctx, awsiam.ForPlan)
 		if err != nil {
 			return err
 		}
-		p, err = engine.Plan(ctx, repo, envs, src, r.env.Now())
+		p, hyg, err = engine.PlanHygiene(ctx, repo, envs, src, r.env.Now())
 		if err != nil {
 			return fmt.Errorf("plan: %w", err)
 		}
@@ -53,7 +57,7 @@ func (r *runner) plan(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	return r.publishPlan(ctx, p)
+	return r.publishPlan(ctx, p, hyg)
 }
 
 // planScope returns the environments to plan: the environments input;
@@ -130,8 +134,10 @@ func (r *runner) awsSource(ctx context.Context, purpose awsiam.Purpose) (*engine
 }
 
 // publishPlan writes the plan everywhere it goes: the sticky pull-request
-// comment, the job summary, the outputs and the plan-output file.
-func (r *runner) publishPlan(ctx context.Context, p *plan.Plan) error {
+// comment, the job summary, the outputs and the plan-output file. hyg, the
+// hygiene findings by environment, goes to the comment and the summary
+// (nil for merged matrix plans, whose JSON does not carry them).
+func (r *runner) publishPlan(ctx context.Context, p *plan.Plan, hyg map[string][]drift.Finding) error {
 	digests := map[string]string{}
 	for _, e := range p.Environments {
 		digests[e.Name] = e.Digest
@@ -160,9 +166,9 @@ func (r *runner) publishPlan(ctx context.Context, p *plan.Plan) error {
 		return err
 	}
 
-	opts := render.MarkdownOptions{Header: r.planHeader(), Footer: r.planFooter(), SummaryURL: r.rc.RunURL}
+	opts := render.MarkdownOptions{Header: r.planHeader(), Footer: r.planFooter(), SummaryURL: r.rc.RunURL, Hygiene: hyg}
 	var full bytes.Buffer
-	if err := render.Markdown(&full, p, render.MarkdownOptions{Header: opts.Header, Footer: opts.Footer, MaxLength: summaryLimit}); err != nil {
+	if err := render.Markdown(&full, p, render.MarkdownOptions{Header: opts.Header, Footer: opts.Footer, MaxLength: summaryLimit, Hygiene: hyg}); err != nil {
 		return err
 	}
 	if err := r.summary(full.String()); err != nil {
