@@ -16,16 +16,21 @@ import (
 func snapshotCommand() *command {
 	return &command{
 		name:    "snapshot",
-		usage:   "--env NAME [--dir DIR] [--out FILE]",
+		usage:   "--env NAME [--dir DIR] [--out FILE] [--credential-report]",
 		summary: "save an environment's live IAM state as JSON",
 		help: `Reads the live IAM state of one environment (with its plan role) and writes it
 as JSON: every user and group with their policies, tags, console access and
 credential metadata (IDs and dates only: never a secret). 'roster plan --live
-DIR' plans against a folder of such files (DIR/<env>.json) without AWS.`,
+DIR' plans against a folder of such files (DIR/<env>.json) without AWS.
+
+--credential-report also generates and saves the account's credential report,
+for the hygiene findings of 'roster drift --live DIR'. It assumes the drift role
+(role_arn), since the plan role may not call iam:GenerateCredentialReport.`,
 		flags: func(fs *flag.FlagSet) func(context.Context, []string, Env) error {
 			dir := fs.String("dir", manifest.DefaultDir, "the access `directory`")
 			name := fs.String("env", "", "the `environment` to read (required)")
 			out := fs.String("out", "", "write to `file` instead of standard output")
+			withReport := fs.Bool("credential-report", false, "also save the credential report (read with role_arn)")
 			return func(ctx context.Context, args []string, env Env) error {
 				if len(args) > 0 {
 					return usageError("snapshot takes no arguments, got %q", args)
@@ -51,8 +56,15 @@ DIR' plans against a folder of such files (DIR/<env>.json) without AWS.`,
 				if err != nil {
 					return err
 				}
+				var report *state.CredentialReport
+				if *withReport {
+					drift := &engine.AWSSource{Base: cfg, Purpose: awsiam.ForDrift}
+					if report, err = drift.CredentialReport(ctx, envs[0]); err != nil {
+						return err
+					}
+				}
 				var buf bytes.Buffer
-				snap := &state.Snapshot{Environment: *name, TakenAt: env.now().UTC(), Account: live}
+				snap := &state.Snapshot{Environment: *name, TakenAt: env.now().UTC(), Account: live, CredentialReport: report}
 				if err := state.WriteSnapshot(&buf, snap); err != nil {
 					return err
 				}

@@ -162,3 +162,16 @@ func (s *SnapshotSource) credentialReport(env *manifest.Environment) (*state.Cre
 	}
 	return snap.CredentialReport, nil
 }
+
+// CredentialReport reads env's credential report through AWS, assuming the
+// role for s.Purpose (which must allow the CredentialReportPermissions of
+// package awsiam: the drift role does).
+func (s *AWSSource) CredentialReport(ctx context.Context, env *manifest.Environment) (*state.CredentialReport, error) {
+	acct, err := awsiam.Connect(ctx, s.Base, env, s.Purpose)
+	if err != nil {
+		return nil, err
+	}
+	return awsiam.ReadCredentialReport(ctx, acct, awsiam.ReportOptions{})
+}
+
+var _ CredentialReportSource = (*AWSSource)(nil)
