@@ -65,7 +65,7 @@ Formats:
 				if format.value == "html" {
 					err = render.ReportHTML(&buf, m)
 				} else {
-					err = render.ReportMarkdown(&buf, m)
+					err = render.ReportMarkdown(&buf, m, render.ReportOptions{})
 				}
 				if err != nil {
 					return err

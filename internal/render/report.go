@@ -18,18 +18,66 @@ import (
 var reportHTML = htmltemplate.Must(htmltemplate.New("report.html.tmpl").
 	ParseFS(templateFS, "templates/report.html.tmpl"))
 
+// GitHubSummaryLimit is the largest job summary GitHub shows for one step,
+// in bytes.
+const GitHubSummaryLimit = 1 << 20
+
+// ReportOptions shape the Markdown access matrix. The zero value is the
+// whole report.
+type ReportOptions struct {
+	// MaxLength, when positive, is the longest output in bytes
+	// (GitHubSummaryLimit for a job summary). A longer report first loses
+	// its per-environment tables, then is cut at a row of the matrix with a
+	// note saying how to get all of it.
+	MaxLength int
+}
+
 // ReportMarkdown writes the access matrix as Markdown for a job summary or a
 // pull-request comment: one compact matrix of every user across the
 // environments, a list of admin-equivalent access, and one collapsible table
 // per environment with the effective policies. Every string that came from a
 // manifest or AWS is escaped.
-func ReportMarkdown(w io.Writer, m *report.Matrix) error {
-	var buf bytes.Buffer
-	if err := templates.ExecuteTemplate(&buf, "report.md.tmpl", newReportView(m)); err != nil {
-		return fmt.Errorf("render access matrix as markdown: %w", err)
+func ReportMarkdown(w io.Writer, m *report.Matrix, opts ReportOptions) error {
+	v := newReportView(m)
+	body, err := executeReportMarkdown(v)
+	if err != nil {
+		return err
 	}
-	_, err := w.Write(buf.Bytes())
+	if opts.MaxLength > 0 && len(body) > opts.MaxLength {
+		v.Compact = true
+		if body, err = executeReportMarkdown(v); err != nil {
+			return err
+		}
+	}
+	if opts.MaxLength > 0 && len(body) > opts.MaxLength {
+		body = cutReport(body, opts.MaxLength)
+	}
+	_, err = io.WriteString(w, body)
 	return err
+}
+
+// reportCutNote ends a Markdown report cut short by MaxLength.
+const reportCutNote = "\n*The access matrix is too long for this page and was cut short: run `roster report --format html` for all of it.*\n"
+
+// cutReport cuts body at the last whole line that leaves room for the note.
+func cutReport(body string, limit int) string {
+	budget := limit - len(reportCutNote)
+	if budget <= 0 {
+		return ""
+	}
+	cut := strings.LastIndexByte(body[:budget], '\n')
+	if cut < 0 {
+		return ""
+	}
+	return body[:cut+1] + reportCutNote
+}
+
+func executeReportMarkdown(v *reportView) (string, error) {
+	var buf bytes.Buffer
+	if err := templates.ExecuteTemplate(&buf, "report.md.tmpl", v); err != nil {
+		return "", fmt.Errorf("render access matrix as markdown: %w", err)
+	}
+	return buf.String(), nil
 }
 
 // ReportHTML writes the access matrix as one self-contained HTML page (inline
@@ -59,6 +107,8 @@ type reportView struct {
 	Users    int
 	// Span is the number of table columns: the user and every environment.
 	Span int
+	// Compact leaves out the Markdown per-environment tables.
+	Compact bool
 	// HeaderMD and RuleMD are the Markdown matrix's header and separator rows.
 	HeaderMD, RuleMD string
 }

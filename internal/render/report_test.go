@@ -2,6 +2,7 @@ package render
 
 import (
 	"bytes"
+	"fmt"
 	"regexp"
 	"strings"
 	"testing"
@@ -93,7 +94,7 @@ func renderReport(t *testing.T, format string, m *report.Matrix) []byte {
 	if format == "html" {
 		err = ReportHTML(&buf, m)
 	} else {
-		err = ReportMarkdown(&buf, m)
+		err = ReportMarkdown(&buf, m, ReportOptions{})
 	}
 	if err != nil {
 		t.Fatal(err)
@@ -189,5 +190,68 @@ func TestReportMarkdownMarks(t *testing.T) {
 		if !strings.Contains(out, want) {
 			t.Errorf("markdown lacks %q", want)
 		}
+	}
+}
+
+// bigMatrix has many users, as a large company's would.
+func bigMatrix(users int) *report.Matrix {
+	var envs []*manifest.Environment
+	for _, name := range []string{"development", "production"} {
+		e := &manifest.Environment{Name: name, AccountID: "111111111111", Production: name == "production",
+			Groups: []*manifest.Group{{Name: "developers", ManagedPolicies: []string{report.PowerUserAccess, "arn:aws:iam::aws:policy/IAMReadOnlyAccess"}}}}
+		for i := range users {
+			e.Users = append(e.Users, &manifest.User{Kind: manifest.Person, Name: fmt.Sprintf("user-%04d", i), Groups: []string{"developers"}})
+		}
+		envs = append(envs, e)
+	}
+	return report.Build(envs, report.Options{Now: reportDay})
+}
+
+// TestReportMarkdownMaxLength: a report too long for a job summary first
+// drops the per-environment tables, then is cut at a whole row with a note;
+// it never exceeds the limit.
+func TestReportMarkdownMaxLength(t *testing.T) {
+	t.Parallel()
+	m := bigMatrix(400)
+	var full bytes.Buffer
+	if err := ReportMarkdown(&full, m, ReportOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name                   string
+		max                    int
+		wantDetails            bool
+		wantLastUser, wantNote string
+	}{
+		{name: "fits", max: full.Len(), wantDetails: true, wantLastUser: "user\\-0399"},
+		{name: "no tables", max: full.Len() - 1, wantLastUser: "user\\-0399", wantNote: "per-environment tables are left out"},
+		{name: "cut", max: 4000, wantNote: "was cut short"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			var buf bytes.Buffer
+			if err := ReportMarkdown(&buf, m, ReportOptions{MaxLength: tt.max}); err != nil {
+				t.Fatal(err)
+			}
+			out := buf.String()
+			if len(out) > tt.max {
+				t.Errorf("length %d exceeds %d", len(out), tt.max)
+			}
+			if got := strings.Contains(out, "<details>"); got != tt.wantDetails {
+				t.Errorf("per-environment tables shown = %v, want %v", got, tt.wantDetails)
+			}
+			if tt.wantLastUser != "" && !strings.Contains(out, "**"+tt.wantLastUser+"**") {
+				t.Errorf("the matrix lacks its last user %s", tt.wantLastUser)
+			}
+			if tt.wantNote != "" && !strings.Contains(out, tt.wantNote) {
+				t.Errorf("output lacks the note %q", tt.wantNote)
+			}
+			for _, line := range strings.Split(out, "\n") {
+				if strings.HasPrefix(line, "|") && !strings.HasSuffix(line, "|") {
+					t.Errorf("a table row was cut: %q", line)
+				}
+			}
+		})
 	}
 }
