@@ -319,27 +319,29 @@ func (f *formatter) sequence(n *yaml.Node, s *spec, lo, hi, shift int) []string 
 		}
 		it.render = func(lo, hi int) []string {
 			out := f.shifted(lo, dashLine, shift) // attached comments
-			if c.Line-1 != dashLine {
-				// "-" alone on its line, the item below it.
+			line := f.lines[dashLine]
+			if c.Line-1 != dashLine || c.Column-1 >= len(line) {
+				// "-" alone on its line, the item (if any) below it.
 				out = append(out, f.shifted(dashLine, dashLine+1, shift)...)
 				return append(out, f.node(c, s.item, dashLine+1, hi, outDash+2-(c.Column-1), false)...)
 			}
 			// Replace "- " by spaces, format the item as if it stood alone,
 			// then put the dash back on its first line.
-			line := f.lines[dashLine]
 			f.lines[dashLine] = strings.Repeat(" ", c.Column-1) + line[c.Column-1:]
 			body := f.node(c, s.item, dashLine, hi, outDash+2-(c.Column-1), false)
 			f.lines[dashLine] = line[:c.Column-1] + f.lines[dashLine][c.Column-1:]
 			j := 0
 			for j < len(body) && (body[j] == "" || strings.HasPrefix(strings.TrimSpace(body[j]), "#")) {
-				out = append(out, shiftLine(body[j], -2)) // comments of a key that moved first
 				j++
 			}
-			if j < len(body) {
-				out = append(out, strings.Repeat(" ", outDash)+"- "+strings.TrimLeft(body[j], " "))
-				out = append(out, body[j+1:]...)
+			if j == len(body) {
+				return append(out, f.shifted(dashLine, hi, shift)...)
 			}
-			return out
+			for _, l := range body[:j] {
+				out = append(out, shiftLine(l, -2)) // comments of a key that moved first
+			}
+			out = append(out, strings.Repeat(" ", outDash)+"- "+strings.TrimLeft(body[j], " "))
+			return append(out, body[j+1:]...)
 		}
 		items = append(items, it)
 	}
