@@ -18,7 +18,7 @@ import (
 func reportCommand() *command {
 	return &command{
 		name:    "report",
-		usage:   "[--dir DIR] [--env a,b] [--live SNAPSHOTS] [--format markdown|html] [--out FILE]",
+		usage:   "[--dir DIR] [--env a,b] [--live SNAPSHOTS] [--format markdown|html] [--out FILE] [--max-length BYTES]",
 		summary: "show who has what in which environment",
 		help: `Renders the access matrix: every person and service account against the
 environments in promotion order, with their groups, the effective managed
@@ -33,7 +33,8 @@ keys, MFA devices, drift from the manifests, and users no manifest declares.
 
 Formats:
   markdown  a compact matrix, the admin-equivalent access, and a collapsible
-            table per environment; fits a GitHub job summary
+            table per environment, for a GitHub job summary (--max-length
+            1048576 keeps a large one within GitHub's limit)
   html      one self-contained page (no external files) for a browser`,
 		flags: func(fs *flag.FlagSet) func(context.Context, []string, Env) error {
 			dir := fs.String("dir", manifest.DefaultDir, "the access `directory`")
@@ -42,9 +43,13 @@ Formats:
 			live := fs.String("live", "", "add live IAM from snapshot `directory` (DIR/<env>.json where present)")
 			format := newEnum(fs, "format", "markdown", "output `format`", "markdown", "html")
 			out := fs.String("out", "", "write to `file` instead of standard output")
+			maxLength := fs.Int("max-length", 0, "markdown: shorten the report to at most `bytes` (1048576 fits a GitHub job summary); 0 is no limit")
 			return func(ctx context.Context, args []string, env Env) error {
 				if len(args) > 0 {
 					return usageError("report takes no arguments, got %q", args)
+				}
+				if *maxLength < 0 {
+					return usageError("--max-length must not be negative")
 				}
 				repo, err := loadRepo(env, *dir)
 				if err != nil {
@@ -65,7 +70,7 @@ Formats:
 				if format.value == "html" {
 					err = render.ReportHTML(&buf, m)
 				} else {
-					err = render.ReportMarkdown(&buf, m, render.ReportOptions{})
+					err = render.ReportMarkdown(&buf, m, render.ReportOptions{MaxLength: *maxLength})
 				}
 				if err != nil {
 					return err

@@ -47,6 +47,18 @@ func TestReportExample(t *testing.T) {
 	}
 }
 
+// TestReportMaxLength: --max-length keeps the Markdown within the limit.
+func TestReportMaxLength(t *testing.T) {
+	t.Parallel()
+	code, stdout, stderr := runReport(t, "--dir", exampleDir, "--max-length", "2000")
+	if code != ExitOK {
+		t.Fatalf("exit code %d\n%s", code, stderr)
+	}
+	if len(stdout) > 2000 || !strings.Contains(stdout, "was cut short") {
+		t.Errorf("got %d bytes, want at most 2000 ending in the cut note:\n%s", len(stdout), stdout)
+	}
+}
+
 // TestReportOut: --out writes the report to a file and nothing to stdout;
 // --env limits the columns.
 func TestReportOut(t *testing.T) {
@@ -86,6 +98,7 @@ func TestReportExitCodes(t *testing.T) {
 		{"arguments", []string{"--dir", exampleDir, "extra"}, ExitUsage, "report takes no arguments"},
 		{"invalid manifests", []string{"--dir", invalid}, ExitFailure, "is invalid"},
 		{"no snapshots", []string{"--dir", exampleDir, "--live", t.TempDir()}, ExitFailure, "no snapshot"},
+		{"negative max length", []string{"--dir", exampleDir, "--max-length", "-1"}, ExitUsage, "--max-length"},
 		{"unwritable output", []string{"--dir", exampleDir, "--out", filepath.Join(t.TempDir(), "missing", "m.md")}, ExitFailure, "write report"},
 	}
 	for _, tt := range tests {
