@@ -173,12 +173,14 @@ func build(cfg manifest.Config, env *manifest.Environment, live *state.Account, 
 	}
 	declGroups := map[string]bool{}
 	absent := map[string]bool{}
+	spelling := map[string]string{} // how the manifests spell a group
 	for _, g := range env.Groups {
 		if g.Absent {
 			absent[strings.ToLower(g.Name)] = true
 		}
 		if !replaced[g.Pos.File] {
 			declGroups[strings.ToLower(g.Name)] = true
+			spelling[strings.ToLower(g.Name)] = g.Name
 		}
 	}
 
@@ -246,7 +248,7 @@ func build(cfg manifest.Config, env *manifest.Environment, live *state.Account, 
 		}
 		return files[name]
 	}
-	w := &writer{cfg: cfg, env: env, opts: opts, ownTag: ownTag, ownerTag: ownerTag, defPath: defPath, absent: absent, result: r}
+	w := &writer{cfg: cfg, env: env, opts: opts, ownTag: ownTag, ownerTag: ownerTag, defPath: defPath, absent: absent, spelling: spelling, result: r}
 	for _, g := range groups {
 		f := get(fileOf[g.Name])
 		f.groups = append(f.groups, w.group(g))
@@ -379,6 +381,7 @@ type writer struct {
 	ownTag, ownerTag string
 	defPath          string
 	absent           map[string]bool
+	spelling         map[string]string
 	result           *Result
 	key              string // the placeholder pgp_key, made on first use
 }
@@ -418,9 +421,10 @@ func (w *writer) user(lu *liveUser) (*yaml.Node, error) {
 	}
 	var groups []string
 	for _, g := range u.Groups {
-		if !w.absent[strings.ToLower(g)] {
-			groups = append(groups, g)
+		if w.absent[strings.ToLower(g)] {
+			continue // the group's deletion removes the membership
 		}
+		groups = append(groups, cmp.Or(w.spelling[strings.ToLower(g)], g))
 	}
 	if len(groups) > 0 {
 		addPair(n, "groups", stringList(groups))
