@@ -38,8 +38,12 @@ console password gets console: true and a placeholder pgp_key (its private key
 is not kept): roster only needs a key to create a new password; replace it
 with the person's own key.
 
-Existing files are never overwritten unless --force is given; entries declared
-in a replaced file are imported again from the live account.`,
+Existing files are never overwritten unless --force is given. With --force,
+entries declared in a replaced file are imported again from the live account;
+what such a file declares that the account lacks is gone with it.
+
+After writing, the tree is validated: if the account breaks a rule of the
+manifests (a forbidden managed policy, say), import says where and exits 1.`,
 		flags: func(fs *flag.FlagSet) func(context.Context, []string, Env) error {
 			dir := fs.String("dir", manifest.DefaultDir, "the access `directory`")
 			name := fs.String("env", "", "the `environment` to import (required)")
