@@ -349,36 +349,46 @@ func placeholderRE(s string) string {
 }
 
 // TestImportNeverOverwrites checks that import refuses to replace a file
-// without --force and writes nothing then, and that --force replaces it.
+// without --force and writes nothing then, and that --force replaces it,
+// importing again what the replaced file declared.
 func TestImportNeverOverwrites(t *testing.T) {
 	t.Parallel()
 	srv := iamtest.NewServer(t)
 	acct := srv.Account(importAcct)
-	acct.PutUser(iamtest.User{Name: "alice"})
+	acct.PutUser(iamtest.User{Name: "alice", Path: "/people/"})
+	acct.PutUser(iamtest.User{Name: "dave"})
 	acct.PutUser(iamtest.User{Name: "ci", AccessKeys: []iamtest.AccessKey{{}}})
 	dir := importTree(t, "", "")
 	users := filepath.Join(dir, "development", "users.yaml")
-	writeFile(t, users, "# hand-written\n")
+	handWritten := "# hand-written\nusers:\n  - name: alice\n    path: /people/\n  - name: ghost\n"
+	writeFile(t, users, handWritten)
 
 	code, _, stderr := runWith(t, srv, "import", "--env", "development", "--dir", dir)
 	if code != ExitFailure || !strings.Contains(stderr, "never overwrites") || !strings.Contains(stderr, "--force") {
 		t.Errorf("import over an existing file: exit %d, stderr %q; want %d and a hint about --force", code, stderr, ExitFailure)
 	}
-	if data, _ := os.ReadFile(users); string(data) != "# hand-written\n" {
+	if data, _ := os.ReadFile(users); string(data) != handWritten {
 		t.Errorf("users.yaml changed without --force:\n%s", data)
 	}
 	if _, err := os.Stat(filepath.Join(dir, "development", "service-accounts.yaml")); err == nil {
 		t.Errorf("import wrote service-accounts.yaml although it refused to write users.yaml")
 	}
 
-	if code, _, stderr := runWith(t, srv, "import", "--env", "development", "--dir", dir, "--force"); code != ExitOK {
+	code, stdout, stderr := runWith(t, srv, "import", "--env", "development", "--dir", dir, "--force")
+	if code != ExitOK {
 		t.Fatalf("import --force: exit %d; stderr:\n%s", code, stderr)
 	}
-	if data, _ := os.ReadFile(users); !strings.Contains(string(data), "name: alice") {
-		t.Errorf("users.yaml not replaced with --force:\n%s", data)
+	data, _ := os.ReadFile(users)
+	for _, want := range []string{"name: alice", "path: /people/", "name: dave"} {
+		if !strings.Contains(string(data), want) {
+			t.Errorf("users.yaml after --force lacks %q:\n%s", want, data)
+		}
 	}
-	if got := onlyAdoptions(t, planJSON(t, srv, dir)); !slices.Equal(got, []string{"alice", "ci"}) {
-		t.Errorf("adopted %v, want [alice ci]", got)
+	if strings.Contains(string(data), "ghost") || strings.Contains(stdout, "already declared") {
+		t.Errorf("--force kept or skipped entries of the replaced file:\n%s\n%s", data, stdout)
+	}
+	if got := onlyAdoptions(t, planJSON(t, srv, dir)); !slices.Equal(got, []string{"alice", "ci", "dave"}) {
+		t.Errorf("adopted %v, want [alice ci dave]", got)
 	}
 }
 
