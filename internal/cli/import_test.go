@@ -559,3 +559,27 @@ func TestImportUsage(t *testing.T) {
 		}
 	}
 }
+
+// TestImportGuardrailBreach imports an account that breaks a guardrail: the
+// files are written (the operator fixes them) and import exits 1, naming
+// the file and line.
+func TestImportGuardrailBreach(t *testing.T) {
+	t.Parallel()
+	srv := iamtest.NewServer(t)
+	srv.Account(importAcct).PutUser(iamtest.User{Name: "root-ish", ManagedPolicies: []string{"arn:aws:iam::aws:policy/AdministratorAccess"}})
+	dir := filepath.Join(t.TempDir(), "access")
+	writeFile(t, filepath.Join(dir, "development", "environment.yaml"),
+		fmt.Sprintf("account_id: %q\nguardrails:\n  forbidden_managed_policies: [arn:aws:iam::aws:policy/AdministratorAccess]\n", importAcct))
+	code, _, stderr := runWith(t, srv, "import", "--env", "development", "--dir", dir)
+	if code != ExitFailure {
+		t.Errorf("exit %d, want %d", code, ExitFailure)
+	}
+	for _, want := range []string{"development/users.yaml:", "AdministratorAccess", "the imported manifests do not validate"} {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, stderr)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, "development", "users.yaml")); err != nil {
+		t.Errorf("users.yaml not written: %v", err)
+	}
+}
