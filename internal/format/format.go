@@ -36,7 +36,6 @@ type spec struct {
 	keys     []string // mapping key order; unknown keys follow as written
 	sortKeys bool     // mapping keys carry no order: sort them
 	children map[string]*spec
-	values   *spec // the spec of every value of a sortKeys mapping
 	items    int   // order of a list's items
 	item     *spec // the spec of every list item
 }
@@ -44,9 +43,6 @@ type spec struct {
 func (s *spec) child(key string) *spec {
 	if s == nil {
 		return nil
-	}
-	if s.values != nil {
-		return s.values
 	}
 	return s.children[key]
 }
