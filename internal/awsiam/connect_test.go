@@ -328,8 +328,18 @@ func TestLoadConfigRetries(t *testing.T) {
 	if got := r.MaxAttempts(); got != MaxAttempts {
 		t.Errorf("MaxAttempts = %d, want %d", got, MaxAttempts)
 	}
-	if _, ok := r.(*retry.AdaptiveMode); !ok {
-		t.Errorf("retryer %T, want the adaptive one", r)
+	if _, ok := r.(*readRetryer); !ok {
+		t.Errorf("read retryer %T, want the standard one LoadConfig installs", r)
+	}
+	// The writer of a session built on that configuration retries in
+	// adaptive mode, with the same bound on attempts.
+	w := NewWriter(&Account{Env: "development", cfg: cfg, iam: iam.NewFromConfig(cfg)}, WriterOptions{})
+	wr := w.iam.Options().Retryer
+	if _, ok := wr.(*retry.AdaptiveMode); !ok {
+		t.Errorf("writer retryer %T, want adaptive mode", wr)
+	}
+	if got := wr.MaxAttempts(); got != MaxAttempts {
+		t.Errorf("writer MaxAttempts = %d, want %d", got, MaxAttempts)
 	}
 
 	cfg, err = LoadConfig(context.Background(), getenvFrom(map[string]string{"AWS_MAX_ATTEMPTS": "3"}), noSharedFiles...)

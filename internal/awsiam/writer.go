@@ -99,6 +99,13 @@ type Writer struct {
 // apply role, with the product's retryer).
 func NewWriter(a *Account, opts WriterOptions) *Writer {
 	w := &Writer{env: a.Env, role: a.Role, iam: a.iam, rand: opts.Rand, log: opts.Logger}
+	if a.cfg.Retryer != nil {
+		if r, ok := a.cfg.Retryer().(*readRetryer); ok {
+			// LoadConfig's read retryer: writes use adaptive mode, with
+			// the same bound on attempts.
+			w.iam = iam.NewFromConfig(a.cfg, func(o *iam.Options) { o.Retryer = NewRetryer(r.MaxAttempts()) })
+		}
+	}
 	if w.iam == nil {
 		w.iam = iam.NewFromConfig(a.cfg)
 	}
