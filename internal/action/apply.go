@@ -82,6 +82,7 @@ func (r *runner) apply(ctx context.Context) error {
 			r.env.Now(),
 			engine.ApplyOptions{
 				ExpectDigests: expect,
+				ReviewedOnly:  rv.PullRequest != 0 && rv.Digests != nil,
 				ExpectedFrom:  rv.From,
 				Planned:       func(p *plan.Environment) { planned = append(planned, p) },
 			})
@@ -188,6 +189,11 @@ func (r *runner) publishApply(ctx context.Context, rv review, expect map[string]
 	}
 	if err := r.writePlanJSON(planJSON.Bytes()); err != nil {
 		return err
+	}
+	for _, e := range res.Environments {
+		if e.Status == apply.EnvSkipped {
+			r.gh.Warningf("%s: %s", e.Name, e.Reason)
+		}
 	}
 	t := res.Tally()
 	r.setOutput("has-changes", fmt.Sprint(t.Done > 0))

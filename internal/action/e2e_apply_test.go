@@ -213,3 +213,34 @@ func TestApplyWithExpectDigestsInput(t *testing.T) {
 		t.Errorf("production was applied although the environments input names only development")
 	}
 }
+
+// A merge applies only what its pull request reviewed: an environment the
+// pull request did not plan, whose live IAM needs changes anyway (drift),
+// is skipped with a warning instead of being changed by an unrelated merge.
+// The environments after it still apply.
+func TestMergeSkipsUnreviewedEnvironments(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	pr := w.gh.AddPullRequest(repoName, githubtest.PullRequest{
+		Title: "Development only", HeadSHA: sha(1),
+		Files:  []githubtest.File{{Filename: devPeople}},
+		Merged: true, MergeCommitSHA: sha(100),
+	})
+	w.run("pull_request", pullRequestPayload(pr, sha(1)), nil).mustSucceed(t)
+
+	res := w.run("push", pushPayload(sha(100)), nil).mustSucceed(t)
+
+	if _, ok := w.iam.Account(devAccount).User("alice"); !ok {
+		t.Error("development: alice was not created, though the pull request reviewed it")
+	}
+	if _, ok := w.iam.Account(prdAccount).User("alice"); ok {
+		t.Error("production: alice was created, though no pull request reviewed that change")
+	}
+	if !strings.Contains(res.log, "::warning") || !strings.Contains(res.log, "not part of the plan reviewed on pull request") {
+		t.Errorf("log has no warning about the unreviewed environment:\n%s", res.log)
+	}
+	reports := w.comments(pr, render.ApplyMarker)
+	if len(reports) != 1 || !strings.Contains(reports[0], "skipped: not reviewed") {
+		t.Errorf("apply report does not show production skipped:\n%v", reports)
+	}
+}

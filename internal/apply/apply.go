@@ -84,6 +84,11 @@ const (
 	// started.
 	EnvNotAttempted EnvStatus = "not_attempted"
 	EnvNoChanges    EnvStatus = "no_changes"
+	// EnvSkipped: the environment has changes that were not part of the
+	// reviewed plan (the pull request did not plan it, and live IAM
+	// drifted), so nothing was applied there. It does not stop the
+	// environments after it: drift reports it, and a person applies it.
+	EnvSkipped EnvStatus = "skipped"
 )
 
 // EnvironmentResult is the result of applying one environment's plan.

@@ -44,6 +44,12 @@ type ApplyOptions struct {
 	// that was reviewed. An environment whose fresh plan has another digest
 	// is refused; environments without an entry are not checked.
 	ExpectDigests map[string]string
+	// ReviewedOnly, set when ExpectDigests came from a reviewed pull
+	// request, skips an environment without an expected digest whose fresh
+	// plan has changes: those changes (drift, most likely) were never
+	// reviewed, so they are left for a person instead of being applied on
+	// an unrelated merge.
+	ReviewedOnly bool
 	// ExpectedFrom names, in a refusal, where ExpectDigests came from
 	// (DefaultExpectedFrom when empty).
 	ExpectedFrom string
@@ -102,6 +108,13 @@ func applyEnvironment(ctx context.Context, repo *manifest.Repository, env *manif
 	p := plan.Diff(repo.Config, env, live, now)
 	if opts.Planned != nil {
 		opts.Planned(p)
+	}
+	if _, ok := opts.ExpectDigests[env.Name]; !ok && opts.ReviewedOnly && p.Refused == "" && p.HasChanges() {
+		r := apply.NotAttempted(p, env.Name, env.AccountID,
+			fmt.Sprintf("skipped: it has changes that were not part of %s (live IAM drifted, or the pull request did not plan it); review them with roster drift or a pull request, or run apply by hand",
+				cmp.Or(opts.ExpectedFrom, DefaultExpectedFrom)))
+		r.Status = apply.EnvSkipped
+		return r
 	}
 	if want, ok := opts.ExpectDigests[env.Name]; ok && p.Refused == "" && want != p.Digest {
 		refused := *p

@@ -118,6 +118,7 @@ func newApplyView(r *apply.Result) *applyView {
 			v.FailedEnvs = append(v.FailedEnvs, e.Name)
 		case apply.EnvNotAttempted:
 			v.NotAttempted = append(v.NotAttempted, e.Name)
+		case apply.EnvNoChanges, apply.EnvSkipped:
 		}
 		for i := range e.Changes {
 			ev.Changes = append(ev.Changes, newApplyChangeView(&e.Changes[i]))
@@ -137,6 +138,8 @@ func envStatusWords(s apply.EnvStatus) (words, icon string) {
 		return "not attempted", "⏸️"
 	case apply.EnvNoChanges:
 		return "no changes", "➖"
+	case apply.EnvSkipped:
+		return "skipped: not reviewed", "⏭️"
 	}
 	return string(s), "❔"
 }
