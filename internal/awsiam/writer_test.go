@@ -661,6 +661,7 @@ func TestWriteConvergesUnderFaults(t *testing.T) {
 					s := iamtest.NewServer(t, iamtest.WithDefaultAccount(writerAcct))
 					fa := seedWriterAccount(t, s)
 					w := NewWriter(applySession(t, s, writerAcct, ""), WriterOptions{})
+					f := f // both seeds of this fault set run at once
 					f.Seed = seed
 					s.SetFaults(f)
 
