@@ -99,7 +99,7 @@ func schemaRejects(t *testing.T, dir string) []string {
 		if err != nil {
 			return err
 		}
-		if d.IsDir() || d.Type()&fs.ModeSymlink != 0 || !(strings.HasSuffix(path, ".yaml") || strings.HasSuffix(path, ".yml")) {
+		if d.IsDir() || d.Type()&fs.ModeSymlink != 0 || (!strings.HasSuffix(path, ".yaml") && !strings.HasSuffix(path, ".yml")) {
 			return nil
 		}
 		data, err := os.ReadFile(path)

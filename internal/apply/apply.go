@@ -68,6 +68,7 @@ func (c *ChangeResult) Status() Status {
 			return Failed
 		case Skipped:
 			st = Skipped
+		case Done:
 		}
 	}
 	return st

@@ -214,6 +214,8 @@ func (m *memIAM) apply(op plan.Op) (Outcome, error) {
 		return Outcome{}, nil
 	case plan.OpDeleteVirtualMFADevice:
 		return Outcome{}, nil
+	default:
+		// Every other operation acts on an existing user or group, below.
 	}
 
 	if op.User != "" {

@@ -293,8 +293,9 @@ func kindWord(k plan.Kind) string {
 		return "service account"
 	case plan.KindGroup:
 		return "group"
+	default:
+		return "user"
 	}
-	return "user"
 }
 
 // NotAttempted returns the result of an environment that was not started:

@@ -172,6 +172,7 @@ func checkOrder(t *testing.T, log []plan.Op) {
 			deleted[op.Group] = i
 		case plan.OpDeleteUser:
 			userDeleted[op.User] = i
+		default:
 		}
 	}
 	for i, op := range log {

@@ -34,6 +34,7 @@ func (k Kind) Hygiene() bool {
 	switch k {
 	case KeyAge, UnusedKey, UnusedPassword, NoMFA, PersonKey, Expiring:
 		return true
+	default:
+		return false
 	}
-	return false
 }

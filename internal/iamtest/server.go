@@ -588,6 +588,7 @@ func (s *Server) serveHTTP(w http.ResponseWriter, hr *http.Request) {
 		s.recordWriteError(action, writeIndex, "Dropped")
 		drop(w)
 		return
+	case faultNone:
 	}
 
 	out, aerr := s.handle(action, form, caller)

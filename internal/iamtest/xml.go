@@ -65,6 +65,7 @@ func (s *xmlShapeSerializer) ctxName(schema *smithy.Schema) string {
 			if top.inEntry {
 				return ename(top.schema.MapValue())
 			}
+		case frameStruct, frameUnion:
 		}
 	}
 	return ename(schema)

@@ -48,11 +48,11 @@ Statement:
 		},
 		{
 			name: "bad version, unknown top-level key, no statement",
-			yaml: `{Version: 2020-01-01, Id: 7, Statment: []}`,
+			yaml: `{Version: 2020-01-01, Id: 7, Statment: []}`, //nolint:misspell // the misspelled key is the case under test
 			want: []policy.Problem{
 				{Path: "Version", Message: `Version "2020-01-01" is not a policy language version; use "2012-10-17"`},
 				{Path: "Id", Message: "Id must be a string, not a number"},
-				{Path: "Statment", Message: `unknown policy element "Statment"; a policy document holds only Version, Id and Statement`},
+				{Path: "Statment", Message: `unknown policy element "Statment"; a policy document holds only Version, Id and Statement`}, //nolint:misspell // as above
 				{Path: "", Message: "the policy document has no Statement"},
 			},
 		},

@@ -199,6 +199,8 @@ func opLabel(op plan.Op) string {
 		if fp := opFingerprint(op); fp != "" {
 			s += " (password encrypted to key " + fp + ")"
 		}
+	default:
+		// The target alone names the operation.
 	}
 	return s
 }
