@@ -61,7 +61,7 @@ func (r *runner) drift(ctx context.Context) error {
 	opts := render.DriftOptions{Time: r.env.Now(), RunURL: r.rc.RunURL}
 	summaryOpts := opts
 	if len(reports) > 0 {
-		summaryOpts.MaxLength = summaryLimit / len(reports)
+		summaryOpts.MaxLength = (summaryLimit - matrixBudget) / len(reports)
 	}
 	var summary strings.Builder
 	found := false
@@ -74,6 +74,11 @@ func (r *runner) drift(ctx context.Context) error {
 		}
 		found = found || rep.HasDrift()
 	}
+	matrix, err := r.accessMatrix(repo)
+	if err != nil {
+		return err
+	}
+	summary.WriteString(matrix)
 	if err := r.summary(summary.String()); err != nil {
 		return fmt.Errorf("write the job summary: %w", err)
 	}

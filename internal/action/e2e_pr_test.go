@@ -55,6 +55,10 @@ users:
 		if !strings.Contains(res.summary, render.PlanMarker) || !strings.Contains(res.summary, push.wantInBody) {
 			t.Errorf("push %d: job summary lacks the plan:\n%s", i+1, res.summary)
 		}
+		// The summary ends with the access matrix: who will have what.
+		if _, matrix, ok := strings.Cut(res.summary, "## Access matrix"); !ok || !strings.Contains(matrix, "alice") {
+			t.Errorf("push %d: job summary lacks the access matrix with alice:\n%s", i+1, res.summary)
+		}
 		if !strings.Contains(res.log, "::group::") {
 			t.Errorf("push %d: log is not grouped:\n%s", i+1, res.log)
 		}

@@ -37,7 +37,7 @@ func (r *runner) mergePlans(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	return r.publishPlan(ctx, p, nil)
+	return r.publishPlan(ctx, repo, p, nil)
 }
 
 // readPlanDir reads every *.json plan in dir (artifact downloads may nest

@@ -57,7 +57,7 @@ func (r *runner) plan(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	return r.publishPlan(ctx, p, hyg)
+	return r.publishPlan(ctx, repo, p, hyg)
 }
 
 // planScope returns the environments to plan: the environments input;
@@ -136,8 +136,9 @@ func (r *runner) awsSource(ctx context.Context, purpose awsiam.Purpose) (*engine
 // publishPlan writes the plan everywhere it goes: the sticky pull-request
 // comment, the job summary, the outputs and the plan-output file. hyg, the
 // hygiene findings by environment, goes to the comment and the summary
-// (nil for merged matrix plans, whose JSON does not carry them).
-func (r *runner) publishPlan(ctx context.Context, p *plan.Plan, hyg map[string][]drift.Finding) error {
+// (nil for merged matrix plans, whose JSON does not carry them). The job
+// summary ends with the access matrix of repo.
+func (r *runner) publishPlan(ctx context.Context, repo *manifest.Repository, p *plan.Plan, hyg map[string][]drift.Finding) error {
 	digests := map[string]string{}
 	for _, e := range p.Environments {
 		digests[e.Name] = e.Digest
@@ -168,10 +169,14 @@ func (r *runner) publishPlan(ctx context.Context, p *plan.Plan, hyg map[string][
 
 	opts := render.MarkdownOptions{Header: r.planHeader(), Footer: r.planFooter(), SummaryURL: r.rc.RunURL, Hygiene: hyg}
 	var full bytes.Buffer
-	if err := render.Markdown(&full, p, render.MarkdownOptions{Header: opts.Header, Footer: opts.Footer, MaxLength: summaryLimit, Hygiene: hyg}); err != nil {
+	if err := render.Markdown(&full, p, render.MarkdownOptions{Header: opts.Header, Footer: opts.Footer, MaxLength: summaryLimit - matrixBudget, Hygiene: hyg}); err != nil {
 		return err
 	}
-	if err := r.summary(full.String()); err != nil {
+	matrix, err := r.accessMatrix(repo)
+	if err != nil {
+		return err
+	}
+	if err := r.summary(full.String() + matrix); err != nil {
 		return fmt.Errorf("write the job summary: %w", err)
 	}
 	if err := r.planComment(ctx, p, opts); err != nil {
