@@ -280,7 +280,7 @@ func (b *builder) unmanaged(u plan.Unmanaged) {
 		Subject:     u.Name,
 		Summary:     sentence(words("user "), code(u.Name), words(" exists in AWS, but no manifest declares it and it lacks the "), code(b.ownTag), words(" tag, so roster does not manage it")),
 		Restore:     sentence(words("delete it by hand if nobody needs it (roster never changes unmanaged users)")),
-		Accept:      sentence(words("import it ("), code("roster import"), words(", coming) or add a "), code("users:"), words(" entry for it, or add it to "), code("unmanaged.ignore"), words(" in "), code(b.envFile)),
+		Accept:      sentence(words("import it ("), code("roster import"), words(") or add a "), code("users:"), words(" entry for it, or add it to "), code("unmanaged.ignore"), words(" in "), code(b.envFile)),
 	}, Medium, false)
 }
 

@@ -289,7 +289,7 @@ func TestBuild(t *testing.T) {
 			},
 			want: []finding{{
 				"unmanaged/user/legacy", drift.Medium,
-				"import it (`roster import`, coming) or add a `users:` entry for it, or add it to `unmanaged.ignore` in `" + envFile + "`",
+				"import it (`roster import`) or add a `users:` entry for it, or add it to `unmanaged.ignore` in `" + envFile + "`",
 			}},
 		},
 		{
