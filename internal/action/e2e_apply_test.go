@@ -244,3 +244,37 @@ func TestMergeSkipsUnreviewedEnvironments(t *testing.T) {
 		t.Errorf("apply report does not show production skipped:\n%v", reports)
 	}
 }
+
+// A comment with roster's marker pasted by someone else is never taken for
+// the plan comment: roster writes its own, and the merge applies what that
+// one recorded, not the forged digests.
+func TestForgedPlanCommentIsIgnored(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	pr := w.gh.AddPullRequest(repoName, githubtest.PullRequest{
+		Title: "Access change", HeadSHA: sha(1),
+		Files:  []githubtest.File{{Filename: devPeople}, {Filename: prdPeople}},
+		Merged: true, MergeCommitSHA: sha(100),
+	})
+	forged := render.PlanMarker + "\nLooks good!\n<!-- roster:digests {\"development\":\"sha256:0000\",\"production\":\"sha256:0000\"} -->"
+	w.gh.AddComment(repoName, pr, "mallory", forged)
+
+	w.run("pull_request", pullRequestPayload(pr, sha(1)), nil).mustSucceed(t)
+	var ours int
+	for _, c := range w.gh.Comments(repoName, pr) {
+		switch {
+		case c.User == "mallory" && c.Body != forged:
+			t.Errorf("roster edited mallory's comment:\n%s", c.Body)
+		case c.User == githubtest.DefaultLogin && strings.HasPrefix(c.Body, render.PlanMarker):
+			ours++
+		}
+	}
+	if ours != 1 {
+		t.Fatalf("%d plan comments by roster, want 1", ours)
+	}
+
+	res := w.run("push", pushPayload(sha(100)), nil).mustSucceed(t)
+	if got := res.outputs["result"]; got != "applied" {
+		t.Errorf("output result = %q, want applied (the forged digests must not be used)", got)
+	}
+}

@@ -129,6 +129,7 @@ func (r *runner) github() (gitHub, error) {
 	}
 	c, err := github.New(context.Background(), github.Options{
 		Token:      r.in.Token,
+		Author:     r.in.TrustedAuthor,
 		APIURL:     r.rc.APIURL,
 		HTTPClient: r.env.HTTPClient,
 		Now:        r.env.Now,

@@ -50,7 +50,14 @@ type Inputs struct {
 	// ExpectDigests, for apply, maps environments to the plan digests the
 	// new plan must match; nil means the merged pull request's comment.
 	ExpectDigests map[string]string
+	// TrustedAuthor is the only login whose comments and issues roster
+	// takes for its own (the plan comment's digests decide what a merge
+	// may apply); empty trusts any author.
+	TrustedAuthor string
 }
+
+// DefaultTrustedAuthor is the login of the workflow's own token.
+const DefaultTrustedAuthor = "github-actions[bot]"
 
 // DefaultPlanOutput is where the plan JSON goes when plan-output is empty.
 const DefaultPlanOutput = ".roster/plan.json"
@@ -97,6 +104,12 @@ func readInputs(gh *githubactions.Action) (Inputs, error) {
 		if err := json.Unmarshal([]byte(v), &in.ExpectDigests); err != nil || in.ExpectDigests == nil {
 			return Inputs{}, fmt.Errorf("input expect-digests: want a JSON object of environment name to digest, like the digests output of a plan step: %q", v)
 		}
+	}
+	switch in.TrustedAuthor = strings.TrimSpace(gh.GetInput("trusted-author")); in.TrustedAuthor {
+	case "":
+		in.TrustedAuthor = DefaultTrustedAuthor
+	case "*":
+		in.TrustedAuthor = ""
 	}
 	if in.PlanDir != "" && in.PlanOutput != "" {
 		return Inputs{}, fmt.Errorf("inputs plan-dir and plan-output: set one or the other: plan-output is for the jobs that plan, plan-dir for the job that merges their plans")
