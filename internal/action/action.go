@@ -168,8 +168,11 @@ func (r *runner) dispatch(ctx context.Context) error {
 	}
 	switch cmd {
 	case CommandValidate:
-		_, err := r.validate()
-		return err
+		repo, err := r.validate()
+		if err != nil {
+			return err
+		}
+		return r.validSummary(repo)
 	case CommandPlan:
 		return r.plan(ctx)
 	case CommandApply:

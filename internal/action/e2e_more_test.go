@@ -129,3 +129,21 @@ func TestPullRequestTargetRefused(t *testing.T) {
 		t.Errorf("%d requests to GitHub and AWS, want none", n)
 	}
 }
+
+// A validate-only run over valid manifests still writes a job summary that
+// says so, ending with the access matrix, and touches neither AWS nor
+// GitHub.
+func TestValidateWritesSummary(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	res := w.run("push", pushPayload(sha(7)), map[string]string{"command": "validate"}).mustSucceed(t)
+	if !strings.Contains(res.summary, "is valid") || !strings.Contains(res.summary, "## Access matrix") {
+		t.Errorf("job summary of a valid tree:\n%s", res.summary)
+	}
+	if got := res.outputs["result"]; got != "no-changes" {
+		t.Errorf("output result = %q, want no-changes", got)
+	}
+	if n := len(w.gh.Requests()); n != 0 {
+		t.Errorf("validate made %d GitHub requests, want none", n)
+	}
+}

@@ -94,6 +94,31 @@ func (r *runner) annotate(diags diag.List) {
 	}
 }
 
+// validSummary is the job summary of a validate-only run over valid
+// manifests: what was checked, and the access matrix.
+func (r *runner) validSummary(repo *manifest.Repository) error {
+	r.setOutput("has-changes", "false")
+	r.result = ResultNoChanges
+	people, services, groups := 0, 0, 0
+	for _, e := range repo.Environments {
+		groups += len(e.Groups)
+		for _, u := range e.Users {
+			if u.Kind == manifest.ServiceAccount {
+				services++
+			} else {
+				people++
+			}
+		}
+	}
+	summary := fmt.Sprintf("## roster: %s is valid\n\n%d environments; %d user entries for people, %d for service accounts, %d groups. Nothing was planned or applied.\n",
+		render.EscapeMarkdown(r.in.Path), len(repo.Environments), people, services, groups)
+	matrix, err := r.accessMatrix(repo)
+	if err != nil {
+		return err
+	}
+	return r.summary(summary + matrix)
+}
+
 // validationSummary is the job summary of invalid manifests.
 func validationSummary(dir string, diags diag.List) string {
 	var b strings.Builder
