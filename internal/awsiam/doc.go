@@ -15,6 +15,13 @@
 // policy IAMReadOnlyAccess covers it); PerUserReadPermissions what the
 // fallback needs instead of iam:GetAccountAuthorizationDetails.
 //
+// Writer carries out a plan's operations, one IAM call each, treating
+// "already exists" and "not found" as success exactly where the goal is
+// reached, and generating console passwords to the account's password policy,
+// encrypted to the user's OpenPGP key before any call. Reads use the SDK's
+// standard retry mode; the writer uses adaptive mode (see NewRetryer).
+// ReadCredentialReport reads IAM's credential report for hygiene findings.
+//
 // Errors name the environment and say what to do next: missing credentials,
 // a missing permission (parsed from AWS's message), a role trust policy that
 // refuses the caller, an account that differs from environment.yaml, or an

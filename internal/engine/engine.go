@@ -1,6 +1,7 @@
 // Package engine runs roster's jobs over a loaded repository: it reads live
-// state for each environment (from AWS or from snapshots), computes the
-// plan, and will drive apply and drift. The CLI and the GitHub Action both
+// state for each environment (from AWS or from snapshots) and computes the
+// plan (Plan), applies it environment by environment (Apply), and reports
+// drift and credential hygiene (Drift). The CLI and the GitHub Action both
 // call it, so they always do the same thing.
 package engine
 
