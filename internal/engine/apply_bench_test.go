@@ -82,3 +82,50 @@ func benchRepo(n int) *manifest.Repository {
 	}
 	return &manifest.Repository{Config: manifest.Config{Order: []string{"development"}}, Environments: []*manifest.Environment{env}}
 }
+
+// BenchmarkApplyRateLimitedIAM creates 300 users (30 with -short) in an
+// account that, like IAM, throttles writes by rate: at most 25 writes a
+// second, 20 ms per call, apply's default concurrency. It compares the
+// product's adaptive retryer with the standard one, reporting wall time,
+// write calls, retries and failed operations: with throttling that follows
+// the request rate, adaptive mode settles near the allowed rate instead of
+// retrying into the limit.
+func BenchmarkApplyRateLimitedIAM(b *testing.B) {
+	users := 300
+	if testing.Short() {
+		users = 30
+	}
+	repo := benchRepo(users)
+	for _, r := range []struct {
+		name string
+		new  func() aws.Retryer
+	}{
+		{"adaptive-retry", func() aws.Retryer { return awsiam.NewRetryer(awsiam.MaxAttempts) }},
+		{"standard-retry", func() aws.Retryer { return testRetryerWithBackoff(awsiam.MaxBackoff) }},
+	} {
+		b.Run(r.name, func(b *testing.B) {
+			var wall time.Duration
+			var writes, ops, failed int
+			for range b.N {
+				b.StopTimer()
+				f := newFakeAWS(b, repo, nil, iamtest.WithLatency(20*time.Millisecond))
+				f.base.Retryer = r.new
+				f.srv.SetFaults(iamtest.Faults{WriteRate: 25})
+				b.StartTimer()
+				start := time.Now()
+				res := f.apply(context.Background(), b, nil, ApplyOptions{})
+				wall += time.Since(start)
+				b.StopTimer()
+				writes += len(f.srv.Writes())
+				ops += res.Tally().Done
+				failed += res.Tally().Failed
+			}
+			n := float64(b.N)
+			b.ReportMetric(wall.Seconds()/n, "wall-s")
+			b.ReportMetric(float64(writes)/n, "write-calls")
+			b.ReportMetric(float64(ops)/n, "ops-done")
+			b.ReportMetric(float64(writes-ops)/n, "retries")
+			b.ReportMetric(float64(failed)/n, "ops-failed")
+		})
+	}
+}

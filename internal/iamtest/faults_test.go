@@ -243,3 +243,37 @@ func TestFailNext(t *testing.T) {
 		t.Errorf("writes (-want +got):\n%s", diff)
 	}
 }
+
+// WriteRate throttles as IAM does: by rate, per account, writes only. A burst
+// beyond one second's worth is refused; reads and other accounts are not
+// affected; once the bucket refills, writes pass again.
+func TestWriteRateThrottlesBursts(t *testing.T) {
+	t.Parallel()
+	s := iamtest.NewServer(t, iamtest.WithDefaultAccount(acctA), iamtest.WithFaults(iamtest.Faults{WriteRate: 5}))
+	c := iam.NewFromConfig(s.AWSConfig(acctA), noRetry)
+	var ok, throttled int
+	for i := range 20 {
+		_, err := c.CreateUser(ctx, &iam.CreateUserInput{UserName: str(fmt.Sprintf("u%d", i))})
+		switch code, _ := errCode(err); code {
+		case "":
+			ok++
+		case "Throttling":
+			throttled++
+		default:
+			t.Fatalf("CreateUser: %v", err)
+		}
+	}
+	// A burst of 20 at once: the bucket holds 5 (plus whatever refills in
+	// the few milliseconds the burst takes).
+	if ok < 5 || ok > 7 || throttled != 20-ok {
+		t.Errorf("burst of 20 writes at 5/s: %d passed, %d throttled; want about 5 to pass", ok, throttled)
+	}
+	if got := len(s.Account(acctA).UserNames()); got != ok {
+		t.Errorf("%d users exist, want %d: a throttled write must change nothing", got, ok)
+	}
+	must(c.ListUsers(ctx, &iam.ListUsersInput{}))(t) // reads are not rate limited
+	other := iam.NewFromConfig(s.AWSConfig(acctB), noRetry)
+	must(other.CreateUser(ctx, &iam.CreateUserInput{UserName: str("b")}))(t) // nor other accounts
+	time.Sleep(250 * time.Millisecond)
+	must(c.CreateUser(ctx, &iam.CreateUserInput{UserName: str("later")}))(t)
+}

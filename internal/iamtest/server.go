@@ -38,6 +38,11 @@ type Faults struct {
 	Drop float64
 	// DropAfterCommit applies a dropped write before closing the connection.
 	DropAfterCommit bool
+	// WriteRate, when positive, throttles like IAM does: each account
+	// accepts at most WriteRate write requests a second (a token bucket
+	// holding one second's worth), and answers Throttling beyond that,
+	// whatever the random rates above say.
+	WriteRate float64
 	// Actions restricts faults to these actions; empty means every action.
 	Actions []string
 	// Seed makes the sequence of faults reproducible.
@@ -107,6 +112,28 @@ type Server struct {
 	clock          func() time.Time
 	seq            uint64
 	scripted       map[string][]string // action → error codes to answer next
+	buckets        map[string]*bucket  // account → write-rate token bucket
+}
+
+// bucket is a token bucket of write requests for Faults.WriteRate.
+type bucket struct {
+	tokens float64
+	last   time.Time
+}
+
+// take reports whether a write may pass at now under rate (tokens a second,
+// at most one second's worth held).
+func (b *bucket) take(now time.Time, rate float64) bool {
+	if b.last.IsZero() {
+		b.tokens, b.last = rate, now
+	}
+	b.tokens = min(rate, b.tokens+now.Sub(b.last).Seconds()*rate)
+	b.last = now
+	if b.tokens < 1 {
+		return false
+	}
+	b.tokens--
+	return true
 }
 
 // NewServer starts a fake IAM and STS server. With a non-nil tb the server is
@@ -234,6 +261,7 @@ func (s *Server) SetFaults(f Faults) {
 func (s *Server) setFaults(f Faults) {
 	s.faults = f
 	s.faults.Actions = slices.Clone(f.Actions)
+	s.buckets = map[string]*bucket{}
 	s.rng = rand.New(rand.NewPCG(uint64(f.Seed), 0x1a3))
 }
 
@@ -529,6 +557,16 @@ func (s *Server) serveHTTP(w http.ResponseWriter, hr *http.Request) {
 	s.calls[caller.account][action]++
 	latency := s.latency
 	fault := s.rollFault(action)
+	if f := s.faults.WriteRate; f > 0 && writeActions[action] {
+		b := s.buckets[caller.account]
+		if b == nil {
+			b = &bucket{}
+			s.buckets[caller.account] = b
+		}
+		if !b.take(time.Now(), f) {
+			fault = faultThrottle
+		}
+	}
 	status5xx := http.StatusInternalServerError
 	if fault == faultServerError && s.rng.IntN(2) == 0 {
 		status5xx = http.StatusServiceUnavailable
