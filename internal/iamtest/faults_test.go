@@ -246,34 +246,44 @@ func TestFailNext(t *testing.T) {
 
 // WriteRate throttles as IAM does: by rate, per account, writes only. A burst
 // beyond one second's worth is refused; reads and other accounts are not
-// affected; once the bucket refills, writes pass again.
+// affected; as time passes the bucket refills. The clock is the server's,
+// so the test does not depend on how fast the machine is.
 func TestWriteRateThrottlesBursts(t *testing.T) {
 	t.Parallel()
-	s := iamtest.NewServer(t, iamtest.WithDefaultAccount(acctA), iamtest.WithFaults(iamtest.Faults{WriteRate: 5}))
+	var mu sync.Mutex
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	advance := func(d time.Duration) { mu.Lock(); defer mu.Unlock(); now = now.Add(d) }
+	s := iamtest.NewServer(t, iamtest.WithDefaultAccount(acctA), iamtest.WithClock(clock), iamtest.WithFaults(iamtest.Faults{WriteRate: 5}))
 	c := iam.NewFromConfig(s.AWSConfig(acctA), noRetry)
-	var ok, throttled int
-	for i := range 20 {
-		_, err := c.CreateUser(ctx, &iam.CreateUserInput{UserName: str(fmt.Sprintf("u%d", i))})
-		switch code, _ := errCode(err); code {
-		case "":
-			ok++
-		case "Throttling":
-			throttled++
-		default:
-			t.Fatalf("CreateUser: %v", err)
+	burst := func(n int, prefix string) (passed int) {
+		for i := range n {
+			_, err := c.CreateUser(ctx, &iam.CreateUserInput{UserName: str(fmt.Sprintf("%s%d", prefix, i))})
+			switch code, _ := errCode(err); code {
+			case "":
+				passed++
+			case "Throttling":
+			default:
+				t.Fatalf("CreateUser: %v", err)
+			}
 		}
+		return passed
 	}
-	// A burst of 20 at once: the bucket holds 5 (plus whatever refills in
-	// the few milliseconds the burst takes).
-	if ok < 5 || ok > 7 || throttled != 20-ok {
-		t.Errorf("burst of 20 writes at 5/s: %d passed, %d throttled; want about 5 to pass", ok, throttled)
+	if got := burst(20, "a"); got != 5 {
+		t.Errorf("burst of 20 writes at 5/s: %d passed, want 5 (one second's worth)", got)
 	}
-	if got := len(s.Account(acctA).UserNames()); got != ok {
-		t.Errorf("%d users exist, want %d: a throttled write must change nothing", got, ok)
+	if got := len(s.Account(acctA).UserNames()); got != 5 {
+		t.Errorf("%d users exist, want 5: a throttled write must change nothing", got)
 	}
 	must(c.ListUsers(ctx, &iam.ListUsersInput{}))(t) // reads are not rate limited
 	other := iam.NewFromConfig(s.AWSConfig(acctB), noRetry)
 	must(other.CreateUser(ctx, &iam.CreateUserInput{UserName: str("b")}))(t) // nor other accounts
-	time.Sleep(250 * time.Millisecond)
-	must(c.CreateUser(ctx, &iam.CreateUserInput{UserName: str("later")}))(t)
+	advance(400 * time.Millisecond)
+	if got := burst(5, "b"); got != 2 {
+		t.Errorf("after 0.4 s at 5/s: %d writes passed, want 2", got)
+	}
+	advance(10 * time.Second)
+	if got := burst(20, "c"); got != 5 {
+		t.Errorf("after a long pause: %d writes passed, want 5 (the bucket holds one second's worth)", got)
+	}
 }

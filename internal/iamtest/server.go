@@ -69,7 +69,8 @@ func WithFaults(f Faults) Option {
 	return func(s *Server) { s.setFaults(f) }
 }
 
-// WithClock sets the clock used for creation dates and reports.
+// WithClock sets the clock used for creation dates, reports and the write
+// rate of Faults.WriteRate.
 func WithClock(now func() time.Time) Option {
 	return func(s *Server) { s.clock = now }
 }
@@ -563,7 +564,7 @@ func (s *Server) serveHTTP(w http.ResponseWriter, hr *http.Request) {
 			b = &bucket{}
 			s.buckets[caller.account] = b
 		}
-		if !b.take(time.Now(), f) {
+		if !b.take(s.clock(), f) {
 			fault = faultThrottle
 		}
 	}
