@@ -3,7 +3,6 @@ package action
 import (
 	"fmt"
 	"path/filepath"
-	"strconv"
 	"strings"
 
 	"github.com/roster-dev/roster/internal/diag"
@@ -74,17 +73,7 @@ func (r *runner) relativize(repo *manifest.Repository) {
 // the file and line of the pull request.
 func (r *runner) annotate(diags diag.List) {
 	for _, d := range diags {
-		fields := map[string]string{"file": d.File, "title": "roster: " + d.Rule}
-		if d.Line > 0 {
-			fields["line"] = strconv.Itoa(d.Line)
-		}
-		if d.Col > 0 {
-			fields["col"] = strconv.Itoa(d.Col)
-		}
-		msg := d.Message
-		if d.Hint != "" {
-			msg += "\nhint: " + d.Hint
-		}
+		fields, msg := d.Annotation()
 		a := r.gh.WithFieldsMap(fields)
 		if d.Severity == diag.Error {
 			a.Errorf("%s", msg)

@@ -81,15 +81,9 @@ func computeDrift(ctx context.Context, env Env, dir string, names []string, live
 	if err != nil {
 		return nil, usageError("%v", err)
 	}
-	var src engine.Source
-	if live != "" {
-		src = &engine.SnapshotSource{Dir: live}
-	} else {
-		cfg, err := awsiam.LoadConfig(ctx, env.Getenv)
-		if err != nil {
-			return nil, err
-		}
-		src = &engine.AWSSource{Base: cfg, Purpose: awsiam.ForDrift}
+	src, err := liveSource(ctx, env, live, awsiam.ForDrift)
+	if err != nil {
+		return nil, err
 	}
 	return engine.Drift(ctx, repo, envs, src, env.now())
 }

@@ -73,15 +73,9 @@ manifests (a forbidden managed policy, say), import says where and exits 1.`,
 					return usageError("%v", err)
 				}
 				target := envs[0]
-				var src engine.Source
-				if *live != "" {
-					src = &engine.SnapshotSource{Dir: *live}
-				} else {
-					cfg, err := awsiam.LoadConfig(ctx, env.Getenv)
-					if err != nil {
-						return err
-					}
-					src = &engine.AWSSource{Base: cfg, Purpose: awsiam.ForPlan}
+				src, err := liveSource(ctx, env, *live, awsiam.ForPlan)
+				if err != nil {
+					return err
 				}
 				all := func(*state.User) state.Details { return state.LoginProfile | state.Credentials }
 				acct, err := src.Read(ctx, target, all)

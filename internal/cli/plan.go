@@ -73,7 +73,7 @@ func printDiagnostics(w io.Writer, diags diag.List) {
 	for _, d := range diags {
 		fmt.Fprintf(w, "%s: %s: %s\n", d.Pos, d.Severity, d.Message)
 		if d.Hint != "" {
-			fmt.Fprintf(w, "    hint: %s\n", d.Hint)
+			fmt.Fprintf(w, "  hint: %s\n", d.Hint)
 		}
 	}
 }
@@ -89,17 +89,24 @@ func computePlan(ctx context.Context, env Env, dir string, names []string, live 
 	if err != nil {
 		return nil, nil, usageError("%v", err)
 	}
-	var src engine.Source
-	if live != "" {
-		src = &engine.SnapshotSource{Dir: live}
-	} else {
-		cfg, err := awsiam.LoadConfig(ctx, env.Getenv)
-		if err != nil {
-			return nil, nil, err
-		}
-		src = &engine.AWSSource{Base: cfg, Purpose: awsiam.ForPlan}
+	src, err := liveSource(ctx, env, live, awsiam.ForPlan)
+	if err != nil {
+		return nil, nil, err
 	}
 	return engine.PlanHygiene(ctx, repo, envs, src, env.now())
+}
+
+// liveSource is where a command reads live IAM: the snapshots in dir when
+// --live names one, else AWS, assuming each environment's role for purpose.
+func liveSource(ctx context.Context, env Env, dir string, purpose awsiam.Purpose) (engine.Source, error) {
+	if dir != "" {
+		return &engine.SnapshotSource{Dir: dir}, nil
+	}
+	cfg, err := awsiam.LoadConfig(ctx, env.Getenv)
+	if err != nil {
+		return nil, err
+	}
+	return &engine.AWSSource{Base: cfg, Purpose: purpose}, nil
 }
 
 func writePlan(w io.Writer, p *plan.Plan, format string, hyg map[string][]drift.Finding) error {

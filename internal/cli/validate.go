@@ -141,12 +141,7 @@ func summaryLine(dir string, s validateSummary) string {
 // is a hint, and the summary line.
 func writeText(w io.Writer, dir string, s validateSummary, diags diag.List) error {
 	var b strings.Builder
-	for _, d := range diags {
-		fmt.Fprintf(&b, "%s: %s: %s\n", d.Pos, d.Severity, d.Message)
-		if d.Hint != "" {
-			fmt.Fprintf(&b, "  hint: %s\n", d.Hint)
-		}
-	}
+	printDiagnostics(&b, diags)
 	b.WriteString(summaryLine(dir, s))
 	b.WriteByte('\n')
 	_, err := io.WriteString(w, b.String())
@@ -162,17 +157,7 @@ func writeGitHub(env Env, diags diag.List) {
 	}
 	gh := githubactions.New(githubactions.WithWriter(env.Stdout), githubactions.WithGetenv(getenv))
 	for _, d := range diags {
-		fields := map[string]string{"file": d.File, "title": "roster: " + d.Rule}
-		if d.Line > 0 {
-			fields["line"] = strconv.Itoa(d.Line)
-		}
-		if d.Col > 0 {
-			fields["col"] = strconv.Itoa(d.Col)
-		}
-		msg := d.Message
-		if d.Hint != "" {
-			msg += "\nhint: " + d.Hint
-		}
+		fields, msg := d.Annotation()
 		a := gh.WithFieldsMap(fields)
 		if d.Severity == diag.Error {
 			a.Errorf("%s", msg)

@@ -7,6 +7,7 @@ import (
 	"cmp"
 	"fmt"
 	"slices"
+	"strconv"
 )
 
 // Severity says whether a finding fails validation.
@@ -56,6 +57,23 @@ func (d Diagnostic) String() string {
 		s += " (hint: " + d.Hint + ")"
 	}
 	return s
+}
+
+// Annotation returns the properties and message of the GitHub workflow
+// command (::error or ::warning) that shows d on its file and line.
+func (d Diagnostic) Annotation() (fields map[string]string, message string) {
+	fields = map[string]string{"file": d.File, "title": "roster: " + d.Rule}
+	if d.Line > 0 {
+		fields["line"] = strconv.Itoa(d.Line)
+	}
+	if d.Col > 0 {
+		fields["col"] = strconv.Itoa(d.Col)
+	}
+	message = d.Message
+	if d.Hint != "" {
+		message += "\nhint: " + d.Hint
+	}
+	return fields, message
 }
 
 // List is a set of findings.
