@@ -110,28 +110,7 @@ func (m *memIAM) calls() int {
 func (m *memIAM) snapshot() *state.Account {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	out := &state.Account{AccountID: m.acct.AccountID, Users: map[string]*state.User{}, Groups: map[string]*state.Group{}}
-	for k, u := range m.acct.Users {
-		c := *u
-		c.Groups = slices.Clone(u.Groups)
-		c.ManagedPolicies = slices.Clone(u.ManagedPolicies)
-		c.InlinePolicies = maps.Clone(u.InlinePolicies)
-		c.Tags = maps.Clone(u.Tags)
-		c.AccessKeys = slices.Clone(u.AccessKeys)
-		c.MFADevices = slices.Clone(u.MFADevices)
-		c.SSHPublicKeys = slices.Clone(u.SSHPublicKeys)
-		c.SigningCertificates = slices.Clone(u.SigningCertificates)
-		c.ServiceSpecificCredentials = slices.Clone(u.ServiceSpecificCredentials)
-		out.Users[k] = &c
-	}
-	for k, g := range m.acct.Groups {
-		c := *g
-		c.ManagedPolicies = slices.Clone(g.ManagedPolicies)
-		c.InlinePolicies = maps.Clone(g.InlinePolicies)
-		c.Members = slices.Clone(g.Members)
-		out.Groups[k] = &c
-	}
-	return out
+	return m.acct.Clone()
 }
 
 func addSorted(s []string, v string) []string {

@@ -431,20 +431,6 @@ func (g gen) world() (*manifest.Environment, *sim) {
 	return env, s
 }
 
-func cloneUser(u *state.User) *state.User {
-	c := *u
-	c.Groups = slices.Clone(u.Groups)
-	c.ManagedPolicies = slices.Clone(u.ManagedPolicies)
-	c.InlinePolicies = maps.Clone(u.InlinePolicies)
-	c.Tags = maps.Clone(u.Tags)
-	c.AccessKeys = slices.Clone(u.AccessKeys)
-	c.MFADevices = slices.Clone(u.MFADevices)
-	c.SSHPublicKeys = slices.Clone(u.SSHPublicKeys)
-	c.SigningCertificates = slices.Clone(u.SigningCertificates)
-	c.ServiceSpecificCredentials = slices.Clone(u.ServiceSpecificCredentials)
-	return &c
-}
-
 // TestConvergence generates hundreds of (desired, live) pairs, applies each
 // plan to a simulated account with IAM's rules, and checks that the next plan
 // is empty, that the account then holds exactly what the manifests say, and
@@ -472,7 +458,7 @@ func TestConvergence(t *testing.T) {
 		unmanaged := map[string]*state.User{}
 		for name, u := range s.acct.Users {
 			if !Managed(testCfg, u) && desired[name] == nil {
-				unmanaged[name] = cloneUser(u)
+				unmanaged[name] = u.Clone()
 			}
 		}
 		declared := map[string]bool{}

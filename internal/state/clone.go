@@ -1,0 +1,43 @@
+package state
+
+import (
+	"maps"
+	"slices"
+)
+
+// Clone returns a deep copy of the account, so a caller can change one
+// without touching the other (simulators, before/after comparisons).
+func (a *Account) Clone() *Account {
+	out := &Account{AccountID: a.AccountID, Users: make(map[string]*User, len(a.Users)), Groups: make(map[string]*Group, len(a.Groups))}
+	for k, u := range a.Users {
+		out.Users[k] = u.Clone()
+	}
+	for k, g := range a.Groups {
+		out.Groups[k] = g.Clone()
+	}
+	return out
+}
+
+// Clone returns a deep copy of the user.
+func (u *User) Clone() *User {
+	c := *u
+	c.Groups = slices.Clone(u.Groups)
+	c.ManagedPolicies = slices.Clone(u.ManagedPolicies)
+	c.InlinePolicies = maps.Clone(u.InlinePolicies)
+	c.Tags = maps.Clone(u.Tags)
+	c.AccessKeys = slices.Clone(u.AccessKeys)
+	c.MFADevices = slices.Clone(u.MFADevices)
+	c.SSHPublicKeys = slices.Clone(u.SSHPublicKeys)
+	c.SigningCertificates = slices.Clone(u.SigningCertificates)
+	c.ServiceSpecificCredentials = slices.Clone(u.ServiceSpecificCredentials)
+	return &c
+}
+
+// Clone returns a deep copy of the group.
+func (g *Group) Clone() *Group {
+	c := *g
+	c.ManagedPolicies = slices.Clone(g.ManagedPolicies)
+	c.InlinePolicies = maps.Clone(g.InlinePolicies)
+	c.Members = slices.Clone(g.Members)
+	return &c
+}
