@@ -3,7 +3,6 @@ package cli
 import (
 	"bytes"
 	"context"
-	"flag"
 	"os"
 	"path/filepath"
 	"strings"
@@ -13,10 +12,9 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/roster-dev/roster/internal/drift"
+	"github.com/roster-dev/roster/internal/golden"
 	"github.com/roster-dev/roster/internal/state"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files in testdata")
 
 // exampleNow is the day the bundled example snapshots were taken.
 var exampleNow = time.Date(2026, 11, 20, 9, 30, 0, 0, time.UTC)
@@ -38,27 +36,6 @@ func runDrift(t *testing.T, args ...string) (code int, stdout, stderr string) {
 	return code, out.String(), errOut.String()
 }
 
-func goldenFile(t *testing.T, name string, got string) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.MkdirAll("testdata", 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test ./internal/cli -update to create it)", err)
-	}
-	if diff := cmp.Diff(string(want), got); diff != "" {
-		t.Errorf("%s mismatch (-want +got):\n%s", path, diff)
-	}
-}
-
 // TestDriftExample: the bundled example against its snapshots shows the
 // drift the README describes, in every format.
 func TestDriftExample(t *testing.T) {
@@ -70,7 +47,7 @@ func TestDriftExample(t *testing.T) {
 			if code != ExitOK {
 				t.Fatalf("exit code %d\n%s", code, stderr)
 			}
-			goldenFile(t, "drift-example."+format+".golden", stdout)
+			golden.File(t, "drift-example."+format+".golden", stdout)
 		})
 	}
 }

@@ -15,6 +15,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/roster-dev/roster/internal/golden"
 	"github.com/roster-dev/roster/internal/iamtest"
 	"github.com/roster-dev/roster/internal/manifest"
 	"github.com/roster-dev/roster/internal/plan"
@@ -328,8 +329,8 @@ func TestImportOutput(t *testing.T) {
 		text := placeholderRE(string(data))
 		fmt.Fprintf(&files, "==> %s <==\n%s", e.Name(), text)
 	}
-	goldenFile(t, "import-files.golden", files.String())
-	goldenFile(t, "import-summary.golden", strings.ReplaceAll(stdout, dir, "ACCESS"))
+	golden.File(t, "import-files.golden", files.String())
+	golden.File(t, "import-summary.golden", strings.ReplaceAll(stdout, dir, "ACCESS"))
 
 	adopted := onlyAdoptions(t, planJSON(t, srv, dir))
 	if diff := cmp.Diff([]string{"alice", "backup", "bob", "carol", "ci-deployer"}, adopted); diff != "" {

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/roster-dev/roster/internal/golden"
 )
 
 func runReport(t *testing.T, args ...string) (code int, stdout, stderr string) {
@@ -42,7 +44,7 @@ func TestReportExample(t *testing.T) {
 			if code != ExitOK {
 				t.Fatalf("exit code %d\n%s", code, stderr)
 			}
-			goldenFile(t, tt.golden, stdout)
+			golden.File(t, tt.golden, stdout)
 		})
 	}
 }

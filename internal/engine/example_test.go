@@ -5,7 +5,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"flag"
 	"maps"
 	"os"
 	"path/filepath"
@@ -16,13 +15,12 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/roster-dev/roster/internal/golden"
 	"github.com/roster-dev/roster/internal/manifest"
 	"github.com/roster-dev/roster/internal/plan"
 	"github.com/roster-dev/roster/internal/render"
 	"github.com/roster-dev/roster/internal/state"
 )
-
-var update = flag.Bool("update", false, "rewrite golden files and the example snapshots")
 
 // exampleNow is the clock for the bundled example: the snapshots were taken
 // on this day.
@@ -56,7 +54,7 @@ func TestExampleSnapshots(t *testing.T) {
 			t.Fatal(err)
 		}
 		file := filepath.Join(exampleLiveDir, env.Name+".json")
-		if *update {
+		if golden.Update() {
 			if err := os.WriteFile(file, buf.Bytes(), 0o644); err != nil {
 				t.Fatal(err)
 			}
@@ -113,28 +111,8 @@ func TestExamplePlan(t *testing.T) {
 	if err := render.Text(&txt, p); err != nil {
 		t.Fatal(err)
 	}
-	golden(t, exampleGoldenMD, md.Bytes())
-	golden(t, exampleGoldenTX, txt.Bytes())
-}
-
-func golden(t *testing.T, file string, got []byte) {
-	t.Helper()
-	if *update {
-		if err := os.MkdirAll(filepath.Dir(file), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(file, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(file)
-	if err != nil {
-		t.Fatalf("%v (run go test ./internal/engine -update)", err)
-	}
-	if diff := cmp.Diff(string(want), string(got)); diff != "" {
-		t.Errorf("%s mismatch (-want +got):\n%s", file, diff)
-	}
+	golden.Check(t, exampleGoldenMD, md.Bytes())
+	golden.Check(t, exampleGoldenTX, txt.Bytes())
 }
 
 func loadExample(t *testing.T) *manifest.Repository {

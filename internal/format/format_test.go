@@ -2,7 +2,6 @@ package format_test
 
 import (
 	"bytes"
-	"flag"
 	"os"
 	"path/filepath"
 	"strings"
@@ -11,9 +10,8 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/roster-dev/roster/internal/format"
+	"github.com/roster-dev/roster/internal/golden"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files in testdata")
 
 // TestSourceGolden formats one file of each kind and compares the result
 // with its golden file; formatting the result again must change nothing.
@@ -38,19 +36,7 @@ func TestSourceGolden(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			golden := filepath.Join("testdata", c.name+".golden.yaml")
-			if *update {
-				if err := os.WriteFile(golden, got, 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if diff := cmp.Diff(string(want), string(got)); diff != "" {
-				t.Errorf("format %s (-want +got):\n%s", c.name, diff)
-			}
+			golden.File(t, c.name+".golden.yaml", got)
 			again, err := format.Source(c.kind, got)
 			if err != nil {
 				t.Fatal(err)

@@ -1,10 +1,7 @@
 package hygiene
 
 import (
-	"flag"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -13,11 +10,10 @@ import (
 
 	"github.com/roster-dev/roster/internal/diag"
 	"github.com/roster-dev/roster/internal/drift"
+	"github.com/roster-dev/roster/internal/golden"
 	"github.com/roster-dev/roster/internal/manifest"
 	"github.com/roster-dev/roster/internal/state"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files in testdata")
 
 var now = time.Date(2026, 11, 20, 9, 30, 0, 0, time.UTC)
 
@@ -124,27 +120,6 @@ func format(fs []drift.Finding) string {
 	return b.String()
 }
 
-func golden(t *testing.T, name, got string) {
-	t.Helper()
-	file := filepath.Join("testdata", name)
-	if *update {
-		if err := os.MkdirAll("testdata", 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(file, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(file)
-	if err != nil {
-		t.Fatalf("%v (run go test ./internal/hygiene -update)", err)
-	}
-	if diff := cmp.Diff(string(want), got); diff != "" {
-		t.Errorf("%s mismatch (-want +got):\n%s", file, diff)
-	}
-}
-
 // TestCheckGolden: every finding kind from a crafted credential report, in
 // an ordinary environment, one that requires MFA, and production.
 func TestCheckGolden(t *testing.T) {
@@ -160,7 +135,7 @@ func TestCheckGolden(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			got := Check(manifest.Config{}, craftedEnv(tc.production, tc.requireMFA), craftedLive(), craftedReport(), now)
-			golden(t, "crafted-"+tc.name+".golden", format(got))
+			golden.File(t, "crafted-"+tc.name+".golden", format(got))
 		})
 	}
 }

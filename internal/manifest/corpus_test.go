@@ -5,7 +5,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"flag"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -16,10 +15,9 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/roster-dev/roster/internal/cli"
+	"github.com/roster-dev/roster/internal/golden"
 	"github.com/roster-dev/roster/internal/manifest"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files under testdata")
 
 // testNow is the fixed day every corpus case is validated on.
 var testNow = time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)
@@ -56,7 +54,7 @@ func TestBadCorpus(t *testing.T) {
 				t.Errorf("roster validate exit code = %d, want %d; stderr:\n%s", code, cli.ExitFailure, stderr.String())
 			}
 			got := strings.ReplaceAll(stdout.String(), filepath.ToSlash(caseDir)+"/", "")
-			compareGolden(t, filepath.Join(caseDir, "want.golden"), got)
+			golden.Check(t, filepath.Join(caseDir, "want.golden"), got)
 
 			repo, diags := manifest.Load(access, manifest.WithClock(clock))
 			if repo != nil {
@@ -74,25 +72,6 @@ func TestBadCorpus(t *testing.T) {
 				t.Errorf("validation changed the case tree (-before +after):\n%s", diff)
 			}
 		})
-	}
-}
-
-// compareGolden compares got with the golden file, or rewrites it with
-// -update.
-func compareGolden(t *testing.T, path, got string) {
-	t.Helper()
-	if *update {
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("read golden file (run go test -update to create it): %v", err)
-	}
-	if diff := cmp.Diff(string(want), got); diff != "" {
-		t.Errorf("output differs from %s (-want +got):\n%s", path, diff)
 	}
 }
 

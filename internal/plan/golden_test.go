@@ -3,18 +3,14 @@ package plan
 import (
 	"bytes"
 	"encoding/json"
-	"flag"
 	"os"
 	"path/filepath"
 	"testing"
 
-	"github.com/google/go-cmp/cmp"
-
+	"github.com/roster-dev/roster/internal/golden"
 	"github.com/roster-dev/roster/internal/manifest"
 	"github.com/roster-dev/roster/internal/state"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files in testdata")
 
 // productionEnv is the desired state that goes with testdata/live.json: a
 // production account where one person joins, one changes team, one leaves,
@@ -72,17 +68,5 @@ func TestDiffGolden(t *testing.T) {
 	if err := enc.Encode(got); err != nil {
 		t.Fatal(err)
 	}
-	golden := filepath.Join("testdata", "production.golden.json")
-	if *update {
-		if err := os.WriteFile(golden, buf.Bytes(), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(golden)
-	if err != nil {
-		t.Fatalf("%v (run go test ./internal/plan -update to create it)", err)
-	}
-	if diff := cmp.Diff(string(want), buf.String()); diff != "" {
-		t.Errorf("plan differs from %s (-want +got):\n%s", golden, diff)
-	}
+	golden.File(t, "production.golden.json", buf.Bytes())
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/roster-dev/roster/internal/apply"
+	"github.com/roster-dev/roster/internal/golden"
 	"github.com/roster-dev/roster/internal/plan"
 )
 
@@ -145,7 +146,7 @@ func TestApplyGolden(t *testing.T) {
 				if err := f.render(&buf, r.result(t)); err != nil {
 					t.Fatal(err)
 				}
-				golden(t, r.name+"."+f.ext+".golden", buf.Bytes())
+				golden.File(t, r.name+"."+f.ext+".golden", buf.Bytes())
 			})
 		}
 	}

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/roster-dev/roster/internal/drift"
+	"github.com/roster-dev/roster/internal/golden"
 	"github.com/roster-dev/roster/internal/plan"
 )
 
@@ -76,7 +77,7 @@ func TestDriftHygieneGolden(t *testing.T) {
 			if err := f.render(&buf, driftWithHygiene()); err != nil {
 				t.Fatal(err)
 			}
-			golden(t, "drift-hygiene."+f.ext+".golden", buf.Bytes())
+			golden.File(t, "drift-hygiene."+f.ext+".golden", buf.Bytes())
 		})
 	}
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/roster-dev/roster/internal/diag"
 	"github.com/roster-dev/roster/internal/drift"
+	"github.com/roster-dev/roster/internal/golden"
 	"github.com/roster-dev/roster/internal/manifest"
 	"github.com/roster-dev/roster/internal/plan"
 	"github.com/roster-dev/roster/internal/state"
@@ -147,7 +148,7 @@ func TestDriftGolden(t *testing.T) {
 				if err := f.render(&buf, r.report(t)); err != nil {
 					t.Fatal(err)
 				}
-				golden(t, "drift-"+r.name+"."+f.ext+".golden", buf.Bytes())
+				golden.File(t, "drift-"+r.name+"."+f.ext+".golden", buf.Bytes())
 			})
 		}
 	}
@@ -288,7 +289,7 @@ func TestDriftChangesMarkdown(t *testing.T) {
 			if err := DriftChangesMarkdown(&buf, "staging", drift.Compare(tc.prev, full), driftOpts); err != nil {
 				t.Fatal(err)
 			}
-			golden(t, "drift-"+tc.name+".md.golden", buf.Bytes())
+			golden.File(t, "drift-"+tc.name+".md.golden", buf.Bytes())
 		})
 	}
 }

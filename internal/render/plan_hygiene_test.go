@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/roster-dev/roster/internal/drift"
+	"github.com/roster-dev/roster/internal/golden"
 	"github.com/roster-dev/roster/internal/plan"
 )
 
@@ -37,7 +38,7 @@ func TestPlanHygieneGolden(t *testing.T) {
 	if err := Markdown(&buf, quietPlan(), MarkdownOptions{Hygiene: planHygiene()}); err != nil {
 		t.Fatal(err)
 	}
-	golden(t, "plan-hygiene.md.golden", buf.Bytes())
+	golden.File(t, "plan-hygiene.md.golden", buf.Bytes())
 }
 
 // TestPlanHygieneOnlyAdds: with hygiene findings, the comment is the one

@@ -2,36 +2,14 @@ package render
 
 import (
 	"bytes"
-	"flag"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/roster-dev/roster/internal/golden"
 	"github.com/roster-dev/roster/internal/plan"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files in testdata")
-
-// golden compares got with testdata/name, or rewrites it with -update.
-func golden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test ./internal/render -update to create it)", err)
-	}
-	if diff := cmp.Diff(string(want), string(got)); diff != "" {
-		t.Errorf("%s mismatch (-want +got):\n%s", path, diff)
-	}
-}
 
 type renderFunc func(*bytes.Buffer, *plan.Plan) error
 
@@ -68,7 +46,7 @@ func TestGolden(t *testing.T) {
 				if err := f.render(&buf, p.plan(t)); err != nil {
 					t.Fatal(err)
 				}
-				golden(t, p.name+"."+f.ext+".golden", buf.Bytes())
+				golden.File(t, p.name+"."+f.ext+".golden", buf.Bytes())
 			})
 		}
 	}

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/roster-dev/roster/internal/golden"
 	"github.com/roster-dev/roster/internal/manifest"
 	"github.com/roster-dev/roster/internal/report"
 	"github.com/roster-dev/roster/internal/state"
@@ -116,7 +117,7 @@ func TestReportGolden(t *testing.T) {
 		for _, format := range []string{"md", "html"} {
 			t.Run(name+"."+format, func(t *testing.T) {
 				t.Parallel()
-				golden(t, "report-"+name+"."+format+".golden", renderReport(t, format, m()))
+				golden.File(t, "report-"+name+"."+format+".golden", renderReport(t, format, m()))
 			})
 		}
 	}
