@@ -260,7 +260,7 @@ func (r *runner) blocked(i, p int) string {
 				continue
 			}
 			if st := r.res.Changes[k].Status(); st != Done {
-				return fmt.Sprintf("the change to %s %s did not complete, so the group is not deleted", kindWord(other.Kind), other.Name)
+				return fmt.Sprintf("the change to %s %s did not complete, so the group is not deleted", other.Kind.Noun(), other.Name)
 			}
 		}
 	}
@@ -287,16 +287,6 @@ func touchesGroup(ch plan.Change, name string) bool {
 	return slices.ContainsFunc(ch.Ops, func(op plan.Op) bool { return strings.ToLower(op.Group) == name })
 }
 
-func kindWord(k plan.Kind) string {
-	switch k {
-	case plan.KindServiceAccount:
-		return "service account"
-	case plan.KindGroup:
-		return "group"
-	default:
-		return "user"
-	}
-}
 
 // NotAttempted returns the result of an environment that was not started:
 // every operation of its plan (when there is one) is skipped with reason.

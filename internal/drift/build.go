@@ -141,17 +141,6 @@ func where(pos diag.Pos) string {
 	return fmt.Sprintf("%s:%d", pos.File, pos.Line)
 }
 
-// noun names a subject kind in a sentence.
-func noun(k plan.Kind) string {
-	switch k {
-	case plan.KindServiceAccount:
-		return "service account"
-	case plan.KindGroup:
-		return "group"
-	default:
-		return "user"
-	}
-}
 
 // list names the manifest list an entry of kind k belongs to.
 func list(k plan.Kind) string {
@@ -205,7 +194,7 @@ func (b *builder) missingUser(ch *plan.Change) {
 	if m != nil {
 		pos = m.Pos
 	}
-	n := noun(ch.Kind)
+	n := ch.Kind.Noun()
 	b.add(Finding{
 		ID:          id(string(Missing), string(ch.Kind), ch.Name),
 		Kind:        Missing,
@@ -219,7 +208,7 @@ func (b *builder) missingUser(ch *plan.Change) {
 }
 
 func (b *builder) extraUser(ch *plan.Change) {
-	n := noun(ch.Kind)
+	n := ch.Kind.Noun()
 	f := Finding{
 		ID:          id(string(Extra), string(ch.Kind), ch.Name),
 		Kind:        Extra,
@@ -265,7 +254,7 @@ func (b *builder) adoptable(ch *plan.Change) {
 		Kind:        Adoptable,
 		SubjectKind: ch.Kind,
 		Subject:     ch.Name,
-		Summary:     sentence(words(noun(ch.Kind)+" "), code(ch.Name), words(" is declared in the manifests and exists in AWS without the "), code(b.ownTag), words(" tag, so roster does not manage it yet")),
+		Summary:     sentence(words(ch.Kind.Noun()+" "), code(ch.Name), words(" is declared in the manifests and exists in AWS without the "), code(b.ownTag), words(" tag, so roster does not manage it yet")),
 		Restore:     b.restore(words("adopt it: roster tags it "), code(b.ownTag+"=true"), words(" and from then on manages it")),
 		Accept:      sentence(words("remove the entry for "), code(ch.Name), words(" from "), loc(pos), words(" so roster leaves the user alone, and add it to "), code("unmanaged.ignore"), words(" in "), code(b.envFile), words(" to stay silent about it")),
 		Pos:         pos,
@@ -294,7 +283,7 @@ type subject struct {
 	person bool
 }
 
-func (s subject) of() string { return " of " + noun(s.kind) + " " }
+func (s subject) of() string { return " of " + s.kind.Noun() + " " }
 
 // attributes adds one finding per attribute an update or adoption changes,
 // read from its operations, so findings match exactly what apply would do.
@@ -400,7 +389,7 @@ func (b *builder) tagLiveOnly(s subject, k, v string) {
 		Kind:        Changed,
 		SubjectKind: s.kind,
 		Subject:     s.name,
-		Summary:     sentence(words("tag "), code(k+" = "+v), words(" is set on "+noun(s.kind)+" "), code(s.name), words(" in AWS but not in the manifests")),
+		Summary:     sentence(words("tag "), code(k+" = "+v), words(" is set on "+s.kind.Noun()+" "), code(s.name), words(" in AWS but not in the manifests")),
 		Restore:     b.restore(words("remove it")),
 		Accept:      sentence(words("add "), code(k+": "+v), words(" to "), code("tags"), words(s.of()), code(s.name), words(" in "), loc(s.pos)),
 		Pos:         s.pos,
@@ -417,7 +406,7 @@ func (b *builder) tagManifestOnly(s subject, k, v string) {
 		Kind:        Changed,
 		SubjectKind: s.kind,
 		Subject:     s.name,
-		Summary:     sentence(words("tag "), code(k+" = "+v), words(" is in the manifests but not set on "+noun(s.kind)+" "), code(s.name), words(" in AWS")),
+		Summary:     sentence(words("tag "), code(k+" = "+v), words(" is in the manifests but not set on "+s.kind.Noun()+" "), code(s.name), words(" in AWS")),
 		Restore:     b.restore(words("add it")),
 		Pos:         s.pos,
 	}
@@ -513,7 +502,7 @@ func (b *builder) managedPolicy(s subject, kind Kind, arn string, liveOnly bool)
 	}
 	if liveOnly {
 		f.ID = b.attr(s, kind, "managed-policy", "live-only", arn)
-		f.Summary = sentence(words("managed policy "), code(arn), words(" is attached to "+noun(s.kind)+" "), code(s.name), words(" in AWS but not in the manifests"))
+		f.Summary = sentence(words("managed policy "), code(arn), words(" is attached to "+s.kind.Noun()+" "), code(s.name), words(" in AWS but not in the manifests"))
 		f.Restore = b.restore(words("detach it"))
 		accept := []Span{words("add "), code(arn), words(" to "), code("managed_policies"), words(s.of()), code(s.name), words(" in "), loc(s.pos)}
 		if b.forbidden[arn] {
@@ -522,7 +511,7 @@ func (b *builder) managedPolicy(s subject, kind Kind, arn string, liveOnly bool)
 		f.Accept = sentence(accept...)
 	} else {
 		f.ID = b.attr(s, kind, "managed-policy", "manifest-only", arn)
-		f.Summary = sentence(words("managed policy "), code(arn), words(" is in the manifests but not attached to "+noun(s.kind)+" "), code(s.name), words(" in AWS"))
+		f.Summary = sentence(words("managed policy "), code(arn), words(" is in the manifests but not attached to "+s.kind.Noun()+" "), code(s.name), words(" in AWS"))
 		f.Restore = b.restore(words("attach it"))
 		f.Accept = sentence(words("remove "), code(arn), words(" from "), code("managed_policies"), words(s.of()), code(s.name), words(" in "), loc(s.pos))
 	}

@@ -224,13 +224,6 @@ func (c *checker) add(f drift.Finding, base drift.Severity) {
 
 func id(parts ...string) string { return strings.Join(parts, "/") }
 
-func noun(k plan.Kind) string {
-	if k == plan.KindServiceAccount {
-		return "service account"
-	}
-	return "user"
-}
-
 // where names a manifest entry as a literal, or in words when there is none.
 func where(pos diag.Pos) drift.Span {
 	if pos.File == "" {
@@ -253,7 +246,7 @@ func (c *checker) keys(f *facts) {
 			c.add(drift.Finding{
 				ID: id(string(drift.KeyAge), string(f.kind), f.name, k.idPart), Kind: drift.KeyAge,
 				SubjectKind: f.kind, Subject: f.name, Pos: f.pos,
-				Summary: sentence(words(k.label+" of "+noun(f.kind)+" "), code(f.name), words(fmt.Sprintf(" was created on %s, %s ago, more than the ", date(k.created), plural(age, "day"))), code(fmt.Sprintf("max_access_key_age_days: %d", maxAge)), words(" of this environment")),
+				Summary: sentence(words(k.label+" of "+f.kind.Noun()+" "), code(f.name), words(fmt.Sprintf(" was created on %s, %s ago, more than the ", date(k.created), plural(age, "day"))), code(fmt.Sprintf("max_access_key_age_days: %d", maxAge)), words(" of this environment")),
 				Restore: sentence(words("rotate it: create a second key, move whatever uses "), code(f.name), words(" to it, then deactivate and delete the old one")),
 				Accept:  sentence(words("raise "), code("max_access_key_age_days"), words(" in the guardrails of "), code(c.envFile), words(" (applies to every key in the environment)")),
 			}, drift.Medium)
@@ -271,7 +264,7 @@ func (c *checker) keys(f *facts) {
 				c.add(drift.Finding{
 					ID: id(string(drift.UnusedKey), string(f.kind), f.name, k.idPart), Kind: drift.UnusedKey,
 					SubjectKind: f.kind, Subject: f.name, Pos: f.pos,
-					Summary: sentence(words("active "+k.label+" of "+noun(f.kind)+" "), code(f.name), words(what)),
+					Summary: sentence(words("active "+k.label+" of "+f.kind.Noun()+" "), code(f.name), words(what)),
 					Restore: sentence(words("deactivate it, and delete it if nothing breaks: an unused key is only a risk")),
 				}, drift.Medium)
 			}
@@ -340,7 +333,7 @@ func noun2(f *facts) drift.Span {
 	if f.person {
 		return words("person ")
 	}
-	return words(noun(f.kind) + " ")
+	return words(f.kind.Noun() + " ")
 }
 
 // expiring reminds of manifest users whose expires date is within
@@ -376,7 +369,7 @@ func (c *checker) expiring(live *state.Account, report *state.CredentialReport) 
 		c.add(drift.Finding{
 			ID: id(string(drift.Expiring), string(kind), m.Name, date(exp)), Kind: drift.Expiring,
 			SubjectKind: kind, Subject: m.Name, Pos: m.Pos,
-			Summary: sentence(words(noun(kind)+" "), code(m.Name), words(" expires on "+date(exp)+" ("+when+"): the first scheduled run after that day offboards it")),
+			Summary: sentence(words(kind.Noun()+" "), code(m.Name), words(" expires on "+date(exp)+" ("+when+"): the first scheduled run after that day offboards it")),
 			Accept:  sentence(words("if "), code(m.Name), words(" still needs access, move "), code("expires"), words(" in "), where(m.Pos), words(" to a later date")),
 		}, drift.Low)
 	}

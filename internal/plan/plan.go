@@ -30,6 +30,20 @@ const (
 	KindGroup          Kind = "group"
 )
 
+// Noun names the kind in a sentence: "user", "service account", "group".
+func (k Kind) Noun() string {
+	switch k {
+	case KindUser:
+		return "user"
+	case KindServiceAccount:
+		return "service account"
+	case KindGroup:
+		return "group"
+	default:
+		return string(k)
+	}
+}
+
 // Resource is a snapshot of a user, service account or group, before or
 // after a change. Only the fields that roster manages are present; slices are
 // sorted. Inline policy documents are canonical JSON.

@@ -148,7 +148,7 @@ func newApplyChangeView(c *apply.ChangeResult) applyChangeView {
 	cv := applyChangeView{
 		Symbol: symbol(c.Change.Action),
 		Action: string(c.Change.Action),
-		Kind:   kindWords(c.Change.Kind),
+		Kind:   c.Change.Kind.Noun(),
 		Name:   c.Change.Name,
 		Status: c.Status(),
 	}

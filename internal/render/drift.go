@@ -159,14 +159,14 @@ func newDriftView(r *drift.Report, style textStyle, esc func(string) string, str
 			Severity: string(f.Severity),
 			Icon:     severityIcons[f.Severity],
 			Kind:     string(f.Kind),
-			Subject:  kindWords(f.SubjectKind) + " " + esc(f.Subject),
+			Subject:  f.SubjectKind.Noun() + " " + esc(f.Subject),
 			Summary:  style(f.Summary),
 			Restore:  style(f.Restore),
 			Accept:   style(f.Accept),
 		}
 		v.All = append(v.All, fv)
 		if strong {
-			fv.Subject = kindWords(f.SubjectKind) + " **" + esc(f.Subject) + "**"
+			fv.Subject = f.SubjectKind.Noun() + " **" + esc(f.Subject) + "**"
 		}
 		switch {
 		case f.Kind == drift.Unmanaged:
@@ -336,7 +336,7 @@ func DriftChangesMarkdown(w io.Writer, env string, d drift.Delta, opts DriftOpti
 			Severity: string(f.Severity),
 			Icon:     severityIcons[f.Severity],
 			Kind:     string(f.Kind),
-			Subject:  kindWords(f.SubjectKind) + " **" + EscapeMarkdown(f.Subject) + "**",
+			Subject:  f.SubjectKind.Noun() + " **" + EscapeMarkdown(f.Subject) + "**",
 			Summary:  mdText(f.Summary),
 		})
 	}
@@ -347,7 +347,7 @@ func DriftChangesMarkdown(w io.Writer, env string, d drift.Delta, opts DriftOpti
 			what += ": " + rest
 		}
 		v.Resolved = append(v.Resolved, resolvedView{
-			Subject: kindWords(plan.Kind(subjectKind)) + " **" + EscapeMarkdown(subject) + "**",
+			Subject: plan.Kind(subjectKind).Noun() + " **" + EscapeMarkdown(subject) + "**",
 			What:    mdText(drift.Text{{Text: what, Code: true}}),
 		})
 	}

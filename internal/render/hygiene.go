@@ -41,7 +41,7 @@ func (v *planView) HygieneSection() *hygieneSection {
 				Icon:     severityIcons[f.Severity],
 				Severity: string(f.Severity),
 				Kind:     string(f.Kind), // a roster constant
-				Subject:  kindWords(f.SubjectKind) + " **" + EscapeMarkdown(f.Subject) + "**",
+				Subject:  f.SubjectKind.Noun() + " **" + EscapeMarkdown(f.Subject) + "**",
 				Summary:  mdText(f.Summary),
 				Fix:      mdText(f.Restore),
 				Accept:   mdText(f.Accept),

@@ -145,7 +145,7 @@ func newChangeView(ch plan.Change) changeView {
 	cv := changeView{
 		Action: ch.Action,
 		Symbol: symbol(ch.Action),
-		Kind:   kindWords(ch.Kind),
+		Kind:   ch.Kind.Noun(),
 		Name:   ch.Name,
 		Reason: ch.Reason,
 		Ops:    len(ch.Ops),
@@ -177,18 +177,6 @@ func symbol(a plan.Action) string {
 	}
 }
 
-func kindWords(k plan.Kind) string {
-	switch k {
-	case plan.KindUser:
-		return "user"
-	case plan.KindServiceAccount:
-		return "service account"
-	case plan.KindGroup:
-		return "group"
-	default:
-		return string(k)
-	}
-}
 
 // teardownLines lists what deleting a resource removes, one operation a
 // line, in the order apply runs them.
