@@ -287,7 +287,6 @@ func touchesGroup(ch plan.Change, name string) bool {
 	return slices.ContainsFunc(ch.Ops, func(op plan.Op) bool { return strings.ToLower(op.Group) == name })
 }
 
-
 // NotAttempted returns the result of an environment that was not started:
 // every operation of its plan (when there is one) is skipped with reason.
 func NotAttempted(env *plan.Environment, name, accountID, reason string) *EnvironmentResult {

@@ -141,7 +141,6 @@ func where(pos diag.Pos) string {
 	return fmt.Sprintf("%s:%d", pos.File, pos.Line)
 }
 
-
 // list names the manifest list an entry of kind k belongs to.
 func list(k plan.Kind) string {
 	switch k {

@@ -177,7 +177,6 @@ func symbol(a plan.Action) string {
 	}
 }
 
-
 // teardownLines lists what deleting a resource removes, one operation a
 // line, in the order apply runs them.
 func teardownLines(ch plan.Change) []diffLine {
