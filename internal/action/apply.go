@@ -71,14 +71,14 @@ func (r *runner) apply(ctx context.Context) error {
 		}
 		return r.publishApply(ctx, rv, expect, &plan.Plan{}, res)
 	}
-	cfg, err := awsiam.LoadConfig(ctx, r.env.Getenv)
+	conn, err := awsiam.NewConnector(ctx, r.env.Getenv)
 	if err != nil {
 		return err
 	}
 	err = r.group("Apply "+envNames(envs), func() error {
 		res, err = engine.Apply(ctx, repo, envs,
-			&engine.AWSSource{Base: cfg, Purpose: awsiam.ForApply},
-			engine.AWSWriters(cfg, awsiam.WriterOptions{}),
+			conn.Source(awsiam.ForApply),
+			conn.Writers(),
 			r.env.Now(),
 			engine.ApplyOptions{
 				ExpectDigests: expect,

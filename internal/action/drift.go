@@ -44,11 +44,11 @@ func (r *runner) drift(ctx context.Context) error {
 	}
 	var reports []*drift.Report
 	err = r.group("Drift in "+envNames(envs), func() error {
-		cfg, err := awsiam.LoadConfig(ctx, r.env.Getenv)
+		conn, err := awsiam.NewConnector(ctx, r.env.Getenv)
 		if err != nil {
 			return err
 		}
-		reports, err = engine.Drift(ctx, repo, envs, &engine.AWSSource{Base: cfg, Purpose: awsiam.ForDrift}, r.env.Now())
+		reports, err = engine.Drift(ctx, repo, envs, conn.Source(awsiam.ForDrift), r.env.Now())
 		if err != nil {
 			return fmt.Errorf("drift: %w", err)
 		}

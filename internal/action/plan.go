@@ -44,10 +44,11 @@ func (r *runner) plan(ctx context.Context) error {
 		hyg map[string][]drift.Finding
 	)
 	err = r.group("Plan "+envNames(envs), func() error {
-		src, err := r.awsSource(ctx, awsiam.ForPlan)
+		conn, err := awsiam.NewConnector(ctx, r.env.Getenv)
 		if err != nil {
 			return err
 		}
+		src := conn.Source(awsiam.ForPlan)
 		p, hyg, err = engine.PlanHygiene(ctx, repo, envs, src, r.env.Now())
 		if err != nil {
 			return fmt.Errorf("plan: %w", err)
@@ -121,16 +122,6 @@ func touched(repo *manifest.Repository, dir string, files []string) (names []str
 		}
 	}
 	return names, false
-}
-
-// awsSource reads live IAM through the SDK configured from the injected
-// environment (credentials, AWS_ENDPOINT_URL, retries).
-func (r *runner) awsSource(ctx context.Context, purpose awsiam.Purpose) (*engine.AWSSource, error) {
-	cfg, err := awsiam.LoadConfig(ctx, r.env.Getenv)
-	if err != nil {
-		return nil, err
-	}
-	return &engine.AWSSource{Base: cfg, Purpose: purpose}, nil
 }
 
 // publishPlan writes the plan everywhere it goes: the sticky pull-request

@@ -22,6 +22,12 @@
 // standard retry mode; the writer uses adaptive mode (see NewRetryer).
 // ReadCredentialReport reads IAM's credential report for hygiene findings.
 //
+// Connector is the one way the CLI and the Action reach AWS: it loads the
+// SDK configuration once for a run and opens a Source (live IAM and the
+// credential report, with the role of a Purpose) and Writers (with the apply
+// role) for every environment. Source implements the engine's source ports;
+// Writers returns the engine's writer function.
+//
 // Errors name the environment and say what to do next: missing credentials,
 // a missing permission (parsed from AWS's message), a role trust policy that
 // refuses the caller, an account that differs from environment.yaml, or an

@@ -95,11 +95,11 @@ func runApply(ctx context.Context, env Env, a applyArgs) error {
 	if err != nil {
 		return usageError("%v", err)
 	}
-	cfg, err := awsiam.LoadConfig(ctx, env.Getenv)
+	conn, err := awsiam.NewConnector(ctx, env.Getenv)
 	if err != nil {
 		return err
 	}
-	src := &engine.AWSSource{Base: cfg, Purpose: awsiam.ForApply}
+	src := conn.Source(awsiam.ForApply)
 
 	// The plan first, with the apply role: what is confirmed is what runs.
 	p, err := engine.Plan(ctx, repo, envs, src, env.now())
@@ -138,7 +138,7 @@ func runApply(ctx context.Context, env Env, a applyArgs) error {
 			opts.ExpectDigests[name] = d
 		}
 	}
-	res, err := engine.Apply(ctx, repo, envs, src, engine.AWSWriters(cfg, awsiam.WriterOptions{}), env.now(), opts)
+	res, err := engine.Apply(ctx, repo, envs, src, conn.Writers(), env.now(), opts)
 	if err != nil {
 		return usageError("%v", err)
 	}

@@ -102,11 +102,11 @@ func liveSource(ctx context.Context, env Env, dir string, purpose awsiam.Purpose
 	if dir != "" {
 		return &engine.SnapshotSource{Dir: dir}, nil
 	}
-	cfg, err := awsiam.LoadConfig(ctx, env.Getenv)
+	conn, err := awsiam.NewConnector(ctx, env.Getenv)
 	if err != nil {
 		return nil, err
 	}
-	return &engine.AWSSource{Base: cfg, Purpose: purpose}, nil
+	return conn.Source(purpose), nil
 }
 
 func writePlan(w io.Writer, p *plan.Plan, format string, hyg map[string][]drift.Finding) error {

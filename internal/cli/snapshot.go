@@ -46,11 +46,11 @@ for the hygiene findings of 'roster drift --live DIR'. It assumes the drift role
 				if err != nil {
 					return usageError("%v", err)
 				}
-				cfg, err := awsiam.LoadConfig(ctx, env.Getenv)
+				conn, err := awsiam.NewConnector(ctx, env.Getenv)
 				if err != nil {
 					return err
 				}
-				src := &engine.AWSSource{Base: cfg, Purpose: awsiam.ForPlan}
+				src := conn.Source(awsiam.ForPlan)
 				all := func(*state.User) state.Details { return state.LoginProfile | state.Credentials }
 				live, err := src.Read(ctx, envs[0], all)
 				if err != nil {
@@ -58,8 +58,7 @@ for the hygiene findings of 'roster drift --live DIR'. It assumes the drift role
 				}
 				var report *state.CredentialReport
 				if *withReport {
-					drift := &engine.AWSSource{Base: cfg, Purpose: awsiam.ForDrift}
-					if report, err = drift.CredentialReport(ctx, envs[0]); err != nil {
+					if report, err = conn.Source(awsiam.ForDrift).CredentialReport(ctx, envs[0]); err != nil {
 						return err
 					}
 				}

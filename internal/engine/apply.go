@@ -9,10 +9,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-
 	"github.com/roster-dev/roster/internal/apply"
-	"github.com/roster-dev/roster/internal/awsiam"
 	"github.com/roster-dev/roster/internal/manifest"
 	"github.com/roster-dev/roster/internal/plan"
 )
@@ -20,18 +17,6 @@ import (
 // WriterFunc opens the IAM writer of one environment, for example a session
 // with the environment's apply role.
 type WriterFunc func(ctx context.Context, env *manifest.Environment) (apply.Writer, error)
-
-// AWSWriters opens writers through the AWS SDK: a session with the
-// environment's role_arn (awsiam.ForApply) and an awsiam.Writer on it.
-func AWSWriters(base aws.Config, opts awsiam.WriterOptions) WriterFunc {
-	return func(ctx context.Context, env *manifest.Environment) (apply.Writer, error) {
-		acct, err := awsiam.Connect(ctx, base, env, awsiam.ForApply)
-		if err != nil {
-			return nil, err
-		}
-		return awsiam.NewWriter(acct, opts), nil
-	}
-}
 
 // DefaultExpectedFrom names where expected digests come from in refusals,
 // when ApplyOptions.ExpectedFrom is empty.

@@ -226,14 +226,14 @@ func mixedSeeds(t testing.TB, repo *manifest.Repository) map[string]*state.Accou
 	return seeds
 }
 
-func (f *fakeAWS) source() Source { return &AWSSource{Base: f.base, Purpose: awsiam.ForApply} }
+func (f *fakeAWS) source() Source { return &awsiam.Source{Base: f.base, Purpose: awsiam.ForApply} }
 
 func (f *fakeAWS) apply(ctx context.Context, t testing.TB, envs []*manifest.Environment, opts ApplyOptions) *apply.Result {
 	t.Helper()
 	if envs == nil {
 		envs = f.repo.Environments
 	}
-	res, err := Apply(ctx, f.repo, envs, f.source(), AWSWriters(f.base, awsiam.WriterOptions{}), exampleNow, opts)
+	res, err := Apply(ctx, f.repo, envs, f.source(), awsiam.Writers(f.base, awsiam.WriterOptions{}), exampleNow, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -610,7 +610,7 @@ func TestApplyGuards(t *testing.T) {
 	t.Run("expected digest for an environment not applied", func(t *testing.T) {
 		t.Parallel()
 		f := newFakeAWS(t, repo, nil)
-		_, err := Apply(context.Background(), repo, repo.Environments[:1], f.source(), AWSWriters(f.base, awsiam.WriterOptions{}), exampleNow,
+		_, err := Apply(context.Background(), repo, repo.Environments[:1], f.source(), awsiam.Writers(f.base, awsiam.WriterOptions{}), exampleNow,
 			ApplyOptions{ExpectDigests: map[string]string{"prod": "sha256:" + strings.Repeat("1", 64)}})
 		if err == nil || !strings.Contains(err.Error(), "prod") {
 			t.Errorf("error %v, want one naming prod", err)

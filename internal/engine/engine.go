@@ -1,24 +1,14 @@
-// Package engine runs roster's jobs over a loaded repository: it reads live
-// state for each environment (from AWS or from snapshots) and computes the
-// plan (Plan), applies it environment by environment (Apply), and reports
-// drift and credential hygiene (Drift). The CLI and the GitHub Action both
-// call it, so they always do the same thing.
 package engine
 
 import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-
-	"github.com/roster-dev/roster/internal/awsiam"
 	"github.com/roster-dev/roster/internal/manifest"
 	"github.com/roster-dev/roster/internal/plan"
 	"github.com/roster-dev/roster/internal/state"
@@ -28,61 +18,6 @@ import (
 // per-user details the diff requires.
 type Source interface {
 	Read(ctx context.Context, env *manifest.Environment, needs func(*state.User) state.Details) (*state.Account, error)
-}
-
-// AWSSource reads live IAM through the AWS SDK, assuming the environment's
-// role for Purpose.
-type AWSSource struct {
-	Base    aws.Config
-	Purpose awsiam.Purpose
-	Options awsiam.Options
-}
-
-// Read implements Source.
-func (s *AWSSource) Read(ctx context.Context, env *manifest.Environment, needs func(*state.User) state.Details) (*state.Account, error) {
-	acct, err := awsiam.Connect(ctx, s.Base, env, s.Purpose)
-	if err != nil {
-		return nil, err
-	}
-	live, err := awsiam.NewReader(acct, s.Options).Read(ctx, needs)
-	if err != nil {
-		return nil, fmt.Errorf("environment %s: read IAM: %w", env.Name, err)
-	}
-	return live, nil
-}
-
-// SnapshotSource reads live state from snapshot files <Dir>/<env>.json
-// written by `roster snapshot`.
-type SnapshotSource struct {
-	Dir string
-}
-
-// Read implements Source.
-func (s *SnapshotSource) Read(_ context.Context, env *manifest.Environment, needs func(*state.User) state.Details) (*state.Account, error) {
-	name := filepath.Join(s.Dir, env.Name+".json")
-	f, err := os.Open(name) //nolint:gosec // the user names the snapshot directory on purpose
-	if err != nil {
-		if errors.Is(err, os.ErrNotExist) {
-			return nil, fmt.Errorf("environment %s: no snapshot %s (take one with: roster snapshot --env %s > %s)", env.Name, name, env.Name, name)
-		}
-		return nil, fmt.Errorf("environment %s: %w", env.Name, err)
-	}
-	defer f.Close()
-	snap, err := state.ReadSnapshot(f)
-	if err != nil {
-		return nil, fmt.Errorf("environment %s: %s: %w", env.Name, name, err)
-	}
-	if snap.Account.AccountID != env.AccountID {
-		return nil, fmt.Errorf("environment %s: snapshot %s is of account %s, but environment.yaml says %s", env.Name, name, snap.Account.AccountID, env.AccountID)
-	}
-	if needs != nil {
-		for _, u := range snap.Account.Users {
-			if want := needs(u); !u.Details.Has(want) {
-				return nil, fmt.Errorf("environment %s: snapshot %s lacks console or credential data for user %s; take a fresh one with roster snapshot", env.Name, name, u.Name)
-			}
-		}
-	}
-	return snap.Account, nil
 }
 
 // Select returns the environments named in names (all when names is empty),

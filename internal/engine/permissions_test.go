@@ -105,7 +105,7 @@ func TestPlanRoleNeedsOnlyThePublishedPolicy(t *testing.T) {
 			}
 			srv.ResetCalls()
 
-			src := &AWSSource{Base: srv.AWSConfig(hub), Purpose: awsiam.ForPlan}
+			src := &awsiam.Source{Base: srv.AWSConfig(hub), Purpose: awsiam.ForPlan}
 			p, err := Plan(context.Background(), repo, repo.Environments, src, exampleNow)
 			if err != nil {
 				t.Fatalf("plan with the published plan policy: %v", err)

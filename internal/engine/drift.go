@@ -3,12 +3,9 @@ package engine
 import (
 	"context"
 	"fmt"
-	"os"
-	"path/filepath"
 	"sync"
 	"time"
 
-	"github.com/roster-dev/roster/internal/awsiam"
 	"github.com/roster-dev/roster/internal/drift"
 	"github.com/roster-dev/roster/internal/hygiene"
 	"github.com/roster-dev/roster/internal/manifest"
@@ -16,16 +13,17 @@ import (
 	"github.com/roster-dev/roster/internal/state"
 )
 
-// CredentialReportSource is a Source that can also read an environment's
-// credential report, for sources other than AWSSource and SnapshotSource
-// (which Drift knows).
-type CredentialReportSource interface {
+// ReportSource is a Source that also reads an environment's credential
+// report, for the hygiene findings of drift. ReadWithReport reads both at
+// once (one session in AWS); an error reading only the report is repErr,
+// and drift goes on without it.
+type ReportSource interface {
 	Source
-	CredentialReport(ctx context.Context, env *manifest.Environment) (*state.CredentialReport, error)
+	ReadWithReport(ctx context.Context, env *manifest.Environment, needs func(*state.User) state.Details) (live *state.Account, report *state.CredentialReport, repErr, err error)
 }
 
 // Drift is the drift job: it plans every environment in envs against src
-// (with the drift role when src is an AWSSource), turns each plan into a
+// (src should read with the drift role), turns each plan into a
 // drift report, and adds the credential hygiene findings of the
 // environment, from its credential report and live state. A credential
 // report that cannot be read from AWS does not fail the job: the report
@@ -93,8 +91,8 @@ func (r *recordingSource) Read(ctx context.Context, env *manifest.Environment, n
 		repErr error
 		err    error
 	)
-	if r.withReport {
-		live, report, repErr, err = readWithReport(ctx, r.src, env, needs)
+	if rs, ok := r.src.(ReportSource); ok && r.withReport {
+		live, report, repErr, err = rs.ReadWithReport(ctx, env, needs)
 	} else {
 		live, err = r.src.Read(ctx, env, needs)
 	}
@@ -110,68 +108,3 @@ func (r *recordingSource) Read(ctx context.Context, env *manifest.Environment, n
 	}
 	return live, nil
 }
-
-// readWithReport reads live state and, where src can give one, the
-// credential report.
-func readWithReport(ctx context.Context, src Source, env *manifest.Environment, needs func(*state.User) state.Details) (live *state.Account, report *state.CredentialReport, repErr, err error) {
-	switch s := src.(type) {
-	case *AWSSource:
-		live, report, repErr, err = s.readWithReport(ctx, env, needs)
-	case *SnapshotSource:
-		if live, err = s.Read(ctx, env, needs); err == nil {
-			report, err = s.credentialReport(env)
-		}
-	case CredentialReportSource:
-		if live, err = s.Read(ctx, env, needs); err == nil {
-			report, repErr = s.CredentialReport(ctx, env)
-		}
-	default:
-		live, err = src.Read(ctx, env, needs)
-	}
-	return live, report, repErr, err
-}
-
-// readWithReport reads live IAM and the credential report in one session
-// (one AssumeRole). An error reading the report is returned apart, as
-// repErr: drift goes on without it.
-func (s *AWSSource) readWithReport(ctx context.Context, env *manifest.Environment, needs func(*state.User) state.Details) (live *state.Account, report *state.CredentialReport, repErr, err error) {
-	acct, err := awsiam.Connect(ctx, s.Base, env, s.Purpose)
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	live, err = awsiam.NewReader(acct, s.Options).Read(ctx, needs)
-	if err != nil {
-		return nil, nil, nil, fmt.Errorf("environment %s: read IAM: %w", env.Name, err)
-	}
-	report, repErr = awsiam.ReadCredentialReport(ctx, acct, awsiam.ReportOptions{})
-	return live, report, repErr, nil
-}
-
-// credentialReport reads the credential report a snapshot carries, nil
-// when it has none.
-func (s *SnapshotSource) credentialReport(env *manifest.Environment) (*state.CredentialReport, error) {
-	name := filepath.Join(s.Dir, env.Name+".json")
-	f, err := os.Open(name) //nolint:gosec // the user names the snapshot directory on purpose
-	if err != nil {
-		return nil, fmt.Errorf("environment %s: %w", env.Name, err)
-	}
-	defer f.Close()
-	snap, err := state.ReadSnapshot(f)
-	if err != nil {
-		return nil, fmt.Errorf("environment %s: %s: %w", env.Name, name, err)
-	}
-	return snap.CredentialReport, nil
-}
-
-// CredentialReport reads env's credential report through AWS, assuming the
-// role for s.Purpose (which must allow the CredentialReportPermissions of
-// package awsiam: the drift role does).
-func (s *AWSSource) CredentialReport(ctx context.Context, env *manifest.Environment) (*state.CredentialReport, error) {
-	acct, err := awsiam.Connect(ctx, s.Base, env, s.Purpose)
-	if err != nil {
-		return nil, err
-	}
-	return awsiam.ReadCredentialReport(ctx, acct, awsiam.ReportOptions{})
-}
-
-var _ CredentialReportSource = (*AWSSource)(nil)

@@ -113,7 +113,7 @@ func TestDriftReadsTheCredentialReport(t *testing.T) {
 				seedUsage(t, a, exampleCredentialReport(t, env.Name, live))
 				a.AddRole("roster-apply", tc.allow...)
 			}
-			src := &AWSSource{Base: srv.AWSConfig(hub), Purpose: awsiam.ForDrift}
+			src := &awsiam.Source{Base: srv.AWSConfig(hub), Purpose: awsiam.ForDrift}
 			reports, err := Drift(context.Background(), repo, repo.Environments, src, exampleNow)
 			if err != nil {
 				t.Fatal(err)
@@ -192,7 +192,7 @@ func TestPlanHygiene(t *testing.T) {
 		seedFake(t, srv.Account(env.AccountID), exampleLive(t, repo.Config, env))
 		srv.Account(env.AccountID).AddRole("roster-plan", planPolicyActions(t)...)
 	}
-	_, hyg, err = PlanHygiene(context.Background(), repo, repo.Environments, &AWSSource{Base: srv.AWSConfig(hub), Purpose: awsiam.ForPlan}, exampleNow)
+	_, hyg, err = PlanHygiene(context.Background(), repo, repo.Environments, &awsiam.Source{Base: srv.AWSConfig(hub), Purpose: awsiam.ForPlan}, exampleNow)
 	if err != nil {
 		t.Fatalf("PlanHygiene through the plan role: %v", err)
 	}
@@ -205,3 +205,7 @@ func TestPlanHygiene(t *testing.T) {
 		}
 	}
 }
+
+// The AWS source reads the credential report in the session it reads live
+// IAM with.
+var _ ReportSource = (*awsiam.Source)(nil)

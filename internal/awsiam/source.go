@@ -1,0 +1,103 @@
+package awsiam
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+
+	"github.com/roster-dev/roster/internal/apply"
+	"github.com/roster-dev/roster/internal/manifest"
+	"github.com/roster-dev/roster/internal/state"
+)
+
+// Connector is how the front ends (the CLI and the Action) reach AWS: the
+// SDK configuration loaded once for a run (credentials, endpoint, retries),
+// from which it opens the source that reads each environment's live IAM and
+// the writers that change it.
+type Connector struct {
+	base aws.Config
+}
+
+// NewConnector loads the SDK configuration from getenv (see LoadConfig).
+func NewConnector(ctx context.Context, getenv func(string) string) (*Connector, error) {
+	cfg, err := LoadConfig(ctx, getenv)
+	if err != nil {
+		return nil, err
+	}
+	return &Connector{base: cfg}, nil
+}
+
+// Source reads live IAM with the role purpose calls for.
+func (c *Connector) Source(purpose Purpose) *Source {
+	return &Source{Base: c.base, Purpose: purpose}
+}
+
+// Writers opens each environment's writer with its apply role (role_arn).
+func (c *Connector) Writers() func(context.Context, *manifest.Environment) (apply.Writer, error) {
+	return Writers(c.base, WriterOptions{})
+}
+
+// Source reads live IAM through the AWS SDK, assuming the environment's
+// role for Purpose. It is the engine's source of live state outside tests
+// and snapshots.
+type Source struct {
+	Base    aws.Config
+	Purpose Purpose
+	Options Options
+}
+
+// Read reads env's live IAM; needs says which per-user details to read.
+func (s *Source) Read(ctx context.Context, env *manifest.Environment, needs func(*state.User) state.Details) (*state.Account, error) {
+	acct, err := Connect(ctx, s.Base, env, s.Purpose)
+	if err != nil {
+		return nil, err
+	}
+	return s.read(ctx, acct, needs)
+}
+
+func (s *Source) read(ctx context.Context, acct *Account, needs func(*state.User) state.Details) (*state.Account, error) {
+	live, err := NewReader(acct, s.Options).Read(ctx, needs)
+	if err != nil {
+		return nil, fmt.Errorf("environment %s: read IAM: %w", acct.Env, err)
+	}
+	return live, nil
+}
+
+// ReadWithReport reads live IAM and the credential report in one session
+// (one AssumeRole). An error reading the report is returned apart, as
+// repErr: drift goes on without it.
+func (s *Source) ReadWithReport(ctx context.Context, env *manifest.Environment, needs func(*state.User) state.Details) (live *state.Account, report *state.CredentialReport, repErr, err error) {
+	acct, err := Connect(ctx, s.Base, env, s.Purpose)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	if live, err = s.read(ctx, acct, needs); err != nil {
+		return nil, nil, nil, err
+	}
+	report, repErr = ReadCredentialReport(ctx, acct, ReportOptions{})
+	return live, report, repErr, nil
+}
+
+// CredentialReport reads env's credential report, assuming the role for
+// s.Purpose (which must allow CredentialReportPermissions: the drift role
+// does).
+func (s *Source) CredentialReport(ctx context.Context, env *manifest.Environment) (*state.CredentialReport, error) {
+	acct, err := Connect(ctx, s.Base, env, s.Purpose)
+	if err != nil {
+		return nil, err
+	}
+	return ReadCredentialReport(ctx, acct, ReportOptions{})
+}
+
+// Writers opens writers through the AWS SDK: a session with the
+// environment's role_arn (ForApply) and a Writer on it.
+func Writers(base aws.Config, opts WriterOptions) func(context.Context, *manifest.Environment) (apply.Writer, error) {
+	return func(ctx context.Context, env *manifest.Environment) (apply.Writer, error) {
+		acct, err := Connect(ctx, base, env, ForApply)
+		if err != nil {
+			return nil, err
+		}
+		return NewWriter(acct, opts), nil
+	}
+}
