@@ -20,6 +20,15 @@
 // files). Listing issues includes pull requests, marked with a pull_request
 // field, exactly as GitHub does.
 //
+// For approvals and the reviewed-plan record it also keeps pull request
+// reviews ([Server.AddReview], [Server.DismissReview],
+// [Server.PushToPullRequest]; a PENDING review is listed only to its
+// author), check runs ([Server.AddCheckRun] or created through the API),
+// organization teams and their members ([Server.AddTeamMember]), and commits
+// with their files ([Server.AddCommit], [Server.SetBranch]) for the contents
+// API (base64 content in lines of 60, Git blob SHAs, directory listings;
+// files over 1 MB come with encoding "none", as on GitHub).
+//
 // Served endpoints:
 //
 //	GET    /user
@@ -39,6 +48,14 @@
 //	GET    /repos/{o}/{r}/pulls/{n}
 //	GET    /repos/{o}/{r}/pulls/{n}/files
 //	GET    /repos/{o}/{r}/commits/{sha}/pulls
+//	GET    /repos/{o}/{r}/pulls/{n}/reviews
+//	POST   /repos/{o}/{r}/check-runs                 app tokens only
+//	GET    /repos/{o}/{r}/check-runs/{id}
+//	PATCH  /repos/{o}/{r}/check-runs/{id}            the creating app only
+//	GET    /repos/{o}/{r}/commits/{ref}/check-runs   check_name, status, app_id, filter
+//	GET    /repos/{o}/{r}/contents/{path}            ref (a SHA or a branch)
+//	GET    /orgs/{org}/teams/{team_slug}
+//	GET    /orgs/{org}/teams/{team_slug}/memberships/{username}
 //
 // Every list is paginated with per_page (default 30, at most 100) and page,
 // and answers a Link header with first, prev, next and last relations. Bodies
@@ -51,7 +68,17 @@
 // the answer is 401 "Requires authentication". Any token is accepted and acts
 // as [DefaultLogin] until [Server.AddToken] registers tokens, after which only
 // registered tokens are accepted ("Bad credentials" otherwise), each acting as
-// its own login. The token of every request is recorded in [Request.Token]
+// its own [Identity]: a login, the GitHub App whose installation token it is
+// (nil for a person's personal access token), and whether it can read the
+// organization's teams. The default identity, and a token registered with
+// [Server.AddToken] for [DefaultLogin], is the workflow's GITHUB_TOKEN: the
+// [GitHubActions] app (id 15368, slug github-actions), without organization
+// read permission (a workflow cannot grant it). Only an app's token creates
+// check runs (a person's gets 403 "Resource not accessible by personal access
+// token"), and only the creating app updates one. Teams refuse a token
+// without organization read permission: an app's with 403 "Resource not
+// accessible by integration" and X-Accepted-GitHub-Permissions: members=read,
+// a person's with 404, since the team is invisible to it. The token of every request is recorded in [Request.Token]
 // for assertions; the server never logs it.
 //
 // # Faults

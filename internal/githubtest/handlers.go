@@ -14,6 +14,9 @@ func (s *Server) route(c *call) *apiError {
 	if len(sg) == 1 && sg[0] == "user" && m == http.MethodGet {
 		return c.reply(http.StatusOK, map[string]any{"login": c.login, "id": 41898282, "type": "Bot"})
 	}
+	if len(sg) >= 1 && sg[0] == "orgs" {
+		return s.routeOrgs(c, sg)
+	}
 	if len(sg) < 4 || sg[0] != "repos" {
 		return notFound()
 	}
@@ -22,6 +25,9 @@ func (s *Server) route(c *call) *apiError {
 		return notFound()
 	}
 	rest := sg[3:]
+	if err, ok := s.routeChecks(c, rp, rest); ok {
+		return err
+	}
 	switch {
 	case len(rest) == 1 && rest[0] == "issues":
 		switch m {
@@ -132,6 +138,8 @@ func (s *Server) route(c *call) *apiError {
 		switch {
 		case len(rest) == 2:
 			return c.reply(http.StatusOK, s.pullJSON(rp, it))
+		case len(rest) == 3 && rest[2] == "reviews":
+			return s.listReviews(c, rp, n)
 		case len(rest) == 3 && rest[2] == "files":
 			out := []map[string]any{}
 			for _, f := range it.pr.Files {

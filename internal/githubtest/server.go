@@ -37,7 +37,8 @@ type Server struct {
 
 	mu       sync.Mutex
 	repos    map[string]*repo
-	tokens   map[string]string
+	tokens   map[string]Identity
+	orgs     map[string]*org
 	faults   []*Fault
 	requests []Request
 	nextID   int64
@@ -59,7 +60,8 @@ func NewServer(t testing.TB, opts ...Option) *Server {
 	s := &Server{
 		t:      t,
 		repos:  map[string]*repo{},
-		tokens: map[string]string{},
+		tokens: map[string]Identity{},
+		orgs:   map[string]*org{},
 		nextID: 1000,
 	}
 	start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
@@ -97,11 +99,24 @@ func (s *Server) Client() *http.Client { return s.ts.Client() }
 func (s *Server) Close() { s.ts.Close() }
 
 // AddToken registers a token acting as login. Once any token is registered,
-// requests with other tokens are refused with 401 Bad credentials.
+// requests with other tokens are refused with 401 Bad credentials. A token
+// acting as [DefaultLogin] is the workflow's GITHUB_TOKEN (an installation
+// token of [GitHubActions]); any other login is a person's personal access
+// token. [Server.AddIdentity] registers other kinds of tokens.
 func (s *Server) AddToken(token, login string) {
+	id := Identity{Login: login}
+	if login == DefaultLogin {
+		id.App = &GitHubActions
+	}
+	s.AddIdentity(token, id)
+}
+
+// AddIdentity registers a token acting as id, with the same effect on other
+// tokens as [Server.AddToken].
+func (s *Server) AddIdentity(token string, id Identity) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.tokens[token] = login
+	s.tokens[token] = id
 }
 
 // Request is one request the server received, in order.
@@ -311,6 +326,7 @@ type call struct {
 	segs   []string
 	body   []byte
 	login  string
+	id     Identity
 	status int
 }
 
@@ -333,17 +349,18 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		})
 		return
 	}
-	login := DefaultLogin
+	id := Identity{Login: DefaultLogin, App: &GitHubActions}
 	if len(s.tokens) > 0 {
-		l, ok := s.tokens[rec.Token]
+		known, ok := s.tokens[rec.Token]
 		if !ok {
 			rec.Status = writeJSON(w, http.StatusUnauthorized, map[string]string{
 				"message": "Bad credentials", "documentation_url": "https://docs.github.com/rest",
 			})
 			return
 		}
-		login = l
+		id = known
 	}
+	login := id.Login
 	rec.Login = login
 	w.Header().Set("X-RateLimit-Limit", "5000")
 	w.Header().Set("X-RateLimit-Remaining", "4999")
@@ -365,7 +382,7 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		segs = append(segs, u)
 	}
-	c := &call{w: w, r: r, path: p, segs: segs, body: body, login: login}
+	c := &call{w: w, r: r, path: p, segs: segs, body: body, login: login, id: id}
 	if err := s.route(c); err != nil {
 		body := map[string]any{"message": err.message, "documentation_url": "https://docs.github.com/rest"}
 		if err.errs != nil {
@@ -410,12 +427,22 @@ func (c *call) decode(v any) *apiError {
 
 // paginate answers one page of items with GitHub's Link header.
 func paginate[T any](s *Server, c *call, items []T) *apiError {
+	out, err := pageOf(s, c, items)
+	if err != nil {
+		return err
+	}
+	return c.reply(http.StatusOK, out)
+}
+
+// pageOf returns the page of items the request asks for and sets GitHub's
+// Link header, for lists answered inside an object (check runs).
+func pageOf[T any](s *Server, c *call, items []T) ([]T, *apiError) {
 	q := c.r.URL.Query()
 	perPage := 30
 	if v := q.Get("per_page"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 {
-			return invalid("per_page must be a positive integer")
+			return nil, invalid("per_page must be a positive integer")
 		}
 		perPage = min(n, 100)
 	}
@@ -423,7 +450,7 @@ func paginate[T any](s *Server, c *call, items []T) *apiError {
 	if v := q.Get("page"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 {
-			return invalid("page must be a positive integer")
+			return nil, invalid("page must be a positive integer")
 		}
 		page = n
 	}
@@ -452,5 +479,5 @@ func paginate[T any](s *Server, c *call, items []T) *apiError {
 	if out == nil {
 		out = []T{}
 	}
-	return c.reply(http.StatusOK, out)
+	return out, nil
 }

@@ -91,6 +91,10 @@ type repo struct {
 	items       map[int]*item
 	labels      []*Label
 	comments    []*Comment
+	reviews     []*Review
+	checkRuns   []*CheckRun
+	commits     map[string]map[string]string // SHA → path → content
+	branches    map[string]string            // name → SHA
 }
 
 func (rp *repo) full() string { return rp.owner + "/" + rp.name }
