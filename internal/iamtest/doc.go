@@ -35,6 +35,22 @@
 // STARTED, then COMPLETE, and reuses a report younger than four hours, as
 // IAM does.
 //
+// # Secrets Manager
+//
+// The same server answers Secrets Manager's JSON 1.1 protocol (POST,
+// X-Amz-Target: secretsmanager.<Operation>, errors as {"__type", "Message"}
+// with the SDK's modeled codes): CreateSecret, PutSecretValue,
+// DescribeSecret, GetSecretValue and TagResource. Secrets are kept per
+// account (the caller's, as for IAM) and region (the request's signing
+// region), with ARNs in AWS's format (…:secret:<name>-<6 characters>).
+// ClientRequestToken is the version ID and makes retries idempotent; a new
+// version takes AWSCURRENT and the version that held it gets AWSPREVIOUS.
+// An assumed role's allow-list is checked as "secretsmanager:<Operation>".
+// [Server.PutSecret] seeds a secret and [Server.Secret] reads one back.
+// Calls, recorded writes (without the secret's value) and faults work as
+// for IAM; faults answer ThrottlingException (400) and
+// InternalServiceError (500).
+//
 // # Seeding and inspection
 //
 // [Account.PutUser], [Account.PutGroup], [Account.CreatePolicy] and

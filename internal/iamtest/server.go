@@ -114,6 +114,7 @@ type Server struct {
 	seq            uint64
 	scripted       map[string][]string // action → error codes to answer next
 	buckets        map[string]*bucket  // account → write-rate token bucket
+	sm             secretsState        // Secrets Manager (secretsmanager.go)
 }
 
 // bucket is a token bucket of write requests for Faults.WriteRate.
@@ -523,6 +524,10 @@ type output interface {
 }
 
 func (s *Server) serveHTTP(w http.ResponseWriter, hr *http.Request) {
+	if strings.HasPrefix(hr.Header.Get("X-Amz-Target"), smTargetPrefix) {
+		s.serveSecretsManager(w, hr)
+		return
+	}
 	body, err := io.ReadAll(hr.Body)
 	if err != nil {
 		http.Error(w, err.Error(), http.StatusBadRequest)
