@@ -2,8 +2,6 @@ package awsiam
 
 import (
 	"bytes"
-	"encoding/base64"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"strings"
@@ -12,6 +10,8 @@ import (
 	"github.com/ProtonMail/go-crypto/openpgp"
 	"github.com/ProtonMail/go-crypto/openpgp/armor"
 	"github.com/ProtonMail/go-crypto/openpgp/packet"
+
+	"github.com/roster-dev/roster/internal/pgpkey"
 )
 
 // ErrNoPGPKey is returned (wrapped) for a CreateLoginProfile operation
@@ -25,51 +25,25 @@ type pgpKey struct {
 	fingerprint string
 }
 
-// encryptionKey reads a user's pgp_key (an armored public key block, or
-// base64 of the binary key) and checks that its first key, the one plans
-// show by fingerprint, can encrypt now. When the plan carries a fingerprint
-// too, the key must match it, so the password goes to the key that was
-// reviewed.
+// encryptionKey reads a user's pgp_key and checks that its first key, the
+// one plans show by fingerprint, can encrypt now. When the plan carries a
+// fingerprint too, the key must match it, so the password goes to the key
+// that was reviewed.
 func encryptionKey(key, wantFingerprint string) (*pgpKey, error) {
-	key = strings.TrimSpace(key)
-	if key == "" {
+	k, err := pgpkey.Parse(key)
+	if errors.Is(err, pgpkey.ErrEmpty) {
 		return nil, ErrNoPGPKey
 	}
-	if strings.Contains(key, "PRIVATE KEY BLOCK") {
-		return nil, errors.New("pgp_key is a private key; refusing to use it (paste the public key only)")
-	}
-	var (
-		ring openpgp.EntityList
-		err  error
-	)
-	if strings.HasPrefix(key, "-----BEGIN PGP") {
-		ring, err = openpgp.ReadArmoredKeyRing(strings.NewReader(key))
-	} else {
-		var raw []byte
-		raw, err = base64.StdEncoding.DecodeString(strings.Join(strings.Fields(key), ""))
-		if err != nil {
-			return nil, errors.New("pgp_key is neither an armored public key nor base64 of one")
-		}
-		ring, err = openpgp.ReadKeyRing(bytes.NewReader(raw))
-	}
 	if err != nil {
-		return nil, fmt.Errorf("read pgp_key: %w", err)
+		return nil, fmt.Errorf("pgp_key is not usable: %w", err)
 	}
-	if len(ring) == 0 || ring[0].PrimaryKey == nil {
-		return nil, errors.New("pgp_key holds no public key")
+	if want := normalizeFingerprint(wantFingerprint); want != "" && want != k.Fingerprint {
+		return nil, fmt.Errorf("pgp_key has fingerprint %s, but the plan was reviewed with %s", k.Fingerprint, want)
 	}
-	e := ring[0]
-	if e.PrivateKey != nil {
-		return nil, errors.New("pgp_key is a private key; refusing to use it (paste the public key only)")
+	if err := k.CanEncrypt(time.Now()); err != nil {
+		return nil, fmt.Errorf("pgp_key %s is not usable: %w", k.Fingerprint, err)
 	}
-	fp := strings.ToUpper(hex.EncodeToString(e.PrimaryKey.Fingerprint))
-	if want := normalizeFingerprint(wantFingerprint); want != "" && want != fp {
-		return nil, fmt.Errorf("pgp_key has fingerprint %s, but the plan was reviewed with %s", fp, want)
-	}
-	if _, ok := e.EncryptionKey(time.Now()); !ok {
-		return nil, fmt.Errorf("pgp_key %s cannot encrypt (expired, revoked, or signing-only)", fp)
-	}
-	return &pgpKey{entity: e, fingerprint: fp}, nil
+	return &pgpKey{entity: k.Entity, fingerprint: k.Fingerprint}, nil
 }
 
 func normalizeFingerprint(s string) string {

@@ -18,8 +18,8 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/roster-dev/roster/internal/iamtest"
+	"github.com/roster-dev/roster/internal/pgpkey"
 	"github.com/roster-dev/roster/internal/plan"
-	"github.com/roster-dev/roster/internal/render"
 )
 
 // keyPair is a generated OpenPGP key: the private entity to decrypt with and
@@ -106,7 +106,7 @@ func TestCreateLoginProfileEncryptsThePassword(t *testing.T) {
 	}{
 		{"armored", k.armored, ""},
 		{"base64", k.base64, ""},
-		{"armored with reviewed fingerprint", k.armored, render.Fingerprint(k.armored)},
+		{"armored with reviewed fingerprint", k.armored, pgpkey.Fingerprint(k.armored)},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
@@ -205,11 +205,11 @@ func TestCreateLoginProfileUnusableKey(t *testing.T) {
 		wantMessage string
 	}{
 		{"no key", "", "", "no pgp_key"},
-		{"only a fingerprint", "", render.Fingerprint(k.armored), "no pgp_key"},
-		{"garbage", "not a key!", "", "neither an armored public key nor base64"},
-		{"base64 of garbage", base64.StdEncoding.EncodeToString([]byte("nope")), "", "read pgp_key"},
-		{"expired", expired.armored, "", "cannot encrypt"},
-		{"private key", private.String(), "", "private key"},
+		{"only a fingerprint", "", pgpkey.Fingerprint(k.armored), "no pgp_key"},
+		{"garbage", "not a key!", "", "pgp_key is not usable: it is neither an armored key"},
+		{"base64 of garbage", base64.StdEncoding.EncodeToString([]byte("nope")), "", "pgp_key is not usable: cannot read the key"},
+		{"expired", expired.armored, "", "is not usable: it has no valid encryption key"},
+		{"private key", private.String(), "", "pgp_key is not usable: it is a private key"},
 		{"other key than reviewed", k.armored, strings.Repeat("AB", 20), "but the plan was reviewed with"},
 	}
 	for _, tt := range tests {

@@ -556,7 +556,7 @@ func (l *loader) user(env *envSrc, d *decoder, n *yaml.Node, kind Kind) *userSrc
 		d.errorf(consolePos, ruleConsolePGP, "add pgp_key: with the person's armored OpenPGP public key (gpg --export --armor EMAIL); the initial password is encrypted to it",
 			"%s has console access but no pgp_key", label)
 	case u.u.Console:
-		if err := checkPGPKey(u.u.PGPKey, l.now); err != nil {
+		if err := l.checkPGPKey(u.u.PGPKey); err != nil {
 			d.errorf(pgpPos, ruleConsolePGP, "paste the output of gpg --export --armor EMAIL, or its binary form in base64",
 				"pgp_key of %s is not usable: %v", label, err)
 		}
@@ -587,6 +587,17 @@ func (l *loader) user(env *envSrc, d *decoder, n *yaml.Node, kind Kind) *userSrc
 		l.expires(d, d.node(e.val), u, label)
 	}
 	return u
+}
+
+// checkPGPKey checks that key is a pgp_key with a key that can encrypt
+// today: IAM encrypts the initial console password to it. Each distinct key
+// is verified once per load.
+func (l *loader) checkPGPKey(key string) error {
+	k, err := l.keys.Parse(key)
+	if err != nil {
+		return err
+	}
+	return k.CanEncrypt(l.now)
 }
 
 // expires reads a user's last day.

@@ -14,6 +14,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/roster-dev/roster/internal/diag"
+	"github.com/roster-dev/roster/internal/pgpkey"
 )
 
 // Option configures Load.
@@ -63,6 +64,8 @@ type loader struct {
 
 	cfg  configSrc
 	envs []*envSrc
+	// keys holds every pgp_key verified so far.
+	keys pgpkey.Cache
 }
 
 // display returns the path of rel (slash-separated, relative to dir) as the

@@ -8,6 +8,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/roster-dev/roster/internal/golden"
+	"github.com/roster-dev/roster/internal/pgpkey"
 	"github.com/roster-dev/roster/internal/plan"
 )
 
@@ -99,7 +100,7 @@ func TestFingerprint(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			if diff := cmp.Diff(tt.want, Fingerprint(tt.key)); diff != "" {
+			if diff := cmp.Diff(tt.want, pgpkey.Fingerprint(tt.key)); diff != "" {
 				t.Errorf("Fingerprint (-want +got):\n%s", diff)
 			}
 		})
