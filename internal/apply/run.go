@@ -3,8 +3,6 @@ package apply
 import (
 	"context"
 	"fmt"
-	"slices"
-	"strings"
 	"sync"
 	"time"
 
@@ -55,48 +53,14 @@ const (
 	reasonEnvNotReady = "the environment was not applied"
 )
 
-// Phases, in the order the plan lists changes and Run executes them.
-const (
-	phaseGroupCreate = iota
-	phaseAdopt
-	phaseGroupUpdate
-	phaseUserChange
-	phaseUserDelete
-	phaseGroupDelete
-	phases
-)
-
-// phaseOf places a change in its phase.
-func phaseOf(ch plan.Change) int {
-	group := ch.Kind == plan.KindGroup
-	switch {
-	case group && ch.Action == plan.Create:
-		return phaseGroupCreate
-	case ch.Action == plan.Adopt:
-		return phaseAdopt
-	case group && ch.Action == plan.Delete:
-		return phaseGroupDelete
-	case group:
-		return phaseGroupUpdate
-	case ch.Action == plan.Delete:
-		return phaseUserDelete
-	default:
-		return phaseUserChange
-	}
-}
-
 // Run executes the environment's changes through w and returns a result for
 // every operation. It never re-diffs: env is run as given.
 //
-// Changes run in phases that follow the plan's order (group creates, adopts,
-// group updates, user creates and updates, user deletes, group deletes);
-// within a phase up to Options.Concurrency changes run at once, and the
-// operations of one change run in sequence. The first failed operation of a
-// change skips the rest of it. A user change that adds the user to a group
-// whose change (in an earlier phase) did not complete is skipped, because
-// joining a half-built group could grant more than the manifests say; one
-// that only leaves a group is not held back. A group delete is skipped when a
-// change that touches the group did not complete.
+// Changes run phase by phase, as each change's Phase says; within a phase
+// up to Options.Concurrency changes run at once, and the operations of one
+// change run in sequence. The first failed operation of a change skips the
+// rest of it. A change whose DependsOn names a change that did not complete
+// is skipped (plan.Order says which changes depend on which, and why).
 //
 // A refused environment is not run: every operation is skipped and the
 // result is failed with the refusal as its reason. When ctx is cancelled,
@@ -137,16 +101,19 @@ func Run(ctx context.Context, env *plan.Environment, w Writer, opts Options) *En
 	defer stop()
 
 	r := &runner{ctx: ctx, opCtx: opCtx, env: env, w: w, opts: opts, res: res}
-	byPhase := make([][]int, phases)
+	byPhase := make([][]int, plan.PhaseCount)
 	for i, ch := range env.Changes {
-		p := phaseOf(ch)
-		byPhase[p] = append(byPhase[p], i)
+		if ch.Phase < 0 || int(ch.Phase) >= plan.PhaseCount {
+			r.skipChange(i, 0, fmt.Sprintf("the plan lists an invalid phase (%d) for this change", ch.Phase))
+			continue
+		}
+		byPhase[ch.Phase] = append(byPhase[ch.Phase], i)
 	}
 	sem := make(chan struct{}, opts.concurrency())
-	for p, idx := range byPhase {
+	for _, idx := range byPhase {
 		var wg sync.WaitGroup
 		for _, i := range idx {
-			if reason := r.blocked(i, p); reason != "" {
+			if reason := r.blocked(i); reason != "" {
 				r.skipChange(i, 0, reason)
 				continue
 			}
@@ -234,57 +201,29 @@ func (r *runner) skipChange(i, from int, reason string) {
 	}
 }
 
-// blocked returns why change i, in phase p, must not run because a change of
-// an earlier phase it depends on did not complete; "" when it may run. Every
-// earlier phase has finished when it is called.
-func (r *runner) blocked(i, p int) string {
+// blocked returns why change i must not run because a change it depends on
+// did not complete; "" when it may run. It is called once every phase before
+// change i's has finished; a dependency that is not in an earlier phase
+// breaks the plan's contract (Order) and blocks the change.
+func (r *runner) blocked(i int) string {
 	if r.ctx.Err() != nil {
 		return reasonCancelled
 	}
 	ch := r.env.Changes[i]
-	switch {
-	case ch.Kind != plan.KindGroup:
-		joins := joinedGroups(ch)
-		for k, other := range r.env.Changes {
-			if other.Kind != plan.KindGroup || phaseOf(other) >= p || !slices.Contains(joins, strings.ToLower(other.Name)) {
-				continue
-			}
-			if st := r.res.Changes[k].Status(); st != Done {
-				return fmt.Sprintf("the change to group %s did not complete, so the user does not join it", other.Name)
-			}
+	for _, k := range ch.DependsOn {
+		if k < 0 || k >= len(r.env.Changes) || r.env.Changes[k].Phase >= ch.Phase {
+			return fmt.Sprintf("the plan lists an invalid dependency (%d) for this change", k)
 		}
-	case ch.Action == plan.Delete:
-		name := strings.ToLower(ch.Name)
-		for k, other := range r.env.Changes {
-			if k == i || phaseOf(other) >= p || !touchesGroup(other, name) {
-				continue
-			}
-			if st := r.res.Changes[k].Status(); st != Done {
-				return fmt.Sprintf("the change to %s %s did not complete, so the group is not deleted", other.Kind.Noun(), other.Name)
-			}
+		if r.res.Changes[k].Status() == Done {
+			continue
 		}
+		other := r.env.Changes[k]
+		if ch.Kind == plan.KindGroup {
+			return fmt.Sprintf("the change to %s %s did not complete, so the group is not deleted", other.Kind.Noun(), other.Name)
+		}
+		return fmt.Sprintf("the change to group %s did not complete, so the user does not join it", other.Name)
 	}
 	return ""
-}
-
-// joinedGroups lists, lower-cased, the groups a user change adds the user to.
-func joinedGroups(ch plan.Change) []string {
-	var out []string
-	for _, op := range ch.Ops {
-		if op.Type == plan.OpAddUserToGroup {
-			out = append(out, strings.ToLower(op.Group))
-		}
-	}
-	return out
-}
-
-// touchesGroup reports whether a change is about the group (lower-case name)
-// or has an operation on it.
-func touchesGroup(ch plan.Change, name string) bool {
-	if ch.Kind == plan.KindGroup && strings.ToLower(ch.Name) == name {
-		return true
-	}
-	return slices.ContainsFunc(ch.Ops, func(op plan.Op) bool { return strings.ToLower(op.Group) == name })
 }
 
 // NotAttempted returns the result of an environment that was not started:

@@ -434,3 +434,80 @@ func TestRunConcurrent(t *testing.T) {
 		t.Errorf("%d writes in flight at once, want at most %d", iam.maxInFlight, limit)
 	}
 }
+
+// writerFunc adapts a function to Writer.
+type writerFunc func(ctx context.Context, op plan.Op) (Outcome, error)
+
+func (f writerFunc) Write(ctx context.Context, op plan.Op) (Outcome, error) { return f(ctx, op) }
+
+// TestRunFollowsPlanOrder: Run takes phases and dependencies from the plan
+// as given and works nothing out again from the operations: a change waits
+// for exactly what its DependsOn names, and a plan that breaks the ordering
+// contract is not run.
+func TestRunFollowsPlanOrder(t *testing.T) {
+	t.Parallel()
+	groupCreate := plan.Change{Action: plan.Create, Kind: plan.KindGroup, Name: "ops", Phase: plan.PhaseGroupCreate,
+		Ops: []plan.Op{{Type: plan.OpCreateGroup, Group: "ops"}}}
+	user := func(name string, phase plan.Phase, deps ...int) plan.Change {
+		return plan.Change{Action: plan.Create, Kind: plan.KindUser, Name: name, Phase: phase, DependsOn: deps,
+			Ops: []plan.Op{{Type: plan.OpCreateUser, User: name}, {Type: plan.OpAddUserToGroup, User: name, Group: "ops"}}}
+	}
+	tests := []struct {
+		name    string
+		changes []plan.Change
+		want    []string
+	}{
+		{
+			name:    "a dependency named by the plan holds the change back",
+			changes: []plan.Change{groupCreate, user("amy", plan.PhaseUserChange, 0)},
+			want: []string{
+				"create group ops: CreateGroup failed",
+				"create user amy: CreateUser skipped (the change to group ops did not complete, so the user does not join it), AddUserToGroup skipped (the change to group ops did not complete, so the user does not join it)",
+			},
+		},
+		{
+			name:    "without a dependency in the plan the change runs",
+			changes: []plan.Change{groupCreate, user("amy", plan.PhaseUserChange)},
+			want: []string{
+				"create group ops: CreateGroup failed",
+				"create user amy: CreateUser done, AddUserToGroup done",
+			},
+		},
+		{
+			name:    "a dependency on a change of the same phase is refused",
+			changes: []plan.Change{groupCreate, user("amy", plan.PhaseUserChange), user("bob", plan.PhaseUserChange, 1)},
+			want: []string{
+				"create group ops: CreateGroup failed",
+				"create user amy: CreateUser done, AddUserToGroup done",
+				"create user bob: CreateUser skipped (the plan lists an invalid dependency (1) for this change), AddUserToGroup skipped (the plan lists an invalid dependency (1) for this change)",
+			},
+		},
+		{
+			name:    "a phase out of range is refused",
+			changes: []plan.Change{groupCreate, user("amy", plan.Phase(plan.PhaseCount))},
+			want: []string{
+				"create group ops: CreateGroup failed",
+				"create user amy: CreateUser skipped (the plan lists an invalid phase (6) for this change), AddUserToGroup skipped (the plan lists an invalid phase (6) for this change)",
+			},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			env := &plan.Environment{Name: "development", AccountID: "111122223333", Changes: tt.changes}
+			w := writerFunc(func(_ context.Context, op plan.Op) (Outcome, error) {
+				if op.Type == plan.OpCreateGroup {
+					return Outcome{}, errors.New("AccessDenied: not allowed")
+				}
+				return Outcome{}, nil
+			})
+			res := Run(context.Background(), env, w, Options{Concurrency: 1})
+			if diff := cmp.Diff(tt.want, summary(res)); diff != "" {
+				t.Errorf("results (-want +got):\n%s", diff)
+			}
+			if res.Status != EnvFailed {
+				t.Errorf("status %s, want failed", res.Status)
+			}
+		})
+	}
+}

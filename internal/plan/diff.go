@@ -93,10 +93,10 @@ func Needs(cfg manifest.Config, env *manifest.Environment, now time.Time) func(*
 // name only in case refers to the live user or group, and the plan uses the
 // live spelling (with a warning).
 //
-// Order. Changes are listed in apply order: group creates, adopts, group
-// updates, user creates and updates, user deletes, group deletes; by name
-// within each. Group creates come before adopts because an adopted user may
-// join a group the same plan creates.
+// Order. Changes are listed in apply order, by Order: group creates, adopts,
+// group updates, user creates and updates, user deletes, group deletes; by
+// name within each. Each change carries its Phase and the changes it
+// depends on.
 //
 // Guardrails. When the plan deletes more users than max_deletions, Refused
 // says so; the changes stay listed so reviewers see what was refused.
@@ -192,10 +192,11 @@ func (d *differ) run() *Environment {
 		userDeletes = append(userDeletes, d.deleteUser(lu))
 	}
 
-	out.Changes = slices.Concat(groupCreates, adopts, groupUpdates, userChanges, userDeletes, groupDeletes)
+	out.Changes = slices.Concat(groupCreates, groupUpdates, groupDeletes, adopts, userChanges, userDeletes)
 	if out.Changes == nil {
 		out.Changes = []Change{}
 	}
+	Order(out.Changes)
 	out.Refused = d.refusal(len(userDeletes))
 	slices.Sort(d.warnings)
 	out.Warnings = slices.Compact(d.warnings)

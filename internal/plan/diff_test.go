@@ -429,7 +429,7 @@ func TestDiffUsers(t *testing.T) {
 			t.Parallel()
 			tt.env.Guardrails.ConsoleRequiresMFA = tt.mfa
 			got := Diff(testCfg, tt.env, tt.live, testNow)
-			if diff := cmp.Diff(tt.want, got.Changes, cmpopts.EquateEmpty()); diff != "" {
+			if diff := cmp.Diff(tt.want, got.Changes, cmpopts.EquateEmpty(), ignoreOrder); diff != "" {
 				t.Errorf("Changes (-want +got):\n%s", diff)
 			}
 			if diff := cmp.Diff(tt.unman, got.Unmanaged, cmpopts.EquateEmpty()); diff != "" {
@@ -570,7 +570,7 @@ func TestDiffGroups(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			got := Diff(testCfg, tt.env, tt.live, testNow)
-			if diff := cmp.Diff(tt.want, got.Changes, cmpopts.EquateEmpty()); diff != "" {
+			if diff := cmp.Diff(tt.want, got.Changes, cmpopts.EquateEmpty(), ignoreOrder); diff != "" {
 				t.Errorf("Changes (-want +got):\n%s", diff)
 			}
 			if diff := cmp.Diff(tt.warnings, got.Warnings, cmpopts.EquateEmpty()); diff != "" {
@@ -580,49 +580,94 @@ func TestDiffGroups(t *testing.T) {
 	}
 }
 
-// TestDiffOrder checks the apply order across kinds of change.
+// ignoreOrder leaves Phase and DependsOn out of comparisons of a change's
+// content; TestDiffOrder checks them.
+var ignoreOrder = cmpopts.IgnoreFields(Change{}, "Phase", "DependsOn")
+
+// TestDiffOrder checks the apply order across kinds of change, each
+// change's phase, and what it waits for: users joining a group wait for
+// its creation or update, a group delete waits for every change that
+// touches the group.
 func TestDiffOrder(t *testing.T) {
 	t.Parallel()
 	env := testEnv([]*manifest.User{
-		{Kind: manifest.Person, Name: "zed", Path: "/", Groups: []string{"new"}}, // adopt, joins a new group
-		{Kind: manifest.Person, Name: "amy", Path: "/"},                          // create
-		{Kind: manifest.Person, Name: "bob", Path: "/people/"},                   // update
-		{Kind: manifest.Person, Name: "ann", Path: "/"},                          // adopt
+		{Kind: manifest.Person, Name: "zed", Path: "/", Groups: []string{"new"}},     // adopt, joins a new group
+		{Kind: manifest.Person, Name: "amy", Path: "/", Groups: []string{"Changed"}}, // create, joins an updated group
+		{Kind: manifest.Person, Name: "bob", Path: "/people/"},                       // update
+		{Kind: manifest.Person, Name: "ann", Path: "/"},                              // adopt
 	}, []*manifest.Group{
 		{Name: "new", Path: "/"},
 		{Name: "changed", Path: "/x/"},
 		{Name: "another", Path: "/"},
 		{Name: "dead", Absent: true},
 	})
+	old0 := liveUser("old0", managedTags())
+	old0.Groups = []string{"dead"}
 	live := withGroups(account(
 		liveUser("zed", nil), liveUser("ann", nil),
 		liveUser("bob", managedTags()),
-		liveUser("old1", managedTags()), liveUser("old0", managedTags()),
-	), &state.Group{Name: "changed", Path: "/"}, &state.Group{Name: "dead", Path: "/"})
+		liveUser("old1", managedTags()), old0,
+	), &state.Group{Name: "changed", Path: "/"}, &state.Group{Name: "dead", Path: "/", Members: []string{"old0"}})
 	got := Diff(testCfg, env, live, testNow)
 	type key struct {
-		Action Action
-		Kind   Kind
-		Name   string
+		Action    Action
+		Kind      Kind
+		Name      string
+		Phase     Phase
+		DependsOn []int
 	}
 	var keys []key
 	for _, c := range got.Changes {
-		keys = append(keys, key{c.Action, c.Kind, c.Name})
+		keys = append(keys, key{c.Action, c.Kind, c.Name, c.Phase, c.DependsOn})
 	}
 	want := []key{
-		{Create, KindGroup, "another"},
-		{Create, KindGroup, "new"},
-		{Adopt, KindUser, "ann"},
-		{Adopt, KindUser, "zed"},
-		{Update, KindGroup, "changed"},
-		{Create, KindUser, "amy"},
-		{Update, KindUser, "bob"},
-		{Delete, KindUser, "old0"},
-		{Delete, KindUser, "old1"},
-		{Delete, KindGroup, "dead"},
+		{Create, KindGroup, "another", PhaseGroupCreate, nil},
+		{Create, KindGroup, "new", PhaseGroupCreate, nil},
+		{Adopt, KindUser, "ann", PhaseAdopt, nil},
+		{Adopt, KindUser, "zed", PhaseAdopt, []int{1}},
+		{Update, KindGroup, "changed", PhaseGroupUpdate, nil},
+		{Create, KindUser, "amy", PhaseUserChange, []int{4}},
+		{Update, KindUser, "bob", PhaseUserChange, nil},
+		{Delete, KindUser, "old0", PhaseUserDelete, nil},
+		{Delete, KindUser, "old1", PhaseUserDelete, nil},
+		{Delete, KindGroup, "dead", PhaseGroupDelete, []int{7}},
 	}
 	if diff := cmp.Diff(want, keys); diff != "" {
 		t.Errorf("change order (-want +got):\n%s", diff)
+	}
+}
+
+// TestOrderSorts: Order puts changes listed in any order into phases,
+// keeping the order within a phase, and points dependencies at the new
+// positions.
+func TestOrderSorts(t *testing.T) {
+	t.Parallel()
+	changes := []Change{
+		{Action: Delete, Kind: KindGroup, Name: "old", Ops: []Op{{Type: OpDeleteGroup, Group: "old"}}},
+		{Action: Create, Kind: KindUser, Name: "b", Ops: []Op{{Type: OpCreateUser, User: "b"}, {Type: OpAddUserToGroup, User: "b", Group: "NEW"}}},
+		{Action: Delete, Kind: KindUser, Name: "a", Ops: []Op{{Type: OpRemoveUserFromGroup, User: "a", Group: "old"}, {Type: OpDeleteUser, User: "a"}}},
+		{Action: Update, Kind: KindUser, Name: "c", Ops: []Op{{Type: OpRemoveUserFromGroup, User: "c", Group: "new"}}},
+		{Action: Create, Kind: KindGroup, Name: "new", Ops: []Op{{Type: OpCreateGroup, Group: "new"}}},
+	}
+	Order(changes)
+	type key struct {
+		Name      string
+		Phase     Phase
+		DependsOn []int
+	}
+	var got []key
+	for _, c := range changes {
+		got = append(got, key{c.Name, c.Phase, c.DependsOn})
+	}
+	want := []key{
+		{"new", PhaseGroupCreate, nil},
+		{"b", PhaseUserChange, []int{0}}, // joins "new", whatever the case
+		{"c", PhaseUserChange, nil},      // only leaves a group: waits for nothing
+		{"a", PhaseUserDelete, nil},
+		{"old", PhaseGroupDelete, []int{3}}, // a leaves it in its teardown
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("Order (-want +got):\n%s", diff)
 	}
 }
 
@@ -808,7 +853,7 @@ func TestDiffMissingDetails(t *testing.T) {
 	env := testEnv([]*manifest.User{{Kind: manifest.Person, Name: "alice", Path: "/", Console: true, PGPKey: pgp}}, nil)
 	got := Diff(testCfg, env, account(noDetails("alice"), noDetails("bob")), testNow)
 	wantChanges := []Change{{
-		Action: Delete, Kind: KindUser, Name: "bob", Reason: "removed from the manifests",
+		Action: Delete, Kind: KindUser, Name: "bob", Reason: "removed from the manifests", Phase: PhaseUserDelete,
 		Before: &Resource{Path: "/", Tags: managedTags()},
 		Ops:    []Op{{Type: OpDeleteUser, User: "bob"}},
 	}}

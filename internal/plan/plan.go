@@ -74,6 +74,17 @@ type Change struct {
 	// accepts (teardown before DeleteUser, group creation before
 	// membership).
 	Ops []Op `json:"ops"`
+	// Phase is the step of the apply the change runs in (see Order);
+	// changes of one phase may run at once.
+	Phase Phase `json:"-"`
+	// DependsOn are the indexes, in the environment's Changes, of the
+	// changes of earlier phases that must complete before this one runs;
+	// if one of them does not, apply skips this change (see Order).
+	//
+	// Phase and DependsOn follow from the changes' actions, kinds and
+	// operations, which the digest covers, so they are not part of it
+	// (json:"-" keeps them out of the digest's JSON).
+	DependsOn []int `json:"-"`
 }
 
 // OpType is named after the IAM API action the operation calls, so the
@@ -149,7 +160,7 @@ type Environment struct {
 	Name       string `json:"name"`
 	AccountID  string `json:"account_id"`
 	Production bool   `json:"production,omitempty"`
-	// Changes in apply order.
+	// Changes in apply order, each with its Phase and DependsOn (Order).
 	Changes   []Change    `json:"changes"`
 	Unmanaged []Unmanaged `json:"unmanaged,omitempty"`
 	// Refused is set when a guardrail refuses the whole plan (for example

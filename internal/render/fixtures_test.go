@@ -33,12 +33,14 @@ const (
 	scratchPolicy     = `{"Statement":[{"Action":"s3:*","Effect":"Allow","Resource":"arn:aws:s3:::acme-scratch/*"}],"Version":"2012-10-17"}`
 )
 
-// env finishes an environment the way plan.Diff does: no nil change list
-// and the digest over the changes.
+// env finishes an environment the way plan.Diff does: no nil change list,
+// the changes in apply order with their phases and dependencies, and the
+// digest over the changes.
 func env(e *plan.Environment) *plan.Environment {
 	if e.Changes == nil {
 		e.Changes = []plan.Change{}
 	}
+	plan.Order(e.Changes)
 	e.Digest = plan.DigestOf(e.AccountID, e.Changes)
 	return e
 }

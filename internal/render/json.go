@@ -13,7 +13,7 @@ import (
 
 // FormatVersion is the version of the plan JSON format (docs/plan-json.md).
 // Additive changes bump the minor version; breaking changes bump the major.
-const FormatVersion = "1.0"
+const FormatVersion = "1.1"
 
 // formatMajor is the major version ReadJSON understands.
 const formatMajor = 1
@@ -48,13 +48,16 @@ type jsonEnvironment struct {
 }
 
 type jsonChange struct {
-	Action string        `json:"action"`
-	Kind   string        `json:"kind"`
-	Name   string        `json:"name"`
-	Reason string        `json:"reason,omitempty"`
-	Before *jsonResource `json:"before"`
-	After  *jsonResource `json:"after"`
-	Ops    []jsonOp      `json:"ops"`
+	Action string `json:"action"`
+	Kind   string `json:"kind"`
+	Name   string `json:"name"`
+	Reason string `json:"reason,omitempty"`
+	// Phase and DependsOn: since 1.1.
+	Phase     int           `json:"phase"`
+	DependsOn []int         `json:"depends_on"`
+	Before    *jsonResource `json:"before"`
+	After     *jsonResource `json:"after"`
+	Ops       []jsonOp      `json:"ops"`
 }
 
 type jsonResource struct {
@@ -131,13 +134,15 @@ func toJSONEnvironment(e *plan.Environment) *jsonEnvironment {
 	}
 	for _, ch := range e.Changes {
 		jc := &jsonChange{
-			Action: string(ch.Action),
-			Kind:   string(ch.Kind),
-			Name:   ch.Name,
-			Reason: ch.Reason,
-			Before: toJSONResource(ch.Before),
-			After:  toJSONResource(ch.After),
-			Ops:    []jsonOp{},
+			Action:    string(ch.Action),
+			Kind:      string(ch.Kind),
+			Name:      ch.Name,
+			Reason:    ch.Reason,
+			Phase:     int(ch.Phase),
+			DependsOn: nonNil(ch.DependsOn),
+			Before:    toJSONResource(ch.Before),
+			After:     toJSONResource(ch.After),
+			Ops:       []jsonOp{},
 		}
 		for _, op := range ch.Ops {
 			jc.Ops = append(jc.Ops, jsonOp{
@@ -179,9 +184,9 @@ func toJSONResource(r *plan.Resource) *jsonResource {
 	}
 }
 
-func nonNil(s []string) []string {
+func nonNil[T any](s []T) []T {
 	if s == nil {
-		return []string{}
+		return []T{}
 	}
 	return s
 }
@@ -259,13 +264,15 @@ func fromJSONEnvironment(je *jsonEnvironment) (*plan.Environment, error) {
 			return nil, fmt.Errorf("changes[%d]: unknown action %q", i, a)
 		}
 		ch := plan.Change{
-			Action: plan.Action(jc.Action),
-			Kind:   plan.Kind(jc.Kind),
-			Name:   jc.Name,
-			Reason: jc.Reason,
-			Before: fromJSONResource(jc.Before),
-			After:  fromJSONResource(jc.After),
-			Ops:    []plan.Op{},
+			Action:    plan.Action(jc.Action),
+			Kind:      plan.Kind(jc.Kind),
+			Name:      jc.Name,
+			Reason:    jc.Reason,
+			Phase:     plan.Phase(jc.Phase),
+			DependsOn: jc.DependsOn,
+			Before:    fromJSONResource(jc.Before),
+			After:     fromJSONResource(jc.After),
+			Ops:       []plan.Op{},
 		}
 		for _, op := range jc.Ops {
 			ch.Ops = append(ch.Ops, plan.Op{
@@ -281,6 +288,9 @@ func fromJSONEnvironment(je *jsonEnvironment) (*plan.Environment, error) {
 				ID:                op.ID,
 				PGPKeyFingerprint: op.PGPKeyFingerprint,
 			})
+		}
+		if len(ch.DependsOn) == 0 {
+			ch.DependsOn = nil // as plan.Order leaves a change without dependencies
 		}
 		e.Changes = append(e.Changes, ch)
 	}
