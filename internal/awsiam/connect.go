@@ -44,8 +44,8 @@ func (p Purpose) String() string {
 // Role returns the role ARN the purpose assumes in env, or "" to use the
 // base credentials as they are.
 func (p Purpose) Role(env *manifest.Environment) string {
-	if p == ForPlan && env.PlanRoleARN != "" {
-		return env.PlanRoleARN
+	if p == ForPlan {
+		return env.PlanRole()
 	}
 	return env.RoleARN
 }

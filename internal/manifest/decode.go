@@ -322,9 +322,6 @@ func (l *loader) loadEnvFile(env *envSrc, rel string) {
 			*field.dst = s
 		}
 	}
-	if env.env.PlanRoleARN == "" {
-		env.env.PlanRoleARN = env.env.RoleARN
-	}
 	if e, ok := f["region"]; ok && !isNull(e.val) {
 		if s, ok := d.str(e.val, "region"); ok {
 			if regionRE.MatchString(s) {

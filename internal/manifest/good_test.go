@@ -82,13 +82,12 @@ func TestLoadFull(t *testing.T) {
 		},
 		Environments: []*manifest.Environment{
 			{
-				Name:        "development",
-				Dir:         devDir,
-				AccountID:   "111111111111",
-				RoleARN:     "arn:aws:iam::111111111111:role/roster-apply",
-				PlanRoleARN: "arn:aws:iam::111111111111:role/roster-apply",
-				Region:      "us-east-1",
-				Guardrails:  manifest.Guardrails{ForbiddenManagedPolicies: forbidden, MaxAccessKeyAgeDays: 90, MaxDeletions: 10},
+				Name:       "development",
+				Dir:        devDir,
+				AccountID:  "111111111111",
+				RoleARN:    "arn:aws:iam::111111111111:role/roster-apply",
+				Region:     "us-east-1",
+				Guardrails: manifest.Guardrails{ForbiddenManagedPolicies: forbidden, MaxAccessKeyAgeDays: 90, MaxDeletions: 10},
 				Groups: []*manifest.Group{
 					{
 						Name: "developers",
@@ -477,5 +476,30 @@ func TestSymlinks(t *testing.T) {
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("findings mismatch (-want +got):\n%s", diff)
+	}
+}
+
+// TestPlanRole checks the one place the plan role's default lives: plans
+// assume plan_role_arn, else role_arn, else the base credentials.
+func TestPlanRole(t *testing.T) {
+	t.Parallel()
+	const apply, planRole = "arn:aws:iam::111122223333:role/apply", "arn:aws:iam::111122223333:role/plan"
+	tests := []struct {
+		name string
+		env  manifest.Environment
+		want string
+	}{
+		{"both", manifest.Environment{RoleARN: apply, PlanRoleARN: planRole}, planRole},
+		{"role_arn only", manifest.Environment{RoleARN: apply}, apply},
+		{"plan_role_arn only", manifest.Environment{PlanRoleARN: planRole}, planRole},
+		{"neither", manifest.Environment{}, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			if got := tt.env.PlanRole(); got != tt.want {
+				t.Errorf("PlanRole() = %q, want %q", got, tt.want)
+			}
+		})
 	}
 }

@@ -73,10 +73,11 @@ type Defaults struct {
 type Environment struct {
 	Name string
 	// Dir is the environment's folder, slash-separated, as in diag.Pos.File.
-	Dir         string
-	AccountID   string
-	RoleARN     string
-	PlanRoleARN string // defaults to RoleARN
+	Dir       string
+	AccountID string
+	RoleARN   string
+	// PlanRoleARN is plan_role_arn as written; PlanRole applies its default.
+	PlanRoleARN string
 	// Region is the region for STS calls; IAM itself is global.
 	Region string
 	// Production environments are marked in plans and get stricter review.
@@ -91,6 +92,16 @@ type Environment struct {
 	Users []*User
 
 	Pos diag.Pos // of environment.yaml
+}
+
+// PlanRole returns the role pull-request plans assume: plan_role_arn, or
+// role_arn when the environment sets none ("" for neither: the base
+// credentials).
+func (e *Environment) PlanRole() string {
+	if e.PlanRoleARN != "" {
+		return e.PlanRoleARN
+	}
+	return e.RoleARN
 }
 
 // Guardrails are per-environment safety limits.
