@@ -166,7 +166,9 @@ func classify(env, role string, err error) error {
 			if e.Action == "" {
 				var op *smithy.OperationError
 				if errors.As(err, &op) {
-					e.Action = strings.ToLower(op.Service()) + ":" + op.Operation()
+					// The service ID names the IAM prefix without spaces:
+					// "Secrets Manager" is secretsmanager.
+					e.Action = strings.ToLower(strings.ReplaceAll(op.Service(), " ", "")) + ":" + op.Operation()
 				}
 			}
 			e.AssumeRole = strings.EqualFold(e.Action, "sts:AssumeRole")

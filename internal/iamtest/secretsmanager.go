@@ -407,7 +407,8 @@ func (s *Server) handleSecretsManager(op string, adm admission, in smInput) (any
 }
 
 // authorizeSecretsManager enforces an assumed role's allow-list with
-// "secretsmanager:<Operation>", answering AccessDeniedException with AWS's
+// "secretsmanager:<Operation>" (and TagResource for CreateSecret with
+// tags, as AWS requires), answering AccessDeniedException with AWS's
 // message.
 func (s *Server) authorizeSecretsManager(op string, adm admission, in smInput) *apiError {
 	if adm.caller.role == "" {
@@ -419,15 +420,24 @@ func (s *Server) authorizeSecretsManager(op string, adm admission, in smInput) *
 	if !ok || len(role.Allow) == 0 {
 		return nil
 	}
-	want := "secretsmanager:" + op
-	for _, a := range role.Allow {
-		if matchAction(a, want) {
-			return nil
+	needed := []string{"secretsmanager:" + op}
+	if op == "CreateSecret" && len(in.Tags) > 0 {
+		// Tagging a secret as it is created needs TagResource too.
+		needed = append(needed, "secretsmanager:TagResource")
+	}
+	for _, want := range needed {
+		if !slices.ContainsFunc(role.Allow, func(a string) bool { return matchAction(a, want) }) {
+			return smDenied(adm.caller, want, cmp.Or(in.SecretID, in.Name))
 		}
 	}
-	resource := cmp.Or(in.SecretID, in.Name)
+	return nil
+}
+
+// smDenied is Secrets Manager's answer to a call the caller's policies do
+// not allow.
+func smDenied(caller principal, want, resource string) *apiError {
 	return smError("AccessDeniedException", "User: %s is not authorized to perform: %s on resource: %s because no identity-based policy allows the %s action",
-		adm.caller.arn(), want, resource, want)
+		caller.arn(), want, resource, want)
 }
 
 func writeSMResult(w http.ResponseWriter, out any, reqID string) {
