@@ -5,7 +5,12 @@
 // pull request ([Client.UpsertComment]), the merged pull request of a commit
 // and its changed files ([Client.PullRequestForCommit],
 // [Client.ChangedFiles]), and issues with a lifecycle ([Client.SyncIssue],
-// [Client.ResolveIssue]). Comments and issues are found again by a hidden
+// [Client.ResolveIssue]), and what approvals and the reviewed-plan record
+// need: a pull request's reviews ([Client.ListReviews]), team membership
+// ([Client.IsTeamMember], which implements approval.Teams), files as a
+// commit had them ([Client.FileAtRef], [Client.DirAtRef]), and the record
+// itself ([Client.CreateOrUpdatePlanRecord], [Client.FindPlanRecord]).
+// Comments and issues are found again by a hidden
 // marker, an HTML comment GitHub does not render, so re-running a job edits
 // what it wrote before instead of adding to it.
 //
@@ -71,4 +76,27 @@
 // and closes the issue as completed. With no open issue it does nothing.
 // One consequence worth knowing: an issue a person closed stays closed for
 // its fingerprint even if the findings go away and later return unchanged.
+//
+// # Reviewed-plan record
+//
+// The digests of the plan reviewers saw are recorded as a completed check
+// run named [PlanRecordName] on the pull request's head commit, its output
+// text one JSON block in roster's format. Only GitHub Apps can create check
+// runs (a person's token is refused), and each check run carries the app
+// that created it, so [Client.FindPlanRecord] takes only check runs of the
+// trusted [App] (by slug, and by ID when known: [DefaultTrustedApp]) and
+// ignores every other app's. A trusted record that cannot be read, names
+// another pull request or commit, is not completed, or disagrees with
+// another trusted record on the commit is refused ([ErrBadPlanRecord]);
+// none at all is [ErrNoPlanRecord]. [Client.CreateOrUpdatePlanRecord]
+// updates the trusted app's records on the commit in place, so re-running a
+// plan leaves one record, and refuses to write with a token of another app
+// ([ErrUntrustedApp]) or a person's ([ErrNotAnApp]).
+//
+// # Team membership
+//
+// GitHub answers 404 both for "not a member" and for a team the token cannot
+// see, so [Client.IsTeamMember] reads the team itself before taking a 404 as
+// "no"; a 403 (a workflow's GITHUB_TOKEN can never read teams) or an
+// invisible team is a [*TeamAccessError] naming the approvals-token input.
 package github
