@@ -1,8 +1,11 @@
 package keys
 
 import (
+	"errors"
 	"fmt"
+	"regexp"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -49,6 +52,47 @@ type Policy struct {
 	// OverlapDays is how long the previous key stays active after the new
 	// one was created; it is deactivated then, and deleted a day later.
 	OverlapDays int
+}
+
+// SecretNamePrefix starts every secret_name: roles are granted Secrets
+// Manager actions on secret:roster/* only.
+const SecretNamePrefix = "roster/"
+
+// secretNamePattern is Secrets Manager's rule for secret names.
+var secretNamePattern = regexp.MustCompile(`^[a-zA-Z0-9/_+=.@-]{1,512}$`)
+
+// Validate lists every problem of an access_key block, each naming the
+// field and what to do; envMaxAgeDays is the environment's
+// max_access_key_age_days (0 when unset). pgp_key is parsed by the loader.
+func (s Spec) Validate(envMaxAgeDays int) []error {
+	var errs []error
+	switch s.DeliverTo {
+	case SecretsManager:
+		switch {
+		case !strings.HasPrefix(s.SecretName, SecretNamePrefix) || len(s.SecretName) == len(SecretNamePrefix):
+			errs = append(errs, fmt.Errorf("secret_name %q must start with %q: roster's roles may only write secrets there", s.SecretName, SecretNamePrefix))
+		case !secretNamePattern.MatchString(s.SecretName):
+			errs = append(errs, fmt.Errorf("secret_name %q may only hold letters, digits and /_+=.@- (at most 512)", s.SecretName))
+		}
+		if s.PGPKey != "" {
+			errs = append(errs, errors.New("pgp_key is only for deliver_to: pgp; remove it"))
+		}
+	case PGP:
+		if s.PGPKey == "" {
+			errs = append(errs, errors.New("deliver_to: pgp needs pgp_key, the public key the secret is encrypted to"))
+		}
+		if s.SecretName != "" {
+			errs = append(errs, errors.New("secret_name is only for deliver_to: secretsmanager; remove it"))
+		}
+	default:
+		errs = append(errs, fmt.Errorf("deliver_to %q: use secretsmanager or pgp", s.DeliverTo))
+	}
+	if s.RotateAfterDays < 0 || s.OverlapDays < 0 {
+		errs = append(errs, errors.New("rotate_after_days and overlap_days count days: they cannot be negative"))
+	} else if err := s.Policy(envMaxAgeDays).Validate(); err != nil {
+		errs = append(errs, err)
+	}
+	return errs
 }
 
 // Policy resolves the spec's schedule: rotate_after_days defaults to the

@@ -405,3 +405,41 @@ func TestACrashDuringAFailedDeliveryResumes(t *testing.T) {
 		})
 	}
 }
+
+func TestSpecValidate(t *testing.T) {
+	t.Parallel()
+	sm := func(name string) keys.Spec { return keys.Spec{DeliverTo: keys.SecretsManager, SecretName: name} }
+	tests := []struct {
+		name string
+		spec keys.Spec
+		want []string
+	}{
+		{"secrets manager", sm("roster/ci-deployer"), nil},
+		{"pgp", keys.Spec{DeliverTo: keys.PGP, PGPKey: "mQINBF..."}, nil},
+		{"outside roster/", sm("prod/ci"), []string{`secret_name "prod/ci" must start with "roster/": roster's roles may only write secrets there`}},
+		{"only the prefix", sm("roster/"), []string{`secret_name "roster/" must start with "roster/": roster's roles may only write secrets there`}},
+		{"bad characters", sm("roster/ci deployer"), []string{`secret_name "roster/ci deployer" may only hold letters, digits and /_+=.@- (at most 512)`}},
+		{"pgp without key", keys.Spec{DeliverTo: keys.PGP, SecretName: "roster/x"}, []string{
+			"deliver_to: pgp needs pgp_key, the public key the secret is encrypted to",
+			"secret_name is only for deliver_to: secretsmanager; remove it",
+		}},
+		{"secrets manager with a key", keys.Spec{DeliverTo: keys.SecretsManager, SecretName: "roster/x", PGPKey: "k"}, []string{"pgp_key is only for deliver_to: pgp; remove it"}},
+		{"unknown destination", keys.Spec{DeliverTo: "vault"}, []string{`deliver_to "vault": use secretsmanager or pgp`}},
+		{"negative", keys.Spec{DeliverTo: keys.PGP, PGPKey: "k", OverlapDays: -2}, []string{"rotate_after_days and overlap_days count days: they cannot be negative"}},
+		{"schedule", keys.Spec{DeliverTo: keys.PGP, PGPKey: "k", RotateAfterDays: 5, OverlapDays: 4}, []string{
+			"rotate_after_days (5) must be more than overlap_days + 1 (5): the old key is deleted a day after the overlap, before the next rotation",
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			var got []string
+			for _, err := range tt.spec.Validate(90) {
+				got = append(got, err.Error())
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("Validate (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
