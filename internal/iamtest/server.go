@@ -115,6 +115,7 @@ type Server struct {
 	scripted       map[string][]string // action → error codes to answer next
 	buckets        map[string]*bucket  // account → write-rate token bucket
 	sm             secretsState        // Secrets Manager (secretsmanager.go)
+	orgs           orgRegistry         // AWS Organizations (organizations.go)
 }
 
 // bucket is a token bucket of write requests for Faults.WriteRate.
@@ -526,6 +527,10 @@ type output interface {
 func (s *Server) serveHTTP(w http.ResponseWriter, hr *http.Request) {
 	if strings.HasPrefix(hr.Header.Get("X-Amz-Target"), smTargetPrefix) {
 		s.serveSecretsManager(w, hr)
+		return
+	}
+	if isOrganizations(hr) {
+		s.serveOrganizations(w, hr)
 		return
 	}
 	body, err := io.ReadAll(hr.Body)
