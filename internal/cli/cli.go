@@ -50,6 +50,9 @@ func (e Env) now() time.Time {
 type exitError struct {
 	Code int
 	Err  error
+	// usage marks a mistake on the command line: the command's one-line
+	// usage follows the message.
+	usage bool
 }
 
 func (e *exitError) Error() string {
@@ -63,7 +66,7 @@ func (e *exitError) Unwrap() error { return e.Err }
 
 // usageError is a mistake on the command line.
 func usageError(format string, args ...any) error {
-	return &exitError{Code: ExitUsage, Err: fmt.Errorf(format, args...)}
+	return &exitError{Code: ExitUsage, Err: fmt.Errorf(format, args...), usage: true}
 }
 
 // command is one subcommand.
@@ -86,6 +89,7 @@ func commands() []*command {
 		driftCommand(),
 		reportCommand(),
 		snapshotCommand(),
+		initCommand(),
 		importCommand(),
 		fmtCommand(),
 		actionCommand(),
@@ -127,15 +131,25 @@ func run(ctx context.Context, args []string, env Env) error {
 		printUsage(env.Stdout, cmds)
 		return nil
 	}
-	if name == "--version" || name == "-version" {
+	if name == "--version" || name == "-version" || name == "-v" {
 		name = "version"
 	}
 	c := find(cmds, name)
 	if c == nil {
-		printUsage(env.Stderr, cmds)
-		return usageError("unknown command %q", name)
+		return &exitError{Code: ExitUsage, Err: fmt.Errorf("unknown command %q\nRun 'roster --help' for the commands", name)}
 	}
-	return runCommand(ctx, c, args[1:], env)
+	err := runCommand(ctx, c, args[1:], env)
+	var ee *exitError
+	if errors.As(err, &ee) && ee.usage {
+		return &exitError{Code: ee.Code, Err: fmt.Errorf("%w\n%s", ee.Err, shortUsage(c))}
+	}
+	return err
+}
+
+// shortUsage is what a usage error prints after the message: the command's
+// one-line usage and where to read more, not the whole help.
+func shortUsage(c *command) string {
+	return fmt.Sprintf("Usage: roster %s %s\nRun 'roster %s --help' for details.", c.name, c.usage, c.name)
 }
 
 func find(cmds []*command, name string) *command {
@@ -150,8 +164,13 @@ func runCommand(ctx context.Context, c *command, args []string, env Env) error {
 	fs := flag.NewFlagSet("roster "+c.name, flag.ContinueOnError)
 	fs.SetOutput(env.Stderr)
 	exec := c.flags(fs)
+	help := wantsHelp(args)
 	fs.Usage = func() {
 		w := fs.Output()
+		if !help {
+			fmt.Fprintln(w, shortUsage(c))
+			return
+		}
 		fmt.Fprintf(w, "Usage: roster %s %s\n\n%s\n", c.name, c.usage, strings.TrimSpace(c.help))
 		var hasFlags bool
 		fs.VisitAll(func(*flag.Flag) { hasFlags = true })
@@ -160,7 +179,7 @@ func runCommand(ctx context.Context, c *command, args []string, env Env) error {
 			fs.PrintDefaults()
 		}
 	}
-	if wantsHelp(args) {
+	if help {
 		fs.SetOutput(env.Stdout) // help asked for is output, not an error
 	}
 	if err := fs.Parse(args); err != nil {

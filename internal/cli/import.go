@@ -93,13 +93,13 @@ manifests (a forbidden managed policy, say), import says where and exits 1.`,
 				if err != nil {
 					return &exitError{Code: ExitFailure, Err: err}
 				}
-				printImport(env.Stdout, target.Name, res, written)
+				printImport(env.Stdout, *dir, target.Name, res, written)
 				// The tree must still be valid: say so now rather than at the
 				// next plan.
 				_, diags := manifest.Load(*dir, manifest.WithClock(env.now))
 				if diags.HasErrors() {
 					printDiagnostics(env.Stderr, diags)
-					return &exitError{Code: ExitFailure, Err: fmt.Errorf("the imported manifests do not validate (%d errors): the live account breaks a rule of the manifests, such as a guardrail; fix the files, then run roster validate --dir %s", diags.Count(diag.Error), *dir)}
+					return &exitError{Code: ExitFailure, Err: fmt.Errorf("the imported manifests do not validate (%s): the live account breaks a rule of the manifests, such as a guardrail; fix the files, then run roster validate --dir %s", plural(diags.Count(diag.Error), "error", "errors"), *dir)}
 				}
 				return nil
 			}
@@ -107,7 +107,7 @@ manifests (a forbidden managed policy, say), import says where and exits 1.`,
 	}
 }
 
-func printImport(w io.Writer, env string, r *importer.Result, written []string) {
+func printImport(w io.Writer, dir, env string, r *importer.Result, written []string) {
 	fmt.Fprintf(w, "Imported into %s: %s, %s, %s.\n", env,
 		plural(len(r.Users), "person", "people"),
 		plural(len(r.ServiceAccounts), "service account", "service accounts"),
@@ -145,7 +145,11 @@ func printImport(w io.Writer, env string, r *importer.Result, written []string) 
 	for _, n := range r.Notes {
 		fmt.Fprintf(w, "Note: %s.\n", n)
 	}
-	fmt.Fprintf(w, "Next: roster plan --env %s shows the adoption of the imported users.\n", env)
+	dirFlag := ""
+	if dir != manifest.DefaultDir {
+		dirFlag = " --dir " + filepath.ToSlash(dir)
+	}
+	fmt.Fprintf(w, "Next: roster plan%s --env %s shows the adoption of the imported users.\n", dirFlag, env)
 }
 
 // short lists up to ten names.
