@@ -113,8 +113,8 @@ func TestTeamLookupFailureFailsSafeInEvaluate(t *testing.T) {
 	srv, c, _ := setup(t, nil) // the workflow's GITHUB_TOKEN
 	srv.AddTeamMember("example-corp", "iam-admins", githubtest.TeamMember{Login: "alice"})
 	res, err := approval.Evaluate(context.Background(), approval.Input{
-		Rule:    approval.Rule{Required: 1, Reviewers: []string{"example-corp/iam-admins"}},
-		Author:  "bob", HeadSHA: "h",
+		Rule:   approval.Rule{Required: 1, Reviewers: []string{"example-corp/iam-admins"}},
+		Author: "bob", HeadSHA: "h",
 		Reviews: []approval.Review{{Login: "alice", State: approval.Approved, CommitSHA: "h"}},
 	}, c)
 	if res.Met() || !errors.Is(err, ErrTeamAccess) {

@@ -121,8 +121,9 @@ func encodeRecord(rec PlanRecord) (string, error) {
 // decodeRecord reads a record from a check run's output text, strictly: the
 // text is exactly one JSON fence in roster's format.
 func decodeRecord(text string) (PlanRecord, error) {
-	body, ok := strings.CutPrefix(strings.TrimSpace(text), "```json\n")
-	if body, ok = strings.CutSuffix(body, "\n```"); !ok {
+	body, okPrefix := strings.CutPrefix(strings.TrimSpace(text), "```json\n")
+	body, okSuffix := strings.CutSuffix(body, "\n```")
+	if !okPrefix || !okSuffix {
 		return PlanRecord{}, errors.New("its text is not roster's JSON block")
 	}
 	dec := json.NewDecoder(bytes.NewReader([]byte(body)))

@@ -33,6 +33,12 @@ func recordServer(t *testing.T) (srv *githubtest.Server, pr int, clients map[str
 	return srv, pr, clients
 }
 
+// seedRecord puts a plan-record check run by app on "head1", as a
+// workflow or an app other than roster's plan job would write it.
+func seedRecord(srv *githubtest.Server, app githubtest.App, status, text string) {
+	srv.AddCheckRun(testRepo, githubtest.CheckRun{Name: PlanRecordName, HeadSHA: "head1", App: app, Status: status, Title: "t", Summary: "s", Text: text})
+}
+
 func TestPlanRecordLifecycle(t *testing.T) {
 	t.Parallel()
 	srv, pr, cl := recordServer(t)
@@ -123,7 +129,7 @@ func TestPlanRecordAttacks(t *testing.T) {
 			attack: func(t *testing.T, srv *githubtest.Server, pr int, _ map[string]*Client) {
 				f := forged
 				f.PullRequest = pr
-				srv.AddCheckRun(testRepo, githubtest.CheckRun{Name: PlanRecordName, HeadSHA: "head1", App: githubtest.App{ID: 666, Slug: "github-actlons"}, Title: "t", Summary: "s", Text: text(f)})
+				seedRecord(srv, githubtest.App{ID: 666, Slug: "github-actlons"}, "", text(f))
 			},
 		},
 		{
@@ -131,7 +137,7 @@ func TestPlanRecordAttacks(t *testing.T) {
 			attack: func(t *testing.T, srv *githubtest.Server, pr int, _ map[string]*Client) {
 				f := forged
 				f.PullRequest = pr
-				srv.AddCheckRun(testRepo, githubtest.CheckRun{Name: PlanRecordName, HeadSHA: "head1", App: githubtest.App{ID: 999, Slug: "github-actions"}, Title: "t", Summary: "s", Text: text(f)})
+				seedRecord(srv, githubtest.App{ID: 999, Slug: "github-actions"}, "", text(f))
 			},
 			wantErr: ErrNoPlanRecord,
 		},
@@ -141,7 +147,7 @@ func TestPlanRecordAttacks(t *testing.T) {
 			attack: func(t *testing.T, srv *githubtest.Server, pr int, _ map[string]*Client) {
 				f := forged
 				f.PullRequest = pr
-				srv.AddCheckRun(testRepo, githubtest.CheckRun{Name: PlanRecordName, HeadSHA: "head1", App: githubtest.GitHubActions, Title: "t", Summary: "s", Text: text(f)})
+				seedRecord(srv, githubtest.GitHubActions, "", text(f))
 			},
 			wantErr: ErrBadPlanRecord,
 		},
@@ -150,14 +156,24 @@ func TestPlanRecordAttacks(t *testing.T) {
 			attack: func(t *testing.T, srv *githubtest.Server, pr int, _ map[string]*Client) {
 				f := forged
 				f.PullRequest = pr + 1
-				srv.AddCheckRun(testRepo, githubtest.CheckRun{Name: PlanRecordName, HeadSHA: "head1", App: githubtest.GitHubActions, Title: "t", Summary: "s", Text: text(f)})
+				seedRecord(srv, githubtest.GitHubActions, "", text(f))
 			},
 			wantErr: ErrBadPlanRecord,
 		},
 		{
 			name: "a record whose text is not roster's block is refused",
 			attack: func(t *testing.T, srv *githubtest.Server, _ int, _ map[string]*Client) {
-				srv.AddCheckRun(testRepo, githubtest.CheckRun{Name: PlanRecordName, HeadSHA: "head1", App: githubtest.GitHubActions, Title: "t", Summary: "s", Text: "production: sha256:forged"})
+				seedRecord(srv, githubtest.GitHubActions, "", "production: sha256:forged")
+			},
+			wantErr: ErrBadPlanRecord,
+		},
+		{
+			name: "a record that is bare JSON, not roster's fenced block, is refused",
+			attack: func(t *testing.T, srv *githubtest.Server, pr int, _ map[string]*Client) {
+				f := genuine
+				f.PullRequest = pr
+				bare := strings.TrimPrefix(text(f), "```json\n")
+				seedRecord(srv, githubtest.GitHubActions, "", bare)
 			},
 			wantErr: ErrBadPlanRecord,
 		},
@@ -166,7 +182,7 @@ func TestPlanRecordAttacks(t *testing.T) {
 			attack: func(t *testing.T, srv *githubtest.Server, pr int, _ map[string]*Client) {
 				f := genuine
 				f.PullRequest = pr
-				srv.AddCheckRun(testRepo, githubtest.CheckRun{Name: PlanRecordName, HeadSHA: "head1", App: githubtest.GitHubActions, Status: "in_progress", Title: "t", Summary: "s", Text: text(f)})
+				seedRecord(srv, githubtest.GitHubActions, "in_progress", text(f))
 			},
 			wantErr: ErrBadPlanRecord,
 		},
@@ -208,7 +224,7 @@ func TestPlanRecordRerunRepairsADuplicate(t *testing.T) {
 	bad := rec
 	bad.Digests = map[string]string{"production": "sha256:other"}
 	doc, _ := encodeRecord(bad)
-	srv.AddCheckRun(testRepo, githubtest.CheckRun{Name: PlanRecordName, HeadSHA: "head1", App: githubtest.GitHubActions, Title: "t", Summary: "s", Text: doc})
+	seedRecord(srv, githubtest.GitHubActions, "", doc)
 	if _, err := cl[workflowToken].FindPlanRecord(ctx, testRepo, pr, "head1", GitHubActions); !errors.Is(err, ErrBadPlanRecord) {
 		t.Fatalf("disagreeing records: err = %v, want ErrBadPlanRecord", err)
 	}
