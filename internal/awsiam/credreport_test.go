@@ -197,22 +197,30 @@ func TestParseCredentialReport(t *testing.T) {
 	}
 }
 
-// TestCredentialReportPermissionsPublished: the apply role policy in
-// docs/permissions.md, which drift assumes, allows what the reader calls.
+// TestCredentialReportPermissionsPublished: the plan role policy in
+// docs/permissions.md, which drift assumes, allows what the reader calls, and
+// the apply role's does not (apply never reads the report).
 func TestCredentialReportPermissionsPublished(t *testing.T) {
 	t.Parallel()
 	doc, err := os.ReadFile("../../docs/permissions.md")
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, apply, ok := strings.Cut(string(doc), "## Apply role")
-	if !ok {
-		t.Fatal("docs/permissions.md has no apply role section")
+	section := func(heading string) string {
+		_, s, ok := strings.Cut(string(doc), "\n## "+heading+"\n")
+		if !ok {
+			t.Fatalf("docs/permissions.md has no %q section", heading)
+		}
+		s, _, _ = strings.Cut(s, "\n## ")
+		return s
 	}
-	apply, _, _ = strings.Cut(apply, "\n## ")
+	plan, apply := section("Plan role"), section("Apply role")
 	for _, action := range CredentialReportPermissions {
-		if !strings.Contains(apply, `"`+action+`"`) {
-			t.Errorf("the apply role policy in docs/permissions.md does not allow %s", action)
+		if !strings.Contains(plan, `"`+action+`"`) {
+			t.Errorf("the plan role policy in docs/permissions.md does not allow %s", action)
+		}
+		if strings.Contains(apply, `"`+action+`"`) {
+			t.Errorf("the apply role policy in docs/permissions.md allows %s, which apply never calls", action)
 		}
 	}
 }

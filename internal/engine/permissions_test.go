@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/roster-dev/roster/internal/awsiam"
 	"github.com/roster-dev/roster/internal/iamtest"
@@ -140,6 +141,65 @@ func TestPlanRoleNeedsOnlyThePublishedPolicy(t *testing.T) {
 				t.Errorf("plan made %d write calls, first %+v", len(w), w[0])
 			}
 		})
+	}
+}
+
+// TestDriftNeedsOnlyThePlanPolicy: the scheduled drift check holds no write
+// credentials. Drift against the IAM fake, through roles allowed exactly the
+// plan role policy docs/permissions.md publishes (and no apply role at all),
+// reads live IAM and the credential report (no "hygiene was limited" note),
+// calls nothing outside that policy and writes nothing.
+func TestDriftNeedsOnlyThePlanPolicy(t *testing.T) {
+	t.Parallel()
+	allowed := planPolicyActions(t)
+	for _, want := range awsiam.CredentialReportPermissions {
+		if !slices.Contains(allowed, want) {
+			t.Errorf("drift calls %s, but docs/permissions.md's plan policy does not allow it", want)
+		}
+	}
+	const hub = "999999999999"
+	srv := iamtest.NewServer(t, iamtest.WithDefaultAccount(hub), iamtest.WithClock(func() time.Time { return exampleNow }))
+	repo := loadExample(t)
+	for _, env := range repo.Environments {
+		live := exampleLive(t, repo.Config, env)
+		a := srv.Account(env.AccountID)
+		seedFake(t, a, live)
+		seedUsage(t, a, exampleCredentialReport(t, env.Name, live))
+		a.AddRole("roster-plan", allowed...)
+	}
+	srv.ResetCalls()
+
+	// The plan role (plan_role_arn) is the role drift reads with.
+	src := &awsiam.Source{Base: srv.AWSConfig(hub), Purpose: awsiam.ForPlan}
+	reports, err := Drift(context.Background(), repo, repo.Environments, src, exampleNow)
+	if err != nil {
+		t.Fatalf("drift with the published plan policy: %v", err)
+	}
+	if len(reports) != len(repo.Environments) {
+		t.Fatalf("drift reported %d environments, want %d", len(reports), len(repo.Environments))
+	}
+	for _, r := range reports {
+		for _, n := range r.Notes {
+			if strings.Contains(n, "no credential report") {
+				t.Errorf("%s: drift could not read the credential report with the plan policy: %s", r.Environment, n)
+			}
+		}
+	}
+	for acct, calls := range srv.Calls() {
+		if acct != hub && calls["GetCredentialReport"] == 0 {
+			t.Errorf("account %s: drift never read the credential report", acct)
+		}
+		for _, action := range slices.Sorted(maps.Keys(calls)) {
+			if action == "AssumeRole" || action == "GetCallerIdentity" {
+				continue
+			}
+			if !slices.Contains(allowed, "iam:"+action) {
+				t.Errorf("account %s: drift called iam:%s, which the published plan policy does not allow", acct, action)
+			}
+		}
+	}
+	if w := srv.Writes(); len(w) != 0 {
+		t.Errorf("drift made %d write calls, first %+v", len(w), w[0])
 	}
 }
 
