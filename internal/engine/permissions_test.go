@@ -125,22 +125,42 @@ func TestPlanRoleNeedsOnlyThePublishedPolicy(t *testing.T) {
 			if !p.HasChanges() {
 				t.Fatal("the example plan has no changes; the fake was not seeded as the snapshots are")
 			}
-			for acct, calls := range srv.Calls() {
-				for _, action := range slices.Sorted(maps.Keys(calls)) {
-					if action == "AssumeRole" || action == "GetCallerIdentity" {
-						continue
-					}
-					// The fallback case tries iam:GetAccountAuthorizationDetails
-					// once and is denied; that call is in the published policy.
-					if !slices.Contains(allowed, "iam:"+action) {
-						t.Errorf("account %s: plan called iam:%s, which the published plan policy does not allow", acct, action)
-					}
-				}
-			}
-			if w := srv.Writes(); len(w) != 0 {
-				t.Errorf("plan made %d write calls, first %+v", len(w), w[0])
-			}
+			// The fallback case tries iam:GetAccountAuthorizationDetails once
+			// and is denied; that call is in the published policy.
+			onlyReadsAllowed(t, srv, "plan", allowed)
 		})
+	}
+}
+
+// onlyReadsAllowed fails the test when what (plan, drift) called an IAM
+// action outside allowed in any account of srv, or wrote anything.
+func onlyReadsAllowed(t *testing.T, srv *iamtest.Server, what string, allowed []string) {
+	t.Helper()
+	for acct, calls := range srv.Calls() {
+		for _, action := range slices.Sorted(maps.Keys(calls)) {
+			if action == "AssumeRole" || action == "GetCallerIdentity" {
+				continue
+			}
+			if !slices.Contains(allowed, "iam:"+action) {
+				t.Errorf("account %s: %s called iam:%s, which the published plan policy does not allow", acct, what, action)
+			}
+		}
+	}
+	if w := srv.Writes(); len(w) != 0 {
+		t.Errorf("%s made %d write calls, first %+v", what, len(w), w[0])
+	}
+}
+
+// seedExampleAccounts puts the bundled example's live state and credential
+// usage into each environment's account of srv, with a role allowed allow.
+func seedExampleAccounts(t *testing.T, srv *iamtest.Server, repo *manifest.Repository, role string, allow []string) {
+	t.Helper()
+	for _, env := range repo.Environments {
+		live := exampleLive(t, repo.Config, env)
+		a := srv.Account(env.AccountID)
+		seedFake(t, a, live)
+		seedUsage(t, a, exampleCredentialReport(t, env.Name, live))
+		a.AddRole(role, allow...)
 	}
 }
 
@@ -160,13 +180,7 @@ func TestDriftNeedsOnlyThePlanPolicy(t *testing.T) {
 	const hub = "999999999999"
 	srv := iamtest.NewServer(t, iamtest.WithDefaultAccount(hub), iamtest.WithClock(func() time.Time { return exampleNow }))
 	repo := loadExample(t)
-	for _, env := range repo.Environments {
-		live := exampleLive(t, repo.Config, env)
-		a := srv.Account(env.AccountID)
-		seedFake(t, a, live)
-		seedUsage(t, a, exampleCredentialReport(t, env.Name, live))
-		a.AddRole("roster-plan", allowed...)
-	}
+	seedExampleAccounts(t, srv, repo, "roster-plan", allowed)
 	srv.ResetCalls()
 
 	// The plan role (plan_role_arn) is the role drift reads with.
@@ -189,18 +203,8 @@ func TestDriftNeedsOnlyThePlanPolicy(t *testing.T) {
 		if acct != hub && calls["GetCredentialReport"] == 0 {
 			t.Errorf("account %s: drift never read the credential report", acct)
 		}
-		for _, action := range slices.Sorted(maps.Keys(calls)) {
-			if action == "AssumeRole" || action == "GetCallerIdentity" {
-				continue
-			}
-			if !slices.Contains(allowed, "iam:"+action) {
-				t.Errorf("account %s: drift called iam:%s, which the published plan policy does not allow", acct, action)
-			}
-		}
 	}
-	if w := srv.Writes(); len(w) != 0 {
-		t.Errorf("drift made %d write calls, first %+v", len(w), w[0])
-	}
+	onlyReadsAllowed(t, srv, "drift", allowed)
 }
 
 // exampleLive is the live state the bundled snapshots describe.
