@@ -7,8 +7,10 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"go.yaml.in/yaml/v3"
@@ -44,7 +46,7 @@ func Load(dir string, opts ...Option) (*Repository, diag.List) {
 	for _, opt := range opts {
 		opt(&o)
 	}
-	l := &loader{dir: dir, now: o.now().UTC()}
+	l := &loader{dir: dir, now: o.now().UTC(), keys: &pgpkey.Cache{}, work: make(chan struct{}, runtime.GOMAXPROCS(0))}
 	repo := l.load()
 	diags := l.diags.Sort()
 	if diags.HasErrors() {
@@ -64,8 +66,19 @@ type loader struct {
 
 	cfg  configSrc
 	envs []*envSrc
-	// keys holds every pgp_key verified so far.
-	keys pgpkey.Cache
+	// keys holds every pgp_key verified so far, for every environment.
+	keys *pgpkey.Cache
+	// work bounds the goroutines that parse files, across environments.
+	work chan struct{}
+	// parsed holds the files of the environment being loaded, parsed ahead
+	// in parallel; readFile takes them from here.
+	parsed map[string]*parsedFile
+}
+
+// fork returns a loader for one environment, sharing the settings, the
+// key cache and the work bound, with findings of its own.
+func (l *loader) fork() *loader {
+	return &loader{dir: l.dir, now: l.now, root: l.root, cfg: l.cfg, keys: l.keys, work: l.work}
 }
 
 // display returns the path of rel (slash-separated, relative to dir) as the
@@ -131,9 +144,7 @@ func (l *loader) load() *Repository {
 	if configFile != "" {
 		l.loadConfig(configFile)
 	}
-	for _, name := range envDirs {
-		l.loadEnvironment(name)
-	}
+	l.loadEnvironments(envDirs)
 	l.checkOrder()
 	l.checkAcrossEnvironments()
 	return l.repository()
@@ -196,35 +207,112 @@ func isYAML(name string) bool {
 	return ext == ".yaml" || ext == ".yml"
 }
 
-// readFile reads and parses one YAML file (rel is slash-separated, relative
-// to the access directory). root is nil for an empty document; ok is false
-// when the file could not be read or parsed, after reporting why.
-func (l *loader) readFile(rel string) (d *decoder, root *yaml.Node, ok bool) {
-	d = &decoder{file: l.display(rel), diags: &l.diags}
-	path := filepath.Join(l.dir, filepath.FromSlash(rel))
+// parsedFile is one file read and parsed, with the findings of doing so.
+type parsedFile struct {
+	d     *decoder
+	root  *yaml.Node
+	ok    bool
+	diags diag.List
+}
+
+// parseFile reads and parses one YAML file (rel is slash-separated,
+// relative to the access directory). root is nil for an empty document; ok
+// is false when the file could not be read or parsed, with the findings
+// saying why. It touches no state of the loader, so files parse in
+// parallel.
+func (l *loader) parseFile(rel string) *parsedFile {
+	p := &parsedFile{}
+	p.d = &decoder{file: l.display(rel), diags: &p.diags}
+	p.root, p.ok = p.d.read(filepath.Join(l.dir, filepath.FromSlash(rel)))
+	return p
+}
+
+// read reads and parses the file at path.
+func (d *decoder) read(path string) (*yaml.Node, bool) {
 	f, err := os.Open(path) //nolint:gosec // reading the files under the access directory is the loader's purpose
 	if err != nil {
-		l.diags.Errorf(diag.Pos{File: d.file, Line: 1}, ruleFileRead, "", "cannot read file: %v", unwrapPathError(err))
-		return d, nil, false
+		d.diags.Errorf(diag.Pos{File: d.file, Line: 1}, ruleFileRead, "", "cannot read file: %v", unwrapPathError(err))
+		return nil, false
 	}
 	defer f.Close()
 	data, err := io.ReadAll(io.LimitReader(f, MaxFileSize+1))
 	if err != nil {
-		l.diags.Errorf(diag.Pos{File: d.file, Line: 1}, ruleFileRead, "", "cannot read file: %v", unwrapPathError(err))
-		return d, nil, false
+		d.diags.Errorf(diag.Pos{File: d.file, Line: 1}, ruleFileRead, "", "cannot read file: %v", unwrapPathError(err))
+		return nil, false
 	}
 	if len(data) > MaxFileSize {
-		l.diags.Errorf(diag.Pos{File: d.file, Line: 1}, ruleFileSize, "split it into several files",
+		d.diags.Errorf(diag.Pos{File: d.file, Line: 1}, ruleFileSize, "split it into several files",
 			"file is larger than %d bytes (1 MiB)", MaxFileSize)
-		return d, nil, false
+		return nil, false
 	}
-	root, ok = d.parse(data)
-	return d, root, ok
+	return d.parse(data)
+}
+
+// readFile returns one YAML file parsed, from the files parsed ahead or
+// parsed now, and adds the findings of parsing it to the loader's; the
+// decoder reports there from now on.
+func (l *loader) readFile(rel string) (d *decoder, root *yaml.Node, ok bool) {
+	p, ahead := l.parsed[rel]
+	if !ahead {
+		p = l.parseFile(rel)
+	}
+	delete(l.parsed, rel)
+	l.diags = append(l.diags, p.diags...)
+	p.d.diags = &l.diags
+	return p.d, p.root, p.ok
+}
+
+// parseAhead parses files in parallel, bounded by l.work, for readFile to
+// take in order.
+func (l *loader) parseAhead(files []string) {
+	out := make([]*parsedFile, len(files))
+	var wg sync.WaitGroup
+	for i, rel := range files {
+		wg.Add(1)
+		l.work <- struct{}{}
+		go func() {
+			defer func() { <-l.work; wg.Done() }()
+			out[i] = l.parseFile(rel)
+		}()
+	}
+	wg.Wait()
+	l.parsed = make(map[string]*parsedFile, len(files))
+	for i, rel := range files {
+		l.parsed[rel] = out[i]
+	}
+}
+
+// loadEnvironments loads the environment folders in parallel, bounded by
+// GOMAXPROCS, each with its own findings, and adds them in folder order:
+// the findings are those of loading one environment after the other.
+func (l *loader) loadEnvironments(names []string) {
+	type result struct {
+		env   *envSrc
+		diags diag.List
+	}
+	results := make([]result, len(names))
+	sem := make(chan struct{}, cap(l.work))
+	var wg sync.WaitGroup
+	for i, name := range names {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			el := l.fork()
+			env := el.loadEnvironment(name)
+			results[i] = result{env: env, diags: el.diags}
+		}()
+	}
+	wg.Wait()
+	for _, r := range results {
+		l.envs = append(l.envs, r.env)
+		l.diags = append(l.diags, r.diags...)
+	}
 }
 
 // loadEnvironment loads access/<name>/: environment.yaml and every
 // manifest below it.
-func (l *loader) loadEnvironment(name string) {
+func (l *loader) loadEnvironment(name string) *envSrc {
 	dirPos := diag.Pos{File: l.display(name)}
 	if !envNameRE.MatchString(name) {
 		l.diags.Errorf(dirPos, ruleEnvName, "rename the folder using lowercase letters, digits and dashes, for example "+
@@ -232,7 +320,6 @@ func (l *loader) loadEnvironment(name string) {
 			"environment folder name %q must match [a-z0-9][a-z0-9-]*", name)
 	}
 	env := newEnv(name, l.display(name))
-	l.envs = append(l.envs, env)
 
 	var files []string
 	hasEnvFile, hasYML := false, false
@@ -279,6 +366,11 @@ func (l *loader) loadEnvironment(name string) {
 		l.diags.Errorf(dirPos, ruleFileRead, "", "cannot read environment folder: %v", err)
 	}
 
+	ahead := files
+	if hasEnvFile {
+		ahead = append([]string{name + "/" + EnvironmentFile}, files...)
+	}
+	l.parseAhead(ahead)
 	if hasEnvFile {
 		l.loadEnvFile(env, name+"/"+EnvironmentFile)
 	} else {
@@ -303,4 +395,5 @@ func (l *loader) loadEnvironment(name string) {
 		l.loadManifest(env, rel)
 	}
 	l.checkEnvironment(env)
+	return env
 }
