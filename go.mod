@@ -34,4 +34,5 @@ require (
 	github.com/google/go-querystring v1.1.0 // indirect
 	golang.org/x/crypto v0.41.0 // indirect
 	golang.org/x/sys v0.35.0 // indirect
+	golang.org/x/time v0.16.0 // indirect
 )

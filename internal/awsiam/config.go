@@ -4,26 +4,12 @@ import (
 	"context"
 	"fmt"
 	"strconv"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
-	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
-)
-
-// Retry settings of every client roster makes. Retries use the SDK's
-// adaptive mode: exponential backoff with jitter, and client-side rate
-// limiting once IAM throttles.
-const (
-	// MaxAttempts bounds the attempts of every call; AWS_MAX_ATTEMPTS
-	// overrides it.
-	MaxAttempts = 10
-	// MaxBackoff caps the wait between two attempts.
-	MaxBackoff = 20 * time.Second
 )
 
 // DefaultRegion is used for STS (and IAM's global endpoint) when neither the
@@ -38,16 +24,24 @@ const (
 	envEndpointSTS = "AWS_ENDPOINT_URL_STS"
 )
 
-// LoadConfig builds the base AWS configuration of the CLI and the Action:
+// LoadConfig builds the base AWS configuration of the CLI and the Action
+// with the default Concurrency; see LoadConfigWith.
+func LoadConfig(ctx context.Context, getenv func(string) string, extra ...func(*config.LoadOptions) error) (aws.Config, error) {
+	return LoadConfigWith(ctx, getenv, Concurrency{}, extra...)
+}
+
+// LoadConfigWith builds the base AWS configuration of the CLI and the Action:
 // the SDK's default credential chain, standard retries for reads (the writer
-// switches to adaptive mode, see NewWriter), and the endpoint
+// paces its writes, see NewWriter and retry.go), calls in flight bounded by
+// conc across every account made from it, one HTTP client sized for those
+// bounds and shared by every account, and the endpoint
 // overrides AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_IAM and AWS_ENDPOINT_URL_STS
 // (the service-specific ones win). Variables are read through getenv so
 // callers and tests control them; extra options are applied last.
 //
 // Credentials are not resolved here: Connect does that per environment, so
 // the error can name the environment.
-func LoadConfig(ctx context.Context, getenv func(string) string, extra ...func(*config.LoadOptions) error) (aws.Config, error) {
+func LoadConfigWith(ctx context.Context, getenv func(string) string, conc Concurrency, extra ...func(*config.LoadOptions) error) (aws.Config, error) {
 	if getenv == nil {
 		getenv = func(string) string { return "" }
 	}
@@ -59,9 +53,11 @@ func LoadConfig(ctx context.Context, getenv func(string) string, extra ...func(*
 		}
 		attempts = n
 	}
+	b := newBounds(conc)
 	opts := []func(*config.LoadOptions) error{
 		config.WithDefaultRegion(DefaultRegion),
-		config.WithRetryer(func() aws.Retryer { return NewReadRetryer(attempts) }),
+		config.WithRetryer(func() aws.Retryer { return newReadRetryer(attempts, b) }),
+		config.WithHTTPClient(newHTTPClient(conc)),
 	}
 	if r := firstNonEmpty(getenv("AWS_REGION"), getenv("AWS_DEFAULT_REGION")); r != "" {
 		opts = append(opts, config.WithRegion(r))
@@ -98,43 +94,6 @@ func LoadConfig(ctx context.Context, getenv func(string) string, extra ...func(*
 		return aws.Config{}, fmt.Errorf("load AWS configuration: %w", err)
 	}
 	return cfg, nil
-}
-
-// NewReadRetryer returns the retryer of the clients that read IAM (plans,
-// drift, snapshots): the SDK's standard mode, with exponential backoff and
-// jitter, at most attempts attempts, waits capped at MaxBackoff, and no
-// retry quota (attempts bound the retries). Reads are idempotent and a plan
-// on a pull request should stay fast: adaptive mode, once throttled, slows
-// every later request of the client (a 1,000-user read went from 1.6 s to
-// 25 s after 1% throttling in the benchmarks).
-func NewReadRetryer(attempts int) aws.Retryer {
-	return &readRetryer{retry.NewStandard(func(so *retry.StandardOptions) {
-		so.MaxAttempts = attempts
-		so.MaxBackoff = MaxBackoff
-		so.RateLimiter = ratelimit.None
-	})}
-}
-
-// readRetryer marks the retryer LoadConfig installs, so NewWriter knows to
-// replace it with the adaptive one (and leaves a retryer a caller chose
-// alone).
-type readRetryer struct{ aws.RetryerV2 }
-
-// NewRetryer returns the retryer of the writer: the SDK's adaptive mode, at
-// most attempts attempts, waits capped at MaxBackoff. IAM limits the rate
-// of writes per account; adaptive mode lowers the client's own request rate
-// when IAM throttles, instead of retrying into the limit. The retry quota of
-// standard mode is turned off: adaptive mode never refills it (aws-sdk-go-v2
-// issue 3550), which would end retries for the rest of the run after a burst
-// of throttling; attempts and the adaptive rate limit bound the retries.
-func NewRetryer(attempts int) aws.Retryer {
-	return retry.NewAdaptiveMode(func(o *retry.AdaptiveModeOptions) {
-		o.StandardOptions = append(o.StandardOptions, func(so *retry.StandardOptions) {
-			so.MaxAttempts = attempts
-			so.MaxBackoff = MaxBackoff
-			so.RateLimiter = ratelimit.None
-		})
-	})
 }
 
 func firstNonEmpty(s ...string) string {

@@ -10,7 +10,6 @@ import (
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/google/go-cmp/cmp"
@@ -331,12 +330,12 @@ func TestLoadConfigRetries(t *testing.T) {
 	if _, ok := r.(*readRetryer); !ok {
 		t.Errorf("read retryer %T, want the standard one LoadConfig installs", r)
 	}
-	// The writer of a session built on that configuration retries in
-	// adaptive mode, with the same bound on attempts.
+	// The writer of a session built on that configuration paces its
+	// writes, with the same bound on attempts.
 	w := NewWriter(&Account{Env: "development", cfg: cfg, iam: iam.NewFromConfig(cfg)}, WriterOptions{})
 	wr := w.iam.Options().Retryer
-	if _, ok := wr.(*retry.AdaptiveMode); !ok {
-		t.Errorf("writer retryer %T, want adaptive mode", wr)
+	if _, ok := wr.(*writeRetryer); !ok {
+		t.Errorf("writer retryer %T, want the paced write retryer", wr)
 	}
 	if got := wr.MaxAttempts(); got != MaxAttempts {
 		t.Errorf("writer MaxAttempts = %d, want %d", got, MaxAttempts)

@@ -203,10 +203,8 @@ func TestAccessDeniedNamesPermission(t *testing.T) {
 	}
 }
 
-// TestThrottlingRetried: throttled calls are retried by the SDK's adaptive
-// retryer until they succeed, and the state is the same as without faults.
-// (Adaptive mode slows the client down after a throttle, so the account is
-// small.)
+// TestThrottlingRetried: throttled calls are retried by the read retryer
+// until they succeed, and the state is the same as without faults.
 func TestThrottlingRetried(t *testing.T) {
 	t.Parallel()
 	readers := map[string]func(*Account) Reader{
@@ -222,11 +220,10 @@ func TestThrottlingRetried(t *testing.T) {
 			env := envFor(id, "")
 			// Retry as LoadConfig configures it.
 			base := s.AWSConfig(id)
-			base.Retryer = func() aws.Retryer { return NewRetryer(MaxAttempts) }
+			base.Retryer = func() aws.Retryer { return NewReadRetryer(MaxAttempts) }
 			read := func() *state.Account {
 				t.Helper()
-				// A new session each time: the adaptive retryer's rate
-				// limiter lives in the client.
+				// A new session each time.
 				acct, err := Connect(context.Background(), base, env, ForPlan)
 				if err != nil {
 					t.Fatal(err)

@@ -77,6 +77,9 @@ type WriterOptions struct {
 	// Logger receives one line per write that found its goal already
 	// reached; nil discards them. Passwords never reach it.
 	Logger *slog.Logger
+	// Pacer paces the account's writes; nil means a new one (NewPacer
+	// with the real clock). Writers of the same account may share one.
+	Pacer *Pacer
 }
 
 // Writer carries out plan operations in one account, one IAM call per
@@ -96,19 +99,19 @@ type Writer struct {
 }
 
 // NewWriter returns a writer acting through the account's session (the
-// apply role, with the product's retryer).
+// apply role), with the write retryer: every attempt paced by the account's
+// Pacer, retried by the SDK's standard mode (see retry.go).
 func NewWriter(a *Account, opts WriterOptions) *Writer {
-	w := &Writer{env: a.Env, role: a.Role, iam: a.iam, rand: opts.Rand, log: opts.Logger}
+	w := &Writer{env: a.Env, role: a.Role, rand: opts.Rand, log: opts.Logger}
+	pacer := opts.Pacer
+	if pacer == nil {
+		pacer = NewPacer(nil, nil)
+	}
+	var base aws.Retryer
 	if a.cfg.Retryer != nil {
-		if r, ok := a.cfg.Retryer().(*readRetryer); ok {
-			// LoadConfig's read retryer: writes use adaptive mode, with
-			// the same bound on attempts.
-			w.iam = iam.NewFromConfig(a.cfg, func(o *iam.Options) { o.Retryer = NewRetryer(r.MaxAttempts()) })
-		}
+		base = a.cfg.Retryer()
 	}
-	if w.iam == nil {
-		w.iam = iam.NewFromConfig(a.cfg)
-	}
+	w.iam = iam.NewFromConfig(a.cfg, func(o *iam.Options) { o.Retryer = newWriteRetryer(base, pacer) })
 	if w.rand == nil {
 		w.rand = rand.Reader
 	}

@@ -621,14 +621,13 @@ func writeKey(c iamtest.Call) string {
 
 // TestWriteConvergesUnderFaults runs a plan's operations against a fake that
 // throttles, fails and drops connections (also after committing a write):
-// the product's adaptive retries and the writer's idempotency reach the same
-// account state as a run without faults, with no write taking effect twice,
-// and every console password handed out is the one IAM holds.
+// the product's write retryer (paced, standard mode) and the writer's
+// idempotency reach the same account state as a run without faults, with no
+// write taking effect twice, and every console password handed out is the
+// one IAM holds. Only the backoff between attempts is shortened (see
+// withBackoff).
 func TestWriteConvergesUnderFaults(t *testing.T) {
 	t.Parallel()
-	if testing.Short() {
-		t.Skip("waits out real retry backoff for about half a minute")
-	}
 	k := testKey(t)
 	ops := convergeOps(k.armored)
 
@@ -650,9 +649,9 @@ func TestWriteConvergesUnderFaults(t *testing.T) {
 		"dropped after commit 20%":     {Drop: 0.2, DropAfterCommit: true},
 		"all, dropped after commit 5%": {Throttle: 0.3, ServerError: 0.05, Drop: 0.05, DropAfterCommit: true},
 	}
-	// The scenarios mostly sleep in the retryer's backoff and adaptive rate
-	// limiting (the product's, not shortened here), so they run at once
-	// rather than in t.Parallel's CPU-bound slots.
+	// The scenarios mostly sleep in the retryer's backoff and the pacer's
+	// waits, so they run at once rather than in t.Parallel's CPU-bound
+	// slots.
 	var wg sync.WaitGroup
 	for name, f := range faults {
 		for seed := range int64(2) {
@@ -660,7 +659,7 @@ func TestWriteConvergesUnderFaults(t *testing.T) {
 				t.Run(fmt.Sprintf("%s/seed %d", name, seed), func(t *testing.T) {
 					s := iamtest.NewServer(t, iamtest.WithDefaultAccount(writerAcct))
 					fa := seedWriterAccount(t, s)
-					w := NewWriter(applySession(t, s, writerAcct, ""), WriterOptions{})
+					w := NewWriter(applySession(t, s, writerAcct, "", withBackoff(10*time.Millisecond)), WriterOptions{})
 					f := f // both seeds of this fault set run at once
 					f.Seed = seed
 					s.SetFaults(f)
@@ -715,16 +714,34 @@ func TestWriteConvergesUnderFaults(t *testing.T) {
 	wg.Wait()
 }
 
+// withBackoff changes LoadConfig's retryer to wait d between attempts,
+// keeping its attempts and bounds: the write retryer made from it is the
+// product's but for the waits.
+func withBackoff(d time.Duration) func(*aws.Config) {
+	return func(cfg *aws.Config) {
+		r := cfg.Retryer().(*readRetryer)
+		cfg.Retryer = func() aws.Retryer {
+			rr := newReadRetryer(r.MaxAttempts(), r.bounds)
+			rr.backoff = retry.BackoffDelayerFunc(func(int, error) (time.Duration, error) { return d, nil })
+			return rr
+		}
+	}
+}
+
 // TestWriterUsesTheProductRetryer: the writer's client retries with the
-// retryer LoadConfig configures (adaptive mode, MaxAttempts), not the SDK's
-// default.
+// write retryer (paced, standard mode, MaxAttempts), not the SDK's default
+// nor the read retryer LoadConfig configures.
 func TestWriterUsesTheProductRetryer(t *testing.T) {
 	t.Parallel()
 	s := iamtest.NewServer(t, iamtest.WithDefaultAccount(writerAcct))
 	w := NewWriter(applySession(t, s, writerAcct, ""), WriterOptions{})
 	r := w.iam.Options().Retryer
-	if _, ok := r.(*retry.AdaptiveMode); !ok {
-		t.Errorf("writer retries with %T, want the adaptive mode (*retry.AdaptiveMode)", r)
+	wr, ok := r.(*writeRetryer)
+	if !ok {
+		t.Fatalf("writer retries with %T, want the paced write retryer (*writeRetryer)", r)
+	}
+	if _, ok := wr.RetryerV2.(*boundedRetryer); !ok {
+		t.Errorf("write retryer wraps %T, want one bounded by the writes semaphore", wr.RetryerV2)
 	}
 	if got := r.MaxAttempts(); got != MaxAttempts {
 		t.Errorf("writer makes at most %d attempts, want MaxAttempts (%d)", got, MaxAttempts)
