@@ -18,8 +18,16 @@
 // Writer carries out a plan's operations, one IAM call each, treating
 // "already exists" and "not found" as success exactly where the goal is
 // reached, and generating console passwords to the account's password policy,
-// encrypted to the user's OpenPGP key before any call. Reads use the SDK's
-// standard retry mode; the writer uses adaptive mode (see NewRetryer).
+// encrypted to the user's OpenPGP key before any call.
+//
+// Retries live in retry.go: reads use the SDK's standard retry mode; the
+// writer retries in standard mode too, and paces every attempt with the
+// account's Pacer (pacer.go), a client-side rate limiter that follows IAM's
+// throttles by additive increase and multiplicative decrease. The calls in
+// flight across all accounts of a run are bounded (Concurrency, set with
+// LoadConfigWith), and every account shares one HTTP client sized for those
+// bounds. GitHub's retries live in internal/github/retry.go.
+//
 // ReadCredentialReport reads IAM's credential report for hygiene findings.
 //
 // Connector is the one way the CLI and the Action reach AWS: it loads the

@@ -136,24 +136,22 @@ type writeRetryer struct {
 	pacer *Pacer
 }
 
-// newWriteRetryer returns the writer's retryer for a client whose
-// configured retryer is base: LoadConfig's read retryer becomes the
-// standard write retryer (with the same attempts, bounded by the writes
-// semaphore), and any other retryer is kept. Both are paced.
-func newWriteRetryer(base aws.Retryer, pacer *Pacer) aws.Retryer {
-	var inner aws.RetryerV2
-	switch r := base.(type) {
-	case *readRetryer:
-		inner = standard(r.MaxAttempts(), r.backoff)
-		if r.bounds != nil {
-			inner = &boundedRetryer{RetryerV2: inner, sem: r.bounds.writes}
-		}
-	case aws.RetryerV2:
-		inner = r
-	case nil:
-		inner = standard(MaxAttempts, nil)
-	default:
-		inner = retryerV2{r}
+// writeRetryerFor returns the writer's retryer for a session on cfg, or
+// nil to keep the session's own. LoadConfig's read retryer becomes the write
+// retryer: the standard mode with the same attempts, bounded by the writes
+// semaphore, paced by pacer. A retryer a caller chose (tests with shortened
+// waits, say) is kept as it is.
+func writeRetryerFor(cfg aws.Config, pacer *Pacer) aws.Retryer {
+	if cfg.Retryer == nil {
+		return nil
+	}
+	r, ok := cfg.Retryer().(*readRetryer)
+	if !ok {
+		return nil
+	}
+	inner := standard(r.MaxAttempts(), r.backoff)
+	if r.bounds != nil {
+		inner = &boundedRetryer{RetryerV2: inner, sem: r.bounds.writes}
 	}
 	return &writeRetryer{RetryerV2: inner, pacer: pacer}
 }
@@ -212,11 +210,4 @@ func (r *boundedRetryer) GetAttemptToken(ctx context.Context) (func(error) error
 		<-r.sem
 		return release(opErr)
 	}, nil
-}
-
-// retryerV2 adapts a retryer without GetAttemptToken.
-type retryerV2 struct{ aws.Retryer }
-
-func (r retryerV2) GetAttemptToken(context.Context) (func(error) error, error) {
-	return r.GetInitialToken(), nil
 }

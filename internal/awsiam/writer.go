@@ -99,19 +99,22 @@ type Writer struct {
 }
 
 // NewWriter returns a writer acting through the account's session (the
-// apply role), with the write retryer: every attempt paced by the account's
-// Pacer, retried by the SDK's standard mode (see retry.go).
+// apply role). On LoadConfig's configuration it writes with the write
+// retryer: every attempt paced by the account's Pacer, retried by the SDK's
+// standard mode (see retry.go).
 func NewWriter(a *Account, opts WriterOptions) *Writer {
 	w := &Writer{env: a.Env, role: a.Role, rand: opts.Rand, log: opts.Logger}
 	pacer := opts.Pacer
 	if pacer == nil {
 		pacer = NewPacer(nil, nil)
 	}
-	var base aws.Retryer
-	if a.cfg.Retryer != nil {
-		base = a.cfg.Retryer()
+	w.iam = a.iam
+	if r := writeRetryerFor(a.cfg, pacer); r != nil {
+		w.iam = iam.NewFromConfig(a.cfg, func(o *iam.Options) { o.Retryer = r })
 	}
-	w.iam = iam.NewFromConfig(a.cfg, func(o *iam.Options) { o.Retryer = newWriteRetryer(base, pacer) })
+	if w.iam == nil {
+		w.iam = iam.NewFromConfig(a.cfg)
+	}
 	if w.rand == nil {
 		w.rand = rand.Reader
 	}

@@ -23,6 +23,7 @@
 //
 // # Rate limits and retries
 //
+// GitHub's retries live in retry.go (AWS's in internal/awsiam/retry.go).
 // The client's transport waits out GitHub's rate limits, following GitHub's
 // documented order: a Retry-After header is honoured first; otherwise, when
 // X-RateLimit-Remaining is 0, the wait lasts until X-RateLimit-Reset; otherwise

@@ -11,6 +11,10 @@ import (
 	"time"
 )
 
+// This file is where GitHub's retries live: rate limits waited out and
+// server errors retried by the client's transport. AWS's retries live in
+// internal/awsiam/retry.go.
+
 // DefaultMaxWait is how long a request waits out rate limits in total unless
 // Options.MaxWait says otherwise.
 const DefaultMaxWait = 5 * time.Minute
