@@ -17,6 +17,7 @@ require (
 	github.com/sethvargo/go-githubactions v1.3.1
 	go.yaml.in/yaml/v3 v3.0.6
 	golang.org/x/text v0.28.0
+	golang.org/x/time v0.16.0
 )
 
 require (
@@ -34,5 +35,4 @@ require (
 	github.com/google/go-querystring v1.1.0 // indirect
 	golang.org/x/crypto v0.41.0 // indirect
 	golang.org/x/sys v0.35.0 // indirect
-	golang.org/x/time v0.16.0 // indirect
 )
