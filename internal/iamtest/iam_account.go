@@ -116,6 +116,58 @@ func policyDetails(m map[string]string) []types.PolicyDetail {
 	return out
 }
 
+// detailsListing is GetAccountAuthorizationDetails' combined listing for
+// one filter (users, groups, roles, then policies, each sorted), with the
+// attachment counts its policies report. It is built once per version of
+// the account's state, not once per page: paging through 50,000 users then
+// costs the page, not a sort of every user.
+type detailsListing struct {
+	version          uint64
+	refs             []entityRef
+	attach, boundary map[string]int
+}
+
+// detailsListing returns the listing for the filter (empty: everything),
+// building it when the state changed since the last one. The caller holds
+// a.mu.
+func (a *Account) detailsListing(want map[types.EntityType]bool) *detailsListing {
+	filter := make([]string, 0, len(want))
+	for t := range want {
+		filter = append(filter, string(t))
+	}
+	slices.Sort(filter)
+	k := strings.Join(filter, ",")
+	if l := a.details[k]; l != nil && l.version == a.version {
+		return l
+	}
+	all := len(want) == 0
+	l := &detailsListing{version: a.version}
+	if all || want[types.EntityTypeUser] {
+		for _, u := range sortedUsers(a, "") {
+			l.refs = append(l.refs, entityRef{kind: types.EntityTypeUser, user: u})
+		}
+	}
+	if all || want[types.EntityTypeGroup] {
+		for _, g := range sortedGroups(a, "") {
+			l.refs = append(l.refs, entityRef{kind: types.EntityTypeGroup, grp: g})
+		}
+	}
+	if all || want[types.EntityTypeRole] {
+		for _, ro := range sortedValues(a.roles, func(ro *Role) string { return key(ro.Name) }) {
+			l.refs = append(l.refs, entityRef{kind: types.EntityTypeRole, role: ro})
+		}
+	}
+	l.attach, l.boundary = attachmentCounts(a)
+	for _, arn := range managedPolicies(a, all || want[types.EntityTypeLocalManagedPolicy], all || want[types.EntityTypeAWSManagedPolicy], l.attach, l.boundary) {
+		l.refs = append(l.refs, entityRef{kind: types.EntityTypeLocalManagedPolicy, arn: arn})
+	}
+	if a.details == nil || a.detailsVersion != a.version {
+		a.details, a.detailsVersion = map[string]*detailsListing{}, a.version
+	}
+	a.details[k] = l
+	return l
+}
+
 func getAccountAuthorizationDetails(r *request) (output, *apiError) {
 	want := map[types.EntityType]bool{}
 	for _, f := range r.list("Filter") {
@@ -126,29 +178,10 @@ func getAccountAuthorizationDetails(r *request) (output, *apiError) {
 			return nil, validationError("1 validation error detected: Value '[%s]' at 'filter' failed to satisfy constraint: Member must satisfy constraint: [Member must satisfy enum value set: [User, Role, LocalManagedPolicy, Group, AWSManagedPolicy]]", f)
 		}
 	}
-	all := len(want) == 0
+	l := r.acct.detailsListing(want)
+	attach, boundaryCount := l.attach, l.boundary
 	a := r.acct
-	var refs []entityRef
-	if all || want[types.EntityTypeUser] {
-		for _, u := range sortedUsers(a, "") {
-			refs = append(refs, entityRef{kind: types.EntityTypeUser, user: u})
-		}
-	}
-	if all || want[types.EntityTypeGroup] {
-		for _, g := range sortedGroups(a, "") {
-			refs = append(refs, entityRef{kind: types.EntityTypeGroup, grp: g})
-		}
-	}
-	if all || want[types.EntityTypeRole] {
-		for _, ro := range sortedValues(a.roles, func(ro *Role) string { return key(ro.Name) }) {
-			refs = append(refs, entityRef{kind: types.EntityTypeRole, role: ro})
-		}
-	}
-	attach, boundaryCount := attachmentCounts(a)
-	for _, arn := range managedPolicies(a, all || want[types.EntityTypeLocalManagedPolicy], all || want[types.EntityTypeAWSManagedPolicy], attach, boundaryCount) {
-		refs = append(refs, entityRef{kind: types.EntityTypeLocalManagedPolicy, arn: arn})
-	}
-	page, marker, truncated, err := paginate(r, refs)
+	page, marker, truncated, err := paginate(r, l.refs)
 	if err != nil {
 		return nil, err
 	}

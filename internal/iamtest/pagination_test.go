@@ -336,3 +336,49 @@ func TestGetAccountAuthorizationDetails(t *testing.T) {
 		t.Errorf("unknown filter: %s, want ValidationError", code)
 	}
 }
+
+// TestGetAccountAuthorizationDetailsSeesChanges: the listing the server keeps
+// between pages is rebuilt after any change, so a read after a write through
+// the API, a seeding call or an out-of-band deletion sees it, in every
+// account on its own.
+func TestGetAccountAuthorizationDetailsSeesChanges(t *testing.T) {
+	t.Parallel()
+	s := iamtest.NewServer(t, iamtest.WithDefaultAccount(acctA))
+	s.Account(acctA).PutUser(iamtest.User{Name: "a1"})
+	s.Account(acctB).PutUser(iamtest.User{Name: "b1"})
+	cA, cB := iam.NewFromConfig(s.AWSConfig(acctA)), iam.NewFromConfig(s.AWSConfig(acctB))
+	users := func(t *testing.T, c *iam.Client) []string {
+		t.Helper()
+		var names []string
+		p := iam.NewGetAccountAuthorizationDetailsPaginator(c, &iam.GetAccountAuthorizationDetailsInput{
+			Filter: []types.EntityType{types.EntityTypeUser}, MaxItems: aws.Int32(1)})
+		for p.HasMorePages() {
+			for _, u := range must(p.NextPage(ctx))(t).UserDetailList {
+				names = append(names, aws.ToString(u.UserName))
+			}
+		}
+		return names
+	}
+	steps := []struct {
+		name   string
+		change func(t *testing.T)
+		wantA  []string
+		wantB  []string
+	}{
+		{"seeded", func(*testing.T) {}, []string{"a1"}, []string{"b1"}},
+		{"created through the API", func(t *testing.T) {
+			must(cA.CreateUser(ctx, &iam.CreateUserInput{UserName: aws.String("a0")}))(t)
+		}, []string{"a0", "a1"}, []string{"b1"}},
+		{"seeded again", func(*testing.T) { s.Account(acctB).PutUser(iamtest.User{Name: "b2"}) }, []string{"a0", "a1"}, []string{"b1", "b2"}},
+		{"deleted out of band", func(*testing.T) { s.Account(acctA).DeleteUser("a1") }, []string{"a0"}, []string{"b1", "b2"}},
+	}
+	for _, st := range steps {
+		st.change(t)
+		if diff := cmp.Diff(st.wantA, users(t, cA)); diff != "" {
+			t.Errorf("%s: users of %s (-want +got):\n%s", st.name, acctA, diff)
+		}
+		if diff := cmp.Diff(st.wantB, users(t, cB)); diff != "" {
+			t.Errorf("%s: users of %s (-want +got):\n%s", st.name, acctB, diff)
+		}
+	}
+}

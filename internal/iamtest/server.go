@@ -378,29 +378,35 @@ func (s *Server) now() time.Time { return s.clock().UTC().Truncate(time.Second) 
 
 const idAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
 
+// nextSeq returns the next value of the server's sequence, under its lock.
+func (s *Server) nextSeq() uint64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.seq++
+	return s.seq
+}
+
 // newID returns a unique, deterministic ID with an IAM prefix (AIDA, AGPA…).
 func (s *Server) newID(prefix string) string {
-	s.seq++
-	n := s.seq*0x9E3779B97F4A7C15 + 0x632BE59BD9B4E019
+	seq := s.nextSeq()
+	n := seq*0x9E3779B97F4A7C15 + 0x632BE59BD9B4E019
 	b := []byte(prefix)
 	for len(b) < 21 {
 		b = append(b, idAlphabet[n%32])
 		n /= 32
 		if n == 0 {
-			n = s.seq*2654435761 + uint64(len(b))
+			n = seq*2654435761 + uint64(len(b))
 		}
 	}
 	return string(b)
 }
 
 func (s *Server) newSecret() string {
-	s.seq++
-	return fmt.Sprintf("iamtestSecret%027d", s.seq)
+	return fmt.Sprintf("iamtestSecret%027d", s.nextSeq())
 }
 
 func (s *Server) newCertID() string {
-	s.seq++
-	return fmt.Sprintf("%032X", s.seq*0x9E3779B97F4A7C15)
+	return fmt.Sprintf("%032X", s.nextSeq()*0x9E3779B97F4A7C15)
 }
 
 // apiError is an error answered in the Query protocol's ErrorResponse.
@@ -729,17 +735,25 @@ func (p principal) arn() string {
 	return fmt.Sprintf("arn:aws:iam::%s:user/iamtest", p.account)
 }
 
-// handle runs one action against the state, under the server lock.
+// handle runs one action against the state. IAM actions run under the
+// caller's account lock only, so accounts do not wait for each other; STS
+// actions read across accounts and take the locks they need themselves.
 func (s *Server) handle(action string, form url.Values, caller principal) (output, *apiError) {
 	h, ok := handlers[action]
 	if !ok {
 		return nil, errorf(http.StatusBadRequest, "InvalidAction", "Could not find operation %s for version %s", action, form.Get("Version"))
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	r := &request{action: action, form: form, caller: caller, acct: s.account(caller.account), srv: s, now: s.now()}
+	r := &request{action: action, form: form, caller: caller, acct: s.Account(caller.account), srv: s, now: s.now()}
+	if stsActions[action] {
+		return h(r)
+	}
+	r.acct.mu.Lock()
+	defer r.acct.mu.Unlock()
 	if aerr := s.authorize(r); aerr != nil {
 		return nil, aerr
+	}
+	if writeActions[action] {
+		r.acct.version++
 	}
 	return h(r)
 }

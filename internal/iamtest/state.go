@@ -5,6 +5,7 @@ import (
 	"maps"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -176,6 +177,19 @@ type Account struct {
 	srv *Server
 	id  string
 
+	// mu guards the account's state below, so that requests on different
+	// accounts do not wait for each other. It is taken before the server's
+	// lock, never while holding it.
+	mu sync.Mutex
+	// version counts changes to the state: every write action and every
+	// seeding call bumps it, so listings built from the state can be kept
+	// until it changes.
+	version uint64
+	// details caches GetAccountAuthorizationDetails' sorted listing per
+	// filter, valid while version is unchanged.
+	details        map[string]*detailsListing
+	detailsVersion uint64
+
 	users    map[string]*User // by lower-case name
 	groups   map[string]*Group
 	roles    map[string]*Role
@@ -243,8 +257,8 @@ func cloneGroup(g *Group) Group {
 
 // User returns a deep copy of the named user (case-insensitive), or false.
 func (a *Account) User(name string) (User, bool) {
-	a.srv.mu.Lock()
-	defer a.srv.mu.Unlock()
+	a.mu.Lock()
+	defer a.mu.Unlock()
 	u, ok := a.users[key(name)]
 	if !ok {
 		return User{}, false
@@ -254,8 +268,8 @@ func (a *Account) User(name string) (User, bool) {
 
 // Group returns a deep copy of the named group (case-insensitive), or false.
 func (a *Account) Group(name string) (Group, bool) {
-	a.srv.mu.Lock()
-	defer a.srv.mu.Unlock()
+	a.mu.Lock()
+	defer a.mu.Unlock()
 	g, ok := a.groups[key(name)]
 	if !ok {
 		return Group{}, false
@@ -265,8 +279,8 @@ func (a *Account) Group(name string) (Group, bool) {
 
 // UserNames returns the names of all users, sorted.
 func (a *Account) UserNames() []string {
-	a.srv.mu.Lock()
-	defer a.srv.mu.Unlock()
+	a.mu.Lock()
+	defer a.mu.Unlock()
 	names := make([]string, 0, len(a.users))
 	for _, u := range a.users {
 		names = append(names, u.Name)
@@ -277,8 +291,8 @@ func (a *Account) UserNames() []string {
 
 // Snapshot returns a deterministic deep copy of the whole account state.
 func (a *Account) Snapshot() Snapshot {
-	a.srv.mu.Lock()
-	defer a.srv.mu.Unlock()
+	a.mu.Lock()
+	defer a.mu.Unlock()
 	snap := Snapshot{AccountID: a.id}
 	for _, u := range sortedValues(a.users, func(u *User) string { return u.Name }) {
 		c := cloneUser(u)
@@ -335,8 +349,9 @@ func (s *Server) fatalf(format string, args ...any) {
 // sts:AssumeRole. allow restricts the IAM actions its sessions may call;
 // entries are "iam:Action" or globs such as "iam:List*".
 func (a *Account) AddRole(name string, allow ...string) Role {
-	a.srv.mu.Lock()
-	defer a.srv.mu.Unlock()
+	a.mu.Lock()
+	a.version++
+	defer a.mu.Unlock()
 	r := &Role{
 		Name:       name,
 		ID:         a.srv.newID("AROA"),
@@ -352,8 +367,9 @@ func (a *Account) AddRole(name string, allow ...string) Role {
 // (arn:aws:iam::<this account>:policy/<path><name>) with an allow-all
 // document, so that users and groups can attach it.
 func (a *Account) CreatePolicy(arn string) Policy {
-	a.srv.mu.Lock()
-	defer a.srv.mu.Unlock()
+	a.mu.Lock()
+	a.version++
+	defer a.mu.Unlock()
 	prefix := "arn:aws:iam::" + a.id + ":policy"
 	rest, ok := strings.CutPrefix(arn, prefix)
 	if !ok || !strings.HasPrefix(rest, "/") {
@@ -382,8 +398,9 @@ func (a *Account) addPolicy(name, path, description, doc string) *Policy {
 // SetPasswordPolicy sets (or with nil, deletes) the account password policy
 // that CreateLoginProfile and UpdateLoginProfile enforce.
 func (a *Account) SetPasswordPolicy(p *PasswordPolicy) {
-	a.srv.mu.Lock()
-	defer a.srv.mu.Unlock()
+	a.mu.Lock()
+	a.version++
+	defer a.mu.Unlock()
 	if p == nil {
 		a.passwordPolicy = nil
 		return
@@ -395,8 +412,9 @@ func (a *Account) SetPasswordPolicy(p *PasswordPolicy) {
 // PutGroup creates or replaces a group with its policies (members come from
 // users' Groups). Customer managed policies must exist.
 func (a *Account) PutGroup(g Group) Group {
-	a.srv.mu.Lock()
-	defer a.srv.mu.Unlock()
+	a.mu.Lock()
+	a.version++
+	defer a.mu.Unlock()
 	if err := validName(g.Name, 128); err != nil {
 		a.srv.fatalf("PutGroup: %v", err)
 		return Group{}
@@ -442,8 +460,9 @@ func (a *Account) PutGroup(g Group) Group {
 // exist. Zero IDs, secrets and dates are generated (a replaced user keeps its
 // ID and creation date); an empty Status means Active.
 func (a *Account) PutUser(u User) User {
-	a.srv.mu.Lock()
-	defer a.srv.mu.Unlock()
+	a.mu.Lock()
+	a.version++
+	defer a.mu.Unlock()
 	if err := validName(u.Name, 64); err != nil {
 		a.srv.fatalf("PutUser: %v", err)
 		return User{}
@@ -595,8 +614,9 @@ func (a *Account) removeUser(u *User) {
 // DeleteUser removes a user and everything attached to it without HTTP, as an
 // out-of-band change would.
 func (a *Account) DeleteUser(name string) {
-	a.srv.mu.Lock()
-	defer a.srv.mu.Unlock()
+	a.mu.Lock()
+	a.version++
+	defer a.mu.Unlock()
 	if u, ok := a.users[key(name)]; ok {
 		a.removeUser(u)
 	}

@@ -39,18 +39,16 @@ func assumeRole(r *request) (output, *apiError) {
 	if m == nil {
 		return nil, validationError("%s is invalid", arn)
 	}
-	target, ok := r.srv.accounts[m[1]]
-	if !ok {
-		return nil, denied
-	}
-	role, ok := target.roles[key(m[2])]
+	role, ok := r.srv.role(m[1], m[2])
 	if !ok {
 		return nil, denied
 	}
 	keyID := r.srv.newID("ASIA")
 	secret := r.srv.newSecret()
-	r.srv.creds[keyID] = principal{account: target.id, role: role.Name, session: session}
-	p := r.srv.creds[keyID]
+	p := principal{account: m[1], role: role.Name, session: session}
+	r.srv.mu.Lock()
+	r.srv.creds[keyID] = p
+	r.srv.mu.Unlock()
 	return &sts.AssumeRoleOutput{
 		Credentials: &ststypes.Credentials{
 			AccessKeyId:     aws.String(keyID),
@@ -65,11 +63,29 @@ func assumeRole(r *request) (output, *apiError) {
 	}, nil
 }
 
+// role returns a copy of a role of an existing account, taking the
+// account's lock; false when either does not exist.
+func (s *Server) role(account, name string) (Role, bool) {
+	s.mu.Lock()
+	a, ok := s.accounts[account]
+	s.mu.Unlock()
+	if !ok {
+		return Role{}, false
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	ro, ok := a.roles[key(name)]
+	if !ok {
+		return Role{}, false
+	}
+	return *ro, true
+}
+
 func getCallerIdentity(r *request) (output, *apiError) {
 	c := r.caller
 	userID := "AIDAIAMTEST" + c.account[2:]
 	if c.role != "" {
-		if role, ok := r.acct.roles[key(c.role)]; ok {
+		if role, ok := r.srv.role(c.account, c.role); ok {
 			userID = role.ID + ":" + c.session
 		}
 	}
