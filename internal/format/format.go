@@ -10,6 +10,8 @@ import (
 	"strings"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/roster-dev/roster/internal/manifest"
 )
 
 // Kind is the kind of file being formatted; it decides the key order.
@@ -52,54 +54,37 @@ var (
 	sortedMap  = &spec{sortKeys: true}
 	// Inline policies are sorted by name; the documents stay as written.
 	inlinePolicies = &spec{sortKeys: true}
-	guardrails     = &spec{
-		keys:     []string{"forbidden_managed_policies", "console_requires_mfa", "max_access_key_age_days", "max_deletions"},
-		children: map[string]*spec{"forbidden_managed_policies": sortedList},
-	}
-	configSpec = &spec{
-		keys: []string{"order", "ownership_tag", "owner_tag", "defaults"},
-		children: map[string]*spec{
-			"defaults": {
-				keys:     []string{"path", "tags", "guardrails"},
-				children: map[string]*spec{"tags": sortedMap, "guardrails": guardrails},
-			},
-		},
-	}
-	environmentSpec = &spec{
-		keys: []string{"account_id", "role_arn", "plan_role_arn", "region", "production", "guardrails", "unmanaged"},
-		children: map[string]*spec{
-			"guardrails": guardrails,
-			"unmanaged":  {keys: []string{"ignore"}, children: map[string]*spec{"ignore": sortedList}},
-		},
-	}
-	entryChildren = map[string]*spec{
-		"groups":           sortedList,
-		"managed_policies": sortedList,
-		"inline_policies":  inlinePolicies,
-		"tags":             sortedMap,
-	}
-	manifestSpec = &spec{
-		keys: []string{"groups", "users", "service_accounts"},
-		children: map[string]*spec{
-			"groups": {items: byName, item: &spec{
-				keys:     []string{"name", "path", "managed_policies", "inline_policies", "absent"},
-				children: entryChildren,
-			}},
-			"users": {items: byName, item: &spec{
-				keys: []string{"name", "path", "groups", "managed_policies", "inline_policies", "permissions_boundary",
-					"tags", "console", "pgp_key", "expires"},
-				children: entryChildren,
-			}},
-			"service_accounts": {items: byName, item: &spec{
-				keys: []string{"name", "owner", "path", "groups", "managed_policies", "inline_policies",
-					"permissions_boundary", "tags", "expires"},
-				children: entryChildren,
-			}},
-		},
-	}
+
+	configSpec      = specOf(manifest.ConfigFields)
+	environmentSpec = specOf(manifest.EnvironmentFields)
+	manifestSpec    = specOf(manifest.ManifestFields)
 )
 
-func specOf(k Kind) *spec {
+// specOf builds the spec of a mapping from the contract's field table
+// (manifest.ConfigFields and the others): its keys in the table's order,
+// and below them how each field's value is ordered.
+func specOf(o *manifest.Object) *spec {
+	s := &spec{keys: o.Names(), children: map[string]*spec{}}
+	for _, f := range o.Fields {
+		switch f.Type {
+		case manifest.TypeSet:
+			s.children[f.Name] = sortedList
+		case manifest.TypeStringMap:
+			s.children[f.Name] = sortedMap
+		case manifest.TypePolicies:
+			s.children[f.Name] = inlinePolicies
+		case manifest.TypeObject:
+			s.children[f.Name] = specOf(f.Fields)
+		case manifest.TypeObjects:
+			s.children[f.Name] = &spec{items: byName, item: specOf(f.Fields)}
+		case manifest.TypeString, manifest.TypeBool, manifest.TypeInt, manifest.TypeDate, manifest.TypeList:
+			// Scalars, and lists whose order is the user's: as written.
+		}
+	}
+	return s
+}
+
+func specFor(k Kind) *spec {
 	switch k {
 	case Config:
 		return configSpec
@@ -140,7 +125,7 @@ func Source(k Kind, src []byte) ([]byte, error) {
 	text := strings.ReplaceAll(string(src), "\r\n", "\n")
 	f := &formatter{lines: strings.Split(strings.TrimSuffix(text, "\n"), "\n")}
 	root := doc.Content[0]
-	out := f.node(root, specOf(k), 0, len(f.lines), -(root.Column - 1), true)
+	out := f.node(root, specFor(k), 0, len(f.lines), -(root.Column - 1), true)
 	for len(out) > 0 && out[len(out)-1] == "" {
 		out = out[:len(out)-1]
 	}

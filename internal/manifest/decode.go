@@ -89,18 +89,6 @@ type groupSrc struct {
 }
 
 var (
-	configFields    = []string{"order", "ownership_tag", "owner_tag", "defaults"}
-	defaultsFields  = []string{"path", "tags", "guardrails"}
-	guardFields     = []string{"forbidden_managed_policies", "console_requires_mfa", "max_access_key_age_days", "max_deletions"}
-	envFields       = []string{"account_id", "role_arn", "plan_role_arn", "region", "production", "guardrails", "unmanaged"}
-	unmanagedFields = []string{"ignore"}
-	manifestFields  = []string{"groups", "users", "service_accounts"}
-	groupFields     = []string{"name", "path", "managed_policies", "inline_policies", "absent"}
-	personFields    = []string{"name", "path", "groups", "managed_policies", "inline_policies", "permissions_boundary", "tags", "console", "pgp_key", "expires"}
-	serviceFields   = []string{"name", "owner", "path", "groups", "managed_policies", "inline_policies", "permissions_boundary", "tags", "expires"}
-)
-
-var (
 	accountIDRE = regexp.MustCompile(`^[0-9]{12}$`)
 	regionRE    = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]+$`)
 	dateRE      = regexp.MustCompile(`^[0-9]{4}-[0-9]{2}-[0-9]{2}$`)
@@ -113,7 +101,7 @@ func (l *loader) loadConfig(rel string) {
 		return
 	}
 	l.cfg.Pos = d.pos(root)
-	f, ok := d.fields(root, ConfigFile, configFields, func(name string) string {
+	f, ok := d.fields(root, ConfigFile, ConfigFields.Names(), func(name string) string {
 		if name == "account_id" || name == "role_arn" || name == "guardrails" {
 			return "environment settings belong in each environment's environment.yaml; shared guardrails go under defaults.guardrails"
 		}
@@ -149,7 +137,7 @@ func (l *loader) loadConfig(rel string) {
 			"ownership_tag and owner_tag are both %q", l.cfg.OwnerTag)
 	}
 	if e, ok := f["defaults"]; ok {
-		df, ok := d.fields(e.val, "defaults", defaultsFields, nil)
+		df, ok := d.fields(e.val, "defaults", DefaultsFields.Names(), nil)
 		if ok {
 			if e, ok := df["path"]; ok {
 				if s, ok := d.str(e.val, "path"); ok && l.checkPath(d.pos(d.node(e.val)), s) {
@@ -185,7 +173,7 @@ func (l *loader) loadConfig(rel string) {
 // guardrails reads a guardrails block.
 func (l *loader) guardrails(d *decoder, n *yaml.Node) guardSrc {
 	var g guardSrc
-	f, ok := d.fields(n, "guardrails", guardFields, nil)
+	f, ok := d.fields(n, "guardrails", GuardrailFields.Names(), nil)
 	if !ok {
 		return g
 	}
@@ -258,13 +246,13 @@ func (l *loader) loadEnvFile(env *envSrc, rel string) {
 	var f map[string]entry
 	if root != nil {
 		env.env.Pos = d.pos(root)
-		f, ok = d.fields(root, EnvironmentFile, envFields, func(name string) string {
-			switch name {
-			case "users", "groups", "service_accounts":
+		f, ok = d.fields(root, EnvironmentFile, EnvironmentFields.Names(), func(name string) string {
+			switch {
+			case ManifestFields.Has(name):
 				return "users, service accounts and groups go in other files of the environment folder, for example people.yaml"
-			case "order", "ownership_tag", "owner_tag", "defaults":
+			case ConfigFields.Has(name):
 				return "this setting belongs in " + l.display(ConfigFile)
-			case "forbidden_managed_policies", "console_requires_mfa", "max_access_key_age_days", "max_deletions":
+			case GuardrailFields.Has(name):
 				return "put it under guardrails:"
 			}
 			return ""
@@ -346,7 +334,7 @@ func (l *loader) loadEnvFile(env *envSrc, rel string) {
 	}
 	env.env.Guardrails = mergeGuardrails(env.guard, l.cfg.guard)
 	if e, ok := f["unmanaged"]; ok {
-		uf, ok := d.fields(e.val, "unmanaged", unmanagedFields, nil)
+		uf, ok := d.fields(e.val, "unmanaged", UnmanagedFields.Names(), nil)
 		if ok {
 			if e, ok := uf["ignore"]; ok {
 				for _, r := range d.strList(e.val, "ignore") {
@@ -368,10 +356,11 @@ func (l *loader) loadManifest(env *envSrc, rel string) {
 	if !ok || root == nil {
 		return
 	}
-	f, ok := d.fields(root, "manifest", manifestFields, func(name string) string {
-		switch name {
-		case "account_id", "role_arn", "plan_role_arn", "region", "production", "guardrails", "unmanaged":
+	f, ok := d.fields(root, "manifest", ManifestFields.Names(), func(name string) string {
+		if EnvironmentFields.Has(name) {
 			return "environment settings belong in " + l.display(env.env.Name+"/"+EnvironmentFile)
+		}
+		switch name {
 		case "user", "people", "persons":
 			return `people go under "users:"`
 		case "service_account", "services", "machines":
@@ -415,7 +404,7 @@ func (l *loader) group(env *envSrc, d *decoder, n *yaml.Node) *groupSrc {
 	if n == nil {
 		return nil
 	}
-	f, ok := d.fields(n, "group", groupFields, func(name string) string {
+	f, ok := d.fields(n, "group", GroupFields.Names(), func(name string) string {
 		if name == "members" || name == "users" {
 			return "list the group under each member's groups: instead"
 		}
@@ -462,9 +451,9 @@ func (l *loader) user(env *envSrc, d *decoder, n *yaml.Node, kind Kind) *userSrc
 	if n == nil {
 		return nil
 	}
-	known, what := personFields, "user"
+	known, what := UserFields.Names(), "user"
 	if kind == ServiceAccount {
-		known, what = serviceFields, "service account"
+		known, what = ServiceAccountFields.Names(), "service account"
 	}
 	f, ok := d.fields(n, what, known, func(name string) string {
 		switch {

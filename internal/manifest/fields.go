@@ -1,0 +1,141 @@
+package manifest
+
+import "slices"
+
+// The repository contract's fields, declared once. The decoder accepts
+// exactly these fields (anything else is an unknown-field error), the
+// formatter (package format) orders keys as listed here and sorts the
+// values whose order carries no meaning, and schema/*.json is checked
+// against these tables by schema's TestSchemaMatchesFieldTable (names,
+// order, types, required fields and nesting).
+//
+// To add a field:
+//  1. add it here, in the position the formatter should put it, with its
+//     type and a one-line doc;
+//  2. read and validate it in decode.go (the entry is in the map that
+//     decoder.fields returns under the field's name), and carry it in
+//     types.go;
+//  3. add it to the schema file the test names, and to docs/manifests.md.
+var (
+	// ConfigFields is access/roster.yaml.
+	ConfigFields = newObject(
+		Field{Name: "order", Type: TypeList, Doc: "promotion order of the environments"},
+		Field{Name: "ownership_tag", Type: TypeString, Doc: "tag key that marks a user as managed"},
+		Field{Name: "owner_tag", Type: TypeString, Doc: "tag key that holds a service account's owner"},
+		Field{Name: "defaults", Type: TypeObject, Fields: DefaultsFields, Doc: "inherited by every environment and entry"},
+	)
+	// DefaultsFields is the defaults block of roster.yaml.
+	DefaultsFields = newObject(
+		Field{Name: "path", Type: TypeString, Doc: "IAM path of entries that set none"},
+		Field{Name: "tags", Type: TypeStringMap, Doc: "tags of every user and service account"},
+		Field{Name: "guardrails", Type: TypeObject, Fields: GuardrailFields, Doc: "guardrails where an environment sets none"},
+	)
+	// GuardrailFields is a guardrails block, in roster.yaml's defaults or in
+	// environment.yaml.
+	GuardrailFields = newObject(
+		Field{Name: "forbidden_managed_policies", Type: TypeSet, Doc: "managed policies that may not be attached"},
+		Field{Name: "console_requires_mfa", Type: TypeBool, Doc: "console users get the MFA-enforcing policy"},
+		Field{Name: "max_access_key_age_days", Type: TypeInt, Doc: "age after which an access key is a finding"},
+		Field{Name: "max_deletions", Type: TypeInt, Doc: "most users a plan may delete"},
+	)
+	// EnvironmentFields is access/<env>/environment.yaml.
+	EnvironmentFields = newObject(
+		Field{Name: "account_id", Type: TypeString, Required: true, Doc: "the environment's 12-digit AWS account"},
+		Field{Name: "role_arn", Type: TypeString, Doc: "role apply and drift assume"},
+		Field{Name: "plan_role_arn", Type: TypeString, Doc: "role plans assume; defaults to role_arn"},
+		Field{Name: "region", Type: TypeString, Doc: "region for STS calls"},
+		Field{Name: "production", Type: TypeBool, Doc: "marks the environment as production"},
+		Field{Name: "guardrails", Type: TypeObject, Fields: GuardrailFields, Doc: "the environment's safety limits"},
+		Field{Name: "unmanaged", Type: TypeObject, Fields: UnmanagedFields, Doc: "how drift treats unmanaged users"},
+	)
+	// UnmanagedFields is environment.yaml's unmanaged block.
+	UnmanagedFields = newObject(
+		Field{Name: "ignore", Type: TypeSet, Doc: "globs of unmanaged users drift stays silent about"},
+	)
+	// ManifestFields is a manifest file of an environment.
+	ManifestFields = newObject(
+		Field{Name: "groups", Type: TypeObjects, Fields: GroupFields, Doc: "IAM groups"},
+		Field{Name: "users", Type: TypeObjects, Fields: UserFields, Doc: "people"},
+		Field{Name: "service_accounts", Type: TypeObjects, Fields: ServiceAccountFields, Doc: "machines"},
+	)
+	// GroupFields is one entry of groups.
+	GroupFields = newObject(
+		Field{Name: "name", Type: TypeString, Required: true, Doc: "IAM group name"},
+		Field{Name: "path", Type: TypeString, Doc: "IAM path"},
+		Field{Name: "managed_policies", Type: TypeSet, Doc: "attached managed policy ARNs"},
+		Field{Name: "inline_policies", Type: TypePolicies, Doc: "inline policy documents by name"},
+		Field{Name: "absent", Type: TypeBool, Doc: "delete the group"},
+	)
+	// UserFields is one entry of users.
+	UserFields = newObject(
+		Field{Name: "name", Type: TypeString, Required: true, Doc: "IAM user name"},
+		Field{Name: "path", Type: TypeString, Doc: "IAM path"},
+		Field{Name: "groups", Type: TypeSet, Doc: "groups of the environment the user is in"},
+		Field{Name: "managed_policies", Type: TypeSet, Doc: "attached managed policy ARNs"},
+		Field{Name: "inline_policies", Type: TypePolicies, Doc: "inline policy documents by name"},
+		Field{Name: "permissions_boundary", Type: TypeString, Doc: "managed policy ARN of the boundary"},
+		Field{Name: "tags", Type: TypeStringMap, Doc: "the user's tags"},
+		Field{Name: "console", Type: TypeBool, Doc: "the user has a console password"},
+		Field{Name: "pgp_key", Type: TypeString, Doc: "OpenPGP key the initial password is encrypted to"},
+		Field{Name: "expires", Type: TypeDate, Doc: "last day the user exists"},
+	)
+	// ServiceAccountFields is one entry of service_accounts.
+	ServiceAccountFields = newObject(
+		Field{Name: "name", Type: TypeString, Required: true, Doc: "IAM user name"},
+		Field{Name: "owner", Type: TypeString, Required: true, Doc: "team or person responsible"},
+		Field{Name: "path", Type: TypeString, Doc: "IAM path"},
+		Field{Name: "groups", Type: TypeSet, Doc: "groups of the environment the account is in"},
+		Field{Name: "managed_policies", Type: TypeSet, Doc: "attached managed policy ARNs"},
+		Field{Name: "inline_policies", Type: TypePolicies, Doc: "inline policy documents by name"},
+		Field{Name: "permissions_boundary", Type: TypeString, Doc: "managed policy ARN of the boundary"},
+		Field{Name: "tags", Type: TypeStringMap, Doc: "the account's tags"},
+		Field{Name: "expires", Type: TypeDate, Doc: "last day the account exists"},
+	)
+)
+
+// FieldType is the YAML shape of a field's value.
+type FieldType int
+
+// Field types.
+const (
+	TypeString    FieldType = iota + 1
+	TypeBool                // true or false
+	TypeInt                 // an integer
+	TypeDate                // YYYY-MM-DD
+	TypeList                // a list of strings whose order matters
+	TypeSet                 // a list of strings whose order does not: formatted sorted
+	TypeStringMap           // string keys to string values: formatted sorted by key
+	TypePolicies            // inline policy documents by name: formatted sorted by name
+	TypeObject              // a mapping of the fields in Field.Fields
+	TypeObjects             // a list of such mappings, each with a name: formatted by name
+)
+
+// Field is one field of the contract.
+type Field struct {
+	Name     string
+	Type     FieldType
+	Required bool
+	// Fields describes the mapping of a TypeObject or TypeObjects field.
+	Fields *Object
+	Doc    string
+}
+
+// Object is a mapping of the contract: its fields in their canonical order.
+type Object struct {
+	Fields []Field
+	names  []string
+}
+
+func newObject(fields ...Field) *Object {
+	o := &Object{Fields: fields}
+	for _, f := range fields {
+		o.names = append(o.names, f.Name)
+	}
+	return o
+}
+
+// Names returns the field names in order. Callers must not change it.
+func (o *Object) Names() []string { return o.names }
+
+// Has reports whether name is a field of o.
+func (o *Object) Has(name string) bool { return slices.Contains(o.names, name) }
