@@ -240,6 +240,10 @@ func (c *Client) CreateOrUpdatePlanRecord(ctx context.Context, repo string, rec 
 
 // failRecord explains a refused check run write.
 func (c *Client) failRecord(op string, err error) error {
+	var er *gh.ErrorResponse
+	if errors.As(err, &er) && strings.Contains(er.Message, "can only be modified by the GitHub App that created it") {
+		return fmt.Errorf("%s: %w: the trusted app's record exists and this token belongs to another app (GitHub said %q); use the trusted app's token as github-token", op, ErrUntrustedApp, er.Message)
+	}
 	err = c.fail(op, permChecksWrite, err)
 	var pe *PermissionError
 	if errors.As(err, &pe) && strings.Contains(pe.Message, "personal access token") {

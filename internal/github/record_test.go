@@ -247,6 +247,30 @@ func TestPlanRecordWrongTrustedApp(t *testing.T) {
 	}
 }
 
+func TestPlanRecordAnotherAppCannotOverwrite(t *testing.T) {
+	t.Parallel()
+	srv, pr, cl := recordServer(t)
+	ctx := context.Background()
+	rec := PlanRecord{PullRequest: pr, HeadSHA: "head1", Digests: map[string]string{"production": "sha256:reviewed"}}
+	if _, err := cl[workflowToken].CreateOrUpdatePlanRecord(ctx, testRepo, rec, RecordOptions{}, GitHubActions); err != nil {
+		t.Fatal(err)
+	}
+	forged := rec
+	forged.Digests = map[string]string{"production": "sha256:forged"}
+	// The other app names the trusted app so that it tries to update the
+	// genuine record in place; GitHub refuses.
+	if _, err := cl[lookalike].CreateOrUpdatePlanRecord(ctx, testRepo, forged, RecordOptions{}, GitHubActions); !errors.Is(err, ErrUntrustedApp) {
+		t.Errorf("overwrite by another app: err = %v, want ErrUntrustedApp", err)
+	}
+	got, err := cl[workflowToken].FindPlanRecord(ctx, testRepo, pr, "head1", GitHubActions)
+	if err != nil || got.Digests["production"] != "sha256:reviewed" {
+		t.Errorf("record after the attempt: %v, %v; want the reviewed digest", got.Digests, err)
+	}
+	if n := len(srv.CheckRuns(testRepo)); n != 1 {
+		t.Errorf("%d check runs, want 1", n)
+	}
+}
+
 func TestDefaultTrustedApp(t *testing.T) {
 	t.Parallel()
 	for api, want := range map[string]App{

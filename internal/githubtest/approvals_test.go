@@ -103,9 +103,12 @@ func TestCheckRunsOnlyAppsCreate(t *testing.T) {
 	}
 
 	patch := `{"name":"roster/plan","output":{"title":"forged","summary":"forged"}}`
-	for _, tok := range []string{otherApp, patToken} {
-		if resp := do(t, s, "PATCH", "/repos/acme/access/check-runs/"+itoa(cr.GetID()), tok, patch, nil); resp.StatusCode != 403 {
-			t.Errorf("update by %s: status %d, want 403", tok, resp.StatusCode)
+	for tok, want := range map[string]string{
+		otherApp: "Invalid app_id `15368` - check run can only be modified by the GitHub App that created it.",
+		patToken: "Resource not accessible by personal access token",
+	} {
+		if resp := do(t, s, "PATCH", "/repos/acme/access/check-runs/"+itoa(cr.GetID()), tok, patch, &msg); resp.StatusCode != 403 || msg.Message != want {
+			t.Errorf("update by %s: %d %q, want 403 %q", tok, resp.StatusCode, msg.Message, want)
 		}
 	}
 	if resp := do(t, s, "PATCH", "/repos/acme/access/check-runs/"+itoa(cr.GetID()), actionsToken, `{"output":{"title":"t2","summary":"s2"}}`, &cr); resp.StatusCode != 200 || cr.GetOutput().GetTitle() != "t2" || cr.GetOutput().GetText() != "x" {

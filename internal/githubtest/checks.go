@@ -185,10 +185,14 @@ func (s *Server) createCheckRun(c *call, rp *repo) *apiError {
 }
 
 // updateCheckRun answers PATCH /repos/{o}/{r}/check-runs/{id}. Only the app
-// that created a check run may update it.
+// that created a check run may update it; another app gets GitHub's 403
+// naming the creator's app ID.
 func (s *Server) updateCheckRun(c *call, rp *repo, cr *CheckRun) *apiError {
-	if c.id.App == nil || c.id.App.ID != cr.App.ID {
-		return c.forbidden("checks=write")
+	switch {
+	case c.id.App == nil:
+		return c.forbidden("")
+	case c.id.App.ID != cr.App.ID:
+		return &apiError{status: http.StatusForbidden, message: fmt.Sprintf("Invalid app_id `%d` - check run can only be modified by the GitHub App that created it.", cr.App.ID)}
 	}
 	var in checkRunInput
 	if err := c.decode(&in); err != nil {

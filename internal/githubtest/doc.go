@@ -75,7 +75,9 @@
 // [GitHubActions] app (id 15368, slug github-actions), without organization
 // read permission (a workflow cannot grant it). Only an app's token creates
 // check runs (a person's gets 403 "Resource not accessible by personal access
-// token"), and only the creating app updates one. Teams refuse a token
+// token"), and only the creating app updates one (another app gets 403
+// "Invalid app_id `N` - check run can only be modified by the GitHub App that
+// created it."). Teams refuse a token
 // without organization read permission: an app's with 403 "Resource not
 // accessible by integration" and X-Accepted-GitHub-Permissions: members=read,
 // a person's with 404, since the team is invisible to it. The token of every request is recorded in [Request.Token]
