@@ -359,24 +359,7 @@ func (d *differ) updateUser(w *wantUser, lu *state.User, adopt bool) (Change, bo
 	if lu.Path != want.Path {
 		ops = append(ops, Op{Type: OpUpdateUser, User: name, Path: want.Path})
 	}
-	var untag []string
-	for _, k := range sortedKeys(cur) {
-		if _, ok := want.Tags[k]; !ok {
-			untag = append(untag, k)
-		}
-	}
-	if len(untag) > 0 {
-		ops = append(ops, Op{Type: OpUntagUser, User: name, TagKeys: untag})
-	}
-	tag := map[string]string{}
-	for k, v := range want.Tags {
-		if old, ok := cur[k]; !ok || old != v {
-			tag[k] = v
-		}
-	}
-	if len(tag) > 0 {
-		ops = append(ops, Op{Type: OpTagUser, User: name, Tags: tag})
-	}
+	ops = append(ops, tagOps(name, cur, want.Tags)...)
 	if lu.PermissionsBoundary != want.PermissionsBoundary {
 		if want.PermissionsBoundary == "" {
 			ops = append(ops, Op{Type: OpDeleteUserPermissionsBoundary, User: name})
@@ -384,9 +367,49 @@ func (d *differ) updateUser(w *wantUser, lu *state.User, adopt bool) (Change, bo
 			ops = append(ops, Op{Type: OpPutUserPermissionsBoundary, User: name, PolicyARN: want.PermissionsBoundary})
 		}
 	}
+	ops = append(ops, d.attachmentOps(name, &before, &want)...)
+	ops = append(ops, d.consoleOps(w, lu)...)
 
-	// Memberships of groups this plan deletes are removed by the group's
-	// change.
+	action := Update
+	if adopt {
+		action = Adopt
+	} else if len(ops) == 0 {
+		return Change{}, false
+	}
+	after := want
+	return Change{Action: action, Kind: kindOf(w.m), Name: name, Before: &before, After: &after, Ops: ops}, true
+}
+
+// tagOps makes the user's tag set exactly want: UntagUser for the keys want
+// lacks, then TagUser for the keys it adds or changes.
+func tagOps(name string, cur, want map[string]string) []Op {
+	var ops []Op
+	var untag []string
+	for _, k := range sortedKeys(cur) {
+		if _, ok := want[k]; !ok {
+			untag = append(untag, k)
+		}
+	}
+	if len(untag) > 0 {
+		ops = append(ops, Op{Type: OpUntagUser, User: name, TagKeys: untag})
+	}
+	tag := map[string]string{}
+	for k, v := range want {
+		if old, ok := cur[k]; !ok || old != v {
+			tag[k] = v
+		}
+	}
+	if len(tag) > 0 {
+		ops = append(ops, Op{Type: OpTagUser, User: name, Tags: tag})
+	}
+	return ops
+}
+
+// attachmentOps makes the user's group memberships, managed and inline
+// policies exactly what want says: removals first, then additions.
+// Memberships of groups this plan deletes are removed by the group's change.
+func (d *differ) attachmentOps(name string, before, want *Resource) []Op {
+	var ops []Op
 	liveGroups := slices.DeleteFunc(slices.Clone(before.Groups), func(g string) bool { return d.deletingGroups[g] })
 	addGroups, removeGroups := setDiff(liveGroups, want.Groups)
 	attach, detach := setDiff(before.ManagedPolicies, want.ManagedPolicies)
@@ -412,25 +435,23 @@ func (d *differ) updateUser(w *wantUser, lu *state.User, adopt bool) (Change, bo
 			ops = append(ops, Op{Type: OpPutUserPolicy, User: name, PolicyName: n, PolicyDocument: want.InlinePolicies[n]})
 		}
 	}
+	return ops
+}
+
+// consoleOps creates or deletes the login profile so that console access is
+// what the manifests say, when the live user's console access was read.
+func (d *differ) consoleOps(w *wantUser, lu *state.User) []Op {
 	switch {
 	case !lu.Details.Has(state.LoginProfile):
 		// Without the detail, console access is unknown: changing it
 		// could fail or remove access, so leave it and say so.
-		d.warnf("console access of user %q was not read from the account, so this plan does not change it", name)
-	case want.Console && !lu.LoginProfile:
-		ops = append(ops, Op{Type: OpCreateLoginProfile, User: name, PGPKey: w.m.PGPKey})
-	case !want.Console && lu.LoginProfile:
-		ops = append(ops, Op{Type: OpDeleteLoginProfile, User: name})
+		d.warnf("console access of user %q was not read from the account, so this plan does not change it", w.name)
+	case w.res.Console && !lu.LoginProfile:
+		return []Op{{Type: OpCreateLoginProfile, User: w.name, PGPKey: w.m.PGPKey}}
+	case !w.res.Console && lu.LoginProfile:
+		return []Op{{Type: OpDeleteLoginProfile, User: w.name}}
 	}
-
-	action := Update
-	if adopt {
-		action = Adopt
-	} else if len(ops) == 0 {
-		return Change{}, false
-	}
-	after := want
-	return Change{Action: action, Kind: kindOf(w.m), Name: name, Before: &before, After: &after, Ops: ops}, true
+	return nil
 }
 
 // deleteUser plans the offboarding of a managed user: every teardown step
