@@ -80,7 +80,10 @@
 // created it."). Teams refuse a token
 // without organization read permission: an app's with 403 "Resource not
 // accessible by integration" and X-Accepted-GitHub-Permissions: members=read,
-// a person's with 404, since the team is invisible to it. The token of every request is recorded in [Request.Token]
+// a person's with 404, since the team is invisible to it. (GitHub has also
+// been seen answering a GITHUB_TOKEN 404 there, and a fine-grained token 403
+// "Resource not accessible by personal access token"; the adapter treats a
+// 403 and an unreadable team alike, and the two cases here exercise both.) The token of every request is recorded in [Request.Token]
 // for assertions; the server never logs it.
 //
 // # Faults
