@@ -412,30 +412,60 @@ func (d *differ) attachmentOps(name string, before, want *Resource) []Op {
 	var ops []Op
 	liveGroups := slices.DeleteFunc(slices.Clone(before.Groups), func(g string) bool { return d.deletingGroups[g] })
 	addGroups, removeGroups := setDiff(liveGroups, want.Groups)
-	attach, detach := setDiff(before.ManagedPolicies, want.ManagedPolicies)
+	removals, additions := policyOps(userPolicyCalls, Op{User: name}, before, want)
 	for _, g := range removeGroups {
 		ops = append(ops, Op{Type: OpRemoveUserFromGroup, User: name, Group: g})
 	}
-	for _, p := range detach {
-		ops = append(ops, Op{Type: OpDetachUserPolicy, User: name, PolicyARN: p})
-	}
-	for _, n := range sortedKeys(before.InlinePolicies) {
-		if _, ok := want.InlinePolicies[n]; !ok {
-			ops = append(ops, Op{Type: OpDeleteUserPolicy, User: name, PolicyName: n})
-		}
-	}
+	ops = append(ops, removals...)
 	for _, g := range addGroups {
 		ops = append(ops, Op{Type: OpAddUserToGroup, User: name, Group: g})
 	}
+	return append(ops, additions...)
+}
+
+// policyCalls names the IAM calls that change a user's or a group's
+// policies.
+type policyCalls struct {
+	detach, deleteInline, attach, putInline OpType
+}
+
+var (
+	userPolicyCalls  = policyCalls{OpDetachUserPolicy, OpDeleteUserPolicy, OpAttachUserPolicy, OpPutUserPolicy}
+	groupPolicyCalls = policyCalls{OpDetachGroupPolicy, OpDeleteGroupPolicy, OpAttachGroupPolicy, OpPutGroupPolicy}
+)
+
+// policyOps makes the managed and inline policies of the principal that
+// who names (its User or Group set) exactly what want says: the removals
+// (detach, delete inline) and the additions (attach, put new or changed
+// inline documents), each sorted.
+func policyOps(c policyCalls, who Op, before, want *Resource) (removals, additions []Op) {
+	op := func(t OpType) Op { o := who; o.Type = t; return o }
+	attach, detach := setDiff(before.ManagedPolicies, want.ManagedPolicies)
+	for _, p := range detach {
+		o := op(c.detach)
+		o.PolicyARN = p
+		removals = append(removals, o)
+	}
+	for _, n := range sortedKeys(before.InlinePolicies) {
+		if _, ok := want.InlinePolicies[n]; !ok {
+			o := op(c.deleteInline)
+			o.PolicyName = n
+			removals = append(removals, o)
+		}
+	}
 	for _, p := range attach {
-		ops = append(ops, Op{Type: OpAttachUserPolicy, User: name, PolicyARN: p})
+		o := op(c.attach)
+		o.PolicyARN = p
+		additions = append(additions, o)
 	}
 	for _, n := range sortedKeys(want.InlinePolicies) {
 		if doc, ok := before.InlinePolicies[n]; !ok || doc != want.InlinePolicies[n] {
-			ops = append(ops, Op{Type: OpPutUserPolicy, User: name, PolicyName: n, PolicyDocument: want.InlinePolicies[n]})
+			o := op(c.putInline)
+			o.PolicyName, o.PolicyDocument = n, want.InlinePolicies[n]
+			additions = append(additions, o)
 		}
 	}
-	return ops
+	return removals, additions
 }
 
 // consoleOps creates or deletes the login profile so that console access is
@@ -608,23 +638,9 @@ func updateGroup(lg *state.Group, after Resource) (Change, bool) {
 	if lg.Path != after.Path {
 		ops = append(ops, Op{Type: OpUpdateGroup, Group: name, Path: after.Path})
 	}
-	attach, detach := setDiff(before.ManagedPolicies, after.ManagedPolicies)
-	for _, p := range detach {
-		ops = append(ops, Op{Type: OpDetachGroupPolicy, Group: name, PolicyARN: p})
-	}
-	for _, n := range sortedKeys(before.InlinePolicies) {
-		if _, ok := after.InlinePolicies[n]; !ok {
-			ops = append(ops, Op{Type: OpDeleteGroupPolicy, Group: name, PolicyName: n})
-		}
-	}
-	for _, p := range attach {
-		ops = append(ops, Op{Type: OpAttachGroupPolicy, Group: name, PolicyARN: p})
-	}
-	for _, n := range sortedKeys(after.InlinePolicies) {
-		if doc, ok := before.InlinePolicies[n]; !ok || doc != after.InlinePolicies[n] {
-			ops = append(ops, Op{Type: OpPutGroupPolicy, Group: name, PolicyName: n, PolicyDocument: after.InlinePolicies[n]})
-		}
-	}
+	removals, additions := policyOps(groupPolicyCalls, Op{Group: name}, &before, &after)
+	ops = append(ops, removals...)
+	ops = append(ops, additions...)
 	if len(ops) == 0 {
 		return Change{}, false
 	}
