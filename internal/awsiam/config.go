@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
+	"github.com/aws/smithy-go/logging"
 )
 
 // DefaultRegion is used for STS (and IAM's global endpoint) when neither the
@@ -55,6 +56,10 @@ func LoadConfigWith(ctx context.Context, getenv func(string) string, conc Concur
 	}
 	b := newBounds(conc)
 	opts := []func(*config.LoadOptions) error{
+		// The SDK logs nothing of its own (such as "WARN falling back to
+		// IMDSv1"): roster reports failures itself, summarised.
+		config.WithLogger(logging.Nop{}),
+		config.WithClientLogMode(0),
 		config.WithDefaultRegion(DefaultRegion),
 		config.WithRetryer(func() aws.Retryer { return newReadRetryer(attempts, b) }),
 		config.WithHTTPClient(newHTTPClient(conc)),

@@ -29,9 +29,23 @@ type CredentialsError struct {
 // Error says what failed and what to do about it.
 func (e *CredentialsError) Error() string {
 	if e.Code != "" {
-		return fmt.Sprintf("environment %s: AWS rejected the credentials (%s): refresh them (aws sso login, or check the workflow's OIDC step)", e.Env, e.Code)
+		return fmt.Sprintf("%sAWS rejected the credentials (%s): refresh them (aws sso login, or check the workflow's OIDC step)", envPrefix(e.Env), e.Code)
 	}
-	return fmt.Sprintf("environment %s: %v (%v)", e.Env, ErrNoCredentials, e.Err)
+	if e.Err == nil || strings.Contains(e.Err.Error(), "EC2 IMDS") || strings.Contains(e.Err.Error(), "ec2imds") {
+		// The chain ended at instance metadata: the SDK's own error chain
+		// says nothing more than "none found".
+		return fmt.Sprintf("%s%v", envPrefix(e.Env), ErrNoCredentials)
+	}
+	return fmt.Sprintf("%s%v (%v)", envPrefix(e.Env), ErrNoCredentials, e.Err)
+}
+
+// envPrefix starts a message about an environment; "" when the error is
+// about no environment (the Organization, say).
+func envPrefix(env string) string {
+	if env == "" {
+		return ""
+	}
+	return "environment " + env + ": "
 }
 
 // Unwrap returns the cause.
@@ -107,7 +121,7 @@ type EndpointError struct {
 
 // Error says what failed and what to do about it.
 func (e *EndpointError) Error() string {
-	return fmt.Sprintf("environment %s: cannot reach AWS endpoint %s (%s); check network access and AWS_ENDPOINT_URL*", e.Env, e.Endpoint, networkReason(e.Err))
+	return fmt.Sprintf("%scannot reach AWS endpoint %s (%s); check network access and AWS_ENDPOINT_URL*", envPrefix(e.Env), e.Endpoint, networkReason(e.Err))
 }
 
 // Unwrap returns the network error.
@@ -119,8 +133,44 @@ type EnvError struct {
 	Err error
 }
 
-// Error names the environment, then the cause.
-func (e *EnvError) Error() string { return fmt.Sprintf("environment %s: %v", e.Env, e.Err) }
+// Error names the environment, then the cause: for an AWS error, the
+// operation, AWS's error code and message, and what to do, without the
+// SDK's request IDs and wrapping.
+func (e *EnvError) Error() string {
+	return envPrefix(e.Env) + summarizeAPIError(e.Err)
+}
+
+// summarizeAPIError replaces the SDK's text of an AWS error inside err's
+// message (operation error ..., https response error StatusCode ...,
+// RequestID ..., api error ...) with which call failed, AWS's error code
+// and message, and what to do. Context wrapped around it stays.
+func summarizeAPIError(err error) string {
+	var (
+		api smithy.APIError
+		op  *smithy.OperationError
+	)
+	if !errors.As(err, &api) || !errors.As(err, &op) {
+		return err.Error()
+	}
+	return strings.Replace(err.Error(), op.Error(), summarizeCall(op, api), 1)
+}
+
+func summarizeCall(op *smithy.OperationError, api smithy.APIError) string {
+	call := strings.ToLower(strings.ReplaceAll(op.Service(), " ", "")) + ":" + op.Operation()
+	code, msg := api.ErrorCode(), api.ErrorMessage()
+	switch {
+	case throttlingCodes[code]:
+		return fmt.Sprintf("%s failed with %s (%s) after every retry; run the command again in a few minutes", call, code, msg)
+	case api.ErrorFault() == smithy.FaultServer || serverCodes[code]:
+		return fmt.Sprintf("%s failed with %s (%s), an error on AWS's side; run the command again", call, code, msg)
+	}
+	return fmt.Sprintf("%s failed with %s: %s", call, code, msg)
+}
+
+var (
+	throttlingCodes = map[string]bool{"Throttling": true, "ThrottlingException": true, "TooManyRequestsException": true, "RequestLimitExceeded": true}
+	serverCodes     = map[string]bool{"ServiceFailure": true, "InternalFailure": true, "InternalError": true, "ServiceUnavailable": true, "ServiceException": true}
+)
 
 // Unwrap returns the cause.
 func (e *EnvError) Unwrap() error { return e.Err }

@@ -69,9 +69,19 @@ func TestClassify(t *testing.T) {
 			want: "environment production: cannot reach AWS endpoint https://sts.example.invalid (no such host); check network access and AWS_ENDPOINT_URL*",
 		},
 		{
-			name: "other API errors keep their text",
+			name: "an error on AWS's side",
 			err:  op("IAM", "GetUser", api("ServiceFailure", "boom")),
-			want: "environment production: operation error IAM: GetUser, api error ServiceFailure: boom",
+			want: "environment production: iam:GetUser failed with ServiceFailure (boom), an error on AWS's side; run the command again",
+		},
+		{
+			name: "throttled past the retries",
+			err:  op("IAM", "GetAccountAuthorizationDetails", api("Throttling", "Rate exceeded")),
+			want: "environment production: iam:GetAccountAuthorizationDetails failed with Throttling (Rate exceeded) after every retry; run the command again in a few minutes",
+		},
+		{
+			name: "other API errors: operation, code and AWS's message",
+			err:  op("IAM", "GetUser", api("NoSuchEntity", "The user with name x cannot be found.")),
+			want: "environment production: iam:GetUser failed with NoSuchEntity: The user with name x cannot be found.",
 		},
 		{
 			name: "already classified",

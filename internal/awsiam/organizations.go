@@ -77,10 +77,10 @@ func ReadOrganization(ctx context.Context, base aws.Config) ([]OrgAccount, error
 	cfg := base.Copy()
 	cfg.Region = DefaultRegion
 	if cfg.Credentials == nil {
-		return nil, &CredentialsError{Env: "organization", Err: errors.New("no credential provider configured")}
+		return nil, &CredentialsError{Err: errors.New("no credential provider configured")}
 	}
 	if _, err := cfg.Credentials.Retrieve(ctx); err != nil {
-		return nil, &CredentialsError{Env: "organization", Err: err}
+		return nil, &CredentialsError{Err: err}
 	}
 	r := &orgReader{c: organizations.NewFromConfig(cfg), ous: map[string]ouInfo{}}
 	var out []OrgAccount
@@ -195,11 +195,11 @@ func orgError(action string, err error) error {
 			e.Action = m[2]
 		}
 		if credentialCodes[e.Code] {
-			return &CredentialsError{Env: "organization", Code: e.Code, Err: err}
+			return &CredentialsError{Code: e.Code, Err: err}
 		}
 		return e
 	}
-	if ep := endpointError("organization", err); ep != nil {
+	if ep := endpointError("", err); ep != nil {
 		return ep
 	}
 	return &OrganizationError{Action: action, Err: err}
