@@ -29,8 +29,10 @@ service accounts and groups into the environment's folder: one file per group
 with the group and its members, service-accounts.yaml, and users.yaml for
 people in no group. Users and groups the environment's manifests already
 declare are skipped, and so are users matched by unmanaged.ignore, by
---exclude, or not by --include. A plan right after an import only adopts
-(tags) the imported users.
+--exclude, or not by --include. A plan right after an import adopts (tags)
+the imported users; its notes say what else that plan changes: the tags of
+defaults.tags a user lacks (added as part of the adoption), and the
+roster-require-mfa policy for console users under console_requires_mfa.
 
 A user with access keys and no console password is imported as a service
 account with owner: unknown, both marked by comments to check. A user with a
@@ -70,7 +72,8 @@ manifests (a forbidden managed policy, say), import says where and exits 1.`,
 				}
 				envs, err := engine.Select(repo, []string{*name})
 				if err != nil {
-					return usageError("%v", err)
+					return usageError("%v; to add it, write %s or run roster init --dir %s --env %s=ACCOUNT_ID", err,
+						filepath.ToSlash(filepath.Join(*dir, *name, "environment.yaml")), filepath.ToSlash(*dir), *name)
 				}
 				target := envs[0]
 				src, err := liveSource(ctx, env, *live, awsiam.ForPlan)
@@ -149,7 +152,11 @@ func printImport(w io.Writer, dir, env string, r *importer.Result, written []str
 	if dir != manifest.DefaultDir {
 		dirFlag = " --dir " + filepath.ToSlash(dir)
 	}
-	fmt.Fprintf(w, "Next: roster plan%s --env %s shows the adoption of the imported users.\n", dirFlag, env)
+	also := ""
+	if len(r.Notes) > 0 {
+		also = " and the changes noted above"
+	}
+	fmt.Fprintf(w, "Next: roster plan%s --env %s shows the adoption of the imported users%s.\n", dirFlag, env, also)
 }
 
 // short lists up to ten names.

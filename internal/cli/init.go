@@ -78,9 +78,12 @@ Existing files are never overwritten unless --force is given.`,
 					return &exitError{Code: ExitFailure, Err: errors.New("no account maps to an environment: tag the accounts (--env-tag KEY), or name the environments with --env name=account_id")}
 				}
 				files := scaffold.Files(prop.Environments, scaffold.Options{Region: *region, PlanRole: *planRole, ApplyRole: *applyRole})
-				written, err := scaffold.Write(*dir, files, *force)
+				written, kept, err := scaffold.Write(*dir, files, *force)
 				if err != nil {
 					return &exitError{Code: ExitFailure, Err: err}
+				}
+				for _, f := range kept {
+					fmt.Fprintf(env.Stdout, "  kept %s (it exists; environments it does not order follow the others alphabetically)\n", f)
 				}
 				printInitNext(env.Stdout, *dir, written, prop.Environments, *planRole, *applyRole)
 				return nil

@@ -290,3 +290,48 @@ func TestInitErrors(t *testing.T) {
 		})
 	}
 }
+
+// TestImportNotesMatchPlan: what import's notes announce is what the first
+// plan shows, as docs/setup.md says: adoptions, whose tagging also adds the
+// defaults.tags a user lacks, and the MFA policy for console users without
+// it.
+func TestImportNotesMatchPlan(t *testing.T) {
+	t.Parallel()
+	srv := iamtest.NewServer(t)
+	acct := srv.Account(importAcct)
+	acct.PutUser(iamtest.User{Name: "dana"})
+	acct.PutUser(iamtest.User{Name: "erin", LoginProfile: &iamtest.LoginProfile{Password: "Seeded-Passw0rd!"}})
+	dir := importTree(t, "defaults:\n  tags: { cost-center: \"4200\" }\n", "  console_requires_mfa: true\n")
+	code, stdout, stderr := runWith(t, srv, "import", "--env", "development", "--dir", dir)
+	if code != ExitOK {
+		t.Fatalf("import: exit %d\n%s", code, stderr)
+	}
+	for _, note := range []string{
+		"Note: defaults.tags are added to every user: the first apply tags users that lack cost-center.",
+		"Note: console users without the roster-require-mfa policy get it on the first apply (console_requires_mfa).",
+		"shows the adoption of the imported users and the changes noted above.",
+	} {
+		if !strings.Contains(stdout, note) {
+			t.Errorf("import output lacks %q:\n%s", note, stdout)
+		}
+	}
+	_, text, _ := runWith(t, srv, "plan", "--dir", dir)
+	for _, want := range []string{"adopt user dana", "+ tag cost-center = 4200", "roster-require-mfa"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("plan lacks %q:\n%s", want, text)
+		}
+	}
+	p := planJSON(t, srv, dir)
+	var kinds []string
+	for _, ch := range p.Environments[0].Changes {
+		for _, op := range ch.Ops {
+			kinds = append(kinds, string(ch.Action)+" "+ch.Name+" "+string(op.Type))
+		}
+	}
+	// The adoption tags with the ownership tag, then adds defaults.tags;
+	// erin also gets the MFA policy.
+	want := []string{"adopt dana TagUser", "adopt dana TagUser", "adopt erin TagUser", "adopt erin TagUser", "adopt erin PutUserPolicy"}
+	if diff := cmp.Diff(want, kinds); diff != "" {
+		t.Errorf("plan operations (-want +got):\n%s", diff)
+	}
+}

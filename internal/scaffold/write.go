@@ -31,6 +31,9 @@ type Options struct {
 type File struct {
 	Name string
 	Data []byte
+	// Keep leaves an existing file as it is instead of refusing to write:
+	// roster.yaml of a tree that gets one more environment.
+	Keep bool
 }
 
 // ErrExists is matched by Write's error when a file is already there.
@@ -48,7 +51,7 @@ func Files(envs []Environment, o Options) []File {
 # Merged changes go out environment by environment in this order and stop at
 # the first failure.
 order: [%s]
-`, schemaBase, strings.Join(names, ", ")))}}
+`, schemaBase, strings.Join(names, ", "))), Keep: true}}
 	for _, e := range envs {
 		files = append(files, File{Name: filepath.Join(e.Name, "environment.yaml"), Data: environmentYAML(e, o)})
 	}
@@ -93,31 +96,38 @@ func comment(s string) string {
 	}, s)
 }
 
-// Write writes the files under dir, creating folders. It never replaces a
-// file unless force is set: when any file exists, nothing is written.
-func Write(dir string, files []File, force bool) ([]string, error) {
+// Write writes the files under dir, creating folders, and returns the
+// files written and the existing files kept (File.Keep). It never replaces
+// a file unless force is set: when any other file exists, nothing is
+// written.
+func Write(dir string, files []File, force bool) (written, kept []string, err error) {
 	var exist []string
+	var todo []File
 	for _, f := range files {
 		p := filepath.Join(dir, f.Name)
 		if _, err := os.Lstat(p); err == nil {
+			if f.Keep && !force {
+				kept = append(kept, filepath.ToSlash(p))
+				continue
+			}
 			exist = append(exist, filepath.ToSlash(p))
 		} else if !errors.Is(err, os.ErrNotExist) {
-			return nil, err
+			return nil, nil, err
 		}
+		todo = append(todo, f)
 	}
 	if len(exist) > 0 && !force {
-		return nil, fmt.Errorf("%w: %s; roster init never overwrites a file: move it away, or pass --force to replace it", ErrExists, strings.Join(exist, ", "))
+		return nil, nil, fmt.Errorf("%w: %s; roster init never overwrites a file: move it away, or pass --force to replace it", ErrExists, strings.Join(exist, ", "))
 	}
-	var written []string
-	for _, f := range files {
+	for _, f := range todo {
 		p := filepath.Join(dir, f.Name)
 		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil { //nolint:gosec // the access tree is meant to be read
-			return written, err
+			return written, kept, err
 		}
 		if err := os.WriteFile(p, f.Data, 0o644); err != nil { //nolint:gosec // manifests are meant to be read
-			return written, fmt.Errorf("write %s: %w", p, err)
+			return written, kept, fmt.Errorf("write %s: %w", p, err)
 		}
 		written = append(written, filepath.ToSlash(p))
 	}
-	return written, nil
+	return written, kept, nil
 }
