@@ -64,28 +64,18 @@ func newEnv(name, dir string) *envSrc {
 
 // userSrc is a person or service account as read.
 type userSrc struct {
-	u          *User
-	pos        diag.Pos
-	nameOK     bool
-	groups     []ref
-	groupsPos  diag.Pos
-	policies   []ref
-	policyPos  diag.Pos
-	tags       []kv
-	tagsPos    diag.Pos
-	inlineSize int
-	inlinePos  diag.Pos
+	entrySrc
+	u         *User
+	groups    []ref
+	groupsPos diag.Pos
+	tags      []kv
+	tagsPos   diag.Pos
 }
 
 // groupSrc is a group as read.
 type groupSrc struct {
-	g          *Group
-	pos        diag.Pos
-	nameOK     bool
-	policies   []ref
-	policyPos  diag.Pos
-	inlineSize int
-	inlinePos  diag.Pos
+	entrySrc
+	g *Group
 }
 
 var (
@@ -262,37 +252,7 @@ func (l *loader) loadEnvFile(env *envSrc, rel string) {
 			return
 		}
 	}
-	e, has := f["account_id"]
-	switch {
-	case !has || isNull(e.val):
-		at := root
-		if has {
-			at = e.key
-		}
-		d.errorf(at, ruleRequired, `add account_id: "123456789012" (quoted) with the environment's AWS account ID`,
-			"%s needs an account_id", EnvironmentFile)
-	default:
-		n := d.node(e.val)
-		if n == nil {
-			break
-		}
-		env.accountPos = d.pos(n)
-		switch {
-		case n.Kind == yaml.ScalarNode && n.ShortTag() != "!!str" && accountIDRE.MatchString(n.Value):
-			d.errorf(n, ruleAccountIDQuoted, fmt.Sprintf(`quote it: account_id: "%s"`, n.Value),
-				"account_id must be a quoted string, or YAML reads it as a number")
-		case n.Kind == yaml.ScalarNode && n.ShortTag() == "!!str":
-			if !accountIDRE.MatchString(n.Value) {
-				d.errorf(n, ruleAccountID, "an AWS account ID is exactly 12 digits, quoted", "account_id %q is not 12 digits", n.Value)
-				break
-			}
-			env.env.AccountID = n.Value
-			env.accountOK = true
-		default:
-			d.errorf(n, ruleAccountID, `write it as 12 digits in quotes: account_id: "123456789012"`,
-				"account_id must be a quoted string of 12 digits, got %s", kindName(n))
-		}
-	}
+	l.accountID(env, d, root, f)
 	for _, field := range []struct {
 		name string
 		dst  *string
@@ -334,19 +294,62 @@ func (l *loader) loadEnvFile(env *envSrc, rel string) {
 	}
 	env.env.Guardrails = mergeGuardrails(env.guard, l.cfg.guard)
 	if e, ok := f["unmanaged"]; ok {
-		uf, ok := d.fields(e.val, "unmanaged", UnmanagedFields.Names(), nil)
-		if ok {
-			if e, ok := uf["ignore"]; ok {
-				for _, r := range d.strList(e.val, "ignore") {
-					if _, err := path.Match(r.val, ""); err != nil {
-						l.diags.Errorf(r.pos, ruleUnmanagedGlob, `use * and ? wildcards and [a-z] classes; escape [ with \`,
-							"ignore pattern %q is not a valid glob: %v", r.val, err)
-						continue
-					}
-					env.env.Unmanaged.Ignore = append(env.env.Unmanaged.Ignore, r.val)
-				}
-			}
+		l.unmanaged(env, d, e.val)
+	}
+}
+
+// accountID reads environment.yaml's account_id.
+func (l *loader) accountID(env *envSrc, d *decoder, root *yaml.Node, f map[string]entry) {
+	e, has := f["account_id"]
+	switch {
+	case !has || isNull(e.val):
+		at := root
+		if has {
+			at = e.key
 		}
+		d.errorf(at, ruleRequired, `add account_id: "123456789012" (quoted) with the environment's AWS account ID`,
+			"%s needs an account_id", EnvironmentFile)
+	default:
+		n := d.node(e.val)
+		if n == nil {
+			break
+		}
+		env.accountPos = d.pos(n)
+		switch {
+		case n.Kind == yaml.ScalarNode && n.ShortTag() != "!!str" && accountIDRE.MatchString(n.Value):
+			d.errorf(n, ruleAccountIDQuoted, fmt.Sprintf(`quote it: account_id: "%s"`, n.Value),
+				"account_id must be a quoted string, or YAML reads it as a number")
+		case n.Kind == yaml.ScalarNode && n.ShortTag() == "!!str":
+			if !accountIDRE.MatchString(n.Value) {
+				d.errorf(n, ruleAccountID, "an AWS account ID is exactly 12 digits, quoted", "account_id %q is not 12 digits", n.Value)
+				break
+			}
+			env.env.AccountID = n.Value
+			env.accountOK = true
+		default:
+			d.errorf(n, ruleAccountID, `write it as 12 digits in quotes: account_id: "123456789012"`,
+				"account_id must be a quoted string of 12 digits, got %s", kindName(n))
+		}
+	}
+}
+
+// unmanaged reads environment.yaml's unmanaged block.
+func (l *loader) unmanaged(env *envSrc, d *decoder, n *yaml.Node) {
+	uf, ok := d.fields(n, "unmanaged", UnmanagedFields.Names(), nil)
+	if !ok {
+		return
+	}
+	e, ok := uf["ignore"]
+	if !ok {
+		return
+	}
+	for _, r := range d.strList(e.val, "ignore") {
+		if _, err := path.Match(r.val, ""); err != nil {
+			l.diags.Errorf(r.pos, ruleUnmanagedGlob, `use * and ? wildcards and [a-z] classes; escape [ with \`,
+				"ignore pattern %q is not a valid glob: %v", r.val, err)
+			continue
+		}
+		env.env.Unmanaged.Ignore = append(env.env.Unmanaged.Ignore, r.val)
 	}
 }
 
@@ -398,6 +401,59 @@ func (l *loader) loadManifest(env *envSrc, rel string) {
 	}
 }
 
+// entrySrc is what groups, users and service accounts share, as read.
+type entrySrc struct {
+	pos        diag.Pos
+	nameOK     bool
+	policies   []ref
+	policyPos  diag.Pos
+	inlineSize int
+	inlinePos  diag.Pos
+}
+
+// entryFields are where readEntry puts the shared fields of an entry.
+type entryFields struct {
+	name, path *string
+	managed    *[]string
+	inline     *map[string]string
+}
+
+// readEntry reads the fields every entry has: name, path,
+// managed_policies and inline_policies. what names the entry in messages
+// ("group", "user", "service account"); it returns the entry's label.
+func (l *loader) readEntry(env *envSrc, d *decoder, n *yaml.Node, f map[string]entry, what string, dst entryFields, src *entrySrc) string {
+	nameRule, nameKind, maxLen := ruleUserName, "user", 64
+	if what == "group" {
+		nameRule, nameKind, maxLen = ruleGroupName, "group", 128
+	}
+	if e, ok := f["name"]; ok && !isNull(e.val) {
+		if s, ok := d.str(e.val, "name"); ok {
+			*dst.name = s
+			src.nameOK = checkName(&l.diags, d.pos(d.node(e.val)), nameRule, nameKind, s, maxLen)
+		}
+	} else {
+		d.errorf(n, ruleRequired, "add name: with the IAM "+nameKind+" name", "%s has no name", what)
+	}
+	label := fmt.Sprintf("%s %q", what, *dst.name)
+	if e, ok := f["path"]; ok && !isNull(e.val) {
+		if s, ok := d.str(e.val, "path"); ok && l.checkPath(d.pos(d.node(e.val)), s) {
+			*dst.path = s
+		}
+	}
+	if e, ok := f["managed_policies"]; ok {
+		src.policyPos = d.pos(e.key)
+		src.policies = l.managedPolicies(env, d, e.val)
+		for _, r := range src.policies {
+			*dst.managed = append(*dst.managed, r.val)
+		}
+	}
+	if e, ok := f["inline_policies"]; ok {
+		src.inlinePos = d.pos(e.key)
+		*dst.inline, src.inlineSize = l.inlinePolicies(d, e.val, label)
+	}
+	return label
+}
+
 // group reads one entry of a groups list.
 func (l *loader) group(env *envSrc, d *decoder, n *yaml.Node) *groupSrc {
 	n = d.node(n)
@@ -413,34 +469,10 @@ func (l *loader) group(env *envSrc, d *decoder, n *yaml.Node) *groupSrc {
 	if !ok {
 		return nil
 	}
-	g := &groupSrc{g: &Group{Path: l.cfg.Defaults.Path, Pos: d.pos(n)}, pos: d.pos(n)}
-	if e, ok := f["name"]; ok && !isNull(e.val) {
-		if s, ok := d.str(e.val, "name"); ok {
-			g.g.Name = s
-			g.nameOK = checkName(&l.diags, d.pos(d.node(e.val)), ruleGroupName, "group", s, 128)
-		}
-	} else {
-		d.errorf(n, ruleRequired, "add name: with the IAM group name", "group has no name")
-	}
-	label := fmt.Sprintf("group %q", g.g.Name)
-	if e, ok := f["path"]; ok && !isNull(e.val) {
-		if s, ok := d.str(e.val, "path"); ok && l.checkPath(d.pos(d.node(e.val)), s) {
-			g.g.Path = s
-		}
-	}
+	g := &groupSrc{g: &Group{Path: l.cfg.Defaults.Path, Pos: d.pos(n)}, entrySrc: entrySrc{pos: d.pos(n)}}
+	l.readEntry(env, d, n, f, "group", entryFields{&g.g.Name, &g.g.Path, &g.g.ManagedPolicies, &g.g.InlinePolicies}, &g.entrySrc)
 	if e, ok := f["absent"]; ok && !isNull(e.val) {
 		g.g.Absent, _ = d.boolean(e.val, "absent")
-	}
-	if e, ok := f["managed_policies"]; ok {
-		g.policyPos = d.pos(e.key)
-		g.policies = l.managedPolicies(env, d, e.val)
-		for _, r := range g.policies {
-			g.g.ManagedPolicies = append(g.g.ManagedPolicies, r.val)
-		}
-	}
-	if e, ok := f["inline_policies"]; ok {
-		g.inlinePos = d.pos(e.key)
-		g.g.InlinePolicies, g.inlineSize = l.inlinePolicies(d, e.val, label)
 	}
 	return g
 }
@@ -455,60 +487,14 @@ func (l *loader) user(env *envSrc, d *decoder, n *yaml.Node, kind Kind) *userSrc
 	if kind == ServiceAccount {
 		known, what = ServiceAccountFields.Names(), "service account"
 	}
-	f, ok := d.fields(n, what, known, func(name string) string {
-		switch {
-		case kind == ServiceAccount && (name == "console" || name == "pgp_key"):
-			return "service accounts never sign in to the console; a person who needs the console goes under users:"
-		case kind == Person && name == "owner":
-			return "owner is for service accounts; move this entry under service_accounts: if it is a machine"
-		case name == "group":
-			return `did you mean "groups"?`
-		case name == "policies":
-			return "use managed_policies: for ARNs or inline_policies: for documents"
-		}
-		return ""
-	})
+	f, ok := d.fields(n, what, known, func(name string) string { return userFieldHint(kind, name) })
 	if !ok {
 		return nil
 	}
-	u := &userSrc{u: &User{Kind: kind, Path: l.cfg.Defaults.Path, Pos: d.pos(n)}, pos: d.pos(n)}
-	if e, ok := f["name"]; ok && !isNull(e.val) {
-		if s, ok := d.str(e.val, "name"); ok {
-			u.u.Name = s
-			u.nameOK = checkName(&l.diags, d.pos(d.node(e.val)), ruleUserName, "user", s, 64)
-		}
-	} else {
-		d.errorf(n, ruleRequired, "add name: with the IAM user name", "%s has no name", what)
-	}
-	label := fmt.Sprintf("%s %q", what, u.u.Name)
-	if e, ok := f["path"]; ok && !isNull(e.val) {
-		if s, ok := d.str(e.val, "path"); ok && l.checkPath(d.pos(d.node(e.val)), s) {
-			u.u.Path = s
-		}
-	}
+	u := &userSrc{u: &User{Kind: kind, Path: l.cfg.Defaults.Path, Pos: d.pos(n)}, entrySrc: entrySrc{pos: d.pos(n)}}
+	label := l.readEntry(env, d, n, f, what, entryFields{&u.u.Name, &u.u.Path, &u.u.ManagedPolicies, &u.u.InlinePolicies}, &u.entrySrc)
 	if e, ok := f["groups"]; ok {
-		u.groupsPos = d.pos(e.key)
-		u.groups = d.strList(e.val, "groups")
-		seen := map[string]bool{}
-		for _, r := range u.groups {
-			if seen[r.val] {
-				l.diags.Errorf(r.pos, ruleListDuplicate, "remove the repeated entry", "group %q is listed twice", r.val)
-				continue
-			}
-			seen[r.val] = true
-			u.u.Groups = append(u.u.Groups, r.val)
-		}
-	}
-	if e, ok := f["managed_policies"]; ok {
-		u.policyPos = d.pos(e.key)
-		u.policies = l.managedPolicies(env, d, e.val)
-		for _, r := range u.policies {
-			u.u.ManagedPolicies = append(u.u.ManagedPolicies, r.val)
-		}
-	}
-	if e, ok := f["inline_policies"]; ok {
-		u.inlinePos = d.pos(e.key)
-		u.u.InlinePolicies, u.inlineSize = l.inlinePolicies(d, e.val, label)
+		l.userGroups(d, e, u)
 	}
 	if e, ok := f["permissions_boundary"]; ok && !isNull(e.val) {
 		if s, ok := d.str(e.val, "permissions_boundary"); ok {
@@ -526,6 +512,49 @@ func (l *loader) user(env *envSrc, d *decoder, n *yaml.Node, kind Kind) *userSrc
 			l.checkReservedTag(t)
 		}
 	}
+	l.console(d, f, u, label)
+	if kind == ServiceAccount {
+		l.owner(d, n, f, u, label)
+	}
+	if e, ok := f["expires"]; ok && !isNull(e.val) {
+		l.expires(d, d.node(e.val), u, label)
+	}
+	return u
+}
+
+// userFieldHint says what to do about an unknown field of a user or
+// service account, or "".
+func userFieldHint(kind Kind, name string) string {
+	switch {
+	case kind == ServiceAccount && (name == "console" || name == "pgp_key"):
+		return "service accounts never sign in to the console; a person who needs the console goes under users:"
+	case kind == Person && name == "owner":
+		return "owner is for service accounts; move this entry under service_accounts: if it is a machine"
+	case name == "group":
+		return `did you mean "groups"?`
+	case name == "policies":
+		return "use managed_policies: for ARNs or inline_policies: for documents"
+	}
+	return ""
+}
+
+// userGroups reads a user's groups list.
+func (l *loader) userGroups(d *decoder, e entry, u *userSrc) {
+	u.groupsPos = d.pos(e.key)
+	u.groups = d.strList(e.val, "groups")
+	seen := map[string]bool{}
+	for _, r := range u.groups {
+		if seen[r.val] {
+			l.diags.Errorf(r.pos, ruleListDuplicate, "remove the repeated entry", "group %q is listed twice", r.val)
+			continue
+		}
+		seen[r.val] = true
+		u.u.Groups = append(u.u.Groups, r.val)
+	}
+}
+
+// console reads a person's console and pgp_key.
+func (l *loader) console(d *decoder, f map[string]entry, u *userSrc, label string) {
 	var consolePos, pgpPos *yaml.Node
 	if e, ok := f["console"]; ok && !isNull(e.val) {
 		u.u.Console, _ = d.boolean(e.val, "console")
@@ -549,30 +578,32 @@ func (l *loader) user(env *envSrc, d *decoder, n *yaml.Node, kind Kind) *userSrc
 	case pgpPos != nil:
 		d.warnf(pgpPos, rulePGPUnused, "remove pgp_key, or set console: true", "%s has a pgp_key but no console access; the key is not used", label)
 	}
-	if kind == ServiceAccount {
-		e, ok := f["owner"]
-		if !ok || isNull(e.val) {
-			at := n
-			if ok {
-				at = e.key
-			}
-			d.errorf(at, ruleOwner, "add owner: with the team or person responsible for this machine user",
-				"%s has no owner", label)
-		} else if s, ok := d.str(e.val, "owner"); ok {
-			if err := tagValueProblem(s); s == "" || err != "" {
-				if s == "" {
-					err = "it is empty"
-				}
-				d.errorf(d.node(e.val), ruleOwner, "roster stores the owner in the tag "+l.cfg.OwnerTag+"; use letters, digits, spaces and _ . : / = + - @",
-					"owner %q of %s cannot be a tag value: %s", s, label, err)
-			}
-			u.u.Owner = s
+}
+
+// owner reads a service account's owner.
+func (l *loader) owner(d *decoder, n *yaml.Node, f map[string]entry, u *userSrc, label string) {
+	e, ok := f["owner"]
+	if !ok || isNull(e.val) {
+		at := n
+		if ok {
+			at = e.key
 		}
+		d.errorf(at, ruleOwner, "add owner: with the team or person responsible for this machine user",
+			"%s has no owner", label)
+		return
 	}
-	if e, ok := f["expires"]; ok && !isNull(e.val) {
-		l.expires(d, d.node(e.val), u, label)
+	s, ok := d.str(e.val, "owner")
+	if !ok {
+		return
 	}
-	return u
+	if err := tagValueProblem(s); s == "" || err != "" {
+		if s == "" {
+			err = "it is empty"
+		}
+		d.errorf(d.node(e.val), ruleOwner, "roster stores the owner in the tag "+l.cfg.OwnerTag+"; use letters, digits, spaces and _ . : / = + - @",
+			"owner %q of %s cannot be a tag value: %s", s, label, err)
+	}
+	u.u.Owner = s
 }
 
 // checkPGPKey checks that key is a pgp_key with a key that can encrypt

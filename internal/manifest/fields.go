@@ -61,36 +61,34 @@ var (
 	// GroupFields is one entry of groups.
 	GroupFields = newObject(
 		Field{Name: "name", Type: TypeString, Required: true, Doc: "IAM group name"},
-		Field{Name: "path", Type: TypeString, Doc: "IAM path"},
-		Field{Name: "managed_policies", Type: TypeSet, Doc: "attached managed policy ARNs"},
-		Field{Name: "inline_policies", Type: TypePolicies, Doc: "inline policy documents by name"},
+		pathField, managedField, inlineField,
 		Field{Name: "absent", Type: TypeBool, Doc: "delete the group"},
 	)
 	// UserFields is one entry of users.
 	UserFields = newObject(
-		Field{Name: "name", Type: TypeString, Required: true, Doc: "IAM user name"},
-		Field{Name: "path", Type: TypeString, Doc: "IAM path"},
-		Field{Name: "groups", Type: TypeSet, Doc: "groups of the environment the user is in"},
-		Field{Name: "managed_policies", Type: TypeSet, Doc: "attached managed policy ARNs"},
-		Field{Name: "inline_policies", Type: TypePolicies, Doc: "inline policy documents by name"},
-		Field{Name: "permissions_boundary", Type: TypeString, Doc: "managed policy ARN of the boundary"},
-		Field{Name: "tags", Type: TypeStringMap, Doc: "the user's tags"},
+		userNameField, pathField, groupsField, managedField, inlineField, boundaryField, tagsField,
 		Field{Name: "console", Type: TypeBool, Doc: "the user has a console password"},
 		Field{Name: "pgp_key", Type: TypeString, Doc: "OpenPGP key the initial password is encrypted to"},
-		Field{Name: "expires", Type: TypeDate, Doc: "last day the user exists"},
+		expiresField,
 	)
 	// ServiceAccountFields is one entry of service_accounts.
 	ServiceAccountFields = newObject(
-		Field{Name: "name", Type: TypeString, Required: true, Doc: "IAM user name"},
+		userNameField,
 		Field{Name: "owner", Type: TypeString, Required: true, Doc: "team or person responsible"},
-		Field{Name: "path", Type: TypeString, Doc: "IAM path"},
-		Field{Name: "groups", Type: TypeSet, Doc: "groups of the environment the account is in"},
-		Field{Name: "managed_policies", Type: TypeSet, Doc: "attached managed policy ARNs"},
-		Field{Name: "inline_policies", Type: TypePolicies, Doc: "inline policy documents by name"},
-		Field{Name: "permissions_boundary", Type: TypeString, Doc: "managed policy ARN of the boundary"},
-		Field{Name: "tags", Type: TypeStringMap, Doc: "the account's tags"},
-		Field{Name: "expires", Type: TypeDate, Doc: "last day the account exists"},
+		pathField, groupsField, managedField, inlineField, boundaryField, tagsField, expiresField,
 	)
+)
+
+// Fields that groups, users and service accounts share.
+var (
+	userNameField = Field{Name: "name", Type: TypeString, Required: true, Doc: "IAM user name"}
+	pathField     = Field{Name: "path", Type: TypeString, Doc: "IAM path"}
+	groupsField   = Field{Name: "groups", Type: TypeSet, Doc: "groups of the environment the user is in"}
+	managedField  = Field{Name: "managed_policies", Type: TypeSet, Doc: "attached managed policy ARNs"}
+	inlineField   = Field{Name: "inline_policies", Type: TypePolicies, Doc: "inline policy documents by name"}
+	boundaryField = Field{Name: "permissions_boundary", Type: TypeString, Doc: "managed policy ARN of the boundary"}
+	tagsField     = Field{Name: "tags", Type: TypeStringMap, Doc: "the user's tags"}
+	expiresField  = Field{Name: "expires", Type: TypeDate, Doc: "last day the user exists"}
 )
 
 // FieldType is the YAML shape of a field's value.

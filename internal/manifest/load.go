@@ -310,19 +310,10 @@ func (l *loader) loadEnvironments(names []string) {
 	}
 }
 
-// loadEnvironment loads access/<name>/: environment.yaml and every
-// manifest below it.
-func (l *loader) loadEnvironment(name string) *envSrc {
-	dirPos := diag.Pos{File: l.display(name)}
-	if !envNameRE.MatchString(name) {
-		l.diags.Errorf(dirPos, ruleEnvName, "rename the folder using lowercase letters, digits and dashes, for example "+
-			strings.Trim(strings.ToLower(regexp.MustCompile(`[^A-Za-z0-9-]+`).ReplaceAllString(name, "-")), "-"),
-			"environment folder name %q must match [a-z0-9][a-z0-9-]*", name)
-	}
-	env := newEnv(name, l.display(name))
-
-	var files []string
-	hasEnvFile, hasYML := false, false
+// envFiles lists the YAML files of the environment folder name, other
+// than environment.yaml, and tells whether environment.yaml (or the
+// misnamed environment.yml) is there.
+func (l *loader) envFiles(name string, dirPos diag.Pos) (files []string, hasEnvFile, hasYML bool) {
 	err := filepath.WalkDir(filepath.Join(l.dir, name), func(path string, e fs.DirEntry, err error) error {
 		if err != nil {
 			l.diags.Errorf(diag.Pos{File: filepath.ToSlash(path)}, ruleFileRead, "", "cannot read: %v", unwrapPathError(err))
@@ -366,6 +357,21 @@ func (l *loader) loadEnvironment(name string) *envSrc {
 		l.diags.Errorf(dirPos, ruleFileRead, "", "cannot read environment folder: %v", err)
 	}
 
+	return files, hasEnvFile, hasYML
+}
+
+// loadEnvironment loads access/<name>/: environment.yaml and every
+// manifest below it.
+func (l *loader) loadEnvironment(name string) *envSrc {
+	dirPos := diag.Pos{File: l.display(name)}
+	if !envNameRE.MatchString(name) {
+		l.diags.Errorf(dirPos, ruleEnvName, "rename the folder using lowercase letters, digits and dashes, for example "+
+			strings.Trim(strings.ToLower(regexp.MustCompile(`[^A-Za-z0-9-]+`).ReplaceAllString(name, "-")), "-"),
+			"environment folder name %q must match [a-z0-9][a-z0-9-]*", name)
+	}
+	env := newEnv(name, l.display(name))
+
+	files, hasEnvFile, hasYML := l.envFiles(name, dirPos)
 	ahead := files
 	if hasEnvFile {
 		ahead = append([]string{name + "/" + EnvironmentFile}, files...)

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"regexp"
 	"slices"
-	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -195,51 +194,6 @@ func (l *loader) inlinePolicies(d *decoder, n *yaml.Node, owner string) (map[str
 	return out, total
 }
 
-// problemNode maps a policy.Problem path ("Statement[1].Effect") to the
-// node it names: the key of a mapping entry, or a list item. It returns the
-// deepest node it can find, or nil for the whole document.
-func problemNode(d *decoder, doc *yaml.Node, p string) *yaml.Node {
-	if p == "" {
-		return nil
-	}
-	var at *yaml.Node
-	cur := doc
-	for _, seg := range strings.Split(p, ".") {
-		name, idx := seg, -1
-		if i := strings.IndexByte(seg, '['); i >= 0 && strings.HasSuffix(seg, "]") {
-			n, err := strconv.Atoi(seg[i+1 : len(seg)-1])
-			if err != nil {
-				return at
-			}
-			name, idx = seg[:i], n
-		}
-		cur = d.node(cur)
-		if cur == nil || cur.Kind != yaml.MappingNode {
-			return at
-		}
-		var val *yaml.Node
-		for i := 0; i+1 < len(cur.Content); i += 2 {
-			if k := d.node(cur.Content[i]); k != nil && k.Value == name {
-				at, val = k, cur.Content[i+1]
-				break
-			}
-		}
-		if val == nil {
-			return at
-		}
-		cur = val
-		if idx >= 0 {
-			cur = d.node(cur)
-			if cur == nil || cur.Kind != yaml.SequenceNode || idx >= len(cur.Content) {
-				return at
-			}
-			cur = d.node(cur.Content[idx])
-			at = cur
-		}
-	}
-	return at
-}
-
 // tagValueProblem says what is wrong with a tag value, or "".
 func tagValueProblem(v string) string {
 	switch {
@@ -327,108 +281,128 @@ func (l *loader) mergedTags(u *userSrc) map[string]string {
 // checkEnvironment runs the rules that look at a whole environment:
 // uniqueness, group references, quotas, guardrails and partitions.
 func (l *loader) checkEnvironment(env *envSrc) {
-	groups := map[string]*groupSrc{}
-	groupsFold := map[string]*groupSrc{}
-	for _, g := range env.groups {
-		if !g.nameOK {
-			continue
-		}
-		lower := strings.ToLower(g.g.Name)
-		if first, dup := groupsFold[lower]; dup {
-			l.diags.Errorf(g.pos, ruleGroupUnique, "IAM group names are case-insensitive; merge the two entries or rename one",
-				"group %q is already defined at %s", g.g.Name, first.pos)
-			continue
-		}
-		groupsFold[lower] = g
+	groupsFold := uniqueByFold(l, env.groups, func(g *groupSrc) (*entrySrc, string) { return &g.entrySrc, fmt.Sprintf("group %q", g.g.Name) },
+		ruleGroupUnique, "IAM group names are case-insensitive; merge the two entries or rename one")
+	groups := make(map[string]*groupSrc, len(groupsFold))
+	for _, g := range groupsFold {
 		groups[g.g.Name] = g
 	}
-	users := map[string]*userSrc{}
-	for _, u := range env.users {
-		if !u.nameOK {
-			continue
-		}
-		lower := strings.ToLower(u.u.Name)
-		if first, dup := users[lower]; dup {
-			l.diags.Errorf(u.pos, ruleNameUnique, "IAM user names are case-insensitive and shared by people and service accounts; merge the two entries or rename one",
-				"%s is already defined at %s", kindLabel(u.u), first.pos)
-			continue
-		}
-		users[lower] = u
-	}
-
-	forbidden := env.env.Guardrails.ForbiddenManagedPolicies
+	uniqueByFold(l, env.users, func(u *userSrc) (*entrySrc, string) { return &u.entrySrc, kindLabel(u.u) },
+		ruleNameUnique, "IAM user names are case-insensitive and shared by people and service accounts; merge the two entries or rename one")
 	for _, g := range env.groups {
-		label := fmt.Sprintf("group %q", g.g.Name)
-		l.checkManagedCount(g.policyPos, label, len(g.policies))
-		if g.inlineSize > maxInlineGroup {
-			l.diags.Errorf(g.inlinePos, rulePolicySize, "move statements into a customer managed policy",
-				"inline policies of %s total %d characters; IAM allows %d per group", label, g.inlineSize, maxInlineGroup)
-		}
-		if g.g.Absent {
-			continue
-		}
-		for _, r := range g.policies {
-			if slices.Contains(forbidden, r.val) {
-				l.diags.Errorf(r.pos, ruleForbiddenPolicy, "remove the policy; the environment's guardrails forbid it",
-					"%s attaches %s, which environment %s forbids", label, r.val, env.env.Name)
-			}
-		}
+		l.checkGroup(env, g)
 	}
 	for _, u := range env.users {
-		label := kindLabel(u.u)
-		for _, r := range u.groups {
-			g, ok := groups[r.val]
-			switch {
-			case !ok:
-				hint := "declare the group under groups: in a manifest of this environment"
-				if fold, ok := groupsFold[strings.ToLower(r.val)]; ok {
-					hint = fmt.Sprintf("did you mean %q?", fold.g.Name)
-				}
-				l.diags.Errorf(r.pos, ruleGroupUnknown, hint, "%s is in group %q, which environment %s does not declare", label, r.val, env.env.Name)
-			case g.g.Absent:
-				l.diags.Errorf(r.pos, ruleGroupAbsent, "remove the group from the user's groups, or drop absent: true from the group",
-					"%s is in group %q, which is marked absent (to be deleted) at %s", label, r.val, g.pos)
-			default:
-				for _, p := range g.policies {
-					if slices.Contains(forbidden, p.val) {
-						l.diags.Errorf(r.pos, ruleForbiddenPolicy, "remove the user from the group, or the policy from the group",
-							"%s gets %s through group %q, which environment %s forbids", label, p.val, g.g.Name, env.env.Name)
-					}
-				}
-			}
-		}
-		if len(u.u.Groups) > maxGroupsPerUser {
-			l.diags.Errorf(u.groupsPos, ruleGroupsPerUser, "merge groups; IAM does not raise this quota",
-				"%s is in %d groups; IAM allows %d", label, len(u.u.Groups), maxGroupsPerUser)
-		}
-		for _, r := range u.policies {
-			if slices.Contains(forbidden, r.val) {
-				l.diags.Errorf(r.pos, ruleForbiddenPolicy, "remove the policy; the environment's guardrails forbid it",
-					"%s attaches %s, which environment %s forbids", label, r.val, env.env.Name)
-			}
-		}
-		l.checkManagedCount(u.policyPos, label, len(u.policies))
-		if u.inlineSize > maxInlineUser {
-			l.diags.Errorf(u.inlinePos, rulePolicySize, "move statements into a group or a customer managed policy",
-				"inline policies of %s total %d characters; IAM allows %d per user", label, u.inlineSize, maxInlineUser)
-		}
-		u.u.Tags = l.mergedTags(u)
-		count := len(u.u.Tags) + 1
-		extra := "roster's ownership tag"
-		if u.u.Kind == ServiceAccount {
-			count++
-			extra = "roster's ownership and owner tags"
-		}
-		if count > maxTags {
-			at := u.tagsPos
-			if at.File == "" {
-				at = u.pos
-			}
-			l.diags.Errorf(at, ruleTagCount, "remove tags; IAM allows 50 per user",
-				"%s would have %d tags, counting the default tags and %s; IAM allows %d", label, count, extra, maxTags)
-		}
+		l.checkUser(env, u, groups, groupsFold)
 	}
 	l.checkPartition(env)
+}
+
+// uniqueByFold reports entries named like an earlier one but for case (IAM
+// names are case-insensitive) and returns the others by lower-case name.
+// entry returns an item's shared part and its label; items whose name is
+// invalid are left out.
+func uniqueByFold[T interface{ name() string }](l *loader, items []T, entry func(T) (*entrySrc, string), rule, hint string) map[string]T {
+	out := make(map[string]T, len(items))
+	for _, it := range items {
+		e, label := entry(it)
+		if !e.nameOK {
+			continue
+		}
+		lower := strings.ToLower(it.name())
+		if first, dup := out[lower]; dup {
+			fe, _ := entry(first)
+			l.diags.Errorf(e.pos, rule, hint, "%s is already defined at %s", label, fe.pos)
+			continue
+		}
+		out[lower] = it
+	}
+	return out
+}
+
+func (g *groupSrc) name() string { return g.g.Name }
+func (u *userSrc) name() string  { return u.u.Name }
+
+// checkGroup checks a group's quotas and guardrails.
+func (l *loader) checkGroup(env *envSrc, g *groupSrc) {
+	label := fmt.Sprintf("group %q", g.g.Name)
+	l.checkManagedCount(g.policyPos, label, len(g.policies))
+	if g.inlineSize > maxInlineGroup {
+		l.diags.Errorf(g.inlinePos, rulePolicySize, "move statements into a customer managed policy",
+			"inline policies of %s total %d characters; IAM allows %d per group", label, g.inlineSize, maxInlineGroup)
+	}
+	if g.g.Absent {
+		return
+	}
+	l.checkForbidden(env, g.policies, label)
+}
+
+// checkForbidden reports managed policies the environment forbids.
+func (l *loader) checkForbidden(env *envSrc, policies []ref, label string) {
+	for _, r := range policies {
+		if slices.Contains(env.env.Guardrails.ForbiddenManagedPolicies, r.val) {
+			l.diags.Errorf(r.pos, ruleForbiddenPolicy, "remove the policy; the environment's guardrails forbid it",
+				"%s attaches %s, which environment %s forbids", label, r.val, env.env.Name)
+		}
+	}
+}
+
+// checkUser checks a user's groups, quotas, guardrails and tags, and fills
+// in its tags with the defaults.
+func (l *loader) checkUser(env *envSrc, u *userSrc, groups, groupsFold map[string]*groupSrc) {
+	label := kindLabel(u.u)
+	for _, r := range u.groups {
+		l.checkMembership(env, r, label, groups, groupsFold)
+	}
+	if len(u.u.Groups) > maxGroupsPerUser {
+		l.diags.Errorf(u.groupsPos, ruleGroupsPerUser, "merge groups; IAM does not raise this quota",
+			"%s is in %d groups; IAM allows %d", label, len(u.u.Groups), maxGroupsPerUser)
+	}
+	l.checkForbidden(env, u.policies, label)
+	l.checkManagedCount(u.policyPos, label, len(u.policies))
+	if u.inlineSize > maxInlineUser {
+		l.diags.Errorf(u.inlinePos, rulePolicySize, "move statements into a group or a customer managed policy",
+			"inline policies of %s total %d characters; IAM allows %d per user", label, u.inlineSize, maxInlineUser)
+	}
+	u.u.Tags = l.mergedTags(u)
+	count := len(u.u.Tags) + 1
+	extra := "roster's ownership tag"
+	if u.u.Kind == ServiceAccount {
+		count++
+		extra = "roster's ownership and owner tags"
+	}
+	if count > maxTags {
+		at := u.tagsPos
+		if at.File == "" {
+			at = u.pos
+		}
+		l.diags.Errorf(at, ruleTagCount, "remove tags; IAM allows 50 per user",
+			"%s would have %d tags, counting the default tags and %s; IAM allows %d", label, count, extra, maxTags)
+	}
+}
+
+// checkMembership checks one group a user is in: declared, not absent, not
+// granting a forbidden policy.
+func (l *loader) checkMembership(env *envSrc, r ref, label string, groups, groupsFold map[string]*groupSrc) {
+	g, ok := groups[r.val]
+	switch {
+	case !ok:
+		hint := "declare the group under groups: in a manifest of this environment"
+		if fold, ok := groupsFold[strings.ToLower(r.val)]; ok {
+			hint = fmt.Sprintf("did you mean %q?", fold.g.Name)
+		}
+		l.diags.Errorf(r.pos, ruleGroupUnknown, hint, "%s is in group %q, which environment %s does not declare", label, r.val, env.env.Name)
+	case g.g.Absent:
+		l.diags.Errorf(r.pos, ruleGroupAbsent, "remove the group from the user's groups, or drop absent: true from the group",
+			"%s is in group %q, which is marked absent (to be deleted) at %s", label, r.val, g.pos)
+	default:
+		for _, p := range g.policies {
+			if slices.Contains(env.env.Guardrails.ForbiddenManagedPolicies, p.val) {
+				l.diags.Errorf(r.pos, ruleForbiddenPolicy, "remove the user from the group, or the policy from the group",
+					"%s gets %s through group %q, which environment %s forbids", label, p.val, g.g.Name, env.env.Name)
+			}
+		}
+	}
 }
 
 func kindLabel(u *User) string {

@@ -356,6 +356,51 @@ func (d *decoder) value(n *yaml.Node, what string) (any, bool) {
 	return nil, false
 }
 
+// problemNode maps a policy.Problem path ("Statement[1].Effect") to the
+// node it names: the key of a mapping entry, or a list item. It returns the
+// deepest node it can find, or nil for the whole document.
+func problemNode(d *decoder, doc *yaml.Node, p string) *yaml.Node {
+	if p == "" {
+		return nil
+	}
+	var at *yaml.Node
+	cur := doc
+	for _, seg := range strings.Split(p, ".") {
+		name, idx := seg, -1
+		if i := strings.IndexByte(seg, '['); i >= 0 && strings.HasSuffix(seg, "]") {
+			n, err := strconv.Atoi(seg[i+1 : len(seg)-1])
+			if err != nil {
+				return at
+			}
+			name, idx = seg[:i], n
+		}
+		cur = d.node(cur)
+		if cur == nil || cur.Kind != yaml.MappingNode {
+			return at
+		}
+		var val *yaml.Node
+		for i := 0; i+1 < len(cur.Content); i += 2 {
+			if k := d.node(cur.Content[i]); k != nil && k.Value == name {
+				at, val = k, cur.Content[i+1]
+				break
+			}
+		}
+		if val == nil {
+			return at
+		}
+		cur = val
+		if idx >= 0 {
+			cur = d.node(cur)
+			if cur == nil || cur.Kind != yaml.SequenceNode || idx >= len(cur.Content) {
+				return at
+			}
+			cur = d.node(cur.Content[idx])
+			at = cur
+		}
+	}
+	return at
+}
+
 // lineRE finds the line in a yaml.v3 error message.
 var lineRE = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
 
