@@ -30,32 +30,11 @@ func NewAuthDetailsReader(a *Account, opts Options) *AuthDetailsReader {
 func (r *AuthDetailsReader) Read(ctx context.Context, needs func(*state.User) state.Details) (*state.Account, error) {
 	a := r.account
 	acct := newAccount(a.ID)
-	p := iam.NewGetAccountAuthorizationDetailsPaginator(a.iam, &iam.GetAccountAuthorizationDetailsInput{
+	fetchCtx, stopFetch := context.WithCancel(ctx)
+	pages := fetchPages(fetchCtx, iam.NewGetAccountAuthorizationDetailsPaginator(a.iam, &iam.GetAccountAuthorizationDetailsInput{
 		Filter:   []types.EntityType{types.EntityTypeUser, types.EntityTypeGroup},
 		MaxItems: aws.Int32(pageSize),
-	})
-	// Pages are fetched in their own goroutine, so that per-user details
-	// are read while later pages are still coming.
-	type result struct {
-		page *iam.GetAccountAuthorizationDetailsOutput
-		err  error
-	}
-	fetchCtx, stopFetch := context.WithCancel(ctx)
-	pages := make(chan result, 4)
-	go func() {
-		defer close(pages)
-		for p.HasMorePages() {
-			page, err := p.NextPage(fetchCtx)
-			select {
-			case pages <- result{page, err}:
-			case <-fetchCtx.Done():
-				return
-			}
-			if err != nil {
-				return
-			}
-		}
-	}()
+	}))
 	details := newGroup(ctx, r.opts.concurrency())
 	fail := func(err error) (*state.Account, error) {
 		stopFetch()
@@ -71,9 +50,8 @@ func (r *AuthDetailsReader) Read(ctx context.Context, needs func(*state.User) st
 		if details.ctx.Err() != nil {
 			break // a detail read failed; Wait reports it
 		}
-		page, err := res.page, res.err
-		if err != nil {
-			err = classify(a.Env, a.Role, err)
+		if res.err != nil {
+			err := classify(a.Env, a.Role, res.err)
 			var ad *AccessDeniedError
 			if first && errors.As(err, &ad) {
 				return fail(&deniedFirstPage{err})
@@ -81,25 +59,8 @@ func (r *AuthDetailsReader) Read(ctx context.Context, needs func(*state.User) st
 			return fail(err)
 		}
 		first = false
-		for _, d := range page.UserDetailList {
-			u, err := userFromDetail(d)
-			if err != nil {
-				return fail(&EnvError{Env: a.Env, Err: err})
-			}
-			acct.Users[u.Name] = u
-			if needs == nil {
-				continue
-			}
-			if want := needs(u); want != 0 {
-				details.Go(func(ctx context.Context) error { return readDetails(ctx, a.iam, u, want) })
-			}
-		}
-		for _, d := range page.GroupDetailList {
-			g, err := groupFromDetail(d)
-			if err != nil {
-				return fail(&EnvError{Env: a.Env, Err: err})
-			}
-			acct.Groups[g.Name] = g
+		if err := r.addPage(acct, res.page, needs, details); err != nil {
+			return fail(&EnvError{Env: a.Env, Err: err})
 		}
 	}
 	stopFetch()
@@ -110,56 +71,116 @@ func (r *AuthDetailsReader) Read(ctx context.Context, needs func(*state.User) st
 	return acct, nil
 }
 
+// detailsPage is one page of GetAccountAuthorizationDetails, or the error
+// that ended the pages.
+type detailsPage struct {
+	page *iam.GetAccountAuthorizationDetailsOutput
+	err  error
+}
+
+// fetchPages fetches the pages in their own goroutine, so that per-user
+// details are read while later pages are still coming. The channel closes
+// after the last page, the first error, or when ctx is done.
+func fetchPages(ctx context.Context, p *iam.GetAccountAuthorizationDetailsPaginator) <-chan detailsPage {
+	pages := make(chan detailsPage, 4)
+	go func() {
+		defer close(pages)
+		for p.HasMorePages() {
+			page, err := p.NextPage(ctx)
+			select {
+			case pages <- detailsPage{page, err}:
+			case <-ctx.Done():
+				return
+			}
+			if err != nil {
+				return
+			}
+		}
+	}()
+	return pages
+}
+
+// addPage puts a page's users and groups into acct, and starts reading the
+// details needs asks for.
+func (r *AuthDetailsReader) addPage(acct *state.Account, page *iam.GetAccountAuthorizationDetailsOutput, needs func(*state.User) state.Details, details *group) error {
+	for _, d := range page.UserDetailList {
+		u, err := userFromDetail(d)
+		if err != nil {
+			return err
+		}
+		acct.Users[u.Name] = u
+		if needs == nil {
+			continue
+		}
+		if want := needs(u); want != 0 {
+			details.Go(func(ctx context.Context) error { return readDetails(ctx, r.account.iam, u, want) })
+		}
+	}
+	for _, d := range page.GroupDetailList {
+		g, err := groupFromDetail(d)
+		if err != nil {
+			return err
+		}
+		acct.Groups[g.Name] = g
+	}
+	return nil
+}
+
 func userFromDetail(d types.UserDetail) (*state.User, error) {
 	u := &state.User{
-		Name:    aws.ToString(d.UserName),
-		Path:    aws.ToString(d.Path),
-		ARN:     aws.ToString(d.Arn),
-		ID:      aws.ToString(d.UserId),
-		Created: aws.ToTime(d.CreateDate).UTC(),
-		Groups:  append([]string(nil), d.GroupList...),
-		Tags:    tagMap(d.Tags),
-	}
-	for _, p := range d.AttachedManagedPolicies {
-		u.ManagedPolicies = append(u.ManagedPolicies, aws.ToString(p.PolicyArn))
+		Name:            aws.ToString(d.UserName),
+		Path:            aws.ToString(d.Path),
+		ARN:             aws.ToString(d.Arn),
+		ID:              aws.ToString(d.UserId),
+		Created:         aws.ToTime(d.CreateDate).UTC(),
+		Groups:          append([]string(nil), d.GroupList...),
+		Tags:            tagMap(d.Tags),
+		ManagedPolicies: policyARNs(d.AttachedManagedPolicies),
 	}
 	if d.PermissionsBoundary != nil {
 		u.PermissionsBoundary = aws.ToString(d.PermissionsBoundary.PermissionsBoundaryArn)
 	}
-	for _, p := range d.UserPolicyList {
-		name := aws.ToString(p.PolicyName)
-		doc, err := inlinePolicy("user "+u.Name, name, aws.ToString(p.PolicyDocument))
-		if err != nil {
-			return nil, err
-		}
-		if u.InlinePolicies == nil {
-			u.InlinePolicies = map[string]string{}
-		}
-		u.InlinePolicies[name] = doc
-	}
-	return u, nil
+	var err error
+	u.InlinePolicies, err = inlinePolicies("user "+u.Name, d.UserPolicyList)
+	return u, err
 }
 
 func groupFromDetail(d types.GroupDetail) (*state.Group, error) {
 	g := &state.Group{
-		Name: aws.ToString(d.GroupName),
-		Path: aws.ToString(d.Path),
-		ARN:  aws.ToString(d.Arn),
-		ID:   aws.ToString(d.GroupId),
+		Name:            aws.ToString(d.GroupName),
+		Path:            aws.ToString(d.Path),
+		ARN:             aws.ToString(d.Arn),
+		ID:              aws.ToString(d.GroupId),
+		ManagedPolicies: policyARNs(d.AttachedManagedPolicies),
 	}
-	for _, p := range d.AttachedManagedPolicies {
-		g.ManagedPolicies = append(g.ManagedPolicies, aws.ToString(p.PolicyArn))
+	var err error
+	g.InlinePolicies, err = inlinePolicies("group "+g.Name, d.GroupPolicyList)
+	return g, err
+}
+
+// policyARNs lists the ARNs of attached managed policies, nil for none.
+func policyARNs(list []types.AttachedPolicy) []string {
+	var arns []string
+	for _, p := range list {
+		arns = append(arns, aws.ToString(p.PolicyArn))
 	}
-	for _, p := range d.GroupPolicyList {
+	return arns
+}
+
+// inlinePolicies decodes the inline policies of owner ("user alice"), nil
+// for none.
+func inlinePolicies(owner string, list []types.PolicyDetail) (map[string]string, error) {
+	var out map[string]string
+	for _, p := range list {
 		name := aws.ToString(p.PolicyName)
-		doc, err := inlinePolicy("group "+g.Name, name, aws.ToString(p.PolicyDocument))
+		doc, err := inlinePolicy(owner, name, aws.ToString(p.PolicyDocument))
 		if err != nil {
 			return nil, err
 		}
-		if g.InlinePolicies == nil {
-			g.InlinePolicies = map[string]string{}
+		if out == nil {
+			out = map[string]string{}
 		}
-		g.InlinePolicies[name] = doc
+		out[name] = doc
 	}
-	return g, nil
+	return out, nil
 }

@@ -41,41 +41,9 @@ func (r *PerUserReader) Read(ctx context.Context, needs func(*state.User) state.
 func (r *PerUserReader) read(ctx context.Context, needs func(*state.User) state.Details) (*state.Account, error) {
 	c := r.account.iam
 	acct := newAccount(r.account.ID)
-
-	users := iam.NewListUsersPaginator(c, &iam.ListUsersInput{MaxItems: aws.Int32(pageSize)})
-	for users.HasMorePages() {
-		page, err := users.NextPage(ctx)
-		if err != nil {
-			return nil, fmt.Errorf("list users: %w", err)
-		}
-		for _, u := range page.Users {
-			name := aws.ToString(u.UserName)
-			acct.Users[name] = &state.User{
-				Name:    name,
-				Path:    aws.ToString(u.Path),
-				ARN:     aws.ToString(u.Arn),
-				ID:      aws.ToString(u.UserId),
-				Created: aws.ToTime(u.CreateDate).UTC(),
-			}
-		}
+	if err := listUsersAndGroups(ctx, c, acct); err != nil {
+		return nil, err
 	}
-	groups := iam.NewListGroupsPaginator(c, &iam.ListGroupsInput{MaxItems: aws.Int32(pageSize)})
-	for groups.HasMorePages() {
-		page, err := groups.NextPage(ctx)
-		if err != nil {
-			return nil, fmt.Errorf("list groups: %w", err)
-		}
-		for _, g := range page.Groups {
-			name := aws.ToString(g.GroupName)
-			acct.Groups[name] = &state.Group{
-				Name: name,
-				Path: aws.ToString(g.Path),
-				ARN:  aws.ToString(g.Arn),
-				ID:   aws.ToString(g.GroupId),
-			}
-		}
-	}
-
 	g := newGroup(ctx, r.opts.concurrency())
 	for _, name := range sortedKeys(acct.Groups) {
 		grp := acct.Groups[name]
@@ -119,6 +87,45 @@ func (r *PerUserReader) read(ctx context.Context, needs func(*state.User) state.
 	}
 	finish(acct)
 	return acct, nil
+}
+
+// listUsersAndGroups puts every user and group of the account into acct,
+// with what the list calls tell.
+func listUsersAndGroups(ctx context.Context, c *iam.Client, acct *state.Account) error {
+	users := iam.NewListUsersPaginator(c, &iam.ListUsersInput{MaxItems: aws.Int32(pageSize)})
+	for users.HasMorePages() {
+		page, err := users.NextPage(ctx)
+		if err != nil {
+			return fmt.Errorf("list users: %w", err)
+		}
+		for _, u := range page.Users {
+			name := aws.ToString(u.UserName)
+			acct.Users[name] = &state.User{
+				Name:    name,
+				Path:    aws.ToString(u.Path),
+				ARN:     aws.ToString(u.Arn),
+				ID:      aws.ToString(u.UserId),
+				Created: aws.ToTime(u.CreateDate).UTC(),
+			}
+		}
+	}
+	groups := iam.NewListGroupsPaginator(c, &iam.ListGroupsInput{MaxItems: aws.Int32(pageSize)})
+	for groups.HasMorePages() {
+		page, err := groups.NextPage(ctx)
+		if err != nil {
+			return fmt.Errorf("list groups: %w", err)
+		}
+		for _, g := range page.Groups {
+			name := aws.ToString(g.GroupName)
+			acct.Groups[name] = &state.Group{
+				Name: name,
+				Path: aws.ToString(g.Path),
+				ARN:  aws.ToString(g.Arn),
+				ID:   aws.ToString(g.GroupId),
+			}
+		}
+	}
+	return nil
 }
 
 func readGroup(ctx context.Context, c *iam.Client, g *state.Group) error {

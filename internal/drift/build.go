@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"maps"
 	"path"
@@ -14,11 +13,8 @@ import (
 	"github.com/roster-dev/roster/internal/diag"
 	"github.com/roster-dev/roster/internal/manifest"
 	"github.com/roster-dev/roster/internal/plan"
+	"github.com/roster-dev/roster/internal/policy"
 )
-
-// adminPolicies are AWS managed policies that grant admin-equivalent access
-// on their own: full access, or the power to grant it.
-var adminPolicies = []string{"AdministratorAccess", "IAMFullAccess"}
 
 // Build turns an environment's plan, computed against live IAM, into its
 // drift report. cfg and env are the repository configuration and the
@@ -636,15 +632,7 @@ func (b *builder) group(ch *plan.Change) {
 // adminARN reports whether a managed policy grants admin-equivalent access:
 // an AWS managed admin policy, or one the environment forbids.
 func (b *builder) adminARN(arn string) bool {
-	if b.forbidden[arn] {
-		return true
-	}
-	for _, name := range adminPolicies {
-		if strings.HasSuffix(arn, ":iam::aws:policy/"+name) {
-			return true
-		}
-	}
-	return false
+	return b.forbidden[arn] || policy.IsAdminManaged(arn)
 }
 
 // adminGroup reports whether the manifests give a group admin-equivalent
@@ -684,49 +672,4 @@ func (b *builder) adminResource(r *plan.Resource) bool {
 
 // adminDocument reports whether a policy document allows every action, or
 // every IAM action, on every resource.
-func adminDocument(doc string) bool {
-	if doc == "" {
-		return false
-	}
-	var d struct {
-		Statement json.RawMessage
-	}
-	if json.Unmarshal([]byte(doc), &d) != nil {
-		return false
-	}
-	type statement struct {
-		Effect   string
-		Action   json.RawMessage
-		Resource json.RawMessage
-	}
-	var stmts []statement
-	if json.Unmarshal(d.Statement, &stmts) != nil {
-		var one statement
-		if json.Unmarshal(d.Statement, &one) != nil {
-			return false
-		}
-		stmts = []statement{one}
-	}
-	for _, s := range stmts {
-		if s.Effect != "Allow" {
-			continue
-		}
-		actions := stringList(s.Action)
-		if slices.Contains(stringList(s.Resource), "*") &&
-			slices.ContainsFunc(actions, func(a string) bool { return a == "*" || strings.EqualFold(a, "iam:*") || a == "*:*" }) {
-			return true
-		}
-	}
-	return false
-}
-
-// stringList reads a policy element that is a string or a list of strings.
-func stringList(raw json.RawMessage) []string {
-	var one string
-	if json.Unmarshal(raw, &one) == nil {
-		return []string{one}
-	}
-	var many []string
-	_ = json.Unmarshal(raw, &many)
-	return many
-}
+func adminDocument(doc string) bool { return policy.Inspect(doc).Admin() }

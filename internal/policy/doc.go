@@ -19,4 +19,8 @@
 //
 // Details below an element (a list index, a condition operator or key) are
 // named in the message instead.
+//
+// admin.go is the one home of admin-equivalence: the AWS managed policies
+// that grant it (AdminManaged) and what a document allows (Inspect), used by
+// the drift report and the access report alike.
 package policy

@@ -9,6 +9,7 @@ import (
 
 	"github.com/roster-dev/roster/internal/manifest"
 	"github.com/roster-dev/roster/internal/plan"
+	"github.com/roster-dev/roster/internal/policy"
 	"github.com/roster-dev/roster/internal/state"
 )
 
@@ -482,19 +483,19 @@ func adminFlags(managed []Grant, inline []inlineDoc) []Flag {
 	}
 	var allowAll, escalation, iamWrite []string
 	for _, d := range inline {
-		gr := inspect(d.doc)
+		gr := policy.Inspect(d.doc)
 		src := "direct"
 		if d.source != "" {
 			src = d.source
 		}
 		label := from("inline "+d.name, []string{src})
-		if gr.allowAll {
+		if gr.AllowAll {
 			allowAll = append(allowAll, label)
 		}
-		if gr.escalation && !gr.allowAll {
+		if gr.Escalation && !gr.AllowAll {
 			escalation = append(escalation, label)
 		}
-		if gr.iamWrite && !gr.escalation && !gr.allowAll {
+		if gr.IAMWrite && !gr.Escalation && !gr.AllowAll {
 			iamWrite = append(iamWrite, label)
 		}
 	}
