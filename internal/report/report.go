@@ -233,69 +233,91 @@ type Options struct {
 // should be promotion order). It is pure: the same arguments give the same
 // matrix.
 func Build(envs []*manifest.Environment, opts Options) *Matrix {
-	today := dateOf(opts.Now)
-	m := &Matrix{Date: today}
-	rows := map[string]*Row{}
-	row := func(name string, kind Kind) *Row {
-		key := strings.ToLower(name)
-		r := rows[key]
-		if r == nil {
-			r = &Row{Name: name, Kind: kind, Cells: make([]*Cell, len(envs))}
-			rows[key] = r
-		}
-		// A name that is a person anywhere is a person; unmanaged only
-		// where nothing declares it.
-		if rank(kind) < rank(r.Kind) {
-			r.Kind = kind
-		}
-		return r
-	}
+	b := &matrixBuilder{m: &Matrix{Date: dateOf(opts.Now)}, rows: map[string]*Row{}, envs: len(envs)}
 	for i, env := range envs {
 		col := &Column{Name: env.Name, AccountID: env.AccountID, Production: env.Production}
-		m.Columns = append(m.Columns, col)
-		groups := map[string]*manifest.Group{}
-		for _, g := range env.Groups {
-			if !g.Absent {
-				groups[g.Name] = g
-			}
-		}
-		for _, u := range env.Users {
-			kind := Person
-			if u.Kind == manifest.ServiceAccount {
-				kind = ServiceAccount
-			}
-			r := row(u.Name, kind)
-			if u.Owner != "" && !slices.Contains(r.Owners, u.Owner) {
-				r.Owners = append(r.Owners, u.Owner)
-			}
-			c := &Cell{Expires: u.Expires}
-			if u.Expires != nil && dateOf(*u.Expires).Before(today) {
-				c.Expired = true
-			} else {
-				c.Desired = desiredAccess(env, u, groups)
-			}
-			r.Cells[i] = c
-		}
-		live := opts.Live[env.Name]
-		if live == nil {
-			continue
-		}
-		col.Live, m.Live = true, true
-		tag := cmp.Or(opts.OwnershipTag, manifest.DefaultOwnershipTag)
-		for _, name := range slices.Sorted(maps.Keys(live.Users)) {
-			u := live.Users[name]
-			key := strings.ToLower(name)
-			r := rows[key]
-			if r == nil || r.Cells[i] == nil {
-				r = row(name, Unmanaged)
-				// Tagged as managed but in no manifest: the next apply
-				// deletes it.
-				r.Cells[i] = &Cell{Removed: u.Tags[tag] == "true"}
-			}
-			r.Cells[i].Live = liveAccess(u, live)
+		b.m.Columns = append(b.m.Columns, col)
+		b.addDeclared(i, env)
+		if live := opts.Live[env.Name]; live != nil {
+			col.Live, b.m.Live = true, true
+			b.addLive(i, live, cmp.Or(opts.OwnershipTag, manifest.DefaultOwnershipTag))
 		}
 	}
-	for _, r := range rows {
+	return b.finish()
+}
+
+// matrixBuilder gathers a Matrix's rows, one per name (case-insensitive),
+// one cell per environment.
+type matrixBuilder struct {
+	m    *Matrix
+	rows map[string]*Row
+	envs int
+}
+
+// row returns the row of name, made with kind when new. A name that is a
+// person anywhere is a person; unmanaged only where nothing declares it.
+func (b *matrixBuilder) row(name string, kind Kind) *Row {
+	key := strings.ToLower(name)
+	r := b.rows[key]
+	if r == nil {
+		r = &Row{Name: name, Kind: kind, Cells: make([]*Cell, b.envs)}
+		b.rows[key] = r
+	}
+	if rank(kind) < rank(r.Kind) {
+		r.Kind = kind
+	}
+	return r
+}
+
+// addDeclared fills environment i's cells of the users its manifests
+// declare.
+func (b *matrixBuilder) addDeclared(i int, env *manifest.Environment) {
+	groups := map[string]*manifest.Group{}
+	for _, g := range env.Groups {
+		if !g.Absent {
+			groups[g.Name] = g
+		}
+	}
+	for _, u := range env.Users {
+		kind := Person
+		if u.Kind == manifest.ServiceAccount {
+			kind = ServiceAccount
+		}
+		r := b.row(u.Name, kind)
+		if u.Owner != "" && !slices.Contains(r.Owners, u.Owner) {
+			r.Owners = append(r.Owners, u.Owner)
+		}
+		c := &Cell{Expires: u.Expires}
+		if u.Expires != nil && dateOf(*u.Expires).Before(b.m.Date) {
+			c.Expired = true
+		} else {
+			c.Desired = desiredAccess(env, u, groups)
+		}
+		r.Cells[i] = c
+	}
+}
+
+// addLive adds what live IAM grants in environment i, and a row for every
+// live user no manifest declares there.
+func (b *matrixBuilder) addLive(i int, live *state.Account, tag string) {
+	for _, name := range slices.Sorted(maps.Keys(live.Users)) {
+		u := live.Users[name]
+		r := b.rows[strings.ToLower(name)]
+		if r == nil || r.Cells[i] == nil {
+			r = b.row(name, Unmanaged)
+			// Tagged as managed but in no manifest: the next apply
+			// deletes it.
+			r.Cells[i] = &Cell{Removed: u.Tags[tag] == "true"}
+		}
+		r.Cells[i].Live = liveAccess(u, live)
+	}
+}
+
+// finish sorts the rows (people, service accounts, unmanaged; by name) and
+// counts each column's people, service accounts and admins.
+func (b *matrixBuilder) finish() *Matrix {
+	m := b.m
+	for _, r := range b.rows {
 		slices.Sort(r.Owners)
 		m.Rows = append(m.Rows, r)
 	}
