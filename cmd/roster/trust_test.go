@@ -77,7 +77,8 @@ const forkGuard = "github.event.pull_request.head.repo.full_name == github.repos
 // against docs/setup.md's trust model: only jobs in the iam-apply
 // environment sign in with the hub apply role, and every such job does; no
 // job that pull requests start reaches the apply role; drift reads with the
-// plan role; a job with an OIDC token never runs for a fork's pull request.
+// plan role; a job with an OIDC token never runs for a fork's pull request;
+// only pull request jobs may write check runs (the reviewed-plan record).
 func TestExampleWorkflowsFollowTheTrustModel(t *testing.T) {
 	t.Parallel()
 	files, err := filepath.Glob(filepath.Join(repoRoot, "examples", "workflows", "*.yml"))
@@ -122,6 +123,11 @@ func TestExampleWorkflowsFollowTheTrustModel(t *testing.T) {
 				if role != "apply" {
 					t.Errorf("%s enforces expiry with role %q; it writes, with the apply role", where, role)
 				}
+			}
+			// Check runs of the workflow token are the reviewed-plan record:
+			// only the jobs that plan a pull request may write them.
+			if job.Permissions["checks"] == "write" && !fromPullRequests {
+				t.Errorf("%s may write check runs, which pass for the reviewed-plan record; only pull request plan jobs may", where)
 			}
 			if job.Permissions["id-token"] == "write" && fromPullRequests {
 				guarded := strings.Contains(job.If, forkGuard)
