@@ -2,8 +2,11 @@ package awsiam
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
+	"slices"
 	"strings"
 	"testing"
 
@@ -161,5 +164,33 @@ func TestReadOrganizationErrors(t *testing.T) {
 				t.Errorf("error %q shows the SDK's raw chain", err)
 			}
 		})
+	}
+}
+
+// TestOrgPermissionsDocumented binds docs/permissions.md's policy for roster
+// init to the calls ReadOrganization makes.
+func TestOrgPermissionsDocumented(t *testing.T) {
+	t.Parallel()
+	doc, err := os.ReadFile("../../docs/permissions.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, rest, ok := strings.Cut(string(doc), "<!-- roster:organization-policy -->")
+	if !ok {
+		t.Fatal("docs/permissions.md has no roster:organization-policy marker")
+	}
+	_, rest, _ = strings.Cut(rest, "```json\n")
+	block, _, _ := strings.Cut(rest, "```")
+	var pol struct{ Statement []struct{ Action []string } }
+	if err := json.Unmarshal([]byte(block), &pol); err != nil {
+		t.Fatalf("the policy in docs/permissions.md: %v", err)
+	}
+	var got []string
+	for _, s := range pol.Statement {
+		got = append(got, s.Action...)
+	}
+	want := slices.Sorted(slices.Values(OrgPermissions))
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("docs/permissions.md vs OrgPermissions (-code +doc):\n%s", diff)
 	}
 }
