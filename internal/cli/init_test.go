@@ -82,11 +82,10 @@ func seedOrg(t *testing.T, srv *iamtest.Server) map[string]int {
 		acct.PutGroup(iamtest.Group{Name: "developers", ManagedPolicies: []string{"arn:aws:iam::aws:policy/PowerUserAccess"}})
 		acct.PutGroup(iamtest.Group{Name: "readers", ManagedPolicies: []string{"arn:aws:iam::aws:policy/ReadOnlyAccess"}})
 		for i := range users[a.id] {
-			switch {
-			case i%10 == 9:
+			if i%10 == 9 {
 				acct.PutUser(iamtest.User{Name: fmt.Sprintf("svc-%s-%02d", a.name, i), AccessKeys: []iamtest.AccessKey{{CreateDate: importNow.AddDate(0, -1, 0)}},
 					Tags: []iamtest.Tag{{Key: "roster:owner", Value: "platform-team"}}})
-			default:
+			} else {
 				group := []string{"developers", "readers"}[i%2]
 				acct.PutUser(iamtest.User{Name: fmt.Sprintf("person-%03d", i), Path: "/people/", Groups: []string{group},
 					Tags: []iamtest.Tag{{Key: "team", Value: []string{"payments", "search", "data"}[i%3]}}})

@@ -38,7 +38,6 @@ type orgRequest struct {
 	op     string
 	body   map[string]json.RawMessage
 	caller principal
-	org    *Organization
 }
 
 type orgHandler func(o *Organization, r *orgRequest) (any, *orgError)
