@@ -70,12 +70,10 @@ manifests (a forbidden managed policy, say), import says where and exits 1.`,
 				if err != nil {
 					return err
 				}
-				envs, err := engine.Select(repo, []string{*name})
+				target, err := importTarget(repo, *dir, *name)
 				if err != nil {
-					return usageError("%v; to add it, write %s or run roster init --dir %s --env %s=ACCOUNT_ID", err,
-						filepath.ToSlash(filepath.Join(*dir, *name, "environment.yaml")), filepath.ToSlash(*dir), *name)
+					return err
 				}
-				target := envs[0]
 				src, err := liveSource(ctx, env, *live, awsiam.ForPlan)
 				if err != nil {
 					return err
@@ -108,6 +106,17 @@ manifests (a forbidden managed policy, say), import says where and exits 1.`,
 			}
 		},
 	}
+}
+
+// importTarget is the environment to import into, or an error that says
+// how to add it.
+func importTarget(repo *manifest.Repository, dir, name string) (*manifest.Environment, error) {
+	envs, err := engine.Select(repo, []string{name})
+	if err != nil {
+		return nil, usageError("%v; to add it, write %s or run roster init --dir %s --env %s=ACCOUNT_ID", err,
+			filepath.ToSlash(filepath.Join(dir, name, "environment.yaml")), filepath.ToSlash(dir), name)
+	}
+	return envs[0], nil
 }
 
 func printImport(w io.Writer, dir, env string, r *importer.Result, written []string) {
