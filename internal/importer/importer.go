@@ -161,34 +161,66 @@ func declares(env *manifest.Environment, file string) bool {
 
 func build(cfg manifest.Config, env *manifest.Environment, live *state.Account, opts Options, replaced map[string]bool) (*Result, error) {
 	r := &Result{Dir: env.Dir}
-	ownTag := cmp.Or(cfg.OwnershipTag, manifest.DefaultOwnershipTag)
+	d := declaredIn(env, replaced)
 	ownerTag := cmp.Or(cfg.OwnerTag, manifest.DefaultOwnerTag)
-	defPath := cmp.Or(cfg.Defaults.Path, "/")
+	users := selectUsers(cfg, env, live, opts, d, ownerTag, r)
+	groups := selectGroups(live, opts, d, users, r)
+	files, err := layout(cfg, env, live, opts, d, ownerTag, users, groups, r)
+	if err != nil {
+		return nil, err
+	}
+	stamp := opts.Now.UTC().Format(time.RFC3339)
+	for _, name := range slices.Sorted(maps.Keys(files)) {
+		body, err := files[name].render(name)
+		if err != nil {
+			return nil, err
+		}
+		head := fmt.Sprintf("# yaml-language-server: $schema=%s\n# Imported from the live IAM of environment %s (account %s) by roster import at %s.\n\n",
+			SchemaURL, env.Name, env.AccountID, stamp)
+		r.Files = append(r.Files, File{Name: name, Data: append([]byte(head), body...)})
+	}
+	slices.Sort(r.Notes)
+	r.Notes = slices.Compact(r.Notes)
+	return r, nil
+}
 
-	declUsers := map[string]bool{}
+// declared is what the manifests that stay already declare, by lower-case
+// name.
+type declared struct {
+	users, groups map[string]bool
+	// absent are the groups marked absent, in any manifest.
+	absent map[string]bool
+	// spelling is how the manifests spell a group.
+	spelling map[string]string
+}
+
+func declaredIn(env *manifest.Environment, replaced map[string]bool) declared {
+	d := declared{users: map[string]bool{}, groups: map[string]bool{}, absent: map[string]bool{}, spelling: map[string]string{}}
 	for _, u := range env.Users {
 		if !replaced[u.Pos.File] {
-			declUsers[strings.ToLower(u.Name)] = true
+			d.users[strings.ToLower(u.Name)] = true
 		}
 	}
-	declGroups := map[string]bool{}
-	absent := map[string]bool{}
-	spelling := map[string]string{} // how the manifests spell a group
 	for _, g := range env.Groups {
 		if g.Absent {
-			absent[strings.ToLower(g.Name)] = true
+			d.absent[strings.ToLower(g.Name)] = true
 		}
 		if !replaced[g.Pos.File] {
-			declGroups[strings.ToLower(g.Name)] = true
-			spelling[strings.ToLower(g.Name)] = g.Name
+			d.groups[strings.ToLower(g.Name)] = true
+			d.spelling[strings.ToLower(g.Name)] = g.Name
 		}
 	}
+	return d
+}
 
+// selectUsers returns the live users to import, each marked as person or
+// machine, and records in r the ones left out and why.
+func selectUsers(cfg manifest.Config, env *manifest.Environment, live *state.Account, opts Options, d declared, ownerTag string, r *Result) []*liveUser {
 	var users []*liveUser
 	for _, name := range slices.Sorted(maps.Keys(live.Users)) {
 		u := live.Users[name]
 		switch {
-		case declUsers[strings.ToLower(name)]:
+		case d.users[strings.ToLower(name)]:
 			r.DeclaredUsers = append(r.DeclaredUsers, name)
 			continue
 		case matchAny(env.Unmanaged.Ignore, name) && !plan.Managed(cfg, u):
@@ -206,10 +238,13 @@ func build(cfg manifest.Config, env *manifest.Environment, live *state.Account, 
 		}
 		users = append(users, lu)
 	}
+	return users
+}
 
-	// Groups: every undeclared live group on a full import; only the groups
-	// of imported users when filters narrow it (the loader needs every
-	// group a user names to be declared).
+// selectGroups returns the live groups to import: every undeclared live
+// group on a full import; only the groups of imported users when filters
+// narrow it (the loader needs every group a user names to be declared).
+func selectGroups(live *state.Account, opts Options, d declared, users []*liveUser, r *Result) []*state.Group {
 	filtered := len(opts.Include) > 0 || len(opts.Exclude) > 0
 	needed := map[string]bool{}
 	for _, lu := range users {
@@ -220,7 +255,7 @@ func build(cfg manifest.Config, env *manifest.Environment, live *state.Account, 
 	var groups []*state.Group
 	for _, name := range slices.Sorted(maps.Keys(live.Groups)) {
 		k := strings.ToLower(name)
-		if declGroups[k] {
+		if d.groups[k] {
 			r.DeclaredGroups = append(r.DeclaredGroups, name)
 			continue
 		}
@@ -230,17 +265,25 @@ func build(cfg manifest.Config, env *manifest.Environment, live *state.Account, 
 		groups = append(groups, live.Groups[name])
 		r.Groups = append(r.Groups, name)
 	}
+	return groups
+}
+
+// fileContent is what one written file holds.
+type fileContent struct {
+	groups, people, machines []*yaml.Node
+}
+
+// layout places the entries in files: a group's file holds the group and
+// the people whose first imported group it is; machines go to
+// ServiceAccountsFile, people without an imported group to UsersFile.
+func layout(cfg manifest.Config, env *manifest.Environment, live *state.Account, opts Options, d declared, ownerTag string,
+	users []*liveUser, groups []*state.Group, r *Result,
+) (map[string]*fileContent, error) {
 	imported := map[string]bool{}
 	for _, g := range groups {
 		imported[strings.ToLower(g.Name)] = true
 	}
-
-	// Layout: a group's file holds the group and the people whose first
-	// imported group it is.
 	fileOf := groupFileNames(groups)
-	type fileContent struct {
-		groups, people, machines []*yaml.Node
-	}
 	files := map[string]*fileContent{}
 	get := func(name string) *fileContent {
 		if files[name] == nil {
@@ -248,7 +291,8 @@ func build(cfg manifest.Config, env *manifest.Environment, live *state.Account, 
 		}
 		return files[name]
 	}
-	w := &writer{cfg: cfg, env: env, opts: opts, ownTag: ownTag, ownerTag: ownerTag, defPath: defPath, absent: absent, spelling: spelling, result: r}
+	w := &writer{cfg: cfg, env: env, opts: opts, ownTag: cmp.Or(cfg.OwnershipTag, manifest.DefaultOwnershipTag), ownerTag: ownerTag,
+		defPath: cmp.Or(cfg.Defaults.Path, "/"), absent: d.absent, spelling: d.spelling, result: r}
 	for _, g := range groups {
 		f := get(fileOf[g.Name])
 		f.groups = append(f.groups, w.group(g))
@@ -275,46 +319,39 @@ func build(cfg manifest.Config, env *manifest.Environment, live *state.Account, 
 		f := get(target)
 		f.people = append(f.people, n)
 	}
+	return files, nil
+}
 
-	stamp := opts.Now.UTC().Format(time.RFC3339)
-	for _, name := range slices.Sorted(maps.Keys(files)) {
-		f := files[name]
-		// Sections and entries are separated by blank lines, as people
-		// write them; yaml.v3 would run them together.
-		var body bytes.Buffer
-		for _, sec := range []struct {
-			key   string
-			items []*yaml.Node
-		}{{"groups", f.groups}, {"users", f.people}, {"service_accounts", f.machines}} {
-			if len(sec.items) == 0 {
-				continue
-			}
-			if body.Len() > 0 {
-				body.WriteString("\n")
-			}
-			body.WriteString(sec.key + ":\n")
-			for i, it := range sec.items {
-				data, err := encode(&yaml.Node{Kind: yaml.SequenceNode, Content: []*yaml.Node{it}})
-				if err != nil {
-					return nil, fmt.Errorf("encode %s: %w", name, err)
-				}
-				if i > 0 {
-					body.WriteString("\n")
-				}
-				for _, line := range strings.SplitAfter(strings.TrimSuffix(string(data), "\n"), "\n") {
-					body.WriteString("  " + line)
-				}
-				body.WriteString("\n")
-			}
+// render writes the file's sections. Sections and entries are separated by
+// blank lines, as people write them; yaml.v3 would run them together.
+func (f *fileContent) render(name string) ([]byte, error) {
+	var body bytes.Buffer
+	for _, sec := range []struct {
+		key   string
+		items []*yaml.Node
+	}{{"groups", f.groups}, {"users", f.people}, {"service_accounts", f.machines}} {
+		if len(sec.items) == 0 {
+			continue
 		}
-		head := fmt.Sprintf("# yaml-language-server: $schema=%s\n# Imported from the live IAM of environment %s (account %s) by roster import at %s.\n\n",
-			SchemaURL, env.Name, env.AccountID, stamp)
-		data := body.Bytes()
-		r.Files = append(r.Files, File{Name: name, Data: append([]byte(head), data...)})
+		if body.Len() > 0 {
+			body.WriteString("\n")
+		}
+		body.WriteString(sec.key + ":\n")
+		for i, it := range sec.items {
+			data, err := encode(&yaml.Node{Kind: yaml.SequenceNode, Content: []*yaml.Node{it}})
+			if err != nil {
+				return nil, fmt.Errorf("encode %s: %w", name, err)
+			}
+			if i > 0 {
+				body.WriteString("\n")
+			}
+			for _, line := range strings.SplitAfter(strings.TrimSuffix(string(data), "\n"), "\n") {
+				body.WriteString("  " + line)
+			}
+			body.WriteString("\n")
+		}
 	}
-	slices.Sort(r.Notes)
-	r.Notes = slices.Compact(r.Notes)
-	return r, nil
+	return body.Bytes(), nil
 }
 
 // liveGroupName is the live spelling of a group name a user refers to.
@@ -401,24 +438,9 @@ func (w *writer) group(g *state.Group) *yaml.Node {
 	return n
 }
 
-func (w *writer) user(lu *liveUser) (*yaml.Node, error) {
-	u := lu.u
-	n := &yaml.Node{Kind: yaml.MappingNode}
-	nameNode := scalar(u.Name)
-	addPair(n, "name", nameNode)
-	if lu.service {
-		n.HeadComment = serviceAccountComment
-		owner := scalar(lu.owner)
-		if lu.owner == "" {
-			owner = scalar(UnknownOwner)
-			owner.LineComment = unknownOwnerComment
-			w.result.UnknownOwners = append(w.result.UnknownOwners, u.Name)
-		}
-		addPair(n, "owner", owner)
-	}
-	if u.Path != "" && u.Path != w.defPath {
-		addPair(n, "path", scalar(u.Path))
-	}
+// groups returns the groups a user is written in, as the manifests spell
+// them, without the groups to be deleted.
+func (w *writer) groups(u *state.User) []string {
 	var groups []string
 	for _, g := range u.Groups {
 		if w.absent[strings.ToLower(g)] {
@@ -426,26 +448,13 @@ func (w *writer) user(lu *liveUser) (*yaml.Node, error) {
 		}
 		groups = append(groups, cmp.Or(w.spelling[strings.ToLower(g)], g))
 	}
-	if len(groups) > 0 {
-		addPair(n, "groups", stringList(groups))
-	}
-	if len(u.ManagedPolicies) > 0 {
-		addPair(n, "managed_policies", stringList(u.ManagedPolicies))
-	}
-	inline := maps.Clone(u.InlinePolicies)
-	mfa := !lu.service && u.LoginProfile && w.env.Guardrails.ConsoleRequiresMFA
-	if mfa {
-		if inline[plan.RequireMFAPolicyName] == "" {
-			w.note("console users without the %s policy get it on the first apply (console_requires_mfa)", plan.RequireMFAPolicyName)
-		}
-		delete(inline, plan.RequireMFAPolicyName)
-	}
-	if len(inline) > 0 {
-		addPair(n, "inline_policies", policies(inline))
-	}
-	if u.PermissionsBoundary != "" {
-		addPair(n, "permissions_boundary", scalar(u.PermissionsBoundary))
-	}
+	return groups
+}
+
+// tags returns the tags a user is written with: not roster's own, not
+// those the defaults give anyway; it notes what the first apply changes.
+func (w *writer) tags(lu *liveUser) map[string]string {
+	u := lu.u
 	tags := map[string]string{}
 	for k, v := range u.Tags {
 		if k == w.ownTag || (k == w.ownerTag && lu.service) {
@@ -465,7 +474,48 @@ func (w *writer) user(lu *liveUser) (*yaml.Node, error) {
 			w.note("defaults.tags are added to every user: the first apply tags users that lack %s", k)
 		}
 	}
-	if len(tags) > 0 {
+	return tags
+}
+
+func (w *writer) user(lu *liveUser) (*yaml.Node, error) {
+	u := lu.u
+	n := &yaml.Node{Kind: yaml.MappingNode}
+	nameNode := scalar(u.Name)
+	addPair(n, "name", nameNode)
+	if lu.service {
+		n.HeadComment = serviceAccountComment
+		owner := scalar(lu.owner)
+		if lu.owner == "" {
+			owner = scalar(UnknownOwner)
+			owner.LineComment = unknownOwnerComment
+			w.result.UnknownOwners = append(w.result.UnknownOwners, u.Name)
+		}
+		addPair(n, "owner", owner)
+	}
+	if u.Path != "" && u.Path != w.defPath {
+		addPair(n, "path", scalar(u.Path))
+	}
+	if groups := w.groups(u); len(groups) > 0 {
+		addPair(n, "groups", stringList(groups))
+	}
+	if len(u.ManagedPolicies) > 0 {
+		addPair(n, "managed_policies", stringList(u.ManagedPolicies))
+	}
+	inline := maps.Clone(u.InlinePolicies)
+	mfa := !lu.service && u.LoginProfile && w.env.Guardrails.ConsoleRequiresMFA
+	if mfa {
+		if inline[plan.RequireMFAPolicyName] == "" {
+			w.note("console users without the %s policy get it on the first apply (console_requires_mfa)", plan.RequireMFAPolicyName)
+		}
+		delete(inline, plan.RequireMFAPolicyName)
+	}
+	if len(inline) > 0 {
+		addPair(n, "inline_policies", policies(inline))
+	}
+	if u.PermissionsBoundary != "" {
+		addPair(n, "permissions_boundary", scalar(u.PermissionsBoundary))
+	}
+	if tags := w.tags(lu); len(tags) > 0 {
 		m := &yaml.Node{Kind: yaml.MappingNode}
 		for _, k := range slices.Sorted(maps.Keys(tags)) {
 			addPair(m, k, scalar(tags[k]))
