@@ -17,7 +17,18 @@ const zeroWidthSpace = "&#8203;"
 // so nobody is notified and no issue is cross-referenced. Invisible control
 // and bidirectional-override characters are replaced by U+FFFD so they
 // cannot disguise what a reviewer reads.
-func EscapeMarkdown(s string) string {
+func EscapeMarkdown(s string) string { return escapeRunes(s, `\#`, true) }
+
+// escapeHTML makes a string inert inside raw HTML, such as a <summary>
+// element, where Markdown backslash escapes would show literally.
+func escapeHTML(s string) string { return escapeRunes(s, "&#35;", false) }
+
+// escapeRunes is the one loop behind EscapeMarkdown and escapeHTML: HTML
+// special characters become entities, "@" is broken up, "#" is written as
+// hash (with a zero-width space before a digit), Markdown punctuation is
+// backslash-escaped when markdown is set, line breaks and tabs become
+// spaces, and invisible characters become U+FFFD.
+func escapeRunes(s, hash string, markdown bool) string {
 	var b strings.Builder
 	b.Grow(len(s) + len(s)/4)
 	rs := []rune(s)
@@ -36,62 +47,30 @@ func EscapeMarkdown(s string) string {
 		case '@':
 			b.WriteString("&#64;" + zeroWidthSpace)
 		case '#':
-			b.WriteString(`\#`)
+			b.WriteString(hash)
 			if i+1 < len(rs) && unicode.IsDigit(rs[i+1]) {
 				b.WriteString(zeroWidthSpace)
 			}
-		case '\\', '`', '*', '_', '{', '}', '[', ']', '(', ')', '+', '-', '.', '!', '|', '~', '$':
-			b.WriteByte('\\')
-			b.WriteRune(r)
 		case '\n', '\r', '\t':
 			b.WriteByte(' ')
 		default:
-			if invisible(r) {
+			switch {
+			case invisible(r):
 				b.WriteRune(unicode.ReplacementChar)
-				continue
+			case markdown && strings.ContainsRune(markdownPunctuation, r):
+				b.WriteByte('\\')
+				b.WriteRune(r)
+			default:
+				b.WriteRune(r)
 			}
-			b.WriteRune(r)
 		}
 	}
 	return b.String()
 }
 
-// escapeHTML makes a string inert inside raw HTML, such as a <summary>
-// element, where Markdown backslash escapes would show literally.
-func escapeHTML(s string) string {
-	var b strings.Builder
-	rs := []rune(s)
-	for i, r := range rs {
-		switch r {
-		case '&':
-			b.WriteString("&amp;")
-		case '<':
-			b.WriteString("&lt;")
-		case '>':
-			b.WriteString("&gt;")
-		case '"':
-			b.WriteString("&quot;")
-		case '\'':
-			b.WriteString("&#39;")
-		case '@':
-			b.WriteString("&#64;" + zeroWidthSpace)
-		case '#':
-			b.WriteString("&#35;")
-			if i+1 < len(rs) && unicode.IsDigit(rs[i+1]) {
-				b.WriteString(zeroWidthSpace)
-			}
-		case '\n', '\r', '\t':
-			b.WriteByte(' ')
-		default:
-			if invisible(r) {
-				b.WriteRune(unicode.ReplacementChar)
-				continue
-			}
-			b.WriteRune(r)
-		}
-	}
-	return b.String()
-}
+// markdownPunctuation are the characters EscapeMarkdown escapes with a
+// backslash.
+const markdownPunctuation = "\\`*_{}[]()+-.!|~$"
 
 // cleanText makes a string safe for one line of a terminal or of a code
 // block: control characters (line breaks, escape sequences) and
