@@ -11,8 +11,8 @@ import (
 	"github.com/roster-dev/roster/internal/plan"
 )
 
-// Kind says what sort of difference a finding is. Hygiene findings
-// (credentials, MFA, expiry reminders) will add kinds of their own.
+// Kind says what sort of difference a finding is. Credential hygiene
+// findings have kinds of their own, declared in package hygiene.
 type Kind string
 
 // Kinds of findings.

@@ -11,6 +11,7 @@ import (
 
 	"github.com/roster-dev/roster/internal/awsiam"
 	"github.com/roster-dev/roster/internal/drift"
+	"github.com/roster-dev/roster/internal/hygiene"
 	"github.com/roster-dev/roster/internal/iamtest"
 	"github.com/roster-dev/roster/internal/state"
 )
@@ -21,7 +22,7 @@ func hygieneRows(reports []*drift.Report) []hygieneRow {
 	var out []hygieneRow
 	for _, r := range reports {
 		for _, f := range r.Findings {
-			if f.Kind.Hygiene() {
+			if hygiene.Is(f.Kind) {
 				out = append(out, hygieneRow{r.Environment, string(f.Severity), string(f.Kind), f.Subject})
 			}
 		}
@@ -54,7 +55,7 @@ func TestDriftExampleHygiene(t *testing.T) {
 		t.Errorf("hygiene findings (-want +got):\n%s", diff)
 	}
 	for _, r := range reports {
-		if !slices.ContainsFunc(r.Findings, func(f drift.Finding) bool { return !f.Kind.Hygiene() }) {
+		if !slices.ContainsFunc(r.Findings, func(f drift.Finding) bool { return !hygiene.Is(f.Kind) }) {
 			t.Errorf("%s: no drift findings beside the hygiene ones", r.Environment)
 		}
 		for _, n := range r.Notes {

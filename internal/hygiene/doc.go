@@ -1,9 +1,12 @@
-// Package hygiene finds credential hygiene problems in one environment: old
+// Package hygiene is where credential hygiene is computed (hygiene.go) and
+// its kinds of findings are declared (kinds.go); the engine calls Check for
+// plans and drift, and package render shows the findings. It finds the
+// credential hygiene problems of one environment: old
 // and unused access keys, unused console passwords, console users without
 // MFA, access keys held by people rather than service accounts, and users
 // whose expires date is close. Check is a pure function of the manifests,
 // the live state, IAM's credential report and the clock; its findings are
-// drift.Findings of the hygiene kinds (drift.KeyAge and the others), so the
+// drift.Findings of the hygiene kinds (KeyAge and the others), so the
 // drift report, the drift issue and its fingerprint carry them beside the
 // drift. Unmanaged users are reported once, by package drift.
 //

@@ -3,6 +3,7 @@ package hygiene
 import (
 	"cmp"
 	"fmt"
+	"maps"
 	"path"
 	"slices"
 	"strings"
@@ -178,7 +179,7 @@ func (c *checker) facts(report *state.CredentialReport) []*facts {
 	if c.live == nil {
 		return nil
 	}
-	for _, name := range sortedKeys(c.live.Users) {
+	for _, name := range slices.Sorted(maps.Keys(c.live.Users)) {
 		u := c.live.Users[name]
 		if c.skip(name) || !u.Details.Has(state.Credentials) {
 			continue
@@ -211,7 +212,7 @@ func date(t time.Time) string { return t.UTC().Format("2006-01-02") }
 // unless it is a reminder.
 func (c *checker) add(f drift.Finding, base drift.Severity) {
 	f.Severity = base
-	if c.production && f.Kind != drift.Expiring {
+	if c.production && f.Kind != Expiring {
 		switch base {
 		case drift.Low:
 			f.Severity = drift.Medium
@@ -244,7 +245,7 @@ func (c *checker) keys(f *facts) {
 		age := c.days(k.created)
 		if maxAge > 0 && age > maxAge {
 			c.add(drift.Finding{
-				ID: id(string(drift.KeyAge), string(f.kind), f.name, k.idPart), Kind: drift.KeyAge,
+				ID: id(string(KeyAge), string(f.kind), f.name, k.idPart), Kind: KeyAge,
 				SubjectKind: f.kind, Subject: f.name, Pos: f.pos,
 				Summary: sentence(words(k.label+" of "+f.kind.Noun()+" "), code(f.name), words(fmt.Sprintf(" was created on %s, %s ago, more than the ", date(k.created), plural(age, "day"))), code(fmt.Sprintf("max_access_key_age_days: %d", maxAge)), words(" of this environment")),
 				Restore: sentence(words("rotate it: create a second key, move whatever uses "), code(f.name), words(" to it, then deactivate and delete the old one")),
@@ -262,7 +263,7 @@ func (c *checker) keys(f *facts) {
 					what = fmt.Sprintf(" has never been used since it was created %s ago (%s)", plural(idle, "day"), date(last))
 				}
 				c.add(drift.Finding{
-					ID: id(string(drift.UnusedKey), string(f.kind), f.name, k.idPart), Kind: drift.UnusedKey,
+					ID: id(string(UnusedKey), string(f.kind), f.name, k.idPart), Kind: UnusedKey,
 					SubjectKind: f.kind, Subject: f.name, Pos: f.pos,
 					Summary: sentence(words("active "+k.label+" of "+f.kind.Noun()+" "), code(f.name), words(what)),
 					Restore: sentence(words("deactivate it, and delete it if nothing breaks: an unused key is only a risk")),
@@ -271,7 +272,7 @@ func (c *checker) keys(f *facts) {
 		}
 		if f.person {
 			c.add(drift.Finding{
-				ID: id(string(drift.PersonKey), string(f.kind), f.name, k.idPart), Kind: drift.PersonKey,
+				ID: id(string(PersonKey), string(f.kind), f.name, k.idPart), Kind: PersonKey,
 				SubjectKind: f.kind, Subject: f.name, Pos: f.pos,
 				Summary: sentence(words("person "), code(f.name), words(" has an active "+k.label+" (created "+date(k.created)+"); people should sign in through SSO or the console, not with long-lived keys")),
 				Restore: sentence(words("delete the key and have "), code(f.name), words(" use SSO or temporary credentials")),
@@ -287,7 +288,7 @@ func (c *checker) password(f *facts) {
 	}
 	if f.mfaKnown && !f.mfa {
 		fd := drift.Finding{
-			ID: id(string(drift.NoMFA), string(f.kind), f.name), Kind: drift.NoMFA,
+			ID: id(string(NoMFA), string(f.kind), f.name), Kind: NoMFA,
 			SubjectKind: f.kind, Subject: f.name, Pos: f.pos,
 			Summary: sentence(noun2(f), code(f.name), words(" can sign in to the console but has no MFA device")),
 		}
@@ -317,7 +318,7 @@ func (c *checker) password(f *facts) {
 		what = fmt.Sprintf(" has never signed in to the console since the password was set %s ago (%s)", plural(idle, "day"), date(last))
 	}
 	fd := drift.Finding{
-		ID: id(string(drift.UnusedPassword), string(f.kind), f.name), Kind: drift.UnusedPassword,
+		ID: id(string(UnusedPassword), string(f.kind), f.name), Kind: UnusedPassword,
 		SubjectKind: f.kind, Subject: f.name, Pos: f.pos,
 		Summary: sentence(noun2(f), code(f.name), words(what)),
 	}
@@ -367,7 +368,7 @@ func (c *checker) expiring(live *state.Account, report *state.CredentialReport) 
 			when = "today"
 		}
 		c.add(drift.Finding{
-			ID: id(string(drift.Expiring), string(kind), m.Name, date(exp)), Kind: drift.Expiring,
+			ID: id(string(Expiring), string(kind), m.Name, date(exp)), Kind: Expiring,
 			SubjectKind: kind, Subject: m.Name, Pos: m.Pos,
 			Summary: sentence(words(kind.Noun()+" "), code(m.Name), words(" expires on "+date(exp)+" ("+when+"): the first scheduled run after that day offboards it")),
 			Accept:  sentence(words("if "), code(m.Name), words(" still needs access, move "), code("expires"), words(" in "), where(m.Pos), words(" to a later date")),
@@ -382,30 +383,8 @@ func plural(n int, what string) string {
 	return fmt.Sprintf("%d %ss", n, what)
 }
 
-func words(s string) drift.Span { return drift.Span{Text: s} }
-func code(s string) drift.Span  { return drift.Span{Text: s, Code: true} }
+func words(s string) drift.Span { return drift.Words(s) }
+func code(s string) drift.Span  { return drift.Code(s) }
 
-// sentence joins spans, merging neighbouring words, like package drift.
-func sentence(spans ...drift.Span) drift.Text {
-	out := make(drift.Text, 0, len(spans))
-	for _, s := range spans {
-		if s.Text == "" {
-			continue
-		}
-		if n := len(out); n > 0 && !s.Code && !out[n-1].Code {
-			out[n-1].Text += s.Text
-			continue
-		}
-		out = append(out, s)
-	}
-	return out
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	slices.Sort(out)
-	return out
-}
+// sentence joins spans as drift's findings do.
+func sentence(spans ...drift.Span) drift.Text { return drift.Sentence(spans...) }

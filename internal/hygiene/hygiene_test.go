@@ -148,7 +148,7 @@ func TestCheckEveryKind(t *testing.T) {
 	for _, f := range Check(manifest.Config{}, craftedEnv(false, true), craftedLive(), craftedReport(), now) {
 		got[f.Kind] = true
 	}
-	for _, k := range drift.HygieneKinds {
+	for _, k := range Kinds {
 		if !got[k] {
 			t.Errorf("no %s finding from the crafted report", k)
 		}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/roster-dev/roster/internal/drift"
+	"github.com/roster-dev/roster/internal/hygiene"
 	"github.com/roster-dev/roster/internal/plan"
 )
 
@@ -155,7 +156,7 @@ func newDriftView(r *drift.Report, style textStyle, esc func(string) string, str
 	}
 	for _, f := range r.Findings {
 		fv := driftFindingView{
-			Hygiene:  f.Kind.Hygiene(),
+			Hygiene:  hygiene.Is(f.Kind),
 			Severity: string(f.Severity),
 			Icon:     severityIcons[f.Severity],
 			Kind:     string(f.Kind),
@@ -171,7 +172,7 @@ func newDriftView(r *drift.Report, style textStyle, esc func(string) string, str
 		switch {
 		case f.Kind == drift.Unmanaged:
 			v.Unmanaged = append(v.Unmanaged, fv)
-		case f.Kind.Hygiene():
+		case hygiene.Is(f.Kind):
 			v.Hygiene = append(v.Hygiene, fv)
 		default:
 			v.Findings = append(v.Findings, fv)
@@ -440,7 +441,7 @@ func DriftJSON(w io.Writer, reports []*drift.Report) error {
 			}
 			if !f.Restore.Empty() {
 				way := "restore"
-				if f.Kind.Hygiene() {
+				if hygiene.Is(f.Kind) {
 					way = "fix"
 				}
 				jf.Resolutions = append(jf.Resolutions, jsonDriftResolution{Way: way, Text: f.Restore.String()})

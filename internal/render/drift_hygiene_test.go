@@ -7,6 +7,7 @@ import (
 
 	"github.com/roster-dev/roster/internal/drift"
 	"github.com/roster-dev/roster/internal/golden"
+	"github.com/roster-dev/roster/internal/hygiene"
 	"github.com/roster-dev/roster/internal/plan"
 )
 
@@ -23,26 +24,26 @@ func driftWithHygiene() *drift.Report {
 			Accept:  text("set ", "team: qa", " in ", "access/staging/people.yaml:3"),
 		},
 		drift.Finding{
-			ID: "no-mfa/user/alice", Kind: drift.NoMFA, Severity: drift.High,
+			ID: "no-mfa/user/alice", Kind: hygiene.NoMFA, Severity: drift.High,
 			SubjectKind: plan.KindUser, Subject: "alice",
 			Summary: text("person ", "alice", " can sign in to the console but has no MFA device"),
 			Restore: text("have ", "alice", " assign an MFA device"),
 		},
 		drift.Finding{
-			ID: "key-age/service_account/ci/key-1/2026-01-01", Kind: drift.KeyAge, Severity: drift.Medium,
+			ID: "key-age/service_account/ci/key-1/2026-01-01", Kind: hygiene.KeyAge, Severity: drift.Medium,
 			SubjectKind: plan.KindServiceAccount, Subject: "ci",
 			Summary: text("access key 1 of service account ", "ci", " was created on 2026-01-01, 323 days ago, more than the ", "max_access_key_age_days: 90", " of this environment"),
 			Restore: text("rotate it"),
 			Accept:  text("raise ", "max_access_key_age_days", " in ", "access/staging/environment.yaml"),
 		},
 		drift.Finding{
-			ID: "unused-key/user/@ops|x/key-1/2025-01-01", Kind: drift.UnusedKey, Severity: drift.Medium,
+			ID: "unused-key/user/@ops|x/key-1/2025-01-01", Kind: hygiene.UnusedKey, Severity: drift.Medium,
 			SubjectKind: plan.KindUser, Subject: "@ops|x",
 			Summary: text("active access key 1 of user ", "@ops|x", " has not been used for 400 days"),
 			Restore: text("deactivate it"),
 		},
 		drift.Finding{
-			ID: "expiring/user/bob/2026-11-27", Kind: drift.Expiring, Severity: drift.Low,
+			ID: "expiring/user/bob/2026-11-27", Kind: hygiene.Expiring, Severity: drift.Low,
 			SubjectKind: plan.KindUser, Subject: "bob",
 			Summary: text("user ", "bob", " expires on 2026-11-27 (in 7 days)"),
 			Accept:  text("move ", "expires", " in ", "access/staging/people.yaml:9", " to a later date"),
@@ -96,12 +97,12 @@ func TestDriftHygieneSections(t *testing.T) {
 		t.Fatalf("no hygiene section:\n%s", body)
 	}
 	hyg, _, _ := strings.Cut(rest, "### Unmanaged users")
-	for _, k := range drift.HygieneKinds {
+	for _, k := range hygiene.Kinds {
 		if strings.Contains(findings, "| "+string(k)+" |") {
 			t.Errorf("%s finding in the drift table", k)
 		}
 	}
-	for _, k := range []drift.Kind{drift.NoMFA, drift.KeyAge, drift.UnusedKey, drift.Expiring} {
+	for _, k := range []drift.Kind{hygiene.NoMFA, hygiene.KeyAge, hygiene.UnusedKey, hygiene.Expiring} {
 		if !strings.Contains(hyg, "| "+string(k)+" |") {
 			t.Errorf("%s finding missing from the hygiene section:\n%s", k, hyg)
 		}

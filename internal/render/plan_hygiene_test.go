@@ -7,25 +7,26 @@ import (
 
 	"github.com/roster-dev/roster/internal/drift"
 	"github.com/roster-dev/roster/internal/golden"
+	"github.com/roster-dev/roster/internal/hygiene"
 	"github.com/roster-dev/roster/internal/plan"
 )
 
 func planHygiene() map[string][]drift.Finding {
 	return map[string][]drift.Finding{
 		"production": {{
-			ID: "expiring/user/" + hostileMention + "/2026-11-27", Kind: drift.Expiring, Severity: drift.Low,
+			ID: "expiring/user/" + hostileMention + "/2026-11-27", Kind: hygiene.Expiring, Severity: drift.Low,
 			SubjectKind: plan.KindUser, Subject: hostileMention,
 			Summary: text("user ", hostileMention, " expires on 2026-11-27 (in 7 days)"),
 			Accept:  text("move ", "expires", " in ", "access/production/people.yaml:4", " to a later date"),
 		}},
 		"development": {{
-			ID: "no-mfa/user/alice", Kind: drift.NoMFA, Severity: drift.Medium,
+			ID: "no-mfa/user/alice", Kind: hygiene.NoMFA, Severity: drift.Medium,
 			SubjectKind: plan.KindUser, Subject: "alice",
 			Summary: text("person ", "alice", " can sign in to the console but has no MFA device"),
 			Restore: text("have ", "alice", " assign an MFA device"),
 		}},
 		// Not in the plan: left out.
-		"staging": {{ID: "no-mfa/user/zed", Kind: drift.NoMFA, Severity: drift.High, SubjectKind: plan.KindUser, Subject: "zed", Summary: text("zed")}},
+		"staging": {{ID: "no-mfa/user/zed", Kind: hygiene.NoMFA, Severity: drift.High, SubjectKind: plan.KindUser, Subject: "zed", Summary: text("zed")}},
 	}
 }
 
