@@ -3,7 +3,6 @@ package action
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"maps"
@@ -42,44 +41,51 @@ type review struct {
 // order, and reports: the log, the job summary, a comment on the merged
 // pull request, and the roster:apply-failed issue.
 func (r *runner) apply(ctx context.Context) error {
-	repo, err := r.validate()
+	repo, envs, err := r.selected()
 	if err != nil {
 		return err
-	}
-	envs, err := engine.Select(repo, r.in.Environments)
-	if err != nil {
-		return fmt.Errorf("input environments: %w", err)
 	}
 	rv, err := r.reviewed(ctx, repo)
 	if err != nil {
 		return err
 	}
+	expect := rv.expected(envs)
+	p, res, err := r.computeApply(ctx, repo, envs, rv, expect)
+	if err != nil {
+		return err
+	}
+	return r.publishApply(ctx, rv, expect, p, res)
+}
+
+// expected returns the reviewed digests of the environments being applied.
+func (rv review) expected(envs []*manifest.Environment) map[string]string {
 	expect := map[string]string{}
 	for name, d := range rv.Digests {
 		if slices.ContainsFunc(envs, func(e *manifest.Environment) bool { return e.Name == name }) {
 			expect[name] = d
 		}
 	}
-	var planned []*plan.Environment
-	var res *apply.Result
+	return expect
+}
+
+// computeApply runs the engine's apply with the apply role, checking each
+// environment's fresh plan against expect, and returns those fresh plans
+// and the result. When the review cannot be read, every environment fails
+// with its refusal and nothing is read or written.
+func (r *runner) computeApply(ctx context.Context, repo *manifest.Repository, envs []*manifest.Environment, rv review, expect map[string]string) (*plan.Plan, *apply.Result, error) {
 	if rv.Refusal != "" {
-		res = &apply.Result{}
-		for _, e := range envs {
-			er := apply.NotAttempted(nil, e.Name, e.AccountID, rv.Refusal)
-			er.Status, er.Production = apply.EnvFailed, e.Production
-			res.Environments = append(res.Environments, er)
-		}
-		return r.publishApply(ctx, rv, expect, &plan.Plan{}, res)
+		return &plan.Plan{}, engine.Refused(envs, rv.Refusal), nil
 	}
 	conn, err := awsiam.NewConnector(ctx, r.env.Getenv)
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
+	var (
+		planned []*plan.Environment
+		res     *apply.Result
+	)
 	err = r.group("Apply "+envNames(envs), func() error {
-		res, err = engine.Apply(ctx, repo, envs,
-			conn.Source(awsiam.ForApply),
-			conn.Writers(),
-			r.env.Now(),
+		res, err = engine.Apply(ctx, repo, envs, conn.Source(awsiam.ForApply), conn.Writers(), r.env.Now(),
 			engine.ApplyOptions{
 				ExpectDigests: expect,
 				ReviewedOnly:  rv.PullRequest != 0 && rv.Digests != nil,
@@ -92,9 +98,9 @@ func (r *runner) apply(ctx context.Context) error {
 		return render.ApplyText(r.env.Stdout, res)
 	})
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
-	return r.publishApply(ctx, rv, expect, &plan.Plan{Environments: planned}, res)
+	return &plan.Plan{Environments: planned}, res, nil
 }
 
 // reviewed finds what was reviewed: the expect-digests input, else the
@@ -174,20 +180,7 @@ func (r *runner) publishApply(ctx context.Context, rv review, expect map[string]
 	if err := r.summary(shorten(summary, r.rc.RunURL, summaryLimit)); err != nil {
 		return fmt.Errorf("write the job summary: %w", err)
 	}
-	digests := map[string]string{}
-	for _, e := range p.Environments {
-		digests[e.Name] = e.Digest
-	}
-	b, err := json.Marshal(digests)
-	if err != nil {
-		return err
-	}
-	r.setOutput("digests", string(b))
-	var planJSON bytes.Buffer
-	if err := render.JSON(&planJSON, p); err != nil {
-		return err
-	}
-	if err := r.writePlanJSON(planJSON.Bytes()); err != nil {
+	if err := r.planOutputs(p); err != nil {
 		return err
 	}
 	for _, e := range res.Environments {

@@ -12,6 +12,7 @@ import (
 	"github.com/roster-dev/roster/internal/drift"
 	"github.com/roster-dev/roster/internal/engine"
 	"github.com/roster-dev/roster/internal/github"
+	"github.com/roster-dev/roster/internal/manifest"
 	"github.com/roster-dev/roster/internal/render"
 )
 
@@ -34,16 +35,22 @@ type driftIssue struct {
 // the environments input), adds the credential hygiene findings, and keeps
 // one issue per environment in step with what it finds.
 func (r *runner) drift(ctx context.Context) error {
-	repo, err := r.validate()
+	repo, envs, err := r.selected()
 	if err != nil {
 		return err
 	}
-	envs, err := engine.Select(repo, r.in.Environments)
+	reports, err := r.computeDrift(ctx, repo, envs)
 	if err != nil {
-		return fmt.Errorf("input environments: %w", err)
+		return err
 	}
+	return r.publishDrift(ctx, repo, reports)
+}
+
+// computeDrift runs the engine's drift job with the drift role and logs
+// its text report.
+func (r *runner) computeDrift(ctx context.Context, repo *manifest.Repository, envs []*manifest.Environment) ([]*drift.Report, error) {
 	var reports []*drift.Report
-	err = r.group("Drift in "+envNames(envs), func() error {
+	err := r.group("Drift in "+envNames(envs), func() error {
 		conn, err := awsiam.NewConnector(ctx, r.env.Getenv)
 		if err != nil {
 			return err
@@ -54,25 +61,51 @@ func (r *runner) drift(ctx context.Context) error {
 		}
 		return render.DriftText(r.env.Stdout, reports)
 	})
-	if err != nil {
+	return reports, err
+}
+
+// publishDrift writes the drift reports to the job summary, the outputs and
+// the drift issues, and fails the run on drift when fail-on-drift is on.
+func (r *runner) publishDrift(ctx context.Context, repo *manifest.Repository, reports []*drift.Report) error {
+	opts := render.DriftOptions{Time: r.env.Now(), RunURL: r.rc.RunURL}
+	if err := r.driftSummary(repo, reports, opts); err != nil {
 		return err
 	}
+	var drifted []string
+	for _, rep := range reports {
+		if rep.HasDrift() {
+			drifted = append(drifted, rep.Environment)
+		}
+	}
+	found := len(drifted) > 0
+	r.setOutput("has-changes", fmt.Sprint(found))
+	r.result = ResultNoChanges
+	if found {
+		r.result = ResultDrift
+	}
+	if err := r.driftIssues(ctx, reports, opts); err != nil {
+		return err
+	}
+	if found && r.in.FailOnDrift {
+		return failf("drift in %s (fail-on-drift is on)", strings.Join(drifted, ", "))
+	}
+	return nil
+}
 
-	opts := render.DriftOptions{Time: r.env.Now(), RunURL: r.rc.RunURL}
-	summaryOpts := opts
+// driftSummary writes every environment's drift report, then the access
+// matrix, to the job summary.
+func (r *runner) driftSummary(repo *manifest.Repository, reports []*drift.Report, opts render.DriftOptions) error {
 	if len(reports) > 0 {
-		summaryOpts.MaxLength = (summaryLimit - matrixBudget) / len(reports)
+		opts.MaxLength = (summaryLimit - matrixBudget) / len(reports)
 	}
 	var summary strings.Builder
-	found := false
 	for i, rep := range reports {
 		if i > 0 {
 			summary.WriteString("\n---\n\n")
 		}
-		if err := render.DriftMarkdown(&summary, rep, summaryOpts); err != nil {
+		if err := render.DriftMarkdown(&summary, rep, opts); err != nil {
 			return err
 		}
-		found = found || rep.HasDrift()
 	}
 	matrix, err := r.accessMatrix(repo)
 	if err != nil {
@@ -82,12 +115,12 @@ func (r *runner) drift(ctx context.Context) error {
 	if err := r.summary(summary.String()); err != nil {
 		return fmt.Errorf("write the job summary: %w", err)
 	}
-	r.setOutput("has-changes", fmt.Sprint(found))
-	r.result = ResultNoChanges
-	if found {
-		r.result = ResultDrift
-	}
+	return nil
+}
 
+// driftIssues keeps each environment's drift issue in step with its report
+// (when commenting is on) and sets the drift-issues output.
+func (r *runner) driftIssues(ctx context.Context, reports []*drift.Report, opts render.DriftOptions) error {
 	issues := []driftIssue{}
 	var ghErr error
 	if r.in.Comment {
@@ -111,19 +144,7 @@ func (r *runner) drift(ctx context.Context) error {
 		return err
 	}
 	r.setOutput("drift-issues", string(b))
-	if ghErr != nil {
-		return ghErr
-	}
-	if found && r.in.FailOnDrift {
-		var names []string
-		for _, rep := range reports {
-			if rep.HasDrift() {
-				names = append(names, rep.Environment)
-			}
-		}
-		return failf("drift in %s (fail-on-drift is on)", strings.Join(names, ", "))
-	}
-	return nil
+	return ghErr
 }
 
 // syncDriftIssue opens, rewrites, reopens or closes the drift issue of one

@@ -9,7 +9,6 @@ import (
 	"os"
 	"path"
 	"path/filepath"
-	"slices"
 	"strings"
 
 	"github.com/roster-dev/roster/internal/awsiam"
@@ -29,14 +28,25 @@ func (r *runner) plan(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	names, err := r.planScope(ctx, repo)
+	p, hyg, err := r.computePlan(ctx, repo)
 	if err != nil {
 		return err
+	}
+	return r.publishPlan(ctx, repo, p, hyg)
+}
+
+// computePlan plans the environments in scope (see planScope) with the plan
+// role, logs the text plan, and returns it with the hygiene findings of
+// each environment.
+func (r *runner) computePlan(ctx context.Context, repo *manifest.Repository) (*plan.Plan, map[string][]drift.Finding, error) {
+	names, err := r.planScope(ctx, repo)
+	if err != nil {
+		return nil, nil, err
 	}
 	envs := []*manifest.Environment{}
 	if names == nil || len(names) > 0 {
 		if envs, err = engine.Select(repo, names); err != nil {
-			return fmt.Errorf("input environments: %w", err)
+			return nil, nil, fmt.Errorf("input environments: %w", err)
 		}
 	}
 	var (
@@ -48,17 +58,13 @@ func (r *runner) plan(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		src := conn.Source(awsiam.ForPlan)
-		p, hyg, err = engine.PlanHygiene(ctx, repo, envs, src, r.env.Now())
+		p, hyg, err = engine.PlanHygiene(ctx, repo, envs, conn.Source(awsiam.ForPlan), r.env.Now())
 		if err != nil {
 			return fmt.Errorf("plan: %w", err)
 		}
 		return render.Text(r.env.Stdout, p)
 	})
-	if err != nil {
-		return err
-	}
-	return r.publishPlan(ctx, repo, p, hyg)
+	return p, hyg, err
 }
 
 // planScope returns the environments to plan: the environments input;
@@ -85,7 +91,7 @@ func (r *runner) planScope(ctx context.Context, repo *manifest.Repository) ([]st
 	if err != nil {
 		return nil, fmt.Errorf("list the files of pull request #%d: %w", r.rc.PullRequest, err)
 	}
-	names, all := touched(repo, r.in.Path, files)
+	names, all := engine.Touched(repo, r.in.Path, files)
 	switch {
 	case all:
 		r.logf("The pull request changes %s outside the environment folders: planning every environment.", r.in.Path)
@@ -98,50 +104,12 @@ func (r *runner) planScope(ctx context.Context, repo *manifest.Repository) ([]st
 	return names, nil
 }
 
-// touched maps changed files (slash-separated, relative to the repository
-// root) to the environments whose folders under dir hold them. all is true
-// when a file under dir lies outside every environment folder (roster.yaml,
-// or a folder that is not an environment), which may change any
-// environment's plan. Files outside dir change no plan.
-func touched(repo *manifest.Repository, dir string, files []string) (names []string, all bool) {
-	prefix := strings.TrimSuffix(dir, "/") + "/"
-	if dir == "." {
-		prefix = ""
-	}
-	for _, f := range files {
-		rel, ok := strings.CutPrefix(path.Clean(f), prefix)
-		if !ok {
-			continue
-		}
-		env, _, inFolder := strings.Cut(rel, "/")
-		if !inFolder || repo.Environment(env) == nil {
-			return nil, true
-		}
-		if !slices.Contains(names, env) {
-			names = append(names, env)
-		}
-	}
-	return names, false
-}
-
 // publishPlan writes the plan everywhere it goes: the sticky pull-request
 // comment, the job summary, the outputs and the plan-output file. hyg, the
 // hygiene findings by environment, goes to the comment and the summary
 // (nil for merged matrix plans, whose JSON does not carry them). The job
 // summary ends with the access matrix of repo.
 func (r *runner) publishPlan(ctx context.Context, repo *manifest.Repository, p *plan.Plan, hyg map[string][]drift.Finding) error {
-	digests := map[string]string{}
-	for _, e := range p.Environments {
-		digests[e.Name] = e.Digest
-	}
-	digestJSON, err := json.Marshal(digests)
-	if err != nil {
-		return fmt.Errorf("encode digests: %w", err)
-	}
-	var planJSON bytes.Buffer
-	if err := render.JSON(&planJSON, p); err != nil {
-		return err
-	}
 	r.setOutput("has-changes", fmt.Sprint(p.HasChanges()))
 	r.result = ResultNoChanges
 	if p.HasChanges() {
@@ -153,8 +121,7 @@ func (r *runner) publishPlan(ctx context.Context, repo *manifest.Repository, p *
 			refused = append(refused, e.Name)
 		}
 	}
-	r.setOutput("digests", string(digestJSON))
-	if err := r.writePlanJSON(planJSON.Bytes()); err != nil {
+	if err := r.planOutputs(p); err != nil {
 		return err
 	}
 
@@ -228,6 +195,25 @@ func (r *runner) planHeader() string {
 // planFooter records when the comment was last updated.
 func (r *runner) planFooter() string {
 	return "Updated " + r.env.Now().UTC().Format("2006-01-02 15:04 UTC") + " by roster."
+}
+
+// planOutputs sets the digests output to each environment's plan digest
+// and writes the plan JSON (see writePlanJSON).
+func (r *runner) planOutputs(p *plan.Plan) error {
+	digests := map[string]string{}
+	for _, e := range p.Environments {
+		digests[e.Name] = e.Digest
+	}
+	digestJSON, err := json.Marshal(digests)
+	if err != nil {
+		return fmt.Errorf("encode digests: %w", err)
+	}
+	r.setOutput("digests", string(digestJSON))
+	var planJSON bytes.Buffer
+	if err := render.JSON(&planJSON, p); err != nil {
+		return err
+	}
+	return r.writePlanJSON(planJSON.Bytes())
 }
 
 // writePlanJSON writes the plan JSON to plan-output (relative to the

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/roster-dev/roster/internal/diag"
+	"github.com/roster-dev/roster/internal/engine"
 	"github.com/roster-dev/roster/internal/manifest"
 	"github.com/roster-dev/roster/internal/render"
 )
@@ -36,6 +37,20 @@ func (r *runner) validate() (*manifest.Repository, error) {
 		return nil, err
 	}
 	return nil, failf("%s is invalid: %d errors (see the annotations on the files)", r.in.Path, diags.Count(diag.Error))
+}
+
+// selected validates the manifests and selects the environments of the
+// environments input (all of them when it is empty).
+func (r *runner) selected() (*manifest.Repository, []*manifest.Environment, error) {
+	repo, err := r.validate()
+	if err != nil {
+		return nil, nil, err
+	}
+	envs, err := engine.Select(repo, r.in.Environments)
+	if err != nil {
+		return nil, nil, fmt.Errorf("input environments: %w", err)
+	}
+	return repo, envs, nil
 }
 
 // relFile turns a loader path into a path relative to the repository root,

@@ -86,9 +86,7 @@ func Apply(ctx context.Context, repo *manifest.Repository, envs []*manifest.Envi
 func applyEnvironment(ctx context.Context, repo *manifest.Repository, env *manifest.Environment, src Source, writers WriterFunc, now time.Time, opts ApplyOptions) *apply.EnvironmentResult {
 	live, err := src.Read(ctx, env, plan.Needs(repo.Config, env, now))
 	if err != nil {
-		r := notAttempted(env, fmt.Sprintf("could not read live IAM: %v", err))
-		r.Status = apply.EnvFailed
-		return r
+		return failedEnv(env, fmt.Sprintf("could not read live IAM: %v", err))
 	}
 	p := plan.Diff(repo.Config, env, live, now)
 	if opts.Planned != nil {
@@ -118,6 +116,24 @@ func applyEnvironment(ctx context.Context, repo *manifest.Repository, env *manif
 		return r
 	}
 	return apply.Run(ctx, p, w, opts.Run)
+}
+
+// Refused is the result of an apply that may not run at all (the reviewed
+// plan cannot be read, say): every environment of envs failed for reason,
+// and nothing was read or written.
+func Refused(envs []*manifest.Environment, reason string) *apply.Result {
+	res := &apply.Result{}
+	for _, e := range envs {
+		res.Environments = append(res.Environments, failedEnv(e, reason))
+	}
+	return res
+}
+
+// failedEnv is an environment that failed before anything was attempted.
+func failedEnv(env *manifest.Environment, reason string) *apply.EnvironmentResult {
+	r := notAttempted(env, reason)
+	r.Status = apply.EnvFailed
+	return r
 }
 
 func notAttempted(env *manifest.Environment, reason string) *apply.EnvironmentResult {

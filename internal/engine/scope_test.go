@@ -1,4 +1,4 @@
-package action
+package engine
 
 import (
 	"testing"
@@ -36,7 +36,7 @@ func TestTouched(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			names, all := touched(repo, tt.dir, tt.files)
+			names, all := Touched(repo, tt.dir, tt.files)
 			if diff := cmp.Diff(tt.wantNames, names); diff != "" {
 				t.Errorf("environments (-want +got):\n%s", diff)
 			}
