@@ -53,7 +53,7 @@ Exit status: 0 when every environment was applied (or had nothing to change),
 1 when an operation failed, an environment was refused or could not be read,
 or the manifests are invalid; 2 on usage errors or without confirmation.`,
 		flags: func(fs *flag.FlagSet) func(context.Context, []string, Env) error {
-			dir := fs.String("dir", "access", "the access `directory`")
+			dir := dirFlag(fs)
 			var envs listFlag
 			fs.Var(&envs, "env", "apply only these `environments` (comma-separated or repeated)")
 			yes := fs.Bool("yes", false, "apply without asking for confirmation (required when stdin is not a terminal)")
@@ -62,8 +62,8 @@ or the manifests are invalid; 2 on usage errors or without confirmation.`,
 			concurrency := fs.Int("concurrency", apply.DefaultConcurrency, "IAM changes applied at once in an environment")
 			format := newEnum(fs, "format", "text", "report `format`", "text", "markdown", "json")
 			return func(ctx context.Context, args []string, env Env) error {
-				if len(args) > 0 {
-					return usageError("apply takes no arguments, got %q", args)
+				if err := noArgs("apply", args); err != nil {
+					return err
 				}
 				if *concurrency < 1 {
 					return usageError("--concurrency must be at least 1, got %d", *concurrency)
@@ -87,13 +87,9 @@ type applyArgs struct {
 }
 
 func runApply(ctx context.Context, env Env, a applyArgs) error {
-	repo, err := loadRepo(env, a.dir)
+	repo, envs, err := selectEnvs(env, a.dir, a.envs)
 	if err != nil {
 		return err
-	}
-	envs, err := engine.Select(repo, a.envs)
-	if err != nil {
-		return usageError("%v", err)
 	}
 	conn, err := awsiam.NewConnector(ctx, env.Getenv)
 	if err != nil {

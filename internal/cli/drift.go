@@ -9,7 +9,6 @@ import (
 	"github.com/roster-dev/roster/internal/awsiam"
 	"github.com/roster-dev/roster/internal/drift"
 	"github.com/roster-dev/roster/internal/engine"
-	"github.com/roster-dev/roster/internal/manifest"
 	"github.com/roster-dev/roster/internal/render"
 )
 
@@ -43,24 +42,19 @@ Exit status: 0 when the check succeeded (with --detailed-exitcode: and there is
 no finding), 2 with --detailed-exitcode when there are findings (drift or
 hygiene), 1 on invalid manifests or an error reading live IAM.`,
 		flags: func(fs *flag.FlagSet) func(context.Context, []string, Env) error {
-			dir := fs.String("dir", manifest.DefaultDir, "the access `directory`")
-			var envs listFlag
-			fs.Var(&envs, "env", "check only these `environments` (comma-separated or repeated)")
-			live := fs.String("live", "", "read live state from snapshot `directory` instead of AWS")
-			format := newEnum(fs, "format", "text", "output `format`", "text", "markdown", "json")
-			detailed := fs.Bool("detailed-exitcode", false, "exit 2 when there is drift")
+			f := newLiveFlags(fs, "check", "there is drift")
 			return func(ctx context.Context, args []string, env Env) error {
-				if len(args) > 0 {
-					return usageError("drift takes no arguments, got %q", args)
+				if err := noArgs("drift", args); err != nil {
+					return err
 				}
-				reports, err := computeDrift(ctx, env, *dir, envs, *live)
+				reports, err := computeDrift(ctx, env, f)
 				if err != nil {
 					return err
 				}
-				if err := writeDrift(env.Stdout, reports, format.value, env); err != nil {
+				if err := writeDrift(env.Stdout, reports, f.format.value, env); err != nil {
 					return err
 				}
-				if *detailed && hasDrift(reports) {
+				if *f.detailed && hasDrift(reports) {
 					return &exitError{Code: ExitUsage}
 				}
 				return nil
@@ -72,16 +66,12 @@ hygiene), 1 on invalid manifests or an error reading live IAM.`,
 // computeDrift plans every selected environment against live IAM, reading
 // with the drift role (role_arn, a read-only use of it), and turns each plan
 // into a drift report with the environment's credential hygiene findings.
-func computeDrift(ctx context.Context, env Env, dir string, names []string, live string) ([]*drift.Report, error) {
-	repo, err := loadRepo(env, dir)
+func computeDrift(ctx context.Context, env Env, f *liveFlags) ([]*drift.Report, error) {
+	repo, envs, err := selectEnvs(env, *f.dir, f.envs)
 	if err != nil {
 		return nil, err
 	}
-	envs, err := engine.Select(repo, names)
-	if err != nil {
-		return nil, usageError("%v", err)
-	}
-	src, err := liveSource(ctx, env, live, awsiam.ForDrift)
+	src, err := liveSource(ctx, env, *f.live, awsiam.ForDrift)
 	if err != nil {
 		return nil, err
 	}

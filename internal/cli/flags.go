@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/roster-dev/roster/internal/manifest"
 )
 
 // listFlag collects comma-separated values from one or more uses of a flag:
@@ -47,4 +49,38 @@ func (e *enumFlag) Set(v string) error {
 	}
 	e.value = v
 	return nil
+}
+
+// dirFlag is the --dir flag of every command that reads the manifests.
+func dirFlag(fs *flag.FlagSet) *string {
+	return fs.String("dir", manifest.DefaultDir, "the access `directory`")
+}
+
+// noArgs refuses positional arguments to a command that takes none.
+func noArgs(cmd string, args []string) error {
+	if len(args) > 0 {
+		return usageError("%s takes no arguments, got %q", cmd, args)
+	}
+	return nil
+}
+
+// liveFlags are the flags of the commands that read live IAM, from AWS or
+// from snapshots, and report on it: plan and drift.
+type liveFlags struct {
+	dir      *string
+	envs     listFlag
+	live     *string
+	format   *enumFlag
+	detailed *bool
+}
+
+// newLiveFlags registers the flags; verb says what the command does to an
+// environment, detailed what --detailed-exitcode reports.
+func newLiveFlags(fs *flag.FlagSet, verb, detailed string) *liveFlags {
+	f := &liveFlags{dir: dirFlag(fs)}
+	fs.Var(&f.envs, "env", verb+" only these `environments` (comma-separated or repeated)")
+	f.live = fs.String("live", "", "read live state from snapshot `directory` instead of AWS")
+	f.format = newEnum(fs, "format", "text", "output `format`", "text", "markdown", "json")
+	f.detailed = fs.Bool("detailed-exitcode", false, "exit 2 when "+detailed)
+	return f
 }

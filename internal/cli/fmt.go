@@ -6,7 +6,6 @@ import (
 	"fmt"
 
 	"github.com/roster-dev/roster/internal/format"
-	"github.com/roster-dev/roster/internal/manifest"
 )
 
 func fmtCommand() *command {
@@ -23,11 +22,11 @@ documents are kept as written. Formatting twice changes nothing.
 With --check nothing is written: the files that would change are listed and
 the exit status is 1 when there are any (for CI).`,
 		flags: func(fs *flag.FlagSet) func(context.Context, []string, Env) error {
-			dir := fs.String("dir", manifest.DefaultDir, "the access `directory`")
+			dir := dirFlag(fs)
 			check := fs.Bool("check", false, "list files that are not formatted and exit 1 if any; write nothing")
 			return func(_ context.Context, args []string, env Env) error {
-				if len(args) > 0 {
-					return usageError("fmt takes no arguments, got %q", args)
+				if err := noArgs("fmt", args); err != nil {
+					return err
 				}
 				files, err := format.Dir(*dir)
 				var changed int

@@ -15,7 +15,6 @@ import (
 	"github.com/roster-dev/roster/internal/engine"
 	"github.com/roster-dev/roster/internal/importer"
 	"github.com/roster-dev/roster/internal/manifest"
-	"github.com/roster-dev/roster/internal/state"
 )
 
 func importCommand() *command {
@@ -47,62 +46,25 @@ what such a file declares that the account lacks is gone with it.
 After writing, the tree is validated: if the account breaks a rule of the
 manifests (a forbidden managed policy, say), import says where and exits 1.`,
 		flags: func(fs *flag.FlagSet) func(context.Context, []string, Env) error {
-			dir := fs.String("dir", manifest.DefaultDir, "the access `directory`")
-			name := fs.String("env", "", "the `environment` to import (required)")
-			var include, exclude listFlag
-			fs.Var(&include, "include", "import only users matching these `globs` (comma-separated or repeated)")
-			fs.Var(&exclude, "exclude", "skip users matching these `globs` (comma-separated or repeated)")
-			force := fs.Bool("force", false, "replace existing files")
-			live := fs.String("live", "", "read live state from snapshot `directory` instead of AWS")
+			a := importArgs{dir: dirFlag(fs)}
+			a.name = fs.String("env", "", "the `environment` to import (required)")
+			fs.Var(&a.include, "include", "import only users matching these `globs` (comma-separated or repeated)")
+			fs.Var(&a.exclude, "exclude", "skip users matching these `globs` (comma-separated or repeated)")
+			a.force = fs.Bool("force", false, "replace existing files")
+			a.live = fs.String("live", "", "read live state from snapshot `directory` instead of AWS")
 			return func(ctx context.Context, args []string, env Env) error {
-				if len(args) > 0 {
-					return usageError("import takes no arguments, got %q", args)
+				if err := noArgs("import", args); err != nil {
+					return err
 				}
-				if *name == "" {
+				if *a.name == "" {
 					return usageError("import needs --env NAME")
 				}
-				for _, g := range slices.Concat(include, exclude) {
+				for _, g := range slices.Concat(a.include, a.exclude) {
 					if _, err := path.Match(g, ""); err != nil {
 						return usageError("bad glob %q: %v", g, err)
 					}
 				}
-				repo, err := loadRepo(env, *dir)
-				if err != nil {
-					return err
-				}
-				target, err := importTarget(repo, *dir, *name)
-				if err != nil {
-					return err
-				}
-				src, err := liveSource(ctx, env, *live, awsiam.ForPlan)
-				if err != nil {
-					return err
-				}
-				all := func(*state.User) state.Details { return state.LoginProfile | state.Credentials }
-				acct, err := src.Read(ctx, target, all)
-				if err != nil {
-					return err
-				}
-				res, err := importer.Build(repo.Config, target, acct, importer.Options{
-					Include: include, Exclude: exclude, Force: *force, Now: env.now(),
-				})
-				if err != nil {
-					return usageError("%v", err)
-				}
-				envDir := filepath.Join(*dir, target.Name)
-				written, err := res.Write(envDir, *force)
-				if err != nil {
-					return &exitError{Code: ExitFailure, Err: err}
-				}
-				printImport(env.Stdout, *dir, target.Name, res, written)
-				// The tree must still be valid: say so now rather than at the
-				// next plan.
-				_, diags := manifest.Load(*dir, manifest.WithClock(env.now))
-				if diags.HasErrors() {
-					printDiagnostics(env.Stderr, diags)
-					return &exitError{Code: ExitFailure, Err: fmt.Errorf("the imported manifests do not validate (%s): the live account breaks a rule of the manifests, such as a guardrail; fix the files, then run roster validate --dir %s", plural(diags.Count(diag.Error), "error", "errors"), *dir)}
-				}
-				return nil
+				return runImport(ctx, env, &a)
 			}
 		},
 	}
@@ -117,6 +79,52 @@ func importTarget(repo *manifest.Repository, dir, name string) (*manifest.Enviro
 			filepath.ToSlash(filepath.Join(dir, name, "environment.yaml")), filepath.ToSlash(dir), name)
 	}
 	return envs[0], nil
+}
+
+// importArgs are the flags of import.
+type importArgs struct {
+	dir, name, live  *string
+	include, exclude listFlag
+	force            *bool
+}
+
+// runImport reads the environment's live IAM, writes the manifests of what
+// the repository does not declare yet, and validates the tree again.
+func runImport(ctx context.Context, env Env, a *importArgs) error {
+	repo, err := loadRepo(env, *a.dir)
+	if err != nil {
+		return err
+	}
+	target, err := importTarget(repo, *a.dir, *a.name)
+	if err != nil {
+		return err
+	}
+	src, err := liveSource(ctx, env, *a.live, awsiam.ForPlan)
+	if err != nil {
+		return err
+	}
+	acct, err := readAll(ctx, src, target)
+	if err != nil {
+		return err
+	}
+	res, err := importer.Build(repo.Config, target, acct, importer.Options{
+		Include: a.include, Exclude: a.exclude, Force: *a.force, Now: env.now(),
+	})
+	if err != nil {
+		return usageError("%v", err)
+	}
+	written, err := res.Write(filepath.Join(*a.dir, target.Name), *a.force)
+	if err != nil {
+		return &exitError{Code: ExitFailure, Err: err}
+	}
+	printImport(env.Stdout, *a.dir, target.Name, res, written)
+	// The tree must still be valid: say so now rather than at the next plan.
+	_, diags := manifest.Load(*a.dir, manifest.WithClock(env.now))
+	if diags.HasErrors() {
+		printDiagnostics(env.Stderr, diags)
+		return &exitError{Code: ExitFailure, Err: fmt.Errorf("the imported manifests do not validate (%s): the live account breaks a rule of the manifests, such as a guardrail; fix the files, then run roster validate --dir %s", plural(diags.Count(diag.Error), "error", "errors"), *a.dir)}
+	}
+	return nil
 }
 
 func printImport(w io.Writer, dir, env string, r *importer.Result, written []string) {
@@ -157,15 +165,15 @@ func printImport(w io.Writer, dir, env string, r *importer.Result, written []str
 	for _, n := range r.Notes {
 		fmt.Fprintf(w, "Note: %s.\n", n)
 	}
-	dirFlag := ""
+	dirArg := ""
 	if dir != manifest.DefaultDir {
-		dirFlag = " --dir " + filepath.ToSlash(dir)
+		dirArg = " --dir " + filepath.ToSlash(dir)
 	}
 	also := ""
 	if len(r.Notes) > 0 {
 		also = " and the changes noted above"
 	}
-	fmt.Fprintf(w, "Next: roster plan%s --env %s shows the adoption of the imported users%s.\n", dirFlag, env, also)
+	fmt.Fprintf(w, "Next: roster plan%s --env %s shows the adoption of the imported users%s.\n", dirArg, env, also)
 }
 
 // short lists up to ten names.

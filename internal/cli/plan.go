@@ -14,6 +14,7 @@ import (
 	"github.com/roster-dev/roster/internal/manifest"
 	"github.com/roster-dev/roster/internal/plan"
 	"github.com/roster-dev/roster/internal/render"
+	"github.com/roster-dev/roster/internal/state"
 )
 
 func planCommand() *command {
@@ -32,24 +33,19 @@ Exit status: 0 when the plan succeeded (with --detailed-exitcode: and there is
 nothing to change), 2 with --detailed-exitcode when there are changes, 1 on
 invalid manifests or an error reading live IAM.`,
 		flags: func(fs *flag.FlagSet) func(context.Context, []string, Env) error {
-			dir := fs.String("dir", manifest.DefaultDir, "the access `directory`")
-			var envs listFlag
-			fs.Var(&envs, "env", "plan only these `environments` (comma-separated or repeated)")
-			live := fs.String("live", "", "read live state from snapshot `directory` instead of AWS")
-			format := newEnum(fs, "format", "text", "output `format`", "text", "markdown", "json")
-			detailed := fs.Bool("detailed-exitcode", false, "exit 2 when there are changes")
+			f := newLiveFlags(fs, "plan", "there are changes")
 			return func(ctx context.Context, args []string, env Env) error {
-				if len(args) > 0 {
-					return usageError("plan takes no arguments, got %q", args)
+				if err := noArgs("plan", args); err != nil {
+					return err
 				}
-				p, hyg, err := computePlan(ctx, env, *dir, envs, *live)
+				p, hyg, err := computePlan(ctx, env, f)
 				if err != nil {
 					return err
 				}
-				if err := writePlan(env.Stdout, p, format.value, hyg); err != nil {
+				if err := writePlan(env.Stdout, p, f.format.value, hyg); err != nil {
 					return err
 				}
-				if *detailed && p.HasChanges() {
+				if *f.detailed && p.HasChanges() {
 					return &exitError{Code: ExitUsage}
 				}
 				return nil
@@ -86,6 +82,26 @@ func loadTree(env Env, dir string) (*manifest.Repository, diag.List) {
 	return repo, diags
 }
 
+// selectEnvs loads the access tree (see loadRepo) and selects the
+// environments names (all when empty).
+func selectEnvs(env Env, dir string, names []string) (*manifest.Repository, []*manifest.Environment, error) {
+	repo, err := loadRepo(env, dir)
+	if err != nil {
+		return nil, nil, err
+	}
+	envs, err := engine.Select(repo, names)
+	if err != nil {
+		return nil, nil, usageError("%v", err)
+	}
+	return repo, envs, nil
+}
+
+// readAll reads every detail of env's live IAM (console access and
+// credentials of every user), for import and snapshot.
+func readAll(ctx context.Context, src engine.Source, env *manifest.Environment) (*state.Account, error) {
+	return src.Read(ctx, env, func(*state.User) state.Details { return state.LoginProfile | state.Credentials })
+}
+
 func printDiagnostics(w io.Writer, diags diag.List) {
 	for _, d := range diags {
 		fmt.Fprintf(w, "%s: %s: %s\n", d.Pos, d.Severity, d.Message)
@@ -97,16 +113,12 @@ func printDiagnostics(w io.Writer, diags diag.List) {
 
 // computePlan plans the selected environments and returns, beside the plan,
 // the hygiene findings the plan comment lists.
-func computePlan(ctx context.Context, env Env, dir string, names []string, live string) (*plan.Plan, map[string][]drift.Finding, error) {
-	repo, err := loadRepo(env, dir)
+func computePlan(ctx context.Context, env Env, f *liveFlags) (*plan.Plan, map[string][]drift.Finding, error) {
+	repo, envs, err := selectEnvs(env, *f.dir, f.envs)
 	if err != nil {
 		return nil, nil, err
 	}
-	envs, err := engine.Select(repo, names)
-	if err != nil {
-		return nil, nil, usageError("%v", err)
-	}
-	src, err := liveSource(ctx, env, live, awsiam.ForPlan)
+	src, err := liveSource(ctx, env, *f.live, awsiam.ForPlan)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -37,7 +37,7 @@ Formats:
             1048576 keeps a large one within GitHub's limit)
   html      one self-contained page (no external files) for a browser`,
 		flags: func(fs *flag.FlagSet) func(context.Context, []string, Env) error {
-			dir := fs.String("dir", manifest.DefaultDir, "the access `directory`")
+			dir := dirFlag(fs)
 			var envs listFlag
 			fs.Var(&envs, "env", "show only these `environments` (comma-separated or repeated)")
 			live := fs.String("live", "", "add live IAM from snapshot `directory` (DIR/<env>.json where present)")
@@ -45,19 +45,15 @@ Formats:
 			out := fs.String("out", "", "write to `file` instead of standard output")
 			maxLength := fs.Int("max-length", 0, "markdown: shorten the report to at most `bytes` (1048576 fits a GitHub job summary); 0 is no limit")
 			return func(ctx context.Context, args []string, env Env) error {
-				if len(args) > 0 {
-					return usageError("report takes no arguments, got %q", args)
+				if err := noArgs("report", args); err != nil {
+					return err
 				}
 				if *maxLength < 0 {
 					return usageError("--max-length must not be negative")
 				}
-				repo, err := loadRepo(env, *dir)
+				repo, selected, err := selectEnvs(env, *dir, envs)
 				if err != nil {
 					return err
-				}
-				selected, err := engine.Select(repo, envs)
-				if err != nil {
-					return usageError("%v", err)
 				}
 				opts := report.Options{OwnershipTag: repo.Config.OwnershipTag, Now: env.now()}
 				if *live != "" {

@@ -8,8 +8,6 @@ import (
 	"os"
 
 	"github.com/roster-dev/roster/internal/awsiam"
-	"github.com/roster-dev/roster/internal/engine"
-	"github.com/roster-dev/roster/internal/manifest"
 	"github.com/roster-dev/roster/internal/state"
 )
 
@@ -27,43 +25,22 @@ DIR' plans against a folder of such files (DIR/<env>.json) without AWS.
 for the hygiene findings of 'roster drift --live DIR'. It assumes the drift role
 (role_arn), since the plan role may not call iam:GenerateCredentialReport.`,
 		flags: func(fs *flag.FlagSet) func(context.Context, []string, Env) error {
-			dir := fs.String("dir", manifest.DefaultDir, "the access `directory`")
+			dir := dirFlag(fs)
 			name := fs.String("env", "", "the `environment` to read (required)")
 			out := fs.String("out", "", "write to `file` instead of standard output")
 			withReport := fs.Bool("credential-report", false, "also save the credential report (read with role_arn)")
 			return func(ctx context.Context, args []string, env Env) error {
-				if len(args) > 0 {
-					return usageError("snapshot takes no arguments, got %q", args)
+				if err := noArgs("snapshot", args); err != nil {
+					return err
 				}
 				if *name == "" {
 					return usageError("snapshot needs --env NAME")
 				}
-				repo, err := loadRepo(env, *dir)
+				snap, err := takeSnapshot(ctx, env, *dir, *name, *withReport)
 				if err != nil {
 					return err
-				}
-				envs, err := engine.Select(repo, []string{*name})
-				if err != nil {
-					return usageError("%v", err)
-				}
-				conn, err := awsiam.NewConnector(ctx, env.Getenv)
-				if err != nil {
-					return err
-				}
-				src := conn.Source(awsiam.ForPlan)
-				all := func(*state.User) state.Details { return state.LoginProfile | state.Credentials }
-				live, err := src.Read(ctx, envs[0], all)
-				if err != nil {
-					return err
-				}
-				var report *state.CredentialReport
-				if *withReport {
-					if report, err = conn.Source(awsiam.ForDrift).CredentialReport(ctx, envs[0]); err != nil {
-						return err
-					}
 				}
 				var buf bytes.Buffer
-				snap := &state.Snapshot{Environment: *name, TakenAt: env.now().UTC(), Account: live, CredentialReport: report}
 				if err := state.WriteSnapshot(&buf, snap); err != nil {
 					return err
 				}
@@ -78,4 +55,28 @@ for the hygiene findings of 'roster drift --live DIR'. It assumes the drift role
 			}
 		},
 	}
+}
+
+// takeSnapshot reads environment name's live IAM with its plan role and,
+// with withReport, its credential report with the drift role.
+func takeSnapshot(ctx context.Context, env Env, dir, name string, withReport bool) (*state.Snapshot, error) {
+	_, envs, err := selectEnvs(env, dir, []string{name})
+	if err != nil {
+		return nil, err
+	}
+	conn, err := awsiam.NewConnector(ctx, env.Getenv)
+	if err != nil {
+		return nil, err
+	}
+	live, err := readAll(ctx, conn.Source(awsiam.ForPlan), envs[0])
+	if err != nil {
+		return nil, err
+	}
+	var report *state.CredentialReport
+	if withReport {
+		if report, err = conn.Source(awsiam.ForDrift).CredentialReport(ctx, envs[0]); err != nil {
+			return nil, err
+		}
+	}
+	return &state.Snapshot{Environment: name, TakenAt: env.now().UTC(), Account: live, CredentialReport: report}, nil
 }

@@ -39,11 +39,11 @@ Formats:
           findings annotate the pull request; the summary line goes to stderr
   json    {"valid": bool, "summary": {...}, "diagnostics": [...]} on stdout`,
 		flags: func(fs *flag.FlagSet) func(context.Context, []string, Env) error {
-			dir := fs.String("dir", manifest.DefaultDir, "the access `directory`")
+			dir := dirFlag(fs)
 			format := fs.String("format", formatText, "output `format`: text, github or json")
 			return func(_ context.Context, args []string, env Env) error {
-				if len(args) > 0 {
-					return usageError("validate takes no arguments, got %q", args)
+				if err := noArgs("validate", args); err != nil {
+					return err
 				}
 				switch *format {
 				case formatText, formatGitHub, formatJSON:

@@ -158,6 +158,18 @@ func (c *Client) fail(op string, perms []string, err error) error {
 	return fmt.Errorf("%s: %w", op, err)
 }
 
+// markedRepo parses the marker and the repository of a call that finds a
+// comment or an issue by its marker.
+func markedRepo(marker, repo string) (hm, owner, name string, err error) {
+	if hm, err = hiddenMarker(marker); err != nil {
+		return "", "", "", err
+	}
+	if owner, name, err = splitRepo(repo); err != nil {
+		return "", "", "", err
+	}
+	return hm, owner, name, nil
+}
+
 // hiddenMarker turns a marker into the HTML comment stored in bodies. A
 // marker already written as <!-- ... --> is used as it is.
 func hiddenMarker(marker string) (string, error) {

@@ -106,11 +106,7 @@ func toComment(cm *gh.IssueComment) Comment {
 // and left alone when it is identical; a comment is created only when none
 // exists and createIfMissing is set. A second one is never created.
 func (c *Client) UpsertComment(ctx context.Context, repo string, number int, marker, body string, createIfMissing bool) (Result, error) {
-	hm, err := hiddenMarker(marker)
-	if err != nil {
-		return Result{}, err
-	}
-	owner, name, err := splitRepo(repo)
+	hm, owner, name, err := markedRepo(marker, repo)
 	if err != nil {
 		return Result{}, err
 	}

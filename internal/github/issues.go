@@ -135,6 +135,17 @@ func (c *Client) SyncIssue(ctx context.Context, repo string, spec IssueSpec) (Is
 		return IssueResult{Action: IssueCreated, Number: is.GetNumber(), URL: is.GetHTMLURL()}, nil
 	}
 
+	return c.updateIssue(ctx, repo, found, spec, body)
+}
+
+// updateIssue brings the issue SyncIssue found in line with spec and body:
+// it reopens a closed one when its findings changed (or roster closed it),
+// edits what differs, and comments on a change.
+func (c *Client) updateIssue(ctx context.Context, repo string, found *gh.Issue, spec IssueSpec, body string) (IssueResult, error) {
+	owner, name, err := splitRepo(repo)
+	if err != nil {
+		return IssueResult{}, err
+	}
 	res := IssueResult{Number: found.GetNumber(), URL: found.GetHTMLURL()}
 	stored := storedFingerprint(found.GetBody())
 	changed := stored != spec.Fingerprint
@@ -188,11 +199,7 @@ func (c *Client) SyncIssue(ctx context.Context, repo string, spec IssueSpec) (Is
 // closes the issue as completed in one edit. With no such open issue it does
 // nothing and returns IssueNone.
 func (c *Client) ResolveIssue(ctx context.Context, repo, marker, comment string) (IssueResult, error) {
-	hm, err := hiddenMarker(marker)
-	if err != nil {
-		return IssueResult{}, err
-	}
-	owner, name, err := splitRepo(repo)
+	hm, owner, name, err := markedRepo(marker, repo)
 	if err != nil {
 		return IssueResult{}, err
 	}
