@@ -1,4 +1,4 @@
-package main
+package roster_test
 
 import (
 	"encoding/json"

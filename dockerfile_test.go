@@ -1,4 +1,4 @@
-package main
+package roster_test
 
 import (
 	"debug/elf"
@@ -15,12 +15,11 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
-	"go.yaml.in/yaml/v3"
 )
 
-// repoRoot is the repository root as seen from this package's directory, where
-// go test runs.
-const repoRoot = "../.."
+// repoRoot is the repository root: this package's directory, where go test
+// runs.
+const repoRoot = "."
 
 // testVersion is stamped into the test build in place of the Dockerfile's
 // ${VERSION}.
@@ -413,174 +412,4 @@ func readRepoFile(t *testing.T, name string) string {
 		t.Fatal(err)
 	}
 	return string(b)
-}
-
-// actionMetadata is the part of action.yml this package checks.
-type actionMetadata struct {
-	Name        string `yaml:"name"`
-	Description string `yaml:"description"`
-	Inputs      map[string]struct {
-		Description string  `yaml:"description"`
-		Default     *string `yaml:"default"`
-		Required    bool    `yaml:"required"`
-	} `yaml:"inputs"`
-	Outputs map[string]struct {
-		Description string `yaml:"description"`
-	} `yaml:"outputs"`
-	Runs struct {
-		Using string `yaml:"using"`
-		Image string `yaml:"image"`
-	} `yaml:"runs"`
-}
-
-// TestActionMetadataIsDocumented keeps action.yml and docs/action.md in step:
-// every input and output has a description and a row in the reference, and
-// the reference documents nothing the Action does not declare.
-func TestActionMetadataIsDocumented(t *testing.T) {
-	t.Parallel()
-	var meta actionMetadata
-	if err := yaml.Unmarshal([]byte(readRepoFile(t, "action.yml")), &meta); err != nil {
-		t.Fatalf("action.yml: %v", err)
-	}
-	if meta.Runs.Using != "docker" || meta.Runs.Image != "Dockerfile" {
-		t.Errorf("action.yml runs %q image %q, want docker with the repository's Dockerfile", meta.Runs.Using, meta.Runs.Image)
-	}
-	doc := readRepoFile(t, "docs/action.md")
-	documented := func(section string) []string {
-		start := strings.Index(doc, "\n## "+section+"\n")
-		if start < 0 {
-			t.Fatalf("docs/action.md has no %q section", section)
-		}
-		body := doc[start+len(section)+5:]
-		if end := strings.Index(body, "\n#"); end >= 0 {
-			body = body[:end]
-		}
-		var names []string
-		for _, m := range regexp.MustCompile("(?m)^\\| `([a-z0-9-]+)` \\|").FindAllStringSubmatch(body, -1) {
-			names = append(names, m[1])
-		}
-		slices.Sort(names)
-		return names
-	}
-	var inputs, outputs []string
-	for name, in := range meta.Inputs {
-		inputs = append(inputs, name)
-		if strings.TrimSpace(in.Description) == "" {
-			t.Errorf("action.yml: input %s has no description", name)
-		}
-		if in.Default == nil && !in.Required {
-			t.Errorf("action.yml: optional input %s has no default", name)
-		}
-	}
-	for name, out := range meta.Outputs {
-		outputs = append(outputs, name)
-		if strings.TrimSpace(out.Description) == "" {
-			t.Errorf("action.yml: output %s has no description", name)
-		}
-	}
-	slices.Sort(inputs)
-	slices.Sort(outputs)
-	if diff := cmp.Diff(inputs, documented("Inputs")); diff != "" {
-		t.Errorf("inputs: action.yml (-) vs docs/action.md (+):\n%s", diff)
-	}
-	if diff := cmp.Diff(outputs, documented("Outputs")); diff != "" {
-		t.Errorf("outputs: action.yml (-) vs docs/action.md (+):\n%s", diff)
-	}
-}
-
-// TestWorkflowsPinActions checks that every third-party action the repository's
-// and the example workflows use is pinned to a full commit SHA with the
-// version in a comment, so a moved tag cannot change what runs with the
-// workflows' credentials. roster's own Action may be referenced by tag.
-func TestWorkflowsPinActions(t *testing.T) {
-	t.Parallel()
-	var files []string
-	for _, glob := range []string{".github/workflows/*.yml", "examples/workflows/*.yml"} {
-		m, err := filepath.Glob(filepath.Join(repoRoot, filepath.FromSlash(glob)))
-		if err != nil {
-			t.Fatal(err)
-		}
-		files = append(files, m...)
-	}
-	if len(files) == 0 {
-		t.Fatal("no workflows found")
-	}
-	uses := regexp.MustCompile(`(?m)^\s*(?:-\s+)?uses:\s*(\S+)(.*)$`)
-	pinned := regexp.MustCompile(`^[\w.-]+/[\w./-]+@[0-9a-f]{40}$`)
-	for _, f := range files {
-		data, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, m := range uses.FindAllSubmatch(data, -1) {
-			ref, comment := string(m[1]), strings.TrimSpace(string(m[2]))
-			switch {
-			case strings.HasPrefix(ref, "./"), strings.HasPrefix(ref, "roster-dev/roster@"):
-			case !pinned.MatchString(ref):
-				t.Errorf("%s: %s is not pinned to a full commit SHA", filepath.Base(f), ref)
-			case !regexp.MustCompile(`^# v\d+`).MatchString(comment):
-				t.Errorf("%s: %s has no '# vX.Y.Z' comment naming the pinned version", filepath.Base(f), ref)
-			}
-		}
-	}
-}
-
-// TestWorkflowPermissionsAreExplicit checks that every workflow states its
-// token permissions, so none runs with the repository's default (possibly
-// write-all) token.
-func TestWorkflowPermissionsAreExplicit(t *testing.T) {
-	t.Parallel()
-	files, err := filepath.Glob(filepath.Join(repoRoot, "examples", "workflows", "*.yml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	files = append(files, filepath.Join(repoRoot, ".github", "workflows", "release.yml"))
-	for _, f := range files {
-		var wf struct {
-			On          any `yaml:"on"`
-			Permissions any `yaml:"permissions"`
-			Jobs        map[string]struct {
-				Permissions any `yaml:"permissions"`
-			} `yaml:"jobs"`
-		}
-		data, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := yaml.Unmarshal(data, &wf); err != nil {
-			t.Fatalf("%s: %v", f, err)
-		}
-		if wf.Permissions == nil {
-			t.Errorf("%s: no top-level permissions:", filepath.Base(f))
-		}
-		for name, job := range wf.Jobs {
-			if job.Permissions == nil {
-				t.Errorf("%s: job %s states no permissions:", filepath.Base(f), name)
-			}
-		}
-		if triggers(wf.On)["pull_request_target"] {
-			t.Errorf("%s: runs on pull_request_target, which gives a pull request's code the base repository's secrets and write token", filepath.Base(f))
-		}
-	}
-}
-
-// triggers returns the event names of a workflow's on: value, which may be a
-// string, a list or a map.
-func triggers(on any) map[string]bool {
-	events := map[string]bool{}
-	switch on := on.(type) {
-	case string:
-		events[on] = true
-	case []any:
-		for _, e := range on {
-			if s, ok := e.(string); ok {
-				events[s] = true
-			}
-		}
-	case map[string]any:
-		for e := range on {
-			events[e] = true
-		}
-	}
-	return events
 }
