@@ -4,6 +4,12 @@
 // branch applies what was reviewed; a schedule or a manual run reports
 // drift as issues), and writes outputs, the job summary and annotations.
 //
+// Each job is a front end to package engine in two steps: compute the
+// result through the engine (computePlan, computeApply, computeDrift, with
+// AWS reached through awsiam.Connector), then publish it (publishPlan,
+// publishApply, publishDrift: the plan comment, the issues, the job
+// summary, the outputs).
+//
 // Everything it touches outside its arguments (environment variables, the
 // log, the clock, the HTTP client) comes in through [Env], so tests run it
 // without the real process environment.

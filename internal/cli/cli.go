@@ -1,5 +1,3 @@
-// Package cli implements roster's command line: argument parsing, the
-// subcommands, and the mapping of their outcomes to exit codes.
 package cli
 
 import (

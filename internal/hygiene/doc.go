@@ -1,14 +1,14 @@
 // Package hygiene is where credential hygiene is computed (hygiene.go) and
 // its kinds of findings are declared (kinds.go); the engine calls Check for
 // plans and drift, and package render shows the findings. It finds the
-// credential hygiene problems of one environment: old
-// and unused access keys, unused console passwords, console users without
-// MFA, access keys held by people rather than service accounts, and users
-// whose expires date is close. Check is a pure function of the manifests,
-// the live state, IAM's credential report and the clock; its findings are
-// drift.Findings of the hygiene kinds (KeyAge and the others), so the
-// drift report, the drift issue and its fingerprint carry them beside the
-// drift. Unmanaged users are reported once, by package drift.
+// credential hygiene problems of one environment: old and unused access
+// keys, unused console passwords, console users without MFA, access keys
+// held by people rather than service accounts, and users whose expires
+// date is close. Check is a pure function of the manifests, the live state,
+// IAM's credential report and the clock; its findings are drift.Findings of
+// the hygiene kinds (KeyAge and the others), so the drift report, the drift
+// issue and its fingerprint carry them beside the drift. Unmanaged users
+// are reported once, by package drift.
 //
 // Which users. Every user of the credential report (or, without a report,
 // of the live state) is checked, except users roster is about to offboard
