@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -50,6 +51,13 @@ func sortAll(v any) any {
 			return strings.Compare(string(ja), string(jb))
 		})
 		return x
+	case time.Time:
+		// An unquoted date, which fmt quotes: roster reads both as the
+		// date's text.
+		if x.Equal(x.Truncate(24 * time.Hour)) {
+			return x.Format(time.DateOnly)
+		}
+		return v
 	default:
 		return v
 	}

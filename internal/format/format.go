@@ -101,9 +101,14 @@ var ErrMultipleDocuments = errors.New("the file holds more than one YAML documen
 
 // Source returns src formatted as a file of kind k. Comments, blank lines,
 // quoting and flow or block style are kept; only the order of keys and list
-// items and the indentation of mappings and lists change. A file that is
-// not a YAML mapping is returned unchanged.
+// items and the indentation of mappings and lists change, and unquoted
+// dates are quoted. A file that is not a YAML mapping is returned
+// unchanged.
 func Source(k Kind, src []byte) ([]byte, error) {
+	src, err := quoteDates(src)
+	if err != nil {
+		return nil, err
+	}
 	dec := yaml.NewDecoder(bytes.NewReader(src))
 	var doc yaml.Node
 	if err := dec.Decode(&doc); err != nil {

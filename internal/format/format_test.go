@@ -112,3 +112,44 @@ func TestSourceErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestSourceQuotesDates: an unquoted date is a timestamp to most YAML
+// parsers, and so an error to an editor checking the file against the JSON
+// Schema; fmt quotes it, keeping everything else on the line.
+func TestSourceQuotesDates(t *testing.T) {
+	t.Parallel()
+	cases := map[string]struct{ in, want string }{
+		"expires": {
+			"users:\n  - name: a\n    expires: 2027-03-31 # last day\n",
+			"users:\n  - name: a\n    expires: \"2027-03-31\" # last day\n",
+		},
+		"policy version in flow": {
+			"groups:\n  - name: g\n    inline_policies:\n      p: {Version: 2012-10-17, Statement: [{Effect: Allow, Action: \"s3:*\", Resource: \"*\"}]}\n",
+			"groups:\n  - name: g\n    inline_policies:\n      p: {Version: \"2012-10-17\", Statement: [{Effect: Allow, Action: \"s3:*\", Resource: \"*\"}]}\n",
+		},
+		"two on a line": {
+			"users:\n  - name: a\n    tags: {from: 2026-01-01, to: 2027-03-31}\n",
+			"users:\n  - name: a\n    tags: {from: \"2026-01-01\", to: \"2027-03-31\"}\n",
+		},
+		"already quoted": {
+			"users:\n  - name: a\n    expires: '2027-03-31'\n",
+			"users:\n  - name: a\n    expires: '2027-03-31'\n",
+		},
+		"not a date": {
+			"users:\n  - name: a\n    tags: {build: 2027-03-31x}\n",
+			"users:\n  - name: a\n    tags: {build: 2027-03-31x}\n",
+		},
+	}
+	for name, c := range cases {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			got, err := format.Source(format.Manifest, []byte(c.in))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(c.want, string(got)); diff != "" {
+				t.Errorf("(-want +got):\n%s", diff)
+			}
+		})
+	}
+}
