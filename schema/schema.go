@@ -22,8 +22,10 @@ import (
 var files embed.FS
 
 // BaseURL is where the schemas are published; a schema's $id is BaseURL
-// followed by its file name.
-const BaseURL = "https://raw.githubusercontent.com/roster-dev/roster/main/schema/"
+// followed by its file name. It names the major version's tag, not a
+// branch: the schemas change only additively within a major version, so a
+// file written against v1 keeps validating while main moves on.
+const BaseURL = "https://raw.githubusercontent.com/roster-dev/roster/v1/schema/"
 
 // Kind is the kind of a file under the access directory, which decides the
 // schema it is validated against.

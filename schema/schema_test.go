@@ -44,9 +44,9 @@ func TestKindNames(t *testing.T) {
 		got = append(got, k.String()+" "+k.File()+" "+k.URL())
 	}
 	want := []string{
-		"config roster.schema.json https://raw.githubusercontent.com/roster-dev/roster/main/schema/roster.schema.json",
-		"environment environment.schema.json https://raw.githubusercontent.com/roster-dev/roster/main/schema/environment.schema.json",
-		"manifest manifest.schema.json https://raw.githubusercontent.com/roster-dev/roster/main/schema/manifest.schema.json",
+		"config roster.schema.json https://raw.githubusercontent.com/roster-dev/roster/v1/schema/roster.schema.json",
+		"environment environment.schema.json https://raw.githubusercontent.com/roster-dev/roster/v1/schema/environment.schema.json",
+		"manifest manifest.schema.json https://raw.githubusercontent.com/roster-dev/roster/v1/schema/manifest.schema.json",
 		"Kind(0)  ",
 	}
 	if diff := cmp.Diff(want, got); diff != "" {

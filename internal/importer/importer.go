@@ -20,11 +20,8 @@ import (
 	"github.com/roster-dev/roster/internal/manifest"
 	"github.com/roster-dev/roster/internal/plan"
 	"github.com/roster-dev/roster/internal/state"
+	"github.com/roster-dev/roster/schema"
 )
-
-// SchemaURL is the JSON Schema of manifest files, named on the first line of
-// every imported file so editors validate and complete it.
-const SchemaURL = "https://raw.githubusercontent.com/roster-dev/roster/main/schema/manifest.schema.json"
 
 // File names of the imported layout besides one file per group.
 const (
@@ -176,7 +173,7 @@ func build(cfg manifest.Config, env *manifest.Environment, live *state.Account, 
 			return nil, err
 		}
 		head := fmt.Sprintf("# yaml-language-server: $schema=%s\n# Imported from the live IAM of environment %s (account %s) by roster import at %s.\n\n",
-			SchemaURL, env.Name, env.AccountID, stamp)
+			schema.Manifest.URL(), env.Name, env.AccountID, stamp)
 		r.Files = append(r.Files, File{Name: name, Data: append([]byte(head), body...)})
 	}
 	slices.Sort(r.Notes)

@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"unicode"
+
+	"github.com/roster-dev/roster/schema"
 )
 
 // Role names of deploy/cloudformation/roster-roles.yaml (its PlanRoleName
@@ -15,9 +17,6 @@ const (
 	DefaultPlanRole  = "roster-plan"
 	DefaultApplyRole = "roster-apply"
 )
-
-// schemaBase is where the JSON Schemas of the files are published.
-const schemaBase = "https://raw.githubusercontent.com/roster-dev/roster/main/schema/"
 
 // Options are the settings every environment.yaml gets.
 type Options struct {
@@ -45,13 +44,13 @@ func Files(envs []Environment, o Options) []File {
 	for i, e := range envs {
 		names[i] = e.Name
 	}
-	files := []File{{Name: "roster.yaml", Data: []byte(fmt.Sprintf(`# yaml-language-server: $schema=%sroster.schema.json
+	files := []File{{Name: "roster.yaml", Data: []byte(fmt.Sprintf(`# yaml-language-server: $schema=%s
 # Repository-wide settings (docs/manifests.md), written by roster init.
 
 # Merged changes go out environment by environment in this order and stop at
 # the first failure.
 order: [%s]
-`, schemaBase, strings.Join(names, ", "))), Keep: true}}
+`, schema.Config.URL(), strings.Join(names, ", "))), Keep: true}}
 	for _, e := range envs {
 		files = append(files, File{Name: filepath.Join(e.Name, "environment.yaml"), Data: environmentYAML(e, o)})
 	}
@@ -60,7 +59,7 @@ order: [%s]
 
 func environmentYAML(e Environment, o Options) []byte {
 	var b strings.Builder
-	fmt.Fprintf(&b, "# yaml-language-server: $schema=%senvironment.schema.json\n", schemaBase)
+	fmt.Fprintf(&b, "# yaml-language-server: $schema=%s\n", schema.Environment.URL())
 	what := "account " + e.AccountID
 	if e.Account != "" {
 		what += " (" + comment(e.Account) + ")"
