@@ -28,6 +28,9 @@ func (s *Server) route(c *call) *apiError {
 	if err, ok := s.routeChecks(c, rp, rest); ok {
 		return err
 	}
+	if err, ok := s.routeGit(c, rp, rest); ok {
+		return err
+	}
 	switch {
 	case len(rest) == 1 && rest[0] == "issues":
 		switch m {

@@ -95,6 +95,7 @@ type repo struct {
 	checkRuns   []*CheckRun
 	commits     map[string]map[string]string // SHA → path → content
 	branches    map[string]string            // name → SHA
+	commitLog   []Commit                     // commits made through the API
 }
 
 func (rp *repo) full() string { return rp.owner + "/" + rp.name }
