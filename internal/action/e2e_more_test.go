@@ -83,8 +83,11 @@ func TestInvalidManifestsAreAnnotated(t *testing.T) {
 	if res.outputs["result"] != "invalid" {
 		t.Errorf("result = %q, want invalid", res.outputs["result"])
 	}
-	if !strings.Contains(res.summary, "is invalid") {
-		t.Errorf("job summary does not say the manifests are invalid:\n%s", res.summary)
+	if !strings.Contains(res.summary, "is invalid") || !strings.Contains(res.summary, "1 error, 0 warnings.") {
+		t.Errorf("job summary does not say the manifests are invalid, with one error:\n%s", res.summary)
+	}
+	if !strings.Contains(res.log, "is invalid: 1 error (") {
+		t.Errorf("the failure does not count one error as \"1 error\":\n%s", res.log)
 	}
 	if n := len(w.gh.Requests()); n != 0 {
 		t.Errorf("an invalid tree made %d GitHub requests", n)
@@ -145,5 +148,37 @@ func TestValidateWritesSummary(t *testing.T) {
 	}
 	if n := len(w.gh.Requests()); n != 0 {
 		t.Errorf("validate made %d GitHub requests, want none", n)
+	}
+}
+
+// TestNoEnvironmentsIsInvalid: an access folder without environments is an
+// invalid tree in the Action too, for every event: a drift run or a merge
+// over it would otherwise report "no drift" or "nothing to apply".
+func TestNoEnvironmentsIsInvalid(t *testing.T) {
+	t.Parallel()
+	for _, event := range []string{"schedule", "push"} {
+		t.Run(event, func(t *testing.T) {
+			t.Parallel()
+			w := newWorld(t)
+			for _, env := range []string{"development", "production"} {
+				if err := os.RemoveAll(filepath.Join(w.ws, "access", env)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			payload := schedule()
+			if event == "push" {
+				payload = pushPayload(sha(2))
+			}
+			res := w.run(event, payload, nil)
+			if res.code != 1 || res.outputs["result"] != "invalid" {
+				t.Fatalf("exit code %d, result %q; want 1, invalid; log:\n%s", res.code, res.outputs["result"], res.log)
+			}
+			if !strings.Contains(res.log, "no environments") || !strings.Contains(res.log, "roster init") {
+				t.Errorf("the log does not say there are no environments and how to create them:\n%s", res.log)
+			}
+			if n := w.iam.TotalCalls(devAccount); n != 0 {
+				t.Errorf("a tree without environments made %d AWS calls", n)
+			}
+		})
 	}
 }

@@ -24,7 +24,7 @@ func (r *runner) validate() (*manifest.Repository, error) {
 			diags[i].File = r.relFile(diags[i].File)
 		}
 		r.annotate(diags)
-		r.logf("%d errors, %d warnings", diags.Count(diag.Error), diags.Count(diag.Warning))
+		r.logf("%s, %s", diags.Tally(diag.Error), diags.Tally(diag.Warning))
 		return nil
 	})
 	if !diags.HasErrors() {
@@ -36,7 +36,7 @@ func (r *runner) validate() (*manifest.Repository, error) {
 	if err := r.summary(validationSummary(r.in.Path, diags)); err != nil {
 		return nil, err
 	}
-	return nil, failf("%s is invalid: %d errors (see the annotations on the files)", r.in.Path, diags.Count(diag.Error))
+	return nil, failf("%s is invalid: %s (see the annotations on the files)", r.in.Path, diags.Tally(diag.Error))
 }
 
 // selected validates the manifests and selects the environments of the
@@ -127,7 +127,7 @@ func (r *runner) validSummary(repo *manifest.Repository) error {
 func validationSummary(dir string, diags diag.List) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "## roster: %s is invalid\n\n", render.EscapeMarkdown(dir))
-	fmt.Fprintf(&b, "%d errors, %d warnings. Nothing was planned or applied.\n\n", diags.Count(diag.Error), diags.Count(diag.Warning))
+	fmt.Fprintf(&b, "%s, %s. Nothing was planned or applied.\n\n", diags.Tally(diag.Error), diags.Tally(diag.Warning))
 	for _, d := range diags {
 		icon := "⚠️"
 		if d.Severity == diag.Error {

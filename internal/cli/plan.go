@@ -5,7 +5,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"path/filepath"
 
 	"github.com/roster-dev/roster/internal/awsiam"
 	"github.com/roster-dev/roster/internal/diag"
@@ -58,28 +57,12 @@ invalid manifests or an error reading live IAM.`,
 // finding to stderr and returns an exit error, so nothing runs against an
 // invalid repository. Warnings are printed and do not stop the command.
 func loadRepo(env Env, dir string) (*manifest.Repository, error) {
-	repo, diags := loadTree(env, dir)
+	repo, diags := manifest.Load(dir, manifest.WithClock(env.now))
 	printDiagnostics(env.Stderr, diags)
 	if diags.HasErrors() {
-		return nil, &exitError{Code: ExitFailure, Err: fmt.Errorf("%s is invalid (%s above); fix the files and run the command again (roster validate --dir %s)", dir, plural(diags.Count(diag.Error), "error", "errors"), dir)}
+		return nil, &exitError{Code: ExitFailure, Err: fmt.Errorf("%s is invalid (%s above); fix the files and run the command again (roster validate --dir %s)", dir, diags.Tally(diag.Error), dir)}
 	}
 	return repo, nil
-}
-
-// loadTree loads the access tree; a tree without a single environment is
-// an error, not a valid repository that manages nothing.
-func loadTree(env Env, dir string) (*manifest.Repository, diag.List) {
-	repo, diags := manifest.Load(dir, manifest.WithClock(env.now))
-	if repo != nil && len(repo.Environments) == 0 && !diags.HasErrors() {
-		diags = append(diags, diag.Diagnostic{
-			Pos:      diag.Pos{File: filepath.ToSlash(dir)},
-			Severity: diag.Error,
-			Rule:     "no-environments",
-			Message:  "no environments: the access directory has no folder with an environment.yaml",
-			Hint:     fmt.Sprintf("create them with roster init --dir %s --from-organization, or --env name=account_id (docs/setup.md)", filepath.ToSlash(dir)),
-		})
-	}
-	return repo, diags
 }
 
 // selectEnvs loads the access tree (see loadRepo) and selects the

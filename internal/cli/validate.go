@@ -50,7 +50,7 @@ Formats:
 				default:
 					return usageError("unknown --format %q: use text, github or json", *format)
 				}
-				repo, diags := loadTree(env, *dir)
+				repo, diags := manifest.Load(*dir, manifest.WithClock(env.now))
 				sum := summarize(repo, diags)
 				name := filepath.ToSlash(*dir)
 				var err error

@@ -105,6 +105,16 @@ func (l List) Count(s Severity) int {
 	return n
 }
 
+// Tally says how many findings have severity s, in words: "1 error",
+// "2 warnings", "0 errors".
+func (l List) Tally(s Severity) string {
+	n := l.Count(s)
+	if n == 1 {
+		return "1 " + string(s)
+	}
+	return strconv.Itoa(n) + " " + string(s) + "s"
+}
+
 // Sort orders findings by file, line, column, then message, and drops exact
 // duplicates, so output is deterministic.
 func (l List) Sort() List {

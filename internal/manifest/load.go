@@ -2,6 +2,7 @@ package manifest
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"io/fs"
 	"os"
@@ -143,6 +144,13 @@ func (l *loader) load() *Repository {
 	l.cfg = defaultConfig()
 	if configFile != "" {
 		l.loadConfig(configFile)
+	}
+	if len(envDirs) == 0 {
+		// A tree that manages nothing would plan "no changes", which reads
+		// as "live IAM matches the repository".
+		l.diags.Errorf(diag.Pos{File: filepath.ToSlash(l.dir)}, ruleNoEnvironments,
+			fmt.Sprintf("create them with roster init --dir %s --from-organization, or --env name=account_id (docs/setup.md)", filepath.ToSlash(l.dir)),
+			"no environments: the access directory has no folder with an environment.yaml")
 	}
 	l.loadEnvironments(envDirs)
 	l.checkOrder()

@@ -10,6 +10,7 @@ const (
 	ruleEncoding        = "file-encoding"
 	ruleSymlink         = "symlink"
 	ruleOutsideEnv      = "file-outside-environment"
+	ruleNoEnvironments  = "no-environments"
 	ruleMissingEnvFile  = "environment-file-missing"
 	ruleEnvName         = "environment-name"
 	ruleYAMLSyntax      = "yaml-syntax"
