@@ -31,6 +31,37 @@ const (
 // destination does not hold is one roster created but never delivered.
 const PendingTag = "roster:access-key-pending"
 
+// DeliveredTag is the user tag that records, for deliver_to: pgp, which key
+// the last apply report carried and which it carried before: "CURRENT" or
+// "CURRENT PREVIOUS". (A Secrets Manager secret records this itself, in its
+// version IDs.) It is written in the same call that completes a delivery.
+const DeliveredTag = "roster:access-key-delivered"
+
+// LifecycleTag reports whether a user tag key is one the lifecycle writes
+// (PendingTag, DeliveredTag): the plan's tag diff leaves those alone.
+func LifecycleTag(key string) bool { return key == PendingTag || key == DeliveredTag }
+
+// ParseDelivered reads DeliveredTag's value.
+func ParseDelivered(v string) Delivered {
+	f := strings.Fields(v)
+	var d Delivered
+	if len(f) > 0 {
+		d.Current = f[0]
+	}
+	if len(f) > 1 {
+		d.Previous = f[1]
+	}
+	return d
+}
+
+// Record is DeliveredTag's value once key is delivered after d.
+func (d Delivered) Record(key string) string {
+	if d.Current == "" || d.Current == key {
+		return key
+	}
+	return key + " " + d.Current
+}
+
 // Spec is a service account's access_key block.
 type Spec struct {
 	DeliverTo Destination
@@ -61,36 +92,65 @@ const SecretNamePrefix = "roster/"
 // secretNamePattern is Secrets Manager's rule for secret names.
 var secretNamePattern = regexp.MustCompile(`^[a-zA-Z0-9/_+=.@-]{1,512}$`)
 
-// Validate lists every problem of an access_key block, each naming the
-// field and what to do; envMaxAgeDays is the environment's
-// max_access_key_age_days (0 when unset). pgp_key is parsed by the loader.
+// FieldError is a problem of one field of an access_key block, so the
+// loader can point at the field's line.
+type FieldError struct {
+	// Field is the access_key field at fault ("deliver_to", "secret_name",
+	// "pgp_key", "rotate_after_days" or "overlap_days").
+	Field string
+	Err   error
+}
+
+// Error says what is wrong and what to do.
+func (e *FieldError) Error() string { return e.Err.Error() }
+
+// Unwrap returns the problem.
+func (e *FieldError) Unwrap() error { return e.Err }
+
+func fieldErr(field string, err error) error { return &FieldError{Field: field, Err: err} }
+
+// Validate lists every problem of an access_key block, each a *FieldError
+// naming the field and saying what to do; envMaxAgeDays is the
+// environment's max_access_key_age_days (0 when unset). pgp_key is parsed
+// by the loader.
 func (s Spec) Validate(envMaxAgeDays int) []error {
 	var errs []error
 	switch s.DeliverTo {
 	case SecretsManager:
 		switch {
+		case s.SecretName == "":
+			errs = append(errs, fieldErr("secret_name", errors.New("deliver_to: secretsmanager needs secret_name, the secret under roster/ that receives the key")))
 		case !strings.HasPrefix(s.SecretName, SecretNamePrefix) || len(s.SecretName) == len(SecretNamePrefix):
-			errs = append(errs, fmt.Errorf("secret_name %q must start with %q: roster's roles may only write secrets there", s.SecretName, SecretNamePrefix))
+			errs = append(errs, fieldErr("secret_name", fmt.Errorf("secret_name %q must start with %q: roster's roles may only write secrets there", s.SecretName, SecretNamePrefix)))
 		case !secretNamePattern.MatchString(s.SecretName):
-			errs = append(errs, fmt.Errorf("secret_name %q may only hold letters, digits and /_+=.@- (at most 512)", s.SecretName))
+			errs = append(errs, fieldErr("secret_name", fmt.Errorf("secret_name %q may only hold letters, digits and /_+=.@- (at most 512)", s.SecretName)))
 		}
 		if s.PGPKey != "" {
-			errs = append(errs, errors.New("pgp_key is only for deliver_to: pgp; remove it"))
+			errs = append(errs, fieldErr("pgp_key", errors.New("pgp_key is only for deliver_to: pgp; remove it")))
 		}
 	case PGP:
 		if s.PGPKey == "" {
-			errs = append(errs, errors.New("deliver_to: pgp needs pgp_key, the public key the secret is encrypted to"))
+			errs = append(errs, fieldErr("deliver_to", errors.New("deliver_to: pgp needs pgp_key, the public key the secret is encrypted to")))
 		}
 		if s.SecretName != "" {
-			errs = append(errs, errors.New("secret_name is only for deliver_to: secretsmanager; remove it"))
+			errs = append(errs, fieldErr("secret_name", errors.New("secret_name is only for deliver_to: secretsmanager; remove it")))
 		}
 	default:
-		errs = append(errs, fmt.Errorf("deliver_to %q: use secretsmanager or pgp", s.DeliverTo))
+		errs = append(errs, fieldErr("deliver_to", fmt.Errorf("deliver_to %q: use secretsmanager or pgp", s.DeliverTo)))
 	}
-	if s.RotateAfterDays < 0 || s.OverlapDays < 0 {
-		errs = append(errs, errors.New("rotate_after_days and overlap_days count days: they cannot be negative"))
-	} else if err := s.Policy(envMaxAgeDays).Validate(); err != nil {
-		errs = append(errs, err)
+	switch {
+	case s.RotateAfterDays < 0:
+		errs = append(errs, fieldErr("rotate_after_days", errors.New("rotate_after_days and overlap_days count days: they cannot be negative")))
+	case s.OverlapDays < 0:
+		errs = append(errs, fieldErr("overlap_days", errors.New("rotate_after_days and overlap_days count days: they cannot be negative")))
+	default:
+		if err := s.Policy(envMaxAgeDays).Validate(); err != nil {
+			field := "rotate_after_days"
+			if s.RotateAfterDays == 0 && s.OverlapDays != 0 {
+				field = "overlap_days"
+			}
+			errs = append(errs, fieldErr(field, err))
+		}
 	}
 	return errs
 }

@@ -70,6 +70,7 @@ type userSrc struct {
 	groupsPos diag.Pos
 	tags      []kv
 	tagsPos   diag.Pos
+	accessKey accessKeySrc
 }
 
 // groupSrc is a group as read.
@@ -515,6 +516,9 @@ func (l *loader) user(env *envSrc, d *decoder, n *yaml.Node, kind Kind) *userSrc
 	l.console(d, f, u, label)
 	if kind == ServiceAccount {
 		l.owner(d, n, f, u, label)
+		if e, ok := f["access_key"]; ok && !isNull(e.val) {
+			l.accessKey(d, e, u, label)
+		}
 	}
 	if e, ok := f["expires"]; ok && !isNull(e.val) {
 		l.expires(d, d.node(e.val), u, label)
@@ -528,6 +532,8 @@ func userFieldHint(kind Kind, name string) string {
 	switch {
 	case kind == ServiceAccount && (name == "console" || name == "pgp_key"):
 		return "service accounts never sign in to the console; a person who needs the console goes under users:"
+	case kind == Person && name == "access_key":
+		return "roster manages access keys of service accounts only; move this entry under service_accounts: if it is a machine"
 	case kind == Person && name == "owner":
 		return "owner is for service accounts; move this entry under service_accounts: if it is a machine"
 	case name == "group":

@@ -76,6 +76,15 @@ var (
 		userNameField,
 		Field{Name: "owner", Type: TypeString, Required: true, Doc: "team or person responsible"},
 		pathField, groupsField, managedField, inlineField, boundaryField, tagsField, expiresField,
+		Field{Name: "access_key", Type: TypeObject, Fields: AccessKeyFields, Doc: "roster creates, delivers and rotates the access key"},
+	)
+	// AccessKeyFields is a service account's access_key block.
+	AccessKeyFields = newObject(
+		Field{Name: "deliver_to", Type: TypeString, Required: true, Doc: "secretsmanager or pgp"},
+		Field{Name: "secret_name", Type: TypeString, Doc: "Secrets Manager secret under roster/ the key is delivered to"},
+		Field{Name: "pgp_key", Type: TypeString, Doc: "OpenPGP key the secret is encrypted to in the apply report"},
+		Field{Name: "rotate_after_days", Type: TypeInt, Doc: "age at which a new key is delivered"},
+		Field{Name: "overlap_days", Type: TypeInt, Doc: "days the old key stays active beside the new one"},
 	)
 )
 

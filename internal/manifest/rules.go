@@ -63,4 +63,5 @@ const (
 	ruleExpired         = "expired"
 	ruleForbiddenPolicy = "forbidden-managed-policy"
 	ruleEnvironmentFile = "environment-file-location"
+	ruleAccessKey       = "access-key"
 )

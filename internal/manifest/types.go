@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/roster-dev/roster/internal/diag"
+	"github.com/roster-dev/roster/internal/keys"
 )
 
 // Default values of the repository contract (docs/manifests.md).
@@ -157,6 +158,9 @@ type User struct {
 	PGPKey string
 	// Owner is required for service accounts.
 	Owner string
+	// AccessKey, for a service account, has roster create, deliver and
+	// rotate its access key; nil leaves keys to the owner.
+	AccessKey *keys.Spec
 	// Expires, when set, is the last day (UTC) the user exists; from the
 	// next day on the user is treated as removed.
 	Expires *time.Time

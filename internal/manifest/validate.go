@@ -364,6 +364,7 @@ func (l *loader) checkUser(env *envSrc, u *userSrc, groups, groupsFold map[strin
 		l.diags.Errorf(u.inlinePos, rulePolicySize, "move statements into a group or a customer managed policy",
 			"inline policies of %s total %d characters; IAM allows %d per user", label, u.inlineSize, maxInlineUser)
 	}
+	l.checkAccessKey(env, u)
 	u.u.Tags = l.mergedTags(u)
 	count := len(u.u.Tags) + 1
 	extra := "roster's ownership tag"
