@@ -245,8 +245,13 @@ func asJSON(t *testing.T, v any) any {
 	return out
 }
 
+// documentedAccount stands for the environment's account in the policies of
+// docs/permissions.md, where the template says ${AWS::AccountId}.
+const documentedAccount = "<account-id>"
+
 // inPartition resolves the !Sub strings of v that name only the partition
-// (arn:${AWS::Partition}:...) as CloudFormation does in partition, so a policy
+// (arn:${AWS::Partition}:...) and the account (documentedAccount) as
+// CloudFormation does in partition, so a policy
 // of the template compares with the one docs/permissions.md shows for the
 // commercial partition. Any other intrinsic function is left as it is, and
 // then differs from the documented policy.
@@ -256,6 +261,7 @@ func inPartition(t *testing.T, v any, partition string) any {
 	case map[string]any:
 		if s, ok := x["Fn::Sub"].(string); ok && len(x) == 1 {
 			resolved := strings.ReplaceAll(s, "${AWS::Partition}", partition)
+			resolved = strings.ReplaceAll(resolved, "${AWS::AccountId}", documentedAccount)
 			if !strings.Contains(resolved, "${") {
 				return resolved
 			}

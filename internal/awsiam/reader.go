@@ -172,7 +172,7 @@ func readDetails(ctx context.Context, c *iam.Client, u *state.User, want state.D
 		}
 		u.Details |= state.LoginProfile
 	}
-	if !want.Has(state.Credentials) {
+	if !want.Has(state.Credentials) && !want.Has(state.AccessKeys) {
 		return nil
 	}
 	keys := iam.NewListAccessKeysPaginator(c, &iam.ListAccessKeysInput{UserName: name, MaxItems: aws.Int32(pageSize)})
@@ -186,6 +186,10 @@ func readDetails(ctx context.Context, c *iam.Client, u *state.User, want state.D
 				ID: aws.ToString(k.AccessKeyId), Status: string(k.Status), Created: aws.ToTime(k.CreateDate).UTC(),
 			})
 		}
+	}
+	u.Details |= want & state.AccessKeys
+	if !want.Has(state.Credentials) {
+		return nil
 	}
 	mfa := iam.NewListMFADevicesPaginator(c, &iam.ListMFADevicesInput{UserName: name, MaxItems: aws.Int32(pageSize)})
 	for mfa.HasMorePages() {

@@ -12,6 +12,8 @@ import (
 	smtypes "github.com/aws/aws-sdk-go-v2/service/secretsmanager/types"
 
 	"github.com/roster-dev/roster/internal/keys"
+	"github.com/roster-dev/roster/internal/manifest"
+	"github.com/roster-dev/roster/internal/state"
 )
 
 // SecretsReadPermissions are the Secrets Manager actions a plan or drift
@@ -121,15 +123,69 @@ func (s *Secrets) Delivered(ctx context.Context, secretName, ownershipTag string
 		return keys.Delivered{}, err
 	}
 	var out keys.Delivered
-	for v, stages := range d.VersionIdsToStages {
+	out.Current, out.Previous = heldKeys(d.VersionIdsToStages)
+	return out, nil
+}
+
+// State reads what roster needs to know of a secret without its value:
+// whether it exists, its tags, and the keys its current and previous
+// versions hold.
+func (s *Secrets) State(ctx context.Context, secretName string) (*state.Secret, error) {
+	d, err := s.c.DescribeSecret(ctx, &secretsmanager.DescribeSecretInput{SecretId: aws.String(secretName)})
+	var nf *smtypes.ResourceNotFoundException
+	if errors.As(err, &nf) {
+		return &state.Secret{Name: secretName}, nil
+	}
+	if err != nil {
+		return nil, s.wrap(fmt.Sprintf("read secret %s", secretName), err)
+	}
+	out := &state.Secret{Name: secretName, Exists: true}
+	for _, t := range d.Tags {
+		if out.Tags == nil {
+			out.Tags = map[string]string{}
+		}
+		out.Tags[aws.ToString(t.Key)] = aws.ToString(t.Value)
+	}
+	out.Current, out.Previous = heldKeys(d.VersionIdsToStages)
+	return out, nil
+}
+
+// heldKeys returns the access key IDs of the AWSCURRENT and AWSPREVIOUS
+// versions roster wrote.
+func heldKeys(versions map[string][]string) (current, previous string) {
+	for v, stages := range versions {
 		for _, st := range stages {
 			switch st {
 			case stageCurrent:
-				out.Current = keyIDOfVersion(v)
+				current = keyIDOfVersion(v)
 			case stagePrevious:
-				out.Previous = keyIDOfVersion(v)
+				previous = keyIDOfVersion(v)
 			}
 		}
+	}
+	return current, previous
+}
+
+// ReadSecrets reads the state of every secret env's service accounts
+// deliver their access keys to.
+func ReadSecrets(ctx context.Context, a *Account, env *manifest.Environment) (map[string]*state.Secret, error) {
+	var out map[string]*state.Secret
+	var s *Secrets
+	for _, u := range env.Users {
+		if u.AccessKey == nil || u.AccessKey.DeliverTo != keys.SecretsManager {
+			continue
+		}
+		if s == nil {
+			s, out = NewSecrets(a), map[string]*state.Secret{}
+		}
+		if _, done := out[u.AccessKey.SecretName]; done {
+			continue
+		}
+		st, err := s.State(ctx, u.AccessKey.SecretName)
+		if err != nil {
+			return nil, err
+		}
+		out[u.AccessKey.SecretName] = st
 	}
 	return out, nil
 }

@@ -53,13 +53,16 @@ func (s *Source) Read(ctx context.Context, env *manifest.Environment, needs func
 	if err != nil {
 		return nil, err
 	}
-	return s.read(ctx, acct, needs)
+	return s.read(ctx, acct, env, needs)
 }
 
-func (s *Source) read(ctx context.Context, acct *Account, needs func(*state.User) state.Details) (*state.Account, error) {
+func (s *Source) read(ctx context.Context, acct *Account, env *manifest.Environment, needs func(*state.User) state.Details) (*state.Account, error) {
 	live, err := NewReader(acct, s.Options).Read(ctx, needs)
 	if err != nil {
 		return nil, fmt.Errorf("environment %s: read IAM: %w", acct.Env, err)
+	}
+	if live.Secrets, err = ReadSecrets(ctx, acct, env); err != nil {
+		return nil, err
 	}
 	return live, nil
 }
@@ -72,7 +75,7 @@ func (s *Source) ReadWithReport(ctx context.Context, env *manifest.Environment, 
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	if live, err = s.read(ctx, acct, needs); err != nil {
+	if live, err = s.read(ctx, acct, env, needs); err != nil {
 		return nil, nil, nil, err
 	}
 	report, repErr = ReadCredentialReport(ctx, acct, ReportOptions{})

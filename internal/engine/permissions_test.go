@@ -66,7 +66,8 @@ func policyActions(t *testing.T, marker string) []string {
 func TestApplyPolicyCoversTheWriter(t *testing.T) {
 	t.Parallel()
 	allowed := policyActions(t, "<!-- roster:apply-policy -->")
-	for _, want := range slices.Concat(awsiam.ReadPermissions, awsiam.PerUserReadPermissions, awsiam.WritePermissions) {
+	for _, want := range slices.Concat(awsiam.ReadPermissions, awsiam.PerUserReadPermissions, awsiam.WritePermissions,
+		awsiam.AccessKeyPermissions, awsiam.SecretsWritePermissions) {
 		if !slices.Contains(allowed, want) {
 			t.Errorf("apply calls %s, but docs/permissions.md's apply policy does not allow it", want)
 		}
@@ -82,7 +83,7 @@ func TestApplyPolicyCoversTheWriter(t *testing.T) {
 func TestPlanRoleNeedsOnlyThePublishedPolicy(t *testing.T) {
 	t.Parallel()
 	allowed := planPolicyActions(t)
-	for _, want := range slices.Concat(awsiam.ReadPermissions, awsiam.PerUserReadPermissions) {
+	for _, want := range slices.Concat(awsiam.ReadPermissions, awsiam.PerUserReadPermissions, awsiam.SecretsReadPermissions) {
 		if !slices.Contains(allowed, want) {
 			t.Errorf("the readers call %s, but docs/permissions.md's plan policy does not allow it", want)
 		}
@@ -141,7 +142,7 @@ func onlyReadsAllowed(t *testing.T, srv *iamtest.Server, what string, allowed []
 			if action == "AssumeRole" || action == "GetCallerIdentity" {
 				continue
 			}
-			if !slices.Contains(allowed, "iam:"+action) {
+			if !slices.Contains(allowed, "iam:"+action) && !slices.Contains(allowed, "secretsmanager:"+action) {
 				t.Errorf("account %s: %s called iam:%s, which the published plan policy does not allow", acct, what, action)
 			}
 		}

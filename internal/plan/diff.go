@@ -30,12 +30,16 @@ func Managed(cfg manifest.Config, u *state.User) bool {
 func Needs(cfg manifest.Config, env *manifest.Environment, now time.Time) func(*state.User) state.Details {
 	named := make(map[string]bool, len(env.Users))
 	desired := make(map[string]bool, len(env.Users))
+	rotated := make(map[string]bool)
 	today := dateOf(now)
 	for _, u := range env.Users {
 		k := strings.ToLower(u.Name)
 		named[k] = true
 		if !expired(u, today) {
 			desired[k] = true
+			if u.AccessKey != nil {
+				rotated[k] = true
+			}
 		}
 	}
 	return func(u *state.User) state.Details {
@@ -47,6 +51,9 @@ func Needs(cfg manifest.Config, env *manifest.Environment, now time.Time) func(*
 		}
 		if m && !desired[k] {
 			d |= state.Credentials
+		}
+		if rotated[k] {
+			d |= state.AccessKeys
 		}
 		return d
 	}
@@ -108,6 +115,7 @@ func Diff(cfg manifest.Config, env *manifest.Environment, live *state.Account, n
 		cfg:      cfg,
 		env:      env,
 		live:     live,
+		now:      now,
 		today:    dateOf(now),
 		ownTag:   ownershipTag(cfg),
 		ownerTag: ownerTag(cfg),
@@ -120,6 +128,7 @@ type differ struct {
 	cfg             manifest.Config
 	env             *manifest.Environment
 	live            *state.Account
+	now             time.Time
 	today           time.Time
 	ownTag          string
 	ownerTag        string
@@ -197,6 +206,7 @@ func (d *differ) run() *Environment {
 		out.Changes = []Change{}
 	}
 	Order(out.Changes)
+	out.AccessKeys = d.accessKeys(d.now)
 	out.Refused = d.refusal(len(userDeletes))
 	slices.Sort(d.warnings)
 	out.Warnings = slices.Compact(d.warnings)
@@ -302,7 +312,7 @@ func liveResource(u *state.User) Resource {
 		ManagedPolicies:     sortedSet(u.ManagedPolicies),
 		InlinePolicies:      nilIfEmpty(maps.Clone(u.InlinePolicies)),
 		PermissionsBoundary: u.PermissionsBoundary,
-		Tags:                nilIfEmpty(maps.Clone(u.Tags)),
+		Tags:                nilIfEmpty(lifecycleTagsRemoved(maps.Clone(u.Tags))),
 		Console:             u.LoginProfile,
 	}
 }
@@ -343,7 +353,7 @@ func (d *differ) updateUser(w *wantUser, lu *state.User, adopt bool) (Change, bo
 	var ops []Op
 
 	// The current tags, as the update sees them.
-	cur := maps.Clone(lu.Tags)
+	cur := lifecycleTagsRemoved(maps.Clone(lu.Tags))
 	if cur == nil {
 		cur = map[string]string{}
 	}

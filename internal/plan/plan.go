@@ -1,5 +1,7 @@
 package plan
 
+import "slices"
+
 // Action is what a change does to a resource.
 type Action string
 
@@ -172,6 +174,10 @@ type Environment struct {
 	// Digest identifies the changes (sha256 of their canonical JSON), so
 	// apply can prove it runs what was reviewed.
 	Digest string `json:"digest"`
+	// AccessKeys are the access key steps of service accounts with an
+	// access_key block that have something to do or to show, by name. They
+	// run after the changes, and are not part of the digest (see AccessKey).
+	AccessKeys []AccessKey `json:"access_keys,omitempty"`
 }
 
 // Counts tallies changes by action.
@@ -197,8 +203,11 @@ func (e *Environment) Counts() Counts {
 	return c
 }
 
-// HasChanges reports whether applying the environment would change anything.
-func (e *Environment) HasChanges() bool { return len(e.Changes) > 0 }
+// HasChanges reports whether applying the environment would change anything:
+// a change, or an access key step.
+func (e *Environment) HasChanges() bool {
+	return len(e.Changes) > 0 || slices.ContainsFunc(e.AccessKeys, func(a AccessKey) bool { return a.HasSteps() })
+}
 
 // Plan is the plan for every environment in promotion order.
 type Plan struct {

@@ -17,5 +17,8 @@ func opFingerprint(op plan.Op) string {
 	if op.PGPKeyFingerprint != "" {
 		return op.PGPKeyFingerprint
 	}
-	return pgpkey.Fingerprint(op.PGPKey)
+	return fingerprintOf(op.PGPKey)
 }
+
+// fingerprintOf is the fingerprint plans show for a PGP key.
+func fingerprintOf(key string) string { return pgpkey.Fingerprint(key) }

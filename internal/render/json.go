@@ -13,7 +13,7 @@ import (
 
 // FormatVersion is the version of the plan JSON format (docs/plan-json.md).
 // Additive changes bump the minor version; breaking changes bump the major.
-const FormatVersion = "1.1"
+const FormatVersion = "1.2"
 
 // formatMajor is the major version ReadJSON understands.
 const formatMajor = 1
@@ -45,6 +45,20 @@ type jsonEnvironment struct {
 	Counts     jsonCounts      `json:"counts"`
 	Changes    []*jsonChange   `json:"changes"`
 	Unmanaged  []jsonUnmanaged `json:"unmanaged"`
+	// AccessKeys: since 1.2.
+	AccessKeys []jsonAccessKey `json:"access_keys"`
+}
+
+type jsonAccessKey struct {
+	ServiceAccount    string                `json:"service_account"`
+	DeliverTo         string                `json:"deliver_to"`
+	SecretName        string                `json:"secret_name,omitempty"`
+	PGPKeyFingerprint string                `json:"pgp_key_fingerprint,omitempty"`
+	Destination       string                `json:"destination"`
+	Summary           string                `json:"summary"`
+	Refused           string                `json:"refused,omitempty"`
+	Steps             []plan.AccessKeyStep  `json:"steps"`
+	Findings          []plan.AccessKeyIssue `json:"findings"`
 }
 
 type jsonChange struct {
@@ -164,6 +178,15 @@ func toJSONEnvironment(e *plan.Environment) *jsonEnvironment {
 	}
 	for _, u := range e.Unmanaged {
 		je.Unmanaged = append(je.Unmanaged, jsonUnmanaged(u))
+	}
+	je.AccessKeys = []jsonAccessKey{}
+	for _, a := range e.AccessKeys {
+		ja := jsonAccessKey{ServiceAccount: a.ServiceAccount, DeliverTo: a.DeliverTo, SecretName: a.SecretName,
+			Destination: a.Destination, Summary: a.Summary, Refused: a.Refused, Steps: nonNil(a.Steps), Findings: nonNil(a.Notes)}
+		if a.PGPKey != "" {
+			ja.PGPKeyFingerprint = fingerprintOf(a.PGPKey)
+		}
+		je.AccessKeys = append(je.AccessKeys, ja)
 	}
 	return je
 }
@@ -296,6 +319,10 @@ func fromJSONEnvironment(je *jsonEnvironment) (*plan.Environment, error) {
 	}
 	for _, u := range je.Unmanaged {
 		e.Unmanaged = append(e.Unmanaged, plan.Unmanaged(u))
+	}
+	for _, a := range je.AccessKeys {
+		e.AccessKeys = append(e.AccessKeys, plan.AccessKey{ServiceAccount: a.ServiceAccount, DeliverTo: a.DeliverTo, SecretName: a.SecretName,
+			Destination: a.Destination, Summary: a.Summary, Refused: a.Refused, Steps: a.Steps, Notes: a.Findings})
 	}
 	return e, nil
 }

@@ -45,6 +45,18 @@ type envView struct {
 	Unmanaged   []string
 	Destructive bool
 	HasChanges  bool
+	AccessKeys  []keyView
+}
+
+// keyView is a service account's access key steps as plans show them.
+type keyView struct {
+	ServiceAccount string
+	Summary        string
+	Refused        string
+	// Steps are "action key: reason" lines; Findings the keys a person
+	// must look at.
+	Steps    []string
+	Findings []string
 }
 
 // Open reports whether the environment's section of the pull-request
@@ -55,7 +67,7 @@ func (e *envView) Open() bool { return e.Destructive || (e.Production && e.HasCh
 // the pull-request comment; refusals and warnings are listed with the
 // guardrail findings instead.
 func (e *envView) HasDetails() bool {
-	return e.HasChanges || len(e.Unmanaged) > 0
+	return e.HasChanges || len(e.Unmanaged) > 0 || len(e.AccessKeys) > 0
 }
 
 type changeView struct {
@@ -138,7 +150,27 @@ func newEnvView(e *plan.Environment) *envView {
 	for _, u := range e.Unmanaged {
 		ev.Unmanaged = append(ev.Unmanaged, u.Name)
 	}
+	for _, a := range e.AccessKeys {
+		ev.AccessKeys = append(ev.AccessKeys, newKeyView(a))
+	}
 	return ev
+}
+
+func newKeyView(a plan.AccessKey) keyView {
+	kv := keyView{ServiceAccount: a.ServiceAccount, Summary: a.Summary, Refused: a.Refused}
+	if kv.Summary == "" {
+		kv.Summary = fmt.Sprintf("access key of %s: nothing to do", a.ServiceAccount)
+	}
+	if a.DeliverTo == "pgp" && a.PGPKey != "" {
+		kv.Summary += " (PGP key " + fingerprintOf(a.PGPKey) + ")"
+	}
+	for _, s := range a.Steps {
+		kv.Steps = append(kv.Steps, strings.TrimSpace(strings.ReplaceAll(s.Action, "_", " ")+" "+s.KeyID)+": "+s.Reason)
+	}
+	for _, f := range a.Notes {
+		kv.Findings = append(kv.Findings, f.Detail)
+	}
+	return kv
 }
 
 func newChangeView(ch plan.Change) changeView {

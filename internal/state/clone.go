@@ -15,6 +15,14 @@ func (a *Account) Clone() *Account {
 	for k, g := range a.Groups {
 		out.Groups[k] = g.Clone()
 	}
+	if a.Secrets != nil {
+		out.Secrets = make(map[string]*Secret, len(a.Secrets))
+		for k, s := range a.Secrets {
+			c := *s
+			c.Tags = maps.Clone(s.Tags)
+			out.Secrets[k] = &c
+		}
+	}
 	return out
 }
 

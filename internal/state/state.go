@@ -11,6 +11,23 @@ type Account struct {
 	// Users and Groups are keyed by name.
 	Users  map[string]*User  `json:"users"`
 	Groups map[string]*Group `json:"groups"`
+	// Secrets are the Secrets Manager secrets that receive service
+	// accounts' access keys, keyed by name; only those the manifests name
+	// are read. A name without an entry was not read.
+	Secrets map[string]*Secret `json:"secrets,omitempty"`
+}
+
+// Secret is what roster knows of a Secrets Manager secret without reading
+// its value: whether it exists, its tags, and the access keys its current
+// and previous versions hold (from the version IDs roster writes).
+type Secret struct {
+	Name   string            `json:"name"`
+	Exists bool              `json:"exists"`
+	Tags   map[string]string `json:"tags,omitempty"`
+	// Current and Previous are the access key IDs of the AWSCURRENT and
+	// AWSPREVIOUS versions; empty when none or written by someone else.
+	Current  string `json:"current,omitempty"`
+	Previous string `json:"previous,omitempty"`
 }
 
 // User is a live IAM user. Slices are sorted; maps may be nil when empty.
@@ -54,10 +71,19 @@ const (
 	// Credentials: access keys, MFA devices, SSH keys, signing certificates
 	// and service-specific credentials (needed to offboard a user).
 	Credentials
+	// AccessKeys: the access keys alone (for a service account whose keys
+	// roster rotates). Credentials includes them.
+	AccessKeys
 )
 
-// Has reports whether every bit of want is set.
-func (d Details) Has(want Details) bool { return d&want == want }
+// Has reports whether every bit of want is set; Credentials includes
+// AccessKeys.
+func (d Details) Has(want Details) bool {
+	if d&Credentials != 0 {
+		d |= AccessKeys
+	}
+	return d&want == want
+}
 
 // AccessKey is an access key's metadata; roster never sees the secret.
 type AccessKey struct {
