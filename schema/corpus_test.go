@@ -41,6 +41,7 @@ var beyondSchema = map[string]string{
 	"inline-policy-group-size":            "an aggregate size over all inline policies",
 	"inline-policy-user-size":             "an aggregate size over all inline policies",
 	"managed-policy-other-account":        "needs the environment's account",
+	"no-environments":                     "about missing folders",
 	"order-unknown-environment":           "needs the folder list",
 	"permissions-boundary-other-account":  "needs the environment's account",
 	"role-arn-other-account":              "compares role_arn with account_id",
