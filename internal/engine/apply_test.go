@@ -49,7 +49,7 @@ func newFakeAWS(t testing.TB, repo *manifest.Repository, seeds map[string]*state
 			acct.CreatePolicy(arn)
 		}
 		if live := seeds[env.AccountID]; live != nil {
-			seed(acct, live)
+			acct.PutState(live)
 		}
 	}
 	base := srv.AWSConfig(iamtest.DefaultAccountID)
@@ -105,43 +105,6 @@ func customerPolicies(env *manifest.Environment, live *state.Account) []string {
 		}
 	}
 	return slices.Sorted(maps.Keys(set))
-}
-
-// seed writes a live state (for example a bundled snapshot) into the fake.
-func seed(acct *iamtest.Account, live *state.Account) {
-	for _, name := range slices.Sorted(maps.Keys(live.Groups)) {
-		g := live.Groups[name]
-		acct.PutGroup(iamtest.Group{Name: g.Name, Path: g.Path, ManagedPolicies: g.ManagedPolicies, InlinePolicies: g.InlinePolicies})
-	}
-	for _, name := range slices.Sorted(maps.Keys(live.Users)) {
-		u := live.Users[name]
-		seedUser := iamtest.User{
-			Name: u.Name, Path: u.Path, CreateDate: u.Created, Groups: u.Groups, ManagedPolicies: u.ManagedPolicies,
-			InlinePolicies: u.InlinePolicies, PermissionsBoundary: u.PermissionsBoundary,
-		}
-		for _, k := range slices.Sorted(maps.Keys(u.Tags)) {
-			seedUser.Tags = append(seedUser.Tags, iamtest.Tag{Key: k, Value: u.Tags[k]})
-		}
-		if u.LoginProfile {
-			seedUser.LoginProfile = &iamtest.LoginProfile{Password: "Seeded-Passw0rd!"}
-		}
-		for _, k := range u.AccessKeys {
-			seedUser.AccessKeys = append(seedUser.AccessKeys, iamtest.AccessKey{ID: k.ID, Status: k.Status, CreateDate: k.Created})
-		}
-		for _, s := range u.MFADevices {
-			seedUser.MFADevices = append(seedUser.MFADevices, iamtest.MFADevice{SerialNumber: s})
-		}
-		for _, id := range u.SSHPublicKeys {
-			seedUser.SSHPublicKeys = append(seedUser.SSHPublicKeys, iamtest.SSHPublicKey{ID: id})
-		}
-		for _, id := range u.SigningCertificates {
-			seedUser.SigningCertificates = append(seedUser.SigningCertificates, iamtest.SigningCertificate{ID: id})
-		}
-		for _, c := range u.ServiceSpecificCredentials {
-			seedUser.ServiceSpecificCredentials = append(seedUser.ServiceSpecificCredentials, iamtest.ServiceSpecificCredential{ID: c.ID, ServiceName: c.ServiceName})
-		}
-		acct.PutUser(seedUser)
-	}
 }
 
 // exampleSeeds reads the bundled snapshots: every kind of change against

@@ -55,17 +55,29 @@
 //
 // [Account.PutUser], [Account.PutGroup], [Account.CreatePolicy] and
 // [Account.SetPasswordPolicy] build state directly, fast enough for tens of
-// thousands of users. [Account.User], [Account.Group] and [Account.Snapshot]
+// thousands of users; [Account.PutState] seeds an account from roster's own
+// live state (a snapshot, or a generated account). [Account.User], [Account.Group] and [Account.Snapshot]
 // return deep copies; two snapshots of equal state are equal under cmp.Diff.
 //
 // # Instrumentation and faults
 //
 // Every authenticated request is counted per account and action
 // ([Server.Calls], [Server.CallCount]); requests of write actions are
-// recorded in order ([Server.Writes]). [WithLatency], [WithFaults] and
+// recorded in order ([Server.Writes]), each with its error code and whether
+// it found nothing to change (Call.NoOp: IAM accepts attaching an attached
+// policy, adding a member twice and untagging a missing key), so that tests
+// can require that no write was redundant. [Server.PeakInFlight] and
+// [Server.Gather] show how many requests a client has in flight at once. [WithLatency], [WithFaults] and
 // [Server.SetFaults] inject latency, throttling, server errors and dropped
 // connections deterministically from a seed; faulted requests never apply
 // their write unless [Faults].DropAfterCommit asks for a lost response.
 // [Server.FailNext] scripts a specific error for the next calls of one
-// action, for tests of partial failure.
+// action, [Server.FailNextMatching] for those with given parameters, for
+// tests of partial failure.
+//
+// This is the one model of IAM that roster's tests run against: the
+// convergence proofs of plan and the tests of apply drive it through the
+// product's own reader and writer. [InProcess] hands the SDK's requests to
+// the handler without a connection, for tests that make tens of thousands
+// of calls.
 package iamtest

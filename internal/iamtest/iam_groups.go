@@ -135,6 +135,7 @@ func addUserToGroup(r *request) (output, *apiError) {
 		return nil, err
 	}
 	if slices.Contains(u.Groups, g.Name) {
+		r.noop = true
 		return nil, nil
 	}
 	if len(u.Groups) >= maxGroupsPerUser {

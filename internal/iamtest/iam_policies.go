@@ -22,6 +22,7 @@ func attachPolicy(r *request, list []string, quotaName string) ([]string, *apiEr
 		return nil, noSuchEntity("Policy %s does not exist or is not attachable.", arn)
 	}
 	if slices.Contains(list, arn) {
+		r.noop = true
 		return list, nil
 	}
 	if len(list) >= maxManagedPolicies {

@@ -419,7 +419,11 @@ func untagUser(r *request) (output, *apiError) {
 		return nil, err
 	}
 	for _, k := range r.list("TagKeys") {
+		n := len(u.Tags)
 		u.Tags = slices.DeleteFunc(u.Tags, func(t Tag) bool { return strings.EqualFold(t.Key, k) })
+		if len(u.Tags) == n {
+			r.noop = true // IAM accepts a key the user does not have
+		}
 	}
 	return nil, nil
 }

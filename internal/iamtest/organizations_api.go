@@ -75,9 +75,7 @@ func (s *Server) serveOrganizations(w http.ResponseWriter, hr *http.Request) {
 			s.calls[caller.account] = map[string]int{}
 		}
 		s.calls[caller.account][op]++
-		if q := s.scripted[op]; len(q) > 0 {
-			scripted, s.scripted[op] = q[0], q[1:]
-		}
+		scripted = s.takeScripted(op, nil)
 		aerr = s.authorizeOrg(caller, op)
 	}
 	s.mu.Unlock()

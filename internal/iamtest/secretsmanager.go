@@ -293,9 +293,7 @@ func (s *Server) admitSecretsManager(op string, hr *http.Request, in smInput) (a
 		}
 	}
 	adm.dropCommit = s.faults.DropAfterCommit && write
-	if q := s.scripted[op]; len(q) > 0 {
-		adm.scripted, s.scripted[op] = q[0], q[1:]
-	}
+	adm.scripted = s.takeScripted(op, nil)
 	if write {
 		s.writes = append(s.writes, Call{Account: caller.account, Action: op, Params: in.params()})
 		adm.writeIndex = len(s.writes) - 1

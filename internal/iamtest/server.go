@@ -69,6 +69,15 @@ func WithFaults(f Faults) Option {
 	return func(s *Server) { s.setFaults(f) }
 }
 
+// InProcess makes [Server.AWSConfig] hand requests to the server's handler
+// directly instead of over a loopback connection: the SDK serializes, signs,
+// retries and parses exactly as over HTTP, at a fraction of the cost, for
+// tests that make tens of thousands of calls. [Server.Env] and [Server.URL]
+// still reach the server over HTTP.
+func InProcess() Option {
+	return func(s *Server) { s.inProcess = true }
+}
+
 // WithClock sets the clock used for creation dates, reports and the write
 // rate of Faults.WriteRate.
 func WithClock(now func() time.Time) Option {
@@ -84,6 +93,12 @@ type Call struct {
 	// Error is the error code answered, "Dropped" for a dropped connection,
 	// or empty when the write succeeded.
 	Error string
+	// NoOp is set when the write succeeded but found nothing to change, where
+	// IAM answers success rather than an error: attaching a policy that is
+	// attached, adding a member to a group twice, untagging a key the user
+	// does not have. Tests that require every write to do something (no
+	// redundant operations) check it together with Error.
+	NoOp bool
 }
 
 type principal struct {
@@ -112,10 +127,14 @@ type Server struct {
 	latency        time.Duration
 	clock          func() time.Time
 	seq            uint64
-	scripted       map[string][]string // action → error codes to answer next
-	buckets        map[string]*bucket  // account → write-rate token bucket
-	sm             secretsState        // Secrets Manager (secretsmanager.go)
-	orgs           orgRegistry         // AWS Organizations (organizations.go)
+	scripted       []scriptedFault    // errors to answer next, in order
+	inFlight       int                // requests being answered now
+	peakInFlight   int                // most requests answered at once
+	gathers        map[string]*gather // action → requests held until enough arrive
+	inProcess      bool               // AWSConfig calls the handler directly
+	buckets        map[string]*bucket // account → write-rate token bucket
+	sm             secretsState       // Secrets Manager (secretsmanager.go)
+	orgs           orgRegistry        // AWS Organizations (organizations.go)
 }
 
 // bucket is a token bucket of write requests for Faults.WriteRate.
@@ -212,13 +231,46 @@ func (s *Server) Credentials(accountID string) aws.Credentials {
 // retryer. It loads nothing from the process environment.
 func (s *Server) AWSConfig(accountID string) aws.Config {
 	c := s.Credentials(accountID)
+	var client aws.HTTPClient = bodyWithoutWriteTo{s.ts.Client()}
+	if s.inProcess {
+		client = inProcess{s}
+	}
 	return aws.Config{
 		Region:       "us-east-1",
 		Credentials:  credentials.NewStaticCredentialsProvider(c.AccessKeyID, c.SecretAccessKey, ""),
 		BaseEndpoint: aws.String(s.URL),
-		HTTPClient:   bodyWithoutWriteTo{s.ts.Client()},
+		HTTPClient:   client,
 		Retryer:      func() aws.Retryer { return retry.NewStandard() },
 	}
+}
+
+// inProcess hands each request of the SDK to the server's handler in the
+// calling goroutine and gives back what the handler wrote: the same
+// requests and answers as over a connection, without the connection. A
+// dropped connection is the error a client sees when the peer hangs up.
+type inProcess struct{ s *Server }
+
+func (c inProcess) Do(r *http.Request) (resp *http.Response, err error) {
+	rec := httptest.NewRecorder()
+	defer func() {
+		if v := recover(); v != nil {
+			if v != http.ErrAbortHandler { //nolint:errorlint // the sentinel is panicked, not wrapped
+				panic(v)
+			}
+			resp, err = nil, fmt.Errorf("%s %s: %w", r.Method, r.URL, io.ErrUnexpectedEOF)
+		}
+	}()
+	in := r.Clone(r.Context())
+	if in.Body == nil {
+		in.Body = http.NoBody
+	}
+	c.s.serveHTTP(rec, in)
+	if err := r.Context().Err(); err != nil {
+		return nil, err
+	}
+	res := rec.Result()
+	res.Request = r
+	return res, nil
 }
 
 // bodyWithoutWriteTo sends requests with a body that offers only Read and
@@ -274,14 +326,48 @@ func (s *Server) setFaults(f Faults) {
 // ConcurrentModification 409, AccessDenied 403, ServiceFailure 500, others
 // 400), or a dropped connection for the code "Dropped".
 func (s *Server) FailNext(action, code string, n int) {
+	s.FailNextMatching(action, nil, code, n)
+}
+
+// FailNextMatching is FailNext for only the requests of action whose
+// parameters include every key and value of match (for example
+// {"PolicyName": "scratch"}), so that a test fails one operation among
+// several of the same action.
+func (s *Server) FailNextMatching(action string, match map[string]string, code string, n int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.scripted == nil {
-		s.scripted = map[string][]string{}
-	}
 	for range n {
-		s.scripted[action] = append(s.scripted[action], code)
+		s.scripted = append(s.scripted, scriptedFault{action: action, match: copyMap(match), code: code})
 	}
+}
+
+// scriptedFault is one error FailNextMatching asked for.
+type scriptedFault struct {
+	action string
+	match  map[string]string
+	code   string
+}
+
+// takeScripted removes and returns the code of the first scripted fault
+// that applies to the request, or ""; the caller holds s.mu.
+func (s *Server) takeScripted(action string, form url.Values) string {
+	for i, f := range s.scripted {
+		if f.action != action {
+			continue
+		}
+		matches := true
+		for k, v := range f.match {
+			if form.Get(k) != v {
+				matches = false
+				break
+			}
+		}
+		if matches {
+			s.scripted = slices.Delete(s.scripted, i, i+1)
+			return f.code
+		}
+	}
+	return ""
 }
 
 func statusForCode(code string) int {
@@ -343,12 +429,22 @@ func (s *Server) TotalCalls(account string) int {
 	return n
 }
 
-// ResetCalls forgets the call counts and the recorded writes.
+// ResetCalls forgets the call counts, the recorded writes and the peak of
+// requests in flight.
 func (s *Server) ResetCalls() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.calls = map[string]map[string]int{}
 	s.writes = nil
+	s.peakInFlight = s.inFlight
+}
+
+// PeakInFlight is the largest number of authenticated requests the server
+// was answering at once, for tests of a client's concurrency bound.
+func (s *Server) PeakInFlight() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.peakInFlight
 }
 
 // Writes returns every request of a write action received, in order.
@@ -454,6 +550,9 @@ type request struct {
 	acct   *Account
 	srv    *Server
 	now    time.Time
+	// noop is set by a write handler that succeeds without changing
+	// anything (Call.NoOp).
+	noop bool
 }
 
 func (r *request) get(name string) string { return r.form.Get(name) }
@@ -589,10 +688,7 @@ func (s *Server) serveHTTP(w http.ResponseWriter, hr *http.Request) {
 		status5xx = http.StatusServiceUnavailable
 	}
 	commitDropped := s.faults.DropAfterCommit && writeActions[action]
-	var scripted string
-	if q := s.scripted[action]; len(q) > 0 {
-		scripted, s.scripted[action] = q[0], q[1:]
-	}
+	scripted := s.takeScripted(action, form)
 	if writeActions[action] {
 		params := map[string]string{}
 		for k := range form {
@@ -603,8 +699,13 @@ func (s *Server) serveHTTP(w http.ResponseWriter, hr *http.Request) {
 		s.writes = append(s.writes, Call{Account: caller.account, Action: action, Params: params})
 	}
 	writeIndex := len(s.writes) - 1
+	s.inFlight++
+	s.peakInFlight = max(s.peakInFlight, s.inFlight)
+	g := s.gathers[action]
 	s.mu.Unlock()
+	defer s.leave()
 
+	g.wait(hr.Context())
 	if latency > 0 {
 		t := time.NewTimer(latency)
 		select {
@@ -638,7 +739,7 @@ func (s *Server) serveHTTP(w http.ResponseWriter, hr *http.Request) {
 		return
 	case faultDrop:
 		if commitDropped {
-			_, _ = s.handle(action, form, caller)
+			_, _, _ = s.handle(action, form, caller)
 		}
 		s.recordWriteError(action, writeIndex, "Dropped")
 		drop(w)
@@ -646,13 +747,34 @@ func (s *Server) serveHTTP(w http.ResponseWriter, hr *http.Request) {
 	case faultNone:
 	}
 
-	out, aerr := s.handle(action, form, caller)
+	out, noop, aerr := s.handle(action, form, caller)
 	if aerr != nil {
 		s.recordWriteError(action, writeIndex, aerr.code)
 		writeError(w, ns, aerr, reqID)
 		return
 	}
+	if noop {
+		s.recordNoOp(action, writeIndex)
+	}
 	writeResult(w, ns, action, out, reqID)
+}
+
+// leave counts a request as answered.
+func (s *Server) leave() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.inFlight--
+}
+
+func (s *Server) recordNoOp(action string, i int) {
+	if !writeActions[action] || i < 0 {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if i < len(s.writes) {
+		s.writes[i].NoOp = true
+	}
 }
 
 func (s *Server) recordWriteError(action string, i int, code string) {
@@ -738,24 +860,27 @@ func (p principal) arn() string {
 // handle runs one action against the state. IAM actions run under the
 // caller's account lock only, so accounts do not wait for each other; STS
 // actions read across accounts and take the locks they need themselves.
-func (s *Server) handle(action string, form url.Values, caller principal) (output, *apiError) {
+// It reports whether a write found nothing to change (Call.NoOp).
+func (s *Server) handle(action string, form url.Values, caller principal) (output, bool, *apiError) {
 	h, ok := handlers[action]
 	if !ok {
-		return nil, errorf(http.StatusBadRequest, "InvalidAction", "Could not find operation %s for version %s", action, form.Get("Version"))
+		return nil, false, errorf(http.StatusBadRequest, "InvalidAction", "Could not find operation %s for version %s", action, form.Get("Version"))
 	}
 	r := &request{action: action, form: form, caller: caller, acct: s.Account(caller.account), srv: s, now: s.now()}
 	if stsActions[action] {
-		return h(r)
+		out, aerr := h(r)
+		return out, false, aerr
 	}
 	r.acct.mu.Lock()
 	defer r.acct.mu.Unlock()
 	if aerr := s.authorize(r); aerr != nil {
-		return nil, aerr
+		return nil, false, aerr
 	}
 	if writeActions[action] {
 		r.acct.version++
 	}
-	return h(r)
+	out, aerr := h(r)
+	return out, r.noop, aerr
 }
 
 // authorize enforces an assumed role's allow-list.

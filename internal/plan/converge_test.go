@@ -1,276 +1,29 @@
-package plan
+package plan_test
 
 import (
+	"context"
 	"fmt"
 	"maps"
 	"math/rand/v2"
+	"runtime"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 
+	"github.com/roster-dev/roster/internal/awsiam"
+	"github.com/roster-dev/roster/internal/iamtest"
 	"github.com/roster-dev/roster/internal/manifest"
+	"github.com/roster-dev/roster/internal/plan"
 	"github.com/roster-dev/roster/internal/state"
+	"github.com/roster-dev/roster/internal/testfixture"
 )
 
-// sim applies plan operations to a state.Account the way IAM would, strictly:
-// every operation must find what it works on (NoSuchEntity otherwise), must
-// not create what exists (EntityAlreadyExists), and DeleteUser, DeleteGroup
-// and DeleteVirtualMFADevice refuse while anything is still attached
-// (DeleteConflict). Being stricter than IAM where IAM is lenient (attaching a
-// policy twice, untagging a missing key) makes redundant operations fail.
-type sim struct {
-	acct *state.Account
-	// virtual maps a virtual MFA device's serial to the user it is assigned
-	// to, or "" once deactivated.
-	virtual map[string]string
-	ids     int
-}
-
-func (s *sim) user(name string) (*state.User, error) {
-	u := s.acct.Users[name]
-	if u == nil {
-		return nil, fmt.Errorf("NoSuchEntity: user %q", name)
-	}
-	return u, nil
-}
-
-func (s *sim) group(name string) (*state.Group, error) {
-	g := s.acct.Groups[name]
-	if g == nil {
-		return nil, fmt.Errorf("NoSuchEntity: group %q", name)
-	}
-	return g, nil
-}
-
-func (s *sim) id(prefix string) string {
-	s.ids++
-	return fmt.Sprintf("%s%06d", prefix, s.ids)
-}
-
-// addSorted adds v to the sorted set *set; it fails when v is present.
-func addSorted(set *[]string, v, what string) error {
-	i, found := slices.BinarySearch(*set, v)
-	if found {
-		return fmt.Errorf("EntityAlreadyExists: %s %q", what, v)
-	}
-	*set = slices.Insert(*set, i, v)
-	return nil
-}
-
-// removeSorted removes v from the sorted set *set; it fails when v is absent.
-func removeSorted(set *[]string, v, what string) error {
-	i, found := slices.BinarySearch(*set, v)
-	if !found {
-		return fmt.Errorf("NoSuchEntity: %s %q", what, v)
-	}
-	*set = slices.Delete(*set, i, i+1)
-	if len(*set) == 0 {
-		*set = nil
-	}
-	return nil
-}
-
-func (s *sim) apply(op Op) error {
-	switch op.Type {
-	case OpCreateUser:
-		for name := range s.acct.Users {
-			if strings.EqualFold(name, op.User) {
-				return fmt.Errorf("EntityAlreadyExists: user %q", name)
-			}
-		}
-		if len(op.Tags) > 50 {
-			return fmt.Errorf("LimitExceeded: %d tags", len(op.Tags))
-		}
-		s.acct.Users[op.User] = &state.User{
-			Name: op.User, Path: op.Path, ARN: "arn:aws:iam::" + s.acct.AccountID + ":user" + op.Path + op.User,
-			ID: s.id("AIDA"), Tags: maps.Clone(op.Tags), PermissionsBoundary: op.PolicyARN,
-			Details: state.LoginProfile | state.Credentials,
-		}
-		return nil
-	case OpCreateGroup:
-		for name := range s.acct.Groups {
-			if strings.EqualFold(name, op.Group) {
-				return fmt.Errorf("EntityAlreadyExists: group %q", name)
-			}
-		}
-		s.acct.Groups[op.Group] = &state.Group{Name: op.Group, Path: op.Path, ID: s.id("AGPA"),
-			ARN: "arn:aws:iam::" + s.acct.AccountID + ":group" + op.Path + op.Group}
-		return nil
-	case OpDeleteVirtualMFADevice:
-		owner, ok := s.virtual[op.ID]
-		if !ok {
-			return fmt.Errorf("NoSuchEntity: virtual MFA device %q", op.ID)
-		}
-		if owner != "" {
-			return fmt.Errorf("DeleteConflict: virtual MFA device %q is still assigned to %q", op.ID, owner)
-		}
-		delete(s.virtual, op.ID)
-		return nil
-	case OpUpdateGroup, OpDeleteGroup, OpAttachGroupPolicy, OpDetachGroupPolicy, OpPutGroupPolicy, OpDeleteGroupPolicy:
-		return s.applyGroup(op)
-	default:
-		return s.applyUser(op)
-	}
-}
-
-// applyUser applies an operation on an existing user.
-func (s *sim) applyUser(op Op) error {
-	u, err := s.user(op.User)
-	if err != nil {
-		return err
-	}
-	switch op.Type {
-	case OpUpdateUser:
-		u.Path = op.Path
-	case OpDeleteUser:
-		switch {
-		case u.LoginProfile, len(u.AccessKeys) > 0, len(u.MFADevices) > 0, len(u.SSHPublicKeys) > 0,
-			len(u.SigningCertificates) > 0, len(u.ServiceSpecificCredentials) > 0, len(u.Groups) > 0,
-			len(u.ManagedPolicies) > 0, len(u.InlinePolicies) > 0, u.PermissionsBoundary != "":
-			return fmt.Errorf("DeleteConflict: user %q still has attachments: %+v", u.Name, u)
-		}
-		delete(s.acct.Users, u.Name)
-	case OpTagUser:
-		if len(op.Tags) == 0 {
-			return fmt.Errorf("ValidationError: TagUser without tags")
-		}
-		if u.Tags == nil {
-			u.Tags = map[string]string{}
-		}
-		maps.Copy(u.Tags, op.Tags)
-		if len(u.Tags) > 50 {
-			return fmt.Errorf("LimitExceeded: user %q would have %d tags", u.Name, len(u.Tags))
-		}
-	case OpUntagUser:
-		if len(op.TagKeys) == 0 {
-			return fmt.Errorf("ValidationError: UntagUser without keys")
-		}
-		for _, k := range op.TagKeys {
-			if _, ok := u.Tags[k]; !ok {
-				return fmt.Errorf("NoSuchEntity: tag %q on %q", k, u.Name)
-			}
-			delete(u.Tags, k)
-		}
-	case OpAddUserToGroup:
-		g, err := s.group(op.Group)
-		if err != nil {
-			return err
-		}
-		if err := addSorted(&u.Groups, g.Name, "membership"); err != nil {
-			return err
-		}
-		return addSorted(&g.Members, u.Name, "member")
-	case OpRemoveUserFromGroup:
-		g, err := s.group(op.Group)
-		if err != nil {
-			return err
-		}
-		if err := removeSorted(&u.Groups, g.Name, "membership"); err != nil {
-			return err
-		}
-		return removeSorted(&g.Members, u.Name, "member")
-	case OpAttachUserPolicy:
-		return addSorted(&u.ManagedPolicies, op.PolicyARN, "attached policy")
-	case OpDetachUserPolicy:
-		return removeSorted(&u.ManagedPolicies, op.PolicyARN, "attached policy")
-	case OpPutUserPolicy:
-		if op.PolicyName == "" || op.PolicyDocument == "" {
-			return fmt.Errorf("ValidationError: PutUserPolicy needs a name and a document")
-		}
-		if u.InlinePolicies == nil {
-			u.InlinePolicies = map[string]string{}
-		}
-		u.InlinePolicies[op.PolicyName] = op.PolicyDocument
-	case OpDeleteUserPolicy:
-		if _, ok := u.InlinePolicies[op.PolicyName]; !ok {
-			return fmt.Errorf("NoSuchEntity: inline policy %q on %q", op.PolicyName, u.Name)
-		}
-		delete(u.InlinePolicies, op.PolicyName)
-	case OpPutUserPermissionsBoundary:
-		u.PermissionsBoundary = op.PolicyARN
-	case OpDeleteUserPermissionsBoundary:
-		if u.PermissionsBoundary == "" {
-			return fmt.Errorf("NoSuchEntity: boundary on %q", u.Name)
-		}
-		u.PermissionsBoundary = ""
-	case OpCreateLoginProfile:
-		if u.LoginProfile {
-			return fmt.Errorf("EntityAlreadyExists: login profile of %q", u.Name)
-		}
-		if op.PGPKey == "" {
-			return fmt.Errorf("ValidationError: no PGP key to encrypt the password of %q to", u.Name)
-		}
-		u.LoginProfile = true
-	case OpDeleteLoginProfile:
-		if !u.LoginProfile {
-			return fmt.Errorf("NoSuchEntity: login profile of %q", u.Name)
-		}
-		u.LoginProfile = false
-	case OpDeleteAccessKey:
-		i := slices.IndexFunc(u.AccessKeys, func(k state.AccessKey) bool { return k.ID == op.ID })
-		if i < 0 {
-			return fmt.Errorf("NoSuchEntity: access key %q", op.ID)
-		}
-		u.AccessKeys = slices.Delete(u.AccessKeys, i, i+1)
-	case OpDeactivateMFADevice:
-		if err := removeSorted(&u.MFADevices, op.ID, "MFA device"); err != nil {
-			return err
-		}
-		if _, ok := s.virtual[op.ID]; ok {
-			s.virtual[op.ID] = ""
-		}
-	case OpDeleteSSHPublicKey:
-		return removeSorted(&u.SSHPublicKeys, op.ID, "SSH public key")
-	case OpDeleteSigningCertificate:
-		return removeSorted(&u.SigningCertificates, op.ID, "signing certificate")
-	case OpDeleteServiceSpecificCredential:
-		i := slices.IndexFunc(u.ServiceSpecificCredentials, func(c state.ServiceCredential) bool { return c.ID == op.ID })
-		if i < 0 {
-			return fmt.Errorf("NoSuchEntity: service-specific credential %q", op.ID)
-		}
-		u.ServiceSpecificCredentials = slices.Delete(u.ServiceSpecificCredentials, i, i+1)
-	default:
-		return fmt.Errorf("unknown operation %q", op.Type)
-	}
-	return nil
-}
-
-func (s *sim) applyGroup(op Op) error {
-	g, err := s.group(op.Group)
-	if err != nil {
-		return err
-	}
-	switch op.Type {
-	case OpUpdateGroup:
-		g.Path = op.Path
-	case OpDeleteGroup:
-		if len(g.Members) > 0 || len(g.ManagedPolicies) > 0 || len(g.InlinePolicies) > 0 {
-			return fmt.Errorf("DeleteConflict: group %q still has members or policies: %+v", g.Name, g)
-		}
-		delete(s.acct.Groups, g.Name)
-	case OpAttachGroupPolicy:
-		return addSorted(&g.ManagedPolicies, op.PolicyARN, "attached group policy")
-	case OpDetachGroupPolicy:
-		return removeSorted(&g.ManagedPolicies, op.PolicyARN, "attached group policy")
-	case OpPutGroupPolicy:
-		if g.InlinePolicies == nil {
-			g.InlinePolicies = map[string]string{}
-		}
-		g.InlinePolicies[op.PolicyName] = op.PolicyDocument
-	case OpDeleteGroupPolicy:
-		if _, ok := g.InlinePolicies[op.PolicyName]; !ok {
-			return fmt.Errorf("NoSuchEntity: group inline policy %q", op.PolicyName)
-		}
-		delete(g.InlinePolicies, op.PolicyName)
-	default:
-		return fmt.Errorf("not a group operation: %q", op.Type)
-	}
-	return nil
-}
+const genAccount = "111122223333"
 
 // Random worlds.
 var (
@@ -278,14 +31,20 @@ var (
 	genGroups   = []string{"admins", "devs", "ops", "readers", "legacy"}
 	genPolicies = []string{"arn:aws:iam::aws:policy/P0", "arn:aws:iam::aws:policy/P1", "arn:aws:iam::aws:policy/P2", "arn:aws:iam::111122223333:policy/P3"}
 	genBounds   = []string{"", "", "arn:aws:iam::111122223333:policy/B0", "arn:aws:iam::111122223333:policy/B1"}
-	genDocs     = []string{docA, docB, `{"Statement":[{"Action":"ec2:*","Effect":"Deny","Resource":"*"}],"Version":"2012-10-17"}`}
+	genDocs     = append(slices.Clone(plan.FixtureDocs), `{"Statement":[{"Action":"ec2:*","Effect":"Deny","Resource":"*"}],"Version":"2012-10-17"}`)
 	genInline   = []string{"i0", "i1", "i2"}
 	genTagKeys  = []string{"team", "email", "cost-center"}
 	genTagVals  = []string{"x", "y"}
 	genPaths    = []string{"/", "/", "/people/", "/machines/"}
+	// genCustomer are the customer managed policies the worlds name; they
+	// exist in every generated account.
+	genCustomer = []string{"arn:aws:iam::111122223333:policy/P3", "arn:aws:iam::111122223333:policy/B0", "arn:aws:iam::111122223333:policy/B1"}
 )
 
-type gen struct{ r *rand.Rand }
+type gen struct {
+	r   *rand.Rand
+	pgp string
+}
 
 func (g gen) chance(p float64) bool  { return g.r.Float64() < p }
 func (g gen) pick(s []string) string { return s[g.r.IntN(len(s))] }
@@ -316,6 +75,13 @@ func (g gen) tags() map[string]string {
 	return m
 }
 
+func nilIfEmpty(m map[string]string) map[string]string {
+	if len(m) == 0 {
+		return nil
+	}
+	return m
+}
+
 // maybeCapitalize returns name with an upper-case first letter now and then,
 // to exercise IAM's case-insensitive names.
 func (g gen) maybeCapitalize(name string) string {
@@ -325,10 +91,18 @@ func (g gen) maybeCapitalize(name string) string {
 	return name
 }
 
-// world generates a desired environment and a live account that differ in
-// every way roster cares about.
-func (g gen) world() (*manifest.Environment, *sim) {
-	env := testEnv(nil, nil)
+// world is a generated case: a desired environment and a live account that
+// differ in every way roster cares about.
+type world struct {
+	env  *manifest.Environment
+	live *state.Account
+	// virtual maps a virtual MFA device's serial to the user it is assigned
+	// to.
+	virtual map[string]string
+}
+
+func (g gen) world() world {
+	env := plan.FixtureEnv(nil, nil)
 	env.Guardrails.ConsoleRequiresMFA = g.chance(0.5)
 	env.Guardrails.MaxDeletions = 100
 	if g.chance(0.3) {
@@ -348,7 +122,7 @@ func (g gen) world() (*manifest.Environment, *sim) {
 		}
 		env.Groups = append(env.Groups, grp)
 	}
-	days := []*time.Time{date("2026-05-31"), date("2026-06-01"), date("2026-06-02"), date("2020-01-01")}
+	days := []*time.Time{plan.FixtureDate("2026-05-31"), plan.FixtureDate("2026-06-01"), plan.FixtureDate("2026-06-02"), plan.FixtureDate("2020-01-01")}
 	for _, name := range genUsers {
 		if !g.chance(0.6) {
 			continue
@@ -365,22 +139,26 @@ func (g gen) world() (*manifest.Environment, *sim) {
 			u.Kind = manifest.ServiceAccount
 			u.Owner = g.pick([]string{"platform", "payments"})
 		} else if g.chance(0.5) {
-			u.Console, u.PGPKey = true, pgp
+			u.Console, u.PGPKey = true, g.pgp
 		}
 		if g.chance(0.3) {
 			u.Expires = days[g.r.IntN(len(days))]
 		}
 		env.Users = append(env.Users, u)
 	}
+	return world{env: env, live: g.live(), virtual: map[string]string{}}.withVirtual()
+}
 
-	s := &sim{acct: account(), virtual: map[string]string{}}
+// live generates the live account.
+func (g gen) live() *state.Account {
+	acct := &state.Account{AccountID: genAccount, Users: map[string]*state.User{}, Groups: map[string]*state.Group{}}
 	for _, name := range genGroups {
 		if g.chance(0.5) {
-			s.acct.Groups[name] = &state.Group{Name: name, Path: g.pick(genPaths), ManagedPolicies: sortedSet(g.subset(genPolicies, 0.3)),
+			acct.Groups[name] = &state.Group{Name: name, Path: g.pick(genPaths), ManagedPolicies: plan.SortedSet(g.subset(genPolicies, 0.3)),
 				InlinePolicies: g.inline()}
 		}
 	}
-	liveGroups := sortedKeys(s.acct.Groups)
+	liveGroups := slices.Sorted(maps.Keys(acct.Groups))
 	for _, name := range genUsers {
 		if !g.chance(0.6) {
 			continue
@@ -395,139 +173,276 @@ func (g gen) world() (*manifest.Environment, *sim) {
 		if g.chance(0.3) {
 			tags["roster:owner"] = g.pick([]string{"platform", "someone"})
 		}
-		u := liveUser(name, nilIfEmpty(tags))
+		u := &state.User{Name: name, Tags: nilIfEmpty(tags)}
 		u.Path = g.pick(genPaths)
-		u.ManagedPolicies = sortedSet(g.subset(genPolicies, 0.3))
+		u.ManagedPolicies = plan.SortedSet(g.subset(genPolicies, 0.3))
 		u.InlinePolicies = g.inline()
 		u.PermissionsBoundary = g.pick(genBounds)
 		u.LoginProfile = g.chance(0.4)
 		for _, grp := range g.subset(liveGroups, 0.3) {
 			u.Groups = append(u.Groups, grp)
-			s.acct.Groups[grp].Members = append(s.acct.Groups[grp].Members, name)
+			acct.Groups[grp].Members = append(acct.Groups[grp].Members, name)
 		}
-		for i := range g.r.IntN(3) {
-			u.AccessKeys = append(u.AccessKeys, state.AccessKey{ID: fmt.Sprintf("AKIA%s%d", strings.ToUpper(name), i), Status: "Active"})
-		}
-		if g.chance(0.3) {
-			serial := "arn:aws:iam::111122223333:mfa/" + name
-			u.MFADevices = append(u.MFADevices, serial)
-			s.virtual[serial] = name
-		}
-		if g.chance(0.1) {
-			u.MFADevices = append(u.MFADevices, "GAHT"+strings.ToUpper(name))
-		}
-		if g.chance(0.2) {
-			u.SSHPublicKeys = []string{"APKA" + strings.ToUpper(name)}
-		}
-		if g.chance(0.1) {
-			u.SigningCertificates = []string{"CERT" + strings.ToUpper(name)}
-		}
-		if g.chance(0.1) {
-			u.ServiceSpecificCredentials = []state.ServiceCredential{{ID: "ACCA" + strings.ToUpper(name), ServiceName: "codecommit.amazonaws.com"}}
-		}
-		slices.Sort(u.MFADevices)
-		s.acct.Users[name] = u
+		g.credentials(u)
+		acct.Users[name] = u
 	}
-	return env, s
+	return acct
 }
 
-// TestConvergence generates hundreds of (desired, live) pairs, applies each
-// plan to a simulated account with IAM's rules, and checks that the next plan
-// is empty, that the account then holds exactly what the manifests say, and
-// that no operation ever touched an unmanaged user or an undeclared group.
+// credentials gives u the credentials IAM makes roster remove before
+// DeleteUser.
+func (g gen) credentials(u *state.User) {
+	name := u.Name
+	for i := range g.r.IntN(3) {
+		u.AccessKeys = append(u.AccessKeys, state.AccessKey{ID: fmt.Sprintf("AKIA%s%d", strings.ToUpper(name), i), Status: "Active"})
+	}
+	if g.chance(0.3) {
+		u.MFADevices = append(u.MFADevices, "arn:aws:iam::"+genAccount+":mfa/"+name)
+	}
+	if g.chance(0.1) {
+		u.MFADevices = append(u.MFADevices, "GAHT"+strings.ToUpper(name))
+	}
+	if g.chance(0.2) {
+		u.SSHPublicKeys = []string{"APKA" + strings.ToUpper(name)}
+	}
+	if g.chance(0.1) {
+		u.SigningCertificates = []string{"CERT" + strings.ToUpper(name)}
+	}
+	if g.chance(0.1) {
+		u.ServiceSpecificCredentials = []state.ServiceCredential{{ID: "ACCA" + strings.ToUpper(name), ServiceName: "codecommit.amazonaws.com"}}
+	}
+	slices.Sort(u.MFADevices)
+}
+
+// withVirtual records who each virtual MFA device (serials that are ARNs)
+// is assigned to.
+func (w world) withVirtual() world {
+	for name, u := range w.live.Users {
+		for _, serial := range u.MFADevices {
+			if strings.HasPrefix(serial, "arn:") {
+				w.virtual[serial] = name
+			}
+		}
+	}
+	return w
+}
+
+// tally counts what the generated cases exercised.
+type tally struct {
+	creates, adopts, updates, deletes, blockedGroups, caseMatches, writes int
+	ops                                                                   map[plan.OpType]int
+}
+
+func (t *tally) add(o tally) {
+	t.creates += o.creates
+	t.adopts += o.adopts
+	t.updates += o.updates
+	t.deletes += o.deletes
+	t.blockedGroups += o.blockedGroups
+	t.caseMatches += o.caseMatches
+	t.writes += o.writes
+	for k, v := range o.ops {
+		t.ops[k] += v
+	}
+}
+
+// TestConvergence generates hundreds of (desired, live) pairs, seeds each
+// live account into the IAM fake, plans against what the product's reader
+// reads back, applies every operation through the product's writer, and
+// checks that the next plan is empty, that the account then holds exactly
+// what the manifests say, that no operation ever touched an unmanaged user
+// or an undeclared group, and that no write was redundant: IAM answered
+// none of them "already exists" or "not found", nor accepted one that found
+// nothing to do (attaching an attached policy, adding a member twice,
+// untagging a missing key).
 func TestConvergence(t *testing.T) {
 	t.Parallel()
 	const cases = 600
-	var creates, adopts, updates, deletes, blockedGroups, caseMatches int
+	key := testfixture.PGPKey(t).Armored
+	results := make([]tally, cases)
+	seeds := make(chan uint64)
+	var wg sync.WaitGroup
+	for range 2 * runtime.GOMAXPROCS(0) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for seed := range seeds {
+				results[seed] = convergeCase(t, seed, key)
+			}
+		}()
+	}
 	for seed := range uint64(cases) {
-		g := gen{r: rand.New(rand.NewPCG(seed, 0x5eed))}
-		env, s := g.world()
-		fail := func(format string, args ...any) {
-			t.Helper()
-			t.Errorf("seed %d: %s", seed, fmt.Sprintf(format, args...))
-		}
-
-		// The test's own view of who stays unmanaged and which groups are
-		// declared, independent of the diff.
-		desired := map[string]*manifest.User{}
-		for _, u := range env.Users {
-			if u.Expires == nil || !u.Expires.Before(time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)) {
-				desired[strings.ToLower(u.Name)] = u
-			}
-		}
-		unmanaged := map[string]*state.User{}
-		for name, u := range s.acct.Users {
-			if !Managed(testCfg, u) && desired[name] == nil {
-				unmanaged[name] = u.Clone()
-			}
-		}
-		declared := map[string]bool{}
-		for _, grp := range env.Groups {
-			declared[strings.ToLower(grp.Name)] = true
-		}
-
-		p := Diff(testCfg, env, s.acct, testNow)
-		if again := Diff(testCfg, env, s.acct, testNow); !cmp.Equal(p, again) {
-			fail("Diff is not deterministic: %s", cmp.Diff(p, again))
-		}
-		for _, w := range p.Warnings {
-			switch {
-			case strings.Contains(w, "is marked absent but"):
-				blockedGroups++
-			case strings.Contains(w, "case-insensitive"):
-				caseMatches++
-			}
-		}
-		for _, ch := range p.Changes {
-			switch ch.Action {
-			case Create:
-				creates++
-			case Adopt:
-				adopts++
-			case Update:
-				updates++
-			case Delete:
-				deletes++
-			}
-			if len(ch.Ops) == 0 {
-				fail("%s %s %s has no operations", ch.Action, ch.Kind, ch.Name)
-			}
-			for _, op := range ch.Ops {
-				if unmanaged[op.User] != nil {
-					fail("%s touches unmanaged user %q", op.Type, op.User)
-				}
-				if op.Type == OpDeleteVirtualMFADevice && unmanaged[s.virtual[op.ID]] != nil {
-					fail("%s touches unmanaged user %q's device", op.Type, s.virtual[op.ID])
-				}
-				if op.Group != "" && op.User == "" && !declared[strings.ToLower(op.Group)] {
-					fail("%s touches group %q, which the manifests do not declare", op.Type, op.Group)
-				}
-			}
-		}
-		for _, ch := range p.Changes {
-			for i, op := range ch.Ops {
-				if err := s.apply(op); err != nil {
-					fail("apply %s %s %s, op %d %s: %v", ch.Action, ch.Kind, ch.Name, i, op.Type, err)
-				}
-			}
-		}
-
-		if after := Diff(testCfg, env, s.acct, testNow); after.HasChanges() {
-			fail("plan after apply is not empty:\n%s", cmp.Diff([]Change{}, after.Changes))
-		}
-		for name, before := range unmanaged {
-			if diff := cmp.Diff(before, s.acct.Users[name]); diff != "" {
-				fail("unmanaged user %q changed (-before +after):\n%s", name, diff)
-			}
-		}
-		checkMatchesManifests(t, seed, env, s.acct, desired)
+		seeds <- seed
 	}
-	t.Logf("%d cases: %d creates, %d adopts, %d updates, %d deletes, %d absent groups kept for unmanaged members, %d names matched ignoring case",
-		cases, creates, adopts, updates, deletes, blockedGroups, caseMatches)
-	if creates == 0 || adopts == 0 || updates == 0 || deletes == 0 || blockedGroups == 0 || caseMatches == 0 {
-		t.Errorf("generator does not cover every situation: %d creates, %d adopts, %d updates, %d deletes, %d blocked groups, %d case matches",
-			creates, adopts, updates, deletes, blockedGroups, caseMatches)
+	close(seeds)
+	wg.Wait()
+
+	total := tally{ops: map[plan.OpType]int{}}
+	for _, r := range results {
+		total.add(r)
 	}
+	t.Logf("%d cases: %d creates, %d adopts, %d updates, %d deletes, %d absent groups kept for unmanaged members, %d names matched ignoring case; %d writes of %d operation types",
+		cases, total.creates, total.adopts, total.updates, total.deletes, total.blockedGroups, total.caseMatches, total.writes, len(total.ops))
+	if total.creates == 0 || total.adopts == 0 || total.updates == 0 || total.deletes == 0 || total.blockedGroups == 0 || total.caseMatches == 0 {
+		t.Errorf("generator does not cover every situation: %+v", total)
+	}
+	if len(total.ops) != len(allOpTypes) {
+		var missing []string
+		for _, typ := range allOpTypes {
+			if total.ops[typ] == 0 {
+				missing = append(missing, string(typ))
+			}
+		}
+		t.Errorf("generator never plans %s", strings.Join(missing, ", "))
+	}
+}
+
+// allOpTypes are the operations a plan may hold.
+var allOpTypes = []plan.OpType{
+	plan.OpCreateUser, plan.OpUpdateUser, plan.OpDeleteUser, plan.OpTagUser, plan.OpUntagUser,
+	plan.OpAddUserToGroup, plan.OpRemoveUserFromGroup, plan.OpAttachUserPolicy, plan.OpDetachUserPolicy,
+	plan.OpPutUserPolicy, plan.OpDeleteUserPolicy, plan.OpPutUserPermissionsBoundary, plan.OpDeleteUserPermissionsBoundary,
+	plan.OpCreateLoginProfile, plan.OpDeleteLoginProfile, plan.OpDeleteAccessKey, plan.OpDeactivateMFADevice,
+	plan.OpDeleteVirtualMFADevice, plan.OpDeleteSSHPublicKey, plan.OpDeleteSigningCertificate, plan.OpDeleteServiceSpecificCredential,
+	plan.OpCreateGroup, plan.OpUpdateGroup, plan.OpDeleteGroup, plan.OpAttachGroupPolicy, plan.OpDetachGroupPolicy,
+	plan.OpPutGroupPolicy, plan.OpDeleteGroupPolicy,
+}
+
+// everything reads every per-user detail, for the checks after apply.
+func everything(*state.User) state.Details { return state.LoginProfile | state.Credentials }
+
+// convergeCase runs one generated case against its own fake account.
+func convergeCase(t *testing.T, seed uint64, pgpKey string) tally {
+	t.Helper()
+	cfg, now := plan.FixtureConfig, plan.FixtureNow
+	w := gen{r: rand.New(rand.NewPCG(seed, 0x5eed)), pgp: pgpKey}.world()
+	env := w.env
+	fail := func(format string, args ...any) {
+		t.Helper()
+		t.Errorf("seed %d: %s", seed, fmt.Sprintf(format, args...))
+	}
+
+	srv := iamtest.NewServer(nil, iamtest.InProcess())
+	defer srv.Close()
+	fake := srv.Account(genAccount)
+	for _, arn := range genCustomer {
+		fake.CreatePolicy(arn)
+	}
+	fake.PutState(w.live)
+	ctx := context.Background()
+	acct, err := awsiam.Connect(ctx, srv.AWSConfig(genAccount), env, awsiam.ForApply)
+	if err != nil {
+		fail("connect: %v", err)
+		return tally{}
+	}
+	reader, writer := awsiam.NewReader(acct, awsiam.Options{}), awsiam.NewWriter(acct, awsiam.WriterOptions{})
+	live, err := reader.Read(ctx, plan.Needs(cfg, env, now))
+	if err != nil {
+		fail("read: %v", err)
+		return tally{}
+	}
+
+	// The test's own view of who stays unmanaged and which groups are
+	// declared, independent of the diff.
+	desired := map[string]*manifest.User{}
+	for _, u := range env.Users {
+		if u.Expires == nil || !u.Expires.Before(time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)) {
+			desired[strings.ToLower(u.Name)] = u
+		}
+	}
+	unmanaged := map[string]iamtest.User{}
+	for name, u := range w.live.Users {
+		if !plan.Managed(cfg, u) && desired[name] == nil {
+			unmanaged[name], _ = fake.User(name)
+		}
+	}
+	declared := map[string]bool{}
+	for _, grp := range env.Groups {
+		declared[strings.ToLower(grp.Name)] = true
+	}
+
+	p := plan.Diff(cfg, env, live, now)
+	if again := plan.Diff(cfg, env, live, now); !cmp.Equal(p, again) {
+		fail("Diff is not deterministic: %s", cmp.Diff(p, again))
+	}
+	n := count(p, fail, func(op plan.Op) {
+		if _, ok := unmanaged[op.User]; ok {
+			fail("%s touches unmanaged user %q", op.Type, op.User)
+		}
+		if _, ok := unmanaged[w.virtual[op.ID]]; ok && op.Type == plan.OpDeleteVirtualMFADevice {
+			fail("%s touches unmanaged user %q's device", op.Type, w.virtual[op.ID])
+		}
+		if op.Group != "" && op.User == "" && !declared[strings.ToLower(op.Group)] {
+			fail("%s touches group %q, which the manifests do not declare", op.Type, op.Group)
+		}
+	})
+	srv.ResetCalls()
+	for _, ch := range p.Changes {
+		for i, op := range ch.Ops {
+			out, err := writer.Write(ctx, op)
+			if err != nil || out.AlreadyDone {
+				fail("apply %s %s %s, op %d %s: already done %t, %v", ch.Action, ch.Kind, ch.Name, i, op.Type, out.AlreadyDone, err)
+			}
+		}
+	}
+	writes := srv.Writes()
+	n.writes = len(writes)
+	for _, c := range writes {
+		if c.Error != "" || c.NoOp {
+			fail("redundant or failed write %s %v: error %q, no-op %t", c.Action, c.Params, c.Error, c.NoOp)
+		}
+	}
+
+	after, err := reader.Read(ctx, plan.Needs(cfg, env, now))
+	if err != nil {
+		fail("read after apply: %v", err)
+		return n
+	}
+	if again := plan.Diff(cfg, env, after, now); again.HasChanges() {
+		fail("plan after apply is not empty:\n%s", cmp.Diff([]plan.Change{}, again.Changes))
+	}
+	for name, before := range unmanaged {
+		got, _ := fake.User(name)
+		if diff := cmp.Diff(before, got); diff != "" {
+			fail("unmanaged user %q changed (-before +after):\n%s", name, diff)
+		}
+	}
+	checkMatchesManifests(t, seed, env, after, desired)
+	return n
+}
+
+// count tallies the plan's changes and operations, checking each operation
+// with check.
+func count(p *plan.Environment, fail func(string, ...any), check func(plan.Op)) tally {
+	n := tally{ops: map[plan.OpType]int{}}
+	for _, w := range p.Warnings {
+		switch {
+		case strings.Contains(w, "is marked absent but"):
+			n.blockedGroups++
+		case strings.Contains(w, "case-insensitive"):
+			n.caseMatches++
+		}
+	}
+	for _, ch := range p.Changes {
+		switch ch.Action {
+		case plan.Create:
+			n.creates++
+		case plan.Adopt:
+			n.adopts++
+		case plan.Update:
+			n.updates++
+		case plan.Delete:
+			n.deletes++
+		}
+		if len(ch.Ops) == 0 {
+			fail("%s %s %s has no operations", ch.Action, ch.Kind, ch.Name)
+		}
+		for _, op := range ch.Ops {
+			n.ops[op.Type]++
+			check(op)
+		}
+	}
+	return n
 }
 
 // checkMatchesManifests is an oracle independent of Diff: after apply, every
@@ -536,7 +451,7 @@ func TestConvergence(t *testing.T) {
 func checkMatchesManifests(t *testing.T, seed uint64, env *manifest.Environment, acct *state.Account, desired map[string]*manifest.User) {
 	t.Helper()
 	for _, u := range acct.Users {
-		if Managed(testCfg, u) && desired[strings.ToLower(u.Name)] == nil {
+		if plan.Managed(plan.FixtureConfig, u) && desired[strings.ToLower(u.Name)] == nil {
 			t.Errorf("seed %d: managed user %q is not in the manifests but still exists", seed, u.Name)
 		}
 	}
@@ -551,39 +466,7 @@ func checkMatchesManifests(t *testing.T, seed uint64, env *manifest.Environment,
 			t.Errorf("seed %d: desired user %q does not exist", seed, m.Name)
 			continue
 		}
-		tags := maps.Clone(m.Tags)
-		if tags == nil {
-			tags = map[string]string{}
-		}
-		tags["roster:managed"] = "true"
-		if m.Kind == manifest.ServiceAccount {
-			tags["roster:owner"] = m.Owner
-		}
-		inline := maps.Clone(m.InlinePolicies)
-		if m.Console && env.Guardrails.ConsoleRequiresMFA {
-			if inline == nil {
-				inline = map[string]string{}
-			}
-			inline[RequireMFAPolicyName] = RequireMFAPolicy
-		}
-		var groups []string
-		for _, grp := range m.Groups {
-			for gname := range acct.Groups {
-				if strings.EqualFold(gname, grp) {
-					groups = append(groups, gname)
-				}
-			}
-		}
-		type attrs struct {
-			Path, Boundary          string
-			Groups, ManagedPolicies []string
-			InlinePolicies, Tags    map[string]string
-			Console                 bool
-		}
-		want := attrs{Path: m.Path, Boundary: m.PermissionsBoundary, Groups: sortedSet(groups), ManagedPolicies: sortedSet(m.ManagedPolicies),
-			InlinePolicies: inline, Tags: tags, Console: m.Console}
-		got := attrs{Path: live.Path, Boundary: live.PermissionsBoundary, Groups: live.Groups, ManagedPolicies: live.ManagedPolicies,
-			InlinePolicies: live.InlinePolicies, Tags: live.Tags, Console: live.LoginProfile}
+		want, got := userAttrs(env, acct, m, live)
 		if diff := cmp.Diff(want, got, cmpopts.EquateEmpty()); diff != "" {
 			t.Errorf("seed %d: user %q after apply (-manifest +live):\n%s", seed, m.Name, diff)
 		}
@@ -598,17 +481,57 @@ func checkMatchesManifests(t *testing.T, seed uint64, env *manifest.Environment,
 		switch {
 		case grp.Absent && live != nil:
 			// Only an unmanaged member may keep an absent group alive.
-			if !slices.ContainsFunc(live.Members, func(m string) bool { return !Managed(testCfg, acct.Users[m]) }) {
+			if !slices.ContainsFunc(live.Members, func(m string) bool { return !plan.Managed(plan.FixtureConfig, acct.Users[m]) }) {
 				t.Errorf("seed %d: absent group %q still exists with members %v", seed, grp.Name, live.Members)
 			}
 		case !grp.Absent && live == nil:
 			t.Errorf("seed %d: declared group %q does not exist", seed, grp.Name)
 		case !grp.Absent:
-			want := []any{grp.Path, sortedSet(grp.ManagedPolicies), grp.InlinePolicies}
+			want := []any{grp.Path, plan.SortedSet(grp.ManagedPolicies), grp.InlinePolicies}
 			got := []any{live.Path, live.ManagedPolicies, live.InlinePolicies}
 			if diff := cmp.Diff(want, got, cmpopts.EquateEmpty()); diff != "" {
 				t.Errorf("seed %d: group %q after apply (-manifest +live):\n%s", seed, grp.Name, diff)
 			}
 		}
 	}
+}
+
+// attrs is what roster manages of a user.
+type attrs struct {
+	Path, Boundary          string
+	Groups, ManagedPolicies []string
+	InlinePolicies, Tags    map[string]string
+	Console                 bool
+}
+
+// userAttrs is what the manifest asks of a user, and what live has.
+func userAttrs(env *manifest.Environment, acct *state.Account, m *manifest.User, live *state.User) (want, got attrs) {
+	tags := maps.Clone(m.Tags)
+	if tags == nil {
+		tags = map[string]string{}
+	}
+	tags["roster:managed"] = "true"
+	if m.Kind == manifest.ServiceAccount {
+		tags["roster:owner"] = m.Owner
+	}
+	inline := maps.Clone(m.InlinePolicies)
+	if m.Console && env.Guardrails.ConsoleRequiresMFA {
+		if inline == nil {
+			inline = map[string]string{}
+		}
+		inline[plan.RequireMFAPolicyName] = plan.RequireMFAPolicy
+	}
+	var groups []string
+	for _, grp := range m.Groups {
+		for gname := range acct.Groups {
+			if strings.EqualFold(gname, grp) {
+				groups = append(groups, gname)
+			}
+		}
+	}
+	want = attrs{Path: m.Path, Boundary: m.PermissionsBoundary, Groups: plan.SortedSet(groups), ManagedPolicies: plan.SortedSet(m.ManagedPolicies),
+		InlinePolicies: inline, Tags: tags, Console: m.Console}
+	got = attrs{Path: live.Path, Boundary: live.PermissionsBoundary, Groups: live.Groups, ManagedPolicies: live.ManagedPolicies,
+		InlinePolicies: live.InlinePolicies, Tags: live.Tags, Console: live.LoginProfile}
+	return want, got
 }
