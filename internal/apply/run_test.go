@@ -1,20 +1,22 @@
-package apply
+package apply_test
 
 import (
 	"context"
 	"errors"
 	"fmt"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/roster-dev/roster/internal/apply"
+	"github.com/roster-dev/roster/internal/iamtest"
 	"github.com/roster-dev/roster/internal/manifest"
 	"github.com/roster-dev/roster/internal/plan"
 	"github.com/roster-dev/roster/internal/state"
+	"github.com/roster-dev/roster/internal/testfixture"
 )
 
 var testNow = time.Date(2026, 11, 27, 3, 0, 0, 0, time.UTC)
@@ -33,7 +35,7 @@ const (
 // console access, a service account create, an update, an adoption and the
 // offboarding of an expired user, next to an unmanaged user that must stay
 // untouched.
-func scenario() (manifest.Config, *manifest.Environment, *state.Account) {
+func scenario(t *testing.T) (manifest.Config, *manifest.Environment, *state.Account) {
 	expired := time.Date(2026, 10, 31, 0, 0, 0, 0, time.UTC)
 	cfg := manifest.Config{}
 	env := &manifest.Environment{
@@ -47,7 +49,7 @@ func scenario() (manifest.Config, *manifest.Environment, *state.Account) {
 			{Name: "legacy", Absent: true},
 		},
 		Users: []*manifest.User{
-			{Kind: manifest.Person, Name: "alice", Groups: []string{"auditors", "developers"}, Console: true, PGPKey: "alice-key",
+			{Kind: manifest.Person, Name: "alice", Groups: []string{"auditors", "developers"}, Console: true, PGPKey: testfixture.PGPKey(t).Armored,
 				Tags: map[string]string{"team": "payments"}, InlinePolicies: map[string]string{"scratch": scratch}},
 			{Kind: manifest.Person, Name: "bob", Path: "/people/", Groups: []string{"developers"}, Tags: map[string]string{"team": "search"}},
 			{Kind: manifest.Person, Name: "carol", Groups: []string{"auditors"}, Tags: map[string]string{"team": "security"}},
@@ -90,13 +92,13 @@ func opCount(e *plan.Environment) int {
 
 // summary is each change's operations with their status, for comparisons
 // that read like the apply report.
-func summary(r *EnvironmentResult) []string {
+func summary(r *apply.EnvironmentResult) []string {
 	var out []string
 	for _, c := range r.Changes {
 		var ops []string
 		for _, o := range c.Ops {
 			s := string(o.Op.Type) + " " + string(o.Status)
-			if o.Status == Skipped {
+			if o.Status == apply.Skipped {
 				s += " (" + o.Reason + ")"
 			}
 			ops = append(ops, s)
@@ -111,34 +113,40 @@ func TestRunConverges(t *testing.T) {
 	for _, conc := range []int{1, 3, 0} {
 		t.Run(fmt.Sprintf("concurrency=%d", conc), func(t *testing.T) {
 			t.Parallel()
-			cfg, env, live := scenario()
-			iam := newMemIAM(live)
-			unmanagedBefore := *iam.snapshot().Users["break-glass-1"]
-			p := plan.Diff(cfg, env, iam.snapshot(), testNow)
+			cfg, env, live := scenario(t)
+			iam := newFakeIAM(t, cfg, env, live)
+			unmanagedBefore := iam.user(t, "break-glass-1")
+			p := iam.plan(t)
 			if p.Refused != "" || len(p.Changes) != 8 {
 				t.Fatalf("scenario plan: refused %q, %d changes; want 8 changes of every kind", p.Refused, len(p.Changes))
 			}
 
-			res := Run(context.Background(), p, iam, Options{Concurrency: conc})
+			res := apply.Run(context.Background(), p, iam.writer, apply.Options{Concurrency: conc})
+			peak, writes, written := iam.srv.PeakInFlight(), len(iam.writes()), iam.written()
 
-			if res.Status != EnvApplied || res.Reason != "" {
+			if res.Status != apply.EnvApplied || res.Reason != "" {
 				t.Errorf("status %s (%s), want applied:\n%s", res.Status, res.Reason, strings.Join(summary(res), "\n"))
 			}
-			if got, want := res.Tally(), (Tally{Done: opCount(p)}); got != want {
+			if got, want := res.Tally(), (apply.Tally{Done: opCount(p)}); got != want {
 				t.Errorf("tally %+v, want %+v", got, want)
 			}
-			if got, want := iam.calls(), opCount(p); got != want {
-				t.Errorf("%d writes, want one per operation (%d)", got, want)
+			if want := opCount(p); writes != want || len(written) != want {
+				t.Errorf("%d writes, %d of them successful, want one successful write per operation (%d)", writes, len(written), want)
 			}
-			again := plan.Diff(cfg, env, iam.snapshot(), testNow)
+			for _, c := range written {
+				if c.NoOp {
+					t.Errorf("%s found nothing to do", callKey(c))
+				}
+			}
+			again := iam.plan(t)
 			if len(again.Changes) != 0 {
 				t.Errorf("plan after apply has %d changes, want none: %+v", len(again.Changes), again.Changes)
 			}
-			if diff := cmp.Diff(unmanagedBefore, *iam.snapshot().Users["break-glass-1"]); diff != "" {
+			if diff := cmp.Diff(unmanagedBefore, iam.user(t, "break-glass-1")); diff != "" {
 				t.Errorf("unmanaged user changed (-before +after):\n%s", diff)
 			}
-			if iam.maxInFlight > max(conc, 1) && conc > 0 {
-				t.Errorf("%d writes in flight at once, want at most %d", iam.maxInFlight, conc)
+			if peak > max(conc, 1) && conc > 0 {
+				t.Errorf("%d writes in flight at once, want at most %d", peak, conc)
 			}
 			var pw []string
 			for _, c := range res.Changes {
@@ -151,7 +159,7 @@ func TestRunConverges(t *testing.T) {
 			if diff := cmp.Diff([]string{"alice"}, pw); diff != "" {
 				t.Errorf("encrypted passwords in the result (-want +got):\n%s", diff)
 			}
-			checkOrder(t, iam.written())
+			checkOrder(t, written)
 		})
 	}
 }
@@ -159,36 +167,36 @@ func TestRunConverges(t *testing.T) {
 // checkOrder verifies dependency order in a write log: a group is created
 // before anyone joins it, users leave a group before it is deleted, and a
 // user's teardown comes before DeleteUser.
-func checkOrder(t *testing.T, log []plan.Op) {
+func checkOrder(t *testing.T, log []iamtest.Call) {
 	t.Helper()
 	created := map[string]int{}
 	deleted := map[string]int{}
 	userDeleted := map[string]int{}
-	for i, op := range log {
-		switch op.Type {
-		case plan.OpCreateGroup:
-			created[op.Group] = i
-		case plan.OpDeleteGroup:
-			deleted[op.Group] = i
-		case plan.OpDeleteUser:
-			userDeleted[op.User] = i
-		default:
+	for i, c := range log {
+		switch c.Action {
+		case "CreateGroup":
+			created[c.Params["GroupName"]] = i
+		case "DeleteGroup":
+			deleted[c.Params["GroupName"]] = i
+		case "DeleteUser":
+			userDeleted[c.Params["UserName"]] = i
 		}
 	}
-	for i, op := range log {
-		if op.Type == plan.OpAddUserToGroup {
-			if c, ok := created[op.Group]; ok && c > i {
-				t.Errorf("%s joined %s (write %d) before the group was created (write %d)", op.User, op.Group, i, c)
+	for i, c := range log {
+		user, group := c.Params["UserName"], c.Params["GroupName"]
+		if c.Action == "AddUserToGroup" {
+			if cr, ok := created[group]; ok && cr > i {
+				t.Errorf("%s joined %s (write %d) before the group was created (write %d)", user, group, i, cr)
 			}
 		}
-		if op.Group != "" && op.Type != plan.OpDeleteGroup {
-			if d, ok := deleted[op.Group]; ok && d < i {
-				t.Errorf("%s on group %s (write %d) after the group was deleted (write %d)", op.Type, op.Group, i, d)
+		if group != "" && c.Action != "DeleteGroup" {
+			if d, ok := deleted[group]; ok && d < i {
+				t.Errorf("%s on group %s (write %d) after the group was deleted (write %d)", c.Action, group, i, d)
 			}
 		}
-		if op.User != "" && op.Type != plan.OpDeleteUser {
-			if d, ok := userDeleted[op.User]; ok && d < i {
-				t.Errorf("%s on user %s (write %d) after DeleteUser (write %d)", op.Type, op.User, i, d)
+		if user != "" && c.Action != "DeleteUser" {
+			if d, ok := userDeleted[user]; ok && d < i {
+				t.Errorf("%s on user %s (write %d) after DeleteUser (write %d)", c.Action, user, i, d)
 			}
 		}
 	}
@@ -196,15 +204,16 @@ func checkOrder(t *testing.T, log []plan.Op) {
 
 func TestRunFailures(t *testing.T) {
 	t.Parallel()
-	denied := errors.New("AccessDenied: not allowed")
+	// Each case makes IAM refuse one request with AccessDenied.
 	tests := []struct {
-		name string
-		fail func(plan.Op) bool
-		want []string
+		name   string
+		action string
+		match  map[string]string
+		want   []string
 	}{
 		{
-			name: "a failed group create skips the users that join it",
-			fail: func(op plan.Op) bool { return op.Type == plan.OpCreateGroup && op.Group == "auditors" },
+			name:   "a failed group create skips the users that join it",
+			action: "CreateGroup", match: map[string]string{"GroupName": "auditors"},
 			want: []string{
 				"create group auditors: CreateGroup failed, AttachGroupPolicy skipped (an earlier operation of this change failed)",
 				"adopt user carol: TagUser skipped (the change to group auditors did not complete, so the user does not join it), AddUserToGroup skipped (the change to group auditors did not complete, so the user does not join it), DeleteLoginProfile skipped (the change to group auditors did not complete, so the user does not join it)",
@@ -217,8 +226,8 @@ func TestRunFailures(t *testing.T) {
 			},
 		},
 		{
-			name: "the first failed operation skips the rest of its change only",
-			fail: func(op plan.Op) bool { return op.Type == plan.OpPutUserPolicy && op.PolicyName == "scratch" },
+			name:   "the first failed operation skips the rest of its change only",
+			action: "PutUserPolicy", match: map[string]string{"PolicyName": "scratch"},
 			want: []string{
 				"create group auditors: CreateGroup done, AttachGroupPolicy done",
 				"adopt user carol: TagUser done, AddUserToGroup done, DeleteLoginProfile done",
@@ -231,8 +240,8 @@ func TestRunFailures(t *testing.T) {
 			},
 		},
 		{
-			name: "a group is not deleted while a change touching it did not complete",
-			fail: func(op plan.Op) bool { return op.Type == plan.OpDeleteAccessKey && op.ID == "AKIADAVE2" },
+			name:   "a group is not deleted while a change touching it did not complete",
+			action: "DeleteAccessKey", match: map[string]string{"AccessKeyId": "AKIADAVE2"},
 			want: []string{
 				"create group auditors: CreateGroup done, AttachGroupPolicy done",
 				"adopt user carol: TagUser done, AddUserToGroup done, DeleteLoginProfile done",
@@ -245,8 +254,8 @@ func TestRunFailures(t *testing.T) {
 			},
 		},
 		{
-			name: "a failed group update holds back the users joining it, not its members",
-			fail: func(op plan.Op) bool { return op.Type == plan.OpPutGroupPolicy && op.Group == "developers" },
+			name:   "a failed group update holds back the users joining it, not its members",
+			action: "PutGroupPolicy", match: map[string]string{"GroupName": "developers"},
 			want: []string{
 				"create group auditors: CreateGroup done, AttachGroupPolicy done",
 				"adopt user carol: TagUser done, AddUserToGroup done, DeleteLoginProfile done",
@@ -262,37 +271,31 @@ func TestRunFailures(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			cfg, env, live := scenario()
-			iam := newMemIAM(live)
-			iam.fail = func(op plan.Op) error {
-				if tt.fail(op) {
-					return denied
-				}
-				return nil
-			}
-			p := plan.Diff(cfg, env, iam.snapshot(), testNow)
-			res := Run(context.Background(), p, iam, Options{})
+			cfg, env, live := scenario(t)
+			iam := newFakeIAM(t, cfg, env, live)
+			iam.srv.FailNextMatching(tt.action, tt.match, "AccessDenied", 1)
+			p := iam.plan(t)
+			res := apply.Run(context.Background(), p, iam.writer, apply.Options{})
 			if diff := cmp.Diff(tt.want, summary(res)); diff != "" {
 				t.Errorf("results (-want +got):\n%s", diff)
 			}
-			if res.Status != EnvFailed || !strings.Contains(res.Reason, "1 of ") {
+			if res.Status != apply.EnvFailed || !strings.Contains(res.Reason, "1 of ") {
 				t.Errorf("status %s (%s), want failed with one failed operation", res.Status, res.Reason)
 			}
 			for _, c := range res.Changes {
 				for _, o := range c.Ops {
-					if o.Status == Failed && o.Error != denied.Error() {
-						t.Errorf("%s failed with %q, want the writer's error %q", o.Op.Type, o.Error, denied)
+					if want := "not allowed to call iam:" + tt.action; o.Status == apply.Failed && !strings.Contains(o.Error, want) {
+						t.Errorf("%s failed with %q, want the writer's error (%q)", o.Op.Type, o.Error, want)
 					}
 				}
 			}
 
 			// A second run after fixing the cause converges.
-			iam.fail = nil
-			p = plan.Diff(cfg, env, iam.snapshot(), testNow)
-			if res := Run(context.Background(), p, iam, Options{}); res.Status != EnvApplied {
+			p = iam.plan(t)
+			if res := apply.Run(context.Background(), p, iam.writer, apply.Options{}); res.Status != apply.EnvApplied {
 				t.Fatalf("re-run: %s (%s)", res.Status, res.Reason)
 			}
-			if again := plan.Diff(cfg, env, iam.snapshot(), testNow); len(again.Changes) != 0 {
+			if again := iam.plan(t); len(again.Changes) != 0 {
 				t.Errorf("plan after the re-run has %d changes, want none", len(again.Changes))
 			}
 		})
@@ -301,27 +304,27 @@ func TestRunFailures(t *testing.T) {
 
 func TestRunRefusedAndEmpty(t *testing.T) {
 	t.Parallel()
-	cfg, env, live := scenario()
+	cfg, env, live := scenario(t)
 	env.Guardrails.MaxDeletions = 0
-	iam := newMemIAM(live)
-	p := plan.Diff(cfg, env, iam.snapshot(), testNow)
+	iam := newFakeIAM(t, cfg, env, live)
+	p := iam.plan(t)
 	if p.Refused == "" {
 		t.Fatal("scenario with max_deletions 0 is not refused")
 	}
-	res := Run(context.Background(), p, iam, Options{})
-	if res.Status != EnvFailed || res.Reason != p.Refused {
+	res := apply.Run(context.Background(), p, iam.writer, apply.Options{})
+	if res.Status != apply.EnvFailed || res.Reason != p.Refused {
 		t.Errorf("refused plan: status %s, reason %q; want failed with the refusal %q", res.Status, res.Reason, p.Refused)
 	}
-	if got, want := res.Tally(), (Tally{Skipped: opCount(p)}); got != want {
+	if got, want := res.Tally(), (apply.Tally{Skipped: opCount(p)}); got != want {
 		t.Errorf("refused plan tally %+v, want %+v", got, want)
 	}
-	if n := iam.calls(); n != 0 {
+	if n := len(iam.writes()); n != 0 {
 		t.Errorf("refused plan made %d writes, want none", n)
 	}
 
 	empty := &plan.Environment{Name: "development", AccountID: "111122223333", Changes: []plan.Change{}}
-	res = Run(context.Background(), empty, iam, Options{})
-	if res.Status != EnvNoChanges || len(res.Changes) != 0 {
+	res = apply.Run(context.Background(), empty, iam.writer, apply.Options{})
+	if res.Status != apply.EnvNoChanges || len(res.Changes) != 0 {
 		t.Errorf("empty plan: status %s with %d changes, want no_changes", res.Status, len(res.Changes))
 	}
 }
@@ -332,47 +335,49 @@ func TestRunRefusedAndEmpty(t *testing.T) {
 // anything twice.
 func TestRunCancelled(t *testing.T) {
 	t.Parallel()
-	cfg, env, live := scenario()
-	total := opCount(plan.Diff(cfg, env, live, testNow))
+	cfg, env, live := scenario(t)
+	total := opCount(newFakeIAM(t, cfg, env, live).plan(t))
 	for k := 1; k <= total; k++ {
 		for _, conc := range []int{1, 4} {
 			t.Run(fmt.Sprintf("after=%d/concurrency=%d", k, conc), func(t *testing.T) {
 				t.Parallel()
-				cfg, env, live := scenario()
-				iam := newMemIAM(live)
-				p := plan.Diff(cfg, env, iam.snapshot(), testNow)
+				cfg, env, live := scenario(t)
+				iam := newFakeIAM(t, cfg, env, live)
+				p := iam.plan(t)
 				ctx, cancel := context.WithCancel(context.Background())
 				defer cancel()
 				var finished atomic.Int64
-				res := Run(ctx, p, iam, Options{Concurrency: conc, Progress: func(string, OpResult) {
+				res := apply.Run(ctx, p, iam.writer, apply.Options{Concurrency: conc, Progress: func(string, apply.OpResult) {
 					if finished.Add(1) == int64(k) {
 						cancel()
 					}
 				}})
-				tally := res.Tally()
+				tally, writes := res.Tally(), len(iam.writes())
 				if tally.Done+tally.Failed+tally.Skipped != total {
 					t.Fatalf("%+v: %d results, want one per operation (%d)", tally, tally.Done+tally.Failed+tally.Skipped, total)
 				}
-				if tally.Done != iam.calls() || tally.Failed != 0 {
-					t.Errorf("%+v with %d writes: want every started operation done", tally, iam.calls())
+				if tally.Done != writes || tally.Failed != 0 {
+					t.Errorf("%+v with %d writes: want every started operation done", tally, writes)
 				}
 				if tally.Done < k {
 					t.Errorf("%d operations done, want at least the %d before the cancellation", tally.Done, k)
 				}
-				if k < total && conc == 1 && (tally.Skipped == 0 || res.Status != EnvFailed) {
+				if k < total && conc == 1 && (tally.Skipped == 0 || res.Status != apply.EnvFailed) {
 					t.Errorf("cancelled run: status %s, %+v; want failed with skipped operations", res.Status, tally)
 				}
 
-				p2 := plan.Diff(cfg, env, iam.snapshot(), testNow)
-				if res := Run(context.Background(), p2, iam, Options{Concurrency: conc}); res.Status == EnvFailed {
+				first := iam.written()
+				p2 := iam.plan(t)
+				if res := apply.Run(context.Background(), p2, iam.writer, apply.Options{Concurrency: conc}); res.Status == apply.EnvFailed {
 					t.Fatalf("re-run: %s (%s)", res.Status, res.Reason)
 				}
-				if again := plan.Diff(cfg, env, iam.snapshot(), testNow); len(again.Changes) != 0 {
+				both := append(first, iam.written()...)
+				if again := iam.plan(t); len(again.Changes) != 0 {
 					t.Errorf("plan after the re-run has %d changes, want none", len(again.Changes))
 				}
 				seen := map[string]int{}
-				for _, op := range iam.written() {
-					seen[fmt.Sprintf("%s %s %s %s %s %s %v", op.Type, op.User, op.Group, op.PolicyARN, op.PolicyName, op.ID, op.TagKeys)]++
+				for _, c := range both {
+					seen[callKey(c)]++
 				}
 				for key, n := range seen {
 					if n > 1 && !strings.HasPrefix(key, "TagUser") {
@@ -382,7 +387,7 @@ func TestRunCancelled(t *testing.T) {
 				// At most the plan's operations: a cancellation between
 				// DeactivateMFADevice and DeleteVirtualMFADevice leaves a
 				// device the second plan no longer sees.
-				if got := len(iam.written()); got > total {
+				if got := len(both); got > total {
 					t.Errorf("%d writes over both runs, want at most the %d operations of the plan", got, total)
 				}
 			})
@@ -391,7 +396,7 @@ func TestRunCancelled(t *testing.T) {
 }
 
 // TestRunConcurrent proves changes of one phase run at once, up to the
-// limit: the writer holds every CreateUser until limit of them are waiting.
+// limit: IAM holds every CreateUser until limit of them are being answered.
 func TestRunConcurrent(t *testing.T) {
 	t.Parallel()
 	const limit = 4
@@ -399,46 +404,25 @@ func TestRunConcurrent(t *testing.T) {
 	for i := range 12 {
 		env.Users = append(env.Users, &manifest.User{Kind: manifest.Person, Name: fmt.Sprintf("user%02d", i)})
 	}
-	iam := newMemIAM(&state.Account{AccountID: env.AccountID})
-	var (
-		mu      sync.Mutex
-		waiting int
-		full    = make(chan struct{})
-	)
-	iam.before = func(op plan.Op) {
-		if op.Type != plan.OpCreateUser {
-			return
-		}
-		mu.Lock()
-		waiting++
-		if waiting == limit {
-			close(full)
-		}
-		mu.Unlock()
-		select {
-		case <-full:
-		case <-time.After(10 * time.Second):
-		}
-	}
-	p := plan.Diff(manifest.Config{}, env, nil, testNow)
-	res := Run(context.Background(), p, iam, Options{Concurrency: limit})
-	if res.Status != EnvApplied {
+	iam := newFakeIAM(t, manifest.Config{}, env, &state.Account{AccountID: env.AccountID})
+	p := iam.plan(t)
+	iam.srv.Gather("CreateUser", limit, 10*time.Second)
+	res := apply.Run(context.Background(), p, iam.writer, apply.Options{Concurrency: limit})
+	if res.Status != apply.EnvApplied {
 		t.Fatalf("status %s (%s)", res.Status, res.Reason)
 	}
-	select {
-	case <-full:
-	default:
+	if !iam.srv.Gathered("CreateUser") {
 		t.Errorf("never had %d writes in flight at once", limit)
 	}
-	if iam.maxInFlight > limit {
-		t.Errorf("%d writes in flight at once, want at most %d", iam.maxInFlight, limit)
+	if peak := iam.srv.PeakInFlight(); peak > limit {
+		t.Errorf("%d writes in flight at once, want at most %d", peak, limit)
 	}
 }
 
 // writerFunc adapts a function to Writer.
-type writerFunc func(ctx context.Context, op plan.Op) (Outcome, error)
+type writerFunc func(ctx context.Context, op plan.Op) (apply.Outcome, error)
 
-func (f writerFunc) Write(ctx context.Context, op plan.Op) (Outcome, error) { return f(ctx, op) }
+func (f writerFunc) Write(ctx context.Context, op plan.Op) (apply.Outcome, error) { return f(ctx, op) }
 
 // TestRunFollowsPlanOrder: Run takes phases and dependencies from the plan
 // as given and works nothing out again from the operations: a change waits
@@ -495,17 +479,17 @@ func TestRunFollowsPlanOrder(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			env := &plan.Environment{Name: "development", AccountID: "111122223333", Changes: tt.changes}
-			w := writerFunc(func(_ context.Context, op plan.Op) (Outcome, error) {
+			w := writerFunc(func(_ context.Context, op plan.Op) (apply.Outcome, error) {
 				if op.Type == plan.OpCreateGroup {
-					return Outcome{}, errors.New("AccessDenied: not allowed")
+					return apply.Outcome{}, errors.New("AccessDenied: not allowed")
 				}
-				return Outcome{}, nil
+				return apply.Outcome{}, nil
 			})
-			res := Run(context.Background(), env, w, Options{Concurrency: 1})
+			res := apply.Run(context.Background(), env, w, apply.Options{Concurrency: 1})
 			if diff := cmp.Diff(tt.want, summary(res)); diff != "" {
 				t.Errorf("results (-want +got):\n%s", diff)
 			}
-			if res.Status != EnvFailed {
+			if res.Status != apply.EnvFailed {
 				t.Errorf("status %s, want failed", res.Status)
 			}
 		})
