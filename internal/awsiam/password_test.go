@@ -49,11 +49,11 @@ func TestGeneratedPasswordsSatisfyThePolicy(t *testing.T) {
 			acct := applySession(t, s, writerAcct, "")
 			w := NewWriter(acct, WriterOptions{})
 			for i := range viaWriter {
-				out, err := w.Write(context.Background(), plan.Op{Type: plan.OpCreateLoginProfile, User: fmt.Sprintf("user-%d", i), PGPKey: k.armored})
+				out, err := w.Write(context.Background(), plan.Op{Type: plan.OpCreateLoginProfile, User: fmt.Sprintf("user-%d", i), PGPKey: k.Armored})
 				if err != nil {
 					t.Fatalf("Write: %v", err)
 				}
-				if got, want := decrypt(t, k, out.EncryptedPassword), fakeUser(t, fa, fmt.Sprintf("user-%d", i)).LoginProfile.Password; got != want {
+				if got, want := k.Decrypt(t, out.EncryptedPassword), fakeUser(t, fa, fmt.Sprintf("user-%d", i)).LoginProfile.Password; got != want {
 					t.Fatalf("decrypted %q, IAM holds %q", got, want)
 				}
 			}
@@ -149,7 +149,7 @@ func TestGeneratePasswordRandomFailure(t *testing.T) {
 	s := iamtest.NewServer(t, iamtest.WithDefaultAccount(writerAcct))
 	fa := seedWriterAccount(t, s)
 	w := NewWriter(applySession(t, s, writerAcct, ""), WriterOptions{Rand: failingReader{}})
-	if _, err := w.Write(context.Background(), plan.Op{Type: plan.OpCreateLoginProfile, User: "alice", PGPKey: testKey(t).armored}); err == nil {
+	if _, err := w.Write(context.Background(), plan.Op{Type: plan.OpCreateLoginProfile, User: "alice", PGPKey: testKey(t).Armored}); err == nil {
 		t.Fatal("Write succeeded without randomness")
 	}
 	if fakeUser(t, fa, "alice").LoginProfile != nil {
@@ -178,7 +178,7 @@ func TestPasswordPolicyReadOnce(t *testing.T) {
 
 	// The role may not read the policy: the operation fails, naming the
 	// permission, before any login profile exists.
-	_, err := w.Write(context.Background(), plan.Op{Type: plan.OpCreateLoginProfile, User: "user-0", PGPKey: k.armored})
+	_, err := w.Write(context.Background(), plan.Op{Type: plan.OpCreateLoginProfile, User: "user-0", PGPKey: k.Armored})
 	var ad *AccessDeniedError
 	if !errors.As(err, &ad) || ad.Action != "iam:GetAccountPasswordPolicy" {
 		t.Fatalf("Write error = %v, want access denied for iam:GetAccountPasswordPolicy", err)
@@ -193,7 +193,7 @@ func TestPasswordPolicyReadOnce(t *testing.T) {
 	errs := make([]error, n)
 	for i := range n {
 		wg.Go(func() {
-			_, errs[i] = w.Write(context.Background(), plan.Op{Type: plan.OpCreateLoginProfile, User: fmt.Sprintf("user-%d", i), PGPKey: k.armored})
+			_, errs[i] = w.Write(context.Background(), plan.Op{Type: plan.OpCreateLoginProfile, User: fmt.Sprintf("user-%d", i), PGPKey: k.Armored})
 		})
 	}
 	wg.Wait()

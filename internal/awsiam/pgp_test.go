@@ -6,9 +6,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
-	"io"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -20,78 +18,20 @@ import (
 	"github.com/roster-dev/roster/internal/iamtest"
 	"github.com/roster-dev/roster/internal/pgpkey"
 	"github.com/roster-dev/roster/internal/plan"
+	"github.com/roster-dev/roster/internal/testfixture"
 )
 
-// keyPair is a generated OpenPGP key: the private entity to decrypt with and
-// the public key in the two forms a manifest accepts.
-type keyPair struct {
-	private *openpgp.Entity
-	armored string
-	base64  string
-}
+// testKey is the shared test key pair.
+func testKey(t testing.TB) testfixture.KeyPair { return testfixture.PGPKey(t) }
 
-var (
-	keyOnce   sync.Once
-	sharedKey keyPair
-)
-
-// testKey returns a key pair generated once per test binary.
-func testKey(t testing.TB) keyPair {
+// newKeyPair generates a key pair with cfg.
+func newKeyPair(t testing.TB, cfg *packet.Config) testfixture.KeyPair {
 	t.Helper()
-	keyOnce.Do(func() { sharedKey = newKeyPair(t, nil) })
-	if sharedKey.private == nil {
-		t.Fatal("no test key")
-	}
-	return sharedKey
-}
-
-func newKeyPair(t testing.TB, cfg *packet.Config) keyPair {
-	t.Helper()
-	if cfg == nil {
-		cfg = &packet.Config{Algorithm: packet.PubKeyAlgoEdDSA}
-	}
-	e, err := openpgp.NewEntity("Alice", "", "alice@example.com", cfg)
+	k, err := testfixture.NewKeyPair(cfg)
 	if err != nil {
 		t.Fatalf("generate key: %v", err)
 	}
-	var raw bytes.Buffer
-	if err := e.Serialize(&raw); err != nil {
-		t.Fatal(err)
-	}
-	var arm bytes.Buffer
-	aw, err := armor.Encode(&arm, openpgp.PublicKeyType, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := aw.Write(raw.Bytes()); err != nil {
-		t.Fatal(err)
-	}
-	if err := aw.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return keyPair{private: e, armored: arm.String(), base64: base64.StdEncoding.EncodeToString(raw.Bytes())}
-}
-
-// decrypt opens an armored message with the private key, as gpg --decrypt
-// would.
-func decrypt(t testing.TB, k keyPair, msg string) string {
-	t.Helper()
-	block, err := armor.Decode(strings.NewReader(msg))
-	if err != nil {
-		t.Fatalf("not an armored message: %v\n%s", err, msg)
-	}
-	if block.Type != "PGP MESSAGE" {
-		t.Errorf("armor type %q, want PGP MESSAGE", block.Type)
-	}
-	md, err := openpgp.ReadMessage(block.Body, openpgp.EntityList{k.private}, nil, nil)
-	if err != nil {
-		t.Fatalf("decrypt: %v", err)
-	}
-	b, err := io.ReadAll(md.UnverifiedBody)
-	if err != nil {
-		t.Fatalf("decrypt: %v", err)
-	}
-	return string(b)
+	return k
 }
 
 // TestCreateLoginProfileEncryptsThePassword: the outcome holds the initial
@@ -104,9 +44,9 @@ func TestCreateLoginProfileEncryptsThePassword(t *testing.T) {
 	for _, tt := range []struct {
 		name, key, fingerprint string
 	}{
-		{"armored", k.armored, ""},
-		{"base64", k.base64, ""},
-		{"armored with reviewed fingerprint", k.armored, pgpkey.Fingerprint(k.armored)},
+		{"armored", k.Armored, ""},
+		{"base64", k.Base64, ""},
+		{"armored with reviewed fingerprint", k.Armored, pgpkey.Fingerprint(k.Armored)},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
@@ -128,7 +68,7 @@ func TestCreateLoginProfileEncryptsThePassword(t *testing.T) {
 			if !lp.PasswordResetRequired {
 				t.Error("PasswordResetRequired is false, want the user to change the password at first sign-in")
 			}
-			if got := decrypt(t, k, out.EncryptedPassword); got != lp.Password {
+			if got := k.Decrypt(t, out.EncryptedPassword); got != lp.Password {
 				t.Errorf("decrypted password %q, IAM holds %q", got, lp.Password)
 			}
 			if out.AlreadyDone {
@@ -155,7 +95,7 @@ func TestCreateLoginProfileAfterLostResponse(t *testing.T) {
 	s := iamtest.NewServer(t, iamtest.WithDefaultAccount(writerAcct))
 	fa := seedWriterAccount(t, s)
 	w := NewWriter(applySession(t, s, writerAcct, ""), WriterOptions{})
-	op := plan.Op{Type: plan.OpCreateLoginProfile, User: "bob", PGPKey: k.armored}
+	op := plan.Op{Type: plan.OpCreateLoginProfile, User: "bob", PGPKey: k.Armored}
 	s.ResetCalls()
 
 	out, err := w.Write(context.Background(), op)
@@ -163,7 +103,7 @@ func TestCreateLoginProfileAfterLostResponse(t *testing.T) {
 		t.Fatalf("Write: %v", err)
 	}
 	lp := fakeUser(t, fa, "bob").LoginProfile
-	got := decrypt(t, k, out.EncryptedPassword)
+	got := k.Decrypt(t, out.EncryptedPassword)
 	if got != lp.Password || got == "Old-Passw0rd!" {
 		t.Errorf("decrypted password %q, IAM holds %q; want a fresh password IAM holds", got, lp.Password)
 	}
@@ -194,7 +134,7 @@ func TestCreateLoginProfileUnusableKey(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := k.private.SerializePrivate(aw, nil); err != nil {
+	if err := k.Private.SerializePrivate(aw, nil); err != nil {
 		t.Fatal(err)
 	}
 	aw.Close()
@@ -205,12 +145,12 @@ func TestCreateLoginProfileUnusableKey(t *testing.T) {
 		wantMessage string
 	}{
 		{"no key", "", "", "no pgp_key"},
-		{"only a fingerprint", "", pgpkey.Fingerprint(k.armored), "no pgp_key"},
+		{"only a fingerprint", "", pgpkey.Fingerprint(k.Armored), "no pgp_key"},
 		{"garbage", "not a key!", "", "pgp_key is not usable: it is neither an armored key"},
 		{"base64 of garbage", base64.StdEncoding.EncodeToString([]byte("nope")), "", "pgp_key is not usable: cannot read the key"},
-		{"expired", expired.armored, "", "is not usable: it has no valid encryption key"},
+		{"expired", expired.Armored, "", "is not usable: it has no valid encryption key"},
 		{"private key", private.String(), "", "pgp_key is not usable: it is a private key"},
-		{"other key than reviewed", k.armored, strings.Repeat("AB", 20), "but the plan was reviewed with"},
+		{"other key than reviewed", k.Armored, strings.Repeat("AB", 20), "but the plan was reviewed with"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -273,7 +213,7 @@ func TestPasswordNeverInErrorsOrLogs(t *testing.T) {
 			var logs bytes.Buffer
 			w := NewWriter(applySession(t, s, writerAcct, tt.role), WriterOptions{Logger: newTestLogger(&logs)})
 			s.ResetCalls()
-			out, err := w.Write(context.Background(), plan.Op{Type: plan.OpCreateLoginProfile, User: tt.user, PGPKey: k.armored})
+			out, err := w.Write(context.Background(), plan.Op{Type: plan.OpCreateLoginProfile, User: tt.user, PGPKey: k.Armored})
 			if err == nil {
 				t.Fatal("Write succeeded")
 			}

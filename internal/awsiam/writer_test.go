@@ -447,7 +447,7 @@ func TestWriteRealFailures(t *testing.T) {
 		},
 		{
 			name:     "console password for a missing user",
-			op:       plan.Op{Type: plan.OpCreateLoginProfile, User: "ghost", PGPKey: testKey(t).armored},
+			op:       plan.Op{Type: plan.OpCreateLoginProfile, User: "ghost", PGPKey: testKey(t).Armored},
 			wantCode: "NoSuchEntity",
 			wantMsg:  "CreateLoginProfile ghost: ",
 		},
@@ -629,7 +629,7 @@ func writeKey(c iamtest.Call) string {
 func TestWriteConvergesUnderFaults(t *testing.T) {
 	t.Parallel()
 	k := testKey(t)
-	ops := convergeOps(k.armored)
+	ops := convergeOps(k.Armored)
 
 	// The state a run without faults reaches.
 	clean := iamtest.NewServer(t, iamtest.WithDefaultAccount(writerAcct))
@@ -671,7 +671,7 @@ func TestWriteConvergesUnderFaults(t *testing.T) {
 							t.Fatalf("Write(%s): %v", describe(op), err)
 						}
 						if out.EncryptedPassword != "" {
-							passwords[op.User] = decrypt(t, k, out.EncryptedPassword)
+							passwords[op.User] = k.Decrypt(t, out.EncryptedPassword)
 						}
 					}
 					s.SetFaults(iamtest.Faults{})
@@ -806,7 +806,7 @@ func isWriteAction(action string) bool {
 func TestWriteConvergesWhenEveryResponseIsLost(t *testing.T) {
 	t.Parallel()
 	k := testKey(t)
-	ops := convergeOps(k.armored)
+	ops := convergeOps(k.Armored)
 
 	clean := iamtest.NewServer(t, iamtest.WithDefaultAccount(writerAcct))
 	cleanAcct := seedWriterAccount(t, clean)
@@ -834,7 +834,7 @@ func TestWriteConvergesWhenEveryResponseIsLost(t *testing.T) {
 			alreadyDone = append(alreadyDone, op.Type)
 		}
 		if out.EncryptedPassword != "" {
-			if got, held := decrypt(t, k, out.EncryptedPassword), fakeUser(t, fa, op.User).LoginProfile.Password; got != held {
+			if got, held := k.Decrypt(t, out.EncryptedPassword), fakeUser(t, fa, op.User).LoginProfile.Password; got != held {
 				t.Errorf("%s was handed password %q, IAM holds %q", op.User, got, held)
 			}
 		}
@@ -880,7 +880,7 @@ func TestWritePermissionsSuffice(t *testing.T) {
 	fa.PutUser(iamtest.User{Name: "erin", LoginProfile: &iamtest.LoginProfile{Password: "Left-Behind-1!"}})
 	fa.AddRole("roster-apply", WritePermissions...)
 	w := NewWriter(applySession(t, s, writerAcct, "roster-apply"), WriterOptions{})
-	ops := append(convergeOps(k.armored), plan.Op{Type: plan.OpCreateLoginProfile, User: "erin", PGPKey: k.armored})
+	ops := append(convergeOps(k.Armored), plan.Op{Type: plan.OpCreateLoginProfile, User: "erin", PGPKey: k.Armored})
 	for _, op := range ops {
 		if _, err := w.Write(context.Background(), op); err != nil {
 			t.Errorf("Write(%s): %v", describe(op), err)
@@ -929,7 +929,7 @@ func TestWriteKnowsEveryOperationType(t *testing.T) {
 	for _, typ := range types {
 		// The account is empty, so most calls fail; none may be unknown.
 		_, err := w.Write(context.Background(), plan.Op{
-			Type: typ, User: "nobody", Group: "nobody", ID: "x", PGPKey: testKey(t).armored,
+			Type: typ, User: "nobody", Group: "nobody", ID: "x", PGPKey: testKey(t).Armored,
 			Tags: map[string]string{"team": "x"}, TagKeys: []string{"team"}, PolicyARN: readOnly, PolicyName: "p", PolicyDocument: allowS3,
 		})
 		if err != nil && strings.Contains(err.Error(), "unknown operation type") {
@@ -957,7 +957,7 @@ func TestWriteCancelled(t *testing.T) {
 	cancel()
 	for _, op := range []plan.Op{
 		{Type: plan.OpDeleteUser, User: "dave"},
-		{Type: plan.OpCreateLoginProfile, User: "alice", PGPKey: testKey(t).armored},
+		{Type: plan.OpCreateLoginProfile, User: "alice", PGPKey: testKey(t).Armored},
 	} {
 		_, err := w.Write(ctx, op)
 		if !errors.Is(err, context.Canceled) {

@@ -11,12 +11,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ProtonMail/go-crypto/openpgp"
-	"github.com/ProtonMail/go-crypto/openpgp/armor"
-	"github.com/ProtonMail/go-crypto/openpgp/packet"
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/roster-dev/roster/internal/iamtest"
+	"github.com/roster-dev/roster/internal/testfixture"
 )
 
 var applyNow = time.Date(2026, 11, 27, 3, 0, 0, 0, time.UTC)
@@ -26,63 +24,12 @@ const (
 	prodAccount = "444444444444"
 )
 
-var (
-	keyOnce    sync.Once
-	testKey    *openpgp.Entity
-	testKeyArm string
-)
-
-// pgpKey returns a key pair for console passwords: the private key to
-// decrypt with, as gpg would, and the armored public key for the manifest.
-func pgpKey(t *testing.T) (*openpgp.Entity, string) {
-	t.Helper()
-	keyOnce.Do(func() {
-		e, err := openpgp.NewEntity("Alice", "", "alice@example.com", &packet.Config{Algorithm: packet.PubKeyAlgoEdDSA, Time: func() time.Time { return applyNow.AddDate(-1, 0, 0) }})
-		if err != nil {
-			return
-		}
-		var arm bytes.Buffer
-		w, err := armor.Encode(&arm, openpgp.PublicKeyType, nil)
-		if err != nil {
-			return
-		}
-		if err := e.Serialize(w); err != nil {
-			return
-		}
-		if err := w.Close(); err != nil {
-			return
-		}
-		testKey, testKeyArm = e, arm.String()
-	})
-	if testKey == nil {
-		t.Fatal("cannot generate a test PGP key")
-	}
-	return testKey, testKeyArm
-}
-
-func decryptArmored(t *testing.T, key *openpgp.Entity, msg string) string {
-	t.Helper()
-	block, err := armor.Decode(strings.NewReader(msg))
-	if err != nil {
-		t.Fatalf("not an armored message: %v\n%s", err, msg)
-	}
-	md, err := openpgp.ReadMessage(block.Body, openpgp.EntityList{key}, nil, nil)
-	if err != nil {
-		t.Fatalf("decrypt: %v", err)
-	}
-	b, err := io.ReadAll(md.UnverifiedBody)
-	if err != nil {
-		t.Fatalf("decrypt: %v", err)
-	}
-	return string(b)
-}
-
 // applyTree is two environments: development creates a group, a console
 // user and a service account; production updates a user and offboards a
 // leaver, next to an unmanaged break-glass user.
 func applyTree(t *testing.T) string {
 	t.Helper()
-	_, pub := pgpKey(t)
+	pub := testfixture.PGPKey(t).Armored
 	indented := "      " + strings.ReplaceAll(strings.TrimSpace(pub), "\n", "\n      ")
 	return writeAccess(t, map[string]string{
 		"roster.yaml": "order: [development, production]\n",
@@ -284,7 +231,8 @@ var armoredMessage = regexp.MustCompile(`(?s)-----BEGIN PGP MESSAGE-----.*?-----
 // the password IAM stored, and that clear text is nowhere in any output.
 func TestApplyNoSecretsInOutput(t *testing.T) {
 	t.Parallel()
-	key, pub := pgpKey(t)
+	key := testfixture.PGPKey(t)
+	pub := key.Armored
 	for _, format := range []string{"text", "markdown", "json"} {
 		t.Run(format, func(t *testing.T) {
 			t.Parallel()
@@ -326,7 +274,7 @@ func TestApplyNoSecretsInOutput(t *testing.T) {
 			if !strings.Contains(r.stdout, "gpg --decrypt") {
 				t.Errorf("the report does not say how to decrypt the password:\n%s", r.stdout)
 			}
-			clear := decryptArmored(t, key, armored)
+			clear := key.Decrypt(t, armored)
 			alice, _ := srv.Account(devAccount).User("alice")
 			if alice.LoginProfile == nil || clear != alice.LoginProfile.Password {
 				t.Fatalf("decrypted %q, but IAM holds another password", clear)

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/ProtonMail/go-crypto/openpgp"
 	"github.com/ProtonMail/go-crypto/openpgp/armor"
@@ -27,10 +28,17 @@ var (
 	keyErr    error
 )
 
-// PGPKey returns an EdDSA key pair generated once per test binary.
+// keyCreated is when the shared key was made: before any clock a test
+// injects, so that the key is valid at every test's "now".
+var keyCreated = time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// PGPKey returns an EdDSA key pair without expiry, created on 2020-01-01,
+// generated once per test binary.
 func PGPKey(tb testing.TB) KeyPair {
 	tb.Helper()
-	keyOnce.Do(func() { sharedKey, keyErr = NewKeyPair(nil) })
+	keyOnce.Do(func() {
+		sharedKey, keyErr = NewKeyPair(&packet.Config{Algorithm: packet.PubKeyAlgoEdDSA, Time: func() time.Time { return keyCreated }})
+	})
 	if keyErr != nil {
 		tb.Fatalf("generate a test PGP key: %v", keyErr)
 	}
