@@ -766,25 +766,24 @@ func (s *Server) leave() {
 	s.inFlight--
 }
 
+// recordNoOp marks the recorded write i as one that changed nothing.
 func (s *Server) recordNoOp(action string, i int) {
-	if !writeActions[action] || i < 0 {
-		return
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if i < len(s.writes) {
-		s.writes[i].NoOp = true
-	}
+	s.updateWrite(action, i, func(c *Call) { c.NoOp = true })
 }
 
+// recordWriteError sets the error code answered to the recorded write i.
 func (s *Server) recordWriteError(action string, i int, code string) {
+	s.updateWrite(action, i, func(c *Call) { c.Error = code })
+}
+
+func (s *Server) updateWrite(action string, i int, set func(*Call)) {
 	if !writeActions[action] || i < 0 {
 		return
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if i < len(s.writes) {
-		s.writes[i].Error = code
+		set(&s.writes[i])
 	}
 }
 
