@@ -29,10 +29,6 @@ const (
 	UsersFile           = "users.yaml"
 )
 
-// UnknownOwner is the owner written for a service account whose owner the
-// account does not record.
-const UnknownOwner = "unknown"
-
 // Comments written on imported entries.
 const (
 	serviceAccountComment = "Imported as a service account because it has access keys and no console password;\n" +
@@ -483,7 +479,7 @@ func (w *writer) user(lu *liveUser) (*yaml.Node, error) {
 		n.HeadComment = serviceAccountComment
 		owner := scalar(lu.owner)
 		if lu.owner == "" {
-			owner = scalar(UnknownOwner)
+			owner = scalar(manifest.UnknownOwner)
 			owner.LineComment = unknownOwnerComment
 			w.result.UnknownOwners = append(w.result.UnknownOwners, u.Name)
 		}

@@ -609,6 +609,10 @@ func (l *loader) owner(d *decoder, n *yaml.Node, f map[string]entry, u *userSrc,
 		d.errorf(d.node(e.val), ruleOwner, "roster stores the owner in the tag "+l.cfg.OwnerTag+"; use letters, digits, spaces and _ . : / = + - @",
 			"owner %q of %s cannot be a tag value: %s", s, label, err)
 	}
+	if strings.EqualFold(s, UnknownOwner) {
+		d.warnf(d.node(e.val), ruleOwnerUnknown, "replace it with the team or person responsible; until then roster writes no "+l.cfg.OwnerTag+" tag",
+			"owner of %s is still %q, the placeholder roster import writes", label, s)
+	}
 	u.u.Owner = s
 }
 

@@ -59,6 +59,7 @@ const (
 	ruleConsolePGP      = "console-pgp-key"
 	rulePGPUnused       = "pgp-key-unused"
 	ruleOwner           = "service-account-owner"
+	ruleOwnerUnknown    = "service-account-owner-unknown"
 	ruleExpiresFormat   = "expires-format"
 	ruleExpired         = "expired"
 	ruleForbiddenPolicy = "forbidden-managed-policy"

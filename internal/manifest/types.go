@@ -1,6 +1,7 @@
 package manifest
 
 import (
+	"strings"
 	"time"
 
 	"github.com/roster-dev/roster/internal/diag"
@@ -156,7 +157,8 @@ type User struct {
 	// PGPKey is the armored or base64 OpenPGP public key the initial console
 	// password is encrypted to.
 	PGPKey string
-	// Owner is required for service accounts.
+	// Owner is required for service accounts. UnknownOwner is a
+	// placeholder: see OwnerTagValue.
 	Owner string
 	// AccessKey, for a service account, has roster create, deliver and
 	// rotate its access key; nil leaves keys to the owner.
@@ -179,4 +181,20 @@ type Group struct {
 	Absent bool
 
 	Pos diag.Pos
+}
+
+// UnknownOwner is the owner roster import writes for a service account
+// whose owner the account does not record. The loader warns about it
+// (rule service-account-owner-unknown) and the plan never writes it as the
+// owner tag: a tag roster:owner = unknown in AWS would read as a fact.
+const UnknownOwner = "unknown"
+
+// OwnerTagValue returns the value of the owner tag roster writes for u, and
+// false when it writes none: for people, and for a service account whose
+// owner is still UnknownOwner (any case).
+func (u *User) OwnerTagValue() (string, bool) {
+	if u.Kind != ServiceAccount || strings.EqualFold(u.Owner, UnknownOwner) {
+		return "", false
+	}
+	return u.Owner, true
 }

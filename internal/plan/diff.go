@@ -297,8 +297,8 @@ func (d *differ) desiredResource(m *manifest.User) Resource {
 		tags = map[string]string{}
 	}
 	tags[d.ownTag] = "true"
-	if m.Kind == manifest.ServiceAccount {
-		tags[d.ownerTag] = m.Owner
+	if owner, ok := m.OwnerTagValue(); ok {
+		tags[d.ownerTag] = owner
 	}
 	r.Tags = tags
 	return r
@@ -350,6 +350,14 @@ func (d *differ) updateUser(w *wantUser, lu *state.User, adopt bool) (Change, bo
 	name := w.name
 	before := liveResource(lu)
 	want := w.res
+	if v, ok := lu.Tags[d.ownerTag]; ok && w.m.Kind == manifest.ServiceAccount {
+		if _, known := w.m.OwnerTagValue(); !known {
+			// owner: unknown writes no owner tag, and removes none either:
+			// the live one may well be right.
+			want.Tags = maps.Clone(want.Tags)
+			want.Tags[d.ownerTag] = v
+		}
+	}
 	var ops []Op
 
 	// The current tags, as the update sees them.
@@ -359,8 +367,8 @@ func (d *differ) updateUser(w *wantUser, lu *state.User, adopt bool) (Change, bo
 	}
 	if adopt {
 		t := map[string]string{d.ownTag: "true"}
-		if w.m.Kind == manifest.ServiceAccount {
-			t[d.ownerTag] = w.m.Owner
+		if owner, ok := w.m.OwnerTagValue(); ok {
+			t[d.ownerTag] = owner
 		}
 		ops = append(ops, Op{Type: OpTagUser, User: name, Tags: t})
 		maps.Copy(cur, t)

@@ -321,6 +321,33 @@ func TestDiffUsers(t *testing.T) {
 			}},
 		},
 		{
+			name: "owner: unknown is never written as the owner tag",
+			env:  testEnv([]*manifest.User{{Kind: manifest.ServiceAccount, Name: "ci", Path: "/", Owner: "unknown"}}, nil),
+			live: account(liveUser("ci", nil)),
+			want: []Change{{
+				Action: Adopt, Kind: KindServiceAccount, Name: "ci",
+				Before: &Resource{Path: "/"},
+				After:  &Resource{Path: "/", Tags: managedTags()},
+				Ops:    []Op{{Type: OpTagUser, User: "ci", Tags: managedTags()}},
+			}},
+		},
+		{
+			name: "owner: unknown on a new service account writes no owner tag",
+			env:  testEnv([]*manifest.User{{Kind: manifest.ServiceAccount, Name: "ci", Path: "/", Owner: "Unknown"}}, nil),
+			live: account(),
+			want: []Change{{
+				Action: Create, Kind: KindServiceAccount, Name: "ci",
+				After: &Resource{Path: "/", Tags: managedTags()},
+				Ops:   []Op{{Type: OpCreateUser, User: "ci", Path: "/", Tags: managedTags()}},
+			}},
+		},
+		{
+			name: "owner: unknown keeps the owner tag the user has",
+			env:  testEnv([]*manifest.User{{Kind: manifest.ServiceAccount, Name: "ci", Path: "/", Owner: "unknown"}}, nil),
+			live: account(liveUser("ci", managedTags("roster:owner", "data-team"))),
+			want: []Change{},
+		},
+		{
 			name: "adopt with nothing else to change still tags",
 			env:  testEnv([]*manifest.User{person("bob")}, nil),
 			live: account(liveUser("bob", map[string]string{"roster:managed": "false"})),
