@@ -348,7 +348,7 @@ func TestAllErrorsAtOnce(t *testing.T) {
 	}
 	want := []string{
 		"production/a.yaml:2:11 error user-name",
-		"production/b.yaml:1 error yaml-syntax",
+		"production/b.yaml:1:1 error yaml-syntax",
 		"production/environment.yaml:1:13 error account-id-quoted",
 		"roster.yaml:1:21 error order-unknown-environment",
 		"staging/team/more/extra.yaml:2:5 error service-account-owner",

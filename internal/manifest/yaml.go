@@ -473,7 +473,40 @@ func (d *decoder) syntaxError(data []byte, err error) {
 	if context > 0 && context < line {
 		msg += fmt.Sprintf(" (in the block that starts on line %d)", context)
 	}
-	d.diags.Errorf(diag.Pos{File: d.file, Line: line}, ruleYAMLSyntax, "", "YAML syntax error: %s", msg)
+	col, hint := syntaxHint(data, line, msg)
+	d.diags.Errorf(diag.Pos{File: d.file, Line: line, Col: col}, ruleYAMLSyntax, hint, "YAML syntax error: %s", msg)
+}
+
+// syntaxHint returns the column of a syntax error on its line (1-based) and
+// what to do about it. yaml.v3 gives no column: the column is where the
+// problem's own character is on the line (the second ": ", a tab), else the
+// line's first character.
+func syntaxHint(data []byte, line int, msg string) (int, string) {
+	lines := strings.Split(string(data), "\n")
+	text := ""
+	if line >= 1 && line <= len(lines) {
+		text = strings.TrimSuffix(lines[line-1], "\r")
+	}
+	col := len(text) - len(strings.TrimLeft(text, " ")) + 1
+	switch {
+	case strings.Contains(msg, "mapping values are not allowed"):
+		if first := strings.Index(text, ": "); first >= 0 {
+			if second := strings.Index(text[first+2:], ": "); second >= 0 {
+				col = first + 2 + second + 1
+			}
+		}
+		return col, "a value that contains \": \" must be in quotes, or this line is indented deeper than the key above it"
+	case (strings.Contains(msg, "tab character") || strings.Contains(msg, "cannot start any token")) && strings.Contains(text, "\t"):
+		return strings.Index(text, "\t") + 1, "YAML indents with spaces, not tabs: replace the tab with spaces"
+	case strings.Contains(msg, "expected '-' indicator"):
+		return col, "list items line up: indent this line like the \"- \" items above it"
+	case strings.Contains(msg, "expected key"):
+		return col, "keys of one mapping line up: indent this line like the keys above it"
+	case strings.Contains(msg, "end of stream"), strings.Contains(msg, "expected ',' or"):
+		return col, "a bracket or quote opened above is not closed"
+	default:
+		return col, "check this line's indentation against the lines above, and quote values that contain \": \" or \" #\""
+	}
 }
 
 // errorLine returns the first line whose prefix of the file fails to parse
