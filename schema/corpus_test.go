@@ -32,6 +32,7 @@ var beyondSchema = map[string]string{
 	"environment-name-invalid":            "about the folder name",
 	"file-outside-environment":            "about where the file is",
 	"file-too-large":                      "about the file's size",
+	"elevation-too-long":                  "needs the clock and the environment's guardrails",
 	"forbidden-policy-direct":             "needs the environment's guardrails",
 	"forbidden-policy-via-group":          "needs the environment's guardrails and groups",
 	"group-absent-referenced":             "compares users with groups",

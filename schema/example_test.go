@@ -56,7 +56,7 @@ func TestExampleLoads(t *testing.T) {
 				s.Console++
 			}
 			if u.Expires != nil {
-				s.Expiring = append(s.Expiring, u.Name+" "+u.Expires.Format(time.DateOnly))
+				s.Expiring = append(s.Expiring, u.Name+" "+u.Expires.Written())
 			}
 		}
 		got = append(got, s)

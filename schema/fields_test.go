@@ -89,16 +89,17 @@ func (docs schemaDocs) resolve(file string, s *jsonObject, key string) (string, 
 
 // jsonType is the schema "type" of each field type.
 var jsonType = map[manifest.FieldType]string{
-	manifest.TypeString:    "string",
-	manifest.TypeDate:      "string",
-	manifest.TypeBool:      "boolean",
-	manifest.TypeInt:       "integer",
-	manifest.TypeList:      "array",
-	manifest.TypeSet:       "array",
-	manifest.TypeStringMap: "object",
-	manifest.TypePolicies:  "object",
-	manifest.TypeObject:    "object",
-	manifest.TypeObjects:   "array",
+	manifest.TypeString:      "string",
+	manifest.TypeDate:        "string",
+	manifest.TypeBool:        "boolean",
+	manifest.TypeInt:         "integer",
+	manifest.TypeList:        "array",
+	manifest.TypeSet:         "array",
+	manifest.TypeStringMap:   "object",
+	manifest.TypePolicies:    "object",
+	manifest.TypeObject:      "object",
+	manifest.TypeObjects:     "array",
+	manifest.TypeMemberships: "array",
 }
 
 // TestSchemaMatchesFieldTable binds the schemas to the contract's one field
@@ -174,6 +175,19 @@ func (docs schemaDocs) compare(t *testing.T, at, file string, s *jsonObject, o *
 		case manifest.TypeObjects:
 			items, _ := typed.vals["items"].(*jsonObject)
 			docs.compare(t, where+"[]", pfile, items, f.Fields)
+		case manifest.TypeMemberships:
+			// items: oneOf a name or the mapping of the table.
+			items, _ := typed.vals["items"].(*jsonObject)
+			var obj *jsonObject
+			if items != nil {
+				alts, _ := items.vals["oneOf"].([]any)
+				for _, a := range alts {
+					if o, ok := a.(*jsonObject); ok && o.vals["type"] == "object" {
+						obj = o
+					}
+				}
+			}
+			docs.compare(t, where+"[]", pfile, obj, f.Fields)
 		case manifest.TypeString, manifest.TypeBool, manifest.TypeInt, manifest.TypeDate, manifest.TypeList,
 			manifest.TypeSet, manifest.TypeStringMap, manifest.TypePolicies:
 		}

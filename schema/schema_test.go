@@ -239,7 +239,7 @@ users:
     groups: [a, a]
     tags: { "aws:team": x, team: 42, "": y }
   - name: bob
-    expires: 2027-03-31T10:00:00Z
+    expires: 2027-03-31T10:00:00
   - name: carol
     expires: "2027-02-30"
 `,
@@ -249,12 +249,17 @@ users:
 				{Path: "/users/0/name", Message: "'alice/smith' does not match pattern '^[A-Za-z0-9_+=,.@-]{1,64}$'"},
 				{Path: "/users/0/path", Message: "'//' does not match pattern '^(/|/[!-~]+/)$'"},
 				// The date as written, not as YAML would resolve it.
+				// Neither a date nor a time: each alternative says why.
+				{Path: "/users/0/expires", Message: "'2027-3-31' is not valid date-time: less than 20 characters long"},
 				{Path: "/users/0/expires", Message: `'2027-3-31' is not valid date: parsing time "2027-3-31" as "2006-01-02": cannot parse "3-31" as "01"`},
 				{Path: "/users/0/groups", Message: "items at 0 and 1 are equal"},
 				{Path: "/users/0/tags/aws:team", Message: "'not' failed"},
 				{Path: "/users/0/tags/team", Message: "got number, want string"},
 				{Path: "/users/0/tags", Message: "additional properties '' not allowed"},
-				{Path: "/users/1/expires", Message: `'2027-03-31T10:00:00Z' is not valid date: parsing time "2027-03-31T10:00:00Z": extra text: "T10:00:00Z"`},
+				// A time needs its offset.
+				{Path: "/users/1/expires", Message: "'2027-03-31T10:00:00' is not valid date-time: less than 20 characters long"},
+				{Path: "/users/1/expires", Message: `'2027-03-31T10:00:00' is not valid date: parsing time "2027-03-31T10:00:00": extra text: "T10:00:00"`},
+				{Path: "/users/2/expires", Message: "'2027-02-30' is not valid date-time: less than 20 characters long"},
 				{Path: "/users/2/expires", Message: `'2027-02-30' is not valid date: parsing time "2027-02-30": day out of range`},
 			},
 		},

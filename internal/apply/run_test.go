@@ -36,7 +36,7 @@ const (
 // offboarding of an expired user, next to an unmanaged user that must stay
 // untouched.
 func scenario(t *testing.T) (manifest.Config, *manifest.Environment, *state.Account) {
-	expired := time.Date(2026, 10, 31, 0, 0, 0, 0, time.UTC)
+	expired := manifest.EndOfDay(time.Date(2026, 10, 31, 0, 0, 0, 0, time.UTC))
 	cfg := manifest.Config{}
 	env := &manifest.Environment{
 		Name:       "production",

@@ -212,7 +212,7 @@ func (b *builder) extraUser(ch *plan.Change) {
 		Restore:     b.restore(words("offboard it (" + operations(len(ch.Ops)) + ", ending with DeleteUser)")),
 	}
 	if m := b.users[strings.ToLower(ch.Name)]; m != nil && m.Expires != nil {
-		date := m.Expires.UTC().Format("2006-01-02")
+		date := m.Expires.Written()
 		f.Pos = m.Pos
 		f.Summary = sentence(words(n+" "), code(ch.Name), words(" still exists in AWS, but its "), code("expires"), words(" date ("+date+") has passed"))
 		f.Accept = sentence(words("move "), code("expires"), words(" of "), code(ch.Name), words(" in "), loc(m.Pos), words(" to a later date, or remove it"))

@@ -99,7 +99,7 @@ type finding struct {
 
 func TestBuild(t *testing.T) {
 	t.Parallel()
-	expires := time.Date(2026, 1, 31, 0, 0, 0, 0, time.UTC)
+	expires := manifest.EndOfDay(time.Date(2026, 1, 31, 0, 0, 0, 0, time.UTC))
 	tests := []struct {
 		name     string
 		manifest func(*manifest.Environment)

@@ -13,6 +13,7 @@ import (
 	"github.com/roster-dev/roster/internal/drift"
 	"github.com/roster-dev/roster/internal/hygiene"
 	"github.com/roster-dev/roster/internal/iamtest"
+	"github.com/roster-dev/roster/internal/manifest"
 	"github.com/roster-dev/roster/internal/state"
 )
 
@@ -145,7 +146,7 @@ func TestPlanHygiene(t *testing.T) {
 	t.Parallel()
 	repo := loadExample(t)
 	qa := repo.Environment("testing")
-	soon := exampleNow.AddDate(0, 0, 5).Truncate(24 * time.Hour)
+	soon := manifest.EndOfDay(exampleNow.AddDate(0, 0, 5))
 	for _, u := range qa.Users {
 		if u.Name == "maria.rossi" {
 			u.Expires = &soon

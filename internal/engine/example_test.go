@@ -143,7 +143,7 @@ func liveFromDesired(cfg manifest.Config, env *manifest.Environment) *state.Acco
 		}
 	}
 	for _, m := range env.Users {
-		if m.Expires != nil && m.Expires.Before(exampleNow.Truncate(24*time.Hour)) {
+		if m.Expires != nil && m.Expires.Passed(exampleNow) {
 			continue
 		}
 		u := &state.User{

@@ -29,6 +29,7 @@ const (
 	keepOrder = iota
 	byValue   // scalar items, by value
 	byName    // mapping items, by their name: field
+	byEither  // scalar items by value, mapping items by name, together
 )
 
 // spec describes one level of the contract: how a mapping's keys and a
@@ -77,6 +78,8 @@ func specOf(o *manifest.Object) *spec {
 			s.children[f.Name] = specOf(f.Fields)
 		case manifest.TypeObjects:
 			s.children[f.Name] = &spec{items: byName, item: specOf(f.Fields)}
+		case manifest.TypeMemberships:
+			s.children[f.Name] = &spec{items: byEither, item: specOf(f.Fields)}
 		case manifest.TypeString, manifest.TypeBool, manifest.TypeInt, manifest.TypeDate, manifest.TypeList:
 			// Scalars, and lists whose order is the user's: as written.
 		}
@@ -300,6 +303,11 @@ func (f *formatter) sequence(n *yaml.Node, s *spec, lo, hi, shift int) []string 
 			}
 		case byName:
 			it.key = nameOf(c)
+		case byEither:
+			it.key = nameOf(c)
+			if c.Kind == yaml.ScalarNode {
+				it.key = c.Value
+			}
 		default:
 			it.rank = i
 		}
@@ -358,7 +366,7 @@ func nameOf(n *yaml.Node) string {
 func (f *formatter) sortFlow(n *yaml.Node, s *spec) {
 	var keys []string
 	switch {
-	case n.Kind == yaml.SequenceNode && s.items == byValue:
+	case n.Kind == yaml.SequenceNode && (s.items == byValue || s.items == byEither):
 		for _, c := range n.Content {
 			if c.Kind != yaml.ScalarNode {
 				return

@@ -24,6 +24,10 @@ const UnusedDays = 90
 // reminder appears.
 const ExpiryNoticeDays = 14
 
+// MembershipNoticeHours is how many hours before a time-bound group
+// membership ends the reminder appears.
+const MembershipNoticeHours = 24
+
 // Check returns the hygiene findings of env, most severe first: cfg is the
 // repository configuration (tag keys, access directory), live the account's
 // live state and report its credential report (either may be nil), now the
@@ -105,7 +109,7 @@ func newChecker(cfg manifest.Config, env *manifest.Environment, live *state.Acco
 
 // expired reports whether a manifest user's expires date has passed.
 func (c *checker) expired(m *manifest.User) bool {
-	return m.Expires != nil && m.Expires.UTC().Truncate(24*time.Hour).Before(c.today)
+	return m.Expires != nil && m.Expires.Passed(c.now)
 }
 
 // skip reports whether a user is left to drift: one roster is about to
@@ -337,43 +341,75 @@ func noun2(f *facts) drift.Span {
 	return words(f.kind.Noun() + " ")
 }
 
-// expiring reminds of manifest users whose expires date is within
-// ExpiryNoticeDays and who still exist.
+// expiring reminds of manifest users whose expires is within
+// ExpiryNoticeDays, and of group memberships that end within
+// MembershipNoticeHours, while the user still exists.
 func (c *checker) expiring(live *state.Account, report *state.CredentialReport) {
 	for _, m := range c.env.Users {
-		if m.Expires == nil || c.expired(m) {
-			continue
+		if m.Expires != nil && !c.expired(m) && c.userExists(m.Name, live, report) {
+			c.expiringUser(m)
 		}
-		exp := m.Expires.UTC().Truncate(24 * time.Hour)
-		left := int(exp.Sub(c.today).Hours() / 24)
-		if left > ExpiryNoticeDays {
-			continue
+		for _, g := range m.Grants() {
+			if g.Group == "" || g.Passed(c.now) || g.End.Sub(c.now) > MembershipNoticeHours*time.Hour {
+				continue
+			}
+			if live != nil && (live.Users[m.Name] == nil || !slices.Contains(live.Users[m.Name].Groups, g.Group)) {
+				continue
+			}
+			c.expiringMembership(m, g)
 		}
-		exists := live == nil && report == nil
-		if live != nil && live.Users[m.Name] != nil {
-			exists = true
-		}
-		if report.User(m.Name) != nil {
-			exists = true
-		}
-		if !exists {
-			continue
-		}
-		kind := plan.KindUser
-		if m.Kind == manifest.ServiceAccount {
-			kind = plan.KindServiceAccount
-		}
-		when := fmt.Sprintf("in %s", plural(left, "day"))
-		if left == 0 {
-			when = "today"
-		}
-		c.add(drift.Finding{
-			ID: id(string(Expiring), string(kind), m.Name, date(exp)), Kind: Expiring,
-			SubjectKind: kind, Subject: m.Name, Pos: m.Pos,
-			Summary: sentence(words(kind.Noun()+" "), code(m.Name), words(" expires on "+date(exp)+" ("+when+"): the first scheduled run after that day offboards it")),
-			Accept:  sentence(words("if "), code(m.Name), words(" still needs access, move "), code("expires"), words(" in "), where(m.Pos), words(" to a later date")),
-		}, drift.Low)
 	}
+}
+
+// userExists reports whether the user is in the live state or the
+// credential report (or whether neither was read).
+func (c *checker) userExists(name string, live *state.Account, report *state.CredentialReport) bool {
+	if live == nil && report == nil {
+		return true
+	}
+	return (live != nil && live.Users[name] != nil) || report.User(name) != nil
+}
+
+func (c *checker) expiringUser(m *manifest.User) {
+	exp := m.Expires.LastDay()
+	left := int(exp.Sub(c.today).Hours() / 24)
+	if left > ExpiryNoticeDays {
+		return
+	}
+	kind := kindOf(m)
+	when := fmt.Sprintf("in %s", plural(left, "day"))
+	if left == 0 {
+		when = "today"
+	}
+	on, after := "on "+date(exp), "after that day"
+	if !m.Expires.Day {
+		on, after = "at "+m.Expires.String(), "after that"
+	}
+	c.add(drift.Finding{
+		ID: id(string(Expiring), string(kind), m.Name, m.Expires.Written()), Kind: Expiring,
+		SubjectKind: kind, Subject: m.Name, Pos: m.Pos,
+		Summary: sentence(words(kind.Noun()+" "), code(m.Name), words(" expires "+on+" ("+when+"): the first scheduled run "+after+" offboards it")),
+		Accept:  sentence(words("if "), code(m.Name), words(" still needs access, move "), code("expires"), words(" in "), where(m.Pos), words(" to a later date")),
+	}, drift.Low)
+}
+
+func (c *checker) expiringMembership(m *manifest.User, g manifest.Grant) {
+	kind := kindOf(m)
+	hours := int((g.End.Sub(c.now) + time.Hour - 1) / time.Hour)
+	c.add(drift.Finding{
+		ID: id(string(Expiring), string(kind), m.Name, g.Group, g.Written()), Kind: Expiring,
+		SubjectKind: kind, Subject: m.Name, Pos: m.Pos,
+		Summary: sentence(words(kind.Noun()+" "), code(m.Name), words("'s membership of group "), code(g.Group),
+			words(" ends at "+g.String()+" (in "+plural(hours, "hour")+"): the first hourly expire run after that removes it")),
+		Accept: sentence(words("if "), code(m.Name), words(" still needs "), code(g.Group), words(", move the membership's "), code("expires"), words(" in "), where(m.Pos), words(" to a later time")),
+	}, drift.Low)
+}
+
+func kindOf(m *manifest.User) plan.Kind {
+	if m.Kind == manifest.ServiceAccount {
+		return plan.KindServiceAccount
+	}
+	return plan.KindUser
 }
 
 func plural(n int, what string) string {

@@ -22,12 +22,13 @@ func ago(n int) time.Time { return now.AddDate(0, 0, -n) }
 
 func agoPtr(n int) *time.Time { t := ago(n); return &t }
 
-func day(s string) *time.Time {
+func day(s string) *manifest.Expiry {
 	t, err := time.Parse("2006-01-02", s)
 	if err != nil {
 		panic(err)
 	}
-	return &t
+	e := manifest.EndOfDay(t)
+	return &e
 }
 
 func pos(line int) diag.Pos { return diag.Pos{File: "access/payments/people.yaml", Line: line, Col: 5} }

@@ -31,6 +31,7 @@ type guardSrc struct {
 	mfa          *bool
 	keyAge       *int
 	maxDeletions *int
+	maxElevation *int
 }
 
 func defaultConfig() configSrc {
@@ -68,9 +69,11 @@ type userSrc struct {
 	u         *User
 	groups    []ref
 	groupsPos diag.Pos
-	tags      []kv
-	tagsPos   diag.Pos
-	accessKey accessKeySrc
+	// expiresPos is where each time-bound membership's expires is.
+	expiresPos map[string]diag.Pos
+	tags       []kv
+	tagsPos    diag.Pos
+	accessKey  accessKeySrc
 }
 
 // groupSrc is a group as read.
@@ -180,7 +183,7 @@ func (l *loader) guardrails(d *decoder, n *yaml.Node) guardSrc {
 	for _, field := range []struct {
 		name string
 		dst  **int
-	}{{"max_access_key_age_days", &g.keyAge}, {"max_deletions", &g.maxDeletions}} {
+	}{{"max_access_key_age_days", &g.keyAge}, {"max_deletions", &g.maxDeletions}, {"max_elevation_hours", &g.maxElevation}} {
 		e, ok := f[field.name]
 		if !ok || isNull(e.val) {
 			continue
@@ -221,6 +224,9 @@ func mergeGuardrails(env, defaults guardSrc) Guardrails {
 		}
 		if src.maxDeletions != nil {
 			g.MaxDeletions = *src.maxDeletions
+		}
+		if src.maxElevation != nil {
+			g.MaxElevationHours = *src.maxElevation
 		}
 	}
 	return g
@@ -495,7 +501,7 @@ func (l *loader) user(env *envSrc, d *decoder, n *yaml.Node, kind Kind) *userSrc
 	u := &userSrc{u: &User{Kind: kind, Path: l.cfg.Defaults.Path, Pos: d.pos(n)}, entrySrc: entrySrc{pos: d.pos(n)}}
 	label := l.readEntry(env, d, n, f, what, entryFields{&u.u.Name, &u.u.Path, &u.u.ManagedPolicies, &u.u.InlinePolicies}, &u.entrySrc)
 	if e, ok := f["groups"]; ok {
-		l.userGroups(d, e, u)
+		l.userGroups(d, e, u, label)
 	}
 	if e, ok := f["permissions_boundary"]; ok && !isNull(e.val) {
 		if s, ok := d.str(e.val, "permissions_boundary"); ok {
@@ -544,19 +550,79 @@ func userFieldHint(kind Kind, name string) string {
 	return ""
 }
 
-// userGroups reads a user's groups list.
-func (l *loader) userGroups(d *decoder, e entry, u *userSrc) {
+// userGroups reads a user's groups list: group names, or mappings with
+// the name and the membership's expires.
+func (l *loader) userGroups(d *decoder, e entry, u *userSrc, label string) {
 	u.groupsPos = d.pos(e.key)
-	u.groups = d.strList(e.val, "groups")
+	items, _ := d.list(e.val, "groups")
 	seen := map[string]bool{}
-	for _, r := range u.groups {
+	for _, it := range items {
+		r, exp, ok := l.membership(d, it, label)
+		if !ok {
+			continue
+		}
 		if seen[r.val] {
 			l.diags.Errorf(r.pos, ruleListDuplicate, "remove the repeated entry", "group %q is listed twice", r.val)
 			continue
 		}
 		seen[r.val] = true
+		u.groups = append(u.groups, r)
 		u.u.Groups = append(u.u.Groups, r.val)
+		if exp != nil {
+			if u.u.GroupExpires == nil {
+				u.u.GroupExpires = map[string]Expiry{}
+				u.expiresPos = map[string]diag.Pos{}
+			}
+			u.u.GroupExpires[r.val] = exp.e
+			u.expiresPos[r.val] = exp.pos
+		}
 	}
+}
+
+// membership reads one entry of a user's groups: a name, or {name,
+// expires}.
+func (l *loader) membership(d *decoder, it *yaml.Node, label string) (ref, *expirySrc, bool) {
+	n := d.node(it)
+	if n == nil {
+		return ref{}, nil, false
+	}
+	if n.Kind != yaml.MappingNode {
+		s, ok := d.str(n, "groups entry")
+		return ref{val: s, pos: d.pos(n)}, nil, ok
+	}
+	f, ok := d.fields(n, "group membership", MembershipFields.Names(), nil)
+	if !ok {
+		return ref{}, nil, false
+	}
+	ne, ok := f["name"]
+	if !ok {
+		d.errorf(n, ruleRequired, "write the group's name: - name: developers", "a group membership of %s has no name", label)
+		return ref{}, nil, false
+	}
+	s, ok := d.str(ne.val, "groups entry name")
+	if !ok {
+		return ref{}, nil, false
+	}
+	r := ref{val: s, pos: d.pos(d.node(ne.val))}
+	ee, ok := f["expires"]
+	if !ok || isNull(ee.val) {
+		return r, nil, true
+	}
+	exp, ok := l.expiry(d, d.node(ee.val), "expires")
+	if !ok {
+		return r, nil, true
+	}
+	if exp.Passed(l.now) {
+		d.warnf(d.node(ee.val), ruleExpired, "remove the entry, or move expires to a later time if the access is still needed",
+			"the membership of %s in group %q ended %s and will be removed by the next apply or expire run", label, s, expiredWhen(exp))
+	}
+	return r, &expirySrc{exp, d.pos(d.node(ee.val))}, true
+}
+
+// expirySrc is an expiry with where it is written.
+type expirySrc struct {
+	e   Expiry
+	pos diag.Pos
 }
 
 // console reads a person's console and pgp_key.
@@ -627,29 +693,55 @@ func (l *loader) checkPGPKey(key string) error {
 	return k.CanEncrypt(l.now)
 }
 
-// expires reads a user's last day.
+// expires reads a user's or service account's expires.
 func (l *loader) expires(d *decoder, n *yaml.Node, u *userSrc, label string) {
-	if n == nil {
+	e, ok := l.expiry(d, n, "expires")
+	if !ok {
 		return
 	}
-	tag := n.ShortTag()
-	if n.Kind != yaml.ScalarNode || (tag != "!!str" && tag != "!!timestamp") || !dateRE.MatchString(n.Value) {
-		d.errorf(n, ruleExpiresFormat, "write the last day the user exists as YYYY-MM-DD, for example 2027-03-31",
-			"expires must be a date YYYY-MM-DD, got %s", describe(n))
-		return
-	}
-	t, err := time.Parse(time.DateOnly, n.Value)
-	if err != nil {
-		d.errorf(n, ruleExpiresFormat, "write the last day the user exists as YYYY-MM-DD, for example 2027-03-31",
-			"expires %s is not a calendar date", n.Value)
-		return
-	}
-	u.u.Expires = &t
-	today := time.Date(l.now.Year(), l.now.Month(), l.now.Day(), 0, 0, 0, 0, time.UTC)
-	if today.After(t) {
+	u.u.Expires = &e
+	if e.Passed(l.now) {
 		d.warnf(n, ruleExpired, "remove the entry, or move expires to a later date if the access is still needed",
-			"%s expired on %s and will be removed on the next apply", label, n.Value)
+			"%s expired %s and will be removed by the next apply or expire run", label, expiredWhen(e))
 	}
+}
+
+// expiredWhen says when a passed expiry ended: "on 2026-03-31" for a
+// date, "at 2026-12-03 18:00 UTC" for a time.
+func expiredWhen(e Expiry) string {
+	if e.Day {
+		return "on " + e.Written()
+	}
+	return "at " + e.String()
+}
+
+// expiry reads an expires value: a date YYYY-MM-DD (the grant lasts
+// through that day, UTC) or an RFC 3339 time with its offset, quoted or
+// not.
+func (l *loader) expiry(d *decoder, n *yaml.Node, what string) (Expiry, bool) {
+	if n == nil {
+		return Expiry{}, false
+	}
+	const hint = "write the last day as YYYY-MM-DD (access ends at the end of that day, UTC), or a time as RFC 3339 with its offset, for example 2026-12-03T18:00:00Z"
+	tag := n.ShortTag()
+	if n.Kind != yaml.ScalarNode || (tag != "!!str" && tag != "!!timestamp") {
+		d.errorf(n, ruleExpiresFormat, hint, "%s must be a date or an RFC 3339 time, got %s", what, describe(n))
+		return Expiry{}, false
+	}
+	if dateRE.MatchString(n.Value) {
+		t, err := time.Parse(time.DateOnly, n.Value)
+		if err != nil {
+			d.errorf(n, ruleExpiresFormat, hint, "%s %s is not a calendar date", what, n.Value)
+			return Expiry{}, false
+		}
+		return EndOfDay(t), true
+	}
+	t, err := time.Parse(time.RFC3339Nano, n.Value)
+	if err != nil {
+		d.errorf(n, ruleExpiresFormat, hint, "%s must be a date or an RFC 3339 time with its offset (Z or +hh:mm), got %s", what, describe(n))
+		return Expiry{}, false
+	}
+	return At(t), true
 }
 
 // describe quotes a scalar's text, or names a node's kind.

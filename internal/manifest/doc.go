@@ -63,7 +63,8 @@
 //	console-pgp-key               console: true without a usable OpenPGP encryption key
 //	pgp-key-unused                pgp_key without console (warning)
 //	service-account-owner         a service account without a usable owner
-//	expires-format                expires is not a date YYYY-MM-DD
-//	expired                       expires has passed: removed on the next apply (warning)
+//	expires-format                expires is neither a date YYYY-MM-DD nor an RFC 3339 time
+//	expired                       an expires (user or membership) has passed: removed by the next apply or expire run (warning)
+//	elevation-too-long            a time-bound membership ends more than guardrails.max_elevation_hours from now
 //	forbidden-managed-policy      a forbidden policy, directly or through a group
 package manifest

@@ -37,6 +37,7 @@ var (
 		Field{Name: "console_requires_mfa", Type: TypeBool, Doc: "console users get the MFA-enforcing policy"},
 		Field{Name: "max_access_key_age_days", Type: TypeInt, Doc: "age after which an access key is a finding"},
 		Field{Name: "max_deletions", Type: TypeInt, Doc: "most users a plan may delete"},
+		Field{Name: "max_elevation_hours", Type: TypeInt, Doc: "longest a time-bound group membership may last"},
 	)
 	// EnvironmentFields is access/<env>/environment.yaml.
 	EnvironmentFields = newObject(
@@ -71,6 +72,12 @@ var (
 		Field{Name: "pgp_key", Type: TypeString, Doc: "OpenPGP key the initial password is encrypted to"},
 		expiresField,
 	)
+	// MembershipFields is an entry of a user's groups written as a mapping:
+	// a time-bound membership.
+	MembershipFields = newObject(
+		Field{Name: "name", Type: TypeString, Required: true, Doc: "the group's name"},
+		Field{Name: "expires", Type: TypeDate, Doc: "end of the membership"},
+	)
 	// ServiceAccountFields is one entry of service_accounts.
 	ServiceAccountFields = newObject(
 		userNameField,
@@ -92,12 +99,12 @@ var (
 var (
 	userNameField = Field{Name: "name", Type: TypeString, Required: true, Doc: "IAM user name"}
 	pathField     = Field{Name: "path", Type: TypeString, Doc: "IAM path"}
-	groupsField   = Field{Name: "groups", Type: TypeSet, Doc: "groups of the environment the user is in"}
+	groupsField   = Field{Name: "groups", Type: TypeMemberships, Fields: MembershipFields, Doc: "groups of the environment the user is in"}
 	managedField  = Field{Name: "managed_policies", Type: TypeSet, Doc: "attached managed policy ARNs"}
 	inlineField   = Field{Name: "inline_policies", Type: TypePolicies, Doc: "inline policy documents by name"}
 	boundaryField = Field{Name: "permissions_boundary", Type: TypeString, Doc: "managed policy ARN of the boundary"}
 	tagsField     = Field{Name: "tags", Type: TypeStringMap, Doc: "the user's tags"}
-	expiresField  = Field{Name: "expires", Type: TypeDate, Doc: "last day the user exists"}
+	expiresField  = Field{Name: "expires", Type: TypeDate, Doc: "when the user ends"}
 )
 
 // FieldType is the YAML shape of a field's value.
@@ -108,13 +115,16 @@ const (
 	TypeString    FieldType = iota + 1
 	TypeBool                // true or false
 	TypeInt                 // an integer
-	TypeDate                // YYYY-MM-DD
+	TypeDate                // YYYY-MM-DD (through that day, UTC) or an RFC 3339 time
 	TypeList                // a list of strings whose order matters
 	TypeSet                 // a list of strings whose order does not: formatted sorted
 	TypeStringMap           // string keys to string values: formatted sorted by key
 	TypePolicies            // inline policy documents by name: formatted sorted by name
 	TypeObject              // a mapping of the fields in Field.Fields
 	TypeObjects             // a list of such mappings, each with a name: formatted by name
+	// TypeMemberships is a list of names, or of mappings of the fields in
+	// Field.Fields with a name: formatted by name.
+	TypeMemberships
 )
 
 // Field is one field of the contract.

@@ -26,12 +26,13 @@ var ignoreAllPos = cmp.Options{
 	cmpopts.IgnoreFields(manifest.Config{}, "Pos"),
 }
 
-func date(s string) *time.Time {
+func date(s string) *manifest.Expiry {
 	t, err := time.Parse(time.DateOnly, s)
 	if err != nil {
 		panic(err)
 	}
-	return &t
+	e := manifest.EndOfDay(t)
+	return &e
 }
 
 func readKey(t *testing.T, path string) string {
@@ -321,7 +322,7 @@ func TestExpiry(t *testing.T) {
 			if got := diags.Count(diag.Warning) == 1; got != tc.warning {
 				t.Errorf("expired warning = %v, want %v (findings: %v)", got, tc.warning, diags)
 			}
-			if got := repo.Environments[0].Users[0].Expires; got == nil || !got.Equal(time.Date(2026, 3, 31, 0, 0, 0, 0, time.UTC)) {
+			if got := repo.Environments[0].Users[0].Expires; got == nil || !got.Day || !got.End.Equal(time.Date(2026, 4, 1, 0, 0, 0, 0, time.UTC)) {
 				t.Errorf("Expires = %v, want 2026-03-31", got)
 			}
 		})

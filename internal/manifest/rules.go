@@ -62,6 +62,7 @@ const (
 	ruleOwnerUnknown    = "service-account-owner-unknown"
 	ruleExpiresFormat   = "expires-format"
 	ruleExpired         = "expired"
+	ruleElevation       = "elevation-too-long"
 	ruleForbiddenPolicy = "forbidden-managed-policy"
 	ruleEnvironmentFile = "environment-file-location"
 	ruleAccessKey       = "access-key"

@@ -2,7 +2,6 @@ package manifest
 
 import (
 	"strings"
-	"time"
 
 	"github.com/roster-dev/roster/internal/diag"
 	"github.com/roster-dev/roster/internal/keys"
@@ -119,6 +118,9 @@ type Guardrails struct {
 	MaxAccessKeyAgeDays int
 	// MaxDeletions refuses a plan that deletes more users than this.
 	MaxDeletions int
+	// MaxElevationHours, when not 0, is the longest a time-bound group
+	// membership may last from the time it is validated.
+	MaxElevationHours int
 }
 
 // Unmanaged controls reporting of IAM users roster does not manage.
@@ -163,9 +165,12 @@ type User struct {
 	// AccessKey, for a service account, has roster create, deliver and
 	// rotate its access key; nil leaves keys to the owner.
 	AccessKey *keys.Spec
-	// Expires, when set, is the last day (UTC) the user exists; from the
-	// next day on the user is treated as removed.
-	Expires *time.Time
+	// GroupExpires holds the end of each time-bound membership, by the
+	// group's name as in Groups; a membership not in it has no end.
+	GroupExpires map[string]Expiry
+	// Expires, when set, is when the user ends: from Expires.End on it is
+	// treated as removed (offboarded).
+	Expires *Expiry
 
 	Pos diag.Pos // of the list item
 }

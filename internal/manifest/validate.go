@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"go.yaml.in/yaml/v3"
@@ -354,6 +355,7 @@ func (l *loader) checkUser(env *envSrc, u *userSrc, groups, groupsFold map[strin
 	for _, r := range u.groups {
 		l.checkMembership(env, r, label, groups, groupsFold)
 	}
+	l.checkElevation(env, u, label)
 	if len(u.u.Groups) > maxGroupsPerUser {
 		l.diags.Errorf(u.groupsPos, ruleGroupsPerUser, "merge groups; IAM does not raise this quota",
 			"%s is in %d groups; IAM allows %d", label, len(u.u.Groups), maxGroupsPerUser)
@@ -404,6 +406,35 @@ func (l *loader) checkMembership(env *envSrc, r ref, label string, groups, group
 			}
 		}
 	}
+}
+
+// checkElevation refuses a time-bound membership that ends more than the
+// environment's max_elevation_hours from now (the time of validation).
+// Memberships without an end are permanent grants, reviewed as such.
+func (l *loader) checkElevation(env *envSrc, u *userSrc, label string) {
+	limit := env.env.Guardrails.MaxElevationHours
+	if limit == 0 {
+		return
+	}
+	longest := time.Duration(limit) * time.Hour
+	for _, g := range u.u.Grants() {
+		if g.Group == "" || g.Passed(l.now) || g.End.Sub(l.now) <= longest {
+			continue
+		}
+		l.diags.Errorf(u.expiresPos[g.Group], ruleElevation,
+			fmt.Sprintf("end the membership by %s, or ask for a new elevation when this one ends", l.now.Add(longest).UTC().Format(time.RFC3339)),
+			"the membership of %s in group %q lasts until %s, %s from now; environment %s allows elevations of at most %d hours (guardrails.max_elevation_hours)",
+			label, g.Group, g.Expiry, roundHours(g.End.Sub(l.now)), env.env.Name, limit)
+	}
+}
+
+// roundHours says a duration in whole hours, rounded up: "73 hours".
+func roundHours(d time.Duration) string {
+	h := int((d + time.Hour - 1) / time.Hour)
+	if h == 1 {
+		return "1 hour"
+	}
+	return fmt.Sprintf("%d hours", h)
 }
 
 func kindLabel(u *User) string {

@@ -122,7 +122,7 @@ func (g gen) world() world {
 		}
 		env.Groups = append(env.Groups, grp)
 	}
-	days := []*time.Time{plan.FixtureDate("2026-05-31"), plan.FixtureDate("2026-06-01"), plan.FixtureDate("2026-06-02"), plan.FixtureDate("2020-01-01")}
+	days := []*manifest.Expiry{plan.FixtureDate("2026-05-31"), plan.FixtureDate("2026-06-01"), plan.FixtureDate("2026-06-02"), plan.FixtureDate("2020-01-01")}
 	for _, name := range genUsers {
 		if !g.chance(0.6) {
 			continue
@@ -346,7 +346,7 @@ func convergeCase(t *testing.T, seed uint64, pgpKey string) tally {
 	// declared, independent of the diff.
 	desired := map[string]*manifest.User{}
 	for _, u := range env.Users {
-		if u.Expires == nil || !u.Expires.Before(time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)) {
+		if u.Expires == nil || u.Expires.End.After(time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)) {
 			desired[strings.ToLower(u.Name)] = u
 		}
 	}

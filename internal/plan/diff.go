@@ -31,11 +31,10 @@ func Needs(cfg manifest.Config, env *manifest.Environment, now time.Time) func(*
 	named := make(map[string]bool, len(env.Users))
 	desired := make(map[string]bool, len(env.Users))
 	rotated := make(map[string]bool)
-	today := dateOf(now)
 	for _, u := range env.Users {
 		k := strings.ToLower(u.Name)
 		named[k] = true
-		if !expired(u, today) {
+		if !expired(u, now) {
 			desired[k] = true
 			if u.AccessKey != nil {
 				rotated[k] = true
@@ -116,7 +115,6 @@ func Diff(cfg manifest.Config, env *manifest.Environment, live *state.Account, n
 		env:      env,
 		live:     live,
 		now:      now,
-		today:    dateOf(now),
 		ownTag:   ownershipTag(cfg),
 		ownerTag: ownerTag(cfg),
 	}
@@ -125,21 +123,23 @@ func Diff(cfg manifest.Config, env *manifest.Environment, live *state.Account, n
 
 // differ holds the state of one Diff call.
 type differ struct {
-	cfg             manifest.Config
-	env             *manifest.Environment
-	live            *state.Account
-	now             time.Time
-	today           time.Time
-	ownTag          string
-	ownerTag        string
-	liveUserNames   map[string]string // lower-case name -> live name
-	liveGroupNames  map[string]string
-	groupNames      map[string]string // lower-case declared name -> resolved name
-	absentGroups    map[string]bool   // resolved names of groups marked absent
-	deletingGroups  map[string]bool   // absent groups this plan deletes
-	want            map[string]*wantUser
-	expired         map[string]*manifest.User // by resolved name
-	remainUnmanaged map[string]bool           // live users that stay unmanaged
+	cfg            manifest.Config
+	env            *manifest.Environment
+	live           *state.Account
+	now            time.Time
+	ownTag         string
+	ownerTag       string
+	liveUserNames  map[string]string // lower-case name -> live name
+	liveGroupNames map[string]string
+	groupNames     map[string]string // lower-case declared name -> resolved name
+	absentGroups   map[string]bool   // resolved names of groups marked absent
+	deletingGroups map[string]bool   // absent groups this plan deletes
+	want           map[string]*wantUser
+	expired        map[string]*manifest.User // by resolved name
+	// ended are the memberships whose expires has passed, by resolved
+	// user name and group name.
+	ended           map[string]map[string]manifest.Expiry
+	remainUnmanaged map[string]bool // live users that stay unmanaged
 	warnings        []string
 }
 
@@ -169,7 +169,7 @@ func (d *differ) run() *Environment {
 		d.remainUnmanaged[name] = true
 		if m := d.expired[name]; m != nil {
 			d.warnf("user %q expired on %s but is not managed by roster (it lacks the %s tag), so roster does not delete it; delete it by hand or remove it from the manifests",
-				name, dateString(*m.Expires), d.ownTag)
+				name, m.Expires.Written(), d.ownTag)
 		}
 		if !d.ignored(name) {
 			out.Unmanaged = append(out.Unmanaged, Unmanaged{Name: name, ARN: u.ARN})
@@ -208,6 +208,7 @@ func (d *differ) run() *Environment {
 	Order(out.Changes)
 	out.AccessKeys = d.accessKeys(d.now)
 	out.Refused = d.refusal(len(userDeletes))
+	out.TimeBound = d.timeBound()
 	slices.Sort(d.warnings)
 	out.Warnings = slices.Compact(d.warnings)
 	out.Digest = DigestOf(out.AccountID, out.Changes)
@@ -254,22 +255,25 @@ func (d *differ) groupName(ref string) string {
 func (d *differ) desiredUsers() {
 	d.want = map[string]*wantUser{}
 	d.expired = map[string]*manifest.User{}
+	d.ended = map[string]map[string]manifest.Expiry{}
 	for _, m := range d.env.Users {
 		name := m.Name
 		if ln, ok := d.liveUserNames[strings.ToLower(name)]; ok && ln != name {
 			d.warnf("user %q is called %q in the account; IAM names are case-insensitive, so roster manages the existing user %q", name, ln, ln)
 			name = ln
 		}
-		if expired(m, d.today) {
+		if expired(m, d.now) {
 			d.expired[name] = m
 			continue
 		}
-		d.want[name] = &wantUser{m: m, name: name, res: d.desiredResource(m)}
+		d.want[name] = &wantUser{m: m, name: name, res: d.desiredResource(m, name)}
 	}
 }
 
 // desiredResource is the user as the manifests want it in the account.
-func (d *differ) desiredResource(m *manifest.User) Resource {
+// A membership whose expires has passed is not wanted: it is noted in
+// d.ended, so the change that removes it says why.
+func (d *differ) desiredResource(m *manifest.User, name string) Resource {
 	r := Resource{
 		Path:                cmp.Or(m.Path, d.cfg.Defaults.Path, "/"),
 		ManagedPolicies:     sortedSet(m.ManagedPolicies),
@@ -277,8 +281,15 @@ func (d *differ) desiredResource(m *manifest.User) Resource {
 		Console:             m.Kind != manifest.ServiceAccount && m.Console,
 	}
 	var groups []string
-	for _, g := range m.Groups {
-		g = d.groupName(g)
+	for _, ref := range m.Groups {
+		g := d.groupName(ref)
+		if e, ok := m.GroupExpires[ref]; ok && e.Passed(d.now) {
+			if d.ended[name] == nil {
+				d.ended[name] = map[string]manifest.Expiry{}
+			}
+			d.ended[name][g] = e
+			continue
+		}
 		if !d.absentGroups[g] { // the loader rejects this; never join a group being deleted
 			groups = append(groups, g)
 		}
@@ -395,7 +406,34 @@ func (d *differ) updateUser(w *wantUser, lu *state.User, adopt bool) (Change, bo
 		return Change{}, false
 	}
 	after := want
-	return Change{Action: action, Kind: kindOf(w.m), Name: name, Before: &before, After: &after, Ops: ops}, true
+	ch := Change{Action: action, Kind: kindOf(w.m), Name: name, Before: &before, After: &after, Ops: ops}
+	d.noteEnded(&ch)
+	return ch, true
+}
+
+// noteEnded marks the memberships the change removes because their expires
+// has passed (Change.EndedGroups) and says so in its Reason.
+func (d *differ) noteEnded(ch *Change) {
+	ended := d.ended[ch.Name]
+	var reasons []string
+	for _, op := range ch.Ops {
+		e, ok := ended[op.Group]
+		if op.Type != OpRemoveUserFromGroup || !ok {
+			continue
+		}
+		ch.EndedGroups = append(ch.EndedGroups, op.Group)
+		reasons = append(reasons, fmt.Sprintf("membership of %s ended %s", op.Group, endedWhen(e)))
+	}
+	ch.Reason = strings.Join(reasons, "; ")
+}
+
+// endedWhen says when a passed expiry ended: "on 2026-03-31" for a date
+// (the last day), "at 2026-12-03 18:00 UTC" for a time.
+func endedWhen(e manifest.Expiry) string {
+	if e.Day {
+		return "on " + e.Written()
+	}
+	return "at " + e.String()
 }
 
 // tagOps makes the user's tag set exactly want: UntagUser for the keys want
@@ -508,8 +546,9 @@ func (d *differ) deleteUser(lu *state.User) Change {
 	name := lu.Name
 	before := liveResource(lu)
 	reason := "removed from the manifests"
-	if m := d.expired[name]; m != nil {
-		reason = "expired on " + dateString(*m.Expires)
+	m := d.expired[name]
+	if m != nil {
+		reason = "expired " + endedWhen(*m.Expires)
 	}
 	kind := KindUser
 	if _, ok := lu.Tags[d.ownerTag]; ok {
@@ -557,7 +596,7 @@ func (d *differ) deleteUser(lu *state.User) Change {
 		ops = append(ops, Op{Type: OpDeleteUserPermissionsBoundary, User: name})
 	}
 	ops = append(ops, Op{Type: OpDeleteUser, User: name})
-	return Change{Action: Delete, Kind: kind, Name: name, Before: &before, Reason: reason, Ops: ops}
+	return Change{Action: Delete, Kind: kind, Name: name, Before: &before, Reason: reason, Ops: ops, Expired: m != nil}
 }
 
 // virtualMFA reports whether an MFA serial number names a virtual device
@@ -687,18 +726,22 @@ func (d *differ) deleteGroup(lg *state.Group) Change {
 }
 
 // refusal returns the max_deletions refusal, or "".
-func (d *differ) refusal(deletions int) string {
-	limit := d.env.Guardrails.MaxDeletions
+func (d *differ) refusal(deletions int) string { return refusal(d.env, deletions) }
+
+// refusal returns the refusal of a plan that deletes deletions users in
+// env, when that is more than its max_deletions, or "".
+func refusal(env *manifest.Environment, deletions int) string {
+	limit := env.Guardrails.MaxDeletions
 	if deletions <= limit {
 		return ""
 	}
 	file := manifest.EnvironmentFile
-	if d.env.Dir != "" {
-		file = d.env.Dir + "/" + manifest.EnvironmentFile
+	if env.Dir != "" {
+		file = env.Dir + "/" + manifest.EnvironmentFile
 	}
 	msg := fmt.Sprintf("This plan deletes %d %s, more than max_deletions (%d) allows in %s, so roster will not apply it. "+
 		"If the deletions are intended, raise guardrails.max_deletions in %s in this change (and lower it again afterwards)",
-		deletions, plural(deletions, "user", "users"), limit, d.env.Name, file)
+		deletions, plural(deletions, "user", "users"), limit, env.Name, file)
 	if limit > 0 {
 		msg += fmt.Sprintf(", or split the change into pull requests that each delete at most %d", limit)
 	}
@@ -740,11 +783,9 @@ func dateOf(t time.Time) time.Time {
 	return time.Date(y, m, day, 0, 0, 0, 0, time.UTC)
 }
 
-func dateString(t time.Time) string { return dateOf(t).Format(time.DateOnly) }
-
-// expired reports whether the user's last day is before today.
-func expired(u *manifest.User, today time.Time) bool {
-	return u.Expires != nil && dateOf(*u.Expires).Before(today)
+// expired reports whether the user's expires has passed at now.
+func expired(u *manifest.User, now time.Time) bool {
+	return u.Expires != nil && u.Expires.Passed(now)
 }
 
 // setDiff returns what want has that have lacks (add) and the reverse

@@ -37,12 +37,13 @@ func managedTags(extra ...string) map[string]string {
 	return m
 }
 
-func date(s string) *time.Time {
+func date(s string) *manifest.Expiry {
 	t, err := time.Parse(time.DateOnly, s)
 	if err != nil {
 		panic(err)
 	}
-	return &t
+	e := manifest.EndOfDay(t)
+	return &e
 }
 
 // testEnv is a production-like environment with default guardrails.
@@ -425,7 +426,7 @@ func TestDiffUsers(t *testing.T) {
 			env:  testEnv([]*manifest.User{{Kind: manifest.Person, Name: "dave", Path: "/", Expires: date("2026-05-31")}}, nil),
 			live: account(liveUser("dave", managedTags())),
 			want: []Change{{
-				Action: Delete, Kind: KindUser, Name: "dave", Reason: "expired on 2026-05-31",
+				Action: Delete, Kind: KindUser, Name: "dave", Reason: "expired on 2026-05-31", Expired: true,
 				Before: &Resource{Path: "/", Tags: managedTags()},
 				Ops:    []Op{{Type: OpDeleteUser, User: "dave"}},
 			}},

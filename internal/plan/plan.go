@@ -87,6 +87,14 @@ type Change struct {
 	// operations, which the digest covers, so they are not part of it
 	// (json:"-" keeps them out of the digest's JSON).
 	DependsOn []int `json:"-"`
+	// Expired is set on the Delete of a user or service account whose
+	// expires has passed, and EndedGroups lists the memberships an Update
+	// removes because their expires has passed (in the order of Ops).
+	// Reason says both in words; ExpiryOnly keeps exactly these. They
+	// follow from the manifests the digest's changes came from, so they
+	// are not part of it.
+	Expired     bool     `json:"-"`
+	EndedGroups []string `json:"-"`
 }
 
 // OpType is named after the IAM API action the operation calls, so the
@@ -171,6 +179,10 @@ type Environment struct {
 	// Warnings are guardrail findings that do not refuse the plan (for
 	// example a console user without MFA enforcement); reviewers see them.
 	Warnings []string `json:"warnings,omitempty"`
+	// TimeBound lists every time-bound grant the manifests keep in the
+	// account after this plan, with its end, so reviewers see until when
+	// access lasts.
+	TimeBound []Grant `json:"time_bound,omitempty"`
 	// Digest identifies the changes (sha256 of their canonical JSON), so
 	// apply can prove it runs what was reviewed.
 	Digest string `json:"digest"`

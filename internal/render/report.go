@@ -252,9 +252,14 @@ func newReportCell(c *report.Cell, col *report.Column) reportCell {
 	}
 	switch {
 	case c.Expired:
-		cell.Notes = append(cell.Notes, "expired "+c.Expires.Format(time.DateOnly)+": removed on the next apply")
+		cell.Notes = append(cell.Notes, "expired "+c.Expires.Written()+": removed on the next apply")
+	case c.Expires != nil && c.Expires.Day:
+		cell.Notes = append(cell.Notes, "expires "+c.Expires.Written())
 	case c.Expires != nil:
-		cell.Notes = append(cell.Notes, "expires "+c.Expires.Format(time.DateOnly))
+		cell.Notes = append(cell.Notes, "until "+c.Expires.String())
+	}
+	for _, g := range c.Memberships {
+		cell.Notes = append(cell.Notes, "in "+g.Group+" until "+g.String())
 	}
 	if c.Removed {
 		cell.Notes = append(cell.Notes, "in no manifest: removed on the next apply")

@@ -22,8 +22,8 @@ var reportDay = time.Date(2026, 11, 20, 9, 30, 0, 0, time.UTC)
 // user, and live state for production with drift, a user not created yet,
 // and users only IAM knows.
 func reportMatrix() *report.Matrix {
-	expired := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
-	expires := time.Date(2027, 3, 31, 0, 0, 0, 0, time.UTC)
+	expired := manifest.EndOfDay(time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC))
+	expires := manifest.EndOfDay(time.Date(2027, 3, 31, 0, 0, 0, 0, time.UTC))
 	denyBilling := `{"Statement":[{"Action":"aws-portal:*","Effect":"Deny","Resource":"*"}],"Version":"2012-10-17"}`
 	dev := &manifest.Environment{
 		Name: "development", AccountID: "111111111111",

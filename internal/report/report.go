@@ -73,8 +73,11 @@ type Cell struct {
 	// Live is what live IAM grants; nil without live state or for a user
 	// that does not exist there yet.
 	Live *Access
-	// Expires is the user's last day, from the manifests.
-	Expires *time.Time
+	// Expires is when the user ends, from the manifests.
+	Expires *manifest.Expiry
+	// Memberships are the user's time-bound group memberships that have
+	// not ended, with their ends.
+	Memberships []manifest.Grant
 	// Expired users are removed by the next apply: they have no desired
 	// access any more.
 	Expired bool
@@ -233,7 +236,7 @@ type Options struct {
 // should be promotion order). It is pure: the same arguments give the same
 // matrix.
 func Build(envs []*manifest.Environment, opts Options) *Matrix {
-	b := &matrixBuilder{m: &Matrix{Date: dateOf(opts.Now)}, rows: map[string]*Row{}, envs: len(envs)}
+	b := &matrixBuilder{m: &Matrix{Date: dateOf(opts.Now)}, rows: map[string]*Row{}, envs: len(envs), now: opts.Now}
 	for i, env := range envs {
 		col := &Column{Name: env.Name, AccountID: env.AccountID, Production: env.Production}
 		b.m.Columns = append(b.m.Columns, col)
@@ -252,6 +255,7 @@ type matrixBuilder struct {
 	m    *Matrix
 	rows map[string]*Row
 	envs int
+	now  time.Time
 }
 
 // row returns the row of name, made with kind when new. A name that is a
@@ -288,10 +292,15 @@ func (b *matrixBuilder) addDeclared(i int, env *manifest.Environment) {
 			r.Owners = append(r.Owners, u.Owner)
 		}
 		c := &Cell{Expires: u.Expires}
-		if u.Expires != nil && dateOf(*u.Expires).Before(b.m.Date) {
+		if u.Expires != nil && u.Expires.Passed(b.now) {
 			c.Expired = true
 		} else {
-			c.Desired = desiredAccess(env, u, groups)
+			c.Desired = desiredAccess(env, u, groups, b.now)
+			for _, g := range u.Grants() {
+				if g.Group != "" && !g.Passed(b.now) {
+					c.Memberships = append(c.Memberships, g)
+				}
+			}
 		}
 		r.Cells[i] = c
 	}
@@ -400,7 +409,7 @@ func (s *inlineSet) add(name, group, doc string) {
 	s.docs = append(s.docs, inlineDoc{name: name, source: group, doc: doc})
 }
 
-func desiredAccess(env *manifest.Environment, u *manifest.User, groups map[string]*manifest.Group) *Access {
+func desiredAccess(env *manifest.Environment, u *manifest.User, groups map[string]*manifest.Group, now time.Time) *Access {
 	managed := policySet{}
 	inline := &inlineSet{policySet: policySet{}}
 	for _, p := range u.ManagedPolicies {
@@ -412,7 +421,10 @@ func desiredAccess(env *manifest.Environment, u *manifest.User, groups map[strin
 	if u.Console && env.Guardrails.ConsoleRequiresMFA {
 		inline.add(plan.RequireMFAPolicyName, "", plan.RequireMFAPolicy)
 	}
-	gs := slices.Clone(u.Groups)
+	gs := slices.DeleteFunc(slices.Clone(u.Groups), func(g string) bool {
+		e, ok := u.GroupExpires[g]
+		return ok && e.Passed(now) // an ended membership is no longer granted
+	})
 	slices.Sort(gs)
 	gs = slices.Compact(gs)
 	for _, name := range gs {

@@ -176,8 +176,8 @@ func canonicalAll(t *testing.T, docs map[string]string) map[string]string {
 // given.
 func TestBuildMatrix(t *testing.T) {
 	t.Parallel()
-	expired := time.Date(2026, 11, 19, 0, 0, 0, 0, time.UTC)
-	lastDay := time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC)
+	expired := manifest.EndOfDay(time.Date(2026, 11, 19, 0, 0, 0, 0, time.UTC))
+	lastDay := manifest.EndOfDay(time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC))
 	dev := &manifest.Environment{
 		Name: "development", AccountID: "111111111111",
 		Groups: []*manifest.Group{
