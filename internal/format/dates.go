@@ -13,11 +13,13 @@ import (
 	"go.yaml.in/yaml/v3"
 )
 
-// dateRE is a date as the contract writes it: expires, a policy's Version.
-var dateRE = regexp.MustCompile(`^[0-9]{4}-[0-9]{2}-[0-9]{2}$`)
+// dateRE is a date or time as the contract writes it: expires (a date or
+// an RFC 3339 time), a policy's Version.
+var dateRE = regexp.MustCompile(`^[0-9]{4}-[0-9]{2}-[0-9]{2}(T[0-9]{2}:[0-9]{2}:[0-9]{2}([.][0-9]+)?(Z|[+-][0-9]{2}:[0-9]{2}))?$`)
 
 // quoteDates puts double quotes around every plain scalar that YAML
-// resolves to a date (expires: 2027-03-31, Version: 2012-10-17).
+// resolves to a date or time (expires: 2027-03-31, expires:
+// 2026-12-03T18:00:00Z, Version: 2012-10-17).
 // roster reads both forms as the same string, but most YAML parsers, and
 // so the editors and validators that check files against the JSON
 // Schemas, read an unquoted date as a timestamp, which no schema field

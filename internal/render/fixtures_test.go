@@ -3,6 +3,7 @@ package render
 import (
 	"os"
 	"testing"
+	"time"
 
 	"github.com/roster-dev/roster/internal/plan"
 )
@@ -291,4 +292,34 @@ func hostilePlan() *plan.Plan {
 			Warnings:  []string{hostileHTML + hostileIssue + hostileMention, hostileForgery},
 		}),
 	}}
+}
+
+// timeBoundPlan has time-bound access: a membership that ended and is
+// removed, a new one with its end, and a user that expires.
+func timeBoundPlan() *plan.Plan {
+	end := time.Date(2026, 12, 3, 18, 0, 0, 0, time.UTC)
+	tags := map[string]string{"roster:managed": "true"}
+	return &plan.Plan{Environments: []*plan.Environment{env(&plan.Environment{
+		Name: "production", AccountID: "444455556666", Production: true,
+		Changes: []plan.Change{
+			{
+				Action: plan.Update, Kind: plan.KindUser, Name: "priya.raman", Reason: "membership of prod-operators ended at 2026-12-02 18:00 UTC",
+				Before:      &plan.Resource{Path: "/", Groups: []string{"developers", "prod-operators"}, Tags: tags},
+				After:       &plan.Resource{Path: "/", Groups: []string{"developers"}, Tags: tags},
+				Ops:         []plan.Op{{Type: plan.OpRemoveUserFromGroup, User: "priya.raman", Group: "prod-operators"}},
+				EndedGroups: []string{"prod-operators"},
+			},
+			{
+				Action: plan.Update, Kind: plan.KindUser, Name: "sam",
+				Before: &plan.Resource{Path: "/", Groups: []string{"developers"}, Tags: tags},
+				After:  &plan.Resource{Path: "/", Groups: []string{"developers", "prod-operators"}, Tags: tags},
+				Ops:    []plan.Op{{Type: plan.OpAddUserToGroup, User: "sam", Group: "prod-operators"}},
+			},
+		},
+		TimeBound: []plan.Grant{
+			{Kind: plan.KindUser, User: "contractor-" + hostileMention, Until: "the end of 2027-03-31 UTC", Ends: time.Date(2027, 4, 1, 0, 0, 0, 0, time.UTC)},
+			{Kind: plan.KindUser, User: "sam", Group: "prod-operators", Until: "2026-12-03 18:00 UTC", Ends: end},
+			{Kind: plan.KindServiceAccount, User: "ci-deployer", Until: "2026-12-31 12:00 UTC", Ends: time.Date(2026, 12, 31, 12, 0, 0, 0, time.UTC)},
+		},
+	})}}
 }

@@ -47,6 +47,8 @@ type jsonEnvironment struct {
 	Unmanaged  []jsonUnmanaged `json:"unmanaged"`
 	// AccessKeys: since 1.2.
 	AccessKeys []jsonAccessKey `json:"access_keys"`
+	// TimeBound: since 1.2.
+	TimeBound []plan.Grant `json:"time_bound,omitempty"`
 }
 
 type jsonAccessKey struct {
@@ -145,6 +147,7 @@ func toJSONEnvironment(e *plan.Environment) *jsonEnvironment {
 		Counts:     jsonCounts{Create: c.Create, Update: c.Update, Delete: c.Delete, Adopt: c.Adopt},
 		Changes:    []*jsonChange{},
 		Unmanaged:  []jsonUnmanaged{},
+		TimeBound:  e.TimeBound,
 	}
 	for _, ch := range e.Changes {
 		jc := &jsonChange{
@@ -276,6 +279,7 @@ func fromJSONEnvironment(je *jsonEnvironment) (*plan.Environment, error) {
 		Refused:    je.Refused,
 		Warnings:   je.Warnings,
 		Changes:    []plan.Change{},
+		TimeBound:  je.TimeBound,
 	}
 	for i, jc := range je.Changes {
 		if jc == nil {

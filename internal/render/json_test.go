@@ -19,10 +19,11 @@ import (
 func TestJSONRoundTrip(t *testing.T) {
 	t.Parallel()
 	plans := map[string]*plan.Plan{
-		"full":    fullPlan(t),
-		"quiet":   quietPlan(),
-		"hostile": hostilePlan(),
-		"empty":   {},
+		"full":      fullPlan(t),
+		"quiet":     quietPlan(),
+		"hostile":   hostilePlan(),
+		"empty":     {},
+		"timebound": timeBoundPlan(),
 	}
 	for name, p := range plans {
 		t.Run(name, func(t *testing.T) {

@@ -38,6 +38,7 @@ func TestGolden(t *testing.T) {
 		{"quiet", func(*testing.T) *plan.Plan { return quietPlan() }},
 		{"hostile", func(*testing.T) *plan.Plan { return hostilePlan() }},
 		{"empty", func(*testing.T) *plan.Plan { return &plan.Plan{} }},
+		{"timebound", func(*testing.T) *plan.Plan { return timeBoundPlan() }},
 	}
 	for _, p := range plans {
 		for _, f := range formats {

@@ -35,14 +35,16 @@ type planView struct {
 }
 
 type envView struct {
-	Name        string
-	AccountID   string
-	Production  bool
-	Refused     string
-	Warnings    []string
-	Counts      plan.Counts
-	Changes     []changeView
-	Unmanaged   []string
+	Name       string
+	AccountID  string
+	Production bool
+	Refused    string
+	Warnings   []string
+	Counts     plan.Counts
+	Changes    []changeView
+	Unmanaged  []string
+	// TimeBound are the time-bound grants that stay, each with its end.
+	TimeBound   []grantView
 	Destructive bool
 	HasChanges  bool
 	AccessKeys  []keyView
@@ -59,6 +61,13 @@ type keyView struct {
 	Findings []string
 }
 
+// grantView is a time-bound grant: "user priya in group prod-operators
+// until 2026-12-03 18:00 UTC". Kind and Until are roster's words; User and
+// Group come from the manifests.
+type grantView struct {
+	Kind, User, Group, Until string
+}
+
 // Open reports whether the environment's section of the pull-request
 // comment starts expanded: it deletes something, or changes production.
 func (e *envView) Open() bool { return e.Destructive || (e.Production && e.HasChanges) }
@@ -67,7 +76,7 @@ func (e *envView) Open() bool { return e.Destructive || (e.Production && e.HasCh
 // the pull-request comment; refusals and warnings are listed with the
 // guardrail findings instead.
 func (e *envView) HasDetails() bool {
-	return e.HasChanges || len(e.Unmanaged) > 0 || len(e.AccessKeys) > 0
+	return e.HasChanges || len(e.Unmanaged) > 0 || len(e.AccessKeys) > 0 || len(e.TimeBound) > 0
 }
 
 type changeView struct {
@@ -152,6 +161,9 @@ func newEnvView(e *plan.Environment) *envView {
 	}
 	for _, a := range e.AccessKeys {
 		ev.AccessKeys = append(ev.AccessKeys, newKeyView(a))
+	}
+	for _, g := range e.TimeBound {
+		ev.TimeBound = append(ev.TimeBound, grantView{Kind: g.Kind.Noun(), User: g.User, Group: g.Group, Until: g.Until})
 	}
 	return ev
 }
