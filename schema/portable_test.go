@@ -52,12 +52,12 @@ func patterns(doc any) []string {
 	switch x := doc.(type) {
 	case map[string]any:
 		for k, v := range x {
-			switch {
-			case k == "pattern":
+			switch k {
+			case "pattern":
 				if s, ok := v.(string); ok {
 					out = append(out, s)
 				}
-			case k == "patternProperties":
+			case "patternProperties":
 				if m, ok := v.(map[string]any); ok {
 					for p := range m {
 						out = append(out, p)
