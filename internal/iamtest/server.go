@@ -1,6 +1,7 @@
 package iamtest
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -254,7 +255,7 @@ func (c inProcess) Do(r *http.Request) (resp *http.Response, err error) {
 	rec := httptest.NewRecorder()
 	defer func() {
 		if v := recover(); v != nil {
-			if v != http.ErrAbortHandler { //nolint:errorlint // the sentinel is panicked, not wrapped
+			if err, ok := v.(error); !ok || !errors.Is(err, http.ErrAbortHandler) {
 				panic(v)
 			}
 			resp, err = nil, fmt.Errorf("%s %s: %w", r.Method, r.URL, io.ErrUnexpectedEOF)

@@ -308,9 +308,6 @@ var allOpTypes = []plan.OpType{
 	plan.OpPutGroupPolicy, plan.OpDeleteGroupPolicy,
 }
 
-// everything reads every per-user detail, for the checks after apply.
-func everything(*state.User) state.Details { return state.LoginProfile | state.Credentials }
-
 // convergeCase runs one generated case against its own fake account.
 func convergeCase(t *testing.T, seed uint64, pgpKey string) tally {
 	t.Helper()
