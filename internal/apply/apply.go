@@ -103,6 +103,9 @@ type EnvironmentResult struct {
 	// (a refusal, a digest mismatch, an error reading live IAM).
 	Reason  string         `json:"reason,omitempty"`
 	Changes []ChangeResult `json:"changes,omitempty"`
+	// AccessKeys are the results of the access key steps, run after the
+	// changes.
+	AccessKeys []KeyResult `json:"access_keys,omitempty"`
 }
 
 // Tally counts operations by status.

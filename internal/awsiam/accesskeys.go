@@ -9,7 +9,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/iam/types"
 
+	"github.com/roster-dev/roster/internal/apply"
 	"github.com/roster-dev/roster/internal/keys"
+	"github.com/roster-dev/roster/internal/plan"
 )
 
 // AccessKeyPermissions are the IAM actions the access key lifecycle calls
@@ -140,4 +142,17 @@ func (k *AccessKeys) wrap(what string, err error) error {
 		return nil
 	}
 	return classify(k.env, k.role, fmt.Errorf("%s: %w", what, err))
+}
+
+var _ apply.KeyPorts = (*Writer)(nil)
+
+// AccessKeyPort opens the port a service account's access key steps run
+// through, in the writer's session: IAM for the keys and the pending mark,
+// Secrets Manager for delivery.
+func (w *Writer) AccessKeyPort(_ context.Context, a plan.AccessKey) (keys.Port, error) {
+	if a.DeliverTo != string(keys.SecretsManager) {
+		return nil, &EnvError{Env: w.env, Err: fmt.Errorf("access key of %s: deliver_to %s is not supported by this writer yet", a.ServiceAccount, a.DeliverTo)}
+	}
+	deliver := SecretsManagerDelivery(NewSecrets(w.acct), a.SecretName, a.OwnershipTag)
+	return NewAccessKeys(w.acct).Port(a.ServiceAccount, deliver), nil
 }

@@ -86,6 +86,7 @@ type WriterOptions struct {
 // operation, so that the plan's operations are the account's write calls.
 // It is safe for concurrent use.
 type Writer struct {
+	acct *Account
 	env  string
 	role string
 	iam  *iam.Client
@@ -103,7 +104,7 @@ type Writer struct {
 // retryer: every attempt paced by the account's Pacer, retried by the SDK's
 // standard mode (see retry.go).
 func NewWriter(a *Account, opts WriterOptions) *Writer {
-	w := &Writer{env: a.Env, role: a.Role, rand: opts.Rand, log: opts.Logger}
+	w := &Writer{acct: a, env: a.Env, role: a.Role, rand: opts.Rand, log: opts.Logger}
 	pacer := opts.Pacer
 	if pacer == nil {
 		pacer = NewPacer(nil, nil)

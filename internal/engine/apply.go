@@ -105,8 +105,11 @@ func applyEnvironment(ctx context.Context, repo *manifest.Repository, env *manif
 			cmp.Or(opts.ExpectedFrom, DefaultExpectedFrom), want, p.Digest)
 		return apply.Run(ctx, &refused, nil, opts.Run)
 	}
-	if p.Refused != "" || !p.HasChanges() {
+	if p.Refused != "" {
 		return apply.Run(ctx, p, nil, opts.Run)
+	}
+	if !p.HasChanges() {
+		return withKeys(ctx, p, apply.Run(ctx, p, nil, opts.Run), nil)
 	}
 	w, err := writers(ctx, env)
 	if err != nil {
@@ -115,7 +118,27 @@ func applyEnvironment(ctx context.Context, repo *manifest.Repository, env *manif
 		r.Reason = fmt.Sprintf("could not open a session to write: %v", err)
 		return r
 	}
-	return apply.Run(ctx, p, w, opts.Run)
+	ports, _ := w.(apply.KeyPorts)
+	return withKeys(ctx, p, apply.Run(ctx, p, w, opts.Run), ports)
+}
+
+// withKeys runs the environment's access key steps after its changes (a
+// service account's key needs its user), and fails the environment when a
+// service account's steps failed or were refused.
+func withKeys(ctx context.Context, p *plan.Environment, r *apply.EnvironmentResult, ports apply.KeyPorts) *apply.EnvironmentResult {
+	if r.Status == apply.EnvFailed && r.Reason != "" {
+		return r
+	}
+	r.AccessKeys = apply.RunKeys(ctx, p, r.Changes, ports)
+	for _, k := range r.AccessKeys {
+		if k.Failed() {
+			r.Status = apply.EnvFailed
+		}
+		if r.Status == apply.EnvNoChanges && len(k.Steps) > 0 {
+			r.Status = apply.EnvApplied
+		}
+	}
+	return r
 }
 
 // Refused is the result of an apply that may not run at all (the reviewed

@@ -37,6 +37,8 @@ type AccessKey struct {
 	Refused string `json:"refused,omitempty"`
 	// Decision is what apply runs.
 	Decision keys.Decision `json:"-"`
+	// OwnershipTag is the tag key a secret roster owns carries ("true").
+	OwnershipTag string `json:"-"`
 }
 
 // AccessKeyStep is one lifecycle step as plans show it.
@@ -82,7 +84,7 @@ func (d *differ) accessKeys(now time.Time) []AccessKey {
 
 func (d *differ) accessKey(w *wantUser, lu *state.User, now time.Time) (AccessKey, bool) {
 	spec := *w.m.AccessKey
-	a := AccessKey{ServiceAccount: w.name, DeliverTo: string(spec.DeliverTo), SecretName: spec.SecretName, PGPKey: spec.PGPKey}
+	a := AccessKey{ServiceAccount: w.name, DeliverTo: string(spec.DeliverTo), SecretName: spec.SecretName, PGPKey: spec.PGPKey, OwnershipTag: d.ownTag}
 	a.Destination = "PGP message in the apply report"
 	in := keys.Input{Policy: spec.Policy(d.env.Guardrails.MaxAccessKeyAgeDays), Now: now}
 	if spec.DeliverTo == keys.SecretsManager {

@@ -67,6 +67,8 @@ type applyEnvView struct {
 	// Ran is set when operations were attempted, so per-change results are
 	// worth showing.
 	Ran bool
+	// AccessKeys are the access key steps' results.
+	AccessKeys []apply.KeyResult
 }
 
 type applyChangeView struct {
@@ -123,6 +125,7 @@ func newApplyView(r *apply.Result) *applyView {
 		for i := range e.Changes {
 			ev.Changes = append(ev.Changes, newApplyChangeView(&e.Changes[i]))
 		}
+		ev.AccessKeys = e.AccessKeys
 		v.Environments = append(v.Environments, ev)
 	}
 	return v

@@ -1,0 +1,97 @@
+package apply
+
+import (
+	"context"
+	"errors"
+
+	"github.com/roster-dev/roster/internal/keys"
+	"github.com/roster-dev/roster/internal/plan"
+)
+
+// KeyPorts opens the port one service account's access key steps run
+// through (package keys). The AWS adapter's writer implements it next to
+// Writer.
+type KeyPorts interface {
+	AccessKeyPort(ctx context.Context, a plan.AccessKey) (keys.Port, error)
+}
+
+// KeyStepResult is what one access key step did. It never holds a secret.
+type KeyStepResult struct {
+	Action string `json:"action"`
+	KeyID  string `json:"key_id,omitempty"`
+	Status Status `json:"status"`
+	Error  string `json:"error,omitempty"`
+	Reason string `json:"reason,omitempty"`
+}
+
+// KeyResult is the result of one service account's access key steps.
+type KeyResult struct {
+	ServiceAccount string          `json:"service_account"`
+	Destination    string          `json:"destination"`
+	Summary        string          `json:"summary,omitempty"`
+	Steps          []KeyStepResult `json:"steps"`
+	// Error says why the steps stopped: a refused secret, a failed step, a
+	// delivery that failed (its key was deleted again).
+	Error string `json:"error,omitempty"`
+}
+
+// Failed reports whether the service account's steps did not all succeed.
+func (k *KeyResult) Failed() bool { return k.Error != "" }
+
+// RunKeys runs the access key steps of env through ports, after its
+// changes: each service account's steps in order (keys.Run), stopping at
+// that account's first failure. A service account whose IAM user change
+// did not complete, or whose secret roster does not own, gets no step.
+func RunKeys(ctx context.Context, env *plan.Environment, changes []ChangeResult, ports KeyPorts) []KeyResult {
+	var out []KeyResult
+	for _, a := range env.AccessKeys {
+		r := KeyResult{ServiceAccount: a.ServiceAccount, Destination: a.Destination, Summary: a.Summary, Steps: []KeyStepResult{}}
+		switch {
+		case a.Refused != "":
+			r.Error = a.Refused
+		case !a.HasSteps():
+			continue
+		case !userReady(changes, a.ServiceAccount):
+			r.Error = "not attempted: the service account's own change did not complete"
+		case ports == nil:
+			r.Error = "not attempted: no session to write"
+		default:
+			runKeySteps(ctx, a, ports, &r)
+		}
+		out = append(out, r)
+	}
+	return out
+}
+
+func runKeySteps(ctx context.Context, a plan.AccessKey, ports KeyPorts, r *KeyResult) {
+	port, err := ports.AccessKeyPort(ctx, a)
+	if err != nil {
+		r.Error = err.Error()
+		return
+	}
+	outcomes, err := keys.Run(ctx, a.Decision, port)
+	for _, o := range outcomes {
+		s := KeyStepResult{Action: o.Step.Action.String(), KeyID: o.KeyID, Status: Done, Reason: o.Step.Reason}
+		if o.Err != nil {
+			s.Status, s.Error = Failed, o.Err.Error()
+		}
+		r.Steps = append(r.Steps, s)
+	}
+	if err != nil {
+		r.Error = err.Error()
+		if errors.Is(err, keys.ErrDeliveryFailed) {
+			r.Error = "the new key could not be delivered to " + a.Destination + ", so it was deleted again: " + err.Error()
+		}
+	}
+}
+
+// userReady reports whether the change of user, if the plan has one,
+// completed.
+func userReady(changes []ChangeResult, user string) bool {
+	for i := range changes {
+		if changes[i].Change.Name == user && changes[i].Change.Kind != plan.KindGroup {
+			return changes[i].Status() == Done
+		}
+	}
+	return true
+}
