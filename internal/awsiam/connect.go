@@ -23,8 +23,9 @@ const (
 	ForPlan Purpose = iota
 	// ForApply assumes role_arn.
 	ForApply
-	// ForDrift assumes role_arn, like apply; the session name tells the two
-	// apart in CloudTrail.
+	// ForDrift assumes plan_role_arn, like plan: the scheduled drift job
+	// only reads, so it never holds write credentials; the session name
+	// tells plan and drift apart in CloudTrail.
 	ForDrift
 )
 
@@ -44,7 +45,7 @@ func (p Purpose) String() string {
 // Role returns the role ARN the purpose assumes in env, or "" to use the
 // base credentials as they are.
 func (p Purpose) Role(env *manifest.Environment) string {
-	if p == ForPlan {
+	if p == ForPlan || p == ForDrift {
 		return env.PlanRole()
 	}
 	return env.RoleARN

@@ -31,7 +31,7 @@ func TestPurposeRole(t *testing.T) {
 	}{
 		{both, ForPlan, "arn:aws:iam::111122223333:role/plan"},
 		{both, ForApply, "arn:aws:iam::111122223333:role/apply"},
-		{both, ForDrift, "arn:aws:iam::111122223333:role/apply"},
+		{both, ForDrift, "arn:aws:iam::111122223333:role/plan"},
 		{applyOnly, ForPlan, "arn:aws:iam::111122223333:role/apply"},
 		{&manifest.Environment{}, ForPlan, ""},
 		{&manifest.Environment{}, ForApply, ""},
@@ -72,7 +72,7 @@ func TestConnectAssumesRole(t *testing.T) {
 	}{
 		{ForPlan, "arn:aws:sts::111122223333:assumed-role/roster-plan/roster-plan-staging"},
 		{ForApply, "arn:aws:sts::111122223333:assumed-role/roster-apply/roster-apply-staging"},
-		{ForDrift, "arn:aws:sts::111122223333:assumed-role/roster-apply/roster-drift-staging"},
+		{ForDrift, "arn:aws:sts::111122223333:assumed-role/roster-plan/roster-drift-staging"},
 	} {
 		a, err := Connect(context.Background(), s.AWSConfig(id), env, tt.purpose)
 		if err != nil {

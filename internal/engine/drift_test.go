@@ -108,7 +108,7 @@ func TestDriftReadsTheCredentialReport(t *testing.T) {
 			const hub = "999999999999"
 			srv := iamtest.NewServer(t, iamtest.WithDefaultAccount(hub), iamtest.WithClock(func() time.Time { return exampleNow }))
 			repo := loadExample(t)
-			seedExampleAccounts(t, srv, repo, "roster-apply", tc.allow)
+			seedExampleAccounts(t, srv, repo, "roster-plan", tc.allow)
 			src := &awsiam.Source{Base: srv.AWSConfig(hub), Purpose: awsiam.ForDrift}
 			reports, err := Drift(context.Background(), repo, repo.Environments, src, exampleNow)
 			if err != nil {

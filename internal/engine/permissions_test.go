@@ -184,8 +184,9 @@ func TestDriftNeedsOnlyThePlanPolicy(t *testing.T) {
 	seedExampleAccounts(t, srv, repo, "roster-plan", allowed)
 	srv.ResetCalls()
 
-	// The plan role (plan_role_arn) is the role drift reads with.
-	src := &awsiam.Source{Base: srv.AWSConfig(hub), Purpose: awsiam.ForPlan}
+	// Drift's own purpose, as the CLI and the Action use it: it must land
+	// on the plan role (plan_role_arn), the only role seeded here.
+	src := &awsiam.Source{Base: srv.AWSConfig(hub), Purpose: awsiam.ForDrift}
 	reports, err := Drift(context.Background(), repo, repo.Environments, src, exampleNow)
 	if err != nil {
 		t.Fatalf("drift with the published plan policy: %v", err)
