@@ -24,6 +24,7 @@ var beyondSchema = map[string]string{
 	"access-key-overlap-not-below-rotate": "compares two fields' values",
 	"access-key-pgp-key-garbage":          "needs an OpenPGP parser",
 	"account-id-duplicate":                "compares environments",
+	"approvals-unmeetable":                "compares required with the number of logins",
 	"arn-partition-mixed":                 "compares ARNs across the environment",
 	"console-pgp-key-garbage":             "needs an OpenPGP parser",
 	"console-pgp-key-signing-only":        "needs an OpenPGP parser",

@@ -9,6 +9,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/roster-dev/roster/internal/approval"
 	"github.com/roster-dev/roster/internal/diag"
 )
 
@@ -303,6 +304,43 @@ func (l *loader) loadEnvFile(env *envSrc, rel string) {
 	if e, ok := f["unmanaged"]; ok {
 		l.unmanaged(env, d, e.val)
 	}
+	if e, ok := f["approvals"]; ok && !isNull(e.val) {
+		l.approvals(env, d, e.val)
+	}
+}
+
+// approvals reads environment.yaml's approvals block.
+func (l *loader) approvals(env *envSrc, d *decoder, n *yaml.Node) {
+	af, ok := d.fields(n, "approvals", ApprovalFields.Names(), nil)
+	if !ok {
+		return
+	}
+	a := Approvals{Pos: d.pos(d.node(n))}
+	e, has := af["required"]
+	if !has || isNull(e.val) {
+		d.errorf(n, ruleRequired, "add required: 1 (or more): the number of distinct approving reviews", "approvals need required")
+		return
+	}
+	if a.Required, ok = d.integer(e.val, "required"); !ok {
+		return
+	}
+	if a.Required < 1 {
+		d.errorf(d.node(e.val), ruleApprovals, "use 1 or more, or remove the approvals block", "approvals required must be 1 or more, got %d", a.Required)
+		return
+	}
+	r, has := af["reviewers"]
+	if !has || isNull(r.val) {
+		d.errorf(n, ruleRequired, "add reviewers: [login, org/team-slug]", "approvals need reviewers")
+		return
+	}
+	for _, ref := range d.strList(r.val, "reviewers") {
+		a.Reviewers = append(a.Reviewers, ref.val)
+	}
+	if err := (approval.Rule{Required: a.Required, Reviewers: a.Reviewers}).Validate(); err != nil {
+		d.errorf(d.node(r.val), ruleApprovals, "list GitHub logins (octocat) or teams (example-corp/iam-admins), each once, enough to meet required", "%v", strings.ReplaceAll(err.Error(), "\n", "; "))
+		return
+	}
+	env.env.Approvals = a
 }
 
 // accountID reads environment.yaml's account_id.

@@ -35,6 +35,7 @@
 //	order-unknown-environment     roster.yaml order names a missing folder
 //	order-duplicate               an environment listed twice in order
 //	guardrail-range               max_deletions or max_access_key_age_days below 0
+//	approvals                     approvals.required below 1, a reviewer that is no login or org/team, unmeetable
 //	unmanaged-glob                an unmanaged.ignore pattern path.Match rejects
 //	ownership-tag                 ownership_tag and owner_tag are the same key
 //	user-name, group-name         IAM name syntax and length (64 and 128)

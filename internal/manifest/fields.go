@@ -48,6 +48,12 @@ var (
 		Field{Name: "production", Type: TypeBool, Doc: "marks the environment as production"},
 		Field{Name: "guardrails", Type: TypeObject, Fields: GuardrailFields, Doc: "the environment's safety limits"},
 		Field{Name: "unmanaged", Type: TypeObject, Fields: UnmanagedFields, Doc: "how drift treats unmanaged users"},
+		Field{Name: "approvals", Type: TypeObject, Fields: ApprovalFields, Doc: "who must approve a change before it is applied"},
+	)
+	// ApprovalFields is environment.yaml's approvals block.
+	ApprovalFields = newObject(
+		Field{Name: "required", Type: TypeInt, Required: true, Doc: "distinct approving reviews needed"},
+		Field{Name: "reviewers", Type: TypeSet, Required: true, Doc: "GitHub logins or org/team slugs that may approve"},
 	)
 	// UnmanagedFields is environment.yaml's unmanaged block.
 	UnmanagedFields = newObject(

@@ -66,4 +66,5 @@ const (
 	ruleForbiddenPolicy = "forbidden-managed-policy"
 	ruleEnvironmentFile = "environment-file-location"
 	ruleAccessKey       = "access-key"
+	ruleApprovals       = "approvals"
 )

@@ -86,6 +86,9 @@ type Environment struct {
 	Production bool
 	Guardrails Guardrails
 	Unmanaged  Unmanaged
+	// Approvals say who must approve a change on the pull request before
+	// it is applied; Required is 0 when the environment sets none.
+	Approvals Approvals
 
 	Groups []*Group
 	// Users holds people and service accounts (Kind tells them apart),
@@ -202,4 +205,14 @@ func (u *User) OwnerTagValue() (string, bool) {
 		return "", false
 	}
 	return u.Owner, true
+}
+
+// Approvals is environment.yaml's approvals block: Required distinct
+// approving reviews from Reviewers (GitHub logins or org/team slugs), on
+// the pull request's final head commit.
+type Approvals struct {
+	Required  int
+	Reviewers []string
+	// Pos is the approvals block's position, for warnings.
+	Pos diag.Pos
 }
