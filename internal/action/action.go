@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/sethvargo/go-githubactions"
+
+	"github.com/roster-dev/roster/internal/approval"
 )
 
 // Env is everything the Action touches outside its inputs. main passes the
@@ -65,6 +67,8 @@ type runner struct {
 	// root, as GitHub names files.
 	dir string
 	api gitHub
+	// teamClient reads team membership with approvals-token.
+	teamClient approval.Teams
 	// outputs are written at the end, so every run sets every output.
 	outputs map[string]string
 	// command is the command that ran; result how it ended (Result…).
@@ -141,8 +145,9 @@ func (r *runner) dispatch(ctx context.Context) error {
 				r.logf("The pull request was closed: validating only, the plan comment stays as it was.")
 				cmd = CommandValidate
 			}
-		case eventPullRequestTarget:
-			return errors.New("roster does not run on pull_request_target: that event would plan a pull request's manifests with the base repository's write token and AWS roles; use pull_request (docs/action.md, Pull requests from forks)")
+		case eventPullRequestTarget, eventIssueComment, eventWorkflowRun:
+		case eventPullRequestReview:
+			cmd = CommandPlan
 		case eventPush:
 			if !r.rc.onDefaultBranch() {
 				r.logf("Push to %s, not the default branch: validating only.", r.rc.Ref)
@@ -160,6 +165,10 @@ func (r *runner) dispatch(ctx context.Context) error {
 		}
 	}
 	r.command = cmd
+	if why := r.refuseEvent(cmd); why != "" {
+		r.result = ResultRefused
+		return failf("%s", why)
+	}
 	if r.in.PlanDir != "" {
 		if cmd != CommandPlan {
 			return fmt.Errorf("input plan-dir merges plans into a plan comment; it works with command plan (or auto on pull requests), not %s", cmd)

@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"maps"
 	"slices"
 	"strings"
 
@@ -34,6 +33,14 @@ type review struct {
 	// Refusal, when set, says why nothing may be applied: the review
 	// cannot be read.
 	Refusal string
+	// NoRecord, when set, refuses every environment with changes: no
+	// trusted reviewed-plan record covers the push.
+	NoRecord string
+	// Gate refuses environments whose approvals are not met (see
+	// engine.ApplyOptions.Gate); nil checks nothing.
+	Gate func(p *plan.Environment) string
+	// gated collects the environments gate refused.
+	gated map[string]bool
 }
 
 // apply re-plans every environment against live IAM, refuses environments
@@ -49,6 +56,7 @@ func (r *runner) apply(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	rv.gated = map[string]bool{}
 	expect := rv.expected(envs)
 	p, res, err := r.computeApply(ctx, repo, envs, rv, expect)
 	if err != nil {
@@ -90,6 +98,7 @@ func (r *runner) computeApply(ctx context.Context, repo *manifest.Repository, en
 				ExpectDigests: expect,
 				ReviewedOnly:  rv.PullRequest != 0 && rv.Digests != nil,
 				ExpectedFrom:  rv.From,
+				Gate:          rv.gate(),
 				Planned:       func(p *plan.Environment) { planned = append(planned, p) },
 			})
 		if err != nil {
@@ -101,68 +110,6 @@ func (r *runner) computeApply(ctx context.Context, repo *manifest.Repository, en
 		return nil, nil, err
 	}
 	return &plan.Plan{Environments: planned}, res, nil
-}
-
-// reviewed finds what was reviewed: the expect-digests input, else the
-// sticky plan comment of the pull request the pushed commit merged.
-func (r *runner) reviewed(ctx context.Context, repo *manifest.Repository) (review, error) {
-	if r.in.ExpectDigests != nil {
-		return review{Digests: r.in.ExpectDigests, From: "the expect-digests input"}, nil
-	}
-	if r.rc.SHA == "" {
-		return review{Warning: "No commit to look up: applied without comparing with a reviewed plan."}, nil
-	}
-	api, err := r.github()
-	if err != nil {
-		return review{}, err
-	}
-	var rv review
-	err = r.group("Find the reviewed plan of commit "+shortSHA(r.rc.SHA), func() error {
-		pr, url, found, err := api.MergedPullRequest(ctx, r.rc.SHA)
-		if err != nil {
-			return fmt.Errorf("find the pull request of commit %s: %w", r.rc.SHA, err)
-		}
-		if !found {
-			rv.Warning = fmt.Sprintf("Commit %s was pushed without a pull request, so no plan was reviewed: roster applied the repository as it is, without comparing with a reviewed plan.", shortSHA(r.rc.SHA))
-			r.gh.Warningf("%s", rv.Warning)
-			return nil
-		}
-		rv.PullRequest, rv.URL = pr, url
-		r.logf("Commit %s merged pull request #%d.", shortSHA(r.rc.SHA), pr)
-		body, found, err := api.PlanComment(ctx, pr)
-		if err != nil {
-			return fmt.Errorf("read the plan comment of pull request #%d: %w", pr, err)
-		}
-		if !found {
-			rv.Warning = fmt.Sprintf("Pull request #%d has no roster plan comment (it changed nothing roster plans, or commenting was off), so no plan was reviewed: roster applied the repository as it is, without comparing with a reviewed plan.", pr)
-			r.gh.Warningf("%s", rv.Warning)
-			return nil
-		}
-		digests, err := render.ParseDigests(body)
-		if err != nil {
-			rv.Refusal = fmt.Sprintf("the plan comment of pull request #%d does not record which plan was reviewed (%v), so nothing was applied: open a pull request to plan again, or run apply with the expect-digests input", pr, err)
-			return nil
-		}
-		rv.Digests = digests
-		rv.From = fmt.Sprintf("the plan reviewed on pull request #%d", pr)
-		names := slices.Sorted(maps.Keys(digests))
-		r.logf("Reviewed digests: %s.", strings.Join(names, ", "))
-		return nil
-	})
-	if err != nil {
-		return review{}, err
-	}
-	if rv.Digests != nil {
-		// Digests of environments the repository no longer has cannot be
-		// checked; the apply says so in the log.
-		for name := range rv.Digests {
-			if repo.Environment(name) == nil {
-				r.logf("Environment %s was reviewed but is no longer in %s: skipped.", name, r.in.Path)
-				delete(rv.Digests, name)
-			}
-		}
-	}
-	return rv, nil
 }
 
 // publishApply writes the apply report to the job summary, the merged pull
@@ -192,7 +139,7 @@ func (r *runner) publishApply(ctx context.Context, rv review, expect map[string]
 	r.setOutput("has-changes", fmt.Sprint(t.Done > 0))
 	failed := res.Failed()
 	switch {
-	case failed && (rv.Refusal != "" || refusedFirst(res, p, expect)):
+	case failed && (rv.Refusal != "" || refusedFirst(res, p, expect, rv.gated)):
 		r.result = ResultRefused
 	case failed:
 		r.result = ResultFailed
@@ -240,10 +187,13 @@ func (r *runner) reportApply(ctx context.Context, rv review, report string, res 
 // refusedFirst reports whether the environment that stopped the apply was
 // refused (a guardrail, or a plan that differs from the reviewed one)
 // rather than failing in IAM.
-func refusedFirst(res *apply.Result, p *plan.Plan, expect map[string]string) bool {
+func refusedFirst(res *apply.Result, p *plan.Plan, expect map[string]string, gated map[string]bool) bool {
 	for _, e := range res.Environments {
 		if e.Status != apply.EnvFailed {
 			continue
+		}
+		if gated[e.Name] {
+			return true
 		}
 		for _, pe := range p.Environments {
 			if pe.Name != e.Name {

@@ -148,20 +148,12 @@ func TestMergeRefusedWhenLiveStateChangedAfterReview(t *testing.T) {
 
 // A push without a pull request applies everything, with a warning in the
 // job summary.
-func TestPushWithoutPullRequestWarns(t *testing.T) {
+func TestPushWithoutPullRequestRefused(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t)
 	w.gh.AddPullRequest(repoName, githubtest.PullRequest{HeadSHA: sha(1)}) // unrelated, open
-	res := w.run("push", pushPayload(sha(300)), nil).mustSucceed(t)
-	if !strings.Contains(res.summary, "WARNING") || !strings.Contains(res.summary, "without a pull request") {
-		t.Errorf("job summary has no warning:\n%s", res.summary)
-	}
-	if !strings.Contains(res.log, "::warning") {
-		t.Errorf("log has no warning annotation:\n%s", res.log)
-	}
-	if _, ok := w.iam.Account(prdAccount).User("alice"); !ok {
-		t.Errorf("production was not applied")
-	}
+	res := w.run("push", pushPayload(sha(300)), nil)
+	w.refusedNothingWritten(res, "without a pull request")
 }
 
 // A plan comment whose digest block was edited proves no review: nothing is
@@ -180,7 +172,7 @@ func TestMergeRefusedWhenDigestsEdited(t *testing.T) {
 		t.Errorf("wrote to IAM without a readable review: %v", writes)
 	}
 	issues := w.issues("roster:apply-failed")
-	if len(issues) != 1 || !strings.Contains(issues[0].Body, "does not record which plan was reviewed") {
+	if len(issues) != 1 || !strings.Contains(issues[0].Body, "no trusted reviewed") {
 		t.Errorf("apply-failed issues = %+v, want one saying the review cannot be read", issues)
 	}
 }

@@ -89,8 +89,16 @@ func TestInvalidManifestsAreAnnotated(t *testing.T) {
 	if !strings.Contains(res.log, "is invalid: 1 error (") {
 		t.Errorf("the failure does not count one error as \"1 error\":\n%s", res.log)
 	}
-	if n := len(w.gh.Requests()); n != 0 {
-		t.Errorf("an invalid tree made %d GitHub requests", n)
+	for _, rq := range w.gh.Requests() {
+		if !strings.Contains(rq.Path, "/check-runs") {
+			t.Errorf("an invalid tree made a GitHub request besides its plan record: %s %s", rq.Method, rq.Path)
+		}
+	}
+	// The head commit's record carries no digests: merging it applies
+	// nothing.
+	runs := w.gh.CheckRuns(repoName)
+	if len(runs) != 1 || runs[0].Conclusion != "failure" || runs[0].HeadSHA != sha(1) || !strings.Contains(runs[0].Text, `"digests": null`) {
+		t.Errorf("check runs = %+v, want one failed roster/plan record without digests on the head commit", runs)
 	}
 	if n := w.iam.TotalCalls(devAccount); n != 0 {
 		t.Errorf("an invalid tree made %d AWS calls", n)

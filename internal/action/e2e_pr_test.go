@@ -41,6 +41,7 @@ users:
 	}
 	for i, push := range pushes {
 		w.write(devPeople, push.people)
+		w.gh.PushToPullRequest(repoName, pr, sha(i+1))
 		res := w.run("pull_request", pullRequestPayload(pr, sha(i+1)), nil).mustSucceed(t)
 		if got := res.outputs["has-changes"]; got != "true" {
 			t.Errorf("push %d: output has-changes = %q, want true", i+1, got)

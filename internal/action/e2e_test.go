@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -75,7 +76,32 @@ func newWorld(t *testing.T) *world {
 	if err := os.CopyFS(ws, os.DirFS("testdata/e2e")); err != nil {
 		t.Fatal(err)
 	}
-	return &world{t: t, iam: iam, gh: gh, ws: ws}
+	w := &world{t: t, iam: iam, gh: gh, ws: ws}
+	w.commit(baseSHA)
+	return w
+}
+
+// baseSHA is the default branch before a merge: the push payloads' before
+// commit, whose tree is the workspace as the test started it.
+var baseSHA = sha(99)
+
+// commit records the workspace's current tree as commit id on the GitHub
+// fake, so the contents API reads it there.
+func (w *world) commit(id string) {
+	w.t.Helper()
+	files := map[string]string{}
+	err := fs.WalkDir(os.DirFS(w.ws), ".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := os.ReadFile(filepath.Join(w.ws, filepath.FromSlash(p)))
+		files[p] = string(b)
+		return err
+	})
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	w.gh.AddCommit(repoName, id, files)
 }
 
 // write replaces a workspace file.
@@ -103,6 +129,12 @@ type result struct {
 // credentials and endpoint for the IAM fake. Nothing of the test process's
 // own environment is passed on.
 func (w *world) run(event string, payload map[string]any, inputs map[string]string) result {
+	w.t.Helper()
+	return w.runEnv(event, payload, inputs, nil)
+}
+
+// runEnv is run with further variables of the runner (GITHUB_ACTOR…).
+func (w *world) runEnv(event string, payload map[string]any, inputs, extra map[string]string) result {
 	w.t.Helper()
 	w.runs++
 	tmp := w.t.TempDir()
@@ -160,6 +192,9 @@ func (w *world) run(event string, payload map[string]any, inputs map[string]stri
 	}
 	for k, v := range inputs {
 		env["INPUT_"+strings.ToUpper(k)] = v
+	}
+	for k, v := range extra {
+		env[k] = v
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
@@ -243,6 +278,7 @@ func pullRequestPayload(number int, headSHA string) map[string]any {
 func pushPayload(sha string) map[string]any {
 	return map[string]any{
 		"ref":        "refs/heads/main",
+		"before":     baseSHA,
 		"after":      sha,
 		"repository": map[string]any{"full_name": repoName, "default_branch": "main"},
 	}

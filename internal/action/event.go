@@ -12,6 +12,7 @@ import (
 const (
 	eventPullRequest       = "pull_request"
 	eventPullRequestTarget = "pull_request_target"
+	eventPullRequestReview = "pull_request_review"
 	eventPush              = "push"
 	eventSchedule          = "schedule"
 	eventWorkflowDispatch  = "workflow_dispatch"
@@ -32,6 +33,9 @@ type runContext struct {
 	PullRequestAction string
 	// HeadSHA is the pull request's head commit.
 	HeadSHA string
+	// Before is the push's before commit: the branch as it stood before
+	// the push.
+	Before string
 	// RunURL links to the workflow run, for the job summary.
 	RunURL    string
 	APIURL    string
@@ -76,6 +80,7 @@ func readContext(gh *githubactions.Action) (*runContext, error) {
 		if ref, ok := ev["ref"].(string); ok && ref != "" {
 			rc.Ref = ref
 		}
+		rc.Before, _ = ev["before"].(string)
 	}
 	return rc, nil
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/roster-dev/roster/internal/approval"
 	"github.com/roster-dev/roster/internal/github"
 	"github.com/roster-dev/roster/internal/render"
 )
@@ -23,9 +24,22 @@ type gitHub interface {
 	UpsertPlanComment(ctx context.Context, number int, body string, create bool) (string, error)
 	// MergedPullRequest finds the pull request whose merge commit is sha;
 	// found is false when the commit was pushed without one.
-	MergedPullRequest(ctx context.Context, sha string) (number int, url string, found bool, err error)
-	// PlanComment returns the body of the pull request's plan comment.
-	PlanComment(ctx context.Context, number int) (body string, found bool, err error)
+	MergedPullRequest(ctx context.Context, sha string) (pr github.PullRequest, found bool, err error)
+	// FindPlanRecord returns the reviewed-plan record of pull request pr
+	// at headSHA written by the trusted app (github.Client.FindPlanRecord).
+	FindPlanRecord(ctx context.Context, pr int, headSHA string) (github.FoundRecord, error)
+	// WritePlanRecord creates or updates the reviewed-plan record of a
+	// pull request's head commit.
+	WritePlanRecord(ctx context.Context, rec github.PlanRecord, o github.RecordOptions) error
+	// ListReviews lists a pull request's reviews, oldest first.
+	ListReviews(ctx context.Context, pr int) ([]approval.Review, error)
+	// FileAtRef reads a file of the repository at a commit or branch; an
+	// error wrapping github.ErrFileNotFound means it is not there.
+	FileAtRef(ctx context.Context, path, ref string) ([]byte, error)
+	// DirAtRef lists a folder of the repository at a commit; an error
+	// wrapping github.ErrFileNotFound means it is not there (or neither is
+	// the commit).
+	DirAtRef(ctx context.Context, path, ref string) ([]github.DirEntry, error)
 	// UpsertApplyReport keeps one apply report comment on the pull request
 	// (found by render.ApplyMarker), creating it the first time, and
 	// returns its URL.
@@ -47,6 +61,9 @@ const issueBodyLimit = github.MaxBodyLength - 256
 type repoGitHub struct {
 	c    *github.Client
 	repo string
+	// trusted is the only app whose check runs are the reviewed-plan
+	// record.
+	trusted github.App
 }
 
 var _ gitHub = (*repoGitHub)(nil)
@@ -77,21 +94,41 @@ func (g *repoGitHub) UpsertPlanComment(ctx context.Context, number int, body str
 }
 
 // MergedPullRequest implements gitHub.
-func (g *repoGitHub) MergedPullRequest(ctx context.Context, sha string) (int, string, bool, error) {
+func (g *repoGitHub) MergedPullRequest(ctx context.Context, sha string) (github.PullRequest, bool, error) {
 	pr, err := g.c.PullRequestForCommit(ctx, g.repo, sha)
 	if errors.Is(err, github.ErrNoPullRequest) {
-		return 0, "", false, nil
+		return github.PullRequest{}, false, nil
 	}
 	if err != nil {
-		return 0, "", false, err
+		return github.PullRequest{}, false, err
 	}
-	return pr.Number, pr.URL, true, nil
+	return pr, true, nil
 }
 
-// PlanComment implements gitHub.
-func (g *repoGitHub) PlanComment(ctx context.Context, number int) (string, bool, error) {
-	c, found, err := g.c.FindComment(ctx, g.repo, number, render.PlanMarker)
-	return c.Body, found, err
+// FindPlanRecord implements gitHub.
+func (g *repoGitHub) FindPlanRecord(ctx context.Context, pr int, headSHA string) (github.FoundRecord, error) {
+	return g.c.FindPlanRecord(ctx, g.repo, pr, headSHA, g.trusted)
+}
+
+// WritePlanRecord implements gitHub.
+func (g *repoGitHub) WritePlanRecord(ctx context.Context, rec github.PlanRecord, o github.RecordOptions) error {
+	_, err := g.c.CreateOrUpdatePlanRecord(ctx, g.repo, rec, o, g.trusted)
+	return err
+}
+
+// ListReviews implements gitHub.
+func (g *repoGitHub) ListReviews(ctx context.Context, pr int) ([]approval.Review, error) {
+	return g.c.ListReviews(ctx, g.repo, pr)
+}
+
+// DirAtRef implements gitHub.
+func (g *repoGitHub) DirAtRef(ctx context.Context, path, ref string) ([]github.DirEntry, error) {
+	return g.c.DirAtRef(ctx, g.repo, path, ref)
+}
+
+// FileAtRef implements gitHub.
+func (g *repoGitHub) FileAtRef(ctx context.Context, path, ref string) ([]byte, error) {
+	return g.c.FileAtRef(ctx, g.repo, path, ref)
 }
 
 // UpsertApplyReport implements gitHub.
@@ -137,6 +174,24 @@ func (r *runner) github() (gitHub, error) {
 	if err != nil {
 		return nil, fmt.Errorf("connect to GitHub: %w", err)
 	}
-	r.api = &repoGitHub{c: c, repo: r.rc.Owner + "/" + r.rc.Repo}
+	r.api = &repoGitHub{c: c, repo: r.rc.Owner + "/" + r.rc.Repo, trusted: github.DefaultTrustedApp(r.rc.APIURL)}
 	return r.api, nil
+}
+
+// teams returns the client that reads team membership for approvals, made
+// from the approvals-token input (github-token when empty).
+func (r *runner) teams() (approval.Teams, error) {
+	if r.teamClient != nil {
+		return r.teamClient, nil
+	}
+	tok := r.in.ApprovalsToken
+	if tok == "" {
+		tok = r.in.Token
+	}
+	c, err := github.New(context.Background(), github.Options{Token: tok, APIURL: r.rc.APIURL, HTTPClient: r.env.HTTPClient, Now: r.env.Now})
+	if err != nil {
+		return nil, fmt.Errorf("connect to GitHub with approvals-token: %w", err)
+	}
+	r.teamClient = c
+	return c, nil
 }

@@ -54,6 +54,9 @@ type Inputs struct {
 	// takes for its own (the plan comment's digests decide what a merge
 	// may apply); empty trusts any author.
 	TrustedAuthor string
+	// ApprovalsToken reads organization team membership for approvals;
+	// empty means Token.
+	ApprovalsToken string
 }
 
 // DefaultTrustedAuthor is the login of the workflow's own token.
@@ -71,6 +74,8 @@ func readInputs(gh *githubactions.Action) (Inputs, error) {
 		Token:      gh.GetInput("github-token"),
 		PlanDir:    gh.GetInput("plan-dir"),
 		PlanOutput: gh.GetInput("plan-output"),
+
+		ApprovalsToken: gh.GetInput("approvals-token"),
 	}
 	if in.Command == "" {
 		in.Command = CommandAuto

@@ -3,6 +3,7 @@ package action
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -21,7 +22,7 @@ import (
 func (r *runner) mergePlans(ctx context.Context) error {
 	repo, diags := manifest.Load(r.dir, manifest.WithClock(r.env.Now))
 	if diags.HasErrors() {
-		return fmt.Errorf("%s is invalid, so the plans cannot be put in promotion order: run roster validate (the planning jobs annotate every error)", r.in.Path)
+		return errors.Join(r.failRecord(ctx, "the manifests are invalid"), fmt.Errorf("%s is invalid, so the plans cannot be put in promotion order: run roster validate (the planning jobs annotate every error)", r.in.Path))
 	}
 	r.relativize(repo)
 	dir := r.inWorkspace(r.in.PlanDir)
@@ -35,7 +36,7 @@ func (r *runner) mergePlans(ctx context.Context) error {
 		return render.Text(r.env.Stdout, p)
 	})
 	if err != nil {
-		return err
+		return errors.Join(err, r.failRecord(ctx, "the plans could not be merged"))
 	}
 	return r.publishPlan(ctx, repo, p, nil)
 }

@@ -26,13 +26,62 @@ import (
 func (r *runner) plan(ctx context.Context) error {
 	repo, err := r.validate()
 	if err != nil {
-		return err
+		return errors.Join(err, r.failRecord(ctx, "the manifests are invalid"))
 	}
 	p, hyg, err := r.computePlan(ctx, repo)
 	if err != nil {
-		return err
+		return errors.Join(err, r.failRecord(ctx, "the plan failed"))
 	}
 	return r.publishPlan(ctx, repo, p, hyg)
+}
+
+// writesRecord reports whether this run keeps the pull request's
+// reviewed-plan record: a plan of a pull request's head commit, except in
+// a matrix job (plan-output set), whose plan-dir job records the whole.
+func (r *runner) writesRecord() bool {
+	return r.rc.PullRequest != 0 && r.rc.HeadSHA != "" && (r.in.PlanOutput == "" || r.in.PlanDir != "")
+}
+
+// recordPlan writes the reviewed-plan record of the pull request's head
+// commit: a check run of the workflow's token whose output carries each
+// environment's digest. Apply trusts nothing else.
+func (r *runner) recordPlan(ctx context.Context, p *plan.Plan, refused []string) error {
+	if !r.writesRecord() {
+		return nil
+	}
+	digests := map[string]string{}
+	for _, e := range p.Environments {
+		digests[e.Name] = e.Digest
+	}
+	o := github.RecordOptions{DetailsURL: r.rc.RunURL}
+	if len(refused) > 0 {
+		o.Conclusion = "failure"
+		o.Summary = "A guardrail refused the plan of " + strings.Join(refused, ", ") + "."
+	}
+	return r.writeRecord(ctx, github.PlanRecord{PullRequest: r.rc.PullRequest, HeadSHA: r.rc.HeadSHA, Digests: digests}, o)
+}
+
+// failRecord replaces the head commit's record with one carrying no
+// digests, so a merge of this commit applies nothing.
+func (r *runner) failRecord(ctx context.Context, why string) error {
+	if !r.writesRecord() {
+		return nil
+	}
+	o := github.RecordOptions{DetailsURL: r.rc.RunURL, Conclusion: "failure",
+		Summary: "No plan for this commit: " + why + ". Merging it applies nothing until a plan succeeds."}
+	return r.writeRecord(ctx, github.PlanRecord{PullRequest: r.rc.PullRequest, HeadSHA: r.rc.HeadSHA}, o)
+}
+
+func (r *runner) writeRecord(ctx context.Context, rec github.PlanRecord, o github.RecordOptions) error {
+	api, err := r.github()
+	if err != nil {
+		return err
+	}
+	if err := api.WritePlanRecord(ctx, rec, o); err != nil {
+		return fmt.Errorf("write the reviewed-plan check run %s on %s (the plan job needs permissions checks: write): %w", github.PlanRecordName, shortSHA(rec.HeadSHA), err)
+	}
+	r.logf("Reviewed-plan record %s written on %s.", github.PlanRecordName, shortSHA(rec.HeadSHA))
+	return nil
 }
 
 // computePlan plans the environments in scope (see planScope) with the plan
@@ -138,6 +187,9 @@ func (r *runner) publishPlan(ctx context.Context, repo *manifest.Repository, p *
 		return fmt.Errorf("write the job summary: %w", err)
 	}
 	if err := r.planComment(ctx, p, opts); err != nil {
+		return err
+	}
+	if err := r.recordPlan(ctx, p, refused); err != nil {
 		return err
 	}
 	if len(refused) > 0 {

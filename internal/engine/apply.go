@@ -38,6 +38,11 @@ type ApplyOptions struct {
 	// ExpectedFrom names, in a refusal, where ExpectDigests came from
 	// (DefaultExpectedFrom when empty).
 	ExpectedFrom string
+	// Gate, when set, is asked about each environment's fresh plan before
+	// anything is written to it; a non-empty answer refuses the environment
+	// with that reason (nothing is written). The Action uses it for the
+	// reviewed-plan record and approvals.
+	Gate func(p *plan.Environment) string
 	// Run tunes the execution of each environment's plan.
 	Run apply.Options
 	// Planned, when set, is called with each environment's fresh plan
@@ -98,6 +103,13 @@ func applyEnvironment(ctx context.Context, repo *manifest.Repository, env *manif
 				cmp.Or(opts.ExpectedFrom, DefaultExpectedFrom)))
 		r.Status = apply.EnvSkipped
 		return r
+	}
+	if opts.Gate != nil && p.Refused == "" {
+		if reason := opts.Gate(p); reason != "" {
+			refused := *p
+			refused.Refused = reason
+			return apply.Run(ctx, &refused, nil, opts.Run)
+		}
 	}
 	if want, ok := opts.ExpectDigests[env.Name]; ok && p.Refused == "" && want != p.Digest {
 		refused := *p

@@ -1,0 +1,156 @@
+package action_test
+
+import (
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/roster-dev/roster/internal/githubtest"
+)
+
+// refusedNothingWritten fails the test unless the run was refused, wrote
+// nothing to IAM, and said want in its log.
+func (w *world) refusedNothingWritten(res result, want string) {
+	w.t.Helper()
+	if res.code != 1 || res.outputs["result"] != "refused" {
+		w.t.Fatalf("exit code %d, result %q; want 1, refused; log:\n%s", res.code, res.outputs["result"], res.log)
+	}
+	if writes := w.iam.Writes(); len(writes) != 0 {
+		w.t.Errorf("refused run wrote to IAM: %v", writes)
+	}
+	if !strings.Contains(res.log, want) {
+		w.t.Errorf("log does not say %q:\n%s", want, res.log)
+	}
+}
+
+// mergedPR seeds a merged pull request by author changing both
+// environments, with final head head and merge commit sha(100).
+func (w *world) mergedPR(author, head string, files ...string) int {
+	w.t.Helper()
+	if len(files) == 0 {
+		files = []string{devPeople, prdPeople}
+	}
+	var fs []githubtest.File
+	for _, f := range files {
+		fs = append(fs, githubtest.File{Filename: f})
+	}
+	return w.gh.AddPullRequest(repoName, githubtest.PullRequest{
+		Title: "Access change", User: author, HeadSHA: head, Files: fs, Merged: true, MergeCommitSHA: sha(100),
+	})
+}
+
+// A merge nobody planned (a fork's pull request, which only validates, or
+// a plan job that failed before recording) is refused: no record, no apply.
+func TestMergeWithoutRecordRefused(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	w.mergedPR("mallory", sha(1))
+	res := w.run("push", pushPayload(sha(100)), nil)
+	w.refusedNothingWritten(res, "no trusted reviewed-plan record")
+	if !strings.Contains(res.log, "re-run the plan on the pull request") {
+		t.Errorf("the refusal does not say how to proceed:\n%s", res.log)
+	}
+}
+
+// A record written on an older head commit does not cover the final one.
+func TestMergeOfUnplannedFinalCommitRefused(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	pr := w.mergedPR("mallory", sha(1))
+	w.run("pull_request", pullRequestPayload(pr, sha(1)), nil).mustSucceed(t)
+	w.gh.PushToPullRequest(repoName, pr, sha(2)) // its plan job failed before recording
+	w.refusedNothingWritten(w.run("push", pushPayload(sha(100)), nil), "no trusted reviewed-plan record")
+}
+
+// An invalid last push replaces the record with one without digests: the
+// merge applies nothing.
+func TestMergeAfterFailedPlanRefused(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	pr := w.mergedPR("mallory", sha(1))
+	w.run("pull_request", pullRequestPayload(pr, sha(1)), nil).mustSucceed(t)
+	good := w.read(devPeople)
+	w.write(devPeople, "users: [")
+	w.gh.PushToPullRequest(repoName, pr, sha(2))
+	if res := w.run("pull_request", pullRequestPayload(pr, sha(2)), nil); res.code != 1 {
+		t.Fatalf("invalid push: exit %d, want 1", res.code)
+	}
+	w.write(devPeople, good)
+	w.refusedNothingWritten(w.run("push", pushPayload(sha(100)), nil), "failed on its final commit")
+}
+
+// A check run named like the record but created by another app is not the
+// record.
+func TestRecordFromAnotherAppRefused(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	pr := w.mergedPR("mallory", sha(1))
+	plan := w.run("workflow_dispatch", schedule(), map[string]string{"command": "plan"}).mustSucceed(t)
+	w.iam.ResetCalls()
+	text := "```json\n{\n  \"roster_plan_record\": 1,\n  \"pull_request\": " + itoa(pr) + ",\n  \"head_sha\": \"" + sha(1) + "\",\n  \"digests\": " + plan.outputs["digests"] + "\n}\n```"
+	w.gh.AddCheckRun(repoName, githubtest.CheckRun{Name: "roster/plan", HeadSHA: sha(1), App: githubtest.App{ID: 4242, Slug: "evil-app", Owner: "mallory"}, Text: text})
+	res := w.run("push", pushPayload(sha(100)), nil)
+	w.refusedNothingWritten(res, "not the trusted app")
+}
+
+// A pull request that changes a workflow together with the access folder
+// could have written its own record with the workflow's token: refused even
+// with a record.
+func TestMergeChangingWorkflowsRefused(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	pr := w.mergedPR("mallory", sha(1), devPeople, prdPeople, ".github/workflows/forge.yml")
+	w.run("pull_request", pullRequestPayload(pr, sha(1)), nil).mustSucceed(t)
+	w.refusedNothingWritten(w.run("push", pushPayload(sha(100)), nil), "changes .github/workflows/forge.yml together with access")
+}
+
+// Events that run with the base repository's token on input others control
+// are refused for every command; apply runs only on the default branch.
+func TestEventsAndRefsRefused(t *testing.T) {
+	t.Parallel()
+	prPayload := pullRequestPayload(1, sha(1))
+	cases := []struct {
+		event, command string
+		payload        map[string]any
+		want           string
+	}{
+		{"pull_request_target", "auto", prPayload, "does not run on pull_request_target"},
+		{"pull_request_target", "plan", prPayload, "does not run on pull_request_target"},
+		{"pull_request_target", "apply", prPayload, "does not run on pull_request_target"},
+		{"issue_comment", "plan", prPayload, "does not run on issue_comment"},
+		{"issue_comment", "apply", prPayload, "does not run on issue_comment"},
+		{"workflow_run", "plan", schedule(), "does not run on workflow_run"},
+		{"workflow_run", "apply", schedule(), "does not run on workflow_run"},
+		{"push", "apply", map[string]any{"ref": "refs/heads/feature", "before": sha(98), "after": sha(100), "repository": map[string]any{"full_name": repoName, "default_branch": "main"}}, "only on a push to the default branch"},
+		{"pull_request", "apply", prPayload, "only on a push to the default branch"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.event+"/"+tc.command, func(t *testing.T) {
+			t.Parallel()
+			w := newWorld(t)
+			w.gh.AddPullRequest(repoName, githubtest.PullRequest{HeadSHA: sha(1), Files: []githubtest.File{{Filename: devPeople}}, Merged: true, MergeCommitSHA: sha(100)})
+			res := w.run(tc.event, tc.payload, map[string]string{"command": tc.command})
+			w.refusedNothingWritten(res, tc.want)
+			if n := w.iam.TotalCalls(devAccount) + w.iam.TotalCalls(prdAccount); n != 0 {
+				t.Errorf("a refused event made %d AWS calls", n)
+			}
+			if n := len(w.gh.Comments(repoName, 1)) + len(w.gh.CheckRuns(repoName)); n != 0 {
+				t.Errorf("a refused event wrote %d comments or check runs", n)
+			}
+		})
+	}
+}
+
+// read returns a workspace file.
+func (w *world) read(name string) string {
+	w.t.Helper()
+	b, err := os.ReadFile(filepath.Join(w.ws, filepath.FromSlash(name)))
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	return string(b)
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }

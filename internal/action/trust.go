@@ -1,0 +1,290 @@
+package action
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"path"
+	"slices"
+	"strings"
+
+	"github.com/roster-dev/roster/internal/approval"
+	"github.com/roster-dev/roster/internal/github"
+	"github.com/roster-dev/roster/internal/manifest"
+	"github.com/roster-dev/roster/internal/plan"
+)
+
+// Events roster refuses for every command: each runs with the base
+// repository's write token on input a pull request or a comment controls.
+const (
+	eventIssueComment = "issue_comment"
+	eventWorkflowRun  = "workflow_run"
+)
+
+// refuseEvent says why the run's event or ref may not run cmd, or "".
+func (r *runner) refuseEvent(cmd string) string {
+	switch r.rc.Event {
+	case eventPullRequestTarget, eventIssueComment, eventWorkflowRun:
+		return fmt.Sprintf("roster does not run on %s events: they run with the base repository's write token and secrets on input a pull request or a comment controls; plan on pull_request and apply on push (docs/action.md, Trust model)", r.rc.Event)
+	}
+	if cmd != CommandApply {
+		return ""
+	}
+	if (r.rc.Event != eventPush && r.rc.Event != eventWorkflowDispatch) || !r.rc.onDefaultBranch() {
+		return fmt.Sprintf("command apply runs only on a push to the default branch or a workflow_dispatch on it, not on %s of %s: merge a reviewed pull request, or start the apply workflow on the default branch", r.rc.Event, r.rc.Ref)
+	}
+	return ""
+}
+
+// gate is the engine's gate for rv: the missing record first, then
+// approvals.
+func (rv review) gate() func(p *plan.Environment) string {
+	return func(p *plan.Environment) string {
+		why := ""
+		switch {
+		case rv.NoRecord != "" && p.HasChanges():
+			why = rv.NoRecord
+		case rv.Gate != nil:
+			why = rv.Gate(p)
+		}
+		if why != "" && rv.gated != nil {
+			rv.gated[p.Name] = true
+		}
+		return why
+	}
+}
+
+// reviewed finds what was reviewed: the expect-digests input; on a manual
+// run, nothing (the actor must be a reviewer of every environment with
+// approvals); else the reviewed-plan record of the pull request the pushed
+// commit merged, with the approvals of that pull request.
+func (r *runner) reviewed(ctx context.Context, repo *manifest.Repository) (review, error) {
+	if r.in.ExpectDigests != nil {
+		return review{Digests: r.in.ExpectDigests, From: "the expect-digests input"}, nil
+	}
+	if r.rc.Event == eventWorkflowDispatch {
+		return r.manualReview(ctx, repo), nil
+	}
+	api, err := r.github()
+	if err != nil {
+		return review{}, err
+	}
+	var rv review
+	err = r.group("Find the reviewed plan of commit "+shortSHA(r.rc.SHA), func() error {
+		var err error
+		rv, err = r.mergeReview(ctx, api, repo)
+		return err
+	})
+	if err != nil {
+		return review{}, err
+	}
+	for name := range rv.Digests {
+		if repo.Environment(name) == nil {
+			r.logf("Environment %s was reviewed but is no longer in %s: skipped.", name, r.in.Path)
+			delete(rv.Digests, name)
+		}
+	}
+	return rv, nil
+}
+
+// howToProceed ends every refusal of a merge without a usable record.
+const howToProceed = "re-run the plan on the pull request and merge again, or have a reviewer of the environment run the apply workflow by hand (workflow_dispatch)"
+
+// mergeReview reads the record and approvals of the pull request the
+// pushed commit merged. Whatever cannot be read refuses the environments
+// with changes; nothing is applied on trust.
+func (r *runner) mergeReview(ctx context.Context, api gitHub, repo *manifest.Repository) (review, error) {
+	sha := shortSHA(r.rc.SHA)
+	pr, found, err := api.MergedPullRequest(ctx, r.rc.SHA)
+	if err != nil {
+		return review{}, fmt.Errorf("find the pull request of commit %s: %w", r.rc.SHA, err)
+	}
+	if !found {
+		return review{NoRecord: fmt.Sprintf("refused: commit %s was pushed without a pull request, so no plan was reviewed; %s", sha, howToProceed)}, nil
+	}
+	rv := review{PullRequest: pr.Number, URL: pr.URL, From: fmt.Sprintf("the plan reviewed on pull request #%d", pr.Number)}
+	r.logf("Commit %s merged pull request #%d (final head %s).", sha, pr.Number, shortSHA(pr.HeadSHA))
+	files, err := api.PullRequestFiles(ctx, pr.Number)
+	if err != nil {
+		return review{}, fmt.Errorf("list the files of pull request #%d: %w", pr.Number, err)
+	}
+	if wf, access := changesWorkflowsAndAccess(files, r.in.Path); wf != "" && access {
+		rv.NoRecord = fmt.Sprintf("refused: pull request #%d changes %s together with %s, and a workflow of the pull request could have written its reviewed-plan record with the workflow's token; merge workflow changes in a pull request of their own, then %s", pr.Number, wf, r.in.Path, howToProceed)
+		return rv, nil
+	}
+	rec, err := api.FindPlanRecord(ctx, pr.Number, pr.HeadSHA)
+	switch {
+	case errors.Is(err, github.ErrNoPlanRecord) || errors.Is(err, github.ErrBadPlanRecord):
+		rv.NoRecord = fmt.Sprintf("refused: pull request #%d has no trusted reviewed-plan record on its final commit %s (%v); %s", pr.Number, shortSHA(pr.HeadSHA), err, howToProceed)
+		return rv, nil
+	case err != nil:
+		return review{}, fmt.Errorf("read the reviewed-plan record of pull request #%d: %w", pr.Number, err)
+	case rec.Digests == nil:
+		rv.NoRecord = fmt.Sprintf("refused: the plan of pull request #%d failed on its final commit %s, so no plan was reviewed; %s", pr.Number, shortSHA(pr.HeadSHA), howToProceed)
+		return rv, nil
+	}
+	rv.Digests = rec.Digests
+	r.logf("Reviewed-plan record: check run %d by %s; digests of %s.", rec.CheckRunID, rec.App, strings.Join(slices.Sorted(maps.Keys(rec.Digests)), ", "))
+	gate, err := r.approvalGate(ctx, api, repo, pr)
+	if err != nil {
+		return review{}, err
+	}
+	rv.Gate = gate
+	return rv, nil
+}
+
+// changesWorkflowsAndAccess returns a workflow file among files (or "")
+// and whether files change the access folder.
+func changesWorkflowsAndAccess(files []string, access string) (workflow string, changesAccess bool) {
+	for _, f := range files {
+		if strings.HasPrefix(f, ".github/workflows/") || strings.HasPrefix(f, ".github/actions/") {
+			workflow = f
+		}
+		if f == access || strings.HasPrefix(f, access+"/") {
+			changesAccess = true
+		}
+	}
+	return workflow, changesAccess
+}
+
+// envApprovals is what apply knows about one environment's approvals.
+type envApprovals struct {
+	rule approval.Rule
+	// changed is set when the pull request changes the approvals.
+	changed bool
+	res     approval.Result
+	err     error
+}
+
+// approvalGate judges the merged pull request's reviews against each
+// environment's approvals as the default branch held them before the merge
+// (the push's before commit), read through the API, never from the merged
+// files; an environment new in the merge takes its own.
+func (r *runner) approvalGate(ctx context.Context, api gitHub, repo *manifest.Repository, pr github.PullRequest) (func(*plan.Environment) string, error) {
+	if r.rc.Before == "" || strings.Trim(r.rc.Before, "0") == "" {
+		return nil, errors.New("the push event has no before commit, so the approvals in force cannot be read: run apply on push events of the default branch")
+	}
+	reviews, err := api.ListReviews(ctx, pr.Number)
+	if err != nil {
+		return nil, fmt.Errorf("list the reviews of pull request #%d: %w", pr.Number, err)
+	}
+	teams, err := r.teams()
+	if err != nil {
+		return nil, err
+	}
+	before, err := r.foldersBefore(ctx, api)
+	if err != nil {
+		return nil, err
+	}
+	state := map[string]envApprovals{}
+	for _, env := range repo.Environments {
+		now := approval.Rule{Required: env.Approvals.Required, Reviewers: env.Approvals.Reviewers}
+		rule := now
+		if !before[env.Name] {
+			r.logf("%s is new in this merge: its own approvals apply.", env.Name)
+		} else {
+			file := path.Join(r.in.Path, env.Name, manifest.EnvironmentFile)
+			data, err := api.FileAtRef(ctx, file, r.rc.Before)
+			if err != nil {
+				return nil, fmt.Errorf("read the approvals in force, %s at %s: %w", file, shortSHA(r.rc.Before), err)
+			}
+			a, err := manifest.ReadApprovals(file+"@"+shortSHA(r.rc.Before), data)
+			if err != nil {
+				return nil, err
+			}
+			rule = approval.Rule{Required: a.Required, Reviewers: a.Reviewers}
+		}
+		st := envApprovals{rule: rule, changed: !rulesEqual(rule, now)}
+		st.res, st.err = approval.Evaluate(ctx, approval.Input{Rule: rule, Author: pr.Author, HeadSHA: pr.HeadSHA, Reviews: reviews}, teams)
+		state[env.Name] = st
+	}
+	return func(p *plan.Environment) string {
+		st := state[p.Name]
+		if (!p.HasChanges() && !st.changed) || st.rule.Required == 0 || st.res.Met() {
+			return ""
+		}
+		return approvalRefusal(pr.Number, st)
+	}, nil
+}
+
+// approvalRefusal says why an environment's approvals are not met.
+func approvalRefusal(pr int, st envApprovals) string {
+	s := fmt.Sprintf("refused: approvals not met on pull request #%d's final commit: %s", pr, st.res.Summary())
+	for _, u := range st.res.Uncounted {
+		s += fmt.Sprintf("; %s's approval does not count (%s)", cmpLogin(u.Login), u.Reason)
+	}
+	if st.err != nil {
+		s += "; " + st.err.Error()
+	}
+	if st.changed {
+		s += "; the pull request changes the approvals themselves, which need the approvals in force before it"
+	}
+	return s + "; have a listed reviewer approve and run the apply workflow by hand (workflow_dispatch), which only a reviewer may do"
+}
+
+func cmpLogin(s string) string {
+	if s == "" {
+		return "a deleted account"
+	}
+	return s
+}
+
+func rulesEqual(a, b approval.Rule) bool {
+	return a.Required == b.Required && slices.Equal(a.Reviewers, b.Reviewers)
+}
+
+// manualReview is a manual apply: nothing was reviewed, and each
+// environment with approvals may be applied only by one of its reviewers,
+// the person who started the run.
+func (r *runner) manualReview(ctx context.Context, repo *manifest.Repository) review {
+	actor := r.env.Getenv("GITHUB_TRIGGERING_ACTOR")
+	if actor == "" {
+		actor = r.env.Getenv("GITHUB_ACTOR")
+	}
+	rv := review{Warning: fmt.Sprintf("Manual apply started by %s: roster applied the repository as it is, without a reviewed plan.", cmpLogin(actor))}
+	rv.Gate = func(p *plan.Environment) string {
+		env := repo.Environment(p.Name)
+		if env == nil || env.Approvals.Required == 0 || !p.HasChanges() {
+			return ""
+		}
+		rule := approval.Rule{Required: env.Approvals.Required, Reviewers: env.Approvals.Reviewers}
+		teams, err := r.teams()
+		if err != nil {
+			return "refused: " + err.Error()
+		}
+		ok, err := approval.ActorAllowed(ctx, rule, actor, teams)
+		switch {
+		case err != nil:
+			return fmt.Sprintf("refused: a manual apply of %s is allowed only to its reviewers (%s), and %s could not be checked: %v", p.Name, rule.Describe(), cmpLogin(actor), err)
+		case !ok:
+			return fmt.Sprintf("refused: a manual apply of %s is allowed only to its reviewers (%s); %s is not one of them: ask one of them to run the apply workflow", p.Name, rule.Describe(), cmpLogin(actor))
+		}
+		return ""
+	}
+	return rv
+}
+
+// foldersBefore returns the folders of the access directory at the push's
+// before commit. An access directory missing there (roster's first merge)
+// has none; a before commit GitHub does not know is an error, never "no
+// approvals".
+func (r *runner) foldersBefore(ctx context.Context, api gitHub) (map[string]bool, error) {
+	entries, err := api.DirAtRef(ctx, r.in.Path, r.rc.Before)
+	if errors.Is(err, github.ErrFileNotFound) {
+		if _, rootErr := api.DirAtRef(ctx, "", r.rc.Before); rootErr != nil {
+			return nil, fmt.Errorf("read the default branch before the merge (%s) to find the approvals in force: %w", shortSHA(r.rc.Before), rootErr)
+		}
+		return map[string]bool{}, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read %s before the merge (%s) to find the approvals in force: %w", r.in.Path, shortSHA(r.rc.Before), err)
+	}
+	out := map[string]bool{}
+	for _, e := range entries {
+		if e.Type == "dir" {
+			out[e.Name] = true
+		}
+	}
+	return out, nil
+}
