@@ -154,3 +154,123 @@ func (w *world) read(name string) string {
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
+
+const prdEnv = "access/production/environment.yaml"
+
+// withProductionApprovals gives production approvals in the default
+// branch before the merge (and in the workspace).
+func (w *world) withProductionApprovals(approvals string) {
+	w.t.Helper()
+	w.write(prdEnv, w.read(prdEnv)+approvals)
+	w.commit(baseSHA)
+}
+
+// The approvals of production are met only by the latest approving review,
+// on the final head commit, of a listed reviewer who is not the author.
+func TestProductionApprovals(t *testing.T) {
+	t.Parallel()
+	rule := "approvals:\n  required: 1\n  reviewers: [alice-admin, mallory, example-corp/iam-admins]\n"
+	cases := []struct {
+		name       string
+		reviews    []githubtest.Review
+		orgToken   bool
+		wantApply  bool
+		wantReason string
+	}{
+		{name: "by nobody", wantReason: "needs 1 approval"},
+		{name: "by a non-reviewer", reviews: []githubtest.Review{{User: "bob", State: githubtest.Approved}}, orgToken: true, wantReason: "not a listed reviewer"},
+		{name: "by the author", reviews: []githubtest.Review{{User: "mallory", State: githubtest.Approved}}, wantReason: "the pull request's author"},
+		{name: "on an old commit", reviews: []githubtest.Review{{User: "alice-admin", State: githubtest.Approved, CommitID: sha(1)}}, wantReason: "given on an older commit"},
+		{name: "then changes requested", reviews: []githubtest.Review{{User: "alice-admin", State: githubtest.Approved}, {User: "alice-admin", State: githubtest.ChangesRequested}}, wantReason: "needs 1 approval"},
+		{name: "by a team member, token without org read", reviews: []githubtest.Review{{User: "carol", State: githubtest.Approved}}, wantReason: "approvals-token"},
+		{name: "by a listed reviewer", reviews: []githubtest.Review{{User: "alice-admin", State: githubtest.Approved}}, wantApply: true},
+		{name: "approved then commented", reviews: []githubtest.Review{{User: "alice-admin", State: githubtest.Approved}, {User: "alice-admin", State: githubtest.Commented}}, wantApply: true},
+		{name: "by a team member, token with org read", reviews: []githubtest.Review{{User: "carol", State: githubtest.Approved}}, orgToken: true, wantApply: true},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			w := newWorld(t)
+			w.withProductionApprovals(rule)
+			w.gh.AddTeamMember("example-corp", "iam-admins", githubtest.TeamMember{Login: "carol"})
+			pr := w.mergedPR("mallory", sha(1))
+			w.gh.PushToPullRequest(repoName, pr, sha(2))
+			for _, rv := range tc.reviews {
+				if rv.CommitID == "" {
+					rv.CommitID = sha(2)
+				}
+				w.gh.AddReview(repoName, pr, rv)
+			}
+			w.run("pull_request", pullRequestPayload(pr, sha(2)), nil).mustSucceed(t)
+			inputs := map[string]string{}
+			if tc.orgToken {
+				app := githubtest.GitHubActions
+				w.gh.AddIdentity(token, githubtest.Identity{Login: "github-actions[bot]", App: &app})
+				w.gh.AddIdentity("ghp_orgreader", githubtest.Identity{Login: "org-reader", OrgRead: true})
+				inputs["approvals-token"] = "ghp_orgreader"
+			}
+			res := w.run("push", pushPayload(sha(100)), inputs)
+			_, prdApplied := w.iam.Account(prdAccount).User("alice")
+			if tc.wantApply {
+				res.mustSucceed(t)
+				if !prdApplied {
+					t.Errorf("production was not applied:\n%s", res.log)
+				}
+				return
+			}
+			if res.code != 1 || res.outputs["result"] != "refused" {
+				t.Fatalf("exit %d, result %q; want 1, refused; log:\n%s", res.code, res.outputs["result"], res.log)
+			}
+			if prdApplied {
+				t.Errorf("production was applied without its approvals")
+			}
+			if !strings.Contains(res.log, tc.wantReason) {
+				t.Errorf("log does not say %q:\n%s", tc.wantReason, res.log)
+			}
+		})
+	}
+}
+
+// A pull request cannot lower its own bar: removing production's approvals
+// needs production's approvals as they stood before the merge, although it
+// changes nothing in IAM.
+func TestPullRequestLoweringItsOwnBarRefused(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	before := w.read(prdEnv)
+	w.withProductionApprovals("approvals:\n  required: 1\n  reviewers: [alice-admin]\n")
+	w.write(prdEnv, before) // the pull request removes the approvals
+	pr := w.mergedPR("mallory", sha(1), prdEnv)
+	w.run("pull_request", pullRequestPayload(pr, sha(1)), nil).mustSucceed(t)
+	res := w.run("push", pushPayload(sha(100)), map[string]string{"environments": "production"})
+	if res.code != 1 || res.outputs["result"] != "refused" || !strings.Contains(res.log, "changes the approvals themselves") {
+		t.Fatalf("exit %d, result %q; want 1, refused, saying the approvals changed; log:\n%s", res.code, res.outputs["result"], res.log)
+	}
+}
+
+// A manual apply of an environment with approvals is allowed only to its
+// reviewers, and says it ran without a reviewed plan.
+func TestManualApplyOnlyByReviewers(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		actor string
+		allow bool
+	}{{"mallory", false}, {"alice-admin", true}} {
+		t.Run(tc.actor, func(t *testing.T) {
+			t.Parallel()
+			w := newWorld(t)
+			w.withProductionApprovals("approvals:\n  required: 2\n  reviewers: [alice-admin, example-corp/iam-admins]\n")
+			res := w.runEnv("workflow_dispatch", schedule(), map[string]string{"command": "apply", "environments": "production"},
+				map[string]string{"GITHUB_ACTOR": "someone", "GITHUB_TRIGGERING_ACTOR": tc.actor})
+			_, applied := w.iam.Account(prdAccount).User("alice")
+			if !tc.allow {
+				w.refusedNothingWritten(res, "allowed only to its reviewers")
+				return
+			}
+			res.mustSucceed(t)
+			if !applied || !strings.Contains(res.summary, "without a reviewed plan") {
+				t.Errorf("applied = %v, summary:\n%s", applied, res.summary)
+			}
+		})
+	}
+}
