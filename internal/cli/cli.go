@@ -90,6 +90,7 @@ func commands() []*command {
 		initCommand(),
 		importCommand(),
 		fmtCommand(),
+		codeownersCommand(),
 		actionCommand(),
 		versionCommand(),
 	}
