@@ -148,12 +148,15 @@ func TestApplyAccessKeyLifecycle(t *testing.T) {
 		t.Fatalf("secret %+v, want two versions", s)
 	}
 	for _, v := range s.Versions {
-		var val struct{ AccessKeyId, SecretAccessKey string }
+		var val struct {
+			AccessKeyID     string `json:"AccessKeyId"`
+			SecretAccessKey string
+		}
 		if err := json.Unmarshal([]byte(v.String), &val); err != nil || val.SecretAccessKey == "" {
 			t.Fatalf("secret version %s: %v", v.ID, err)
 		}
 		if strings.Contains(outputs.String(), val.SecretAccessKey) {
-			t.Errorf("the secret of %s appears in a plan or an apply report", val.AccessKeyId)
+			t.Errorf("the secret of %s appears in a plan or an apply report", val.AccessKeyID)
 		}
 	}
 	t.Logf("plans and reports:\n%s", outputs.String())

@@ -65,7 +65,7 @@ users:
 	var warnings []string
 	for _, f := range diags {
 		if f.Severity == diag.Warning {
-			warnings = append(warnings, fmt.Sprintf("%s:%d:%d: %s", filepath.Base(f.Pos.File), f.Pos.Line, f.Pos.Col, f.Message))
+			warnings = append(warnings, fmt.Sprintf("%s:%d:%d: %s", filepath.Base(f.File), f.Line, f.Col, f.Message))
 		}
 	}
 	wantWarnings := []string{`people.yaml:12:18: the membership of user "priya.raman" in group "auditors" ended at 2026-06-01 07:30 UTC and will be removed by the next apply or expire run`}
