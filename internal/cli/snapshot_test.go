@@ -5,6 +5,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -15,15 +16,16 @@ import (
 )
 
 // TestSnapshotCredentialReport: `roster snapshot --credential-report`
-// reads the live state with the plan role and the credential report with
-// the drift role, and `roster drift --live` then reports the hygiene
-// findings the report shows; without the flag the snapshot has no report
+// reads the live state and the credential report with the plan role (the
+// published plan policy allows both; drift never holds the apply role),
+// and `roster drift --live` then reports the hygiene findings the report
+// shows; without the flag the snapshot has no report
 // and drift reports less.
 func TestSnapshotCredentialReport(t *testing.T) {
 	t.Parallel()
 	srv := iamtest.NewServer(t, iamtest.WithClock(func() time.Time { return exampleNow }))
 	a := srv.Account("444444444444")
-	a.AddRole("roster-plan", awsiam.ReadPermissions...)
+	a.AddRole("roster-plan", slices.Concat(awsiam.ReadPermissions, awsiam.CredentialReportPermissions)...)
 	a.AddRole("roster-apply")
 	a.PutUser(iamtest.User{Name: "alice", CreateDate: exampleNow.AddDate(-1, 0, 0),
 		Tags:       []iamtest.Tag{{Key: "roster:managed", Value: "true"}},
