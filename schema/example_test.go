@@ -33,6 +33,7 @@ func TestExampleLoads(t *testing.T) {
 		Services       int
 		Console        int
 		Expiring       []string
+		Absent         []string // tombstones: leavers the next apply offboards
 		Groups         int
 		ServicesBounds int
 	}
@@ -41,6 +42,10 @@ func TestExampleLoads(t *testing.T) {
 	for _, e := range repo.Environments {
 		s := envSummary{Name: e.Name, Account: e.AccountID, Production: e.Production, Groups: len(e.Groups)}
 		for _, u := range e.Users {
+			if u.Absent {
+				s.Absent = append(s.Absent, u.Name)
+				continue
+			}
 			switch u.Kind {
 			case manifest.Person:
 				s.People++
@@ -65,7 +70,7 @@ func TestExampleLoads(t *testing.T) {
 		{Name: "development", Account: "111111111111", People: 13, Services: 1, Console: 1, Expiring: []string{"walter.fischer 2027-03-31"}, Groups: 3, ServicesBounds: 1},
 		{Name: "testing", Account: "222222222222", People: 7, Services: 1, Console: 1, Groups: 3, ServicesBounds: 1},
 		{Name: "staging", Account: "333333333333", People: 8, Console: 2, Groups: 4},
-		{Name: "production", Account: "444444444444", Production: true, People: 4, Services: 3, Console: 2, Groups: 2, ServicesBounds: 3},
+		{Name: "production", Account: "444444444444", Production: true, People: 4, Services: 3, Console: 2, Absent: []string{"dave.wilson"}, Groups: 2, ServicesBounds: 3},
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("example environments (-want +got):\n%s", diff)

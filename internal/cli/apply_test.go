@@ -26,7 +26,7 @@ const (
 
 // applyTree is two environments: development creates a group, a console
 // user and a service account; production updates a user and offboards a
-// leaver, next to an unmanaged break-glass user.
+// leaver (a tombstone), next to an unmanaged break-glass user.
 func applyTree(t *testing.T) string {
 	t.Helper()
 	pub := testfixture.PGPKey(t).Armored
@@ -58,7 +58,7 @@ role_arn: arn:aws:iam::444444444444:role/roster-apply
 unmanaged:
   ignore: ["break-glass-*"]
 `,
-		"production/people.yaml": "users:\n  - name: bob\n    tags: { team: search }\n",
+		"production/people.yaml": "users:\n  - name: bob\n    tags: { team: search }\n  - name: mallory\n    absent: true\n",
 	})
 }
 

@@ -132,7 +132,7 @@ func TestValidateText(t *testing.T) {
 			name: "valid with a warning",
 			dir:  valid,
 			want: "DIR/development/people.yaml:8:14: warning: user \"bob\" expired on 2026-01-31 and will be removed by the next apply or expire run\n" +
-				"  hint: remove the entry, or move expires to a later date if the access is still needed\n" +
+				"  hint: keep the entry until the user is deleted (removing it does not offboard anyone), or move expires to a later date if the access is still needed\n" +
 				"DIR: valid - 2 environments, 2 people, 1 service account, 1 group (1 warning)\n",
 		},
 		{

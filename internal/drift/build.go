@@ -29,7 +29,7 @@ func Build(cfg manifest.Config, env *manifest.Environment, p *plan.Environment) 
 		AccountID:   p.AccountID,
 		Production:  p.Production,
 		Refused:     p.Refused,
-		Notes:       slices.Clone(p.Warnings),
+		Notes:       notes(b.ownTag, p),
 		Findings:    []Finding{},
 	}
 	for i := range p.Changes {
@@ -38,8 +38,21 @@ func Build(cfg manifest.Config, env *manifest.Environment, p *plan.Environment) 
 	for _, u := range p.Unmanaged {
 		b.unmanaged(u)
 	}
+	for _, u := range p.Undeclared {
+		b.undeclared(u)
+	}
 	r.Add(b.findings...)
 	return r
+}
+
+// notes are the plan's warnings without those that findings repeat.
+func notes(ownTag string, p *plan.Environment) []string {
+	out := slices.Clone(p.Warnings)
+	for _, u := range p.Undeclared {
+		w := plan.UndeclaredWarning(ownTag, p.Name, u.Name)
+		out = slices.DeleteFunc(out, func(s string) bool { return s == w })
+	}
+	return out
 }
 
 // builder holds what Build needs to word findings.
@@ -211,22 +224,19 @@ func (b *builder) extraUser(ch *plan.Change) {
 		Subject:     ch.Name,
 		Restore:     b.restore(words("offboard it (" + operations(len(ch.Ops)) + ", ending with DeleteUser)")),
 	}
-	if m := b.users[strings.ToLower(ch.Name)]; m != nil && m.Expires != nil {
+	if m := b.users[strings.ToLower(ch.Name)]; m != nil && m.Expires != nil && !m.Absent {
 		date := m.Expires.Written()
 		f.Pos = m.Pos
 		f.Summary = sentence(words(n+" "), code(ch.Name), words(" still exists in AWS, but its "), code("expires"), words(" date ("+date+") has passed"))
 		f.Accept = sentence(words("move "), code("expires"), words(" of "), code(ch.Name), words(" in "), loc(m.Pos), words(" to a later date, or remove it"))
 	} else {
-		f.Summary = sentence(words(n+" "), code(ch.Name), words(" is managed by roster (tag "), code(b.ownTag), words(") and still exists in AWS, but the manifests no longer declare it"))
-		if ch.Kind == plan.KindServiceAccount {
-			owner := ""
-			if ch.Before != nil {
-				owner = ch.Before.Tags[b.ownerTag]
-			}
-			f.Accept = sentence(words("add a "), code("service_accounts:"), words(" entry for "), code(ch.Name), words(" with "), code("owner: "+cmp.Or(owner, "…")), words(" to a manifest in "), code(b.envDir()+"/"))
-		} else {
-			f.Accept = sentence(words("add a "), code("users:"), words(" entry for "), code(ch.Name), words(" to a manifest in "), code(b.envDir()+"/"))
+		var pos diag.Pos
+		if m != nil {
+			pos = m.Pos
 		}
+		f.Pos = pos
+		f.Summary = sentence(words(n+" "), code(ch.Name), words(" is marked "), code("absent: true"), words(" in the manifests but still exists in AWS"))
+		f.Accept = sentence(words("remove "), code("absent: true"), words(" from the entry for "), code(ch.Name), words(" in "), loc(pos), words(" if the "+n+" should stay"))
 	}
 	b.add(f, Medium, b.adminResource(ch.Before))
 }
@@ -254,6 +264,21 @@ func (b *builder) adoptable(ch *plan.Change) {
 		Accept:      sentence(words("remove the entry for "), code(ch.Name), words(" from "), loc(pos), words(" so roster leaves the user alone, and add it to "), code("unmanaged.ignore"), words(" in "), code(b.envFile), words(" to stay silent about it")),
 		Pos:         pos,
 	}, Medium, false)
+}
+
+// undeclared reports a user that carries the ownership tag but that no
+// manifest names: roster never changes it, and a tag someone else set is
+// how a forged ownership claim looks, so it is high.
+func (b *builder) undeclared(u plan.Unmanaged) {
+	b.add(Finding{
+		ID:          id(string(Undeclared), string(plan.KindUser), u.Name),
+		Kind:        Undeclared,
+		SubjectKind: plan.KindUser,
+		Subject:     u.Name,
+		Summary:     sentence(words("user "), code(u.Name), words(" carries the "), code(b.ownTag), words(" tag, but no manifest declares it, so roster does not change or delete it (a tag anyone with "), code("iam:TagUser"), words(" can set is no proof that roster manages it)")),
+		Restore:     sentence(words("add an entry for "), code(u.Name), words(" with "), code("absent: true"), words(" to a manifest in "), code(b.envDir()+"/"), words(" to offboard it")),
+		Accept:      sentence(words("declare "), code(u.Name), words(" in a manifest in "), code(b.envDir()+"/"), words(", or remove its "), code(b.ownTag), words(" tag by hand if roster should not manage it")),
+	}, High, false)
 }
 
 func (b *builder) unmanaged(u plan.Unmanaged) {

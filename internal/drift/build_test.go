@@ -238,11 +238,34 @@ func TestBuild(t *testing.T) {
 		},
 		{
 			name: "leaver still present",
+			manifest: func(e *manifest.Environment) {
+				e.Users = append(e.Users, &manifest.User{Kind: manifest.Person, Name: "carol", Absent: true, Pos: pos(40)})
+			},
 			live: func(a *state.Account) { a.Users["carol"] = liveUser("carol", nil, map[string]string{}) },
 			want: []finding{{
 				"extra/user/carol", drift.Medium,
-				"add a `users:` entry for `carol` to a manifest in `access/development/`",
+				"remove `absent: true` from the entry for `carol` in `" + people + ":40` if the user should stay",
 			}},
+		},
+		{
+			name: "removed from the manifests without a tombstone: undeclared, high",
+			live: func(a *state.Account) { a.Users["carol"] = liveUser("carol", nil, map[string]string{}) },
+			want: []finding{{
+				"undeclared/user/carol", drift.High,
+				"declare `carol` in a manifest in `access/development/`, or remove its `roster:managed` tag by hand if roster should not manage it",
+			}},
+		},
+		{
+			name: "a hand-added ownership tag on an ignored break-glass user: silent",
+			manifest: func(e *manifest.Environment) {
+				e.Unmanaged.Ignore = []string{"break-glass-*"}
+			},
+			live: func(a *state.Account) {
+				u := liveUser("break-glass-admin", nil, map[string]string{})
+				u.ManagedPolicies = []string{"arn:aws:iam::aws:policy/AdministratorAccess"}
+				a.Users["break-glass-admin"] = u
+			},
+			want: nil,
 		},
 		{
 			name: "expired user still present",
@@ -257,12 +280,15 @@ func TestBuild(t *testing.T) {
 		},
 		{
 			name: "removed service account still present",
+			manifest: func(e *manifest.Environment) {
+				e.Users = append(e.Users, &manifest.User{Kind: manifest.ServiceAccount, Name: "etl", Owner: "data", Absent: true, Pos: pos(50)})
+			},
 			live: func(a *state.Account) {
 				a.Users["etl"] = liveUser("etl", nil, map[string]string{"roster:owner": "data"})
 			},
 			want: []finding{{
 				"extra/service_account/etl", drift.Medium,
-				"add a `service_accounts:` entry for `etl` with `owner: data` to a manifest in `access/development/`",
+				"remove `absent: true` from the entry for `etl` in `" + people + ":50` if the service account should stay",
 			}},
 		},
 		{

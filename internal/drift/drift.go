@@ -21,9 +21,12 @@ const (
 	Changed Kind = "changed"
 	// Missing: the manifests declare a user or group that AWS lacks.
 	Missing Kind = "missing"
-	// Extra: a managed user removed from the manifests (or expired), or a
-	// group marked absent, still exists in AWS.
+	// Extra: a managed user marked absent (or expired), or a group marked
+	// absent, still exists in AWS.
 	Extra Kind = "extra"
+	// Undeclared: a user with the ownership tag that no manifest names.
+	// roster never changes or deletes it; always high.
+	Undeclared Kind = "undeclared"
 	// Unmanaged: a user without the ownership tag that no manifest names
 	// (and no unmanaged.ignore glob matches).
 	Unmanaged Kind = "unmanaged"

@@ -132,6 +132,18 @@ func exampleSeeds(t testing.TB) map[string]*state.Account {
 	return out
 }
 
+// loadExampleWithLeavers is the bundled example with a tombstone
+// (absent: true) for the leaver mixedSeeds puts in every environment, so
+// the plan offboards it.
+func loadExampleWithLeavers(t *testing.T) *manifest.Repository {
+	t.Helper()
+	repo := loadExample(t)
+	for _, env := range repo.Environments {
+		env.Users = append(env.Users, &manifest.User{Kind: manifest.Person, Name: "leaver-" + env.Name, Path: "/", Absent: true})
+	}
+	return repo
+}
+
 // mixedSeeds turns the bundled snapshots into a mid-size plan with every
 // kind of change: a third of the manifest users (people and service
 // accounts) and one group per environment are missing and get created,
@@ -340,7 +352,7 @@ func successfulWrites(srv *iamtest.Server) map[string]int {
 // without faults, a fresh plan is empty, and unmanaged users are untouched.
 func TestApplyExampleUnderFaults(t *testing.T) {
 	t.Parallel()
-	repo := loadExample(t)
+	repo := loadExampleWithLeavers(t)
 
 	// The fault-free run is the reference end state.
 	ref := newFakeAWS(t, repo, mixedSeeds(t, repo))
@@ -401,7 +413,7 @@ func TestApplyExampleUnderFaults(t *testing.T) {
 // fake for each kind of change the plan carried.
 func TestApplyEveryKindOfChange(t *testing.T) {
 	t.Parallel()
-	repo := loadExample(t)
+	repo := loadExampleWithLeavers(t)
 	f := newFakeAWS(t, repo, mixedSeeds(t, repo))
 	p := f.plan(t, nil)
 	kinds := map[string]bool{}
@@ -484,7 +496,7 @@ func nilIfEmptySlice(s []string) []string {
 // write took effect twice.
 func TestApplyCancelledConverges(t *testing.T) {
 	t.Parallel()
-	repo := loadExample(t)
+	repo := loadExampleWithLeavers(t)
 	envs := []*manifest.Environment{repo.Environment("production"), repo.Environment("development")}
 	probe := newFakeAWS(t, repo, mixedSeeds(t, repo))
 	total := opsOf(probe.plan(t, envs))
@@ -532,7 +544,7 @@ func TestApplyCancelledConverges(t *testing.T) {
 // TestApplyGuards: the guardrails and the promotion order.
 func TestApplyGuards(t *testing.T) {
 	t.Parallel()
-	repo := loadExample(t)
+	repo := loadExampleWithLeavers(t)
 	notAttempted := "not attempted because development failed; environments are applied in promotion order and stop at the first failure"
 
 	t.Run("digest mismatch refuses the environment and stops the rest", func(t *testing.T) {
@@ -583,11 +595,13 @@ func TestApplyGuards(t *testing.T) {
 	t.Run("max_deletions refuses the environment", func(t *testing.T) {
 		t.Parallel()
 		seeds := exampleSeeds(t)
+		repo := loadExample(t)
 		dev := repo.Environment("development")
 		live := seeds[dev.AccountID]
 		for i := range dev.Guardrails.MaxDeletions + 1 {
 			name := fmt.Sprintf("leaver-%02d", i)
 			live.Users[name] = &state.User{Name: name, Path: "/", Tags: map[string]string{"roster:managed": "true"}}
+			dev.Users = append(dev.Users, &manifest.User{Kind: manifest.Person, Name: name, Path: "/", Absent: true})
 		}
 		f := newFakeAWS(t, repo, seeds)
 		res := f.apply(context.Background(), t, nil, ApplyOptions{})
@@ -670,7 +684,7 @@ func writeActionsExcept(except plan.OpType) []string {
 // and the next apply finishes the job without repeating what took effect.
 func TestApplyPartialFailureConverges(t *testing.T) {
 	t.Parallel()
-	repo := loadExample(t)
+	repo := loadExampleWithLeavers(t)
 	for _, action := range []string{"CreateUser", "AddUserToGroup", "DeleteAccessKey", "CreateGroup", "TagUser", "CreateLoginProfile"} {
 		t.Run(action, func(t *testing.T) {
 			t.Parallel()

@@ -116,19 +116,14 @@ func (c *checker) expired(m *manifest.User) bool {
 // offboard, or an ignored unmanaged user.
 func (c *checker) skip(name string) bool {
 	if m := c.users[strings.ToLower(name)]; m != nil {
-		return c.expired(m)
+		return m.Absent || c.expired(m)
 	}
 	if c.live != nil {
 		if u := c.live.Users[name]; u != nil && u.Tags[c.ownTag] == "true" {
-			return true // managed, no longer declared: drift's extra finding
+			return true // managed, not declared: drift's undeclared finding
 		}
 	}
-	for _, glob := range c.env.Unmanaged.Ignore {
-		if ok, err := path.Match(glob, name); err == nil && ok {
-			return true
-		}
-	}
-	return false
+	return c.env.Unmanaged.Ignores(name)
 }
 
 // subject fills in who a user is: kind, manifest entry.

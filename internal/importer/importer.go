@@ -216,7 +216,7 @@ func selectUsers(cfg manifest.Config, env *manifest.Environment, live *state.Acc
 		case d.users[strings.ToLower(name)]:
 			r.DeclaredUsers = append(r.DeclaredUsers, name)
 			continue
-		case matchAny(env.Unmanaged.Ignore, name) && !plan.Managed(cfg, u):
+		case env.Unmanaged.Ignores(name):
 			r.Ignored = append(r.Ignored, name)
 			continue
 		case len(opts.Include) > 0 && !matchAny(opts.Include, name), matchAny(opts.Exclude, name):

@@ -564,6 +564,9 @@ func (l *loader) user(env *envSrc, d *decoder, n *yaml.Node, kind Kind) *userSrc
 			l.accessKey(d, e, u, label)
 		}
 	}
+	if e, ok := f["absent"]; ok && !isNull(e.val) {
+		u.u.Absent, _ = d.boolean(e.val, "absent")
+	}
 	if e, ok := f["expires"]; ok && !isNull(e.val) {
 		l.expires(d, d.node(e.val), u, label)
 	}
@@ -738,8 +741,8 @@ func (l *loader) expires(d *decoder, n *yaml.Node, u *userSrc, label string) {
 		return
 	}
 	u.u.Expires = &e
-	if e.Passed(l.now) {
-		d.warnf(n, ruleExpired, "remove the entry, or move expires to a later date if the access is still needed",
+	if e.Passed(l.now) && !u.u.Absent {
+		d.warnf(n, ruleExpired, "keep the entry until the user is deleted (removing it does not offboard anyone), or move expires to a later date if the access is still needed",
 			"%s expired %s and will be removed by the next apply or expire run", label, expiredWhen(e))
 	}
 }

@@ -76,7 +76,7 @@ var (
 		userNameField, pathField, groupsField, managedField, inlineField, boundaryField, tagsField,
 		Field{Name: "console", Type: TypeBool, Doc: "the user has a console password"},
 		Field{Name: "pgp_key", Type: TypeString, Doc: "OpenPGP key the initial password is encrypted to"},
-		expiresField,
+		expiresField, userAbsentField,
 	)
 	// MembershipFields is an entry of a user's groups written as a mapping:
 	// a time-bound membership.
@@ -88,7 +88,7 @@ var (
 	ServiceAccountFields = newObject(
 		userNameField,
 		Field{Name: "owner", Type: TypeString, Required: true, Doc: "team or person responsible"},
-		pathField, groupsField, managedField, inlineField, boundaryField, tagsField, expiresField,
+		pathField, groupsField, managedField, inlineField, boundaryField, tagsField, expiresField, userAbsentField,
 		Field{Name: "access_key", Type: TypeObject, Fields: AccessKeyFields, Doc: "roster creates, delivers and rotates the access key"},
 	)
 	// AccessKeyFields is a service account's access_key block.
@@ -111,6 +111,9 @@ var (
 	boundaryField = Field{Name: "permissions_boundary", Type: TypeString, Doc: "managed policy ARN of the boundary"}
 	tagsField     = Field{Name: "tags", Type: TypeStringMap, Doc: "the user's tags"}
 	expiresField  = Field{Name: "expires", Type: TypeDate, Doc: "when the user ends"}
+	// userAbsentField is the tombstone that offboards a user: the only
+	// evidence, besides a passed expires, on which roster deletes one.
+	userAbsentField = Field{Name: "absent", Type: TypeBool, Doc: "offboard and delete the user"}
 )
 
 // FieldType is the YAML shape of a field's value.

@@ -30,6 +30,7 @@ const (
 	ruleOrderDuplicate  = "order-duplicate"
 	ruleGuardrailRange  = "guardrail-range"
 	ruleUnmanagedGlob   = "unmanaged-glob"
+	ruleIgnoredDeclared = "unmanaged-ignored-declared"
 	ruleConfigTag       = "ownership-tag"
 	ruleUserName        = "user-name"
 	ruleGroupName       = "group-name"

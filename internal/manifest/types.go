@@ -1,6 +1,7 @@
 package manifest
 
 import (
+	"path"
 	"strings"
 
 	"github.com/roster-dev/roster/internal/diag"
@@ -129,8 +130,25 @@ type Guardrails struct {
 // Unmanaged controls reporting of IAM users roster does not manage.
 type Unmanaged struct {
 	// Ignore holds shell globs (path.Match) of user names drift stays silent
-	// about.
+	// about. roster never changes or deletes a user they match, whatever
+	// its tags, and the manifests may not declare one.
 	Ignore []string
+}
+
+// Ignores reports whether an unmanaged.ignore glob matches the user name.
+// IAM user names are case-insensitive, so the match is too: a glob that
+// protects break-glass-admin protects Break-Glass-Admin.
+func (u Unmanaged) Ignores(name string) bool {
+	lower := strings.ToLower(name)
+	for _, glob := range u.Ignore {
+		if ok, err := path.Match(glob, name); err == nil && ok {
+			return true
+		}
+		if ok, err := path.Match(strings.ToLower(glob), lower); err == nil && ok {
+			return true
+		}
+	}
+	return false
 }
 
 // Kind tells people from machines.
@@ -174,6 +192,10 @@ type User struct {
 	// Expires, when set, is when the user ends: from Expires.End on it is
 	// treated as removed (offboarded).
 	Expires *Expiry
+	// Absent is the tombstone: the repository's evidence that the user is
+	// to be offboarded. A user merely missing from the manifests is never
+	// deleted.
+	Absent bool
 
 	Pos diag.Pos // of the list item
 }

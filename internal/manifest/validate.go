@@ -352,6 +352,17 @@ func (l *loader) checkForbidden(env *envSrc, policies []ref, label string) {
 // in its tags with the defaults.
 func (l *loader) checkUser(env *envSrc, u *userSrc, groups, groupsFold map[string]*groupSrc) {
 	label := kindLabel(u.u)
+	if u.nameOK && env.env.Unmanaged.Ignores(u.u.Name) {
+		l.diags.Errorf(u.pos, ruleIgnoredDeclared,
+			"remove the entry: roster never changes or deletes a user unmanaged.ignore matches; to manage it, remove the pattern from unmanaged.ignore in "+l.display(env.env.Name+"/"+EnvironmentFile),
+			"%s is matched by unmanaged.ignore, so it cannot be declared", label)
+	}
+	u.u.Tags = l.mergedTags(u)
+	if u.u.Absent {
+		// A tombstone only asks for the offboarding: what it would grant
+		// does not matter.
+		return
+	}
 	for _, r := range u.groups {
 		l.checkMembership(env, r, label, groups, groupsFold)
 	}
@@ -367,7 +378,6 @@ func (l *loader) checkUser(env *envSrc, u *userSrc, groups, groupsFold map[strin
 			"inline policies of %s total %d characters; IAM allows %d per user", label, u.inlineSize, maxInlineUser)
 	}
 	l.checkAccessKey(env, u)
-	u.u.Tags = l.mergedTags(u)
 	count := len(u.u.Tags) + 1
 	extra := "roster's ownership tag"
 	if u.u.Kind == ServiceAccount {

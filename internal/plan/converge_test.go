@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"maps"
 	"math/rand/v2"
+	"path"
 	"runtime"
 	"slices"
 	"strings"
@@ -144,6 +145,7 @@ func (g gen) world() world {
 		if g.chance(0.3) {
 			u.Expires = days[g.r.IntN(len(days))]
 		}
+		u.Absent = g.chance(0.15)
 		env.Users = append(env.Users, u)
 	}
 	return world{env: env, live: g.live(), virtual: map[string]string{}}.withVirtual()
@@ -339,17 +341,28 @@ func convergeCase(t *testing.T, seed uint64, pgpKey string) tally {
 		return tally{}
 	}
 
-	// The test's own view of who stays unmanaged and which groups are
-	// declared, independent of the diff.
+	// The test's own view of who stays untouched and which groups are
+	// declared, independent of the diff: roster deletes only a managed user
+	// whose entry is a tombstone or has expired, and never touches a name
+	// unmanaged.ignore matches.
+	ignored := func(name string) bool {
+		ok, _ := path.Match("[a-c]*", strings.ToLower(name))
+		return len(env.Unmanaged.Ignore) > 0 && ok
+	}
 	desired := map[string]*manifest.User{}
+	named := map[string]bool{}
 	for _, u := range env.Users {
-		if u.Expires == nil || u.Expires.End.After(time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)) {
+		if ignored(u.Name) {
+			continue
+		}
+		named[strings.ToLower(u.Name)] = true
+		if !u.Absent && (u.Expires == nil || u.Expires.End.After(time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC))) {
 			desired[strings.ToLower(u.Name)] = u
 		}
 	}
-	unmanaged := map[string]iamtest.User{}
+	unmanaged := map[string]iamtest.User{} // every user roster must leave alone
 	for name, u := range w.live.Users {
-		if !plan.Managed(cfg, u) && desired[name] == nil {
+		if desired[name] == nil && (!plan.Managed(cfg, u) || ignored(name) || !named[name]) {
 			unmanaged[name], _ = fake.User(name)
 		}
 	}
@@ -404,7 +417,7 @@ func convergeCase(t *testing.T, seed uint64, pgpKey string) tally {
 			fail("unmanaged user %q changed (-before +after):\n%s", name, diff)
 		}
 	}
-	checkMatchesManifests(t, seed, env, after, desired)
+	checkMatchesManifests(t, seed, env, after, desired, unmanaged)
 	return n
 }
 
@@ -444,12 +457,13 @@ func count(p *plan.Environment, fail func(string, ...any), check func(plan.Op)) 
 
 // checkMatchesManifests is an oracle independent of Diff: after apply, every
 // desired user exists, is managed and has exactly its manifest attributes,
-// and no other managed user is left.
-func checkMatchesManifests(t *testing.T, seed uint64, env *manifest.Environment, acct *state.Account, desired map[string]*manifest.User) {
+// and no managed user the manifests offboard is left.
+func checkMatchesManifests(t *testing.T, seed uint64, env *manifest.Environment, acct *state.Account, desired map[string]*manifest.User, untouched map[string]iamtest.User) {
 	t.Helper()
 	for _, u := range acct.Users {
-		if plan.Managed(plan.FixtureConfig, u) && desired[strings.ToLower(u.Name)] == nil {
-			t.Errorf("seed %d: managed user %q is not in the manifests but still exists", seed, u.Name)
+		_, leftAlone := untouched[u.Name]
+		if plan.Managed(plan.FixtureConfig, u) && desired[strings.ToLower(u.Name)] == nil && !leftAlone {
+			t.Errorf("seed %d: managed user %q is offboarded in the manifests but still exists", seed, u.Name)
 		}
 	}
 	for lname, m := range desired {
@@ -477,8 +491,9 @@ func checkMatchesManifests(t *testing.T, seed uint64, env *manifest.Environment,
 		}
 		switch {
 		case grp.Absent && live != nil:
-			// Only an unmanaged member may keep an absent group alive.
-			if !slices.ContainsFunc(live.Members, func(m string) bool { return !plan.Managed(plan.FixtureConfig, acct.Users[m]) }) {
+			// Only a member roster leaves alone may keep an absent group
+			// alive.
+			if !slices.ContainsFunc(live.Members, func(m string) bool { _, ok := untouched[m]; return ok }) {
 				t.Errorf("seed %d: absent group %q still exists with members %v", seed, grp.Name, live.Members)
 			}
 		case !grp.Absent && live == nil:

@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"fmt"
 	"maps"
-	"path"
 	"slices"
 	"strings"
 	"time"
@@ -23,32 +22,35 @@ func Managed(cfg manifest.Config, u *state.User) bool {
 // Needs tells a live-state reader, after the account-wide read, which
 // per-user details Diff needs for a live user: LoginProfile for every user
 // that is managed or named in the manifests (console access is a managed
-// attribute), and Credentials for every managed user the plan will delete
-// (its access keys, MFA devices, SSH keys, signing certificates and
-// service-specific credentials must go before DeleteUser). Names are matched
-// case-insensitively, as IAM does.
+// attribute), and Credentials for every managed user the plan will delete,
+// one whose entry is a tombstone or has expired (its access keys, MFA
+// devices, SSH keys, signing certificates and service-specific credentials
+// must go before DeleteUser). Names are matched case-insensitively, as IAM
+// does.
 func Needs(cfg manifest.Config, env *manifest.Environment, now time.Time) func(*state.User) state.Details {
 	named := make(map[string]bool, len(env.Users))
-	desired := make(map[string]bool, len(env.Users))
+	leaving := make(map[string]bool, len(env.Users))
 	rotated := make(map[string]bool)
 	for _, u := range env.Users {
 		k := strings.ToLower(u.Name)
 		named[k] = true
-		if !expired(u, now) {
-			desired[k] = true
-			if u.AccessKey != nil {
-				rotated[k] = true
-			}
+		if offboarded(u, now) {
+			leaving[k] = true
+		} else if u.AccessKey != nil {
+			rotated[k] = true
 		}
 	}
 	return func(u *state.User) state.Details {
 		var d state.Details
+		if env.Unmanaged.Ignores(u.Name) {
+			return d
+		}
 		k := strings.ToLower(u.Name)
 		m := Managed(cfg, u)
 		if m || named[k] {
 			d |= state.LoginProfile
 		}
-		if m && !desired[k] {
+		if m && leaving[k] {
 			d |= state.Credentials
 		}
 		if rotated[k] {
@@ -64,8 +66,9 @@ func Needs(cfg manifest.Config, env *manifest.Environment, now time.Time) func(*
 // details Needs asks for; where they are missing, Diff leaves console access
 // alone and warns. A nil live is an empty account.
 //
-// Users. The desired users are the manifest users whose Expires is unset or
-// not before now's UTC date (a user exists through its expiry day). A desired
+// Users. The desired users are the manifest users that are not tombstones
+// (absent) and whose Expires is unset or not before now's UTC date (a user
+// exists through its expiry day). A desired
 // user's tags are its manifest tags plus the ownership tag ("true") and, for
 // a service account, the owner tag. With console_requires_mfa, a console
 // user also gets the inline policy RequireMFAPolicyName. Then, per user:
@@ -82,10 +85,16 @@ func Needs(cfg manifest.Config, env *manifest.Environment, now time.Time) func(*
 //     AddUserToGroup, AttachUserPolicy, PutUserPolicy), then the login profile.
 //   - desired, live, not managed: Adopt. TagUser with the ownership (and
 //     owner) tag first, then the update operations.
-//   - managed, not desired (removed from the manifests or expired): Delete,
-//     with every teardown step IAM requires before DeleteUser.
+//   - managed, and its entry is a tombstone or has expired: Delete, with
+//     every teardown step IAM requires before DeleteUser. Deletion needs
+//     this evidence in the repository: the tag alone is no proof (anyone
+//     with iam:TagUser can set it).
+//   - managed but not declared at all: never changed; listed in
+//     Environment.Undeclared with a warning that says how to offboard it.
 //   - neither managed nor desired: unmanaged. Never changed; listed in
-//     Environment.Unmanaged unless its name matches an unmanaged.ignore glob.
+//     Environment.Unmanaged.
+//   - matched by an unmanaged.ignore glob: never changed and never listed,
+//     whatever its tags (the loader refuses to declare such a name).
 //
 // Groups. A declared group is created or updated (path and exclusive
 // attached and inline policies); its membership is carried by the user
@@ -135,12 +144,12 @@ type differ struct {
 	absentGroups   map[string]bool   // resolved names of groups marked absent
 	deletingGroups map[string]bool   // absent groups this plan deletes
 	want           map[string]*wantUser
-	expired        map[string]*manifest.User // by resolved name
+	leaving        map[string]*manifest.User // tombstoned or expired, by resolved name
 	// ended are the memberships whose expires has passed, by resolved
 	// user name and group name.
-	ended           map[string]map[string]manifest.Expiry
-	remainUnmanaged map[string]bool // live users that stay unmanaged
-	warnings        []string
+	ended     map[string]map[string]manifest.Expiry
+	untouched map[string]bool // live users roster leaves alone
+	warnings  []string
 }
 
 // wantUser is a desired user with its resolved name and desired resource.
@@ -159,22 +168,7 @@ func (d *differ) run() *Environment {
 	d.resolveNames()
 	d.desiredUsers()
 
-	// Classify live users that stay unmanaged: neither managed nor desired.
-	d.remainUnmanaged = map[string]bool{}
-	for _, name := range sortedKeys(d.live.Users) {
-		u := d.live.Users[name]
-		if d.want[name] != nil || Managed(d.cfg, u) {
-			continue
-		}
-		d.remainUnmanaged[name] = true
-		if m := d.expired[name]; m != nil {
-			d.warnf("user %q expired on %s but is not managed by roster (it lacks the %s tag), so roster does not delete it; delete it by hand or remove it from the manifests",
-				name, m.Expires.Written(), d.ownTag)
-		}
-		if !d.ignored(name) {
-			out.Unmanaged = append(out.Unmanaged, Unmanaged{Name: name, ARN: u.ARN})
-		}
-	}
+	d.classifyUntouched(out)
 
 	groupCreates, groupUpdates, groupDeletes := d.groupChanges()
 	var adopts, userChanges, userDeletes []Change
@@ -194,11 +188,10 @@ func (d *differ) run() *Environment {
 		}
 	}
 	for _, name := range sortedKeys(d.live.Users) {
-		lu := d.live.Users[name]
-		if d.want[name] != nil || !Managed(d.cfg, lu) {
+		if d.want[name] != nil || d.untouched[name] {
 			continue
 		}
-		userDeletes = append(userDeletes, d.deleteUser(lu))
+		userDeletes = append(userDeletes, d.deleteUser(d.live.Users[name]))
 	}
 
 	out.Changes = slices.Concat(groupCreates, groupUpdates, groupDeletes, adopts, userChanges, userDeletes)
@@ -213,6 +206,45 @@ func (d *differ) run() *Environment {
 	out.Warnings = slices.Compact(d.warnings)
 	out.Digest = DigestOf(out.AccountID, out.Changes)
 	return out
+}
+
+// classifyUntouched finds the live users roster leaves alone, lists the
+// unmanaged and the undeclared ones in out, and warns about them. What is
+// left of the live users that are not desired is offboarded: managed, and
+// tombstoned or expired in the manifests.
+func (d *differ) classifyUntouched(out *Environment) {
+	d.untouched = map[string]bool{}
+	for _, name := range sortedKeys(d.live.Users) {
+		u := d.live.Users[name]
+		m := d.leaving[name]
+		switch {
+		case d.want[name] != nil:
+			continue
+		case d.env.Unmanaged.Ignores(name):
+			// Whatever its tags: a tag is no proof of ownership.
+		case !Managed(d.cfg, u):
+			if m != nil {
+				d.warnf("%s %q is marked for offboarding (%s) but is not managed by roster (it lacks the %s tag), so roster does not delete it; delete it by hand, then remove its entry",
+					kindOf(m).Noun(), name, leaveReason(m), d.ownTag)
+			}
+			out.Unmanaged = append(out.Unmanaged, Unmanaged{Name: name, ARN: u.ARN})
+		case m == nil:
+			d.warnings = append(d.warnings, UndeclaredWarning(d.ownTag, d.env.Name, name))
+			out.Undeclared = append(out.Undeclared, Unmanaged{Name: name, ARN: u.ARN})
+		default:
+			continue // offboarded
+		}
+		d.untouched[name] = true
+	}
+}
+
+// UndeclaredWarning is the plan's warning about a user that carries the
+// ownership tag ownTag in environment env but that no manifest declares.
+// Drift reports such a user as a finding instead, and leaves this warning
+// out of its notes.
+func UndeclaredWarning(ownTag, env, name string) string {
+	return fmt.Sprintf("user %q is managed but not declared: it carries the %s tag, but no manifest of %s names it, so roster does not change or delete it. Add an entry with `absent: true` to offboard it, or remove the tag",
+		name, ownTag, env)
 }
 
 // resolveNames maps manifest names to live names case-insensitively.
@@ -251,10 +283,11 @@ func (d *differ) groupName(ref string) string {
 	return ref
 }
 
-// desiredUsers fills d.want and d.expired from the manifest users.
+// desiredUsers fills d.want and d.leaving from the manifest users. A name
+// unmanaged.ignore matches is neither (the loader refuses it).
 func (d *differ) desiredUsers() {
 	d.want = map[string]*wantUser{}
-	d.expired = map[string]*manifest.User{}
+	d.leaving = map[string]*manifest.User{}
 	d.ended = map[string]map[string]manifest.Expiry{}
 	for _, m := range d.env.Users {
 		name := m.Name
@@ -262,8 +295,11 @@ func (d *differ) desiredUsers() {
 			d.warnf("user %q is called %q in the account; IAM names are case-insensitive, so roster manages the existing user %q", name, ln, ln)
 			name = ln
 		}
-		if expired(m, d.now) {
-			d.expired[name] = m
+		if d.env.Unmanaged.Ignores(name) {
+			continue
+		}
+		if offboarded(m, d.now) {
+			d.leaving[name] = m
 			continue
 		}
 		d.want[name] = &wantUser{m: m, name: name, res: d.desiredResource(m, name)}
@@ -545,15 +581,9 @@ func (d *differ) consoleOps(w *wantUser, lu *state.User) []Op {
 func (d *differ) deleteUser(lu *state.User) Change {
 	name := lu.Name
 	before := liveResource(lu)
-	reason := "removed from the manifests"
-	m := d.expired[name]
-	if m != nil {
-		reason = "expired " + endedWhen(*m.Expires)
-	}
-	kind := KindUser
-	if _, ok := lu.Tags[d.ownerTag]; ok {
-		kind = KindServiceAccount
-	}
+	m := d.leaving[name]
+	reason := leaveReason(m)
+	kind := kindOf(m)
 	if !lu.Details.Has(state.LoginProfile | state.Credentials) {
 		d.warnf("the console access and credentials of user %q were not read from the account, so its teardown may be incomplete and DeleteUser may fail", name)
 	}
@@ -596,7 +626,7 @@ func (d *differ) deleteUser(lu *state.User) Change {
 		ops = append(ops, Op{Type: OpDeleteUserPermissionsBoundary, User: name})
 	}
 	ops = append(ops, Op{Type: OpDeleteUser, User: name})
-	return Change{Action: Delete, Kind: kind, Name: name, Before: &before, Reason: reason, Ops: ops, Expired: m != nil}
+	return Change{Action: Delete, Kind: kind, Name: name, Before: &before, Reason: reason, Ops: ops, Expired: m != nil && expired(m, d.now)}
 }
 
 // virtualMFA reports whether an MFA serial number names a virtual device
@@ -627,7 +657,7 @@ func (d *differ) groupChanges() (creates, updates, deletes []Change) {
 		var stranded []string // unmanaged members roster leaves alone
 		if lg != nil {
 			for _, m := range sortedSet(lg.Members) {
-				if d.remainUnmanaged[m] {
+				if d.untouched[m] {
 					stranded = append(stranded, m)
 				}
 			}
@@ -637,7 +667,7 @@ func (d *differ) groupChanges() (creates, updates, deletes []Change) {
 				continue
 			}
 			if len(stranded) > 0 {
-				d.warnf("group %q is marked absent but has members roster does not manage (%s); roster never changes unmanaged users, so it does not delete the group: remove them from the group by hand or add them to the manifests",
+				d.warnf("group %q is marked absent but has members roster does not change (%s); roster never changes unmanaged, ignored or undeclared users, so it does not delete the group: remove them from the group by hand or declare them in the manifests",
 					name, strings.Join(stranded, ", "))
 				continue
 			}
@@ -646,7 +676,9 @@ func (d *differ) groupChanges() (creates, updates, deletes []Change) {
 			continue
 		}
 		for _, m := range stranded {
-			if d.ignored(m) { // unmanaged.ignore: stay silent about it
+			lu := d.live.Users[m]
+			if d.env.Unmanaged.Ignores(m) || Managed(d.cfg, lu) {
+				// Ignored: stay silent. Undeclared: warned about already.
 				continue
 			}
 			d.warnf("group %q has member %q, which roster does not manage; roster leaves it in the group: add %q to the manifests or remove it from the group by hand", name, m, m)
@@ -755,16 +787,6 @@ func plural(n int, one, many string) string {
 	return many
 }
 
-// ignored reports whether an unmanaged user matches an unmanaged.ignore glob.
-func (d *differ) ignored(name string) bool {
-	for _, glob := range d.env.Unmanaged.Ignore {
-		if ok, err := path.Match(glob, name); err == nil && ok {
-			return true
-		}
-	}
-	return false
-}
-
 func (d *differ) warnf(format string, args ...any) {
 	d.warnings = append(d.warnings, fmt.Sprintf(format, args...))
 }
@@ -786,6 +808,21 @@ func dateOf(t time.Time) time.Time {
 // expired reports whether the user's expires has passed at now.
 func expired(u *manifest.User, now time.Time) bool {
 	return u.Expires != nil && u.Expires.Passed(now)
+}
+
+// offboarded reports whether the repository asks for the user's deletion:
+// its entry is a tombstone (absent: true) or its expires has passed at now.
+func offboarded(u *manifest.User, now time.Time) bool {
+	return u.Absent || expired(u, now)
+}
+
+// leaveReason says why an offboarded user goes: its tombstone, or its
+// expiry.
+func leaveReason(m *manifest.User) string {
+	if m.Absent {
+		return "marked absent in the manifests"
+	}
+	return "expired " + endedWhen(*m.Expires)
 }
 
 // setDiff returns what want has that have lacks (add) and the reverse

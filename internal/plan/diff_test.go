@@ -63,6 +63,11 @@ func person(name string) *manifest.User {
 	return &manifest.User{Kind: manifest.Person, Name: name, Path: "/"}
 }
 
+// tombstone is a person's entry marked absent: true.
+func tombstone(name string) *manifest.User {
+	return &manifest.User{Kind: manifest.Person, Name: name, Path: "/", Absent: true}
+}
+
 func liveUser(name string, tags map[string]string) *state.User {
 	return &state.User{
 		Name:    name,
@@ -97,6 +102,9 @@ func TestDiffUsers(t *testing.T) {
 		want  []Change
 		mfa   bool
 		unman []Unmanaged
+		// undeclared and warnings are checked when the case sets them.
+		undeclared []Unmanaged
+		warnings   []string
 	}{
 		{
 			name: "create a person with everything",
@@ -361,7 +369,7 @@ func TestDiffUsers(t *testing.T) {
 		},
 		{
 			name: "delete with full teardown in the order IAM requires",
-			env:  testEnv(nil, nil),
+			env:  testEnv([]*manifest.User{{Kind: manifest.Person, Name: "carol", Path: "/people/", Absent: true}}, nil),
 			live: withGroups(account(&state.User{
 				Name: "carol", Path: "/people/", ARN: "arn:aws:iam::111122223333:user/people/carol",
 				Tags:                managedTags("team", "x"),
@@ -380,7 +388,7 @@ func TestDiffUsers(t *testing.T) {
 				},
 			}), &state.Group{Name: "developers", Members: []string{"carol"}}, &state.Group{Name: "ops", Members: []string{"carol"}}),
 			want: []Change{{
-				Action: Delete, Kind: KindUser, Name: "carol", Reason: "removed from the manifests",
+				Action: Delete, Kind: KindUser, Name: "carol", Reason: "marked absent in the manifests",
 				Before: &Resource{Path: "/people/", Tags: managedTags("team", "x"), Groups: []string{"developers", "ops"},
 					ManagedPolicies: []string{power}, InlinePolicies: map[string]string{"a": docA, "b": docB},
 					PermissionsBoundary: bound, Console: true},
@@ -406,11 +414,11 @@ func TestDiffUsers(t *testing.T) {
 			}},
 		},
 		{
-			name: "a deleted user with the owner tag is a service account",
-			env:  testEnv(nil, nil),
+			name: "a service account's tombstone deletes it as a service account",
+			env:  testEnv([]*manifest.User{{Kind: manifest.ServiceAccount, Name: "ci", Owner: "platform", Absent: true}}, nil),
 			live: account(liveUser("ci", managedTags("roster:owner", "platform"))),
 			want: []Change{{
-				Action: Delete, Kind: KindServiceAccount, Name: "ci", Reason: "removed from the manifests",
+				Action: Delete, Kind: KindServiceAccount, Name: "ci", Reason: "marked absent in the manifests",
 				Before: &Resource{Path: "/", Tags: managedTags("roster:owner", "platform")},
 				Ops:    []Op{{Type: OpDeleteUser, User: "ci"}},
 			}},
@@ -445,6 +453,74 @@ func TestDiffUsers(t *testing.T) {
 			unman: []Unmanaged{{Name: "dave", ARN: "arn:aws:iam::111122223333:user/dave"}},
 		},
 		{
+			name: "removed from the manifests without a tombstone: never deleted or changed, the plan says what to write",
+			env:  testEnv(nil, nil),
+			live: account(func() *state.User {
+				u := liveUser("carol", managedTags("team", "x"))
+				u.ManagedPolicies, u.LoginProfile = []string{power}, true
+				return u
+			}()),
+			want:       []Change{},
+			undeclared: []Unmanaged{{Name: "carol", ARN: "arn:aws:iam::111122223333:user/carol"}},
+			warnings: []string{"user \"carol\" is managed but not declared: it carries the roster:managed tag, but no manifest of production names it, " +
+				"so roster does not change or delete it. Add an entry with `absent: true` to offboard it, or remove the tag"},
+		},
+		{
+			name: "a hand-added ownership tag on break-glass-admin: warned about, never deleted or changed",
+			env:  testEnv(nil, nil),
+			live: account(func() *state.User {
+				u := liveUser("break-glass-admin", managedTags())
+				u.ManagedPolicies, u.LoginProfile = []string{"arn:aws:iam::aws:policy/AdministratorAccess"}, true
+				return u
+			}()),
+			want:       []Change{},
+			undeclared: []Unmanaged{{Name: "break-glass-admin", ARN: "arn:aws:iam::111122223333:user/break-glass-admin"}},
+			warnings: []string{"user \"break-glass-admin\" is managed but not declared: it carries the roster:managed tag, but no manifest of production names it, " +
+				"so roster does not change or delete it. Add an entry with `absent: true` to offboard it, or remove the tag"},
+		},
+		{
+			name: "a hand-added ownership tag on an ignored break-glass user: silent, never deleted or changed",
+			env: func() *manifest.Environment {
+				e := testEnv(nil, nil)
+				e.Unmanaged.Ignore = []string{"break-glass-*"}
+				return e
+			}(),
+			live: account(func() *state.User {
+				u := liveUser("Break-Glass-Admin", managedTags())
+				u.ManagedPolicies, u.LoginProfile = []string{"arn:aws:iam::aws:policy/AdministratorAccess"}, true
+				return u
+			}()),
+			want:     []Change{},
+			warnings: []string{},
+		},
+		{
+			name: "an ignored name is never touched, even declared or tombstoned",
+			env: func() *manifest.Environment {
+				e := testEnv([]*manifest.User{person("break-glass-a"), tombstone("break-glass-b")}, nil)
+				e.Unmanaged.Ignore = []string{"break-glass-*"}
+				return e
+			}(),
+			live:     account(liveUser("break-glass-a", nil), liveUser("break-glass-b", managedTags())),
+			want:     []Change{},
+			warnings: []string{},
+		},
+		{
+			name:     "a tombstone of a user that no longer exists is harmless",
+			env:      testEnv([]*manifest.User{tombstone("gone")}, nil),
+			live:     account(),
+			want:     []Change{},
+			warnings: []string{},
+		},
+		{
+			name:  "a tombstone of an unmanaged user: never deleted, the plan says so",
+			env:   testEnv([]*manifest.User{tombstone("dave")}, nil),
+			live:  account(liveUser("dave", nil)),
+			want:  []Change{},
+			unman: []Unmanaged{{Name: "dave", ARN: "arn:aws:iam::111122223333:user/dave"}},
+			warnings: []string{"user \"dave\" is marked for offboarding (marked absent in the manifests) but is not managed by roster " +
+				"(it lacks the roster:managed tag), so roster does not delete it; delete it by hand, then remove its entry"},
+		},
+		{
 			name:  "an unmanaged user is never changed, whatever it holds",
 			env:   testEnv(nil, nil),
 			live:  account(func() *state.User { u := liveUser("root-ish", nil); u.ManagedPolicies = []string{power}; return u }()),
@@ -462,6 +538,14 @@ func TestDiffUsers(t *testing.T) {
 			}
 			if diff := cmp.Diff(tt.unman, got.Unmanaged, cmpopts.EquateEmpty()); diff != "" {
 				t.Errorf("Unmanaged (-want +got):\n%s", diff)
+			}
+			if diff := cmp.Diff(tt.undeclared, got.Undeclared, cmpopts.EquateEmpty()); diff != "" {
+				t.Errorf("Undeclared (-want +got):\n%s", diff)
+			}
+			if tt.warnings != nil {
+				if diff := cmp.Diff(tt.warnings, got.Warnings, cmpopts.EquateEmpty()); diff != "" {
+					t.Errorf("Warnings (-want +got):\n%s", diff)
+				}
 			}
 			if got.Refused != "" {
 				t.Errorf("Refused = %q, want none", got.Refused)
@@ -544,7 +628,7 @@ func TestDiffGroups(t *testing.T) {
 		},
 		{
 			name: "absent group: members that stay are removed, then policies, then the group",
-			env: testEnv([]*manifest.User{person("bob")},
+			env: testEnv([]*manifest.User{person("bob"), tombstone("gone")},
 				[]*manifest.Group{{Name: "old", Absent: true}}),
 			live: withGroups(account(
 				func() *state.User { u := liveUser("bob", managedTags()); u.Groups = []string{"old"}; return u }(),
@@ -553,7 +637,7 @@ func TestDiffGroups(t *testing.T) {
 				InlinePolicies: map[string]string{"x": docA}}),
 			want: []Change{
 				{
-					Action: Delete, Kind: KindUser, Name: "gone", Reason: "removed from the manifests",
+					Action: Delete, Kind: KindUser, Name: "gone", Reason: "marked absent in the manifests",
 					Before: &Resource{Path: "/", Groups: []string{"old"}, Tags: managedTags()},
 					Ops: []Op{
 						{Type: OpRemoveUserFromGroup, User: "gone", Group: "old"},
@@ -584,7 +668,7 @@ func TestDiffGroups(t *testing.T) {
 			live: withGroups(account(func() *state.User { u := liveUser("mallory", nil); u.Groups = []string{"old"}; return u }()),
 				&state.Group{Name: "old", Path: "/", Members: []string{"mallory"}}),
 			want:     []Change{},
-			warnings: []string{`group "old" is marked absent but has members roster does not manage (mallory); roster never changes unmanaged users, so it does not delete the group: remove them from the group by hand or add them to the manifests`},
+			warnings: []string{`group "old" is marked absent but has members roster does not change (mallory); roster never changes unmanaged, ignored or undeclared users, so it does not delete the group: remove them from the group by hand or declare them in the manifests`},
 		},
 		{
 			name: "a group removed from the manifests is left alone",
@@ -623,6 +707,7 @@ func TestDiffOrder(t *testing.T) {
 		{Kind: manifest.Person, Name: "amy", Path: "/", Groups: []string{"Changed"}}, // create, joins an updated group
 		{Kind: manifest.Person, Name: "bob", Path: "/people/"},                       // update
 		{Kind: manifest.Person, Name: "ann", Path: "/"},                              // adopt
+		tombstone("old0"), tombstone("old1"), // delete
 	}, []*manifest.Group{
 		{Name: "new", Path: "/"},
 		{Name: "changed", Path: "/x/"},
@@ -741,7 +826,7 @@ func TestDiffMaxDeletions(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			env := testEnv(nil, nil)
+			env := testEnv([]*manifest.User{tombstone("a"), tombstone("b"), tombstone("c"), tombstone("u")}, nil)
 			env.Guardrails.MaxDeletions = tt.limit
 			got := Diff(testCfg, env, live, testNow)
 			if got.Refused != tt.want {
@@ -796,7 +881,7 @@ func TestDiffExpiredUnmanagedWarns(t *testing.T) {
 	t.Parallel()
 	env := testEnv([]*manifest.User{{Kind: manifest.Person, Name: "dave", Path: "/", Expires: date("2026-05-31")}}, nil)
 	got := Diff(testCfg, env, account(liveUser("dave", nil)), testNow)
-	if len(got.Warnings) != 1 || !strings.Contains(got.Warnings[0], `"dave" expired on 2026-05-31`) {
+	if len(got.Warnings) != 1 || !strings.Contains(got.Warnings[0], `"dave" is marked for offboarding (expired on 2026-05-31) but is not managed`) {
 		t.Errorf("Warnings = %q, want one about dave's expiry", got.Warnings)
 	}
 }
@@ -853,7 +938,10 @@ func TestNeeds(t *testing.T) {
 		person("Adopted"),
 		{Kind: manifest.Person, Name: "expired", Path: "/", Expires: date("2026-05-31")},
 		{Kind: manifest.Person, Name: "expired-unmanaged", Path: "/", Expires: date("2026-05-31")},
+		tombstone("absent"),
+		tombstone("break-glass-1"),
 	}, nil)
+	env.Unmanaged.Ignore = []string{"break-glass-*"}
 	needs := Needs(testCfg, env, testNow)
 	tests := []struct {
 		user *state.User
@@ -863,7 +951,9 @@ func TestNeeds(t *testing.T) {
 		{user: liveUser("adopted", nil), want: state.LoginProfile},
 		{user: liveUser("expired", managedTags()), want: state.LoginProfile | state.Credentials},
 		{user: liveUser("expired-unmanaged", nil), want: state.LoginProfile},
-		{user: liveUser("removed", managedTags()), want: state.LoginProfile | state.Credentials},
+		{user: liveUser("absent", managedTags()), want: state.LoginProfile | state.Credentials},
+		{user: liveUser("removed", managedTags()), want: state.LoginProfile},
+		{user: liveUser("break-glass-1", managedTags()), want: 0},
 		{user: liveUser("stranger", nil), want: 0},
 	}
 	for _, tt := range tests {
@@ -878,10 +968,10 @@ func TestNeeds(t *testing.T) {
 func TestDiffMissingDetails(t *testing.T) {
 	t.Parallel()
 	noDetails := func(name string) *state.User { u := liveUser(name, managedTags()); u.Details = 0; return u }
-	env := testEnv([]*manifest.User{{Kind: manifest.Person, Name: "alice", Path: "/", Console: true, PGPKey: pgp}}, nil)
+	env := testEnv([]*manifest.User{{Kind: manifest.Person, Name: "alice", Path: "/", Console: true, PGPKey: pgp}, tombstone("bob")}, nil)
 	got := Diff(testCfg, env, account(noDetails("alice"), noDetails("bob")), testNow)
 	wantChanges := []Change{{
-		Action: Delete, Kind: KindUser, Name: "bob", Reason: "removed from the manifests", Phase: PhaseUserDelete,
+		Action: Delete, Kind: KindUser, Name: "bob", Reason: "marked absent in the manifests", Phase: PhaseUserDelete,
 		Before: &Resource{Path: "/", Tags: managedTags()},
 		Ops:    []Op{{Type: OpDeleteUser, User: "bob"}},
 	}}

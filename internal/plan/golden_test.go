@@ -13,7 +13,7 @@ import (
 )
 
 // productionEnv is the desired state that goes with testdata/live.json: a
-// production account where one person joins, one changes team, one leaves,
+// production account where one person joins, one changes team, one leaves (a tombstone),
 // one has expired, a hand-made service account is adopted, a group gets a new
 // policy set, a new group appears and an old admin group is marked absent.
 func productionEnv() *manifest.Environment {
@@ -43,6 +43,7 @@ func productionEnv() *manifest.Environment {
 			{Kind: manifest.Person, Name: "bob", Path: "/people/", Groups: []string{"developers"}, Tags: cc("team", "payments")},
 			{Kind: manifest.ServiceAccount, Name: "ci-deployer", Path: "/machines/", Owner: "platform-team",
 				ManagedPolicies: []string{"arn:aws:iam::444444444444:policy/deploy"}, Tags: cc()},
+			{Kind: manifest.Person, Name: "carol", Path: "/people/", Absent: true},
 			{Kind: manifest.Person, Name: "dave", Path: "/people/", Tags: cc(), Expires: date("2026-05-31")},
 			{Kind: manifest.Person, Name: "erin", Path: "/people/", Groups: []string{"auditors", "developers"},
 				Tags: cc("team", "security"), Console: true, PGPKey: key},

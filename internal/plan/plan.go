@@ -158,8 +158,9 @@ type Op struct {
 	PGPKeyFingerprint string `json:"pgp_key_fingerprint,omitempty"`
 }
 
-// Unmanaged is a live user without the ownership tag that no manifest names.
-// roster reports it and never changes it.
+// Unmanaged is a live user roster reports and never changes: one without
+// the ownership tag that no manifest names (Environment.Unmanaged), or one
+// with the tag that no manifest names (Environment.Undeclared).
 type Unmanaged struct {
 	Name string `json:"name"`
 	ARN  string `json:"arn"`
@@ -173,6 +174,11 @@ type Environment struct {
 	// Changes in apply order, each with its Phase and DependsOn (Order).
 	Changes   []Change    `json:"changes"`
 	Unmanaged []Unmanaged `json:"unmanaged,omitempty"`
+	// Undeclared are live users that carry the ownership tag but that no
+	// manifest names. roster never changes or deletes them: a tag is no
+	// proof that roster made the user, and deleting needs a tombstone
+	// (absent: true) or a passed expires date in the repository.
+	Undeclared []Unmanaged `json:"undeclared,omitempty"`
 	// Refused is set when a guardrail refuses the whole plan (for example
 	// more deletions than max_deletions); apply does nothing then.
 	Refused string `json:"refused,omitempty"`

@@ -162,7 +162,7 @@ func TestDriftTextTotals(t *testing.T) {
 		t.Fatal(err)
 	}
 	lines := strings.Split(strings.TrimSpace(buf.String()), "\n")
-	want := "Drift: 11 findings in 2 environments (3 high, 7 medium, 1 low)."
+	want := "Drift: 11 findings in 2 environments (4 high, 6 medium, 1 low)."
 	if got := lines[len(lines)-1]; got != want {
 		t.Errorf("last line = %q, want %q", got, want)
 	}

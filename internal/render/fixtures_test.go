@@ -113,7 +113,7 @@ func fullPlan(t *testing.T) *plan.Plan {
 
 	contractor := func(name string, ops ...plan.Op) plan.Change {
 		return plan.Change{
-			Action: plan.Delete, Kind: plan.KindUser, Name: name, Reason: "removed from the manifests",
+			Action: plan.Delete, Kind: plan.KindUser, Name: name, Reason: "marked absent in the manifests",
 			Before: &plan.Resource{
 				Path:   "/contractors/",
 				Groups: []string{"qa"},

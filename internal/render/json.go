@@ -45,6 +45,7 @@ type jsonEnvironment struct {
 	Counts     jsonCounts      `json:"counts"`
 	Changes    []*jsonChange   `json:"changes"`
 	Unmanaged  []jsonUnmanaged `json:"unmanaged"`
+	Undeclared []jsonUnmanaged `json:"undeclared"`
 	// AccessKeys: since 1.2.
 	AccessKeys []jsonAccessKey `json:"access_keys"`
 	// TimeBound: since 1.2.
@@ -148,6 +149,7 @@ func toJSONEnvironment(e *plan.Environment) *jsonEnvironment {
 		Changes:    []*jsonChange{},
 		Unmanaged:  []jsonUnmanaged{},
 		TimeBound:  e.TimeBound,
+		Undeclared: []jsonUnmanaged{},
 	}
 	for _, ch := range e.Changes {
 		jc := &jsonChange{
@@ -178,6 +180,9 @@ func toJSONEnvironment(e *plan.Environment) *jsonEnvironment {
 		}
 		je.Counts.Operations += len(ch.Ops)
 		je.Changes = append(je.Changes, jc)
+	}
+	for _, u := range e.Undeclared {
+		je.Undeclared = append(je.Undeclared, jsonUnmanaged(u))
 	}
 	for _, u := range e.Unmanaged {
 		je.Unmanaged = append(je.Unmanaged, jsonUnmanaged(u))
@@ -320,6 +325,9 @@ func fromJSONEnvironment(je *jsonEnvironment) (*plan.Environment, error) {
 			ch.DependsOn = nil // as plan.Order leaves a change without dependencies
 		}
 		e.Changes = append(e.Changes, ch)
+	}
+	for _, u := range je.Undeclared {
+		e.Undeclared = append(e.Undeclared, plan.Unmanaged(u))
 	}
 	for _, u := range je.Unmanaged {
 		e.Unmanaged = append(e.Unmanaged, plan.Unmanaged(u))

@@ -251,6 +251,8 @@ func newReportCell(c *report.Cell, col *report.Column) reportCell {
 		return cell
 	}
 	switch {
+	case c.Absent:
+		cell.Notes = append(cell.Notes, "marked absent: removed on the next apply")
 	case c.Expired:
 		cell.Notes = append(cell.Notes, "expired "+c.Expires.Written()+": removed on the next apply")
 	case c.Expires != nil && c.Expires.Day:
@@ -262,8 +264,8 @@ func newReportCell(c *report.Cell, col *report.Column) reportCell {
 		cell.Notes = append(cell.Notes, "in "+g.Group+" until "+g.String())
 	}
 	if c.Removed {
-		cell.Notes = append(cell.Notes, "in no manifest: removed on the next apply")
-	} else if c.Desired == nil && c.Live != nil && !c.Expired {
+		cell.Notes = append(cell.Notes, "in no manifest but tagged as managed: roster leaves it alone; mark it absent: true to offboard it")
+	} else if c.Desired == nil && c.Live != nil && !c.Expired && !c.Absent {
 		cell.Notes = append(cell.Notes, "not in the manifests")
 	}
 	if c.Pending(col) {
@@ -358,9 +360,12 @@ func compactCellMD(c *report.Cell, cell reportCell) string {
 	if len(cell.Creds) > 0 {
 		parts = append(parts, mdList(cell.Creds))
 	}
-	if c.Expired {
+	switch {
+	case c.Absent:
+		parts = append(parts, "~~absent~~")
+	case c.Expired:
 		parts = append(parts, "~~expired~~")
-	} else if c.Removed || (c.Desired == nil && c.Live != nil) {
+	case c.Removed || (c.Desired == nil && c.Live != nil):
 		parts = append(parts, "not in manifests")
 	}
 	if cell.Pending {

@@ -81,8 +81,12 @@ type Cell struct {
 	// Expired users are removed by the next apply: they have no desired
 	// access any more.
 	Expired bool
+	// Absent is true for a tombstone (absent: true): the next apply
+	// offboards the user, so it has no desired access.
+	Absent bool
 	// Removed is true for a live user that carries the ownership tag but is
-	// in no manifest of the environment: the next apply deletes it.
+	// in no manifest of the environment: roster leaves it alone (deleting
+	// it needs a tombstone).
 	Removed bool
 }
 
@@ -291,10 +295,12 @@ func (b *matrixBuilder) addDeclared(i int, env *manifest.Environment) {
 		if u.Owner != "" && !slices.Contains(r.Owners, u.Owner) {
 			r.Owners = append(r.Owners, u.Owner)
 		}
-		c := &Cell{Expires: u.Expires}
-		if u.Expires != nil && u.Expires.Passed(b.now) {
+		c := &Cell{Expires: u.Expires, Absent: u.Absent}
+		switch {
+		case u.Absent:
+		case u.Expires != nil && u.Expires.Passed(b.now):
 			c.Expired = true
-		} else {
+		default:
 			c.Desired = desiredAccess(env, u, groups, b.now)
 			for _, g := range u.Grants() {
 				if g.Group != "" && !g.Passed(b.now) {
@@ -314,8 +320,8 @@ func (b *matrixBuilder) addLive(i int, live *state.Account, tag string) {
 		r := b.rows[strings.ToLower(name)]
 		if r == nil || r.Cells[i] == nil {
 			r = b.row(name, Unmanaged)
-			// Tagged as managed but in no manifest: the next apply
-			// deletes it.
+			// Tagged as managed but in no manifest: roster leaves it
+			// alone and drift reports it.
 			r.Cells[i] = &Cell{Removed: u.Tags[tag] == "true"}
 		}
 		r.Cells[i].Live = liveAccess(u, live)
@@ -327,6 +333,9 @@ func (b *matrixBuilder) addLive(i int, live *state.Account, tag string) {
 func (b *matrixBuilder) finish() *Matrix {
 	m := b.m
 	for _, r := range b.rows {
+		if gone(r) {
+			continue
+		}
 		slices.Sort(r.Owners)
 		m.Rows = append(m.Rows, r)
 	}
@@ -353,6 +362,17 @@ func (b *matrixBuilder) finish() *Matrix {
 		}
 	}
 	return m
+}
+
+// gone reports whether a row only holds tombstones of users that no longer
+// exist (or whose live state is unknown): nobody to show.
+func gone(r *Row) bool {
+	for _, c := range r.Cells {
+		if c != nil && (!c.Absent || c.Live != nil) {
+			return false
+		}
+	}
+	return true
 }
 
 func rank(k Kind) int {
