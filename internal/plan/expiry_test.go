@@ -96,11 +96,40 @@ func TestExpiryOnly(t *testing.T) {
 			wantSkipped: []string{"update priya DetachUserPolicy:"},
 		},
 		{
-			name:        "an expired user is offboarded; a user removed from the manifests is not",
-			env:         groupsEnv(gone("carol")),
-			live:        groupsLive(inGroups(liveUser("carol", managedTags()), "developers"), liveUser("dan", managedTags())),
-			wantKept:    []string{"delete carol RemoveUserFromGroup:developers DeleteUser:"},
-			wantSkipped: []string{"delete dan DeleteUser:"},
+			name:     "an expired user is offboarded; a user removed from the manifests is not even planned",
+			env:      groupsEnv(gone("carol")),
+			live:     groupsLive(inGroups(liveUser("carol", managedTags()), "developers"), liveUser("dan", managedTags())),
+			wantKept: []string{"delete carol RemoveUserFromGroup:developers DeleteUser:"},
+		},
+		{
+			name: "a tombstone that has not expired waits for the reviewed apply",
+			env: groupsEnv(func() *manifest.User {
+				u := person("erin")
+				u.Absent = true
+				return u
+			}()),
+			live:        groupsLive(liveUser("erin", managedTags())),
+			wantSkipped: []string{"delete erin DeleteUser:"},
+		},
+		{
+			name:     "an expired tombstone goes",
+			env:      groupsEnv(func() *manifest.User { u := gone("erin"); u.Absent = true; return u }()),
+			live:     groupsLive(liveUser("erin", managedTags())),
+			wantKept: []string{"delete erin DeleteUser:"},
+		},
+		{
+			name: "an expired user without the ownership tag is never deleted",
+			env:  groupsEnv(gone("frank")),
+			live: groupsLive(liveUser("frank", nil)),
+		},
+		{
+			name: "an expired user unmanaged.ignore matches is never deleted, tag or not",
+			env: func() *manifest.Environment {
+				e := groupsEnv(gone("break-glass"), gone("Break-Glass2"))
+				e.Unmanaged.Ignore = []string{"break-glass*"}
+				return e
+			}(),
+			live: groupsLive(liveUser("break-glass", managedTags()), liveUser("Break-Glass2", nil)),
 		},
 		{
 			name: "more expired users than max_deletions: refused",
