@@ -104,8 +104,9 @@ func TestPlanRecordAttacks(t *testing.T) {
 		{
 			name: "a person cannot write a record with their own token",
 			attack: func(t *testing.T, _ *githubtest.Server, pr int, cl map[string]*Client) {
-				forged.PullRequest = pr
-				if _, err := cl[personToken].CreateOrUpdatePlanRecord(context.Background(), testRepo, forged, RecordOptions{}, GitHubActions); !errors.Is(err, ErrNotAnApp) {
+				f := forged
+				f.PullRequest = pr
+				if _, err := cl[personToken].CreateOrUpdatePlanRecord(context.Background(), testRepo, f, RecordOptions{}, GitHubActions); !errors.Is(err, ErrNotAnApp) {
 					t.Errorf("person's write: err = %v, want ErrNotAnApp", err)
 				}
 			},
