@@ -501,6 +501,7 @@ func (l *loader) readEntry(env *envSrc, d *decoder, n *yaml.Node, f map[string]e
 
 // group reads one entry of a groups list.
 func (l *loader) group(env *envSrc, d *decoder, n *yaml.Node) *groupSrc {
+	at := d.pos(n) // where the entry is written: an alias's own line, not its anchor's
 	n = d.node(n)
 	if n == nil {
 		return nil
@@ -514,7 +515,7 @@ func (l *loader) group(env *envSrc, d *decoder, n *yaml.Node) *groupSrc {
 	if !ok {
 		return nil
 	}
-	g := &groupSrc{g: &Group{Path: l.cfg.Defaults.Path, Pos: d.pos(n)}, entrySrc: entrySrc{pos: d.pos(n)}}
+	g := &groupSrc{g: &Group{Path: l.cfg.Defaults.Path, Pos: at}, entrySrc: entrySrc{pos: at}}
 	l.readEntry(env, d, n, f, "group", entryFields{&g.g.Name, &g.g.Path, &g.g.ManagedPolicies, &g.g.InlinePolicies}, &g.entrySrc)
 	if e, ok := f["absent"]; ok && !isNull(e.val) {
 		g.g.Absent, _ = d.boolean(e.val, "absent")
@@ -524,6 +525,7 @@ func (l *loader) group(env *envSrc, d *decoder, n *yaml.Node) *groupSrc {
 
 // user reads one entry of a users or service_accounts list.
 func (l *loader) user(env *envSrc, d *decoder, n *yaml.Node, kind Kind) *userSrc {
+	at := d.pos(n) // where the entry is written: an alias's own line, not its anchor's
 	n = d.node(n)
 	if n == nil {
 		return nil
@@ -536,7 +538,7 @@ func (l *loader) user(env *envSrc, d *decoder, n *yaml.Node, kind Kind) *userSrc
 	if !ok {
 		return nil
 	}
-	u := &userSrc{u: &User{Kind: kind, Path: l.cfg.Defaults.Path, Pos: d.pos(n)}, entrySrc: entrySrc{pos: d.pos(n)}}
+	u := &userSrc{u: &User{Kind: kind, Path: l.cfg.Defaults.Path, Pos: at}, entrySrc: entrySrc{pos: at}}
 	label := l.readEntry(env, d, n, f, what, entryFields{&u.u.Name, &u.u.Path, &u.u.ManagedPolicies, &u.u.InlinePolicies}, &u.entrySrc)
 	if e, ok := f["groups"]; ok {
 		l.userGroups(d, e, u, label)
