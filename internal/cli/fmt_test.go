@@ -80,6 +80,43 @@ func TestFmtCheck(t *testing.T) {
 	}
 }
 
+// TestFmtCheckDiff shows what formatting would change as a unified diff,
+// writes nothing with --check and still exits 1; without --check the diff is
+// shown as the file is written.
+func TestFmtCheckDiff(t *testing.T) {
+	t.Parallel()
+	dir := filepath.Join(t.TempDir(), "access")
+	people := filepath.Join(dir, "dev", "people.yaml")
+	writeFile(t, filepath.Join(dir, "dev", "environment.yaml"), "account_id: \"111122223333\"\n")
+	writeFile(t, people, "users:\n- name: b\n- name: a # first\n")
+	want := "--- " + people + " (original)\n" +
+		"+++ " + people + " (formatted)\n" +
+		"@@ -1,3 +1,3 @@\n" +
+		" users:\n" +
+		"-- name: b\n" +
+		"-- name: a # first\n" +
+		"+  - name: a # first\n" +
+		"+  - name: b\n"
+
+	code, stdout, stderr := runFmt(t, "--dir", dir, "--check", "--diff")
+	if code != ExitFailure || !strings.Contains(stderr, "1 file is not formatted") {
+		t.Errorf("fmt --check --diff: exit %d, stderr %q; want %d and the count", code, stderr, ExitFailure)
+	}
+	if diff := cmp.Diff(want, stdout); diff != "" {
+		t.Errorf("fmt --check --diff output (-want +got):\n%s", diff)
+	}
+	if data, _ := os.ReadFile(people); !strings.HasPrefix(string(data), "users:\n- name: b") {
+		t.Errorf("--check --diff wrote the file:\n%s", data)
+	}
+
+	if code, stdout, _ := runFmt(t, "--dir", dir, "--diff"); code != ExitOK || stdout != want {
+		t.Errorf("fmt --diff: exit %d, output %q; want 0 and the same diff", code, stdout)
+	}
+	if code, stdout, _ := runFmt(t, "--dir", dir, "--check", "--diff"); code != ExitOK || stdout != "" {
+		t.Errorf("fmt --check --diff after fmt: exit %d, output %q; want 0 and nothing", code, stdout)
+	}
+}
+
 // TestFmtInvalidYAML reports a file that does not parse and still formats
 // the others.
 func TestFmtInvalidYAML(t *testing.T) {
