@@ -17,7 +17,9 @@ func fmtCommand() *command {
 directory: keys in the documented order (name first), entries sorted by name,
 groups, managed policies, tags, inline policy names and unmanaged.ignore
 sorted, two-space indentation. Comments, blank lines, quoting and policy
-documents are kept as written. Formatting twice changes nothing.
+documents are kept as written. A file that uses YAML aliases keeps its order
+(an anchor must stay before its aliases); only its indentation changes.
+Formatting twice changes nothing.
 
 With --check nothing is written: the files that would change are listed and
 the exit status is 1 when there are any (for CI). With --diff each file that

@@ -131,8 +131,8 @@ func Source(k Kind, src []byte) ([]byte, error) {
 		return src, nil
 	}
 	text := strings.ReplaceAll(string(src), "\r\n", "\n")
-	f := &formatter{lines: strings.Split(strings.TrimSuffix(text, "\n"), "\n")}
 	root := doc.Content[0]
+	f := &formatter{lines: strings.Split(strings.TrimSuffix(text, "\n"), "\n"), keepOrder: hasAlias(root)}
 	out := f.node(root, specFor(k), 0, len(f.lines), -(root.Column - 1), true)
 	for len(out) > 0 && out[len(out)-1] == "" {
 		out = out[:len(out)-1]
@@ -144,6 +144,17 @@ func Source(k Kind, src []byte) ([]byte, error) {
 // of 0-based line indexes; yaml.Node lines and columns are 1-based.
 type formatter struct {
 	lines []string
+	// keepOrder leaves keys and items in their written order: a file with
+	// YAML aliases must keep each anchor before the aliases that use it.
+	keepOrder bool
+}
+
+// hasAlias reports whether an alias appears anywhere under n.
+func hasAlias(n *yaml.Node) bool {
+	if n.Kind == yaml.AliasNode {
+		return true
+	}
+	return slices.ContainsFunc(n.Content, hasAlias)
 }
 
 // node formats the region [lo, hi) that holds n, moving every line shift
@@ -224,9 +235,11 @@ func (f *formatter) arrange(items []*item, col, lo, hi, shift int, root bool) []
 	last.end = f.contentEnd(last.content, hi, col)
 
 	order := slices.Clone(items)
-	slices.SortStableFunc(order, func(a, b *item) int {
-		return cmp.Or(cmp.Compare(a.rank, b.rank), cmp.Compare(a.key, b.key))
-	})
+	if !f.keepOrder {
+		slices.SortStableFunc(order, func(a, b *item) int {
+			return cmp.Or(cmp.Compare(a.rank, b.rank), cmp.Compare(a.key, b.key))
+		})
+	}
 	out := f.shifted(lo, items[0].start, shift)
 	for i, it := range order {
 		out = append(out, it.render(it.start, it.end)...)
@@ -364,6 +377,9 @@ func nameOf(n *yaml.Node) string {
 // Flow collections over several lines, or holding anything but scalars,
 // are left alone.
 func (f *formatter) sortFlow(n *yaml.Node, s *spec) {
+	if f.keepOrder {
+		return
+	}
 	var keys []string
 	switch {
 	case n.Kind == yaml.SequenceNode && (s.items == byValue || s.items == byEither):

@@ -24,6 +24,7 @@ func TestSourceGolden(t *testing.T) {
 		{"manifest", format.Manifest},
 		{"environment", format.Environment},
 		{"roster", format.Config},
+		{"aliases", format.Manifest},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
