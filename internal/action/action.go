@@ -8,12 +8,14 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/sethvargo/go-githubactions"
 
 	"github.com/roster-dev/roster/internal/approval"
+	"github.com/roster-dev/roster/internal/request"
 )
 
 // Env is everything the Action touches outside its inputs. main passes the
@@ -157,6 +159,13 @@ func (r *runner) dispatch(ctx context.Context) error {
 			}
 		case eventSchedule, eventWorkflowDispatch:
 			cmd = CommandDrift
+		case eventIssues:
+			if r.rc.PullRequestAction == "opened" && slices.Contains(r.rc.Issue.Labels, request.IssueLabel) {
+				r.command = commandRequest
+				return r.accessRequest(ctx)
+			}
+			r.logf("Issue #%d is not a newly opened access request (label %s): validating only.", r.rc.Issue.Number, request.IssueLabel)
+			cmd = CommandValidate
 		case "":
 			return errors.New("GITHUB_EVENT_NAME is not set: run roster action inside a GitHub Actions workflow, or use the other roster commands")
 		default:

@@ -16,6 +16,7 @@ const (
 	eventPush              = "push"
 	eventSchedule          = "schedule"
 	eventWorkflowDispatch  = "workflow_dispatch"
+	eventIssues            = "issues"
 )
 
 // runContext is what the Action needs to know about the workflow run.
@@ -36,6 +37,8 @@ type runContext struct {
 	// Before is the push's before commit: the branch as it stood before
 	// the push.
 	Before string
+	// Issue is the issue of an issues event.
+	Issue issueEvent
 	// RunURL links to the workflow run, for the job summary.
 	RunURL    string
 	APIURL    string
@@ -73,6 +76,9 @@ func readContext(gh *githubactions.Action) (*runContext, error) {
 		rc.PullRequest = intField(ev, "number")
 	}
 	rc.PullRequestAction, _ = ev["action"].(string)
+	if is, ok := ev["issue"].(map[string]any); ok && rc.Event == eventIssues {
+		rc.Issue = readIssue(is)
+	}
 	if rc.Event == eventPush {
 		if after, ok := ev["after"].(string); ok && after != "" {
 			rc.SHA = after
@@ -116,4 +122,30 @@ func (rc *runContext) onDefaultBranch() bool {
 		return branch == rc.DefaultBranch
 	}
 	return branch == "main" || branch == "master"
+}
+
+// issueEvent is the part of an issues event's issue an access request
+// needs.
+type issueEvent struct {
+	Number int
+	Author string
+	Body   string
+	Labels []string
+}
+
+func readIssue(is map[string]any) issueEvent {
+	out := issueEvent{Number: intField(is, "number")}
+	out.Body, _ = is["body"].(string)
+	if u, ok := is["user"].(map[string]any); ok {
+		out.Author, _ = u["login"].(string)
+	}
+	labels, _ := is["labels"].([]any)
+	for _, l := range labels {
+		if m, ok := l.(map[string]any); ok {
+			if name, ok := m["name"].(string); ok {
+				out.Labels = append(out.Labels, name)
+			}
+		}
+	}
+	return out
 }

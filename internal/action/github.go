@@ -51,6 +51,12 @@ type gitHub interface {
 	SyncIssue(ctx context.Context, spec github.IssueSpec) (github.IssueResult, error)
 	// ResolveIssue closes the open issue holding marker with a comment.
 	ResolveIssue(ctx context.Context, marker, comment string) (github.IssueResult, error)
+	// ProposeChange commits one file to a new branch and opens a pull
+	// request for it.
+	ProposeChange(ctx context.Context, ch github.Change) (github.PullRequest, error)
+	// UpsertMarkedComment keeps one comment holding marker on an issue or
+	// pull request and returns its URL.
+	UpsertMarkedComment(ctx context.Context, number int, marker, body string) (string, error)
 }
 
 // issueBodyLimit leaves room in an issue body for the marker and
@@ -150,6 +156,17 @@ func (g *repoGitHub) SyncIssue(ctx context.Context, spec github.IssueSpec) (gith
 // ResolveIssue implements gitHub.
 func (g *repoGitHub) ResolveIssue(ctx context.Context, marker, comment string) (github.IssueResult, error) {
 	return g.c.ResolveIssue(ctx, g.repo, marker, comment)
+}
+
+// ProposeChange implements gitHub.
+func (g *repoGitHub) ProposeChange(ctx context.Context, ch github.Change) (github.PullRequest, error) {
+	return g.c.ProposeChange(ctx, g.repo, ch)
+}
+
+// UpsertMarkedComment implements gitHub.
+func (g *repoGitHub) UpsertMarkedComment(ctx context.Context, number int, marker, body string) (string, error) {
+	res, err := g.c.UpsertComment(ctx, g.repo, number, marker, body, true)
+	return res.URL, err
 }
 
 // github returns the GitHub client, made once per run from the
