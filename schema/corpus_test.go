@@ -26,6 +26,7 @@ var beyondSchema = map[string]string{
 	"account-id-duplicate":                "compares environments",
 	"approvals-unmeetable":                "compares required with the number of logins",
 	"arn-partition-mixed":                 "compares ARNs across the environment",
+	"region-partition-mismatch":           "compares the region with the partition of ARNs across the environment",
 	"console-pgp-key-garbage":             "needs an OpenPGP parser",
 	"console-pgp-key-signing-only":        "needs an OpenPGP parser",
 	"environment-file-in-subfolder":       "about where the file is",

@@ -52,7 +52,9 @@ type envSrc struct {
 	accountPos diag.Pos
 	accountOK  bool
 	prodSet    bool
-	guard      guardSrc
+	// regionPos is where region was set; File is "" when it was not.
+	regionPos diag.Pos
+	guard     guardSrc
 	// arns are every ARN of the environment in reading order, for the
 	// partition check.
 	arns   []ref
@@ -282,6 +284,7 @@ func (l *loader) loadEnvFile(env *envSrc, rel string) {
 		if s, ok := d.str(e.val, "region"); ok {
 			if regionRE.MatchString(s) {
 				env.env.Region = s
+				env.regionPos = d.pos(d.node(e.val))
 			} else {
 				d.errorf(d.node(e.val), ruleRegion, "use an AWS region name such as us-east-1", "region %q is not an AWS region name", s)
 			}

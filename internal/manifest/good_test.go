@@ -504,3 +504,33 @@ func TestPlanRole(t *testing.T) {
 		})
 	}
 }
+
+// TestRegionDefault: an environment that sets no region calls STS in its
+// partition's default region (a GovCloud role cannot be assumed through
+// us-east-1); a region that is set is kept.
+func TestRegionDefault(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name, env, want string
+	}{
+		{"commercial", "role_arn: arn:aws:iam::111122223333:role/roster\n", "us-east-1"},
+		{"no ARN at all", "", "us-east-1"},
+		{"GovCloud", "role_arn: arn:aws-us-gov:iam::111122223333:role/roster\n", "us-gov-west-1"},
+		{"China", "role_arn: arn:aws-cn:iam::111122223333:role/roster\n", "cn-north-1"},
+		{"China, region set", "role_arn: arn:aws-cn:iam::111122223333:role/roster\nregion: cn-northwest-1\n", "cn-northwest-1"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			repo, diags := manifest.Load(writeTree(t, map[string]string{
+				"p/environment.yaml": `account_id: "111122223333"` + "\n" + tt.env,
+			}))
+			if repo == nil {
+				t.Fatalf("Load refused a valid tree:\n%v", diags)
+			}
+			if got := repo.Environments[0].Region; got != tt.want {
+				t.Errorf("Region = %q, want %q", got, tt.want)
+			}
+		})
+	}
+}

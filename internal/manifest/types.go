@@ -80,7 +80,8 @@ type Environment struct {
 	RoleARN   string
 	// PlanRoleARN is plan_role_arn as written; PlanRole applies its default.
 	PlanRoleARN string
-	// Region is the region for STS calls; IAM itself is global.
+	// Region is the region for STS calls; IAM itself is global. Unset, it
+	// is the default region of the partition of the environment's ARNs.
 	Region string
 	// Production environments are marked in plans and get stricter review.
 	// Defaults to true for an environment named "production" or "prod".

@@ -63,11 +63,6 @@ func notePartition(env *envSrc, r ref) {
 	}
 }
 
-func partitionOf(arn string) string {
-	p, _, _ := strings.Cut(strings.TrimPrefix(arn, "arn:"), ":")
-	return p
-}
-
 // checkManagedARN checks a managed policy ARN's syntax, and that a customer
 // managed policy belongs to the environment's account. env is nil for
 // roster.yaml defaults.
@@ -466,18 +461,36 @@ func (l *loader) checkManagedCount(pos diag.Pos, label string, n int) {
 }
 
 // checkPartition reports ARNs whose partition differs from the first ARN
-// of the environment.
+// of the environment, and a region of another partition than the ARNs.
 func (l *loader) checkPartition(env *envSrc) {
 	if len(env.arns) == 0 {
 		return
 	}
 	first := env.arns[0]
-	want := partitionOf(first.val)
+	want := policy.PartitionOf(first.val)
+	l.checkRegionPartition(env, first, want)
 	for _, r := range env.arns[1:] {
-		if p := partitionOf(r.val); p != want {
+		if p := policy.PartitionOf(r.val); p != want {
 			l.diags.Errorf(r.pos, rulePartition, "an account lives in one partition; use the same arn:"+want+": prefix everywhere in this environment",
 				"ARN %s is in partition %s, but this environment uses %s (first at %s)", r.val, p, want, first.pos)
 		}
+	}
+}
+
+// checkRegionPartition reports a region outside the partition of the
+// environment's ARNs: STS of one partition cannot assume a role of another,
+// so every call would fail. An environment that sets no region gets its
+// partition's default region (us-east-1, cn-north-1, us-gov-west-1).
+func (l *loader) checkRegionPartition(env *envSrc, first ref, want string) {
+	if env.regionPos.File == "" {
+		env.env.Region = policy.RegionOf(want)
+		return
+	}
+	region := env.env.Region
+	if got := policy.RegionPartition(region); got != want {
+		l.diags.Errorf(env.regionPos, rulePartition,
+			fmt.Sprintf("use a region of partition %s, such as %s, or the account's arn:%s: ARNs", want, policy.RegionOf(want), got),
+			"region %s is in partition %s, but this environment's ARNs are in partition %s (first at %s)", region, got, want, first.pos)
 	}
 }
 
