@@ -75,7 +75,8 @@ func (a *Account) Config() aws.Config { return a.cfg.Copy() }
 // Connect opens a session in env's account: it assumes the role that
 // purpose calls for (credentials are cached and refreshed), and refuses to go
 // on when sts:GetCallerIdentity reports another account than env.AccountID.
-// STS is called in env.Region (default us-east-1).
+// STS is called in env.Region (the loader defaults it to the partition's
+// region; us-east-1 when it is empty).
 func Connect(ctx context.Context, base aws.Config, env *manifest.Environment, purpose Purpose) (*Account, error) {
 	cfg := base.Copy()
 	cfg.Region = env.Region
