@@ -57,6 +57,7 @@ var beyondSchema = map[string]string{
 	"tag-defaults-reserved":               "needs roster.yaml's ownership_tag",
 	"ownership-tag-equals-owner-tag":      "compares two fields' values",
 	"user-name-duplicate-case":            "compares names across entries",
+	"user-duplicate-via-alias":            "compares names across entries",
 	"unmanaged-glob-invalid":              "glob syntax is checked with path.Match",
 	"unmanaged-ignored-declared":          "compares names with environment.yaml's unmanaged.ignore",
 }
