@@ -51,7 +51,7 @@ func (r *runner) drift(ctx context.Context) error {
 func (r *runner) computeDrift(ctx context.Context, repo *manifest.Repository, envs []*manifest.Environment) ([]*drift.Report, error) {
 	var reports []*drift.Report
 	err := r.group("Drift in "+envNames(envs), func() error {
-		conn, err := awsiam.NewConnector(ctx, r.env.Getenv)
+		conn, err := awsiam.NewConnector(ctx, r.env.Getenv, r.in.Concurrency)
 		if err != nil {
 			return err
 		}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/sethvargo/go-githubactions"
 
+	"github.com/roster-dev/roster/internal/awsiam"
 	"github.com/roster-dev/roster/internal/manifest"
 )
 
@@ -57,6 +58,10 @@ type Inputs struct {
 	// ApprovalsToken reads organization team membership for approvals;
 	// empty means Token.
 	ApprovalsToken string
+	// Concurrency bounds the AWS calls in flight across every environment
+	// (read-concurrency, write-concurrency); zero fields mean awsiam's
+	// defaults.
+	Concurrency awsiam.Concurrency
 }
 
 // DefaultTrustedAuthor is the login of the workflow's own token.
@@ -116,6 +121,12 @@ func readInputs(gh *githubactions.Action) (Inputs, error) {
 	case "*":
 		in.TrustedAuthor = ""
 	}
+	if in.Concurrency.Reads, err = countInput(gh, "read-concurrency"); err != nil {
+		return Inputs{}, err
+	}
+	if in.Concurrency.Writes, err = countInput(gh, "write-concurrency"); err != nil {
+		return Inputs{}, err
+	}
 	if in.PlanDir != "" && in.PlanOutput != "" {
 		return Inputs{}, fmt.Errorf("inputs plan-dir and plan-output: set one or the other: plan-output is for the jobs that plan, plan-dir for the job that merges their plans")
 	}
@@ -139,6 +150,19 @@ func splitList(s string) []string {
 		}
 	}
 	return out
+}
+
+// countInput reads a whole number of at least 1; empty is 0 (the default).
+func countInput(gh *githubactions.Action, name string) (int, error) {
+	v := strings.TrimSpace(gh.GetInput(name))
+	if v == "" {
+		return 0, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 {
+		return 0, fmt.Errorf("input %s: %q is not a whole number of at least 1", name, v)
+	}
+	return n, nil
 }
 
 // boolInput reads a boolean input the way the runner's toolkit does: true,

@@ -6,6 +6,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/sethvargo/go-githubactions"
+
+	"github.com/roster-dev/roster/internal/awsiam"
 )
 
 func TestReadInputs(t *testing.T) {
@@ -23,16 +25,21 @@ func TestReadInputs(t *testing.T) {
 		{
 			name: "every input as the runner passes it",
 			env: map[string]string{
-				"INPUT_COMMAND":        "Plan",
-				"INPUT_PATH":           "./iam/access/",
-				"INPUT_ENVIRONMENTS":   "staging, production\nstaging",
-				"INPUT_GITHUB-TOKEN":   "ghs_x",
-				"INPUT_COMMENT":        "false",
-				"INPUT_FAIL-ON-DRIFT":  "True",
-				"INPUT_PLAN-OUTPUT":    "plan.json",
-				"INPUT_TRUSTED-AUTHOR": "access-bot[bot]",
+				"INPUT_COMMAND":           "Plan",
+				"INPUT_PATH":              "./iam/access/",
+				"INPUT_ENVIRONMENTS":      "staging, production\nstaging",
+				"INPUT_GITHUB-TOKEN":      "ghs_x",
+				"INPUT_COMMENT":           "false",
+				"INPUT_FAIL-ON-DRIFT":     "True",
+				"INPUT_PLAN-OUTPUT":       "plan.json",
+				"INPUT_TRUSTED-AUTHOR":    "access-bot[bot]",
+				"INPUT_READ-CONCURRENCY":  "8",
+				"INPUT_WRITE-CONCURRENCY": " 4 ",
 			},
-			want: Inputs{Command: "plan", Path: "iam/access", Environments: []string{"staging", "production"}, Token: "ghs_x", FailOnDrift: true, PlanOutput: "plan.json", TrustedAuthor: "access-bot[bot]"},
+			want: Inputs{
+				Command: "plan", Path: "iam/access", Environments: []string{"staging", "production"}, Token: "ghs_x", FailOnDrift: true, PlanOutput: "plan.json", TrustedAuthor: "access-bot[bot]",
+				Concurrency: awsiam.Concurrency{Reads: 8, Writes: 4},
+			},
 		},
 		{
 			name: "any author",
@@ -43,6 +50,8 @@ func TestReadInputs(t *testing.T) {
 		{name: "path outside the repository", env: map[string]string{"INPUT_PATH": "../elsewhere"}, wantErr: "must be a folder inside the repository"},
 		{name: "absolute path", env: map[string]string{"INPUT_PATH": "/etc"}, wantErr: "must be a folder inside the repository"},
 		{name: "bad boolean", env: map[string]string{"INPUT_COMMENT": "yes please"}, wantErr: "input comment"},
+		{name: "read-concurrency zero", env: map[string]string{"INPUT_READ-CONCURRENCY": "0"}, wantErr: `input read-concurrency: "0" is not a whole number of at least 1`},
+		{name: "write-concurrency not a number", env: map[string]string{"INPUT_WRITE-CONCURRENCY": "many"}, wantErr: `input write-concurrency: "many"`},
 		{name: "plan-dir with plan-output", env: map[string]string{"INPUT_PLAN-DIR": "plans", "INPUT_PLAN-OUTPUT": "p.json"}, wantErr: "set one or the other"},
 	}
 	for _, tt := range tests {

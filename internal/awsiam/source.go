@@ -19,9 +19,11 @@ type Connector struct {
 	base aws.Config
 }
 
-// NewConnector loads the SDK configuration from getenv (see LoadConfig).
-func NewConnector(ctx context.Context, getenv func(string) string) (*Connector, error) {
-	cfg, err := LoadConfig(ctx, getenv)
+// NewConnector loads the SDK configuration from getenv, with conc bounding
+// the calls in flight across every account of the run (see LoadConfigWith;
+// zero fields mean the defaults).
+func NewConnector(ctx context.Context, getenv func(string) string, conc Concurrency) (*Connector, error) {
+	cfg, err := LoadConfigWith(ctx, getenv, conc)
 	if err != nil {
 		return nil, err
 	}

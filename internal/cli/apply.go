@@ -27,7 +27,7 @@ const expectedFromFlag = "the reviewed plan"
 func applyCommand() *command {
 	return &command{
 		name:    "apply",
-		usage:   "[--dir DIR] [--env a,b] [--yes] [--expect-digest ENV=DIGEST]... [--concurrency N] [--format text|markdown|json]",
+		usage:   "[--dir DIR] [--env a,b] [--yes] [--expect-digest ENV=DIGEST]... [--concurrency N] [--read-concurrency N] [--write-concurrency N] [--format text|markdown|json]",
 		summary: "change live IAM to match the repository",
 		help: `Validates the manifests (and stops if they are invalid), plans every selected
 environment against live IAM with its role_arn, prints the plan, and asks for
@@ -46,6 +46,11 @@ skipped (with the reason). A new console user's initial password is shown only
 encrypted to the user's pgp_key; its owner reads it with gpg --decrypt.
 Running apply again after a failure continues where it stopped.
 
+--concurrency is how many changes of one environment run at once;
+--read-concurrency and --write-concurrency bound the AWS read and write calls
+in flight at once across all environments (defaults 32 and 16). Whatever
+they allow, each account's writes are paced to the rate IAM accepts.
+
 With --format json or markdown the plan goes to stderr and only the report to
 stdout.
 
@@ -61,6 +66,9 @@ or the manifests are invalid; 2 on usage errors or without confirmation.`,
 			fs.Var(expect, "expect-digest", "refuse environment `ENV=DIGEST` unless its fresh plan has this digest (repeatable)")
 			concurrency := fs.Int("concurrency", apply.DefaultConcurrency, "IAM changes applied at once in an environment")
 			format := newEnum(fs, "format", "text", "report `format`", "text", "markdown", "json")
+			var conc awsiam.Concurrency
+			readConcurrencyFlag(fs, &conc)
+			writeConcurrencyFlag(fs, &conc)
 			return func(ctx context.Context, args []string, env Env) error {
 				if err := noArgs("apply", args); err != nil {
 					return err
@@ -70,7 +78,7 @@ or the manifests are invalid; 2 on usage errors or without confirmation.`,
 				}
 				return runApply(ctx, env, applyArgs{
 					dir: *dir, envs: envs, yes: *yes, expect: expect,
-					concurrency: *concurrency, format: format.value,
+					concurrency: *concurrency, format: format.value, conc: conc,
 				})
 			}
 		},
@@ -84,6 +92,7 @@ type applyArgs struct {
 	expect      digestFlag
 	concurrency int
 	format      string
+	conc        awsiam.Concurrency
 }
 
 func runApply(ctx context.Context, env Env, a applyArgs) error {
@@ -91,7 +100,7 @@ func runApply(ctx context.Context, env Env, a applyArgs) error {
 	if err != nil {
 		return err
 	}
-	conn, err := awsiam.NewConnector(ctx, env.Getenv)
+	conn, err := awsiam.NewConnector(ctx, env.Getenv, a.conc)
 	if err != nil {
 		return err
 	}

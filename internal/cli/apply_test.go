@@ -431,3 +431,43 @@ func (p *promptWatcher) String() string {
 	defer p.mu.Unlock()
 	return p.buf.String()
 }
+
+// TestConcurrencyFlags: --read-concurrency and --write-concurrency bound
+// the calls in flight across every environment of the run. The fake holds
+// the first calls of an action until two arrive at once: they do with the
+// defaults, and never with a bound of one.
+func TestConcurrencyFlags(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name     string
+		action   string // held until two arrive at once
+		args     []string
+		together bool
+	}{
+		{"plan reads two accounts at once", "GetCallerIdentity", []string{"plan"}, true},
+		{"plan with --read-concurrency 1", "GetCallerIdentity", []string{"plan", "--read-concurrency", "1"}, false},
+		{"drift with --read-concurrency 1", "GetCallerIdentity", []string{"drift", "--read-concurrency", "1"}, false},
+		{"apply writes two users at once", "CreateUser", []string{"apply", "--yes"}, true},
+		{"apply with --write-concurrency 1", "CreateUser", []string{"apply", "--yes", "--write-concurrency", "1"}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			srv := applyFake(t)
+			srv.Gather(tt.action, 2, time.Second)
+			r := runRoster(t, srv, "", false, append(tt.args, "--dir", applyTree(t))...)
+			if r.code != ExitOK {
+				t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", r.code, r.stdout, r.stderr)
+			}
+			if got := srv.Gathered(tt.action); got != tt.together {
+				t.Errorf("two %s calls in flight at once: %t, want %t", tt.action, got, tt.together)
+			}
+		})
+	}
+	for _, args := range [][]string{{"plan", "--read-concurrency", "0"}, {"apply", "--write-concurrency", "-1"}, {"import", "--env", "x", "--read-concurrency", "many"}} {
+		code, _, stderr := runWith(t, nil, args...)
+		if code != ExitUsage || !strings.Contains(stderr, "must be a whole number of at least 1") {
+			t.Errorf("roster %s: exit %d, stderr %q; want a usage error", strings.Join(args, " "), code, stderr)
+		}
+	}
+}

@@ -15,7 +15,7 @@ import (
 func driftCommand() *command {
 	return &command{
 		name:    "drift",
-		usage:   "[--dir DIR] [--env a,b] [--live SNAPSHOTS] [--format text|markdown|json] [--detailed-exitcode]",
+		usage:   "[--dir DIR] [--env a,b] [--live SNAPSHOTS] [--format text|markdown|json] [--detailed-exitcode] [--read-concurrency N]",
 		summary: "report where live IAM differs from the repository",
 		help: `Validates the manifests, reads live IAM in every selected environment (assuming
 role_arn from environment.yaml, concurrently), and reports every difference:
@@ -34,6 +34,8 @@ findings for --detailed-exitcode.
 
 With --live DIR, live state (and the credential report, when the snapshot
 carries one) comes from snapshot files DIR/<env>.json instead of AWS.
+--read-concurrency bounds the AWS calls in flight at once across all the
+environments (default 32).
 
 --format markdown prints the body of each environment's drift issue, as the
 GitHub Action posts it.
@@ -71,7 +73,7 @@ func computeDrift(ctx context.Context, env Env, f *liveFlags) ([]*drift.Report, 
 	if err != nil {
 		return nil, err
 	}
-	src, err := liveSource(ctx, env, *f.live, awsiam.ForDrift)
+	src, err := liveSource(ctx, env, *f.live, awsiam.ForDrift, f.conc)
 	if err != nil {
 		return nil, err
 	}

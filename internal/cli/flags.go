@@ -1,11 +1,14 @@
 package cli
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 
+	"github.com/roster-dev/roster/internal/awsiam"
 	"github.com/roster-dev/roster/internal/manifest"
 )
 
@@ -72,6 +75,7 @@ type liveFlags struct {
 	live     *string
 	format   *enumFlag
 	detailed *bool
+	conc     awsiam.Concurrency
 }
 
 // newLiveFlags registers the flags; verb says what the command does to an
@@ -82,5 +86,41 @@ func newLiveFlags(fs *flag.FlagSet, verb, detailed string) *liveFlags {
 	f.live = fs.String("live", "", "read live state from snapshot `directory` instead of AWS")
 	f.format = newEnum(fs, "format", "text", "output `format`", "text", "markdown", "json")
 	f.detailed = fs.Bool("detailed-exitcode", false, "exit 2 when "+detailed)
+	readConcurrencyFlag(fs, &f.conc)
 	return f
+}
+
+// countFlag is a whole number of at least 1.
+type countFlag struct{ n *int }
+
+func (c countFlag) String() string {
+	if c.n == nil {
+		return ""
+	}
+	return strconv.Itoa(*c.n)
+}
+
+func (c countFlag) Set(v string) error {
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 {
+		return errors.New("must be a whole number of at least 1")
+	}
+	*c.n = n
+	return nil
+}
+
+// readConcurrencyFlag is --read-concurrency of the commands that read live
+// IAM: the AWS read calls in flight at once across every environment of
+// the run (awsiam.Concurrency).
+func readConcurrencyFlag(fs *flag.FlagSet, c *awsiam.Concurrency) {
+	c.Reads = awsiam.DefaultReadConcurrency
+	fs.Var(countFlag{&c.Reads}, "read-concurrency", "AWS read `calls` in flight at once, across all environments")
+}
+
+// writeConcurrencyFlag is apply's --write-concurrency: the IAM write calls
+// in flight at once across every environment (each account's writes are
+// also paced to the rate IAM accepts).
+func writeConcurrencyFlag(fs *flag.FlagSet, c *awsiam.Concurrency) {
+	c.Writes = awsiam.DefaultWriteConcurrency
+	fs.Var(countFlag{&c.Writes}, "write-concurrency", "IAM write `calls` in flight at once, across all environments")
 }

@@ -20,7 +20,7 @@ import (
 func importCommand() *command {
 	return &command{
 		name:    "import",
-		usage:   "--env NAME [--dir DIR] [--include GLOB] [--exclude GLOB] [--force] [--live SNAPSHOTS]",
+		usage:   "--env NAME [--dir DIR] [--include GLOB] [--exclude GLOB] [--force] [--live SNAPSHOTS] [--read-concurrency N]",
 		summary: "write manifests for the users and groups already in an account",
 		help: `Reads the live IAM of one environment (with its plan role, or from the
 snapshot SNAPSHOTS/<env>.json with --live) and writes manifests for its users,
@@ -52,6 +52,7 @@ manifests (a forbidden managed policy, say), import says where and exits 1.`,
 			fs.Var(&a.exclude, "exclude", "skip users matching these `globs` (comma-separated or repeated)")
 			a.force = fs.Bool("force", false, "replace existing files")
 			a.live = fs.String("live", "", "read live state from snapshot `directory` instead of AWS")
+			readConcurrencyFlag(fs, &a.conc)
 			return func(ctx context.Context, args []string, env Env) error {
 				if err := noArgs("import", args); err != nil {
 					return err
@@ -86,6 +87,7 @@ type importArgs struct {
 	dir, name, live  *string
 	include, exclude listFlag
 	force            *bool
+	conc             awsiam.Concurrency
 }
 
 // runImport reads the environment's live IAM, writes the manifests of what
@@ -99,7 +101,7 @@ func runImport(ctx context.Context, env Env, a *importArgs) error {
 	if err != nil {
 		return err
 	}
-	src, err := liveSource(ctx, env, *a.live, awsiam.ForPlan)
+	src, err := liveSource(ctx, env, *a.live, awsiam.ForPlan, a.conc)
 	if err != nil {
 		return err
 	}

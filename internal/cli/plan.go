@@ -19,7 +19,7 @@ import (
 func planCommand() *command {
 	return &command{
 		name:    "plan",
-		usage:   "[--dir DIR] [--env a,b] [--live SNAPSHOTS] [--format text|markdown|json] [--detailed-exitcode]",
+		usage:   "[--dir DIR] [--env a,b] [--live SNAPSHOTS] [--format text|markdown|json] [--detailed-exitcode] [--read-concurrency N]",
 		summary: "show what would change in live IAM",
 		help: `Validates the manifests, reads live IAM in every selected environment (assuming
 plan_role_arn, or role_arn, from environment.yaml; concurrently), and prints
@@ -27,6 +27,9 @@ what apply would change. Nothing is written to AWS.
 
 With --live DIR, live state comes from snapshot files DIR/<env>.json written by
 'roster snapshot' instead of AWS, so a plan needs no AWS account.
+
+--read-concurrency bounds the AWS calls in flight at once across all the
+environments (default 32); lower it when other jobs read the same accounts.
 
 Exit status: 0 when the plan succeeded (with --detailed-exitcode: and there is
 nothing to change), 2 with --detailed-exitcode when there are changes, 1 on
@@ -101,7 +104,7 @@ func computePlan(ctx context.Context, env Env, f *liveFlags) (*plan.Plan, map[st
 	if err != nil {
 		return nil, nil, err
 	}
-	src, err := liveSource(ctx, env, *f.live, awsiam.ForPlan)
+	src, err := liveSource(ctx, env, *f.live, awsiam.ForPlan, f.conc)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -109,12 +112,13 @@ func computePlan(ctx context.Context, env Env, f *liveFlags) (*plan.Plan, map[st
 }
 
 // liveSource is where a command reads live IAM: the snapshots in dir when
-// --live names one, else AWS, assuming each environment's role for purpose.
-func liveSource(ctx context.Context, env Env, dir string, purpose awsiam.Purpose) (engine.Source, error) {
+// --live names one, else AWS, assuming each environment's role for purpose,
+// with conc calls in flight at most.
+func liveSource(ctx context.Context, env Env, dir string, purpose awsiam.Purpose, conc awsiam.Concurrency) (engine.Source, error) {
 	if dir != "" {
 		return &engine.SnapshotSource{Dir: dir}, nil
 	}
-	conn, err := awsiam.NewConnector(ctx, env.Getenv)
+	conn, err := awsiam.NewConnector(ctx, env.Getenv, conc)
 	if err != nil {
 		return nil, err
 	}

@@ -64,7 +64,7 @@ func takeSnapshot(ctx context.Context, env Env, dir, name string, withReport boo
 	if err != nil {
 		return nil, err
 	}
-	conn, err := awsiam.NewConnector(ctx, env.Getenv)
+	conn, err := awsiam.NewConnector(ctx, env.Getenv, awsiam.Concurrency{})
 	if err != nil {
 		return nil, err
 	}

@@ -29,7 +29,8 @@ func (s *Server) Gather(action string, n int, timeout time.Duration) {
 	s.gathers[action] = &gather{n: n, timeout: timeout, full: make(chan struct{})}
 }
 
-// Gathered reports whether the n requests Gather waited for arrived.
+// Gathered reports whether the n requests Gather waited for were held at
+// once.
 func (s *Server) Gathered(action string) bool {
 	s.mu.Lock()
 	g := s.gathers[action]
@@ -61,6 +62,21 @@ func (g *gather) wait(ctx context.Context) {
 	select {
 	case <-g.full:
 	case <-t.C:
+		g.leave()
 	case <-ctx.Done():
+		g.leave()
+	}
+}
+
+// leave takes back the arrival of a request that stopped waiting before
+// the gather was full, so that full means n requests held at once, not n
+// one after the other.
+func (g *gather) leave() {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	select {
+	case <-g.full:
+	default:
+		g.arrived--
 	}
 }
