@@ -11,6 +11,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/roster-dev/roster/internal/iamtest"
+	"github.com/roster-dev/roster/internal/manifest"
 	"github.com/roster-dev/roster/internal/state"
 )
 
@@ -222,5 +223,39 @@ func TestCredentialReportPermissionsPublished(t *testing.T) {
 		if strings.Contains(apply, `"`+action+`"`) {
 			t.Errorf("the apply role policy in docs/permissions.md allows %s, which apply never calls", action)
 		}
+	}
+}
+
+// TestReadWithReportNamesKeys: drift reads the credential report first and
+// then the access keys of every user the report shows with a key, so a
+// finding names a key by its ID, as plans do, and not as "access key 1".
+// Users without keys cost no ListAccessKeys.
+func TestReadWithReportNamesKeys(t *testing.T) {
+	t.Parallel()
+	now := time.Date(2026, 11, 20, 9, 30, 0, 0, time.UTC)
+	s := iamtest.NewServer(t, iamtest.WithClock(func() time.Time { return now }))
+	const id = "111122223333"
+	a := s.Account(id)
+	a.PutUser(iamtest.User{Name: "ci", CreateDate: now.AddDate(0, 0, -100),
+		AccessKeys: []iamtest.AccessKey{{ID: "AKIAEXAMPLECIKEY0001", CreateDate: now.AddDate(0, 0, -95)}}})
+	a.PutUser(iamtest.User{Name: "alice", CreateDate: now.AddDate(0, 0, -100)})
+	a.AddRole("roster-plan", "iam:Get*", "iam:List*", "iam:GenerateCredentialReport")
+	env := &manifest.Environment{Name: "dev", AccountID: id, RoleARN: "arn:aws:iam::" + id + ":role/roster-plan"}
+	src := &Source{Base: s.AWSConfig(id), Purpose: ForDrift}
+	s.ResetCalls()
+
+	live, report, repErr, err := src.ReadWithReport(context.Background(), env, nil)
+	if err != nil || repErr != nil {
+		t.Fatalf("ReadWithReport: %v, report error %v", err, repErr)
+	}
+	if report == nil || len(report.Users) != 2 {
+		t.Fatalf("report = %+v, want both users", report)
+	}
+	ci := live.Users["ci"]
+	if ci == nil || !ci.Details.Has(state.AccessKeys) || len(ci.AccessKeys) != 1 || ci.AccessKeys[0].ID != "AKIAEXAMPLECIKEY0001" {
+		t.Errorf("live ci = %+v, want its access key read by ID", ci)
+	}
+	if got := s.Calls()[id]["ListAccessKeys"]; got != 1 {
+		t.Errorf("ListAccessKeys called %d times, want once (only ci has a key)", got)
 	}
 }

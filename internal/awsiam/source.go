@@ -77,11 +77,37 @@ func (s *Source) ReadWithReport(ctx context.Context, env *manifest.Environment, 
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	if live, err = s.read(ctx, acct, env, needs); err != nil {
+	report, repErr = ReadCredentialReport(ctx, acct, ReportOptions{})
+	if live, err = s.read(ctx, acct, env, withReportKeys(needs, report)); err != nil {
 		return nil, nil, nil, err
 	}
-	report, repErr = ReadCredentialReport(ctx, acct, ReportOptions{})
 	return live, report, repErr, nil
+}
+
+// withReportKeys adds the access keys of every user the credential report
+// shows with a key to what needs asks for: the report numbers keys
+// (1, 2) without naming them, and findings name a key by its ID, as plans
+// do. It costs one ListAccessKeys per such user.
+func withReportKeys(needs func(*state.User) state.Details, report *state.CredentialReport) func(*state.User) state.Details {
+	if report == nil {
+		return needs
+	}
+	keyed := make(map[string]bool)
+	for _, row := range report.Users {
+		if len(row.AccessKeys) > 0 {
+			keyed[row.User] = true
+		}
+	}
+	return func(u *state.User) state.Details {
+		var d state.Details
+		if needs != nil {
+			d = needs(u)
+		}
+		if keyed[u.Name] {
+			d |= state.AccessKeys
+		}
+		return d
+	}
 }
 
 // CredentialReport reads env's credential report, assuming the role for

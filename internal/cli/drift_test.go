@@ -169,7 +169,7 @@ func TestDriftOutput(t *testing.T) {
 			args: []string{"--dir", exampleDir, "--live", exampleLive, "--env", "testing"},
 			want: "testing (account 222222222222)\n\n" +
 				"  medium unused-key service account test-automation\n" +
-				"      active access key 1 of service account `test-automation` has never been used since it was created 110 days ago (2026-08-01)\n" +
+				"      active access key AKIAEC073E2053F14FEF1 of service account `test-automation` has never been used since it was created 110 days ago (2026-08-01)\n" +
 				"      fix:     deactivate it, and delete it if nothing breaks: an unused key is only a risk\n\n" +
 				"  low    changed user keiko.tanaka\n" +
 				"      tag `team` of user `keiko.tanaka` is `qa-legacy` in AWS but `quality-engineering` in the manifests\n" +

@@ -62,7 +62,7 @@ type facts struct {
 }
 
 type key struct {
-	label    string // "access key 1" or the key ID
+	label    string // "access key AKIA…", or "access key 1" when the ID is unknown
 	idPart   string // stable part of the finding ID
 	active   bool
 	created  time.Time
@@ -126,6 +126,23 @@ func (c *checker) skip(name string) bool {
 	return c.env.Unmanaged.Ignores(name)
 }
 
+// keyName names a credential report's key the way plans do, by its ID:
+// the report numbers a user's keys (1, 2) but does not name them, so the
+// live key created at the report's last_rotated time (to the second, the
+// report's precision) is the one. Without the live keys it stays "1" or "2".
+func (c *checker) keyName(user string, k state.CredentialReportKey) string {
+	if c.live != nil {
+		if u := c.live.Users[user]; u != nil {
+			for _, lk := range u.AccessKeys {
+				if lk.Created.UTC().Truncate(time.Second).Equal(k.LastRotated.UTC().Truncate(time.Second)) {
+					return lk.ID
+				}
+			}
+		}
+	}
+	return fmt.Sprint(k.Number)
+}
+
 // subject fills in who a user is: kind, manifest entry.
 func (c *checker) subject(f *facts) {
 	f.kind = plan.KindUser
@@ -165,7 +182,7 @@ func (c *checker) facts(report *state.CredentialReport) []*facts {
 			for _, k := range row.AccessKeys {
 				n := fmt.Sprint(k.Number)
 				f.keys = append(f.keys, key{
-					label:  "access key " + n,
+					label:  "access key " + c.keyName(row.User, k),
 					idPart: "key-" + n + "/" + k.LastRotated.UTC().Format("2006-01-02"),
 					active: k.Active, created: k.LastRotated, lastUsed: k.LastUsed, usage: true,
 				})
