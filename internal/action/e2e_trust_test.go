@@ -274,3 +274,63 @@ func TestManualApplyOnlyByReviewers(t *testing.T) {
 		})
 	}
 }
+
+// The trusted-app input names the one app whose roster/plan check run is the
+// record: a record of any other app, the workflow's own GitHub Actions app or
+// an app with the trusted slug and another ID, is refused; the named app's
+// record is applied.
+func TestTrustedAppInput(t *testing.T) {
+	t.Parallel()
+	const botToken, botLogin = "ghs_rosterbot", "roster-bot[bot]"
+	cases := []struct {
+		name string
+		// writer is the app whose token the plan job used; "" is the
+		// workflow's token (the GitHub Actions app).
+		writer     *githubtest.App
+		trusted    string
+		wantApply  bool
+		wantReason string
+	}{
+		{name: "the workflow's record, another app trusted", trusted: "roster-bot:777", wantReason: "not the trusted app"},
+		{name: "a lookalike with the trusted slug", writer: &githubtest.App{ID: 666, Slug: "roster-bot", Owner: "mallory"}, trusted: "roster-bot:777", wantReason: "not the trusted app"},
+		{name: "the trusted app's record", writer: &githubtest.App{ID: 777, Slug: "roster-bot", Owner: "acme"}, trusted: "roster-bot:777", wantApply: true},
+		{name: "the trusted app by slug", writer: &githubtest.App{ID: 777, Slug: "roster-bot", Owner: "acme"}, trusted: "roster-bot", wantApply: true},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			w := newWorld(t)
+			pr := w.mergedPR("mallory", sha(1))
+			planInputs := map[string]string{}
+			if tc.writer != nil {
+				w.gh.AddIdentity(botToken, githubtest.Identity{Login: botLogin, App: tc.writer})
+				// The plan job's own inputs trust its writer, as a workflow
+				// of the attacker's branch would.
+				planInputs = map[string]string{"github-token": botToken, "trusted-author": botLogin, "trusted-app": tc.writer.Slug + ":" + itoa(int(tc.writer.ID))}
+			}
+			w.run("pull_request", pullRequestPayload(pr, sha(1)), planInputs).mustSucceed(t)
+			w.gh.AddIdentity(botToken, githubtest.Identity{Login: botLogin, App: &githubtest.App{ID: 777, Slug: "roster-bot", Owner: "acme"}})
+			res := w.run("push", pushPayload(sha(100)), map[string]string{"github-token": botToken, "trusted-author": botLogin, "trusted-app": tc.trusted})
+			if !tc.wantApply {
+				w.refusedNothingWritten(res, tc.wantReason)
+				return
+			}
+			res.mustSucceed(t)
+			if _, ok := w.iam.Account(prdAccount).User("alice"); !ok {
+				t.Errorf("production was not applied:\n%s", res.log)
+			}
+		})
+	}
+}
+
+// The plan job fails at once when its token is not the trusted app's,
+// rather than leaving a record no merge will accept.
+func TestTrustedAppInputPlanWithAnotherAppFails(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	pr := w.mergedPR("mallory", sha(1))
+	res := w.run("pull_request", pullRequestPayload(pr, sha(1)), map[string]string{"trusted-app": "roster-bot:777"})
+	if res.code != 1 || !strings.Contains(res.log, "records are trusted only from roster-bot (app 777)") {
+		t.Fatalf("exit %d; want 1 naming the trusted app; log:\n%s", res.code, res.log)
+	}
+}

@@ -191,7 +191,11 @@ func (r *runner) github() (gitHub, error) {
 	if err != nil {
 		return nil, fmt.Errorf("connect to GitHub: %w", err)
 	}
-	r.api = &repoGitHub{c: c, repo: r.rc.Owner + "/" + r.rc.Repo, trusted: github.DefaultTrustedApp(r.rc.APIURL)}
+	trusted := r.in.TrustedApp
+	if trusted == (github.App{}) {
+		trusted = github.DefaultTrustedApp(r.rc.APIURL)
+	}
+	r.api = &repoGitHub{c: c, repo: r.rc.Owner + "/" + r.rc.Repo, trusted: trusted}
 	return r.api, nil
 }
 

@@ -12,6 +12,7 @@ import (
 	"github.com/sethvargo/go-githubactions"
 
 	"github.com/roster-dev/roster/internal/awsiam"
+	"github.com/roster-dev/roster/internal/github"
 	"github.com/roster-dev/roster/internal/manifest"
 )
 
@@ -62,6 +63,10 @@ type Inputs struct {
 	// (read-concurrency, write-concurrency); zero fields mean awsiam's
 	// defaults.
 	Concurrency awsiam.Concurrency
+	// TrustedApp is the only GitHub App whose roster/plan check run is the
+	// reviewed-plan record; the zero App means the GitHub Actions app of
+	// GITHUB_API_URL (github.DefaultTrustedApp).
+	TrustedApp github.App
 }
 
 // DefaultTrustedAuthor is the login of the workflow's own token.
@@ -126,6 +131,11 @@ func readInputs(gh *githubactions.Action) (Inputs, error) {
 	}
 	if in.Concurrency.Writes, err = countInput(gh, "write-concurrency"); err != nil {
 		return Inputs{}, err
+	}
+	if v := gh.GetInput("trusted-app"); v != "" {
+		if in.TrustedApp, err = github.ParseApp(v); err != nil {
+			return Inputs{}, fmt.Errorf("input trusted-app: %w", err)
+		}
 	}
 	if in.PlanDir != "" && in.PlanOutput != "" {
 		return Inputs{}, fmt.Errorf("inputs plan-dir and plan-output: set one or the other: plan-output is for the jobs that plan, plan-dir for the job that merges their plans")

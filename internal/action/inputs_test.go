@@ -8,6 +8,7 @@ import (
 	"github.com/sethvargo/go-githubactions"
 
 	"github.com/roster-dev/roster/internal/awsiam"
+	"github.com/roster-dev/roster/internal/github"
 )
 
 func TestReadInputs(t *testing.T) {
@@ -35,10 +36,11 @@ func TestReadInputs(t *testing.T) {
 				"INPUT_TRUSTED-AUTHOR":    "access-bot[bot]",
 				"INPUT_READ-CONCURRENCY":  "8",
 				"INPUT_WRITE-CONCURRENCY": " 4 ",
+				"INPUT_TRUSTED-APP":       "access-bot:4242",
 			},
 			want: Inputs{
 				Command: "plan", Path: "iam/access", Environments: []string{"staging", "production"}, Token: "ghs_x", FailOnDrift: true, PlanOutput: "plan.json", TrustedAuthor: "access-bot[bot]",
-				Concurrency: awsiam.Concurrency{Reads: 8, Writes: 4},
+				Concurrency: awsiam.Concurrency{Reads: 8, Writes: 4}, TrustedApp: github.App{ID: 4242, Slug: "access-bot"},
 			},
 		},
 		{
@@ -46,6 +48,13 @@ func TestReadInputs(t *testing.T) {
 			env:  map[string]string{"INPUT_TRUSTED-AUTHOR": "*"},
 			want: Inputs{Command: "auto", Path: "access", Comment: true},
 		},
+		{
+			name: "trusted app by slug",
+			env:  map[string]string{"INPUT_TRUSTED-APP": "access-bot"},
+			want: Inputs{Command: "auto", Path: "access", Comment: true, TrustedAuthor: "github-actions[bot]", TrustedApp: github.App{Slug: "access-bot"}},
+		},
+		{name: "trusted app as a bot login", env: map[string]string{"INPUT_TRUSTED-APP": "access-bot[bot]"}, wantErr: "input trusted-app"},
+		{name: "trusted app with a bad ID", env: map[string]string{"INPUT_TRUSTED-APP": "access-bot:x"}, wantErr: "must be a positive number"},
 		{name: "unknown command", env: map[string]string{"INPUT_COMMAND": "destroy"}, wantErr: `input command: "destroy"`},
 		{name: "path outside the repository", env: map[string]string{"INPUT_PATH": "../elsewhere"}, wantErr: "must be a folder inside the repository"},
 		{name: "absolute path", env: map[string]string{"INPUT_PATH": "/etc"}, wantErr: "must be a folder inside the repository"},

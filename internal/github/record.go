@@ -7,7 +7,9 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 
 	gh "github.com/google/go-github/v60/github"
@@ -57,6 +59,30 @@ func DefaultTrustedApp(apiURL string) App {
 		return GitHubActions
 	}
 	return App{Slug: GitHubActions.Slug}
+}
+
+// appSlug is the syntax of a GitHub App's slug as check runs carry it: lower
+// case letters, digits and single inner hyphens.
+var appSlug = regexp.MustCompile(`^[a-z0-9](?:[a-z0-9]|-[a-z0-9])*$`)
+
+// ParseApp reads an app as the trusted-app input names it: its slug
+// ("roster-bot"), or its slug and ID ("roster-bot:123456"), which trusts
+// only that exact app. Empty is an error: the caller decides the default
+// (see [DefaultTrustedApp]).
+func ParseApp(s string) (App, error) {
+	slug, id, hasID := strings.Cut(strings.TrimSpace(s), ":")
+	if !appSlug.MatchString(slug) {
+		return App{}, fmt.Errorf("%q is not a GitHub App: write its slug (as in https://github.com/apps/<slug>), optionally with its ID, e.g. roster-bot or roster-bot:123456", s)
+	}
+	a := App{Slug: slug}
+	if hasID {
+		n, err := strconv.ParseInt(id, 10, 64)
+		if err != nil || n <= 0 {
+			return App{}, fmt.Errorf("%q: the app ID after %q must be a positive number (the App ID on the app's settings page)", s, slug+":")
+		}
+		a.ID = n
+	}
+	return a, nil
 }
 
 // String names the app for people: "github-actions (app 15368)".

@@ -287,3 +287,41 @@ func TestDefaultTrustedApp(t *testing.T) {
 		t.Error("an empty App trusts a missing app")
 	}
 }
+
+func TestParseApp(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		in      string
+		want    App
+		wantErr string
+	}{
+		{in: "roster-bot", want: App{Slug: "roster-bot"}},
+		{in: " roster-bot:123456 ", want: App{Slug: "roster-bot", ID: 123456}},
+		{in: "github-actions:15368", want: GitHubActions},
+		{in: "", wantErr: "is not a GitHub App"},
+		{in: "Roster Bot", wantErr: "is not a GitHub App"},
+		{in: "roster-bot[bot]", wantErr: "is not a GitHub App"},
+		{in: "-bot", wantErr: "is not a GitHub App"},
+		{in: "roster-bot:", wantErr: "must be a positive number"},
+		{in: "roster-bot:0", wantErr: "must be a positive number"},
+		{in: "roster-bot:12a", wantErr: "must be a positive number"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			t.Parallel()
+			got, err := ParseApp(tt.in)
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("ParseApp(%q) = %v, %v; want an error containing %q", tt.in, got, err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("ParseApp(%q) (-want +got):\n%s", tt.in, diff)
+			}
+		})
+	}
+}
