@@ -39,6 +39,9 @@ type review struct {
 	// Gate refuses environments whose approvals are not met (see
 	// engine.ApplyOptions.Gate); nil checks nothing.
 	Gate func(p *plan.Environment) string
+	// Pinned are the expect-digests input: digests the fresh plans must
+	// also match, on top of the record and approvals, never instead.
+	Pinned map[string]string
 	// gated collects the environments gate refused.
 	gated map[string]bool
 }

@@ -177,7 +177,7 @@ func TestMergeRefusedWhenDigestsEdited(t *testing.T) {
 	}
 }
 
-// The expect-digests input replaces the pull request lookup: an apply whose
+// On a manual apply, the expect-digests input pins the plan: an apply whose
 // fresh plan differs from it is refused, one that matches is applied.
 func TestApplyWithExpectDigestsInput(t *testing.T) {
 	t.Parallel()

@@ -334,3 +334,67 @@ func TestTrustedAppInputPlanWithAnotherAppFails(t *testing.T) {
 		t.Fatalf("exit %d; want 1 naming the trusted app; log:\n%s", res.code, res.log)
 	}
 }
+
+// The expect-digests input only narrows what may be applied: it never stands
+// in for the reviewed-plan record, the approvals, or the manual-apply actor
+// rule, so a workflow that passes digests from a workflow_dispatch input
+// gives nobody a way around them.
+func TestExpectDigestsNeverReplaceTheGate(t *testing.T) {
+	t.Parallel()
+	const rule = "approvals:\n  required: 1\n  reviewers: [alice-admin]\n"
+	wrong := `{"production":"sha256:0000000000000000000000000000000000000000000000000000000000000000"}`
+	cases := []struct {
+		name string
+		// event is push (the merge of a pull request, when reviewed is
+		// set) or workflow_dispatch by actor.
+		event, actor string
+		reviewed     bool
+		// pin is "right" for the fresh plan's digests, else the wrong ones.
+		pin        string
+		wantApply  bool
+		wantReason string
+	}{
+		{name: "push without a pull request", event: "push", pin: "right", wantReason: "pushed without a pull request"},
+		{name: "merge without approvals", event: "push", reviewed: true, pin: "right", wantReason: "approvals not met"},
+		{name: "manual apply by a non-reviewer", event: "workflow_dispatch", actor: "mallory", pin: "right", wantReason: "allowed only to its reviewers"},
+		{name: "manual apply by a reviewer, wrong digest", event: "workflow_dispatch", actor: "alice-admin", pin: "wrong", wantReason: "differs from the expect-digests input"},
+		{name: "approved merge, wrong digest", event: "push", reviewed: true, actor: "alice-admin", pin: "wrong", wantReason: "differs from the expect-digests input"},
+		{name: "approved merge, right digest", event: "push", reviewed: true, actor: "alice-admin", pin: "right", wantApply: true},
+		{name: "manual apply by a reviewer, right digest", event: "workflow_dispatch", actor: "alice-admin", pin: "right", wantApply: true},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			w := newWorld(t)
+			w.withProductionApprovals(rule)
+			pinned := wrong
+			if tc.pin == "right" {
+				pinned = w.run("workflow_dispatch", schedule(), map[string]string{"command": "plan", "environments": "production"}).mustSucceed(t).outputs["digests"]
+			}
+			inputs := map[string]string{"environments": "production", "expect-digests": pinned}
+			var res result
+			switch tc.event {
+			case "push":
+				if tc.reviewed {
+					pr := w.mergedPR("mallory", sha(1), prdPeople)
+					if tc.actor != "" {
+						w.gh.AddReview(repoName, pr, githubtest.Review{User: tc.actor, State: githubtest.Approved, CommitID: sha(1)})
+					}
+					w.run("pull_request", pullRequestPayload(pr, sha(1)), nil).mustSucceed(t)
+				}
+				res = w.run("push", pushPayload(sha(100)), inputs)
+			default:
+				inputs["command"] = "apply"
+				res = w.runEnv("workflow_dispatch", schedule(), inputs, map[string]string{"GITHUB_ACTOR": tc.actor})
+			}
+			if !tc.wantApply {
+				w.refusedNothingWritten(res, tc.wantReason)
+				return
+			}
+			res.mustSucceed(t)
+			if _, ok := w.iam.Account(prdAccount).User("alice"); !ok {
+				t.Errorf("production was not applied:\n%s", res.log)
+			}
+		})
+	}
+}

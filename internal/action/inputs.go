@@ -50,7 +50,8 @@ type Inputs struct {
 	// plan JSON is written to (.roster/plan.json when empty).
 	PlanOutput string
 	// ExpectDigests, for apply, maps environments to the plan digests the
-	// new plan must match; nil means the merged pull request's comment.
+	// new plan must also match, on top of the record and the approvals;
+	// nil adds no check.
 	ExpectDigests map[string]string
 	// TrustedAuthor is the only login whose comments and issues roster
 	// takes for its own (the plan comment's digests decide what a merge

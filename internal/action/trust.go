@@ -38,7 +38,7 @@ func (r *runner) refuseEvent(cmd string) string {
 }
 
 // gate is the engine's gate for rv: the missing record first, then
-// approvals.
+// approvals, then the expect-digests input.
 func (rv review) gate() func(p *plan.Environment) string {
 	return func(p *plan.Environment) string {
 		why := ""
@@ -48,6 +48,9 @@ func (rv review) gate() func(p *plan.Environment) string {
 		case rv.Gate != nil:
 			why = rv.Gate(p)
 		}
+		if want, ok := rv.Pinned[p.Name]; ok && why == "" && want != p.Digest {
+			why = fmt.Sprintf("refused: the plan of live IAM now (%s) differs from the expect-digests input (%s): live IAM or the manifests changed since that plan; plan again and pass its digests", p.Digest, want)
+		}
 		if why != "" && rv.gated != nil {
 			rv.gated[p.Name] = true
 		}
@@ -55,16 +58,16 @@ func (rv review) gate() func(p *plan.Environment) string {
 	}
 }
 
-// reviewed finds what was reviewed: the expect-digests input; on a manual
-// run, nothing (the actor must be a reviewer of every environment with
-// approvals); else the reviewed-plan record of the pull request the pushed
-// commit merged, with the approvals of that pull request.
+// reviewed finds what was reviewed: on a manual run, nothing (the actor
+// must be a reviewer of every environment with approvals); else the
+// reviewed-plan record of the pull request the pushed commit merged, with
+// the approvals of that pull request. The expect-digests input is checked
+// on top of either, never instead: it can only refuse more.
 func (r *runner) reviewed(ctx context.Context, repo *manifest.Repository) (review, error) {
-	if r.in.ExpectDigests != nil {
-		return review{Digests: r.in.ExpectDigests, From: "the expect-digests input"}, nil
-	}
 	if r.rc.Event == eventWorkflowDispatch {
-		return r.manualReview(ctx, repo), nil
+		rv := r.manualReview(ctx, repo)
+		rv.Pinned = r.in.ExpectDigests
+		return rv, nil
 	}
 	api, err := r.github()
 	if err != nil {
@@ -79,6 +82,7 @@ func (r *runner) reviewed(ctx context.Context, repo *manifest.Repository) (revie
 	if err != nil {
 		return review{}, err
 	}
+	rv.Pinned = r.in.ExpectDigests
 	for name := range rv.Digests {
 		if repo.Environment(name) == nil {
 			r.logf("Environment %s was reviewed but is no longer in %s: skipped.", name, r.in.Path)
