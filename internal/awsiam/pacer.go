@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"golang.org/x/time/rate"
+
+	"github.com/roster-dev/roster/internal/clock"
 )
 
 // Pacing defaults. AWS does not publish IAM's request rates: IAM "implements a
@@ -92,7 +94,7 @@ func NewPacer(now func() time.Time, sleep func(context.Context, time.Duration) e
 		now = time.Now
 	}
 	if sleep == nil {
-		sleep = sleepContext
+		sleep = clock.Sleep
 	}
 	t := now()
 	return &Pacer{
@@ -194,16 +196,4 @@ func (p *Pacer) judge(t time.Time) {
 func (p *Pacer) set(t time.Time, r float64) {
 	p.rate = min(max(r, PaceMin), PaceMax)
 	p.limiter.SetLimitAt(t, rate.Limit(p.rate))
-}
-
-// sleepContext waits for d or until ctx is done.
-func sleepContext(ctx context.Context, d time.Duration) error {
-	timer := time.NewTimer(d)
-	defer timer.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-timer.C:
-		return nil
-	}
 }

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	gh "github.com/google/go-github/v60/github"
+
+	"github.com/roster-dev/roster/internal/clock"
 )
 
 // PublicAPIURL is GitHub.com's API, the default when GITHUB_API_URL is unset.
@@ -84,7 +86,7 @@ func New(ctx context.Context, opts Options) (*Client, error) {
 		t.retries = 0
 	}
 	if t.sleep == nil {
-		t.sleep = sleepContext
+		t.sleep = clock.Sleep
 	}
 	if t.now == nil {
 		t.now = time.Now

@@ -190,15 +190,3 @@ func rewind(req *http.Request) (*http.Request, bool) {
 	next.Body = body
 	return next, true
 }
-
-// sleepContext waits for d or until ctx is done.
-func sleepContext(ctx context.Context, d time.Duration) error {
-	timer := time.NewTimer(d)
-	defer timer.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-timer.C:
-		return nil
-	}
-}

@@ -1,0 +1,6 @@
+// Package clock holds the real clock's one wait that honours cancellation.
+// Adapters that wait (the AWS write pacer, the GitHub transport's rate
+// limit and retry waits) take their now and sleep functions as
+// parameters, so tests pass fakes and see the waits without waiting; Sleep
+// is what they use when nobody passes one.
+package clock
