@@ -206,7 +206,23 @@ type Counts struct {
 // Counts tallies the environment's changes by action.
 func (e *Environment) Counts() Counts {
 	var c Counts
-	for _, ch := range e.Changes {
+	c.add(e.Changes)
+	return c
+}
+
+// Counts tallies the changes of every environment by action.
+func (p *Plan) Counts() Counts {
+	var c Counts
+	for _, e := range p.Environments {
+		if e != nil {
+			c.add(e.Changes)
+		}
+	}
+	return c
+}
+
+func (c *Counts) add(changes []Change) {
+	for _, ch := range changes {
 		switch ch.Action {
 		case Create:
 			c.Create++
@@ -218,7 +234,6 @@ func (e *Environment) Counts() Counts {
 			c.Adopt++
 		}
 	}
-	return c
 }
 
 // HasChanges reports whether applying the environment would change anything:

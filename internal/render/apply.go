@@ -1,9 +1,7 @@
 package render
 
 import (
-	"bytes"
 	"cmp"
-	"encoding/json"
 	"fmt"
 	"io"
 	"maps"
@@ -336,12 +334,5 @@ func ApplyJSON(w io.Writer, r *apply.Result) error {
 			out.Environments = append(out.Environments, je)
 		}
 	}
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(out); err != nil {
-		return fmt.Errorf("render apply report as JSON: %w", err)
-	}
-	_, err := w.Write(buf.Bytes())
-	return err
+	return writeJSON(w, "apply report", out)
 }

@@ -2,7 +2,6 @@ package render
 
 import (
 	"bytes"
-	"encoding/json"
 	"fmt"
 	"io"
 	"regexp"
@@ -403,9 +402,20 @@ type jsonDriftResolution struct {
 	Text string `json:"text"`
 }
 
-func driftCounts(r *drift.Report) jsonDriftCounts {
-	c := r.Counts()
-	return jsonDriftCounts{Findings: len(r.Findings), High: c[drift.High], Medium: c[drift.Medium], Low: c[drift.Low]}
+// driftCounts counts the findings of reports by severity.
+func driftCounts(reports ...*drift.Report) jsonDriftCounts {
+	var out jsonDriftCounts
+	for _, r := range reports {
+		if r == nil {
+			continue
+		}
+		c := r.Counts()
+		out.Findings += len(r.Findings)
+		out.High += c[drift.High]
+		out.Medium += c[drift.Medium]
+		out.Low += c[drift.Low]
+	}
+	return out
 }
 
 // DriftJSON writes drift reports in their documented, versioned JSON form
@@ -452,15 +462,7 @@ func DriftJSON(w io.Writer, reports []*drift.Report) error {
 			je.Findings = append(je.Findings, jf)
 		}
 		out.Environments = append(out.Environments, je)
-		out.Counts.Findings += je.Counts.Findings
-		out.Counts.High += je.Counts.High
-		out.Counts.Medium += je.Counts.Medium
-		out.Counts.Low += je.Counts.Low
 	}
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(out); err != nil {
-		return fmt.Errorf("render drift as JSON: %w", err)
-	}
-	return nil
+	out.Counts = driftCounts(reports...)
+	return writeJSON(w, "drift", out)
 }

@@ -116,28 +116,35 @@ func JSON(w io.Writer, p *plan.Plan) error {
 		p = &plan.Plan{}
 	}
 	out := jsonPlan{FormatVersion: FormatVersion, Environments: []*jsonEnvironment{}}
+	operations := 0
 	for _, e := range p.Environments {
 		if e == nil {
 			continue
 		}
 		je := toJSONEnvironment(e)
 		out.Environments = append(out.Environments, je)
-		out.Counts.Create += je.Counts.Create
-		out.Counts.Update += je.Counts.Update
-		out.Counts.Delete += je.Counts.Delete
-		out.Counts.Adopt += je.Counts.Adopt
-		out.Counts.Operations += je.Counts.Operations
+		operations += je.Counts.Operations
 	}
+	out.Counts = toJSONCounts(p.Counts(), operations)
+	return writeJSON(w, "plan", out)
+}
+
+func toJSONCounts(c plan.Counts, operations int) jsonCounts {
+	return jsonCounts{Create: c.Create, Update: c.Update, Delete: c.Delete, Adopt: c.Adopt, Operations: operations}
+}
+
+// writeJSON writes v as indented JSON, the layout of every JSON form this
+// package writes; what names the form in an error.
+func writeJSON(w io.Writer, what string, v any) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
-	if err := enc.Encode(out); err != nil {
-		return fmt.Errorf("render plan as JSON: %w", err)
+	if err := enc.Encode(v); err != nil {
+		return fmt.Errorf("render %s as JSON: %w", what, err)
 	}
 	return nil
 }
 
 func toJSONEnvironment(e *plan.Environment) *jsonEnvironment {
-	c := e.Counts()
 	je := &jsonEnvironment{
 		Name:       e.Name,
 		AccountID:  e.AccountID,
@@ -145,7 +152,7 @@ func toJSONEnvironment(e *plan.Environment) *jsonEnvironment {
 		Digest:     e.Digest,
 		Refused:    e.Refused,
 		Warnings:   nonNil(e.Warnings),
-		Counts:     jsonCounts{Create: c.Create, Update: c.Update, Delete: c.Delete, Adopt: c.Adopt},
+		Counts:     toJSONCounts(e.Counts(), 0),
 		Changes:    []*jsonChange{},
 		Unmanaged:  []jsonUnmanaged{},
 		TimeBound:  e.TimeBound,

@@ -110,16 +110,13 @@ func newPlanView(p *plan.Plan) *planView {
 	if p == nil {
 		return v
 	}
+	v.Totals = p.Counts()
 	for _, e := range p.Environments {
 		if e == nil {
 			continue
 		}
 		ev := newEnvView(e)
 		v.Environments = append(v.Environments, ev)
-		v.Totals.Create += ev.Counts.Create
-		v.Totals.Update += ev.Counts.Update
-		v.Totals.Delete += ev.Counts.Delete
-		v.Totals.Adopt += ev.Counts.Adopt
 		v.HasChanges = v.HasChanges || ev.HasChanges
 		if ev.Refused != "" {
 			v.Refused = append(v.Refused, ev.Name)
