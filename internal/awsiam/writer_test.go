@@ -659,7 +659,11 @@ func TestWriteConvergesUnderFaults(t *testing.T) {
 				t.Run(fmt.Sprintf("%s/seed %d", name, seed), func(t *testing.T) {
 					s := iamtest.NewServer(t, iamtest.WithDefaultAccount(writerAcct))
 					fa := seedWriterAccount(t, s)
-					w := NewWriter(applySession(t, s, writerAcct, "", withBackoff(10*time.Millisecond)), WriterOptions{})
+					// The pacer runs on a clock of its own that moves when it
+					// waits: it still paces and follows the throttles, without
+					// holding the test up in real time.
+					pacer, _ := newTestPacer()
+					w := NewWriter(applySession(t, s, writerAcct, "", withBackoff(10*time.Millisecond)), WriterOptions{Pacer: pacer})
 					f := f // both seeds of this fault set run at once
 					f.Seed = seed
 					s.SetFaults(f)
@@ -820,10 +824,11 @@ func TestWriteConvergesWhenEveryResponseIsLost(t *testing.T) {
 	s := iamtest.NewServer(t, iamtest.WithDefaultAccount(writerAcct))
 	fa := seedWriterAccount(t, s)
 	lt := &losingTransport{seen: map[string]bool{}}
-	w := NewWriter(applySession(t, s, writerAcct, "", func(cfg *aws.Config) {
+	pacer, _ := newTestPacer() // paces on its own clock, without waiting
+	w := NewWriter(applySession(t, s, writerAcct, "", withBackoff(10*time.Millisecond), func(cfg *aws.Config) {
 		lt.base = cfg.HTTPClient
 		cfg.HTTPClient = lt
-	}), WriterOptions{})
+	}), WriterOptions{Pacer: pacer})
 	var alreadyDone []plan.OpType
 	for _, op := range ops {
 		out, err := w.Write(context.Background(), op)
