@@ -53,32 +53,25 @@ func NewAccessKeys(a *Account) *AccessKeys {
 func (k *AccessKeys) Live(ctx context.Context, user string) ([]keys.Key, *keys.Pending, error) {
 	var live []keys.Key
 	p := iam.NewListAccessKeysPaginator(k.c, &iam.ListAccessKeysInput{UserName: aws.String(user)})
-	for p.HasMorePages() {
-		page, err := p.NextPage(ctx)
-		if err != nil {
-			return nil, nil, k.wrap("list access keys of "+user, err)
-		}
+	if err := eachPage(ctx, p, func(page *iam.ListAccessKeysOutput) {
 		for _, m := range page.AccessKeyMetadata {
 			live = append(live, keys.Key{ID: aws.ToString(m.AccessKeyId), Status: keys.Status(m.Status), Created: aws.ToTime(m.CreateDate)})
 		}
+	}); err != nil {
+		return nil, nil, k.wrap("list access keys of "+user, err)
 	}
 	var marker *keys.Pending
-	in := &iam.ListUserTagsInput{UserName: aws.String(user)}
-	for {
-		out, err := k.c.ListUserTags(ctx, in)
-		if err != nil {
-			return nil, nil, k.wrap("list tags of "+user, err)
-		}
-		for _, t := range out.Tags {
+	tags := iam.NewListUserTagsPaginator(k.c, &iam.ListUserTagsInput{UserName: aws.String(user)})
+	if err := eachPage(ctx, tags, func(page *iam.ListUserTagsOutput) {
+		for _, t := range page.Tags {
 			if aws.ToString(t.Key) == keys.PendingTag {
 				marker = &keys.Pending{Before: strings.Fields(aws.ToString(t.Value))}
 			}
 		}
-		if !out.IsTruncated {
-			return live, marker, nil
-		}
-		in.Marker = out.Marker
+	}); err != nil {
+		return nil, nil, k.wrap("list tags of "+user, err)
 	}
+	return live, marker, nil
 }
 
 // Port returns the steps' port for one user, delivering with deliver.

@@ -83,20 +83,18 @@ func ReadOrganization(ctx context.Context, base aws.Config) ([]OrgAccount, error
 		return nil, &CredentialsError{Err: err}
 	}
 	r := &orgReader{c: organizations.NewFromConfig(cfg), ous: map[string]ouInfo{}}
-	var out []OrgAccount
+	var listed []orgtypes.Account
 	p := organizations.NewListAccountsPaginator(r.c, &organizations.ListAccountsInput{})
-	for p.HasMorePages() {
-		page, err := p.NextPage(ctx)
+	if err := eachPage(ctx, p, func(page *organizations.ListAccountsOutput) { listed = append(listed, page.Accounts...) }); err != nil {
+		return nil, orgError("organizations:ListAccounts", err)
+	}
+	var out []OrgAccount
+	for _, a := range listed {
+		acct, err := r.account(ctx, a)
 		if err != nil {
-			return nil, orgError("organizations:ListAccounts", err)
+			return nil, err
 		}
-		for _, a := range page.Accounts {
-			acct, err := r.account(ctx, a)
-			if err != nil {
-				return nil, err
-			}
-			out = append(out, acct)
-		}
+		out = append(out, acct)
 	}
 	return out, nil
 }
@@ -173,14 +171,12 @@ func (r *orgReader) ou(ctx context.Context, id string) (ouInfo, error) {
 func (r *orgReader) tags(ctx context.Context, id string) (map[string]string, error) {
 	tags := map[string]string{}
 	p := organizations.NewListTagsForResourcePaginator(r.c, &organizations.ListTagsForResourceInput{ResourceId: aws.String(id)})
-	for p.HasMorePages() {
-		page, err := p.NextPage(ctx)
-		if err != nil {
-			return nil, orgError("organizations:ListTagsForResource", err)
-		}
+	if err := eachPage(ctx, p, func(page *organizations.ListTagsForResourceOutput) {
 		for _, t := range page.Tags {
 			tags[aws.ToString(t.Key)] = aws.ToString(t.Value)
 		}
+	}); err != nil {
+		return nil, orgError("organizations:ListTagsForResource", err)
 	}
 	return tags, nil
 }

@@ -93,11 +93,7 @@ func (r *PerUserReader) read(ctx context.Context, needs func(*state.User) state.
 // with what the list calls tell.
 func listUsersAndGroups(ctx context.Context, c *iam.Client, acct *state.Account) error {
 	users := iam.NewListUsersPaginator(c, &iam.ListUsersInput{MaxItems: aws.Int32(pageSize)})
-	for users.HasMorePages() {
-		page, err := users.NextPage(ctx)
-		if err != nil {
-			return fmt.Errorf("list users: %w", err)
-		}
+	if err := eachPage(ctx, users, func(page *iam.ListUsersOutput) {
 		for _, u := range page.Users {
 			name := aws.ToString(u.UserName)
 			acct.Users[name] = &state.User{
@@ -108,64 +104,47 @@ func listUsersAndGroups(ctx context.Context, c *iam.Client, acct *state.Account)
 				Created: aws.ToTime(u.CreateDate).UTC(),
 			}
 		}
+	}); err != nil {
+		return fmt.Errorf("list users: %w", err)
 	}
 	groups := iam.NewListGroupsPaginator(c, &iam.ListGroupsInput{MaxItems: aws.Int32(pageSize)})
-	for groups.HasMorePages() {
-		page, err := groups.NextPage(ctx)
-		if err != nil {
-			return fmt.Errorf("list groups: %w", err)
-		}
+	if err := eachPage(ctx, groups, func(page *iam.ListGroupsOutput) {
 		for _, g := range page.Groups {
 			name := aws.ToString(g.GroupName)
-			acct.Groups[name] = &state.Group{
-				Name: name,
-				Path: aws.ToString(g.Path),
-				ARN:  aws.ToString(g.Arn),
-				ID:   aws.ToString(g.GroupId),
-			}
+			acct.Groups[name] = &state.Group{Name: name, Path: aws.ToString(g.Path), ARN: aws.ToString(g.Arn), ID: aws.ToString(g.GroupId)}
 		}
+	}); err != nil {
+		return fmt.Errorf("list groups: %w", err)
 	}
 	return nil
 }
 
 func readGroup(ctx context.Context, c *iam.Client, g *state.Group) error {
-	name := aws.String(g.Name)
-	attached := iam.NewListAttachedGroupPoliciesPaginator(c, &iam.ListAttachedGroupPoliciesInput{GroupName: name, MaxItems: aws.Int32(pageSize)})
-	for attached.HasMorePages() {
-		page, err := attached.NextPage(ctx)
-		if err != nil {
-			return fmt.Errorf("list attached policies of group %s: %w", g.Name, err)
-		}
-		for _, p := range page.AttachedPolicies {
-			g.ManagedPolicies = append(g.ManagedPolicies, aws.ToString(p.PolicyArn))
-		}
+	name, limit := aws.String(g.Name), aws.Int32(pageSize)
+	attached := iam.NewListAttachedGroupPoliciesPaginator(c, &iam.ListAttachedGroupPoliciesInput{GroupName: name, MaxItems: limit})
+	if err := eachPage(ctx, attached, func(page *iam.ListAttachedGroupPoliciesOutput) {
+		g.ManagedPolicies = append(g.ManagedPolicies, policyARNs(page.AttachedPolicies)...)
+	}); err != nil {
+		return fmt.Errorf("list attached policies of group %s: %w", g.Name, err)
 	}
-	inline := iam.NewListGroupPoliciesPaginator(c, &iam.ListGroupPoliciesInput{GroupName: name, MaxItems: aws.Int32(pageSize)})
-	for inline.HasMorePages() {
-		page, err := inline.NextPage(ctx)
-		if err != nil {
-			return fmt.Errorf("list inline policies of group %s: %w", g.Name, err)
-		}
-		for _, pn := range page.PolicyNames {
-			out, err := c.GetGroupPolicy(ctx, &iam.GetGroupPolicyInput{GroupName: name, PolicyName: aws.String(pn)})
-			if err != nil {
-				return fmt.Errorf("get inline policy %s of group %s: %w", pn, g.Name, err)
-			}
-			doc, err := inlinePolicy("group "+g.Name, pn, aws.ToString(out.PolicyDocument))
-			if err != nil {
-				return err
-			}
-			if g.InlinePolicies == nil {
-				g.InlinePolicies = map[string]string{}
-			}
-			g.InlinePolicies[pn] = doc
-		}
+	var names []string
+	inline := iam.NewListGroupPoliciesPaginator(c, &iam.ListGroupPoliciesInput{GroupName: name, MaxItems: limit})
+	if err := eachPage(ctx, inline, func(page *iam.ListGroupPoliciesOutput) { names = append(names, page.PolicyNames...) }); err != nil {
+		return fmt.Errorf("list inline policies of group %s: %w", g.Name, err)
 	}
-	return nil
+	var err error
+	g.InlinePolicies, err = getInlinePolicies("group "+g.Name, names, func(pn string) (*string, error) {
+		out, err := c.GetGroupPolicy(ctx, &iam.GetGroupPolicyInput{GroupName: name, PolicyName: aws.String(pn)})
+		if err != nil {
+			return nil, err
+		}
+		return out.PolicyDocument, nil
+	})
+	return err
 }
 
 func readUser(ctx context.Context, c *iam.Client, u *state.User) error {
-	name := aws.String(u.Name)
+	name, limit := aws.String(u.Name), aws.Int32(pageSize)
 	// ListUsers leaves out the permissions boundary; GetUser has it.
 	got, err := c.GetUser(ctx, &iam.GetUserInput{UserName: name})
 	if err != nil {
@@ -174,59 +153,55 @@ func readUser(ctx context.Context, c *iam.Client, u *state.User) error {
 	if b := got.User.PermissionsBoundary; b != nil {
 		u.PermissionsBoundary = aws.ToString(b.PermissionsBoundaryArn)
 	}
-	groups := iam.NewListGroupsForUserPaginator(c, &iam.ListGroupsForUserInput{UserName: name, MaxItems: aws.Int32(pageSize)})
-	for groups.HasMorePages() {
-		page, err := groups.NextPage(ctx)
-		if err != nil {
-			return fmt.Errorf("list groups of user %s: %w", u.Name, err)
-		}
+	groups := iam.NewListGroupsForUserPaginator(c, &iam.ListGroupsForUserInput{UserName: name, MaxItems: limit})
+	if err := eachPage(ctx, groups, func(page *iam.ListGroupsForUserOutput) {
 		for _, g := range page.Groups {
 			u.Groups = append(u.Groups, aws.ToString(g.GroupName))
 		}
+	}); err != nil {
+		return fmt.Errorf("list groups of user %s: %w", u.Name, err)
 	}
-	attached := iam.NewListAttachedUserPoliciesPaginator(c, &iam.ListAttachedUserPoliciesInput{UserName: name, MaxItems: aws.Int32(pageSize)})
-	for attached.HasMorePages() {
-		page, err := attached.NextPage(ctx)
+	attached := iam.NewListAttachedUserPoliciesPaginator(c, &iam.ListAttachedUserPoliciesInput{UserName: name, MaxItems: limit})
+	if err := eachPage(ctx, attached, func(page *iam.ListAttachedUserPoliciesOutput) {
+		u.ManagedPolicies = append(u.ManagedPolicies, policyARNs(page.AttachedPolicies)...)
+	}); err != nil {
+		return fmt.Errorf("list attached policies of user %s: %w", u.Name, err)
+	}
+	var names []string
+	inline := iam.NewListUserPoliciesPaginator(c, &iam.ListUserPoliciesInput{UserName: name, MaxItems: limit})
+	if err := eachPage(ctx, inline, func(page *iam.ListUserPoliciesOutput) { names = append(names, page.PolicyNames...) }); err != nil {
+		return fmt.Errorf("list inline policies of user %s: %w", u.Name, err)
+	}
+	u.InlinePolicies, err = getInlinePolicies("user "+u.Name, names, func(pn string) (*string, error) {
+		out, err := c.GetUserPolicy(ctx, &iam.GetUserPolicyInput{UserName: name, PolicyName: aws.String(pn)})
 		if err != nil {
-			return fmt.Errorf("list attached policies of user %s: %w", u.Name, err)
+			return nil, err
 		}
-		for _, p := range page.AttachedPolicies {
-			u.ManagedPolicies = append(u.ManagedPolicies, aws.ToString(p.PolicyArn))
-		}
+		return out.PolicyDocument, nil
+	})
+	if err != nil {
+		return err
 	}
-	inline := iam.NewListUserPoliciesPaginator(c, &iam.ListUserPoliciesInput{UserName: name, MaxItems: aws.Int32(pageSize)})
-	for inline.HasMorePages() {
-		page, err := inline.NextPage(ctx)
-		if err != nil {
-			return fmt.Errorf("list inline policies of user %s: %w", u.Name, err)
-		}
-		for _, pn := range page.PolicyNames {
-			out, err := c.GetUserPolicy(ctx, &iam.GetUserPolicyInput{UserName: name, PolicyName: aws.String(pn)})
-			if err != nil {
-				return fmt.Errorf("get inline policy %s of user %s: %w", pn, u.Name, err)
-			}
-			doc, err := inlinePolicy("user "+u.Name, pn, aws.ToString(out.PolicyDocument))
-			if err != nil {
-				return err
-			}
-			if u.InlinePolicies == nil {
-				u.InlinePolicies = map[string]string{}
-			}
-			u.InlinePolicies[pn] = doc
-		}
+	var tags []types.Tag
+	tagPages := iam.NewListUserTagsPaginator(c, &iam.ListUserTagsInput{UserName: name, MaxItems: limit})
+	if err := eachPage(ctx, tagPages, func(page *iam.ListUserTagsOutput) { tags = append(tags, page.Tags...) }); err != nil {
+		return fmt.Errorf("list tags of user %s: %w", u.Name, err)
 	}
-	tags := iam.NewListUserTagsPaginator(c, &iam.ListUserTagsInput{UserName: name, MaxItems: aws.Int32(pageSize)})
-	for tags.HasMorePages() {
-		page, err := tags.NextPage(ctx)
-		if err != nil {
-			return fmt.Errorf("list tags of user %s: %w", u.Name, err)
-		}
-		for _, t := range page.Tags {
-			if u.Tags == nil {
-				u.Tags = map[string]string{}
-			}
-			u.Tags[aws.ToString(t.Key)] = aws.ToString(t.Value)
-		}
-	}
+	u.Tags = tagMap(tags)
 	return nil
+}
+
+// getInlinePolicies gets the documents of owner's ("user alice") inline
+// policies names one by one with get, and decodes them as the account-wide
+// read does (inlinePolicies).
+func getInlinePolicies(owner string, names []string, get func(name string) (*string, error)) (map[string]string, error) {
+	list := make([]types.PolicyDetail, 0, len(names))
+	for _, pn := range names {
+		doc, err := get(pn)
+		if err != nil {
+			return nil, fmt.Errorf("get inline policy %s of %s: %w", pn, owner, err)
+		}
+		list = append(list, types.PolicyDetail{PolicyName: aws.String(pn), PolicyDocument: doc})
+	}
+	return inlinePolicies(owner, list)
 }

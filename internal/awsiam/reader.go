@@ -158,71 +158,95 @@ func (g *group) Wait() error {
 // readDetails reads the details want asks about into u and records them in
 // u.Details.
 func readDetails(ctx context.Context, c *iam.Client, u *state.User, want state.Details) error {
-	name := aws.String(u.Name)
 	if want.Has(state.LoginProfile) {
-		_, err := c.GetLoginProfile(ctx, &iam.GetLoginProfileInput{UserName: name})
-		var nse *types.NoSuchEntityException
-		switch {
-		case err == nil:
-			u.LoginProfile = true
-		case errors.As(err, &nse):
-			u.LoginProfile = false
-		default:
-			return fmt.Errorf("read login profile of user %s: %w", u.Name, err)
+		if err := readLoginProfile(ctx, c, u); err != nil {
+			return err
 		}
-		u.Details |= state.LoginProfile
 	}
 	if !want.Has(state.Credentials) && !want.Has(state.AccessKeys) {
 		return nil
 	}
-	keys := iam.NewListAccessKeysPaginator(c, &iam.ListAccessKeysInput{UserName: name, MaxItems: aws.Int32(pageSize)})
-	for keys.HasMorePages() {
-		page, err := keys.NextPage(ctx)
-		if err != nil {
-			return fmt.Errorf("list access keys of user %s: %w", u.Name, err)
-		}
-		for _, k := range page.AccessKeyMetadata {
-			u.AccessKeys = append(u.AccessKeys, state.AccessKey{
-				ID: aws.ToString(k.AccessKeyId), Status: string(k.Status), Created: aws.ToTime(k.CreateDate).UTC(),
-			})
-		}
+	if err := readAccessKeys(ctx, c, u); err != nil {
+		return err
 	}
 	u.Details |= want & state.AccessKeys
 	if !want.Has(state.Credentials) {
 		return nil
 	}
-	mfa := iam.NewListMFADevicesPaginator(c, &iam.ListMFADevicesInput{UserName: name, MaxItems: aws.Int32(pageSize)})
-	for mfa.HasMorePages() {
-		page, err := mfa.NextPage(ctx)
-		if err != nil {
-			return fmt.Errorf("list MFA devices of user %s: %w", u.Name, err)
+	if err := readCredentials(ctx, c, u); err != nil {
+		return err
+	}
+	u.Details |= state.Credentials
+	return nil
+}
+
+// readLoginProfile reads whether u has console access.
+func readLoginProfile(ctx context.Context, c *iam.Client, u *state.User) error {
+	_, err := c.GetLoginProfile(ctx, &iam.GetLoginProfileInput{UserName: aws.String(u.Name)})
+	var nse *types.NoSuchEntityException
+	switch {
+	case err == nil:
+		u.LoginProfile = true
+	case errors.As(err, &nse):
+		u.LoginProfile = false
+	default:
+		return fmt.Errorf("read login profile of user %s: %w", u.Name, err)
+	}
+	u.Details |= state.LoginProfile
+	return nil
+}
+
+func readAccessKeys(ctx context.Context, c *iam.Client, u *state.User) error {
+	keys := iam.NewListAccessKeysPaginator(c, &iam.ListAccessKeysInput{UserName: aws.String(u.Name), MaxItems: aws.Int32(pageSize)})
+	err := eachPage(ctx, keys, func(page *iam.ListAccessKeysOutput) {
+		for _, k := range page.AccessKeyMetadata {
+			u.AccessKeys = append(u.AccessKeys, state.AccessKey{
+				ID: aws.ToString(k.AccessKeyId), Status: string(k.Status), Created: aws.ToTime(k.CreateDate).UTC(),
+			})
 		}
+	})
+	if err != nil {
+		return fmt.Errorf("list access keys of user %s: %w", u.Name, err)
+	}
+	return nil
+}
+
+// readCredentials reads the credentials other than access keys that IAM
+// makes a user give up before DeleteUser: MFA devices, SSH public keys,
+// signing certificates and service-specific credentials.
+func readCredentials(ctx context.Context, c *iam.Client, u *state.User) error {
+	name, limit := aws.String(u.Name), aws.Int32(pageSize)
+	mfa := iam.NewListMFADevicesPaginator(c, &iam.ListMFADevicesInput{UserName: name, MaxItems: limit})
+	if err := eachPage(ctx, mfa, func(page *iam.ListMFADevicesOutput) {
 		for _, d := range page.MFADevices {
 			u.MFADevices = append(u.MFADevices, aws.ToString(d.SerialNumber))
 		}
+	}); err != nil {
+		return fmt.Errorf("list MFA devices of user %s: %w", u.Name, err)
 	}
-	ssh := iam.NewListSSHPublicKeysPaginator(c, &iam.ListSSHPublicKeysInput{UserName: name, MaxItems: aws.Int32(pageSize)})
-	for ssh.HasMorePages() {
-		page, err := ssh.NextPage(ctx)
-		if err != nil {
-			return fmt.Errorf("list SSH public keys of user %s: %w", u.Name, err)
-		}
+	ssh := iam.NewListSSHPublicKeysPaginator(c, &iam.ListSSHPublicKeysInput{UserName: name, MaxItems: limit})
+	if err := eachPage(ctx, ssh, func(page *iam.ListSSHPublicKeysOutput) {
 		for _, k := range page.SSHPublicKeys {
 			u.SSHPublicKeys = append(u.SSHPublicKeys, aws.ToString(k.SSHPublicKeyId))
 		}
+	}); err != nil {
+		return fmt.Errorf("list SSH public keys of user %s: %w", u.Name, err)
 	}
-	certs := iam.NewListSigningCertificatesPaginator(c, &iam.ListSigningCertificatesInput{UserName: name, MaxItems: aws.Int32(pageSize)})
-	for certs.HasMorePages() {
-		page, err := certs.NextPage(ctx)
-		if err != nil {
-			return fmt.Errorf("list signing certificates of user %s: %w", u.Name, err)
-		}
+	certs := iam.NewListSigningCertificatesPaginator(c, &iam.ListSigningCertificatesInput{UserName: name, MaxItems: limit})
+	if err := eachPage(ctx, certs, func(page *iam.ListSigningCertificatesOutput) {
 		for _, cert := range page.Certificates {
 			u.SigningCertificates = append(u.SigningCertificates, aws.ToString(cert.CertificateId))
 		}
+	}); err != nil {
+		return fmt.Errorf("list signing certificates of user %s: %w", u.Name, err)
 	}
-	// ListServiceSpecificCredentials has no paginator in the SDK.
-	in := &iam.ListServiceSpecificCredentialsInput{UserName: name}
+	return readServiceCredentials(ctx, c, u)
+}
+
+// readServiceCredentials pages by hand: ListServiceSpecificCredentials has
+// no paginator in the SDK.
+func readServiceCredentials(ctx context.Context, c *iam.Client, u *state.User) error {
+	in := &iam.ListServiceSpecificCredentialsInput{UserName: aws.String(u.Name)}
 	for {
 		page, err := c.ListServiceSpecificCredentials(ctx, in)
 		if err != nil {
@@ -234,12 +258,10 @@ func readDetails(ctx context.Context, c *iam.Client, u *state.User, want state.D
 			})
 		}
 		if !page.IsTruncated || aws.ToString(page.Marker) == "" {
-			break
+			return nil
 		}
 		in.Marker = page.Marker
 	}
-	u.Details |= state.Credentials
-	return nil
 }
 
 // inlinePolicy returns the canonical form of an inline policy document as
