@@ -48,6 +48,16 @@ type ApplyOptions struct {
 	// Planned, when set, is called with each environment's fresh plan
 	// before anything is written to it.
 	Planned func(*plan.Environment)
+	// ExpiryOnly applies only the part of each fresh plan that enforces
+	// expiry (plan.ExpiryOnly); Planned sees that part, and Skipped is
+	// called with the rest of it.
+	ExpiryOnly bool
+	// Skipped, when set with ExpiryOnly, is called with the changes of an
+	// environment's fresh plan that are left for a reviewed apply.
+	Skipped func(env string, skipped []plan.Change)
+	// KeepGoing attempts every environment even after one failed, instead
+	// of stopping at the first failure.
+	KeepGoing bool
 }
 
 // Apply brings live IAM in line with the repository, environment by
@@ -74,7 +84,7 @@ func Apply(ctx context.Context, repo *manifest.Repository, envs []*manifest.Envi
 		case ctx.Err() != nil:
 			res.Environments = append(res.Environments, notAttempted(env, "not attempted because the apply was cancelled"))
 			continue
-		case failed != "":
+		case failed != "" && !opts.KeepGoing:
 			res.Environments = append(res.Environments, notAttempted(env,
 				fmt.Sprintf("not attempted because %s failed; environments are applied in promotion order and stop at the first failure", failed)))
 			continue
@@ -94,6 +104,13 @@ func applyEnvironment(ctx context.Context, repo *manifest.Repository, env *manif
 		return failedEnv(env, fmt.Sprintf("could not read live IAM: %v", err))
 	}
 	p := plan.Diff(repo.Config, env, live, now)
+	if opts.ExpiryOnly {
+		var skipped []plan.Change
+		p, skipped = plan.ExpiryOnly(p, env)
+		if opts.Skipped != nil {
+			opts.Skipped(env.Name, skipped)
+		}
+	}
 	if opts.Planned != nil {
 		opts.Planned(p)
 	}

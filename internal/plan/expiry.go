@@ -46,6 +46,8 @@ func (d *differ) timeBound() []Grant {
 // has passed. Everything else is returned as skipped, unchanged, for the
 // log. The result is ordered, refused when it deletes more users than
 // menv's max_deletions, and carries its own digest; env is not modified.
+// It has no access key steps: rotating or delivering a key is not an
+// expiry (a key of an expired service account goes with its teardown).
 //
 // An adoption is skipped whole: taking over an untagged user is not an
 // expiry, and the user stays unmanaged until a reviewed apply adopts it.
@@ -53,6 +55,7 @@ func ExpiryOnly(env *Environment, menv *manifest.Environment) (keep *Environment
 	out := *env
 	out.Changes = []Change{}
 	out.Refused = ""
+	out.AccessKeys = nil
 	deletes := 0
 	for _, ch := range env.Changes {
 		switch {

@@ -153,7 +153,11 @@ func TestExpiryOnly(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			full := Diff(testCfg, tt.env, tt.live, now)
+			full.AccessKeys = []AccessKey{{ServiceAccount: "ci-deployer"}} // a rotation that is due
 			keep, skipped := ExpiryOnly(full, tt.env)
+			if len(keep.AccessKeys) != 0 {
+				t.Errorf("kept access key steps %v, want none: a rotation is not an expiry", keep.AccessKeys)
+			}
 			if diff := cmp.Diff(tt.wantKept, summarize(keep.Changes), cmpopts.EquateEmpty()); diff != "" {
 				t.Errorf("kept (-want +got):\n%s", diff)
 			}
