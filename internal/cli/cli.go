@@ -85,6 +85,7 @@ func commands() []*command {
 		planCommand(),
 		applyCommand(),
 		driftCommand(),
+		expireCommand(),
 		reportCommand(),
 		snapshotCommand(),
 		initCommand(),

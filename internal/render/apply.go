@@ -71,8 +71,10 @@ type applyEnvView struct {
 
 type applyChangeView struct {
 	Symbol, Action, Kind, Name string
-	Status                     apply.Status
-	Ops                        []applyOpView
+	// Reason says why, when the plan said it (an expiry, a tombstone).
+	Reason string
+	Status apply.Status
+	Ops    []applyOpView
 	// SkipReason is set when every operation was skipped for one reason,
 	// so the report says it once.
 	SkipReason string
@@ -151,6 +153,7 @@ func newApplyChangeView(c *apply.ChangeResult) applyChangeView {
 		Action: string(c.Change.Action),
 		Kind:   c.Change.Kind.Noun(),
 		Name:   c.Change.Name,
+		Reason: c.Change.Reason,
 		Status: c.Status(),
 	}
 	for _, o := range c.Ops {

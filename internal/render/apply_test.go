@@ -35,6 +35,12 @@ func changeResult(action plan.Action, kind plan.Kind, name string, ops ...apply.
 	return apply.ChangeResult{Change: ch, Ops: ops}
 }
 
+// withReason gives the change the plan's reason (an expiry, a tombstone).
+func withReason(c apply.ChangeResult, reason string) apply.ChangeResult {
+	c.Change.Reason = reason
+	return c
+}
+
 // fullApply is an apply over five environments: development applied (with a
 // new console user, an adoption, an offboarding and a write IAM found
 // already done), testing without changes, staging failed on a missing
@@ -67,10 +73,13 @@ func fullApply(t *testing.T) *apply.Result {
 					done(plan.Op{Type: plan.OpCreateUser, User: "alice", Path: "/people/", Tags: map[string]string{"roster:managed": "true", "team": "payments"}}),
 					already,
 					created),
-				changeResult(plan.Delete, plan.KindUser, "dave",
+				withReason(changeResult(plan.Delete, plan.KindUser, "dave",
 					done(plan.Op{Type: plan.OpDeleteAccessKey, User: "dave", ID: "AKIADAVE0000000001"}),
 					done(plan.Op{Type: plan.OpUntagUser, User: "dave", TagKeys: []string{"team"}}),
-					done(plan.Op{Type: plan.OpDeleteUser, User: "dave"})),
+					done(plan.Op{Type: plan.OpDeleteUser, User: "dave"})), "expired on 2026-03-31"),
+				withReason(changeResult(plan.Update, plan.KindUser, "priya",
+					done(plan.Op{Type: plan.OpRemoveUserFromGroup, User: "priya", Group: "prod-operators"})),
+					"membership of prod-operators ended at 2026-12-03 18:00 UTC"),
 			},
 		},
 		{Name: "testing", AccountID: "222222222222", Status: apply.EnvNoChanges, Digest: "sha256:2222"},
@@ -108,10 +117,11 @@ func hostileApply() *apply.Result {
 	return &apply.Result{Environments: []*apply.EnvironmentResult{{
 		Name: "dev|<b>x</b>", AccountID: "111111111111", Status: apply.EnvFailed, Reason: "reason with <img src=x> and @team",
 		Changes: []apply.ChangeResult{
-			changeResult(plan.Create, plan.KindUser, name,
+			withReason(changeResult(plan.Create, plan.KindUser, name,
 				done(plan.Op{Type: plan.OpCreateUser, User: name}),
 				pw,
 				apply.OpResult{Op: plan.Op{Type: plan.OpAddUserToGroup, User: name, Group: "g"}, Status: apply.Failed, Error: "NoSuchEntity: <!-- roster:apply --> | @x\n## heading"}),
+				"membership of <b>@admins</b>|x ended on 2026-03-31"),
 		},
 	}}}
 }
@@ -198,8 +208,8 @@ func TestApplyJSONShape(t *testing.T) {
 	if err := json.Unmarshal(buf.Bytes(), &got); err != nil {
 		t.Fatal(err)
 	}
-	if !got.Failed || got.Counts.Done != 11 || got.Counts.Failed != 1 || got.Counts.Skipped != 3 {
-		t.Errorf("failed %v, counts %+v; want failed with 11 done, 1 failed, 3 skipped", got.Failed, got.Counts)
+	if !got.Failed || got.Counts.Done != 12 || got.Counts.Failed != 1 || got.Counts.Skipped != 3 {
+		t.Errorf("failed %v, counts %+v; want failed with 12 done, 1 failed, 3 skipped", got.Failed, got.Counts)
 	}
 	var statuses []string
 	for _, e := range got.Environments {
