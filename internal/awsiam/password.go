@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/iam/types"
 
 	"github.com/roster-dev/roster/internal/apply"
+	"github.com/roster-dev/roster/internal/manifest"
 	"github.com/roster-dev/roster/internal/plan"
 )
 
@@ -124,19 +125,19 @@ func randIndex(r io.Reader, n int) (int, error) {
 // it encrypted to op.PGPKey. The key is checked, and the password encrypted,
 // before IAM is called, so no profile is created that nobody can open.
 //
-// When a profile already exists (an earlier attempt created it but its
-// answer was lost, so nobody holds that password), the password is reset
-// with UpdateLoginProfile to a fresh one, which is returned instead.
+// The user is tagged manifest.PasswordTag first and untagged once IAM has
+// answered: if every answer is lost, the tag stays, and the next plan
+// resets the password nobody received (see plan's consoleOps). When a
+// profile already exists (an earlier attempt of this apply created it but
+// its answer was lost), its password is reset at once instead.
 func (w *Writer) createLoginProfile(ctx context.Context, op plan.Op) (apply.Outcome, error) {
-	key, err := encryptionKey(op.PGPKey, op.PGPKeyFingerprint)
+	key, p, err := w.passwordInputs(ctx, op)
 	if err != nil {
 		return apply.Outcome{}, err
 	}
-	p, err := w.passwordPolicy(ctx)
-	if err != nil {
+	if err := w.markUndelivered(ctx, op.User); err != nil {
 		return apply.Outcome{}, err
 	}
-
 	pw, sealed, err := w.newPassword(key, p)
 	if err != nil {
 		return apply.Outcome{}, err
@@ -147,28 +148,108 @@ func (w *Writer) createLoginProfile(ctx context.Context, op plan.Op) (apply.Outc
 		PasswordResetRequired: true,
 	})
 	clear(pw) // the clear password leaves memory with the call
-	if err == nil {
-		return apply.Outcome{EncryptedPassword: sealed}, nil
-	}
-	if errorCode(err) != codeEntityAlreadyExists {
+	switch {
+	case err == nil:
+		return w.delivered(ctx, op.User, sealed), nil
+	case errorCode(err) != codeEntityAlreadyExists:
 		return apply.Outcome{}, err
 	}
-
 	w.log.Info("login profile exists; resetting its password", "env", w.env, "user", op.User)
-	pw, sealed, err = w.newPassword(key, p)
+	out, err := w.reset(ctx, op.User, key, p)
+	if err != nil {
+		return apply.Outcome{}, fmt.Errorf("reset the existing login profile's password: %w", err)
+	}
+	return out, nil
+}
+
+// resetLoginProfile gives op.User's existing login profile a new password,
+// to be changed at first sign-in, encrypted to op.PGPKey: the plan's answer
+// to a password apply could not deliver. The record (manifest.PasswordTag)
+// is already on the user; the plan removes it after this operation.
+func (w *Writer) resetLoginProfile(ctx context.Context, op plan.Op) (apply.Outcome, error) {
+	key, p, err := w.passwordInputs(ctx, op)
 	if err != nil {
 		return apply.Outcome{}, err
 	}
-	_, err = w.iam.UpdateLoginProfile(ctx, &iam.UpdateLoginProfileInput{
-		UserName:              aws.String(op.User),
+	sealed, err := w.setNewPassword(ctx, op.User, key, p)
+	if err != nil {
+		return apply.Outcome{}, err
+	}
+	return apply.Outcome{EncryptedPassword: sealed}, nil
+}
+
+// passwordInputs checks the operation's key and reads the account's
+// password policy.
+func (w *Writer) passwordInputs(ctx context.Context, op plan.Op) (*pgpKey, passwordPolicy, error) {
+	key, err := encryptionKey(op.PGPKey, op.PGPKeyFingerprint)
+	if err != nil {
+		return nil, passwordPolicy{}, err
+	}
+	p, err := w.passwordPolicy(ctx)
+	if err != nil {
+		return nil, passwordPolicy{}, err
+	}
+	return key, p, nil
+}
+
+// reset sets a fresh password on user's existing profile and clears the
+// record once IAM has answered.
+func (w *Writer) reset(ctx context.Context, user string, key *pgpKey, p passwordPolicy) (apply.Outcome, error) {
+	sealed, err := w.setNewPassword(ctx, user, key, p)
+	if err != nil {
+		return apply.Outcome{}, err
+	}
+	return w.delivered(ctx, user, sealed), nil
+}
+
+// setNewPassword generates a password for p, sets it on user's existing
+// profile and returns it encrypted to key.
+func (w *Writer) setNewPassword(ctx context.Context, user string, key *pgpKey, p passwordPolicy) (string, error) {
+	pw, sealed, err := w.newPassword(key, p)
+	if err != nil {
+		return "", err
+	}
+	if err := w.updatePassword(ctx, user, pw); err != nil {
+		return "", err
+	}
+	return sealed, nil
+}
+
+// updatePassword sets pw as user's console password, to be changed at first
+// sign-in, and clears pw.
+func (w *Writer) updatePassword(ctx context.Context, user string, pw []byte) error {
+	_, err := w.iam.UpdateLoginProfile(ctx, &iam.UpdateLoginProfileInput{
+		UserName:              aws.String(user),
 		Password:              aws.String(string(pw)),
 		PasswordResetRequired: aws.Bool(true),
 	})
 	clear(pw)
+	return err
+}
+
+// markUndelivered records on the user, before a password is set, that it
+// has not reached anyone yet.
+func (w *Writer) markUndelivered(ctx context.Context, user string) error {
+	_, err := w.iam.TagUser(ctx, &iam.TagUserInput{UserName: aws.String(user), Tags: []types.Tag{
+		{Key: aws.String(manifest.PasswordTag), Value: aws.String(manifest.PasswordUndelivered)},
+	}})
 	if err != nil {
-		return apply.Outcome{}, fmt.Errorf("reset the existing login profile's password: %w", err)
+		return fmt.Errorf("record the password as undelivered before setting it: %w", err)
 	}
-	return apply.Outcome{EncryptedPassword: sealed}, nil
+	return nil
+}
+
+// delivered removes the record once IAM has accepted the password, whose
+// encrypted form now goes to the apply's result. If the removal fails the
+// password is still delivered; the record left behind makes the next plan
+// reset it once more, which is safe.
+func (w *Writer) delivered(ctx context.Context, user, sealed string) apply.Outcome {
+	_, err := w.iam.UntagUser(ctx, &iam.UntagUserInput{UserName: aws.String(user), TagKeys: []string{manifest.PasswordTag}})
+	if err != nil {
+		w.log.Warn("could not clear the undelivered-password record; the next plan resets the password again",
+			"env", w.env, "user", user, "code", errorCode(err))
+	}
+	return apply.Outcome{EncryptedPassword: sealed}
 }
 
 // newPassword generates a password for p and encrypts it to key. The caller

@@ -173,7 +173,7 @@ func TestPasswordPolicyReadOnce(t *testing.T) {
 	for i := range n {
 		fa.PutUser(iamtest.User{Name: fmt.Sprintf("user-%d", i)})
 	}
-	fa.AddRole("roster-apply", "iam:CreateLoginProfile", "iam:UpdateLoginProfile")
+	fa.AddRole("roster-apply", "iam:CreateLoginProfile", "iam:UpdateLoginProfile", "iam:TagUser", "iam:UntagUser")
 	w := NewWriter(applySession(t, s, writerAcct, "roster-apply"), WriterOptions{})
 
 	// The role may not read the policy: the operation fails, naming the
@@ -187,7 +187,7 @@ func TestPasswordPolicyReadOnce(t *testing.T) {
 		t.Fatal("a login profile was created without the password policy")
 	}
 
-	fa.AddRole("roster-apply", "iam:CreateLoginProfile", "iam:UpdateLoginProfile", "iam:GetAccountPasswordPolicy")
+	fa.AddRole("roster-apply", "iam:CreateLoginProfile", "iam:UpdateLoginProfile", "iam:GetAccountPasswordPolicy", "iam:TagUser", "iam:UntagUser")
 	s.ResetCalls()
 	var wg sync.WaitGroup
 	errs := make([]error, n)
@@ -200,7 +200,9 @@ func TestPasswordPolicyReadOnce(t *testing.T) {
 	if err := errors.Join(errs...); err != nil {
 		t.Fatal(err)
 	}
-	want := map[string]int{"GetAccountPasswordPolicy": 1, "CreateLoginProfile": n}
+	// Each password is recorded as undelivered before it is set, and the
+	// record cleared after.
+	want := map[string]int{"GetAccountPasswordPolicy": 1, "CreateLoginProfile": n, "TagUser": n, "UntagUser": n}
 	if diff := cmp.Diff(want, s.Calls()[writerAcct]); diff != "" {
 		t.Errorf("IAM calls (-want +got):\n%s", diff)
 	}

@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -16,6 +17,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/roster-dev/roster/internal/iamtest"
+	"github.com/roster-dev/roster/internal/manifest"
 	"github.com/roster-dev/roster/internal/pgpkey"
 	"github.com/roster-dev/roster/internal/plan"
 	"github.com/roster-dev/roster/internal/testfixture"
@@ -77,7 +79,9 @@ func TestCreateLoginProfileEncryptsThePassword(t *testing.T) {
 			if strings.Contains(out.EncryptedPassword, lp.Password) || strings.Contains(logs.String(), lp.Password) {
 				t.Error("the clear password appears in the outcome or the log")
 			}
-			want := map[string]int{"GetAccountPasswordPolicy": 1, "CreateLoginProfile": 1}
+			// The password is recorded as undelivered before it is set and the
+			// record cleared after.
+			want := map[string]int{"GetAccountPasswordPolicy": 1, "TagUser": 1, "CreateLoginProfile": 1, "UntagUser": 1}
 			if diff := cmp.Diff(want, s.Calls()[writerAcct]); diff != "" {
 				t.Errorf("IAM calls (-want +got):\n%s", diff)
 			}
@@ -110,13 +114,20 @@ func TestCreateLoginProfileAfterLostResponse(t *testing.T) {
 	if !lp.PasswordResetRequired {
 		t.Error("PasswordResetRequired is false after the reset")
 	}
-	want := map[string]int{"GetAccountPasswordPolicy": 1, "CreateLoginProfile": 1, "UpdateLoginProfile": 1}
+	// The undelivered-password record is written before the create and
+	// cleared after the reset.
+	want := map[string]int{"GetAccountPasswordPolicy": 1, "TagUser": 1, "CreateLoginProfile": 1, "UpdateLoginProfile": 1, "UntagUser": 1}
 	if diff := cmp.Diff(want, s.Calls()[writerAcct]); diff != "" {
 		t.Errorf("IAM calls (-want +got):\n%s", diff)
 	}
+	if tags := fakeUser(t, fa, "bob").Tags; slices.ContainsFunc(tags, func(tg iamtest.Tag) bool { return tg.Key == manifest.PasswordTag }) {
+		t.Errorf("the undelivered-password record is still on bob: %v", tags)
+	}
 	var pws []string
 	for _, c := range s.Writes() {
-		pws = append(pws, c.Params["Password"])
+		if c.Action == "CreateLoginProfile" || c.Action == "UpdateLoginProfile" {
+			pws = append(pws, c.Params["Password"])
+		}
 	}
 	if len(pws) != 2 || pws[0] == pws[1] {
 		t.Errorf("passwords sent %d times, equal %v; want a create and a reset with a fresh password", len(pws), len(pws) == 2 && pws[0] == pws[1])
@@ -198,7 +209,7 @@ func TestPasswordNeverInErrorsOrLogs(t *testing.T) {
 		{
 			name: "reset refused",
 			setup: func(_ *iamtest.Server, fa *iamtest.Account) {
-				fa.AddRole("roster-apply", "iam:GetAccountPasswordPolicy", "iam:CreateLoginProfile")
+				fa.AddRole("roster-apply", "iam:GetAccountPasswordPolicy", "iam:CreateLoginProfile", "iam:TagUser", "iam:UntagUser")
 			},
 			role: "roster-apply",
 			user: "bob",

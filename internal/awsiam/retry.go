@@ -211,3 +211,57 @@ func (r *boundedRetryer) GetAttemptToken(ctx context.Context) (func(error) error
 		return release(opErr)
 	}, nil
 }
+
+// IAM is eventually consistent: right after CreateUser or CreateGroup, a
+// call that names the new entity (AddUserToGroup, AttachUserPolicy,
+// CreateLoginProfile, TagUser, ...) can answer NoSuchEntity for a few
+// seconds. The writer waits that out for the operations that depend on a
+// user or group it created itself, and for no others: a NoSuchEntity about
+// anything else is a real answer (see Writer.Write).
+const (
+	// PropagationTimeout bounds the wait for a new entity to become
+	// visible; AWS's Terraform provider waits up to two minutes too.
+	PropagationTimeout = 2 * time.Minute
+	// propagationFirstWait and propagationMaxWait shape the waits between
+	// attempts: doubling from the first, capped at the max.
+	propagationFirstWait = 250 * time.Millisecond
+	propagationMaxWait   = 2 * time.Second
+)
+
+// Propagation is how a writer waits for IAM's eventual consistency. The
+// zero value is the product's: PropagationTimeout, the real clock.
+type Propagation struct {
+	// Timeout bounds the wait of one operation; zero means
+	// PropagationTimeout, negative means no wait at all.
+	Timeout time.Duration
+	// Now reads the clock the bound is measured on; nil is time.Now.
+	Now func() time.Time
+	// Sleep waits d or until ctx ends; nil waits on a real timer. Tests
+	// pass one that moves a fake clock instead.
+	Sleep func(ctx context.Context, d time.Duration) error
+}
+
+func (p Propagation) withDefaults() Propagation {
+	if p.Timeout == 0 {
+		p.Timeout = PropagationTimeout
+	}
+	if p.Now == nil {
+		p.Now = time.Now
+	}
+	if p.Sleep == nil {
+		p.Sleep = sleep
+	}
+	return p
+}
+
+// sleep waits d, or returns ctx's error when it ends first.
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}

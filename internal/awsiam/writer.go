@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
@@ -80,6 +81,9 @@ type WriterOptions struct {
 	// Pacer paces the account's writes; nil means a new one (NewPacer
 	// with the real clock). Writers of the same account may share one.
 	Pacer *Pacer
+	// Propagation is how long and on which clock the writer waits for a
+	// user or group it created to become visible (see retry.go).
+	Propagation Propagation
 }
 
 // Writer carries out plan operations in one account, one IAM call per
@@ -97,6 +101,14 @@ type Writer struct {
 	// password is generated.
 	policyMu sync.Mutex
 	policy   *passwordPolicy
+
+	// The users and groups this writer created ("user/<name>",
+	// "group/<name>", lower case), whose NoSuchEntity answers it waits
+	// out, and how many calls it repeated for them.
+	propagation Propagation
+	createdMu   sync.Mutex
+	created     map[string]bool
+	waited      atomic.Int64
 }
 
 // NewWriter returns a writer acting through the account's session (the
@@ -104,7 +116,8 @@ type Writer struct {
 // retryer: every attempt paced by the account's Pacer, retried by the SDK's
 // standard mode (see retry.go).
 func NewWriter(a *Account, opts WriterOptions) *Writer {
-	w := &Writer{acct: a, env: a.Env, role: a.Role, rand: opts.Rand, log: opts.Logger}
+	w := &Writer{acct: a, env: a.Env, role: a.Role, rand: opts.Rand, log: opts.Logger,
+		propagation: opts.Propagation.withDefaults(), created: map[string]bool{}}
 	pacer := opts.Pacer
 	if pacer == nil {
 		pacer = NewPacer(nil, nil)
@@ -131,16 +144,85 @@ func NewWriter(a *Account, opts WriterOptions) *Writer {
 // found" answers count as success, with Outcome.AlreadyDone, exactly where
 // they mean the operation's goal is reached; every other error is returned
 // wrapped with the operation, keeping the SDK error for errors.As.
+//
+// An operation on a user or group this writer created is repeated while IAM
+// answers NoSuchEntity, with waits doubling from 250 ms to 2 s, for at most
+// Propagation.Timeout (two minutes): IAM is eventually consistent. No other
+// operation is repeated for NoSuchEntity.
 func (w *Writer) Write(ctx context.Context, op plan.Op) (apply.Outcome, error) {
-	out, err := w.call(ctx, op)
+	out, err := w.callVisible(ctx, op)
 	if err == nil {
+		w.noteCreated(op)
 		return out, nil
 	}
 	if goalReached(op.Type, err) {
+		w.noteCreated(op)
 		w.log.Debug("already done", "env", w.env, "op", describe(op), "code", errorCode(err))
 		return apply.Outcome{AlreadyDone: true}, nil
 	}
 	return apply.Outcome{}, w.fail(op, err)
+}
+
+// PropagationRetries is the number of calls the writer repeated because an
+// entity it created was not visible yet.
+func (w *Writer) PropagationRetries() int { return int(w.waited.Load()) }
+
+// callVisible makes the operation's call and, while IAM answers
+// NoSuchEntity for a user or group this writer created, waits and repeats
+// it, within the propagation bound.
+func (w *Writer) callVisible(ctx context.Context, op plan.Op) (apply.Outcome, error) {
+	out, err := w.call(ctx, op)
+	p := w.propagation
+	if err == nil || p.Timeout < 0 || errorCode(err) != codeNoSuchEntity || !w.dependsOnCreated(op) {
+		return out, err
+	}
+	deadline := p.Now().Add(p.Timeout)
+	for wait := propagationFirstWait; errorCode(err) == codeNoSuchEntity; wait = min(2*wait, propagationMaxWait) {
+		if p.Now().Add(wait).After(deadline) {
+			return out, fmt.Errorf("still not found after waiting %s for IAM to propagate a new entity: %w", p.Timeout, err)
+		}
+		if serr := p.Sleep(ctx, wait); serr != nil {
+			return out, err
+		}
+		w.waited.Add(1)
+		w.log.Debug("not visible yet; retrying", "env", w.env, "op", describe(op), "waited", wait)
+		out, err = w.call(ctx, op)
+	}
+	return out, err
+}
+
+// noteCreated remembers the user or group a create made (or found made by
+// an earlier attempt whose answer was lost), and forgets one a delete
+// removed.
+func (w *Writer) noteCreated(op plan.Op) {
+	var k string
+	switch op.Type {
+	case plan.OpCreateUser, plan.OpDeleteUser:
+		k = "user/" + strings.ToLower(op.User)
+	case plan.OpCreateGroup, plan.OpDeleteGroup:
+		k = "group/" + strings.ToLower(op.Group)
+	default:
+		return
+	}
+	w.createdMu.Lock()
+	defer w.createdMu.Unlock()
+	if op.Type == plan.OpDeleteUser || op.Type == plan.OpDeleteGroup {
+		delete(w.created, k)
+		return
+	}
+	w.created[k] = true
+}
+
+// dependsOnCreated reports whether op names a user or group this writer
+// created and needs it to exist.
+func (w *Writer) dependsOnCreated(op plan.Op) bool {
+	if !dependsOnNew(op.Type) {
+		return false
+	}
+	w.createdMu.Lock()
+	defer w.createdMu.Unlock()
+	return (op.User != "" && w.created["user/"+strings.ToLower(op.User)]) ||
+		(op.Group != "" && w.created["group/"+strings.ToLower(op.Group)])
 }
 
 // call makes the operation's IAM call.
@@ -185,6 +267,8 @@ func (w *Writer) call(ctx context.Context, op plan.Op) (apply.Outcome, error) {
 		_, err = c.DeleteUserPermissionsBoundary(ctx, &iam.DeleteUserPermissionsBoundaryInput{UserName: aws.String(op.User)})
 	case plan.OpCreateLoginProfile:
 		return w.createLoginProfile(ctx, op)
+	case plan.OpUpdateLoginProfile:
+		return w.resetLoginProfile(ctx, op)
 	case plan.OpDeleteLoginProfile:
 		_, err = c.DeleteLoginProfile(ctx, &iam.DeleteLoginProfileInput{UserName: aws.String(op.User)})
 	case plan.OpDeleteAccessKey:
@@ -249,9 +333,23 @@ func removes(t plan.OpType) bool {
 		plan.OpDeleteGroup, plan.OpDetachGroupPolicy, plan.OpDeleteGroupPolicy:
 		return true
 	case plan.OpCreateUser, plan.OpUpdateUser, plan.OpTagUser, plan.OpAddUserToGroup, plan.OpAttachUserPolicy,
-		plan.OpPutUserPolicy, plan.OpPutUserPermissionsBoundary, plan.OpCreateLoginProfile,
+		plan.OpPutUserPolicy, plan.OpPutUserPermissionsBoundary, plan.OpCreateLoginProfile, plan.OpUpdateLoginProfile,
 		plan.OpCreateGroup, plan.OpUpdateGroup, plan.OpAttachGroupPolicy, plan.OpPutGroupPolicy:
 		return false
+	}
+	return false
+}
+
+// dependsOnNew reports whether op names an entity that must exist, as
+// opposed to creating one or taking something away (where NoSuchEntity
+// means done), so that NoSuchEntity may only mean "not visible yet" when
+// that entity is new.
+func dependsOnNew(t plan.OpType) bool {
+	switch t {
+	case plan.OpUpdateUser, plan.OpTagUser, plan.OpAddUserToGroup, plan.OpAttachUserPolicy,
+		plan.OpPutUserPolicy, plan.OpPutUserPermissionsBoundary, plan.OpCreateLoginProfile,
+		plan.OpUpdateGroup, plan.OpAttachGroupPolicy, plan.OpPutGroupPolicy:
+		return true
 	}
 	return false
 }

@@ -530,7 +530,9 @@ func TestApplyCancelledConverges(t *testing.T) {
 			}
 			requireEmptyPlan(t, f, envs)
 			for w, n := range successfulWrites(f.srv) {
-				if n > 1 {
+				// The undelivered-password record is written again before
+				// each attempt to set a password; that is its purpose.
+				if n > 1 && !strings.Contains(w, manifest.PasswordTag) {
 					t.Errorf("%s took effect %d times, want once", w, n)
 				}
 			}
@@ -665,8 +667,8 @@ func writeActionsExcept(except plan.OpType) []string {
 	all := []plan.OpType{
 		plan.OpCreateUser, plan.OpUpdateUser, plan.OpDeleteUser, plan.OpTagUser, plan.OpUntagUser, plan.OpAddUserToGroup,
 		plan.OpRemoveUserFromGroup, plan.OpAttachUserPolicy, plan.OpDetachUserPolicy, plan.OpPutUserPolicy, plan.OpDeleteUserPolicy,
-		plan.OpPutUserPermissionsBoundary, plan.OpDeleteUserPermissionsBoundary, plan.OpCreateLoginProfile, plan.OpDeleteLoginProfile,
-		plan.OpDeleteAccessKey, plan.OpDeactivateMFADevice, plan.OpDeleteVirtualMFADevice, plan.OpDeleteSSHPublicKey,
+		plan.OpPutUserPermissionsBoundary, plan.OpDeleteUserPermissionsBoundary, plan.OpCreateLoginProfile, plan.OpUpdateLoginProfile,
+		plan.OpDeleteLoginProfile, plan.OpDeleteAccessKey, plan.OpDeactivateMFADevice, plan.OpDeleteVirtualMFADevice, plan.OpDeleteSSHPublicKey,
 		plan.OpDeleteSigningCertificate, plan.OpDeleteServiceSpecificCredential, plan.OpCreateGroup, plan.OpUpdateGroup,
 		plan.OpDeleteGroup, plan.OpAttachGroupPolicy, plan.OpDetachGroupPolicy, plan.OpPutGroupPolicy, plan.OpDeleteGroupPolicy,
 	}
@@ -702,7 +704,7 @@ func TestApplyPartialFailureConverges(t *testing.T) {
 			}
 			requireEmptyPlan(t, f, nil)
 			for w, n := range successfulWrites(f.srv) {
-				if n > 1 {
+				if n > 1 && !strings.Contains(w, manifest.PasswordTag) {
 					t.Errorf("%s took effect %d times, want once", w, n)
 				}
 			}

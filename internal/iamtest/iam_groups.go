@@ -33,6 +33,7 @@ func createGroup(r *request) (output, *apiError) {
 		InlinePolicies: map[string]string{},
 	}
 	r.acct.groups[key(name)] = g
+	r.acct.created("group", key(name))
 	sg := sdkGroup(g)
 	return &iam.CreateGroupOutput{Group: &sg}, nil
 }

@@ -178,7 +178,7 @@ func (r *request) user(optional bool) (*User, *apiError) {
 		name = ambientUserName
 	}
 	u, ok := r.acct.users[key(name)]
-	if !ok {
+	if !ok || r.acct.propagating("user", key(name)) {
 		return nil, noSuchEntity("The user with name %s cannot be found.", name)
 	}
 	return u, nil
@@ -190,7 +190,7 @@ func (r *request) group() (*Group, *apiError) {
 		return nil, err
 	}
 	g, ok := r.acct.groups[key(name)]
-	if !ok {
+	if !ok || r.acct.propagating("group", key(name)) {
 		return nil, noSuchEntity("The group with name %s cannot be found.", name)
 	}
 	return g, nil
@@ -264,6 +264,7 @@ func createUser(r *request) (output, *apiError) {
 		PermissionsBoundary: pb,
 	}
 	r.acct.users[key(name)] = u
+	r.acct.created("user", key(name))
 	su := sdkUser(u, true)
 	return &iam.CreateUserOutput{User: &su}, nil
 }

@@ -126,6 +126,7 @@ type Server struct {
 	faults         Faults
 	rng            *rand.Rand
 	latency        time.Duration
+	propagation    time.Duration // WithPropagationDelay (propagation.go)
 	clock          func() time.Time
 	seq            uint64
 	scripted       []scriptedFault    // errors to answer next, in order

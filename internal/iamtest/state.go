@@ -199,6 +199,9 @@ type Account struct {
 
 	passwordPolicy *PasswordPolicy
 	report         reportState
+	// visibleAt holds when users and groups created under a propagation
+	// delay become visible by name ("user/<name>", "group/<name>").
+	visibleAt map[string]time.Time
 }
 
 type reportState struct {

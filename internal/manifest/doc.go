@@ -58,7 +58,7 @@
 //	groups-per-user               a user in more than 10 groups
 //	tag-key, tag-value            tag syntax and length (128 and 256)
 //	tag-aws-prefix                a tag key starting with aws:
-//	tag-reserved                  the ownership or owner tag set by hand
+//	tag-reserved                  the ownership, owner or password tag set by hand
 //	tag-count                     more than 50 tags, counting defaults and roster's own
 //	tag-duplicate                 tag keys that differ only in case
 //	console-pgp-key               console: true without a usable OpenPGP encryption key

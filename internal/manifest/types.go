@@ -19,6 +19,16 @@ const (
 	MaxFileSize         = 1 << 20
 )
 
+// PasswordTag is the user tag apply writes before it creates or resets a
+// console password, with the value PasswordUndelivered, and removes once the
+// encrypted password is in the apply's result. A user that still carries it
+// holds a password nobody received, and the next plan resets it. Manifests
+// may not set it.
+const (
+	PasswordTag         = "roster:password"
+	PasswordUndelivered = "undelivered"
+)
+
 // DefaultOrder is the promotion order used when roster.yaml names none.
 // Environments not listed follow in alphabetical order.
 var DefaultOrder = []string{"development", "testing", "staging", "production"}

@@ -241,6 +241,7 @@ func (l *loader) checkReservedTag(t kv) {
 	for _, reserved := range []struct{ key, what string }{
 		{l.cfg.OwnershipTag, "the ownership tag, which roster sets on every user it manages"},
 		{l.cfg.OwnerTag, "the owner tag, which roster sets from a service account's owner"},
+		{PasswordTag, "the tag roster sets on a console password it could not deliver"},
 	} {
 		if strings.EqualFold(t.key, reserved.key) {
 			hint := "remove the tag"

@@ -424,6 +424,9 @@ func (d *differ) updateUser(w *wantUser, lu *state.User, adopt bool) (Change, bo
 	if lu.Path != want.Path {
 		ops = append(ops, Op{Type: OpUpdateUser, User: name, Path: want.Path})
 	}
+	// The undelivered-password record is the console's, not a tag to
+	// diff (consoleOps).
+	delete(cur, manifest.PasswordTag)
 	ops = append(ops, tagOps(name, cur, want.Tags)...)
 	if lu.PermissionsBoundary != want.PermissionsBoundary {
 		if want.PermissionsBoundary == "" {
@@ -562,18 +565,34 @@ func policyOps(c policyCalls, who Op, before, want *Resource) (removals, additio
 
 // consoleOps creates or deletes the login profile so that console access is
 // what the manifests say, when the live user's console access was read.
+//
+// A user carrying manifest.PasswordTag holds a password apply could not
+// deliver (every answer to its CreateLoginProfile was lost): a console user
+// gets a new one (UpdateLoginProfile, encrypted again, to be changed at
+// first sign-in) and the record is removed after it. Anyone with
+// iam:TagUser can set the tag, which only causes such a reset, shown in the
+// plan, with the new password encrypted to the user's own key.
 func (d *differ) consoleOps(w *wantUser, lu *state.User) []Op {
+	_, undelivered := lu.Tags[manifest.PasswordTag]
+	var ops []Op
 	switch {
 	case !lu.Details.Has(state.LoginProfile):
 		// Without the detail, console access is unknown: changing it
 		// could fail or remove access, so leave it and say so.
 		d.warnf("console access of user %q was not read from the account, so this plan does not change it", w.name)
+		return nil
 	case w.res.Console && !lu.LoginProfile:
+		// CreateLoginProfile writes and clears the record itself.
 		return []Op{{Type: OpCreateLoginProfile, User: w.name, PGPKey: w.m.PGPKey}}
+	case w.res.Console && undelivered:
+		ops = append(ops, Op{Type: OpUpdateLoginProfile, User: w.name, PGPKey: w.m.PGPKey})
 	case !w.res.Console && lu.LoginProfile:
-		return []Op{{Type: OpDeleteLoginProfile, User: w.name}}
+		ops = append(ops, Op{Type: OpDeleteLoginProfile, User: w.name})
 	}
-	return nil
+	if undelivered {
+		ops = append(ops, Op{Type: OpUntagUser, User: w.name, TagKeys: []string{manifest.PasswordTag}})
+	}
+	return ops
 }
 
 // deleteUser plans the offboarding of a managed user: every teardown step

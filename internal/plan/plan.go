@@ -117,6 +117,7 @@ const (
 	OpPutUserPermissionsBoundary      OpType = "PutUserPermissionsBoundary"
 	OpDeleteUserPermissionsBoundary   OpType = "DeleteUserPermissionsBoundary"
 	OpCreateLoginProfile              OpType = "CreateLoginProfile"
+	OpUpdateLoginProfile              OpType = "UpdateLoginProfile" // reset an undelivered password
 	OpDeleteLoginProfile              OpType = "DeleteLoginProfile"
 	OpDeleteAccessKey                 OpType = "DeleteAccessKey"
 	OpDeactivateMFADevice             OpType = "DeactivateMFADevice"

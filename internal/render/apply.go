@@ -199,7 +199,7 @@ func opLabel(op plan.Op) string {
 		s += " " + strings.Join(slices.Sorted(maps.Keys(op.Tags)), ", ")
 	case plan.OpUntagUser:
 		s += " " + strings.Join(op.TagKeys, ", ")
-	case plan.OpCreateLoginProfile:
+	case plan.OpCreateLoginProfile, plan.OpUpdateLoginProfile:
 		if fp := opFingerprint(op); fp != "" {
 			s += " (password encrypted to key " + fp + ")"
 		}
