@@ -68,8 +68,23 @@ func (f *fakeIAM) user(t *testing.T, name string) iamtest.User {
 	return u
 }
 
-// writes returns the write requests made since the last plan.
-func (f *fakeIAM) writes() []iamtest.Call { return f.srv.Writes() }
+// writes returns the write requests of the plan's operations made since
+// the last plan: all but the undelivered-password record, which the writer
+// sets and clears around each CreateLoginProfile (recordWrites).
+func (f *fakeIAM) writes() []iamtest.Call {
+	return slices.DeleteFunc(f.srv.Writes(), isPasswordRecord)
+}
+
+// recordWrites returns the writes of the undelivered-password record.
+func (f *fakeIAM) recordWrites() []iamtest.Call {
+	return slices.DeleteFunc(f.srv.Writes(), func(c iamtest.Call) bool { return !isPasswordRecord(c) })
+}
+
+// isPasswordRecord reports whether c sets or clears manifest.PasswordTag.
+func isPasswordRecord(c iamtest.Call) bool {
+	return (c.Action == "TagUser" && c.Params["Tags.member.1.Key"] == manifest.PasswordTag) ||
+		(c.Action == "UntagUser" && c.Params["TagKeys.member.1"] == manifest.PasswordTag)
+}
 
 // written returns the write requests that succeeded, in order.
 func (f *fakeIAM) written() []iamtest.Call {

@@ -123,6 +123,10 @@ func TestRunConverges(t *testing.T) {
 
 			res := apply.Run(context.Background(), p, iam.writer, apply.Options{Concurrency: conc})
 			peak, writes, written := iam.srv.PeakInFlight(), len(iam.writes()), iam.written()
+			var record []string
+			for _, c := range iam.recordWrites() {
+				record = append(record, c.Action+" "+c.Params["UserName"])
+			}
 
 			if res.Status != apply.EnvApplied || res.Reason != "" {
 				t.Errorf("status %s (%s), want applied:\n%s", res.Status, res.Reason, strings.Join(summary(res), "\n"))
@@ -158,6 +162,11 @@ func TestRunConverges(t *testing.T) {
 			}
 			if diff := cmp.Diff([]string{"alice"}, pw); diff != "" {
 				t.Errorf("encrypted passwords in the result (-want +got):\n%s", diff)
+			}
+			// The password was recorded as undelivered before IAM set it,
+			// and the record cleared once it was delivered.
+			if diff := cmp.Diff([]string{"TagUser alice", "UntagUser alice"}, record); diff != "" {
+				t.Errorf("undelivered-password record writes (-want +got):\n%s", diff)
 			}
 			checkOrder(t, written)
 		})

@@ -337,8 +337,15 @@ func (b *builder) attributes(ch *plan.Change) {
 			b.path(s, before.Path, op.Path)
 		case plan.OpUntagUser:
 			for _, k := range op.TagKeys {
+				if k == manifest.PasswordTag {
+					// roster's own record, not a tag of the manifests: it
+					// counts only with the reset it asks for.
+					continue
+				}
 				b.tagLiveOnly(s, k, cur[k])
 			}
+		case plan.OpUpdateLoginProfile:
+			b.undeliveredPassword(s)
 		case plan.OpTagUser:
 			for _, k := range slices.Sorted(maps.Keys(op.Tags)) {
 				if old, ok := cur[k]; ok {
@@ -597,6 +604,22 @@ func (b *builder) console(s subject, liveOnly bool) {
 		f.Accept = sentence(words("set "), code("console: false"), words(" for "), code(s.name), words(" in "), loc(s.pos))
 	}
 	b.add(f, Medium, false)
+}
+
+// undeliveredPassword is a console password an apply set but could not
+// deliver (the user carries manifest.PasswordTag): nobody can sign in with
+// it, and the manifests have nothing to accept.
+func (b *builder) undeliveredPassword(s subject) {
+	b.add(Finding{
+		ID:          b.attr(s, Changed, "console", "undelivered"),
+		Kind:        Changed,
+		SubjectKind: s.kind,
+		Subject:     s.name,
+		Pos:         s.pos,
+		Summary: sentence(words("the console password of "), code(s.name), words(" never reached anyone (an apply lost IAM's answer; the user carries "),
+			code(manifest.PasswordTag+" = "+manifest.PasswordUndelivered), words(")")),
+		Restore: b.restore(words("set a new password, encrypted to its "), code("pgp_key"), words(", to be changed at first sign-in")),
+	}, Medium, false)
 }
 
 // group adds the findings of a group change.

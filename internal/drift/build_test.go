@@ -219,6 +219,19 @@ func TestBuild(t *testing.T) {
 			}},
 		},
 		{
+			name:     "console password never delivered",
+			manifest: func(e *manifest.Environment) { user(e, "alice").Console = true },
+			live: func(a *state.Account) {
+				a.Users["alice"].LoginProfile = true
+				a.Users["alice"].Tags[manifest.PasswordTag] = manifest.PasswordUndelivered
+			},
+			want: []finding{{"changed/user/alice/console/undelivered", drift.Medium, ""}},
+		},
+		{
+			name: "undelivered-password record left on a user without console access",
+			live: func(a *state.Account) { a.Users["alice"].Tags[manifest.PasswordTag] = manifest.PasswordUndelivered },
+		},
+		{
 			name: "console access on a service account",
 			live: func(a *state.Account) { a.Users["ci"].LoginProfile = true },
 			want: []finding{{

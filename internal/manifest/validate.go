@@ -376,9 +376,14 @@ func (l *loader) checkUser(env *envSrc, u *userSrc, groups, groupsFold map[strin
 	l.checkAccessKey(env, u)
 	count := len(u.u.Tags) + 1
 	extra := "roster's ownership tag"
-	if u.u.Kind == ServiceAccount {
+	switch {
+	case u.u.Kind == ServiceAccount:
 		count++
 		extra = "roster's ownership and owner tags"
+	case u.u.Console:
+		// Apply tags the user PasswordTag while it delivers a password.
+		count++
+		extra = "roster's ownership tag and the " + PasswordTag + " tag apply sets while it delivers the console password"
 	}
 	if count > maxTags {
 		at := u.tagsPos

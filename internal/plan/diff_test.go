@@ -299,6 +299,55 @@ func TestDiffUsers(t *testing.T) {
 			}},
 		},
 		{
+			name: "an undelivered password is reset, then its record removed",
+			mfa:  true,
+			env:  testEnv([]*manifest.User{{Kind: manifest.Person, Name: "bob", Path: "/", Console: true, PGPKey: pgp}}, nil),
+			live: account(func() *state.User {
+				u := liveUser("bob", managedTags(manifest.PasswordTag, manifest.PasswordUndelivered))
+				u.LoginProfile = true
+				u.InlinePolicies = map[string]string{RequireMFAPolicyName: RequireMFAPolicy}
+				return u
+			}()),
+			want: []Change{{
+				Action: Update, Kind: KindUser, Name: "bob",
+				Before: &Resource{Path: "/", Tags: managedTags(manifest.PasswordTag, manifest.PasswordUndelivered), Console: true, InlinePolicies: map[string]string{RequireMFAPolicyName: RequireMFAPolicy}},
+				After:  &Resource{Path: "/", Tags: managedTags(), Console: true, InlinePolicies: map[string]string{RequireMFAPolicyName: RequireMFAPolicy}},
+				Ops: []Op{
+					{Type: OpUpdateLoginProfile, User: "bob", PGPKey: pgp},
+					{Type: OpUntagUser, User: "bob", TagKeys: []string{manifest.PasswordTag}},
+				},
+			}},
+		},
+		{
+			name: "console off: the login profile and the undelivered record go",
+			env:  testEnv([]*manifest.User{person("bob")}, nil),
+			live: account(func() *state.User {
+				u := liveUser("bob", managedTags(manifest.PasswordTag, manifest.PasswordUndelivered))
+				u.LoginProfile = true
+				return u
+			}()),
+			want: []Change{{
+				Action: Update, Kind: KindUser, Name: "bob",
+				Before: &Resource{Path: "/", Tags: managedTags(manifest.PasswordTag, manifest.PasswordUndelivered), Console: true},
+				After:  &Resource{Path: "/", Tags: managedTags()},
+				Ops: []Op{
+					{Type: OpDeleteLoginProfile, User: "bob"},
+					{Type: OpUntagUser, User: "bob", TagKeys: []string{manifest.PasswordTag}},
+				},
+			}},
+		},
+		{
+			name: "an undelivered record on an unmanaged user: never touched",
+			env:  testEnv(nil, nil),
+			live: account(func() *state.User {
+				u := liveUser("eve", map[string]string{manifest.PasswordTag: manifest.PasswordUndelivered})
+				u.LoginProfile = true
+				return u
+			}()),
+			want:  []Change{},
+			unman: []Unmanaged{{Name: "eve", ARN: "arn:aws:iam::111122223333:user/eve"}},
+		},
+		{
 			name: "nothing differs: no change",
 			mfa:  true,
 			env: testEnv([]*manifest.User{{Kind: manifest.Person, Name: "bob", Path: "/", Console: true, PGPKey: pgp,

@@ -315,20 +315,33 @@ func attributeLines(ch plan.Change) []diffLine {
 	case before.Console && !after.Console:
 		d.add("-", "console access")
 	}
+	if fp, ok := passwordKey(ch.Ops, plan.OpUpdateLoginProfile); ok {
+		d.add("-", "console password, never delivered")
+		d.add("+", "console password, new, encrypted to PGP key "+fp+", to be changed at first sign-in")
+	}
 	return d.lines
 }
 
-// consoleWords describes new console access and the key its initial
-// password is encrypted to.
-func consoleWords(ops []plan.Op) string {
+// passwordKey finds the operation of type t that sets a console password
+// and the fingerprint of the key the password is encrypted to.
+func passwordKey(ops []plan.Op, t plan.OpType) (string, bool) {
 	for _, op := range ops {
-		if op.Type != plan.OpCreateLoginProfile {
+		if op.Type != t {
 			continue
 		}
 		fp := opFingerprint(op)
 		if fp == "" {
 			fp = unreadableKey
 		}
+		return fp, true
+	}
+	return "", false
+}
+
+// consoleWords describes new console access and the key its initial
+// password is encrypted to.
+func consoleWords(ops []plan.Op) string {
+	if fp, ok := passwordKey(ops, plan.OpCreateLoginProfile); ok {
 		return "console access, initial password encrypted to PGP key " + fp
 	}
 	return "console access"

@@ -84,6 +84,23 @@ func TestChangeLines(t *testing.T) {
 			want: []string{"- path: /", "+ path: /people/", "- tag old = x", "- tag team = a", "+ tag team = b", "- console access"},
 		},
 		{
+			name: "undelivered password reset",
+			change: plan.Change{
+				Action: plan.Update, Kind: plan.KindUser, Name: "gus",
+				Before: &plan.Resource{Path: "/", Tags: map[string]string{"roster:password": "undelivered"}, Console: true},
+				After:  &plan.Resource{Path: "/", Console: true},
+				Ops: []plan.Op{
+					{Type: plan.OpUpdateLoginProfile, User: "gus", PGPKeyFingerprint: "22817043BAD9976A7337A6101430D9BB83F080E9"},
+					{Type: plan.OpUntagUser, User: "gus", TagKeys: []string{"roster:password"}},
+				},
+			},
+			want: []string{
+				"- tag roster:password = undelivered",
+				"- console password, never delivered",
+				"+ console password, new, encrypted to PGP key 22817043BAD9976A7337A6101430D9BB83F080E9, to be changed at first sign-in",
+			},
+		},
+		{
 			name: "group policies",
 			change: plan.Change{
 				Action: plan.Update, Kind: plan.KindGroup, Name: "ops",
