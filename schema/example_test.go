@@ -82,6 +82,7 @@ func TestExampleLoads(t *testing.T) {
 	prod := repo.Environment("production")
 	wantGuardrails := manifest.Guardrails{
 		ForbiddenManagedPolicies: []string{"arn:aws:iam::aws:policy/AdministratorAccess"},
+		ForbidAdminEquivalent:    true,
 		ConsoleRequiresMFA:       true,
 		MaxAccessKeyAgeDays:      90,
 		MaxDeletions:             3,

@@ -29,6 +29,7 @@ type configSrc struct {
 type guardSrc struct {
 	forbidden    []ref
 	forbiddenSet bool
+	forbidAdmin  *bool
 	mfa          *bool
 	keyAge       *int
 	maxDeletions *int
@@ -178,9 +179,14 @@ func (l *loader) guardrails(d *decoder, n *yaml.Node) guardSrc {
 		g.forbiddenSet = true
 		g.forbidden = d.strList(e.val, "forbidden_managed_policies")
 	}
-	if e, ok := f["console_requires_mfa"]; ok && !isNull(e.val) {
-		if b, ok := d.boolean(e.val, "console_requires_mfa"); ok {
-			g.mfa = &b
+	for _, field := range []struct {
+		name string
+		dst  **bool
+	}{{"forbid_admin_equivalent", &g.forbidAdmin}, {"console_requires_mfa", &g.mfa}} {
+		if e, ok := f[field.name]; ok && !isNull(e.val) {
+			if b, ok := d.boolean(e.val, field.name); ok {
+				*field.dst = &b
+			}
 		}
 	}
 	for _, field := range []struct {
@@ -221,6 +227,9 @@ func mergeGuardrails(env, defaults guardSrc) Guardrails {
 		}
 		if src.mfa != nil {
 			g.ConsoleRequiresMFA = *src.mfa
+		}
+		if src.forbidAdmin != nil {
+			g.ForbidAdminEquivalent = *src.forbidAdmin
 		}
 		if src.keyAge != nil {
 			g.MaxAccessKeyAgeDays = *src.keyAge
@@ -304,6 +313,10 @@ func (l *loader) loadEnvFile(env *envSrc, rel string) {
 		}
 	}
 	env.env.Guardrails = mergeGuardrails(env.guard, l.cfg.guard)
+	if env.env.Production && env.guard.forbidAdmin == nil {
+		// Only production's own file can switch its guard off.
+		env.env.Guardrails.ForbidAdminEquivalent = true
+	}
 	if e, ok := f["unmanaged"]; ok {
 		l.unmanaged(env, d, e.val)
 	}
@@ -457,6 +470,9 @@ type entrySrc struct {
 	policyPos  diag.Pos
 	inlineSize int
 	inlinePos  diag.Pos
+	// statements are the inline policies' statements that the
+	// admin-equivalence rules care about, with their positions.
+	statements []statementSrc
 }
 
 // entryFields are where readEntry puts the shared fields of an entry.
@@ -497,7 +513,7 @@ func (l *loader) readEntry(env *envSrc, d *decoder, n *yaml.Node, f map[string]e
 	}
 	if e, ok := f["inline_policies"]; ok {
 		src.inlinePos = d.pos(e.key)
-		*dst.inline, src.inlineSize = l.inlinePolicies(d, e.val, label)
+		*dst.inline, src.inlineSize = l.inlinePolicies(d, e.val, label, src)
 	}
 	return label
 }

@@ -34,6 +34,7 @@ var (
 	// environment.yaml.
 	GuardrailFields = newObject(
 		Field{Name: "forbidden_managed_policies", Type: TypeSet, Doc: "managed policies that may not be attached"},
+		Field{Name: "forbid_admin_equivalent", Type: TypeBool, Doc: "refuse admin-equivalent access; on by default in production"},
 		Field{Name: "console_requires_mfa", Type: TypeBool, Doc: "console users get the MFA-enforcing policy"},
 		Field{Name: "max_access_key_age_days", Type: TypeInt, Doc: "age after which an access key is a finding"},
 		Field{Name: "max_deletions", Type: TypeInt, Doc: "most users a plan may delete"},

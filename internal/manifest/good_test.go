@@ -139,7 +139,7 @@ func TestLoadFull(t *testing.T) {
 				AccountID:  "222222222222",
 				Region:     "eu-west-1",
 				Production: true,
-				Guardrails: manifest.Guardrails{ForbiddenManagedPolicies: forbidden, MaxAccessKeyAgeDays: 90, MaxDeletions: 5},
+				Guardrails: manifest.Guardrails{ForbiddenManagedPolicies: forbidden, ForbidAdminEquivalent: true, MaxAccessKeyAgeDays: 90, MaxDeletions: 5},
 				Unmanaged:  manifest.Unmanaged{Ignore: []string{"break-glass-*", "ops-?"}},
 				Users: []*manifest.User{
 					{
@@ -173,6 +173,7 @@ func TestLoadFull(t *testing.T) {
 				Production:  true,
 				Guardrails: manifest.Guardrails{
 					ForbiddenManagedPolicies: []string{"arn:aws:iam::aws:policy/AdministratorAccess", "arn:aws:iam::aws:policy/IAMFullAccess"},
+					ForbidAdminEquivalent:    true,
 					ConsoleRequiresMFA:       true,
 					MaxAccessKeyAgeDays:      90,
 					MaxDeletions:             0,
@@ -255,7 +256,7 @@ func TestLoadMinimal(t *testing.T) {
 			AccountID:  "999999999999",
 			Region:     "us-east-1",
 			Production: true, // named prod
-			Guardrails: manifest.Guardrails{MaxDeletions: manifest.DefaultMaxDeletions},
+			Guardrails: manifest.Guardrails{ForbidAdminEquivalent: true, MaxDeletions: manifest.DefaultMaxDeletions},
 			Pos:        diag.Pos{File: filepath.ToSlash(filepath.Join(dir, "prod", "environment.yaml")), Line: 1, Col: 1},
 		}},
 	}

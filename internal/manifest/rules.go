@@ -65,6 +65,7 @@ const (
 	ruleExpired         = "expired"
 	ruleElevation       = "elevation-too-long"
 	ruleForbiddenPolicy = "forbidden-managed-policy"
+	ruleAdminEquivalent = "admin-equivalent"
 	ruleEnvironmentFile = "environment-file-location"
 	ruleAccessKey       = "access-key"
 	ruleApprovals       = "approvals"

@@ -125,6 +125,13 @@ type Guardrails struct {
 	// ForbiddenManagedPolicies may not be attached, directly or through a
 	// group.
 	ForbiddenManagedPolicies []string
+	// ForbidAdminEquivalent refuses any user, service account or group
+	// that gets admin-equivalent access (the rules of policy/admin.go),
+	// directly or through a group. It defaults to the environment's
+	// Production; roster.yaml's defaults can turn it on everywhere, and
+	// only a production environment's own environment.yaml can turn it
+	// off there.
+	ForbidAdminEquivalent bool
 	// ConsoleRequiresMFA gives console users a policy that denies everything
 	// but MFA self-service until they sign in with MFA.
 	ConsoleRequiresMFA bool

@@ -143,8 +143,9 @@ func (l *loader) managedPolicies(env *envSrc, d *decoder, n *yaml.Node) []ref {
 
 // inlinePolicies reads an inline_policies mapping: each document is checked
 // with package policy and stored as canonical JSON. It returns the
-// documents and their total size as IAM counts it.
-func (l *loader) inlinePolicies(d *decoder, n *yaml.Node, owner string) (map[string]string, int) {
+// documents and their total size as IAM counts it, and notes in src the
+// statements the admin-equivalence rules care about.
+func (l *loader) inlinePolicies(d *decoder, n *yaml.Node, owner string, src *entrySrc) (map[string]string, int) {
 	entries, _ := d.mapping(n, "inline_policies")
 	out := map[string]string{}
 	total := 0
@@ -183,6 +184,7 @@ func (l *loader) inlinePolicies(d *decoder, n *yaml.Node, owner string) (map[str
 		}
 		out[e.name] = canon
 		total += policy.Size(canon)
+		src.statements = append(src.statements, statements(d, e, doc, canon)...)
 	}
 	if len(out) == 0 {
 		return nil, total
@@ -332,6 +334,7 @@ func (l *loader) checkGroup(env *envSrc, g *groupSrc) {
 		return
 	}
 	l.checkForbidden(env, g.policies, label)
+	l.checkAdminEquivalent(env, &g.entrySrc, label)
 }
 
 // checkForbidden reports managed policies the environment forbids.
@@ -368,6 +371,8 @@ func (l *loader) checkUser(env *envSrc, u *userSrc, groups, groupsFold map[strin
 			"%s is in %d groups; IAM allows %d", label, len(u.u.Groups), maxGroupsPerUser)
 	}
 	l.checkForbidden(env, u.policies, label)
+	l.checkAdminEquivalent(env, &u.entrySrc, label)
+	l.checkAdminThroughGroups(env, u, label, groups)
 	l.checkManagedCount(u.policyPos, label, len(u.policies))
 	if u.inlineSize > maxInlineUser {
 		l.diags.Errorf(u.inlinePos, rulePolicySize, "move statements into a group or a customer managed policy",

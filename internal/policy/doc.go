@@ -21,6 +21,9 @@
 // named in the message instead.
 //
 // admin.go is the one home of admin-equivalence: the AWS managed policies
-// that grant it (AdminManaged) and what a document allows (Inspect), used by
-// the drift report and the access report alike.
+// that grant it in every partition (ManagedRule), what a document and each
+// of its statements allow (Inspect, InspectStatements) and the rules' names
+// (Rule), used by the drift report, the access report and the
+// forbid_admin_equivalent guardrail alike. partition.go knows partitions
+// and their regions.
 package policy

@@ -10,28 +10,17 @@ const (
 	PowerUserAccess     = policy.PowerUserAccess
 )
 
-// Rule names an admin-equivalence rule (docs/report.md lists them).
-type Rule string
+// Rule names an admin-equivalence rule (docs/report.md lists them); the
+// rules live in policy/admin.go, shared with drift and the
+// forbid_admin_equivalent guardrail.
+type Rule = policy.Rule
 
-// The admin-equivalence rules. Each one means the user can reach every
-// permission in the account, at once or by granting it to themselves.
+// The admin-equivalence rules, as policy names them.
 const (
-	// RuleAdministrator: AdministratorAccess is attached to the user or to
-	// one of its groups.
-	RuleAdministrator Rule = "administrator-access"
-	// RuleAllowAll: an inline policy allows the action "*" (or "*:*") on
-	// the resource "*".
-	RuleAllowAll Rule = "allow-all"
-	// RuleIAMFull: IAMFullAccess is attached, or an inline policy allows an
-	// IAM action that grants permissions (attaching or writing policies,
-	// adding users to groups, creating credentials for other users...),
-	// so the user can give itself anything.
-	RuleIAMFull Rule = "iam-escalation"
-	// RulePowerUserIAM: PowerUserAccess, which runs any service, together
-	// with any other IAM write (iam:PassRole, iam:CreateRole...): passing a
-	// powerful role to a compute service the user controls is
-	// administrator access.
-	RulePowerUserIAM Rule = "power-user-with-iam-write"
+	RuleAdministrator = policy.RuleAdministrator
+	RuleAllowAll      = policy.RuleAllowAll
+	RuleIAMFull       = policy.RuleIAMFull
+	RulePowerUserIAM  = policy.RulePowerUserIAM
 )
 
 // Flag is one reason a user's access in an environment is admin-equivalent.

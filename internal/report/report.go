@@ -522,18 +522,22 @@ func liveAccess(u *state.User, acct *state.Account) *Access {
 // than flagged.
 func adminFlags(managed []Grant, inline []inlineDoc) []Flag {
 	var flags []Flag
-	has := func(arn string) (Grant, bool) {
-		i := slices.IndexFunc(managed, func(g Grant) bool { return g.Name == arn })
+	// has finds an AWS managed policy by its test, in any partition.
+	has := func(is func(string) bool) (Grant, bool) {
+		i := slices.IndexFunc(managed, func(g Grant) bool { return is(g.Name) })
 		if i < 0 {
 			return Grant{}, false
 		}
 		return managed[i], true
 	}
+	managedIs := func(rule Rule) func(string) bool {
+		return func(arn string) bool { return policy.ManagedRule(arn) == rule }
+	}
 	from := func(name string, via []string) string {
 		return name + " (" + strings.Join(via, ", ") + ")"
 	}
-	if g, ok := has(AdministratorAccess); ok {
-		flags = append(flags, Flag{Rule: RuleAdministrator, Reason: from("AdministratorAccess", g.Via())})
+	if g, ok := has(managedIs(RuleAdministrator)); ok {
+		flags = append(flags, Flag{Rule: RuleAdministrator, Reason: from(policy.ManagedName(g.Name), g.Via())})
 	}
 	var allowAll, escalation, iamWrite []string
 	for _, d := range inline {
@@ -543,13 +547,12 @@ func adminFlags(managed []Grant, inline []inlineDoc) []Flag {
 			src = d.source
 		}
 		label := from("inline "+d.name, []string{src})
-		if gr.AllowAll {
+		switch rule := gr.Rule(); {
+		case rule == RuleAllowAll:
 			allowAll = append(allowAll, label)
-		}
-		if gr.Escalation && !gr.AllowAll {
+		case rule == RuleIAMFull:
 			escalation = append(escalation, label)
-		}
-		if gr.IAMWrite && !gr.Escalation && !gr.AllowAll {
+		case gr.IAMWrite:
 			iamWrite = append(iamWrite, label)
 		}
 	}
@@ -559,13 +562,13 @@ func adminFlags(managed []Grant, inline []inlineDoc) []Flag {
 	for _, l := range allowAll {
 		flags = append(flags, Flag{Rule: RuleAllowAll, Reason: l + " allows * on *"})
 	}
-	if g, ok := has(IAMFullAccess); ok {
-		flags = append(flags, Flag{Rule: RuleIAMFull, Reason: from("IAMFullAccess", g.Via()) + " can grant any permission"})
+	if g, ok := has(managedIs(RuleIAMFull)); ok {
+		flags = append(flags, Flag{Rule: RuleIAMFull, Reason: from(policy.ManagedName(g.Name), g.Via()) + " can grant any permission"})
 	}
 	for _, l := range escalation {
-		flags = append(flags, Flag{Rule: RuleIAMFull, Reason: l + " allows IAM actions that grant permissions"})
+		flags = append(flags, Flag{Rule: RuleIAMFull, Reason: l + " allows IAM actions that grant permissions or act as another principal"})
 	}
-	if g, ok := has(PowerUserAccess); ok {
+	if g, ok := has(policy.IsPowerUser); ok {
 		// IAM writes that are admin-equivalent on their own are flagged
 		// above already.
 		for _, l := range iamWrite {
