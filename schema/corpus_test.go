@@ -62,6 +62,7 @@ var beyondSchema = map[string]string{
 	"ownership-tag-equals-owner-tag":      "compares two fields' values",
 	"user-name-duplicate-case":            "compares names across entries",
 	"user-duplicate-via-alias":            "compares names across entries",
+	"organization-name-reserved":          "an environment folder name reserved by roster.yaml's organization block",
 	"unmanaged-glob-invalid":              "glob syntax is checked with path.Match",
 	"unmanaged-ignored-declared":          "compares names with environment.yaml's unmanaged.ignore",
 }

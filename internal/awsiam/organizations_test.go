@@ -167,17 +167,32 @@ func TestReadOrganizationErrors(t *testing.T) {
 	}
 }
 
-// TestOrgPermissionsDocumented binds docs/permissions.md's policy for roster
-// init to the calls ReadOrganization makes.
+// TestOrgPermissionsDocumented binds docs/permissions.md's policies for
+// roster init and for organization drift to the calls ReadOrganization and
+// Organization make.
 func TestOrgPermissionsDocumented(t *testing.T) {
 	t.Parallel()
+	for marker, want := range map[string][]string{
+		"roster:organization-policy":       OrgPermissions,
+		"roster:organization-drift-policy": OrgDriftPermissions,
+	} {
+		if diff := cmp.Diff(slices.Sorted(slices.Values(want)), documentedActions(t, marker)); diff != "" {
+			t.Errorf("docs/permissions.md %s (-code +doc):\n%s", marker, diff)
+		}
+	}
+}
+
+// documentedActions returns the actions of the JSON policy that follows
+// marker in docs/permissions.md.
+func documentedActions(t *testing.T, marker string) []string {
+	t.Helper()
 	doc, err := os.ReadFile("../../docs/permissions.md")
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, rest, ok := strings.Cut(string(doc), "<!-- roster:organization-policy -->")
+	_, rest, ok := strings.Cut(string(doc), "<!-- "+marker+" -->\n")
 	if !ok {
-		t.Fatal("docs/permissions.md has no roster:organization-policy marker")
+		t.Fatalf("docs/permissions.md has no %s marker", marker)
 	}
 	_, rest, _ = strings.Cut(rest, "```json\n")
 	block, _, _ := strings.Cut(rest, "```")
@@ -189,8 +204,5 @@ func TestOrgPermissionsDocumented(t *testing.T) {
 	for _, s := range pol.Statement {
 		got = append(got, s.Action...)
 	}
-	want := slices.Sorted(slices.Values(OrgPermissions))
-	if diff := cmp.Diff(want, got); diff != "" {
-		t.Errorf("docs/permissions.md vs OrgPermissions (-code +doc):\n%s", diff)
-	}
+	return got
 }

@@ -160,6 +160,10 @@ type Report struct {
 	Environment string
 	AccountID   string
 	Production  bool
+	// Organization marks the report on the AWS Organization itself
+	// (BuildOrganization): Environment is manifest.OrganizationReport and
+	// AccountID the management account.
+	Organization bool
 	// Findings, most severe first, then by subject and ID.
 	Findings []Finding
 	// Refused is the plan's guardrail refusal: while it stands, running

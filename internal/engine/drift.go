@@ -29,6 +29,8 @@ type ReportSource interface {
 // report that cannot be read from AWS does not fail the job: the report
 // says so in a note, and hygiene checks what the live state holds (as it
 // does, silently, for a snapshot taken without a credential report).
+// With roster.yaml's organization block and a src that reads the
+// Organization, one more report, on the Organization itself, comes last.
 func Drift(ctx context.Context, repo *manifest.Repository, envs []*manifest.Environment, src Source, now time.Time) ([]*drift.Report, error) {
 	rec := newRecordingSource(src, true)
 	p, err := Plan(ctx, repo, envs, rec, now)
@@ -44,7 +46,32 @@ func Drift(ctx context.Context, repo *manifest.Repository, envs []*manifest.Envi
 		}
 		reports[i] = r
 	}
+	if org := repo.Config.Organization; org != nil {
+		if osrc, ok := src.(OrganizationSource); ok {
+			reports = append(reports, organizationDrift(ctx, osrc, org, repo.Environments))
+		}
+	}
 	return reports, nil
+}
+
+// OrganizationSource is a Source that also reads the AWS Organization, for
+// drift's organization report: every account with its state, and the IAM
+// user names of the active accounts inventory asks for.
+type OrganizationSource interface {
+	Organization(ctx context.Context, org *manifest.Organization, inventory func(accountID string) bool) ([]state.OrgAccount, error)
+}
+
+// organizationDrift checks every environment of the repository (whichever
+// the run selected) against the Organization, inventorying only the
+// accounts no environment covers. A listing that fails is a finding of the
+// report, not an error of the job: the environments' drift still counts.
+func organizationDrift(ctx context.Context, src OrganizationSource, org *manifest.Organization, envs []*manifest.Environment) *drift.Report {
+	covered := make(map[string]bool, len(envs))
+	for _, e := range envs {
+		covered[e.AccountID] = true
+	}
+	accounts, err := src.Organization(ctx, org, func(id string) bool { return !covered[id] })
+	return drift.BuildOrganization(org, envs, accounts, err)
 }
 
 // PlanHygiene is Plan, and also returns each environment's hygiene

@@ -151,6 +151,9 @@ func (l *loader) loadConfig(rel string) {
 			}
 		}
 	}
+	if e, ok := f["organization"]; ok {
+		l.organization(d, e)
+	}
 	// The ownership tags are known only now: check the default tags
 	// against them.
 	for _, t := range l.cfg.tags {
@@ -166,6 +169,32 @@ func (l *loader) loadConfig(rel string) {
 		l.checkManagedARN(nil, r, "forbidden_managed_policies entry")
 	}
 	l.cfg.Defaults.Guardrails = mergeGuardrails(guardSrc{}, l.cfg.guard)
+}
+
+// organization reads roster.yaml's organization block.
+func (l *loader) organization(d *decoder, e entry) {
+	of, ok := d.fields(e.val, "organization", OrganizationFields.Names(), nil)
+	if !ok {
+		return
+	}
+	re, ok := of["management_role_arn"]
+	if !ok {
+		d.errorf(e.key, ruleRequired, "name the role drift assumes to list the accounts, for example management_role_arn: arn:aws:iam::123456789012:role/roster-organization-read",
+			"organization needs management_role_arn")
+		return
+	}
+	s, ok := d.str(re.val, "management_role_arn")
+	if !ok {
+		return
+	}
+	pos := d.pos(d.node(re.val))
+	m := roleARNRE.FindStringSubmatch(s)
+	if m == nil {
+		l.diags.Errorf(pos, ruleRoleARN, "a role ARN looks like arn:aws:iam::123456789012:role/roster-organization-read",
+			"management_role_arn %q is not an IAM role ARN", s)
+		return
+	}
+	l.cfg.Organization = &Organization{ManagementRoleARN: s, AccountID: m[2], Pos: pos}
 }
 
 // guardrails reads a guardrails block.

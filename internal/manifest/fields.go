@@ -23,6 +23,11 @@ var (
 		Field{Name: "ownership_tag", Type: TypeString, Doc: "tag key that marks a user as managed"},
 		Field{Name: "owner_tag", Type: TypeString, Doc: "tag key that holds a service account's owner"},
 		Field{Name: "defaults", Type: TypeObject, Fields: DefaultsFields, Doc: "inherited by every environment and entry"},
+		Field{Name: "organization", Type: TypeObject, Fields: OrganizationFields, Doc: "the AWS Organization drift checks the environments against"},
+	)
+	// OrganizationFields is roster.yaml's organization block.
+	OrganizationFields = newObject(
+		Field{Name: "management_role_arn", Type: TypeString, Required: true, Doc: "role that lists the Organization's accounts"},
 	)
 	// DefaultsFields is the defaults block of roster.yaml.
 	DefaultsFields = newObject(

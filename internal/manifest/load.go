@@ -377,6 +377,10 @@ func (l *loader) loadEnvironment(name string) *envSrc {
 			strings.Trim(strings.ToLower(regexp.MustCompile(`[^A-Za-z0-9-]+`).ReplaceAllString(name, "-")), "-"),
 			"environment folder name %q must match [a-z0-9][a-z0-9-]*", name)
 	}
+	if name == OrganizationReport && l.cfg.Organization != nil {
+		l.diags.Errorf(dirPos, ruleEnvName, "rename the folder: drift reports the AWS Organization under this name",
+			"environment %q is reserved while roster.yaml has an organization block", name)
+	}
 	env := newEnv(name, l.display(name))
 
 	files, hasEnvFile, hasYML := l.envFiles(name, dirPos)

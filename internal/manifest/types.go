@@ -65,7 +65,26 @@ type Config struct {
 	OwnerTag string
 	// Defaults apply to every environment unless it overrides them.
 	Defaults Defaults
-	Pos      diag.Pos
+	// Organization, when set, has drift check the environments against
+	// the AWS Organization.
+	Organization *Organization
+	Pos          diag.Pos
+}
+
+// OrganizationReport is the name drift reports the AWS Organization under,
+// beside the environments' names; no environment may take it while the
+// organization block is set.
+const OrganizationReport = "organization"
+
+// Organization is roster.yaml's organization block.
+type Organization struct {
+	// ManagementRoleARN is a role in the management account (or a
+	// delegated administrator's) allowed organizations:ListAccounts; drift
+	// assumes it from the run's credentials.
+	ManagementRoleARN string
+	// AccountID is the account of ManagementRoleARN.
+	AccountID string
+	Pos       diag.Pos
 }
 
 // Defaults are inherited by every environment and manifest entry.

@@ -30,6 +30,9 @@ const (
 	KindUser           Kind = "user"
 	KindServiceAccount Kind = "service_account"
 	KindGroup          Kind = "group"
+	// KindAccount is an AWS account: the subject of drift's organization
+	// findings, never of a plan change.
+	KindAccount Kind = "account"
 )
 
 // Noun names the kind in a sentence: "user", "service account", "group".

@@ -15,7 +15,7 @@ import (
 
 // DriftFormatVersion is the version of the drift JSON format
 // (docs/drift-json.md), versioned like the plan format.
-const DriftFormatVersion = "1.1"
+const DriftFormatVersion = "1.2"
 
 // driftMarkerPrefix starts every drift issue body; DriftMarker completes it.
 const driftMarkerPrefix = "<!-- roster:drift env="
@@ -66,8 +66,10 @@ type driftView struct {
 	Name       string
 	AccountID  string
 	Production bool
-	Summary    string
-	Refused    string
+	// Organization marks the report on the AWS Organization itself.
+	Organization bool
+	Summary      string
+	Refused      string
 	// All holds every finding, most severe first; Findings, Hygiene and
 	// Unmanaged split them for the Markdown tables.
 	All         []driftFindingView
@@ -144,11 +146,12 @@ func severityCounts(c map[drift.Severity]int) string {
 
 func newDriftView(r *drift.Report, style textStyle, esc func(string) string, strong bool) *driftView {
 	v := &driftView{
-		Name:        esc(r.Environment),
-		AccountID:   esc(r.AccountID),
-		Production:  r.Production,
-		Refused:     esc(r.Refused),
-		Fingerprint: r.Fingerprint,
+		Name:         esc(r.Environment),
+		AccountID:    esc(r.AccountID),
+		Production:   r.Production,
+		Organization: r.Organization,
+		Refused:      esc(r.Refused),
+		Fingerprint:  r.Fingerprint,
 	}
 	for _, n := range r.Notes {
 		v.Notes = append(v.Notes, esc(n))
@@ -375,14 +378,16 @@ type jsonDriftCounts struct {
 }
 
 type jsonDriftEnvironment struct {
-	Name        string             `json:"name"`
-	AccountID   string             `json:"account_id"`
-	Production  bool               `json:"production"`
-	Fingerprint string             `json:"fingerprint"`
-	Refused     string             `json:"refused,omitempty"`
-	Notes       []string           `json:"notes"`
-	Counts      jsonDriftCounts    `json:"counts"`
-	Findings    []jsonDriftFinding `json:"findings"`
+	Name       string `json:"name"`
+	AccountID  string `json:"account_id"`
+	Production bool   `json:"production"`
+	// Organization marks the report on the AWS Organization (since 1.2).
+	Organization bool               `json:"organization,omitempty"`
+	Fingerprint  string             `json:"fingerprint"`
+	Refused      string             `json:"refused,omitempty"`
+	Notes        []string           `json:"notes"`
+	Counts       jsonDriftCounts    `json:"counts"`
+	Findings     []jsonDriftFinding `json:"findings"`
 }
 
 type jsonDriftFinding struct {
@@ -428,14 +433,15 @@ func DriftJSON(w io.Writer, reports []*drift.Report) error {
 			continue
 		}
 		je := &jsonDriftEnvironment{
-			Name:        r.Environment,
-			AccountID:   r.AccountID,
-			Production:  r.Production,
-			Fingerprint: r.Fingerprint,
-			Refused:     r.Refused,
-			Notes:       nonNil(r.Notes),
-			Counts:      driftCounts(r),
-			Findings:    []jsonDriftFinding{},
+			Name:         r.Environment,
+			AccountID:    r.AccountID,
+			Production:   r.Production,
+			Organization: r.Organization,
+			Fingerprint:  r.Fingerprint,
+			Refused:      r.Refused,
+			Notes:        nonNil(r.Notes),
+			Counts:       driftCounts(r),
+			Findings:     []jsonDriftFinding{},
 		}
 		for _, f := range r.Findings {
 			jf := jsonDriftFinding{

@@ -131,6 +131,7 @@ func TestDriftGolden(t *testing.T) {
 		{"full", driftFull},
 		{"hostile", func(*testing.T) *drift.Report { return driftHostile() }},
 		{"none", func(*testing.T) *drift.Report { return driftNone() }},
+		{"organization", func(*testing.T) *drift.Report { return driftOrganization() }},
 	}
 	for _, r := range reports {
 		formats := []struct {
@@ -152,6 +153,27 @@ func TestDriftGolden(t *testing.T) {
 			})
 		}
 	}
+}
+
+// driftOrganization is an organization report with one finding of each
+// account kind and a note, built by drift.BuildOrganization from what
+// awsiam reads; names come from AWS, so one is hostile.
+func driftOrganization() *drift.Report {
+	org := &manifest.Organization{ManagementRoleARN: "arn:aws:iam::999999999999:role/roster-organization-read", AccountID: "999999999999"}
+	envs := []*manifest.Environment{
+		{Name: "development", AccountID: "111111111111", Pos: diag.Pos{File: "access/development/environment.yaml", Line: 1}},
+		{Name: "legacy", AccountID: "555555555555", Pos: diag.Pos{File: "access/legacy/environment.yaml", Line: 1}},
+		{Name: "old-prod", AccountID: "444444444444", Pos: diag.Pos{File: "access/old-prod/environment.yaml", Line: 1}},
+	}
+	accounts := []state.OrgAccount{
+		{ID: "999999999999", Name: "management", State: "ACTIVE", Unread: "no role roster-plan it may assume"},
+		{ID: "111111111111", Name: "development", State: "ACTIVE"},
+		{ID: "222222222222", Name: "sandbox | <b>x</b>", State: "ACTIVE", Inventoried: true,
+			Users: []string{"a1", "a2", "a3", "a4", "a5", "a6", "a7"}},
+		{ID: "333333333333", Name: "quiet", State: "ACTIVE", Inventoried: true},
+		{ID: "444444444444", Name: "old-prod", State: "PENDING_CLOSURE"},
+	}
+	return drift.BuildOrganization(org, envs, accounts, nil)
 }
 
 // TestDriftTextTotals: several environments end with one total line.
