@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/roster-dev/roster/internal/awsiam"
 	"github.com/roster-dev/roster/internal/diag"
@@ -33,7 +34,9 @@ environments (default 32); lower it when other jobs read the same accounts.
 
 Exit status: 0 when the plan succeeded (with --detailed-exitcode: and there is
 nothing to change), 2 with --detailed-exitcode when there are changes, 1 on
-invalid manifests or an error reading live IAM.`,
+invalid manifests, an error reading live IAM, or when a guardrail refuses the
+plan of any selected environment (even with --detailed-exitcode: such a plan
+can never be applied).`,
 		flags: func(fs *flag.FlagSet) func(context.Context, []string, Env) error {
 			f := newLiveFlags(fs, "plan", "there are changes")
 			return func(ctx context.Context, args []string, env Env) error {
@@ -47,6 +50,10 @@ invalid manifests or an error reading live IAM.`,
 				if err := writePlan(env.Stdout, p, f.format.value, hyg); err != nil {
 					return err
 				}
+				if refused := refusedEnvs(p); len(refused) > 0 {
+					return &exitError{Code: ExitFailure, Err: fmt.Errorf("refused: %s: a guardrail refuses the plan (the reason is above), so apply would not change anything there; fix the manifests or the guardrail and plan again",
+						strings.Join(refused, ", "))}
+				}
 				if *f.detailed && p.HasChanges() {
 					return &exitError{Code: ExitUsage}
 				}
@@ -54,6 +61,17 @@ invalid manifests or an error reading live IAM.`,
 			}
 		},
 	}
+}
+
+// refusedEnvs names the environments of p that a guardrail refuses.
+func refusedEnvs(p *plan.Plan) []string {
+	var out []string
+	for _, e := range p.Environments {
+		if e.Refused != "" {
+			out = append(out, e.Name)
+		}
+	}
+	return out
 }
 
 // loadRepo loads and validates the access tree; on errors it prints every

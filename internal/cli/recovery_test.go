@@ -2,7 +2,10 @@ package cli
 
 import (
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"regexp"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -96,3 +99,57 @@ func TestUndeliveredPasswordIsReset(t *testing.T) {
 func unindent(s string) string { return leadingSpaces.ReplaceAllString(s, "") }
 
 var leadingSpaces = regexp.MustCompile(`(?m)^ +`)
+
+// TestPlanExitsOneWhenRefused: a plan a guardrail refuses can never be
+// applied, so `roster plan` fails (exit 1) whenever a selected environment
+// is refused, with or without --detailed-exitcode, and names it; a refused
+// environment that was not selected does not count, and --detailed-exitcode
+// keeps 2 for changes.
+func TestPlanExitsOneWhenRefused(t *testing.T) {
+	t.Parallel()
+	dir := applyTree(t)
+	// production's plan deletes mallory (a tombstone); no deletion is allowed.
+	prodEnv := filepath.Join(dir, "production", "environment.yaml")
+	if err := os.WriteFile(prodEnv, []byte(`account_id: "444444444444"
+role_arn: arn:aws:iam::444444444444:role/roster-apply
+guardrails:
+  max_deletions: 0
+unmanaged:
+  ignore: ["break-glass-*"]
+`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	srv := applyFake(t)
+	for _, tc := range []struct {
+		name    string
+		args    []string
+		want    int
+		wantErr string
+	}{
+		{name: "refused", args: nil, want: ExitFailure, wantErr: "production"},
+		{name: "refused, detailed", args: []string{"--detailed-exitcode"}, want: ExitFailure, wantErr: "production"},
+		{name: "refused, json", args: []string{"--format", "json"}, want: ExitFailure, wantErr: "production"},
+		{name: "refused environment not selected", args: []string{"--env", "development"}, want: ExitOK},
+		{name: "changes, detailed", args: []string{"--env", "development", "--detailed-exitcode"}, want: ExitUsage},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			r := runRoster(t, srv, "", false, append([]string{"plan", "--dir", dir}, tc.args...)...)
+			if r.code != tc.want {
+				t.Fatalf("exit %d, want %d\nstdout:\n%s\nstderr:\n%s", r.code, tc.want, r.stdout, r.stderr)
+			}
+			if r.stdout == "" {
+				t.Error("the plan was not printed")
+			}
+			switch said := strings.Contains(r.stderr, "refused: "+tc.wantErr); {
+			case tc.wantErr != "" && !said:
+				t.Errorf("stderr does not say that %s is refused:\n%s", tc.wantErr, r.stderr)
+			case tc.wantErr == "" && strings.Contains(r.stderr, "refused"):
+				t.Errorf("stderr speaks of a refusal, though no selected environment is refused:\n%s", r.stderr)
+			}
+		})
+	}
+	for _, w := range srv.Writes() {
+		t.Errorf("plan wrote to IAM: %s", w.Action)
+	}
+}
