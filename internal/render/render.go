@@ -66,6 +66,10 @@ type MarkdownOptions struct {
 	// (package hygiene), listed in a collapsed section after the
 	// guardrails. Optional; left out of a compacted comment.
 	Hygiene map[string][]drift.Finding
+	// Approvals holds each environment's approvals status by name, listed
+	// after the guardrails for every environment with changes (or whose
+	// approvals the pull request changes). Nil leaves the section out.
+	Approvals map[string]ApprovalStatus
 }
 
 // Markdown writes the body of the sticky pull-request comment: the marker,
