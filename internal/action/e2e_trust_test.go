@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/roster-dev/roster/internal/githubtest"
+	"github.com/roster-dev/roster/internal/render"
 )
 
 // refusedNothingWritten fails the test unless the run was refused, wrote
@@ -396,5 +397,103 @@ func TestExpectDigestsNeverReplaceTheGate(t *testing.T) {
 				t.Errorf("production was not applied:\n%s", res.log)
 			}
 		})
+	}
+}
+
+// reviewPayload is a pull_request (or pull_request_review) payload as GitHub
+// sends it: with the base commit and the author.
+func reviewPayload(number int, head, author string) map[string]any {
+	p := pullRequestPayload(number, head)
+	pr := p["pull_request"].(map[string]any)
+	pr["base"] = map[string]any{"ref": "main", "sha": baseSHA}
+	pr["user"] = map[string]any{"login": author}
+	return p
+}
+
+// approvalsSection returns the approvals section of the pull request's
+// plan comment.
+func (w *world) approvalsSection(pr int) string {
+	w.t.Helper()
+	bodies := w.comments(pr, render.PlanMarker)
+	if len(bodies) != 1 {
+		w.t.Fatalf("%d plan comments, want 1", len(bodies))
+	}
+	body := bodies[0]
+	start := strings.Index(body, "### Approvals")
+	if start < 0 {
+		w.t.Fatalf("the plan comment has no approvals section:\n%s", body)
+	}
+	end := strings.Index(body[start:], "\n<details")
+	if end < 0 {
+		end = len(body) - start
+	}
+	return body[start : start+end]
+}
+
+// The plan comment shows, per environment with changes, who must approve
+// and who has, under the base branch's approvals; each review re-plans
+// (pull_request_review) and updates the count. A team member's approval
+// needs approvals-token, and the comment says so.
+func TestPlanCommentShowsApprovals(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	w.withProductionApprovals("approvals:\n  required: 2\n  reviewers: [alice-admin, example-corp/iam-admins]\n")
+	w.gh.AddTeamMember("example-corp", "iam-admins", githubtest.TeamMember{Login: "carol"})
+	pr := w.mergedPR("mallory", sha(1))
+	w.gh.AddReview(repoName, pr, githubtest.Review{User: "mallory", State: githubtest.Approved, CommitID: sha(1)})
+	w.gh.AddReview(repoName, pr, githubtest.Review{User: "alice-admin", State: githubtest.Approved, CommitID: sha(1)})
+	w.run("pull_request", reviewPayload(pr, sha(1), "mallory"), nil).mustSucceed(t)
+
+	got := w.approvalsSection(pr)
+	for _, want := range []string{
+		"- ⏳ **production**: needs 2 approvals from &#64;&#8203;alice\\-admin or &#64;&#8203;example\\-corp/iam\\-admins — 1 so far (&#64;&#8203;alice\\-admin)",
+		"not counted: &#64;&#8203;mallory (the pull request&#39;s author)",
+		"- ➖ **development**: no approvals in its environment.yaml",
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("approvals section lacks %q:\n%s", want, got)
+		}
+	}
+
+	w.gh.AddReview(repoName, pr, githubtest.Review{User: "carol", State: githubtest.Approved, CommitID: sha(1)})
+	w.run("pull_request_review", reviewPayload(pr, sha(1), "mallory"), nil).mustSucceed(t)
+	if got := w.approvalsSection(pr); !strings.Contains(got, "— 1 so far") || !strings.Contains(got, "set the approvals\\-token input") {
+		t.Errorf("a team member's approval without approvals-token: want 1 so far and the input named:\n%s", got)
+	}
+
+	app := githubtest.GitHubActions
+	w.gh.AddIdentity(token, githubtest.Identity{Login: "github-actions[bot]", App: &app})
+	w.gh.AddIdentity("ghp_orgreader", githubtest.Identity{Login: "org-reader", OrgRead: true})
+	w.run("pull_request_review", reviewPayload(pr, sha(1), "mallory"), map[string]string{"approvals-token": "ghp_orgreader"}).mustSucceed(t)
+	if got := w.approvalsSection(pr); !strings.Contains(got, "- ✅ **production**: needs 2 approvals") || !strings.Contains(got, "— 2 so far (&#64;&#8203;alice\\-admin, &#64;&#8203;carol)") {
+		t.Errorf("after the team member's approval, with approvals-token:\n%s", got)
+	}
+
+	// A push makes the approvals stale: the count starts again.
+	w.gh.PushToPullRequest(repoName, pr, sha(2))
+	w.run("pull_request", reviewPayload(pr, sha(2), "mallory"), map[string]string{"approvals-token": "ghp_orgreader"}).mustSucceed(t)
+	if got := w.approvalsSection(pr); !strings.Contains(got, "— 0 so far") || !strings.Contains(got, "given on an older commit") {
+		t.Errorf("after a new push:\n%s", got)
+	}
+}
+
+// The comment shows the approvals of the base branch, not those the pull
+// request brings: removing production's approvals still shows them.
+func TestPlanCommentApprovalsComeFromTheBase(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	before := w.read(prdEnv)
+	w.withProductionApprovals("approvals:\n  required: 1\n  reviewers: [alice-admin]\n")
+	w.write(prdEnv, before) // the pull request removes the approvals
+	pr := w.mergedPR("mallory", sha(1))
+	w.run("pull_request", reviewPayload(pr, sha(1), "mallory"), nil).mustSucceed(t)
+	got := w.approvalsSection(pr)
+	for _, want := range []string{
+		"- ⏳ **production**: needs 1 approval from &#64;&#8203;alice\\-admin — 0 so far",
+		"this pull request changes these approvals",
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("approvals section lacks %q:\n%s", want, got)
+		}
 	}
 }

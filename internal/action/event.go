@@ -34,6 +34,12 @@ type runContext struct {
 	PullRequestAction string
 	// HeadSHA is the pull request's head commit.
 	HeadSHA string
+	// BaseSHA is the pull request's base commit: the approvals in force
+	// are read there, never from the pull request's own files.
+	BaseSHA string
+	// PullRequestAuthor is the login of the pull request's author, whose
+	// own approval never counts.
+	PullRequestAuthor string
 	// Before is the push's before commit: the branch as it stood before
 	// the push.
 	Before string
@@ -70,6 +76,12 @@ func readContext(gh *githubactions.Action) (*runContext, error) {
 		rc.PullRequest = intField(pr, "number")
 		if head, ok := pr["head"].(map[string]any); ok {
 			rc.HeadSHA, _ = head["sha"].(string)
+		}
+		if base, ok := pr["base"].(map[string]any); ok {
+			rc.BaseSHA, _ = base["sha"].(string)
+		}
+		if user, ok := pr["user"].(map[string]any); ok {
+			rc.PullRequestAuthor, _ = user["login"].(string)
 		}
 	}
 	if rc.PullRequest == 0 && (rc.Event == eventPullRequest || rc.Event == eventPullRequestTarget) {

@@ -174,9 +174,9 @@ func (r *runner) publishPlan(ctx context.Context, repo *manifest.Repository, p *
 		return err
 	}
 
-	opts := render.MarkdownOptions{Header: r.planHeader(), Footer: r.planFooter(), SummaryURL: r.rc.RunURL, Hygiene: hyg}
+	opts := render.MarkdownOptions{Header: r.planHeader(), Footer: r.planFooter(), SummaryURL: r.rc.RunURL, Hygiene: hyg, Approvals: r.planApprovals(ctx, repo)}
 	var full bytes.Buffer
-	if err := render.Markdown(&full, p, render.MarkdownOptions{Header: opts.Header, Footer: opts.Footer, MaxLength: summaryLimit - matrixBudget, Hygiene: hyg}); err != nil {
+	if err := render.Markdown(&full, p, render.MarkdownOptions{Header: opts.Header, Footer: opts.Footer, MaxLength: summaryLimit - matrixBudget, Hygiene: hyg, Approvals: opts.Approvals}); err != nil {
 		return err
 	}
 	matrix, err := r.accessMatrix(repo)

@@ -13,6 +13,7 @@ import (
 	"github.com/roster-dev/roster/internal/github"
 	"github.com/roster-dev/roster/internal/manifest"
 	"github.com/roster-dev/roster/internal/plan"
+	"github.com/roster-dev/roster/internal/render"
 )
 
 // Events roster refuses for every command: each runs with the base
@@ -157,8 +158,11 @@ type envApprovals struct {
 	rule approval.Rule
 	// changed is set when the pull request changes the approvals.
 	changed bool
-	res     approval.Result
-	err     error
+	// isNew is set when the environment was not there before: its own
+	// approvals apply.
+	isNew bool
+	res   approval.Result
+	err   error
 }
 
 // approvalGate judges the merged pull request's reviews against each
@@ -169,39 +173,9 @@ func (r *runner) approvalGate(ctx context.Context, api gitHub, repo *manifest.Re
 	if r.rc.Before == "" || strings.Trim(r.rc.Before, "0") == "" {
 		return nil, errors.New("the push event has no before commit, so the approvals in force cannot be read: run apply on push events of the default branch")
 	}
-	reviews, err := api.ListReviews(ctx, pr.Number)
-	if err != nil {
-		return nil, fmt.Errorf("list the reviews of pull request #%d: %w", pr.Number, err)
-	}
-	teams, err := r.teams()
+	state, err := r.judgeApprovals(ctx, api, repo, pr, r.rc.Before)
 	if err != nil {
 		return nil, err
-	}
-	before, err := r.foldersBefore(ctx, api)
-	if err != nil {
-		return nil, err
-	}
-	state := map[string]envApprovals{}
-	for _, env := range repo.Environments {
-		now := approval.Rule{Required: env.Approvals.Required, Reviewers: env.Approvals.Reviewers}
-		rule := now
-		if !before[env.Name] {
-			r.logf("%s is new in this merge: its own approvals apply.", env.Name)
-		} else {
-			file := path.Join(r.in.Path, env.Name, manifest.EnvironmentFile)
-			data, err := api.FileAtRef(ctx, file, r.rc.Before)
-			if err != nil {
-				return nil, fmt.Errorf("read the approvals in force, %s at %s: %w", file, shortSHA(r.rc.Before), err)
-			}
-			a, err := manifest.ReadApprovals(file+"@"+shortSHA(r.rc.Before), data)
-			if err != nil {
-				return nil, err
-			}
-			rule = approval.Rule{Required: a.Required, Reviewers: a.Reviewers}
-		}
-		st := envApprovals{rule: rule, changed: !rulesEqual(rule, now)}
-		st.res, st.err = approval.Evaluate(ctx, approval.Input{Rule: rule, Author: pr.Author, HeadSHA: pr.HeadSHA, Reviews: reviews}, teams)
-		state[env.Name] = st
 	}
 	return func(p *plan.Environment) string {
 		st := state[p.Name]
@@ -210,6 +184,95 @@ func (r *runner) approvalGate(ctx context.Context, api gitHub, repo *manifest.Re
 		}
 		return approvalRefusal(pr.Number, st)
 	}, nil
+}
+
+// judgeApprovals reads pr's reviews and judges them, for every environment
+// of repo, against the approvals in force at ref (the default branch before
+// the merge, or the pull request's base): an environment missing there
+// takes its own.
+func (r *runner) judgeApprovals(ctx context.Context, api gitHub, repo *manifest.Repository, pr github.PullRequest, ref string) (map[string]envApprovals, error) {
+	reviews, err := api.ListReviews(ctx, pr.Number)
+	if err != nil {
+		return nil, fmt.Errorf("list the reviews of pull request #%d: %w", pr.Number, err)
+	}
+	teams, err := r.teams()
+	if err != nil {
+		return nil, err
+	}
+	before, err := r.foldersAt(ctx, api, ref)
+	if err != nil {
+		return nil, err
+	}
+	state := map[string]envApprovals{}
+	for _, env := range repo.Environments {
+		now := approval.Rule{Required: env.Approvals.Required, Reviewers: env.Approvals.Reviewers}
+		st := envApprovals{rule: now, isNew: !before[env.Name]}
+		if st.isNew {
+			r.logf("%s is not at %s: its own approvals apply.", env.Name, shortSHA(ref))
+		} else {
+			file := path.Join(r.in.Path, env.Name, manifest.EnvironmentFile)
+			data, err := api.FileAtRef(ctx, file, ref)
+			if err != nil {
+				return nil, fmt.Errorf("read the approvals in force, %s at %s: %w", file, shortSHA(ref), err)
+			}
+			a, err := manifest.ReadApprovals(file+"@"+shortSHA(ref), data)
+			if err != nil {
+				return nil, err
+			}
+			st.rule = approval.Rule{Required: a.Required, Reviewers: a.Reviewers}
+		}
+		st.changed = !rulesEqual(st.rule, now)
+		st.res, st.err = approval.Evaluate(ctx, approval.Input{Rule: st.rule, Author: pr.Author, HeadSHA: pr.HeadSHA, Reviews: reviews}, teams)
+		state[env.Name] = st
+	}
+	return state, nil
+}
+
+// planApprovals returns each environment's approvals for the plan comment
+// of a pull_request or pull_request_review run: the pull request's reviews
+// judged under the approvals of its base commit, as a merge will judge
+// them. Nil when this run does not write the comment and record. What
+// cannot be read is shown and logged, never fatal: the merge's apply is the
+// control, and it reads everything again.
+func (r *runner) planApprovals(ctx context.Context, repo *manifest.Repository) map[string]render.ApprovalStatus {
+	if (r.rc.Event != eventPullRequest && r.rc.Event != eventPullRequestReview) || !r.writesRecord() {
+		return nil
+	}
+	state, err := r.baseApprovals(ctx, repo)
+	out := map[string]render.ApprovalStatus{}
+	if err != nil {
+		r.gh.Warningf("The approvals in force could not be read, so the plan comment shows this pull request's own: %v", err)
+		for _, env := range repo.Environments {
+			rule := approval.Rule{Required: env.Approvals.Required, Reviewers: env.Approvals.Reviewers}
+			out[env.Name] = render.ApprovalStatus{
+				Result:  approval.Result{Rule: rule, Missing: rule.Required},
+				Problem: fmt.Sprintf("the approvals in force could not be read, so these are this pull request's own, which its merge does not go by: %v", err),
+			}
+		}
+		return out
+	}
+	for name, st := range state {
+		s := render.ApprovalStatus{Result: st.res, Changed: st.changed, New: st.isNew}
+		if st.err != nil {
+			s.Problem = st.err.Error()
+		}
+		out[name] = s
+	}
+	return out
+}
+
+// baseApprovals judges the pull request's reviews under the approvals of
+// its base commit.
+func (r *runner) baseApprovals(ctx context.Context, repo *manifest.Repository) (map[string]envApprovals, error) {
+	if r.rc.BaseSHA == "" {
+		return nil, errors.New("the event names no base commit (pull_request.base.sha)")
+	}
+	api, err := r.github()
+	if err != nil {
+		return nil, err
+	}
+	pr := github.PullRequest{Number: r.rc.PullRequest, Author: r.rc.PullRequestAuthor, HeadSHA: r.rc.HeadSHA}
+	return r.judgeApprovals(ctx, api, repo, pr, r.rc.BaseSHA)
 }
 
 // approvalRefusal says why an environment's approvals are not met.
@@ -269,20 +332,19 @@ func (r *runner) manualReview(ctx context.Context, repo *manifest.Repository) re
 	return rv
 }
 
-// foldersBefore returns the folders of the access directory at the push's
-// before commit. An access directory missing there (roster's first merge)
-// has none; a before commit GitHub does not know is an error, never "no
-// approvals".
-func (r *runner) foldersBefore(ctx context.Context, api gitHub) (map[string]bool, error) {
-	entries, err := api.DirAtRef(ctx, r.in.Path, r.rc.Before)
+// foldersAt returns the folders of the access directory at ref. An access
+// directory missing there (roster's first merge) has none; a commit GitHub
+// does not know is an error, never "no approvals".
+func (r *runner) foldersAt(ctx context.Context, api gitHub, ref string) (map[string]bool, error) {
+	entries, err := api.DirAtRef(ctx, r.in.Path, ref)
 	if errors.Is(err, github.ErrFileNotFound) {
-		if _, rootErr := api.DirAtRef(ctx, "", r.rc.Before); rootErr != nil {
-			return nil, fmt.Errorf("read the default branch before the merge (%s) to find the approvals in force: %w", shortSHA(r.rc.Before), rootErr)
+		if _, rootErr := api.DirAtRef(ctx, "", ref); rootErr != nil {
+			return nil, fmt.Errorf("read the repository at %s to find the approvals in force: %w", shortSHA(ref), rootErr)
 		}
 		return map[string]bool{}, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("read %s before the merge (%s) to find the approvals in force: %w", r.in.Path, shortSHA(r.rc.Before), err)
+		return nil, fmt.Errorf("read %s at %s to find the approvals in force: %w", r.in.Path, shortSHA(ref), err)
 	}
 	out := map[string]bool{}
 	for _, e := range entries {

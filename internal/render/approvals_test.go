@@ -25,7 +25,7 @@ func planApprovals() map[string]ApprovalStatus {
 			Changed: true,
 			Problem: "is carol a member of example-corp/iam-admins: " + hostileHTML + hostileMention,
 		},
-		"staging": {Result: approval.Result{Rule: approval.Rule{Required: 1, Reviewers: []string{"@octocat"}}, Approvers: []string{"octocat"}}, New: true},
+		"staging":     {Result: approval.Result{Rule: approval.Rule{Required: 1, Reviewers: []string{"@octocat"}}, Approvers: []string{"octocat"}}, New: true},
 		"development": {},
 		// No changes and approvals unchanged: left out.
 		"testing": {Result: approval.Result{Rule: approval.Rule{Required: 1, Reviewers: []string{"zed"}}, Missing: 1}},
