@@ -3,11 +3,12 @@ package drift
 import (
 	"crypto/sha256"
 	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/roster-dev/roster/internal/trailer"
 )
 
 // State is what one run remembers about an environment's findings for the
@@ -83,19 +84,15 @@ func (s *State) hashes() (map[string]bool, error) {
 	return set, nil
 }
 
-// The state block ends a drift issue body.
-const (
-	statePrefix = "<!-- roster:drift-state "
-	stateSuffix = " -->"
-)
-
 // ErrNoState means a body carries no drift state block that roster wrote:
 // it is not a drift issue, or the block was cut or edited.
 var ErrNoState = errors.New("no roster drift state block at the end of the body")
 
+// stateBlock is the hidden block that ends a drift issue body.
+var stateBlock = trailer.New("drift-state", ErrNoState)
+
 // EncodeState returns the hidden block that records s, one line ending in a
-// newline, to be written last in a drift issue body. The JSON inside escapes
-// "<", ">" and "&", so no finding ID can end the comment early.
+// newline, to be written last in a drift issue body (see package trailer).
 func EncodeState(s *State) (string, error) {
 	if s == nil {
 		s = &State{}
@@ -104,11 +101,11 @@ func EncodeState(s *State) (string, error) {
 	if c.Findings == nil {
 		c.Findings = []string{}
 	}
-	b, err := json.Marshal(c)
+	block, err := stateBlock.Encode(c)
 	if err != nil {
 		return "", fmt.Errorf("encode drift state: %w", err)
 	}
-	return statePrefix + string(b) + stateSuffix + "\n", nil
+	return block, nil
 }
 
 // DecodeState reads the state back from a drift issue body. Only a block at
@@ -117,28 +114,12 @@ func EncodeState(s *State) (string, error) {
 // fingerprint that matches its IDs; anything else is ErrNoState, and the
 // caller should treat every current finding as new.
 func DecodeState(body string) (*State, error) {
-	body = strings.TrimRight(body, " \t\r\n")
-	i := strings.LastIndex(body, statePrefix)
-	if i < 0 || !strings.HasSuffix(body, stateSuffix) {
-		return nil, ErrNoState
-	}
-	start, end := i+len(statePrefix), len(body)-len(stateSuffix)
-	if start > end {
-		return nil, ErrNoState
-	}
 	var s State
-	if err := json.Unmarshal([]byte(body[start:end]), &s); err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrNoState, err)
+	if err := stateBlock.Decode(body, &s); err != nil {
+		return nil, err
 	}
 	if s.Findings == nil {
 		return nil, fmt.Errorf("%w: the block lists no findings", ErrNoState)
-	}
-	want, err := EncodeState(&s)
-	if err != nil {
-		return nil, err
-	}
-	if strings.TrimSuffix(want, "\n") != body[i:] {
-		return nil, fmt.Errorf("%w: the block was edited", ErrNoState)
 	}
 	if !s.Compact && s.Fingerprint != Fingerprint(s.Findings) {
 		return nil, fmt.Errorf("%w: the fingerprint does not match the findings", ErrNoState)
