@@ -429,17 +429,44 @@ func (s *inlineSet) add(name, group, doc string) {
 	s.docs = append(s.docs, inlineDoc{name: name, source: group, doc: doc})
 }
 
+// grants gathers a user's effective policies: its own (source "") and
+// those of its groups (source: the group).
+type grants struct {
+	managed policySet
+	inline  *inlineSet
+}
+
+func newGrants() *grants {
+	return &grants{managed: policySet{}, inline: &inlineSet{policySet: policySet{}}}
+}
+
+func (g *grants) add(source string, managed []string, inline map[string]string) {
+	for _, p := range managed {
+		g.managed.add(p, source)
+	}
+	for name, doc := range inline {
+		g.inline.add(name, source, doc)
+	}
+}
+
+// access is the Access the gathered policies give a user in groups with
+// boundary, with its admin-equivalence flags.
+func (g *grants) access(groups []string, boundary string) *Access {
+	a := &Access{
+		Groups:          groups,
+		ManagedPolicies: g.managed.list(),
+		InlinePolicies:  g.inline.list(),
+		Boundary:        boundary,
+	}
+	a.Flags = adminFlags(a.ManagedPolicies, g.inline.docs)
+	return a
+}
+
 func desiredAccess(env *manifest.Environment, u *manifest.User, groups map[string]*manifest.Group, now time.Time) *Access {
-	managed := policySet{}
-	inline := &inlineSet{policySet: policySet{}}
-	for _, p := range u.ManagedPolicies {
-		managed.add(p, "")
-	}
-	for name, doc := range u.InlinePolicies {
-		inline.add(name, "", doc)
-	}
+	gr := newGrants()
+	gr.add("", u.ManagedPolicies, u.InlinePolicies)
 	if u.Console && env.Guardrails.ConsoleRequiresMFA {
-		inline.add(plan.RequireMFAPolicyName, "", plan.RequireMFAPolicy)
+		gr.inline.add(plan.RequireMFAPolicyName, "", plan.RequireMFAPolicy)
 	}
 	gs := slices.DeleteFunc(slices.Clone(u.Groups), func(g string) bool {
 		e, ok := u.GroupExpires[g]
@@ -448,58 +475,26 @@ func desiredAccess(env *manifest.Environment, u *manifest.User, groups map[strin
 	slices.Sort(gs)
 	gs = slices.Compact(gs)
 	for _, name := range gs {
-		g := groups[name]
-		if g == nil {
-			continue
-		}
-		for _, p := range g.ManagedPolicies {
-			managed.add(p, name)
-		}
-		for pn, doc := range g.InlinePolicies {
-			inline.add(pn, name, doc)
+		if g := groups[name]; g != nil {
+			gr.add(name, g.ManagedPolicies, g.InlinePolicies)
 		}
 	}
-	a := &Access{
-		Groups:          gs,
-		ManagedPolicies: managed.list(),
-		InlinePolicies:  inline.list(),
-		Boundary:        u.PermissionsBoundary,
-		Console:         u.Console,
-		ConsoleKnown:    true,
-	}
-	a.Flags = adminFlags(a.ManagedPolicies, inline.docs)
+	a := gr.access(gs, u.PermissionsBoundary)
+	a.Console, a.ConsoleKnown = u.Console, true
 	return a
 }
 
 func liveAccess(u *state.User, acct *state.Account) *Access {
-	managed := policySet{}
-	inline := &inlineSet{policySet: policySet{}}
-	for _, p := range u.ManagedPolicies {
-		managed.add(p, "")
-	}
-	for name, doc := range u.InlinePolicies {
-		inline.add(name, "", doc)
-	}
+	gr := newGrants()
+	gr.add("", u.ManagedPolicies, u.InlinePolicies)
 	gs := slices.Clone(u.Groups)
 	slices.Sort(gs)
 	for _, name := range gs {
-		g := acct.Groups[name]
-		if g == nil {
-			continue
-		}
-		for _, p := range g.ManagedPolicies {
-			managed.add(p, name)
-		}
-		for pn, doc := range g.InlinePolicies {
-			inline.add(pn, name, doc)
+		if g := acct.Groups[name]; g != nil {
+			gr.add(name, g.ManagedPolicies, g.InlinePolicies)
 		}
 	}
-	a := &Access{
-		Groups:          gs,
-		ManagedPolicies: managed.list(),
-		InlinePolicies:  inline.list(),
-		Boundary:        u.PermissionsBoundary,
-	}
+	a := gr.access(gs, u.PermissionsBoundary)
 	if u.Details.Has(state.LoginProfile) {
 		a.Console, a.ConsoleKnown = u.LoginProfile, true
 	}
@@ -512,7 +507,6 @@ func liveAccess(u *state.User, acct *state.Account) *Access {
 			}
 		}
 	}
-	a.Flags = adminFlags(a.ManagedPolicies, inline.docs)
 	return a
 }
 
