@@ -170,9 +170,6 @@ func operations(n int) string {
 	return fmt.Sprintf("%d IAM operations", n)
 }
 
-// id joins the parts of a finding ID.
-func id(parts ...string) string { return strings.Join(parts, "/") }
-
 // digest is a short hash of values that differ, so a finding's ID changes
 // when the values do without carrying them.
 func digest(values ...string) string {
@@ -196,15 +193,20 @@ func (b *builder) change(ch *plan.Change) {
 	}
 }
 
-func (b *builder) missingUser(ch *plan.Change) {
-	m := b.users[strings.ToLower(ch.Name)]
-	var pos diag.Pos
-	if m != nil {
-		pos = m.Pos
+// entryPos is where the manifests declare the user or service account
+// name; zero when they do not.
+func (b *builder) entryPos(name string) diag.Pos {
+	if m := b.users[strings.ToLower(name)]; m != nil {
+		return m.Pos
 	}
+	return diag.Pos{}
+}
+
+func (b *builder) missingUser(ch *plan.Change) {
+	pos := b.entryPos(ch.Name)
 	n := ch.Kind.Noun()
 	b.add(Finding{
-		ID:          id(string(Missing), string(ch.Kind), ch.Name),
+		ID:          FindingID(Missing, ch.Kind, ch.Name),
 		Kind:        Missing,
 		SubjectKind: ch.Kind,
 		Subject:     ch.Name,
@@ -218,7 +220,7 @@ func (b *builder) missingUser(ch *plan.Change) {
 func (b *builder) extraUser(ch *plan.Change) {
 	n := ch.Kind.Noun()
 	f := Finding{
-		ID:          id(string(Extra), string(ch.Kind), ch.Name),
+		ID:          FindingID(Extra, ch.Kind, ch.Name),
 		Kind:        Extra,
 		SubjectKind: ch.Kind,
 		Subject:     ch.Name,
@@ -230,10 +232,7 @@ func (b *builder) extraUser(ch *plan.Change) {
 		f.Summary = sentence(words(n+" "), code(ch.Name), words(" still exists in AWS, but its "), code("expires"), words(" date ("+date+") has passed"))
 		f.Accept = sentence(words("move "), code("expires"), words(" of "), code(ch.Name), words(" in "), loc(m.Pos), words(" to a later date, or remove it"))
 	} else {
-		var pos diag.Pos
-		if m != nil {
-			pos = m.Pos
-		}
+		pos := b.entryPos(ch.Name)
 		f.Pos = pos
 		f.Summary = sentence(words(n+" "), code(ch.Name), words(" is marked "), code("absent: true"), words(" in the manifests but still exists in AWS"))
 		f.Accept = sentence(words("remove "), code("absent: true"), words(" from the entry for "), code(ch.Name), words(" in "), loc(pos), words(" if the "+n+" should stay"))
@@ -249,13 +248,9 @@ func (b *builder) envDir() string {
 }
 
 func (b *builder) adoptable(ch *plan.Change) {
-	m := b.users[strings.ToLower(ch.Name)]
-	var pos diag.Pos
-	if m != nil {
-		pos = m.Pos
-	}
+	pos := b.entryPos(ch.Name)
 	b.add(Finding{
-		ID:          id(string(Adoptable), string(ch.Kind), ch.Name),
+		ID:          FindingID(Adoptable, ch.Kind, ch.Name),
 		Kind:        Adoptable,
 		SubjectKind: ch.Kind,
 		Subject:     ch.Name,
@@ -271,7 +266,7 @@ func (b *builder) adoptable(ch *plan.Change) {
 // how a forged ownership claim looks, so it is high.
 func (b *builder) undeclared(u plan.Unmanaged) {
 	b.add(Finding{
-		ID:          id(string(Undeclared), string(plan.KindUser), u.Name),
+		ID:          FindingID(Undeclared, plan.KindUser, u.Name),
 		Kind:        Undeclared,
 		SubjectKind: plan.KindUser,
 		Subject:     u.Name,
@@ -283,7 +278,7 @@ func (b *builder) undeclared(u plan.Unmanaged) {
 
 func (b *builder) unmanaged(u plan.Unmanaged) {
 	b.add(Finding{
-		ID:          id(string(Unmanaged), string(plan.KindUser), u.Name),
+		ID:          FindingID(Unmanaged, plan.KindUser, u.Name),
 		Kind:        Unmanaged,
 		SubjectKind: plan.KindUser,
 		Subject:     u.Name,
@@ -308,10 +303,7 @@ func (s subject) of() string { return " of " + s.kind.Noun() + " " }
 // attributes adds one finding per attribute an update or adoption changes,
 // read from its operations, so findings match exactly what apply would do.
 func (b *builder) attributes(ch *plan.Change) {
-	s := subject{kind: ch.Kind, name: ch.Name, person: ch.Kind == plan.KindUser}
-	if m := b.users[strings.ToLower(ch.Name)]; m != nil {
-		s.pos = m.Pos
-	}
+	s := subject{kind: ch.Kind, name: ch.Name, pos: b.entryPos(ch.Name), person: ch.Kind == plan.KindUser}
 	before := ch.Before
 	if before == nil {
 		before = &plan.Resource{}
@@ -380,7 +372,7 @@ func (b *builder) attributes(ch *plan.Change) {
 }
 
 func (b *builder) attr(s subject, kind Kind, parts ...string) string {
-	return id(append([]string{string(kind), string(s.kind), s.name}, parts...)...)
+	return FindingID(kind, s.kind, s.name, parts...)
 }
 
 func (b *builder) path(s subject, live, want string) {
@@ -632,7 +624,7 @@ func (b *builder) group(ch *plan.Change) {
 	switch ch.Action {
 	case plan.Create:
 		b.add(Finding{
-			ID:          id(string(Missing), string(plan.KindGroup), ch.Name),
+			ID:          FindingID(Missing, plan.KindGroup, ch.Name),
 			Kind:        Missing,
 			SubjectKind: plan.KindGroup,
 			Subject:     ch.Name,
@@ -643,7 +635,7 @@ func (b *builder) group(ch *plan.Change) {
 		}, Medium, b.adminResource(ch.After))
 	case plan.Delete:
 		b.add(Finding{
-			ID:          id(string(Extra), string(plan.KindGroup), ch.Name),
+			ID:          FindingID(Extra, plan.KindGroup, ch.Name),
 			Kind:        Extra,
 			SubjectKind: plan.KindGroup,
 			Subject:     ch.Name,

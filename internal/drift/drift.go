@@ -155,6 +155,13 @@ type Finding struct {
 	Pos diag.Pos `json:"pos,omitzero"`
 }
 
+// FindingID builds a finding's ID (see Finding.ID): its kind, the subject's
+// kind and name, and the parts that tell it apart from other findings of
+// that kind on the subject, joined by "/".
+func FindingID(k Kind, sk plan.Kind, subject string, parts ...string) string {
+	return strings.Join(append([]string{string(k), string(sk), subject}, parts...), "/")
+}
+
 // Report is the drift of one environment.
 type Report struct {
 	Environment string

@@ -239,8 +239,6 @@ func (c *checker) add(f drift.Finding, base drift.Severity) {
 	c.findings = append(c.findings, f)
 }
 
-func id(parts ...string) string { return strings.Join(parts, "/") }
-
 // where names a manifest entry as a literal, or in words when there is none.
 func where(pos diag.Pos) drift.Span {
 	if pos.File == "" {
@@ -261,7 +259,7 @@ func (c *checker) keys(f *facts) {
 		age := c.days(k.created)
 		if maxAge > 0 && age > maxAge {
 			c.add(drift.Finding{
-				ID: id(string(KeyAge), string(f.kind), f.name, k.idPart), Kind: KeyAge,
+				ID: drift.FindingID(KeyAge, f.kind, f.name, k.idPart), Kind: KeyAge,
 				SubjectKind: f.kind, Subject: f.name, Pos: f.pos,
 				Summary: sentence(words(k.label+" of "+f.kind.Noun()+" "), code(f.name), words(fmt.Sprintf(" was created on %s, %s ago, more than the ", date(k.created), plural(age, "day"))), code(fmt.Sprintf("max_access_key_age_days: %d", maxAge)), words(" of this environment")),
 				Restore: sentence(words("rotate it: create a second key, move whatever uses "), code(f.name), words(" to it, then deactivate and delete the old one")),
@@ -279,7 +277,7 @@ func (c *checker) keys(f *facts) {
 					what = fmt.Sprintf(" has never been used since it was created %s ago (%s)", plural(idle, "day"), date(last))
 				}
 				c.add(drift.Finding{
-					ID: id(string(UnusedKey), string(f.kind), f.name, k.idPart), Kind: UnusedKey,
+					ID: drift.FindingID(UnusedKey, f.kind, f.name, k.idPart), Kind: UnusedKey,
 					SubjectKind: f.kind, Subject: f.name, Pos: f.pos,
 					Summary: sentence(words("active "+k.label+" of "+f.kind.Noun()+" "), code(f.name), words(what)),
 					Restore: sentence(words("deactivate it, and delete it if nothing breaks: an unused key is only a risk")),
@@ -288,7 +286,7 @@ func (c *checker) keys(f *facts) {
 		}
 		if f.person {
 			c.add(drift.Finding{
-				ID: id(string(PersonKey), string(f.kind), f.name, k.idPart), Kind: PersonKey,
+				ID: drift.FindingID(PersonKey, f.kind, f.name, k.idPart), Kind: PersonKey,
 				SubjectKind: f.kind, Subject: f.name, Pos: f.pos,
 				Summary: sentence(words("person "), code(f.name), words(" has an active "+k.label+" (created "+date(k.created)+"); people should sign in through SSO or the console, not with long-lived keys")),
 				Restore: sentence(words("delete the key and have "), code(f.name), words(" use SSO or temporary credentials")),
@@ -304,7 +302,7 @@ func (c *checker) password(f *facts) {
 	}
 	if f.mfaKnown && !f.mfa {
 		fd := drift.Finding{
-			ID: id(string(NoMFA), string(f.kind), f.name), Kind: NoMFA,
+			ID: drift.FindingID(NoMFA, f.kind, f.name), Kind: NoMFA,
 			SubjectKind: f.kind, Subject: f.name, Pos: f.pos,
 			Summary: sentence(noun2(f), code(f.name), words(" can sign in to the console but has no MFA device")),
 		}
@@ -334,7 +332,7 @@ func (c *checker) password(f *facts) {
 		what = fmt.Sprintf(" has never signed in to the console since the password was set %s ago (%s)", plural(idle, "day"), date(last))
 	}
 	fd := drift.Finding{
-		ID: id(string(UnusedPassword), string(f.kind), f.name), Kind: UnusedPassword,
+		ID: drift.FindingID(UnusedPassword, f.kind, f.name), Kind: UnusedPassword,
 		SubjectKind: f.kind, Subject: f.name, Pos: f.pos,
 		Summary: sentence(noun2(f), code(f.name), words(what)),
 	}
@@ -398,7 +396,7 @@ func (c *checker) expiringUser(m *manifest.User) {
 		on, after = "at "+m.Expires.String(), "after that"
 	}
 	c.add(drift.Finding{
-		ID: id(string(Expiring), string(kind), m.Name, m.Expires.Written()), Kind: Expiring,
+		ID: drift.FindingID(Expiring, kind, m.Name, m.Expires.Written()), Kind: Expiring,
 		SubjectKind: kind, Subject: m.Name, Pos: m.Pos,
 		Summary: sentence(words(kind.Noun()+" "), code(m.Name), words(" expires "+on+" ("+when+"): the first scheduled run "+after+" offboards it")),
 		Accept:  sentence(words("if "), code(m.Name), words(" still needs access, move "), code("expires"), words(" in "), where(m.Pos), words(" to a later date")),
@@ -409,7 +407,7 @@ func (c *checker) expiringMembership(m *manifest.User, g manifest.Grant) {
 	kind := kindOf(m)
 	hours := int((g.End.Sub(c.now) + time.Hour - 1) / time.Hour)
 	c.add(drift.Finding{
-		ID: id(string(Expiring), string(kind), m.Name, g.Group, g.Written()), Kind: Expiring,
+		ID: drift.FindingID(Expiring, kind, m.Name, g.Group, g.Written()), Kind: Expiring,
 		SubjectKind: kind, Subject: m.Name, Pos: m.Pos,
 		Summary: sentence(words(kind.Noun()+" "), code(m.Name), words("'s membership of group "), code(g.Group),
 			words(" ends at "+g.String()+" (in "+plural(hours, "hour")+"): the first hourly expire run after that removes it")),

@@ -231,16 +231,7 @@ func newReportView(m *report.Matrix) *reportView {
 		s.Rows = append(s.Rows, row)
 	}
 	// Production first: who can reach production is the first question.
-	slices.SortStableFunc(v.Admins, func(a, b reportAdmin) int {
-		switch {
-		case a.Production == b.Production:
-			return 0
-		case a.Production:
-			return -1
-		default:
-			return 1
-		}
-	})
+	slices.SortStableFunc(v.Admins, func(a, b reportAdmin) int { return trueFirst(a.Production, b.Production) })
 	return v
 }
 

@@ -126,17 +126,21 @@ func newPlanView(p *plan.Plan) *planView {
 		}
 	}
 	v.ReviewOrder = slices.Clone(v.Environments)
-	slices.SortStableFunc(v.ReviewOrder, func(a, b *envView) int {
-		switch {
-		case a.Destructive == b.Destructive:
-			return 0
-		case a.Destructive:
-			return -1
-		default:
-			return 1
-		}
-	})
+	slices.SortStableFunc(v.ReviewOrder, func(a, b *envView) int { return trueFirst(a.Destructive, b.Destructive) })
 	return v
+}
+
+// trueFirst is a comparison for slices.SortStableFunc that puts the items
+// whose flag is set before the others, keeping each part's order.
+func trueFirst(a, b bool) int {
+	switch {
+	case a == b:
+		return 0
+	case a:
+		return -1
+	default:
+		return 1
+	}
 }
 
 func newEnvView(e *plan.Environment) *envView {
