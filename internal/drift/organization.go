@@ -40,7 +40,7 @@ func BuildOrganization(org *manifest.Organization, envs []*manifest.Environment,
 	r := &Report{Environment: manifest.OrganizationReport, AccountID: org.AccountID, Organization: true}
 	if readErr != nil {
 		r.Add(Finding{
-			ID: id(string(OrganizationUnread)), Kind: OrganizationUnread, Severity: Medium,
+			ID: string(OrganizationUnread), Kind: OrganizationUnread, Severity: Medium,
 			SubjectKind: plan.KindAccount, Subject: org.AccountID,
 			Summary: sentence(words("the accounts of the AWS Organization could not be listed with "), code(org.ManagementRoleARN), words(fmt.Sprintf(": %v", readErr))),
 			Restore: sentence(words("allow the role "), code("organizations:ListAccounts"), words(" and let the drift workflow's credentials assume it (docs/setup.md)")),
@@ -89,7 +89,7 @@ func BuildOrganization(org *manifest.Organization, envs []*manifest.Environment,
 
 func envFinding(e *manifest.Environment, k Kind, what, accept string) Finding {
 	return Finding{
-		ID: id(string(k), e.AccountID), Kind: k, Severity: High,
+		ID: string(k) + "/" + e.AccountID, Kind: k, Severity: High,
 		SubjectKind: plan.KindAccount, Subject: e.AccountID,
 		Summary: sentence(words("the account of environment "), code(e.Name), words(" "+what)),
 		Accept:  sentence(words(accept+" ("), code(e.Pos.String()), words(")")),
@@ -112,7 +112,7 @@ func uncovered(a state.OrgAccount) Finding {
 	}
 	spans = append(spans, words(more))
 	return Finding{
-		ID: id(string(UncoveredAccount), a.ID), Kind: UncoveredAccount, Severity: Medium,
+		ID: string(UncoveredAccount) + "/" + a.ID, Kind: UncoveredAccount, Severity: Medium,
 		SubjectKind: plan.KindAccount, Subject: a.ID,
 		Summary: sentence(spans...),
 		Accept:  sentence(words("bring it under review: "), code("roster init --env NAME="+a.ID), words(" then "), code("roster import --env NAME"), words(", or delete its IAM users")),
