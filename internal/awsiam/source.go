@@ -30,6 +30,13 @@ func NewConnector(ctx context.Context, getenv func(string) string, conc Concurre
 	return &Connector{base: cfg}, nil
 }
 
+// Organization lists the AWS Organization with the run's own credentials
+// (the management account's or a delegated administrator's), for roster
+// init; see ReadOrganization.
+func (c *Connector) Organization(ctx context.Context) ([]OrgAccount, error) {
+	return ReadOrganization(ctx, c.base)
+}
+
 // Source reads live IAM with the role purpose calls for.
 func (c *Connector) Source(purpose Purpose) *Source {
 	return &Source{Base: c.base, Purpose: purpose}

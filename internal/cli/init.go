@@ -93,11 +93,11 @@ Existing files are never overwritten unless --force is given.`,
 }
 
 func proposeFromOrganization(ctx context.Context, env Env, envTag string) (*scaffold.Proposal, error) {
-	cfg, err := awsiam.LoadConfig(ctx, env.Getenv)
+	conn, err := awsiam.NewConnector(ctx, env.Getenv, awsiam.Concurrency{})
 	if err != nil {
 		return nil, err
 	}
-	org, err := awsiam.ReadOrganization(ctx, cfg)
+	org, err := conn.Organization(ctx)
 	if err != nil {
 		return nil, err
 	}

@@ -213,7 +213,10 @@ func (s *Server) account(id string) *Account {
 	return a
 }
 
-func ambientKeyID(account string) string { return "AKIAIAMTEST" + account[3:] + "X" }
+// ambientKeyID is the access key ID of an account's ambient identity: 20
+// characters like AWS's, holding the whole account ID so no two accounts
+// share one (accounts that differ only in their first digits did before).
+func ambientKeyID(account string) string { return "AKIA" + account + "TEST" }
 
 func ambientSecret(account string) string { return "iamtest-secret-" + account }
 

@@ -1,6 +1,7 @@
 package iamtest_test
 
 import (
+	"context"
 	"encoding/xml"
 	"fmt"
 	"io"
@@ -13,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/iam/types"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/roster-dev/roster/internal/iamtest"
@@ -318,5 +320,25 @@ func TestNoSpuriousRetries(t *testing.T) {
 	}
 	if got, want := s.CallCount(iamtest.DefaultAccountID, "ListUsers"), rounds*5; got != want {
 		t.Errorf("ListUsers called %d times for %d pages", got, want)
+	}
+}
+
+// TestAmbientCredentialsPerAccount: two accounts whose IDs differ only in
+// their first digits each act as themselves with their own credentials.
+func TestAmbientCredentialsPerAccount(t *testing.T) {
+	t.Parallel()
+	s := iamtest.NewServer(t)
+	ids := []string{"111222333444", "999222333444"}
+	for _, id := range ids {
+		s.Account(id)
+	}
+	for _, id := range ids {
+		out, err := sts.NewFromConfig(s.AWSConfig(id)).GetCallerIdentity(context.Background(), &sts.GetCallerIdentityInput{})
+		if err != nil {
+			t.Fatalf("GetCallerIdentity as %s: %v", id, err)
+		}
+		if got := aws.ToString(out.Account); got != id {
+			t.Errorf("the credentials of account %s act as account %s", id, got)
+		}
 	}
 }
