@@ -10,9 +10,27 @@ import (
 
 // KeyPorts opens the port one service account's access key steps run
 // through (package keys). The AWS adapter's writer implements it next to
-// Writer.
+// Writer. A deliver_to: pgp port hands the sealed key to publish, and the
+// delivery fails (the new key is deleted again) when publish fails.
 type KeyPorts interface {
-	AccessKeyPort(ctx context.Context, a plan.AccessKey) (keys.Port, error)
+	AccessKeyPort(ctx context.Context, a plan.AccessKey, publish Publish) (keys.Port, error)
+}
+
+// Publish makes a sealed key durable where its owner will find it (the
+// job summary, the terminal) before the key counts as delivered.
+type Publish func(ctx context.Context, k SealedKey) error
+
+// SealedKey is a new access key for deliver_to: pgp: the JSON
+// {"AccessKeyId", "SecretAccessKey"} encrypted to the service account's
+// pgp_key. It holds no secret in clear.
+type SealedKey struct {
+	Environment    string `json:"environment"`
+	ServiceAccount string `json:"service_account"`
+	KeyID          string `json:"key_id"`
+	// Fingerprint is the pgp_key's fingerprint, which plans show.
+	Fingerprint string `json:"pgp_key_fingerprint"`
+	// Message is the armored OpenPGP message; gpg --decrypt opens it.
+	Message string `json:"encrypted_key"`
 }
 
 // KeyStepResult is what one access key step did. It never holds a secret.
@@ -33,6 +51,9 @@ type KeyResult struct {
 	// Error says why the steps stopped: a refused secret, a failed step, a
 	// delivery that failed (its key was deleted again).
 	Error string `json:"error,omitempty"`
+	// Sealed is the new key of a deliver_to: pgp service account, encrypted:
+	// the apply report is its destination. Nil when none was delivered.
+	Sealed *SealedKey `json:"sealed,omitempty"`
 }
 
 // Failed reports whether the service account's steps did not all succeed.
@@ -41,8 +62,10 @@ func (k *KeyResult) Failed() bool { return k.Error != "" }
 // RunKeys runs the access key steps of env through ports, after its
 // changes: each service account's steps in order (keys.Run), stopping at
 // that account's first failure. A service account whose IAM user change
-// did not complete, or whose secret roster does not own, gets no step.
-func RunKeys(ctx context.Context, env *plan.Environment, changes []ChangeResult, ports KeyPorts) []KeyResult {
+// did not complete, or whose secret roster does not own, gets no step. A
+// pgp delivery is published through publish (nil: the report alone carries
+// it) and lands in the result's Sealed.
+func RunKeys(ctx context.Context, env *plan.Environment, changes []ChangeResult, ports KeyPorts, publish Publish) []KeyResult {
 	var out []KeyResult
 	for _, a := range env.AccessKeys {
 		r := KeyResult{ServiceAccount: a.ServiceAccount, Destination: a.Destination, Summary: a.Summary, Steps: []KeyStepResult{}}
@@ -56,15 +79,23 @@ func RunKeys(ctx context.Context, env *plan.Environment, changes []ChangeResult,
 		case ports == nil:
 			r.Error = "not attempted: no session to write"
 		default:
-			runKeySteps(ctx, a, ports, &r)
+			runKeySteps(ctx, a, ports, publish, &r)
 		}
 		out = append(out, r)
 	}
 	return out
 }
 
-func runKeySteps(ctx context.Context, a plan.AccessKey, ports KeyPorts, r *KeyResult) {
-	port, err := ports.AccessKeyPort(ctx, a)
+func runKeySteps(ctx context.Context, a plan.AccessKey, ports KeyPorts, publish Publish, r *KeyResult) {
+	port, err := ports.AccessKeyPort(ctx, a, func(ctx context.Context, k SealedKey) error {
+		if publish != nil {
+			if err := publish(ctx, k); err != nil {
+				return err
+			}
+		}
+		r.Sealed = &k
+		return nil
+	})
 	if err != nil {
 		r.Error = err.Error()
 		return
@@ -80,6 +111,7 @@ func runKeySteps(ctx context.Context, a plan.AccessKey, ports KeyPorts, r *KeyRe
 	if err != nil {
 		r.Error = err.Error()
 		if errors.Is(err, keys.ErrDeliveryFailed) {
+			r.Sealed = nil // its key is deleted again
 			r.Error = "the new key could not be delivered to " + a.Destination + ", so it was deleted again: " + err.Error()
 		}
 	}

@@ -29,6 +29,10 @@ type Options struct {
 	// Progress, when set, is called after each operation finishes (done or
 	// failed), from the goroutine that ran it. Calls may be concurrent.
 	Progress func(env string, r OpResult)
+	// PublishKey, when set, makes each sealed access key (deliver_to: pgp)
+	// durable before it counts as delivered; when it fails, the new key is
+	// deleted again. Nil leaves the result as the only place it is.
+	PublishKey Publish
 }
 
 func (o Options) concurrency() int {

@@ -2,6 +2,7 @@ package awsiam
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"strings"
 
@@ -140,12 +141,44 @@ func (k *AccessKeys) wrap(what string, err error) error {
 var _ apply.KeyPorts = (*Writer)(nil)
 
 // AccessKeyPort opens the port a service account's access key steps run
-// through, in the writer's session: IAM for the keys and the pending mark,
-// Secrets Manager for delivery.
-func (w *Writer) AccessKeyPort(_ context.Context, a plan.AccessKey) (keys.Port, error) {
-	if a.DeliverTo != string(keys.SecretsManager) {
-		return nil, &EnvError{Env: w.env, Err: fmt.Errorf("access key of %s: deliver_to %s is not supported by this writer yet", a.ServiceAccount, a.DeliverTo)}
+// through, in the writer's session: IAM for the keys and the marks, and
+// for delivery Secrets Manager (secretsmanager) or publish (pgp). A pgp_key
+// that cannot encrypt fails here, before any key exists.
+func (w *Writer) AccessKeyPort(_ context.Context, a plan.AccessKey, publish apply.Publish) (keys.Port, error) {
+	ak := NewAccessKeys(w.acct)
+	switch keys.Destination(a.DeliverTo) {
+	case keys.SecretsManager:
+		return ak.Port(a.ServiceAccount, SecretsManagerDelivery(NewSecrets(w.acct), a.SecretName, a.OwnershipTag)), nil
+	case keys.PGP:
+		pk, err := encryptionKey(a.PGPKey, "")
+		if err != nil {
+			return nil, &EnvError{Env: w.env, Err: fmt.Errorf("access key of %s: %w", a.ServiceAccount, err)}
+		}
+		return ak.Port(a.ServiceAccount, ak.pgpDelivery(w.env, a, pk, publish)), nil
 	}
-	deliver := SecretsManagerDelivery(NewSecrets(w.acct), a.SecretName, a.OwnershipTag)
-	return NewAccessKeys(w.acct).Port(a.ServiceAccount, deliver), nil
+	return nil, &EnvError{Env: w.env, Err: fmt.Errorf("access key of %s: deliver_to %q: use secretsmanager or pgp", a.ServiceAccount, a.DeliverTo)}
+}
+
+// pgpDelivery seals a new key to pk, publishes it, and only then records
+// it as delivered: DeliveredTag names it as the current key (and the key
+// it replaces as the previous one). A failure anywhere leaves no record, so
+// the key counts as undelivered and is deleted again.
+func (k *AccessKeys) pgpDelivery(env string, a plan.AccessKey, pk *pgpKey, publish apply.Publish) func(context.Context, string, keys.Secret) error {
+	return func(ctx context.Context, keyID string, secret keys.Secret) error {
+		plain, err := json.Marshal(secretValue{AccessKeyID: keyID, SecretAccessKey: secret.Reveal()})
+		if err != nil {
+			return fmt.Errorf("seal access key %s of %s: %w", keyID, a.ServiceAccount, err)
+		}
+		msg, err := pk.encrypt(plain)
+		clear(plain)
+		if err != nil {
+			return err
+		}
+		if err := publish(ctx, apply.SealedKey{Environment: env, ServiceAccount: a.ServiceAccount, KeyID: keyID, Fingerprint: pk.fingerprint, Message: msg}); err != nil {
+			return fmt.Errorf("publish the encrypted access key %s of %s: %w", keyID, a.ServiceAccount, err)
+		}
+		_, err = k.c.TagUser(ctx, &iam.TagUserInput{UserName: aws.String(a.ServiceAccount),
+			Tags: []types.Tag{{Key: aws.String(keys.DeliveredTag), Value: aws.String(a.Delivered.Record(keyID))}}})
+		return k.wrap(fmt.Sprintf("record access key %s of %s as delivered", keyID, a.ServiceAccount), err)
+	}
 }

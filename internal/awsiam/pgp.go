@@ -56,20 +56,20 @@ func (k *pgpKey) encrypt(msg []byte) (string, error) {
 	var buf bytes.Buffer
 	aw, err := armor.Encode(&buf, "PGP MESSAGE", nil)
 	if err != nil {
-		return "", fmt.Errorf("encrypt the password to pgp_key %s: %w", k.fingerprint, err)
+		return "", fmt.Errorf("encrypt to pgp_key %s: %w", k.fingerprint, err)
 	}
 	pw, err := openpgp.Encrypt(aw, []*openpgp.Entity{k.entity}, nil, &openpgp.FileHints{IsBinary: true}, &packet.Config{})
 	if err != nil {
-		return "", fmt.Errorf("encrypt the password to pgp_key %s: %w", k.fingerprint, err)
+		return "", fmt.Errorf("encrypt to pgp_key %s: %w", k.fingerprint, err)
 	}
 	if _, err := pw.Write(msg); err != nil {
-		return "", fmt.Errorf("encrypt the password to pgp_key %s: %w", k.fingerprint, err)
+		return "", fmt.Errorf("encrypt to pgp_key %s: %w", k.fingerprint, err)
 	}
 	if err := pw.Close(); err != nil {
-		return "", fmt.Errorf("encrypt the password to pgp_key %s: %w", k.fingerprint, err)
+		return "", fmt.Errorf("encrypt to pgp_key %s: %w", k.fingerprint, err)
 	}
 	if err := aw.Close(); err != nil {
-		return "", fmt.Errorf("encrypt the password to pgp_key %s: %w", k.fingerprint, err)
+		return "", fmt.Errorf("encrypt to pgp_key %s: %w", k.fingerprint, err)
 	}
 	return buf.String(), nil
 }

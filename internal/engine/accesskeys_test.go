@@ -19,6 +19,7 @@ import (
 	"github.com/roster-dev/roster/internal/manifest"
 	"github.com/roster-dev/roster/internal/plan"
 	"github.com/roster-dev/roster/internal/render"
+	"github.com/roster-dev/roster/internal/testfixture"
 )
 
 const keysAccount = "111122223333"
@@ -27,18 +28,33 @@ const keysAccount = "111122223333"
 // delivers to roster/ci-deployer.
 func keysRepo(t *testing.T, now time.Time) *manifest.Repository {
 	t.Helper()
-	dir := filepath.Join(t.TempDir(), "access")
-	files := map[string]string{
-		"development/environment.yaml": "account_id: \"" + keysAccount + "\"\nrole_arn: arn:aws:iam::" + keysAccount + ":role/roster-apply\n",
-		"development/machines.yaml": `service_accounts:
-  - name: ci-deployer
-    owner: platform-team
-    access_key:
+	return keysRepoWith(t, now, smAccessKey, "")
+}
+
+const smAccessKey = `    access_key:
       deliver_to: secretsmanager
       secret_name: roster/ci-deployer
       rotate_after_days: 90
       overlap_days: 7
-`,
+`
+
+// pgpAccessKey is an access_key block delivering to the test key pair.
+func pgpAccessKey(t *testing.T) string {
+	t.Helper()
+	return "    access_key:\n      deliver_to: pgp\n      pgp_key: " + testfixture.PGPKey(t).Base64 + "\n      rotate_after_days: 90\n      overlap_days: 7\n"
+}
+
+// keysRepoWith is an access tree with the service account ci-deployer
+// whose access_key block is accessKey, and more manifest files.
+func keysRepoWith(t *testing.T, now time.Time, accessKey, more string) *manifest.Repository {
+	t.Helper()
+	dir := filepath.Join(t.TempDir(), "access")
+	files := map[string]string{
+		"development/environment.yaml": "account_id: \"" + keysAccount + "\"\nrole_arn: arn:aws:iam::" + keysAccount + ":role/roster-apply\n",
+		"development/machines.yaml":    "service_accounts:\n  - name: ci-deployer\n    owner: platform-team\n" + accessKey,
+	}
+	if more != "" {
+		files["development/more.yaml"] = more
 	}
 	for name, body := range files {
 		p := filepath.Join(dir, name)

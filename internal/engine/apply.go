@@ -138,7 +138,7 @@ func applyEnvironment(ctx context.Context, repo *manifest.Repository, env *manif
 		return apply.Run(ctx, p, nil, opts.Run)
 	}
 	if !p.HasChanges() {
-		return withKeys(ctx, p, apply.Run(ctx, p, nil, opts.Run), nil)
+		return withKeys(ctx, p, apply.Run(ctx, p, nil, opts.Run), nil, opts.Run.PublishKey)
 	}
 	w, err := writers(ctx, env)
 	if err != nil {
@@ -148,17 +148,17 @@ func applyEnvironment(ctx context.Context, repo *manifest.Repository, env *manif
 		return r
 	}
 	ports, _ := w.(apply.KeyPorts)
-	return withKeys(ctx, p, apply.Run(ctx, p, w, opts.Run), ports)
+	return withKeys(ctx, p, apply.Run(ctx, p, w, opts.Run), ports, opts.Run.PublishKey)
 }
 
 // withKeys runs the environment's access key steps after its changes (a
 // service account's key needs its user), and fails the environment when a
 // service account's steps failed or were refused.
-func withKeys(ctx context.Context, p *plan.Environment, r *apply.EnvironmentResult, ports apply.KeyPorts) *apply.EnvironmentResult {
+func withKeys(ctx context.Context, p *plan.Environment, r *apply.EnvironmentResult, ports apply.KeyPorts, publish apply.Publish) *apply.EnvironmentResult {
 	if r.Status == apply.EnvFailed && r.Reason != "" {
 		return r
 	}
-	r.AccessKeys = apply.RunKeys(ctx, p, r.Changes, ports)
+	r.AccessKeys = apply.RunKeys(ctx, p, r.Changes, ports, publish)
 	for _, k := range r.AccessKeys {
 		if k.Failed() {
 			r.Status = apply.EnvFailed

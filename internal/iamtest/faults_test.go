@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -285,5 +286,45 @@ func TestWriteRateThrottlesBursts(t *testing.T) {
 	advance(10 * time.Second)
 	if got := burst(20, "c"); got != 5 {
 		t.Errorf("after a long pause: %d writes passed, want 5 (the bucket holds one second's worth)", got)
+	}
+}
+
+// CrashAfter applies and answers the named request, then drops every
+// request (any action) until Recover, as a runner that died would leave
+// things: what the last request did stays done.
+func TestCrashAfter(t *testing.T) {
+	t.Parallel()
+	s, c := seeded(t)
+	s.CrashAfter("TagUser", map[string]string{"UserName": "alice"}, 2)
+	tag := func(user, v string) error {
+		_, err := c.TagUser(ctx, &iam.TagUserInput{UserName: str(user), Tags: []types.Tag{{Key: str("k"), Value: str(v)}}}, noBackoff)
+		return err
+	}
+	if err := tag("alice", "1"); err != nil {
+		t.Fatal(err)
+	}
+	if s.Crashed() {
+		t.Fatal("crashed after the first of two requests")
+	}
+	if err := tag("alice", "2"); err != nil {
+		t.Fatal(err)
+	}
+	if !s.Crashed() {
+		t.Fatal("not crashed after the second request")
+	}
+	if _, err := c.GetUser(ctx, &iam.GetUserInput{UserName: str("alice")}, noBackoff); err == nil {
+		t.Error("a request after the crash was answered")
+	}
+	s.Recover()
+	out, err := c.ListUserTags(ctx, &iam.ListUserTagsInput{UserName: str("alice")})
+	if err != nil {
+		t.Fatalf("after Recover: %v", err)
+	}
+	var got []string
+	for _, tg := range out.Tags {
+		got = append(got, *tg.Key+"="+*tg.Value)
+	}
+	if !slices.Contains(got, "k=2") {
+		t.Errorf("tags %v: the request the crash came after was not applied", got)
 	}
 }

@@ -130,6 +130,7 @@ type Server struct {
 	clock          func() time.Time
 	seq            uint64
 	scripted       []scriptedFault    // errors to answer next, in order
+	crash          *crashPoint        // CrashAfter's point, until Recover
 	inFlight       int                // requests being answered now
 	peakInFlight   int                // most requests answered at once
 	gathers        map[string]*gather // action → requests held until enough arrive
@@ -346,6 +347,68 @@ func (s *Server) FailNextMatching(action string, match map[string]string, code s
 	}
 }
 
+// CrashAfter simulates a runner that dies right after the n-th request of
+// action (counting from now, on any account, IAM or Secrets Manager) whose
+// parameters include match: that request is applied and answered, and
+// every request after it, of any action, is refused until Recover (with
+// AccessDenied, which no client retries, so the dead runner's remaining
+// calls end at once and change nothing). A test runs a job into the crash,
+// then runs it again after Recover, to prove the job resumes from what AWS
+// holds.
+func (s *Server) CrashAfter(action string, match map[string]string, n int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.crash = &crashPoint{action: action, match: copyMap(match), left: n}
+}
+
+// Recover ends a crash CrashAfter started (or one still waiting for its
+// request): requests are answered again.
+func (s *Server) Recover() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.crash = nil
+}
+
+// Crashed reports whether CrashAfter's request was answered, so the server
+// now refuses every request.
+func (s *Server) Crashed() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.crash != nil && s.crash.left == 0
+}
+
+// crashPoint is CrashAfter's request, counted down to zero.
+type crashPoint struct {
+	action string
+	match  map[string]string
+	left   int
+}
+
+// crashed reports whether the request must be refused because the crash
+// happened, and counts the request towards it otherwise; the caller holds
+// s.mu.
+func (s *Server) crashed(action string, form url.Values) bool {
+	c := s.crash
+	switch {
+	case c == nil:
+		return false
+	case c.left == 0:
+		return true
+	case c.action == action && matches(c.match, form):
+		c.left--
+	}
+	return false
+}
+
+func matches(match map[string]string, form url.Values) bool {
+	for k, v := range match {
+		if form.Get(k) != v {
+			return false
+		}
+	}
+	return true
+}
+
 // scriptedFault is one error FailNextMatching asked for.
 type scriptedFault struct {
 	action string
@@ -354,20 +417,14 @@ type scriptedFault struct {
 }
 
 // takeScripted removes and returns the code of the first scripted fault
-// that applies to the request, or ""; the caller holds s.mu.
+// that applies to the request, or ""; "AccessDenied" for every request
+// after CrashAfter's. The caller holds s.mu.
 func (s *Server) takeScripted(action string, form url.Values) string {
+	if s.crashed(action, form) {
+		return "AccessDenied"
+	}
 	for i, f := range s.scripted {
-		if f.action != action {
-			continue
-		}
-		matches := true
-		for k, v := range f.match {
-			if form.Get(k) != v {
-				matches = false
-				break
-			}
-		}
-		if matches {
+		if f.action == action && matches(f.match, form) {
 			s.scripted = slices.Delete(s.scripted, i, i+1)
 			return f.code
 		}

@@ -37,6 +37,9 @@ type AccessKey struct {
 	Refused string `json:"refused,omitempty"`
 	// Decision is what apply runs.
 	Decision keys.Decision `json:"-"`
+	// Delivered is what the destination held when planned; a pgp delivery
+	// records the new key after it (keys.Delivered.Record).
+	Delivered keys.Delivered `json:"-"`
 	// OwnershipTag is the tag key a secret roster owns carries ("true").
 	OwnershipTag string `json:"-"`
 }
@@ -118,6 +121,7 @@ func (d *differ) accessKey(w *wantUser, lu *state.User, now time.Time) (AccessKe
 		}
 	}
 	a.Decision = keys.Evaluate(in)
+	a.Delivered = in.Delivered
 	for _, s := range a.Decision.Steps {
 		a.Steps = append(a.Steps, AccessKeyStep{Action: strings.ReplaceAll(s.Action.String(), " ", "_"), KeyID: s.KeyID, Reason: s.Reason})
 	}

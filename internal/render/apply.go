@@ -19,7 +19,7 @@ const ApplyMarker = "<!-- roster:apply -->"
 
 // ApplyFormatVersion is the version of the apply report's JSON form.
 // Additive changes bump the minor version; breaking changes bump the major.
-const ApplyFormatVersion = "1.0"
+const ApplyFormatVersion = "1.1"
 
 // ApplyText writes the apply report for a terminal: each environment in
 // promotion order with its status and, per change, every operation's
@@ -66,7 +66,23 @@ type applyEnvView struct {
 	// worth showing.
 	Ran bool
 	// AccessKeys are the access key steps' results.
-	AccessKeys []apply.KeyResult
+	AccessKeys []applyKeyView
+}
+
+// applyKeyView is one service account's access key steps, with a sealed
+// key (deliver_to: pgp) laid out for each format.
+type applyKeyView struct {
+	apply.KeyResult
+	SealedText, SealedMarkdown string
+}
+
+func newApplyKeyView(k apply.KeyResult) applyKeyView {
+	v := applyKeyView{KeyResult: k}
+	if k.Sealed != nil {
+		v.SealedText = pgpBlock("              ", k.Sealed.Message)
+		v.SealedMarkdown = pgpCode(k.Sealed.Message)
+	}
+	return v
 }
 
 type applyChangeView struct {
@@ -125,7 +141,9 @@ func newApplyView(r *apply.Result) *applyView {
 		for i := range e.Changes {
 			ev.Changes = append(ev.Changes, newApplyChangeView(&e.Changes[i]))
 		}
-		ev.AccessKeys = e.AccessKeys
+		for _, k := range e.AccessKeys {
+			ev.AccessKeys = append(ev.AccessKeys, newApplyKeyView(k))
+		}
 		v.Environments = append(v.Environments, ev)
 	}
 	return v
@@ -263,6 +281,34 @@ type jsonApplyEnvironment struct {
 	Digest     string            `json:"digest,omitempty"`
 	Counts     jsonApplyCounts   `json:"counts"`
 	Changes    []jsonApplyChange `json:"changes"`
+	// AccessKeys: since 1.1.
+	AccessKeys []jsonApplyKey `json:"access_keys"`
+}
+
+// jsonApplyKey is one service account's access key steps; a pgp delivery
+// carries the key only as the armored message.
+type jsonApplyKey struct {
+	ServiceAccount string                `json:"service_account"`
+	Destination    string                `json:"destination"`
+	Summary        string                `json:"summary,omitempty"`
+	Steps          []apply.KeyStepResult `json:"steps"`
+	Error          string                `json:"error,omitempty"`
+	KeyID          string                `json:"key_id,omitempty"`
+	Fingerprint    string                `json:"pgp_key_fingerprint,omitempty"`
+	EncryptedKey   string                `json:"encrypted_key,omitempty"`
+	DecryptWith    string                `json:"decrypt_with,omitempty"`
+}
+
+func applyKeysJSON(ks []apply.KeyResult) []jsonApplyKey {
+	out := []jsonApplyKey{}
+	for _, k := range ks {
+		jk := jsonApplyKey{ServiceAccount: k.ServiceAccount, Destination: k.Destination, Summary: k.Summary, Steps: k.Steps, Error: k.Error}
+		if s := k.Sealed; s != nil {
+			jk.KeyID, jk.Fingerprint, jk.EncryptedKey, jk.DecryptWith = s.KeyID, s.Fingerprint, s.Message, "gpg --decrypt"
+		}
+		out = append(out, jk)
+	}
+	return out
 }
 
 type jsonApplyChange struct {
@@ -305,6 +351,7 @@ func ApplyJSON(w io.Writer, r *apply.Result) error {
 				Name: e.Name, AccountID: e.AccountID, Production: e.Production,
 				Status: string(e.Status), Reason: e.Reason, Digest: e.Digest,
 				Counts: tallyJSON(e.Tally()), Changes: []jsonApplyChange{},
+				AccessKeys: applyKeysJSON(e.AccessKeys),
 			}
 			for i := range e.Changes {
 				c := &e.Changes[i]

@@ -1,0 +1,363 @@
+package engine
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/roster-dev/roster/internal/apply"
+	"github.com/roster-dev/roster/internal/awsiam"
+	"github.com/roster-dev/roster/internal/iamtest"
+	"github.com/roster-dev/roster/internal/keys"
+	"github.com/roster-dev/roster/internal/manifest"
+	"github.com/roster-dev/roster/internal/render"
+	"github.com/roster-dev/roster/internal/testfixture"
+)
+
+var rotateDay0 = time.Date(2026, 1, 5, 9, 30, 0, 0, time.UTC)
+
+// rotateRig is the scheduled rotation of one service account, ci-deployer,
+// that already exists and is managed, against the fakes with the apply role
+// allowed exactly docs/permissions.md's apply policy. The repository also
+// declares bob, whom live IAM lacks: a rotation must never create him.
+type rotateRig struct {
+	srv     *iamtest.Server
+	src     *awsiam.Source
+	writers WriterFunc
+	repo    *manifest.Repository
+	pgp     bool
+
+	mu          sync.Mutex
+	now         time.Time
+	failPublish bool
+	published   []apply.SealedKey
+	issued      map[string]string // every key's secret the fake issued, by key ID
+	outputs     bytes.Buffer      // every rotation report, in every format
+}
+
+func newRotateRig(t *testing.T, deliver string) *rotateRig {
+	t.Helper()
+	r := &rotateRig{now: rotateDay0, pgp: deliver == "pgp", issued: map[string]string{}}
+	r.srv = iamtest.NewServer(t, iamtest.WithClock(func() time.Time { r.mu.Lock(); defer r.mu.Unlock(); return r.now }))
+	acct := r.srv.Account(keysAccount)
+	acct.AddRole("roster-apply", policyActions(t, "<!-- roster:apply-policy -->")...)
+	acct.PutUser(iamtest.User{Name: "ci-deployer", Tags: []iamtest.Tag{{Key: "roster:managed", Value: "true"}, {Key: "roster:owner", Value: "platform-team"}}})
+	base := r.srv.AWSConfig(iamtest.DefaultAccountID)
+	base.Retryer = testRetryer
+	r.src = &awsiam.Source{Base: base, Purpose: awsiam.ForApply}
+	r.writers = awsiam.Writers(base, awsiam.WriterOptions{})
+	spec := smAccessKey
+	if r.pgp {
+		spec = pgpAccessKey(t)
+	}
+	r.repo = keysRepoWith(t, rotateDay0, spec, "users:\n  - name: bob\n")
+	return r
+}
+
+func (r *rotateRig) setDay(d int) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.now = rotateDay0.AddDate(0, 0, d)
+}
+
+// rotate runs one scheduled rotation and renders its report.
+func (r *rotateRig) rotate(t *testing.T) *apply.Result {
+	t.Helper()
+	r.mu.Lock()
+	now := r.now
+	r.mu.Unlock()
+	res := Rotate(context.Background(), r.repo, r.repo.Environments, r.src, r.writers, now, apply.Options{
+		PublishKey: func(_ context.Context, k apply.SealedKey) error {
+			r.mu.Lock()
+			defer r.mu.Unlock()
+			if r.failPublish {
+				return errors.New("the job summary could not be written")
+			}
+			r.published = append(r.published, k)
+			return nil
+		},
+	})
+	for _, f := range []func() error{
+		func() error { return render.ApplyText(&r.outputs, res) },
+		func() error { return render.ApplyMarkdown(&r.outputs, res) },
+		func() error { return render.ApplyJSON(&r.outputs, res) },
+		func() error { return json.NewEncoder(&r.outputs).Encode(res) },
+	} {
+		if err := f(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	u, _ := r.srv.Account(keysAccount).User("ci-deployer")
+	for _, k := range u.AccessKeys {
+		r.issued[k.ID] = k.Secret
+	}
+	return res
+}
+
+// settle rotates until a run has nothing to do.
+func (r *rotateRig) settle(t *testing.T) {
+	t.Helper()
+	for range 4 {
+		res := r.rotate(t)
+		if res.Failed() {
+			t.Fatalf("rotation failed:\n%s", text(t, res))
+		}
+		if len(res.Environments[0].AccessKeys) == 0 {
+			return
+		}
+	}
+	t.Fatal("the rotation does not settle")
+}
+
+// delivered is what the destination holds: the secret's stages, or the
+// delivered tag of a pgp service account.
+func (r *rotateRig) delivered() keys.Delivered {
+	if r.pgp {
+		u, _ := r.srv.Account(keysAccount).User("ci-deployer")
+		for _, tag := range u.Tags {
+			if tag.Key == keys.DeliveredTag {
+				return keys.ParseDelivered(tag.Value)
+			}
+		}
+		return keys.Delivered{}
+	}
+	var d keys.Delivered
+	sec, _ := r.srv.Secret(keysAccount, "us-east-1", "roster/ci-deployer")
+	for _, v := range sec.Versions {
+		id := strings.TrimPrefix(v.ID, "roster-access-key-")
+		for _, st := range v.Stages {
+			switch st {
+			case "AWSCURRENT":
+				d.Current = id
+			case "AWSPREVIOUS":
+				d.Previous = id
+			}
+		}
+	}
+	return d
+}
+
+// view is ci-deployer's keys by creation day, status and what the
+// destination holds, and its pending marker.
+func (r *rotateRig) view(t *testing.T) []string {
+	t.Helper()
+	u, _ := r.srv.Account(keysAccount).User("ci-deployer")
+	d := r.delivered()
+	var out []string
+	for _, k := range u.AccessKeys {
+		role := "undelivered"
+		switch k.ID {
+		case d.Current:
+			role = "current"
+		case d.Previous:
+			role = "previous"
+		}
+		out = append(out, fmt.Sprintf("day %d %s %s", int(k.CreateDate.Sub(rotateDay0).Hours()/24), k.Status, role))
+	}
+	slices.Sort(out)
+	for _, tag := range u.Tags {
+		if tag.Key == keys.PendingTag {
+			out = append(out, "pending marker")
+		}
+	}
+	return out
+}
+
+// checkSecrets fails when a secret the fake issued appears in a report,
+// and checks that each published sealed key opens to its key's real
+// secret.
+func (r *rotateRig) checkSecrets(t *testing.T) {
+	t.Helper()
+	for id, s := range r.issued {
+		if strings.Contains(r.outputs.String(), s) {
+			t.Errorf("the secret of %s appears in a rotation report", id)
+		}
+	}
+	for _, k := range r.published {
+		var got struct {
+			AccessKeyID     string `json:"AccessKeyId"`
+			SecretAccessKey string
+		}
+		if err := json.Unmarshal([]byte(testfixture.PGPKey(t).Decrypt(t, k.Message)), &got); err != nil {
+			t.Fatalf("sealed key %s: %v", k.KeyID, err)
+		}
+		if got.AccessKeyID != k.KeyID || got.SecretAccessKey != r.issued[k.KeyID] {
+			t.Errorf("sealed key %s opens to key %s with another secret than IAM issued", k.KeyID, got.AccessKeyID)
+		}
+	}
+}
+
+func text(t *testing.T, res *apply.Result) string {
+	t.Helper()
+	var b bytes.Buffer
+	if err := render.ApplyText(&b, res); err != nil {
+		t.Fatal(err)
+	}
+	return b.String()
+}
+
+// keyWrites are the only writes a rotation may make.
+var keyWrites = []string{"TagUser", "UntagUser", "CreateAccessKey", "UpdateAccessKey", "DeleteAccessKey", "CreateSecret", "PutSecretValue", "TagResource"}
+
+// The schedule, run by Rotate day after day for both destinations: the
+// first run creates and delivers a key; day 89 nothing; day 90 a second key
+// is delivered and both are active; day 97 the old key is inactive; day 98
+// it is deleted. Nothing but the key lifecycle is written (bob, whom the
+// repository declares, is not created), and no secret appears in a report.
+func TestRotateSchedule(t *testing.T) {
+	t.Parallel()
+	for _, deliver := range []string{"secretsmanager", "pgp"} {
+		t.Run(deliver, func(t *testing.T) {
+			t.Parallel()
+			r := newRotateRig(t, deliver)
+			for _, step := range []struct {
+				day  int
+				want []string
+			}{
+				{0, []string{"day 0 Active current"}},
+				{89, []string{"day 0 Active current"}},
+				{90, []string{"day 0 Active previous", "day 90 Active current"}},
+				{96, []string{"day 0 Active previous", "day 90 Active current"}},
+				{97, []string{"day 0 Inactive previous", "day 90 Active current"}},
+				{98, []string{"day 90 Active current"}},
+				{99, []string{"day 90 Active current"}},
+			} {
+				r.setDay(step.day)
+				res := r.rotate(t)
+				if res.Failed() {
+					t.Fatalf("day %d: rotation failed:\n%s", step.day, text(t, res))
+				}
+				if diff := cmp.Diff(step.want, r.view(t)); diff != "" {
+					t.Errorf("day %d (-want +got):\n%s", step.day, diff)
+				}
+				if again := r.rotate(t); len(again.Environments[0].AccessKeys) != 0 {
+					t.Errorf("day %d: a second run has steps:\n%s", step.day, text(t, again))
+				}
+			}
+			for _, w := range r.srv.Writes() {
+				if !slices.Contains(keyWrites, w.Action) || strings.Contains(fmt.Sprint(w.Params), "bob") {
+					t.Errorf("a rotation wrote %s %v", w.Action, w.Params)
+				}
+			}
+			if _, ok := r.srv.Account(keysAccount).User("bob"); ok {
+				t.Error("a rotation created bob")
+			}
+			if want := map[bool]int{true: 2, false: 0}[r.pgp]; len(r.published) != want {
+				t.Errorf("%d sealed keys published, want %d", len(r.published), want)
+			}
+			r.checkSecrets(t)
+		})
+	}
+}
+
+// A runner that dies at any point of a rotation leaves what it did in IAM
+// and the destination; the next run finishes the job, and ends where an
+// uninterrupted rotation ends. Each case crashes right after one AWS call
+// (iamtest.CrashAfter: that call is applied, every later one is lost).
+func TestRotateResumesAfterACrash(t *testing.T) {
+	t.Parallel()
+	pending := map[string]string{"Tags.member.1.Key": keys.PendingTag}
+	type point struct {
+		day    int
+		action string
+		match  map[string]string
+	}
+	cases := map[string][]point{
+		"secretsmanager": {
+			{0, "TagUser", pending}, {0, "CreateAccessKey", nil}, {0, "CreateSecret", nil}, {0, "UntagUser", nil},
+			{90, "TagUser", pending}, {90, "CreateAccessKey", nil}, {90, "PutSecretValue", nil}, {90, "UntagUser", nil},
+			{97, "UpdateAccessKey", nil}, {98, "DeleteAccessKey", nil},
+		},
+		"pgp": {
+			{0, "TagUser", pending}, {0, "CreateAccessKey", nil}, {0, "TagUser", map[string]string{"Tags.member.1.Key": keys.DeliveredTag}}, {0, "UntagUser", nil},
+			{90, "TagUser", pending}, {90, "CreateAccessKey", nil}, {90, "TagUser", map[string]string{"Tags.member.1.Key": keys.DeliveredTag}}, {90, "UntagUser", nil},
+			{97, "UpdateAccessKey", nil}, {98, "DeleteAccessKey", nil},
+		},
+	}
+	for deliver, points := range cases {
+		for _, p := range points {
+			name := fmt.Sprintf("%s/day %d after %s %v", deliver, p.day, p.action, p.match)
+			t.Run(name, func(t *testing.T) {
+				t.Parallel()
+				want, got := newRotateRig(t, deliver), newRotateRig(t, deliver)
+				for _, d := range []int{0, 90, 97, 98} {
+					if d >= p.day {
+						break
+					}
+					for _, r := range []*rotateRig{want, got} {
+						r.setDay(d)
+						r.settle(t)
+					}
+				}
+				want.setDay(p.day)
+				want.settle(t)
+				got.setDay(p.day)
+				got.srv.CrashAfter(p.action, p.match, 1)
+				crashed := got.rotate(t)
+				if !got.srv.Crashed() {
+					t.Fatalf("the run never made the call to crash after:\n%s", text(t, crashed))
+				}
+				got.srv.Recover()
+				got.settle(t)
+				if diff := cmp.Diff(want.view(t), got.view(t)); diff != "" {
+					t.Errorf("after resuming (-want +got):\n%s", diff)
+				}
+				got.checkSecrets(t)
+			})
+		}
+	}
+}
+
+// A pgp key whose publication fails is deleted again in the same run: no
+// active key exists whose secret nobody received, the report carries no
+// sealed key, and the next run delivers one.
+func TestRotatePGPPublishFailureDeletesTheKey(t *testing.T) {
+	t.Parallel()
+	r := newRotateRig(t, "pgp")
+	r.failPublish = true
+	res := r.rotate(t)
+	if !res.Failed() {
+		t.Fatalf("a failed publication did not fail the rotation:\n%s", text(t, res))
+	}
+	k := res.Environments[0].AccessKeys[0]
+	if k.Sealed != nil || !strings.Contains(k.Error, "could not be delivered") {
+		t.Errorf("result %+v, want a delivery error and no sealed key", k)
+	}
+	if v := r.view(t); len(v) != 0 {
+		t.Errorf("after the failed publication: %v, want no key and no marker", v)
+	}
+	r.failPublish = false
+	r.settle(t)
+	if diff := cmp.Diff([]string{"day 0 Active current"}, r.view(t)); diff != "" {
+		t.Errorf("the next run (-want +got):\n%s", diff)
+	}
+	r.checkSecrets(t)
+}
+
+// A service account the plan has yet to create gets no key from a
+// rotation: it waits for the reviewed apply.
+func TestRotateWaitsForTheServiceAccount(t *testing.T) {
+	t.Parallel()
+	srv := iamtest.NewServer(t)
+	srv.Account(keysAccount).AddRole("roster-apply", policyActions(t, "<!-- roster:apply-policy -->")...)
+	base := srv.AWSConfig(iamtest.DefaultAccountID)
+	base.Retryer = testRetryer
+	repo := keysRepo(t, rotateDay0)
+	res := Rotate(context.Background(), repo, repo.Environments, &awsiam.Source{Base: base, Purpose: awsiam.ForApply}, awsiam.Writers(base, awsiam.WriterOptions{}), rotateDay0, apply.Options{})
+	e := res.Environments[0]
+	if res.Failed() || len(e.AccessKeys) != 0 || !strings.Contains(e.Reason, "ci-deployer waits for the next apply") {
+		t.Errorf("result %+v, want nothing done and a reason naming ci-deployer", e)
+	}
+	if w := srv.Writes(); len(w) != 0 {
+		t.Errorf("writes %+v, want none", w)
+	}
+}
