@@ -7,9 +7,11 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/roster-dev/roster/internal/apply"
 	"github.com/roster-dev/roster/internal/awsiam"
+	"github.com/roster-dev/roster/internal/clock"
 	"github.com/roster-dev/roster/internal/engine"
 	"github.com/roster-dev/roster/internal/manifest"
 	"github.com/roster-dev/roster/internal/plan"
@@ -65,8 +67,17 @@ func (r *runner) apply(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	return r.publishApply(ctx, rv, expect, p, res)
+	// A cancelled job (the runner's SIGTERM) still reports what it applied:
+	// publishing outlives the cancellation by a short grace.
+	pub, cancel := clock.Outlive(ctx, publishGrace)
+	defer cancel()
+	return r.publishApply(pub, rv, expect, p, res)
 }
+
+// publishGrace is how long reporting may go on after the job is cancelled:
+// the runner stops a cancelled job's process about ten seconds after its
+// first signal.
+const publishGrace = 8 * time.Second
 
 // expected returns the reviewed digests of the environments being applied.
 func (rv review) expected(envs []*manifest.Environment) map[string]string {

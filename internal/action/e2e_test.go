@@ -60,6 +60,9 @@ type world struct {
 	// ws is the workspace, a copy of testdata/e2e.
 	ws   string
 	runs int
+	// during, when set, runs beside the next run of the binary (see
+	// execute).
+	during func(p *os.Process, exited <-chan struct{})
 }
 
 func newWorld(t *testing.T) *world {
@@ -203,7 +206,7 @@ func (w *world) runEnv(event string, payload map[string]any, inputs, extra map[s
 	for k, v := range env {
 		cmd.Env = append(cmd.Env, k+"="+v)
 	}
-	out, err := cmd.CombinedOutput()
+	out, err := w.execute(cmd)
 	res := result{log: string(out)}
 	var ee *exec.ExitError
 	switch {

@@ -6,6 +6,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/roster-dev/roster/internal/clock"
 	"github.com/roster-dev/roster/internal/plan"
 )
 
@@ -96,13 +97,8 @@ func Run(ctx context.Context, env *plan.Environment, w Writer, opts Options) *En
 	}
 
 	// Operations in flight outlive a cancellation by the grace period.
-	opCtx, cancelOps := context.WithCancel(context.WithoutCancel(ctx))
+	opCtx, cancelOps := clock.Outlive(ctx, opts.grace())
 	defer cancelOps()
-	stop := context.AfterFunc(ctx, func() {
-		t := time.AfterFunc(opts.grace(), cancelOps)
-		context.AfterFunc(opCtx, func() { t.Stop() })
-	})
-	defer stop()
 
 	r := &runner{ctx: ctx, opCtx: opCtx, env: env, w: w, opts: opts, res: res}
 	byPhase := make([][]int, plan.PhaseCount)
