@@ -74,10 +74,15 @@ func (r *runner) apply(ctx context.Context) error {
 	return r.publishApply(pub, rv, expect, p, res)
 }
 
-// publishGrace is how long reporting may go on after the job is cancelled:
-// the runner stops a cancelled job's process about ten seconds after its
-// first signal.
-const publishGrace = 8 * time.Second
+// When a job is cancelled (or times out) the runner sends SIGINT, SIGTERM
+// 7.5 s later and kills the process 2.5 s after that (GitHub's documented
+// cancellation). Within those 10 s, the write in flight gets applyGrace to
+// finish, so its result is known, and reporting may go on until
+// publishGrace after the first signal.
+const (
+	applyGrace   = 4 * time.Second
+	publishGrace = 8 * time.Second
+)
 
 // expected returns the reviewed digests of the environments being applied.
 func (rv review) expected(envs []*manifest.Environment) map[string]string {
@@ -114,6 +119,7 @@ func (r *runner) computeApply(ctx context.Context, repo *manifest.Repository, en
 				ExpectedFrom:  rv.From,
 				Gate:          rv.gate(),
 				Planned:       func(p *plan.Environment) { planned = append(planned, p) },
+				Run:           apply.Options{Grace: applyGrace},
 			})
 		if err != nil {
 			return fmt.Errorf("apply: %w", err)
