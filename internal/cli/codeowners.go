@@ -9,8 +9,10 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"strings"
 
 	"github.com/roster-dev/roster/internal/approval"
+	"github.com/roster-dev/roster/internal/diag"
 	"github.com/roster-dev/roster/internal/manifest"
 )
 
@@ -45,22 +47,31 @@ missing, differs from the approvals, or is followed by rules (for CI).`,
 	}
 }
 
-// codeOwners loads the repository and returns each environment's folder,
-// relative to the repository root (where GitHub reads CODEOWNERS paths
-// from: the folder holding file, or its parent for .github/ and docs/), and
-// approvals.
+// codeOwners loads the repository and returns each environment's folder
+// and approvals (see ownersOf).
 func codeOwners(dir, file string, env Env) ([]approval.Owners, error) {
 	repo, diags := manifest.Load(dir, manifest.WithClock(env.now))
 	if diags.HasErrors() {
 		return nil, &exitError{Code: ExitFailure, Err: fmt.Errorf("%s is invalid: run roster validate --dir %s", dir, dir)}
 	}
+	out, err := ownersOf(repo, dir, file)
+	if err != nil {
+		return nil, &exitError{Code: ExitFailure, Err: err}
+	}
+	return out, nil
+}
+
+// ownersOf returns each environment's folder, relative to the repository
+// root (where GitHub reads CODEOWNERS paths from: the folder holding file,
+// or its parent for .github/ and docs/), and approvals.
+func ownersOf(repo *manifest.Repository, dir, file string) ([]approval.Owners, error) {
 	root := filepath.Dir(file)
 	if b := filepath.Base(root); b == ".github" || b == "docs" {
 		root = filepath.Dir(root)
 	}
 	rel, err := relPath(root, dir)
 	if err != nil {
-		return nil, &exitError{Code: ExitFailure, Err: fmt.Errorf("%s is not inside the repository of %s: %w", dir, file, err)}
+		return nil, fmt.Errorf("%s is not inside the repository of %s: %w", dir, file, err)
 	}
 	base := path.Clean(filepath.ToSlash(rel))
 	out := make([]approval.Owners, 0, len(repo.Environments))
@@ -68,6 +79,89 @@ func codeOwners(dir, file string, env Env) ([]approval.Owners, error) {
 		out = append(out, approval.Owners{Dir: path.Join(base, e.Name), Rule: approval.Rule{Required: e.Approvals.Required, Reviewers: e.Approvals.Reviewers}})
 	}
 	return out, nil
+}
+
+// Rules of the warnings validate adds to the loader's findings.
+const (
+	ruleProductionNoApprovals = "production-without-approvals"
+	ruleCodeownersStale       = "codeowners-stale"
+)
+
+// approvalWarnings are validate's checks of who must approve, beyond the
+// loader's: a production environment (production: true, the default for
+// folders named production or prod) without approvals, and a CODEOWNERS
+// block that is missing or stale (as roster codeowners --check says). The
+// CODEOWNERS file is the one GitHub reads in the repository holding dir;
+// it is checked only when an environment has approvals or the file has a
+// roster block.
+func approvalWarnings(repo *manifest.Repository, dir string) diag.List {
+	var out diag.List
+	required := false
+	for _, e := range repo.Environments {
+		required = required || e.Approvals.Required > 0
+		if e.Production && e.Approvals.Required == 0 {
+			out.Warnf(e.Pos, ruleProductionNoApprovals,
+				"add approvals (required, reviewers) to its environment.yaml and run roster codeowners; or set production: false if it is not production",
+				"environment %q is production but sets no approvals: roster applies any merge that branch protection allows", e.Name)
+		}
+	}
+	file, shown := codeownersFile(dir)
+	b, err := os.ReadFile(file) //nolint:gosec // the repository's CODEOWNERS
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		out.Warnf(diag.Pos{File: shown}, ruleCodeownersStale, "", "read %s: %v", shown, err)
+		return out
+	}
+	if !required && !strings.Contains(string(b), approval.BlockBegin) {
+		return out
+	}
+	owners, err := ownersOf(repo, dir, file)
+	if err == nil {
+		err = approval.CheckCodeowners(string(b), owners)
+	}
+	if err != nil {
+		out.Warnf(diag.Pos{File: shown}, ruleCodeownersStale,
+			fmt.Sprintf("run roster codeowners --dir %s --file %s and commit it, so GitHub asks each environment's reviewers before merge", dir, shown), "%v", err)
+	}
+	return out
+}
+
+// codeownersFile returns the CODEOWNERS file GitHub reads for the
+// repository holding dir (the nearest folder above it with .git, else its
+// parent): the first of .github/CODEOWNERS, CODEOWNERS and docs/CODEOWNERS
+// that exists, else .github/CODEOWNERS. shown is the same path as the user
+// would write it: absolute when dir is, else relative to the working
+// directory.
+func codeownersFile(dir string) (file, shown string) {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		abs = dir
+	}
+	root := filepath.Dir(abs)
+	for d := abs; ; d = filepath.Dir(d) {
+		if _, err := os.Stat(filepath.Join(d, ".git")); err == nil {
+			root = d
+			break
+		}
+		if filepath.Dir(d) == d {
+			break
+		}
+	}
+	file = filepath.Join(root, filepath.FromSlash(approval.CodeownersPath))
+	for _, p := range []string{approval.CodeownersPath, "CODEOWNERS", "docs/CODEOWNERS"} {
+		if _, err := os.Stat(filepath.Join(root, filepath.FromSlash(p))); err == nil {
+			file = filepath.Join(root, filepath.FromSlash(p))
+			break
+		}
+	}
+	shown = file
+	if !filepath.IsAbs(dir) {
+		if wd, err := os.Getwd(); err == nil {
+			if rel, err := filepath.Rel(wd, file); err == nil {
+				shown = rel
+			}
+		}
+	}
+	return file, filepath.ToSlash(shown)
 }
 
 // syncCodeowners checks or rewrites file's roster block.

@@ -32,6 +32,10 @@ func validateCommand() *command {
 once, each with file, line and column. Exits 0 when the tree is valid
 (warnings allowed), 1 when it has errors, 2 on a usage error.
 
+A valid tree is also checked for who must approve: a production environment
+without approvals, and a roster block of CODEOWNERS that is missing or stale
+(as roster codeowners --check says) are warnings.
+
 Formats:
   text    one line per finding (file:line:col: severity: message), an indented
           hint where there is one, and a summary line, all on stdout
@@ -51,6 +55,9 @@ Formats:
 					return usageError("unknown --format %q: use text, github or json", *format)
 				}
 				repo, diags := manifest.Load(*dir, manifest.WithClock(env.now))
+				if repo != nil && !diags.HasErrors() {
+					diags = append(diags, approvalWarnings(repo, *dir)...)
+				}
 				sum := summarize(repo, diags)
 				name := filepath.ToSlash(*dir)
 				var err error

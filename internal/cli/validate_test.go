@@ -123,8 +123,8 @@ func TestValidateText(t *testing.T) {
 		{
 			name: "valid without findings: exactly one line",
 			dir: writeAccess(t, map[string]string{
-				"production/environment.yaml": `account_id: "444444444444"` + "\n",
-				"production/people.yaml":      "users:\n  - name: alice\n",
+				"staging/environment.yaml": `account_id: "444444444444"` + "\n",
+				"staging/people.yaml":      "users:\n  - name: alice\n",
 			}),
 			want: "DIR: valid - 1 environment, 1 person, 0 service accounts, 0 groups\n",
 		},
@@ -133,7 +133,9 @@ func TestValidateText(t *testing.T) {
 			dir:  valid,
 			want: "DIR/development/people.yaml:8:14: warning: user \"bob\" expired on 2026-01-31 and will be removed by the next apply or expire run\n" +
 				"  hint: keep the entry until the user is deleted (removing it does not offboard anyone), or move expires to a later date if the access is still needed\n" +
-				"DIR: valid - 2 environments, 2 people, 1 service account, 1 group (1 warning)\n",
+				"DIR/production/environment.yaml:1:1: warning: environment \"production\" is production but sets no approvals: roster applies any merge that branch protection allows\n" +
+				"  hint: add approvals (required, reviewers) to its environment.yaml and run roster codeowners; or set production: false if it is not production\n" +
+				"DIR: valid - 2 environments, 2 people, 1 service account, 1 group (2 warnings)\n",
 		},
 		{
 			name: "invalid",
@@ -221,11 +223,22 @@ func parseCommand(line string) (diag.Diagnostic, error) {
 	return d, nil
 }
 
+// validateFindings is what validate reports for dir: the loader's
+// findings, and for a valid tree the approvals warnings.
+func validateFindings(t *testing.T, dir string) diag.List {
+	t.Helper()
+	repo, diags := manifest.Load(dir, manifest.WithClock(func() time.Time { return validateNow }))
+	if !diags.HasErrors() {
+		diags = append(diags, approvalWarnings(repo, dir)...)
+	}
+	return diags
+}
+
 func TestValidateGitHub(t *testing.T) {
 	t.Parallel()
 	for _, tree := range []map[string]string{trickyTree, validTree} {
 		dir := writeAccess(t, tree)
-		_, want := manifest.Load(dir, manifest.WithClock(func() time.Time { return validateNow }))
+		want := validateFindings(t, dir)
 		code, stdout, stderr := runValidate(t, "--dir", dir, "--format", "github")
 		if want.HasErrors() != (code == ExitFailure) {
 			t.Errorf("exit code %d for findings %v", code, want)
@@ -277,14 +290,14 @@ func TestValidateJSON(t *testing.T) {
 		wantValid   bool
 		wantSummary validateSummary
 	}{
-		{"valid", validTree, true, validateSummary{Environments: 2, People: 2, ServiceAccounts: 1, Groups: 1, Warnings: 1}},
+		{"valid", validTree, true, validateSummary{Environments: 2, People: 2, ServiceAccounts: 1, Groups: 1, Warnings: 2}},
 		{"invalid", trickyTree, false, validateSummary{Errors: 3}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			dir := writeAccess(t, tc.tree)
-			_, wantDiags := manifest.Load(dir, manifest.WithClock(func() time.Time { return validateNow }))
+			wantDiags := validateFindings(t, dir)
 			_, stdout, _ := runValidate(t, "--dir", dir, "--format", "json")
 			var got struct {
 				Valid       *bool            `json:"valid"`
