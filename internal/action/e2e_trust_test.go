@@ -497,3 +497,36 @@ func TestPlanCommentApprovalsComeFromTheBase(t *testing.T) {
 		}
 	}
 }
+
+// An approver of one environment approves only there: development's
+// reviewer approving the merge applies development and refuses production,
+// and cannot start a manual apply of production either.
+func TestApproverOfOneEnvironmentOnly(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	const devEnv = "access/development/environment.yaml"
+	w.write(devEnv, w.read(devEnv)+"approvals:\n  required: 1\n  reviewers: [dev-lead]\n")
+	w.withProductionApprovals("approvals:\n  required: 1\n  reviewers: [alice-admin]\n")
+	pr := w.mergedPR("mallory", sha(1))
+	w.gh.AddReview(repoName, pr, githubtest.Review{User: "dev-lead", State: githubtest.Approved, CommitID: sha(1)})
+	w.run("pull_request", reviewPayload(pr, sha(1), "mallory"), nil).mustSucceed(t)
+
+	res := w.run("push", pushPayload(sha(100)), nil)
+	if res.code != 1 || res.outputs["result"] != "refused" || !strings.Contains(res.log, "approvals not met") {
+		t.Fatalf("exit %d, result %q; want 1, refused for production's approvals; log:\n%s", res.code, res.outputs["result"], res.log)
+	}
+	if _, ok := w.iam.Account(devAccount).User("alice"); !ok {
+		t.Errorf("development, approved by its reviewer, was not applied")
+	}
+	if _, ok := w.iam.Account(prdAccount).User("alice"); ok {
+		t.Errorf("production was applied on the approval of development's reviewer")
+	}
+
+	manual := w.runEnv("workflow_dispatch", schedule(), map[string]string{"command": "apply", "environments": "production"}, map[string]string{"GITHUB_ACTOR": "dev-lead"})
+	if manual.code != 1 || !strings.Contains(manual.log, "allowed only to its reviewers") {
+		t.Fatalf("manual apply of production by development's reviewer: exit %d; log:\n%s", manual.code, manual.log)
+	}
+	if _, ok := w.iam.Account(prdAccount).User("alice"); ok {
+		t.Errorf("production was applied by development's reviewer")
+	}
+}
