@@ -15,7 +15,7 @@ import (
 // This file is where roster's AWS retries live: how often and how long
 // calls are retried, how writes are paced (Pacer, in pacer.go), and how many
 // calls are in flight across all accounts. GitHub's retries live in
-// internal/github/transport.go.
+// internal/github/retry.go.
 
 // Retry settings of every client roster makes.
 const (

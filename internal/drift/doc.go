@@ -8,8 +8,14 @@
 //
 // A report's Fingerprint identifies its set of findings, so a scheduled run
 // can tell whether anything changed since the last one; EncodeState and
-// DecodeState carry the findings of one run to the next in a hidden block of
-// the drift issue, and Compare lists what was added and resolved.
+// DecodeState carry the findings of one run to the next in a hidden block
+// that ends the drift issue (package trailer), and Compare lists what was
+// added and resolved. FindingID builds the stable IDs of findings about a
+// user, service account or group, for this package and package hygiene.
+//
+// BuildOrganization reports the AWS Organization itself: active accounts no
+// environment covers that hold IAM users, and environments whose account
+// left the organization or is inactive.
 //
 // Severity. Every finding starts at a base level: high when it grants or
 // removes admin-equivalent access (AdministratorAccess, IAMFullAccess, a

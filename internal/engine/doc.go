@@ -3,7 +3,8 @@
 // always do the same thing. For each environment it reads live state through
 // a Source and computes the plan (Plan, PlanHygiene), applies it environment
 // by environment in promotion order through the writers a WriterFunc opens
-// (Apply), and reports drift and credential hygiene (Drift).
+// (Apply), applies only the removals of ended grants (Expire), and reports
+// drift and credential hygiene (Drift).
 //
 // It knows ports, not vendors: Source (and ReportSource, which also reads
 // the credential report), apply.Writer and the clock come in as parameters.

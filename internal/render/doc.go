@@ -4,5 +4,9 @@
 // reports and issue bodies (docs/drift-json.md), and the access matrix
 // (Markdown and a self-contained HTML page). Layout lives in embedded text/template
 // files; every string that came from a manifest or AWS is escaped for where
-// it lands, and PGP keys are only ever shown as fingerprints.
+// it lands (escape.go), and PGP keys are only ever shown as fingerprints.
+//
+// A plan comment ends with the digest of every environment it shows, in a
+// hidden block (package trailer) that ParseDigests reads back for apply;
+// writeJSON is the one layout of the JSON forms.
 package render
