@@ -197,6 +197,8 @@ func (r *runner) dispatch(ctx context.Context) error {
 		return r.apply(ctx)
 	case CommandDrift:
 		return r.drift(ctx)
+	case CommandExpire:
+		return r.expire(ctx)
 	}
 	return fmt.Errorf("unknown command %q", cmd)
 }

@@ -155,19 +155,8 @@ func (r *runner) publishApply(ctx context.Context, rv review, expect map[string]
 			r.gh.Warningf("%s: %s", e.Name, e.Reason)
 		}
 	}
-	t := res.Tally()
-	r.setOutput("has-changes", fmt.Sprint(t.Done > 0))
+	r.applyOutcome(res, func() bool { return rv.Refusal != "" || refusedFirst(res, p, expect, rv.gated) })
 	failed := res.Failed()
-	switch {
-	case failed && (rv.Refusal != "" || refusedFirst(res, p, expect, rv.gated)):
-		r.result = ResultRefused
-	case failed:
-		r.result = ResultFailed
-	case t.Done > 0:
-		r.result = ResultApplied
-	default:
-		r.result = ResultNoChanges
-	}
 
 	var ghErr error
 	if r.in.Comment {
@@ -202,6 +191,24 @@ func (r *runner) reportApply(ctx context.Context, rv review, report string, res 
 		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
+}
+
+// applyOutcome sets the has-changes and result outputs of an apply or
+// expire run; refused says whether the failure that stopped it was a
+// refusal rather than an IAM error.
+func (r *runner) applyOutcome(res *apply.Result, refused func() bool) {
+	t := res.Tally()
+	r.setOutput("has-changes", fmt.Sprint(t.Done > 0))
+	switch {
+	case res.Failed() && refused():
+		r.result = ResultRefused
+	case res.Failed():
+		r.result = ResultFailed
+	case t.Done > 0:
+		r.result = ResultApplied
+	default:
+		r.result = ResultNoChanges
+	}
 }
 
 // refusedFirst reports whether the environment that stopped the apply was

@@ -19,7 +19,8 @@ import (
 )
 
 // rosterBin is the binary the end-to-end tests run, built once per test
-// binary by TestMain the way the Dockerfile builds it.
+// binary by TestMain the way the Dockerfile builds it, plus the e2eclock
+// tag: a run with ROSTER_E2E_NOW set (world.runAt) sees that time as now.
 var rosterBin string
 
 func TestMain(m *testing.M) {
@@ -34,7 +35,7 @@ func runTests(m *testing.M) int {
 	}
 	defer os.RemoveAll(dir)
 	rosterBin = filepath.Join(dir, "roster")
-	build := exec.Command("go", "build", "-trimpath", "-ldflags=-s -w", "-o", rosterBin, "github.com/roster-dev/roster/cmd/roster")
+	build := exec.Command("go", "build", "-trimpath", "-tags=e2eclock", "-ldflags=-s -w", "-o", rosterBin, "github.com/roster-dev/roster/cmd/roster")
 	build.Env = append(os.Environ(), "CGO_ENABLED=0")
 	if out, err := build.CombinedOutput(); err != nil {
 		fmt.Fprintf(os.Stderr, "build roster: %v\n%s", err, out)

@@ -51,6 +51,8 @@ type gitHub interface {
 	SyncIssue(ctx context.Context, spec github.IssueSpec) (github.IssueResult, error)
 	// ResolveIssue closes the open issue holding marker with a comment.
 	ResolveIssue(ctx context.Context, marker, comment string) (github.IssueResult, error)
+	// CreateComment adds a comment to an issue and returns its URL.
+	CreateComment(ctx context.Context, number int, body string) (string, error)
 	// ProposeChange commits one file to a new branch and opens a pull
 	// request for it.
 	ProposeChange(ctx context.Context, ch github.Change) (github.PullRequest, error)
@@ -130,6 +132,12 @@ func (g *repoGitHub) ListReviews(ctx context.Context, pr int) ([]approval.Review
 // DirAtRef implements gitHub.
 func (g *repoGitHub) DirAtRef(ctx context.Context, path, ref string) ([]github.DirEntry, error) {
 	return g.c.DirAtRef(ctx, g.repo, path, ref)
+}
+
+// CreateComment implements gitHub.
+func (g *repoGitHub) CreateComment(ctx context.Context, number int, body string) (string, error) {
+	res, err := g.c.CreateComment(ctx, g.repo, number, body)
+	return res.URL, err
 }
 
 // FileAtRef implements gitHub.

@@ -23,13 +23,16 @@ const (
 	CommandPlan     = "plan"
 	CommandApply    = "apply"
 	CommandDrift    = "drift"
+	// CommandExpire removes the grants whose expires has passed; never
+	// picked by auto.
+	CommandExpire = "expire"
 )
 
 // Inputs are the Action's inputs as action.yml declares them. The runner
 // passes each as INPUT_<NAME> with the name upper-cased and dashes kept.
 type Inputs struct {
-	// Command is auto (pick from the event), validate, plan, apply or
-	// drift.
+	// Command is auto (pick from the event), validate, plan, apply,
+	// drift or expire.
 	Command string
 	// Path is the access directory, relative to the workspace.
 	Path string
@@ -92,9 +95,9 @@ func readInputs(gh *githubactions.Action) (Inputs, error) {
 		in.Command = CommandAuto
 	}
 	switch in.Command {
-	case CommandAuto, CommandValidate, CommandPlan, CommandApply, CommandDrift:
+	case CommandAuto, CommandValidate, CommandPlan, CommandApply, CommandDrift, CommandExpire:
 	default:
-		return Inputs{}, fmt.Errorf("input command: %q is not one of auto, validate, plan, apply, drift", in.Command)
+		return Inputs{}, fmt.Errorf("input command: %q is not one of auto, validate, plan, apply, drift, expire", in.Command)
 	}
 	if in.Path == "" {
 		in.Path = manifest.DefaultDir

@@ -55,6 +55,11 @@ func TestReadInputs(t *testing.T) {
 		},
 		{name: "trusted app as a bot login", env: map[string]string{"INPUT_TRUSTED-APP": "access-bot[bot]"}, wantErr: "input trusted-app"},
 		{name: "trusted app with a bad ID", env: map[string]string{"INPUT_TRUSTED-APP": "access-bot:x"}, wantErr: "must be a positive number"},
+		{
+			name: "expire",
+			env:  map[string]string{"INPUT_COMMAND": "EXPIRE"},
+			want: Inputs{Command: "expire", Path: "access", Comment: true, TrustedAuthor: "github-actions[bot]"},
+		},
 		{name: "unknown command", env: map[string]string{"INPUT_COMMAND": "destroy"}, wantErr: `input command: "destroy"`},
 		{name: "path outside the repository", env: map[string]string{"INPUT_PATH": "../elsewhere"}, wantErr: "must be a folder inside the repository"},
 		{name: "absolute path", env: map[string]string{"INPUT_PATH": "/etc"}, wantErr: "must be a folder inside the repository"},

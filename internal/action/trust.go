@@ -29,11 +29,17 @@ func (r *runner) refuseEvent(cmd string) string {
 	case eventPullRequestTarget, eventIssueComment, eventWorkflowRun:
 		return fmt.Sprintf("roster does not run on %s events: they run with the base repository's write token and secrets on input a pull request or a comment controls; plan on pull_request and apply on push (docs/action.md, Trust model)", r.rc.Event)
 	}
-	if cmd != CommandApply {
-		return ""
-	}
-	if (r.rc.Event != eventPush && r.rc.Event != eventWorkflowDispatch) || !r.rc.onDefaultBranch() {
-		return fmt.Sprintf("command apply runs only on a push to the default branch or a workflow_dispatch on it, not on %s of %s: merge a reviewed pull request, or start the apply workflow on the default branch", r.rc.Event, r.rc.Ref)
+	switch cmd {
+	case CommandApply:
+		if (r.rc.Event != eventPush && r.rc.Event != eventWorkflowDispatch) || !r.rc.onDefaultBranch() {
+			return fmt.Sprintf("command apply runs only on a push to the default branch or a workflow_dispatch on it, not on %s of %s: merge a reviewed pull request, or start the apply workflow on the default branch", r.rc.Event, r.rc.Ref)
+		}
+	case CommandExpire:
+		// Expiry applies without review the end dates the manifests hold,
+		// so only the default branch's, where they were merged reviewed.
+		if (r.rc.Event != eventSchedule && r.rc.Event != eventWorkflowDispatch) || !r.rc.onDefaultBranch() {
+			return fmt.Sprintf("command expire runs only on a schedule or a workflow_dispatch of the default branch, not on %s of %s: the end dates it enforces without review must be the default branch's", r.rc.Event, r.rc.Ref)
+		}
 	}
 	return ""
 }

@@ -44,8 +44,25 @@ func ApplyMarkdown(w io.Writer, r *apply.Result) error {
 	return nil
 }
 
+// ExpireMarkdown writes the report of an expire run (engine.Expire) for
+// the job summary and the roster:expired issue: ApplyMarkdown's tables and
+// sections under its own marker and heading, then left, the sentences of
+// LeftForReview, escaped.
+func ExpireMarkdown(w io.Writer, r *apply.Result, left []string) error {
+	v := newApplyView(r)
+	v.Expire, v.Left = true, left
+	if err := templates.ExecuteTemplate(w, "apply.md.tmpl", v); err != nil {
+		return fmt.Errorf("render expire report as Markdown: %w", err)
+	}
+	return nil
+}
+
 // applyView is what the apply templates see.
 type applyView struct {
+	// Expire titles the report as an expire run's, which lists Left: what
+	// it left for a reviewed apply.
+	Expire       bool
+	Left         []string
 	Environments []*applyEnvView
 	Tally        apply.Tally
 	Failed       bool
