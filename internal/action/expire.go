@@ -12,6 +12,7 @@ import (
 
 	"github.com/roster-dev/roster/internal/apply"
 	"github.com/roster-dev/roster/internal/awsiam"
+	"github.com/roster-dev/roster/internal/clock"
 	"github.com/roster-dev/roster/internal/engine"
 	"github.com/roster-dev/roster/internal/github"
 	"github.com/roster-dev/roster/internal/plan"
@@ -78,7 +79,10 @@ func (r *runner) expire(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	return r.publishExpire(ctx, &plan.Plan{Environments: planned}, res, left)
+	// A cancelled job still records what it removed, as apply does.
+	pub, cancel := clock.Outlive(ctx, publishGrace)
+	defer cancel()
+	return r.publishExpire(pub, &plan.Plan{Environments: planned}, res, left)
 }
 
 // publishExpire writes the expire report to the job summary and the
