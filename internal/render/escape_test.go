@@ -337,8 +337,20 @@ func TestMarkdownOptions(t *testing.T) {
 	}
 }
 
+// hasDelete reports whether an environment's plan deletes something.
+func hasDelete(e *plan.Environment) bool {
+	for _, ch := range e.Changes {
+		if ch.Action == plan.Delete {
+			return true
+		}
+	}
+	return false
+}
+
 // TestMarkdownMaxLength: a comment that would be too long for GitHub loses
-// details first, then is cut short, and the digests always survive.
+// details first, then is cut short (the summary table before the
+// privilege-raising and destructive changes), and the digests always
+// survive.
 func TestMarkdownMaxLength(t *testing.T) {
 	t.Parallel()
 	opts := MarkdownOptions{SummaryURL: "https://example.com/summary"}
@@ -364,7 +376,7 @@ func TestMarkdownMaxLength(t *testing.T) {
 	}{
 		{name: "fits", plan: fullPlan(t), max: len(full), wantDetails: true},
 		{name: "details left out", plan: fullPlan(t), max: len(full) - 1},
-		{name: "cut short", plan: many, max: 8000, wantCut: true},
+		{name: "cut short", plan: many, max: 14000, wantCut: true},
 		{name: "GitHub limit", plan: many, max: GitHubCommentLimit},
 	}
 	for _, tt := range tests {
@@ -385,8 +397,24 @@ func TestMarkdownMaxLength(t *testing.T) {
 			if !tt.wantDetails && !strings.Contains(body, "[job summary](https://example.com/summary)") {
 				t.Errorf("shortened comment does not point to the job summary")
 			}
-			if !strings.Contains(body, "| Environment | Account |") {
+			if !tt.wantCut && !strings.Contains(body, "| Environment | Account |") {
 				t.Errorf("the summary table is gone")
+			}
+			// Destructive changes are listed in full, however short the
+			// comment: a cut takes the table first.
+			for _, e := range tt.plan.Environments {
+				for _, ch := range e.Changes {
+					if ch.Action != plan.Delete {
+						continue
+					}
+					if !strings.Contains(body, "**"+EscapeMarkdown(e.Name)+"**") || !strings.Contains(body, EscapeMarkdown(ch.Name)) {
+						t.Errorf("the deletion of %s in %s is not listed", ch.Name, e.Name)
+					}
+				}
+				line := "- 🗑️ **" + EscapeMarkdown(e.Name) + "**"
+				if hasDelete(e) && !strings.Contains(body, line) {
+					t.Errorf("no line %q in the comment", line)
+				}
 			}
 			if _, _, err := splitCode(body); err != nil {
 				t.Error(err)

@@ -127,6 +127,12 @@ func markdownBody(p *plan.Plan, opts MarkdownOptions) (string, error) {
 	}
 	// Still too long (thousands of environments or findings): cut at a line
 	// boundary. The compact body has no code blocks or HTML to leave open.
+	// The privilege-raising and destructive changes come first then, so
+	// the cut never takes them.
+	v.AttentionFirst = true
+	if body, err = executeMarkdown(v); err != nil {
+		return "", err
+	}
 	note := truncationNote(opts)
 	budget := opts.MaxLength - len(block) - len(note)
 	if budget < len(PlanMarker)+1 {

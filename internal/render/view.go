@@ -32,6 +32,9 @@ type planView struct {
 	// Compact leaves out the per-environment details, for comments that
 	// would otherwise be too long.
 	Compact bool
+	// AttentionFirst puts the privilege-raising and destructive changes
+	// above the summary table, for a comment cut short: they survive a cut.
+	AttentionFirst bool
 }
 
 type envView struct {
@@ -48,6 +51,9 @@ type envView struct {
 	Destructive bool
 	HasChanges  bool
 	AccessKeys  []keyView
+	// Attention are the privilege-raising and destructive changes, which
+	// every plan comment lists by name (attention.go).
+	Attention []attentionItem
 }
 
 // keyView is a service account's access key steps as plans show them.
@@ -152,6 +158,7 @@ func newEnvView(e *plan.Environment) *envView {
 		Warnings:   e.Warnings,
 		Counts:     e.Counts(),
 		HasChanges: e.HasChanges(),
+		Attention:  attention(e),
 	}
 	for _, ch := range e.Changes {
 		ev.Destructive = ev.Destructive || ch.Action.Destructive()
