@@ -535,3 +535,51 @@ func TestRegionDefault(t *testing.T) {
 		})
 	}
 }
+
+// TestAccessDirLinkedOutside: an access directory that is a symbolic link
+// resolving outside the repository (the folder holding .git, or the access
+// directory's parent) is refused, so a pull request cannot point roster at
+// /etc or another checkout; a link within the repository is followed.
+func TestAccessDirLinkedOutside(t *testing.T) {
+	t.Parallel()
+	tree := map[string]string{"production/environment.yaml": `account_id: "111122223333"` + "\n"}
+	outside := writeTree(t, tree)
+	repo := t.TempDir()
+	if err := os.Mkdir(filepath.Join(repo, ".git"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	inside := filepath.Join(repo, "config", "access")
+	if err := os.MkdirAll(filepath.Dir(inside), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.CopyFS(inside, os.DirFS(outside)); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name, target string
+		refused      bool
+	}{
+		{"outside", outside, true},
+		{"inside", filepath.Join("config", "access"), false},
+	} {
+		link := filepath.Join(repo, "access-"+tc.name)
+		if err := os.Symlink(tc.target, link); err != nil {
+			t.Skipf("cannot create symbolic links here: %v", err)
+		}
+		repoOut, diags := manifest.Load(link)
+		got := brief(diags)
+		for i := range got {
+			got[i] = strings.TrimPrefix(got[i], filepath.ToSlash(repo)+"/")
+		}
+		var want []string
+		if tc.refused {
+			want = []string{"access-outside error symlink"}
+		}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("%s: findings (-want +got):\n%s", tc.name, diff)
+		}
+		if (repoOut == nil) != tc.refused {
+			t.Errorf("%s: repository loaded = %v, want %v", tc.name, repoOut != nil, !tc.refused)
+		}
+	}
+}

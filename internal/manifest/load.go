@@ -108,6 +108,12 @@ func (l *loader) load() *Repository {
 		if real, err := filepath.EvalSymlinks(abs); err == nil {
 			l.root = real
 		}
+		if repo := repositoryOf(abs); l.root != "" && !within(repo, l.root) {
+			l.diags.Errorf(diag.Pos{File: filepath.ToSlash(l.dir)}, ruleSymlink,
+				"make the access directory a real folder of the repository, or pass --dir with one",
+				"the access directory is a symbolic link to %s, outside the repository %s", filepath.ToSlash(l.root), filepath.ToSlash(repo))
+			return nil
+		}
 	}
 
 	entries, err := os.ReadDir(l.dir)
@@ -195,6 +201,27 @@ func (l *loader) entryKind(rel string, e fs.DirEntry) (isDir, ok bool) {
 		return false, false
 	}
 	return false, info.Mode().IsRegular()
+}
+
+// repositoryOf returns the repository an access directory (an absolute
+// path, as given) belongs to, with symlinks resolved: the nearest folder
+// above it that holds .git, or else its parent folder.
+func repositoryOf(abs string) string {
+	parent := filepath.Dir(abs)
+	repo := parent
+	for d := parent; ; d = filepath.Dir(d) {
+		if _, err := os.Lstat(filepath.Join(d, ".git")); err == nil {
+			repo = d
+			break
+		}
+		if filepath.Dir(d) == d {
+			break
+		}
+	}
+	if real, err := filepath.EvalSymlinks(repo); err == nil {
+		return real
+	}
+	return repo
 }
 
 func within(root, target string) bool {
