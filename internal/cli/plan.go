@@ -108,9 +108,12 @@ func readAll(ctx context.Context, src engine.Source, env *manifest.Environment) 
 
 func printDiagnostics(w io.Writer, diags diag.List) {
 	for _, d := range diags {
-		fmt.Fprintf(w, "%s: %s: %s\n", d.Pos, d.Severity, d.Message)
+		// File names and messages may hold anything a file name can:
+		// escaped, no line break or escape sequence reaches the terminal
+		// or the runner's log.
+		fmt.Fprintf(w, "%s: %s: %s\n", render.CleanText(d.Pos.String()), d.Severity, render.CleanText(d.Message))
 		if d.Hint != "" {
-			fmt.Fprintf(w, "  hint: %s\n", d.Hint)
+			fmt.Fprintf(w, "  hint: %s\n", render.CleanText(d.Hint))
 		}
 	}
 }

@@ -324,3 +324,35 @@ func TestValidateJSON(t *testing.T) {
 		})
 	}
 }
+
+// TestValidateTextEscapesControls: a file whose name holds a line break and
+// a workflow command, or bidirectional and zero-width characters, cannot
+// forge a line of roster's text output: a runner reading the log sees no
+// command, and a reviewer sees the characters as escapes.
+func TestValidateTextEscapesControls(t *testing.T) {
+	t.Parallel()
+	dir := writeAccess(t, map[string]string{
+		"production/environment.yaml":                          `account_id: "444444444444"` + "\n",
+		"production/x\n::warning file=a::forged\r\x1b[2K.yaml": "users:\n  - name: alice\n    consle: true\n",
+		"production/evil\u202egnp.\u200bpeople.yaml":           "users:\n  - name: bob\n    consle: true\n",
+	})
+	code, stdout, stderr := runValidate(t, "--dir", dir)
+	if code != ExitFailure {
+		t.Fatalf("exit code %d, want %d; stderr:\n%s", code, ExitFailure, stderr)
+	}
+	for _, line := range strings.Split(stdout+stderr, "\n") {
+		if strings.HasPrefix(strings.TrimSpace(line), "::") {
+			t.Errorf("a file name forged a workflow command line: %q", line)
+		}
+	}
+	for _, bad := range []string{"\r", "\x1b", "\u202e", "\u200b"} {
+		if strings.Contains(stdout+stderr, bad) {
+			t.Errorf("output holds the raw character %q:\n%s", bad, stdout)
+		}
+	}
+	for _, want := range []string{`x\n::warning file=a::forged\r\u001b[2K.yaml`, `evil\u202egnp.\u200bpeople.yaml`} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("output lacks the escaped name %q:\n%s", want, stdout)
+		}
+	}
+}

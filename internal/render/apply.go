@@ -250,7 +250,7 @@ func pgpBlock(indent, msg string) string {
 	var b strings.Builder
 	for line := range strings.SplitSeq(strings.TrimRight(msg, "\n"), "\n") {
 		b.WriteString(indent)
-		b.WriteString(cleanText(strings.TrimRight(line, "\r")))
+		b.WriteString(CleanText(strings.TrimRight(line, "\r")))
 		b.WriteByte('\n')
 	}
 	return strings.TrimSuffix(b.String(), "\n")

@@ -128,9 +128,9 @@ func plainText(t drift.Text) string {
 	var b strings.Builder
 	for _, s := range t {
 		if s.Code {
-			b.WriteString("`" + cleanText(s.Text) + "`")
+			b.WriteString("`" + CleanText(s.Text) + "`")
 		} else {
-			b.WriteString(cleanText(s.Text))
+			b.WriteString(CleanText(s.Text))
 		}
 	}
 	return b.String()
@@ -202,7 +202,7 @@ func DriftText(w io.Writer, reports []*drift.Report) error {
 		if r == nil {
 			continue
 		}
-		tv.Environments = append(tv.Environments, newDriftView(r, plainText, cleanText, false))
+		tv.Environments = append(tv.Environments, newDriftView(r, plainText, CleanText, false))
 		for s, c := range r.Counts() {
 			total[s] += c
 		}

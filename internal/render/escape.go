@@ -72,10 +72,12 @@ func escapeRunes(s, hash string, markdown bool) string {
 // backslash.
 const markdownPunctuation = "\\`*_{}[]()+-.!|~$"
 
-// cleanText makes a string safe for one line of a terminal or of a code
-// block: control characters (line breaks, escape sequences) and
-// bidirectional overrides are shown as Go escapes instead of acting.
-func cleanText(s string) string {
+// CleanText makes a string safe for one line of a terminal, a log or a code
+// block: control characters (line breaks, escape sequences), bidirectional
+// overrides and zero-width characters are shown as Go escapes instead of
+// acting. Every text output of names, paths and AWS strings goes through
+// it (the CLI's diagnostics too), so none can forge a line.
+func CleanText(s string) string {
 	if !strings.ContainsFunc(s, invisible) {
 		return s
 	}

@@ -20,7 +20,7 @@ var templateFS embed.FS
 const GitHubCommentLimit = 65536
 
 var templates = template.Must(template.New("render").Funcs(template.FuncMap{
-	"clean":       cleanText,
+	"clean":       CleanText,
 	"md":          EscapeMarkdown,
 	"html":        escapeHTML,
 	"mdList":      mdList,

@@ -234,7 +234,7 @@ func symbol(a plan.Action) string {
 func teardownLines(ch plan.Change) []diffLine {
 	lines := make([]diffLine, 0, len(ch.Ops))
 	for _, op := range ch.Ops {
-		lines = append(lines, diffLine{Mark: "-", Text: cleanText(describeOp(ch, op))})
+		lines = append(lines, diffLine{Mark: "-", Text: CleanText(describeOp(ch, op))})
 	}
 	return lines
 }
@@ -369,7 +369,7 @@ type differ struct {
 }
 
 func (d *differ) add(mark, text string) {
-	d.lines = append(d.lines, diffLine{Mark: mark, Text: cleanText(text)})
+	d.lines = append(d.lines, diffLine{Mark: mark, Text: CleanText(text)})
 }
 
 func (d *differ) scalar(name, before, after string) {
