@@ -350,8 +350,9 @@ func dependsOnNew(t plan.OpType) bool {
 		plan.OpPutUserPolicy, plan.OpPutUserPermissionsBoundary, plan.OpCreateLoginProfile,
 		plan.OpUpdateGroup, plan.OpAttachGroupPolicy, plan.OpPutGroupPolicy:
 		return true
+	default:
+		return false
 	}
-	return false
 }
 
 // errorCode is the AWS error code of err, or "".
