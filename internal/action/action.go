@@ -199,6 +199,8 @@ func (r *runner) dispatch(ctx context.Context) error {
 		return r.drift(ctx)
 	case CommandExpire:
 		return r.expire(ctx)
+	case CommandRotate:
+		return r.rotate(ctx)
 	}
 	return fmt.Errorf("unknown command %q", cmd)
 }

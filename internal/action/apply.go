@@ -119,7 +119,7 @@ func (r *runner) computeApply(ctx context.Context, repo *manifest.Repository, en
 				ExpectedFrom:  rv.From,
 				Gate:          rv.gate(),
 				Planned:       func(p *plan.Environment) { planned = append(planned, p) },
-				Run:           apply.Options{Grace: applyGrace},
+				Run:           apply.Options{Grace: applyGrace, PublishKey: r.publishSealed},
 			})
 		if err != nil {
 			return fmt.Errorf("apply: %w", err)

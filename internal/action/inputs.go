@@ -26,13 +26,16 @@ const (
 	// CommandExpire removes the grants whose expires has passed; never
 	// picked by auto.
 	CommandExpire = "expire"
+	// CommandRotate runs the access key steps due today; never picked by
+	// auto.
+	CommandRotate = "rotate"
 )
 
 // Inputs are the Action's inputs as action.yml declares them. The runner
 // passes each as INPUT_<NAME> with the name upper-cased and dashes kept.
 type Inputs struct {
 	// Command is auto (pick from the event), validate, plan, apply,
-	// drift or expire.
+	// drift, expire or rotate.
 	Command string
 	// Path is the access directory, relative to the workspace.
 	Path string
@@ -95,9 +98,9 @@ func readInputs(gh *githubactions.Action) (Inputs, error) {
 		in.Command = CommandAuto
 	}
 	switch in.Command {
-	case CommandAuto, CommandValidate, CommandPlan, CommandApply, CommandDrift, CommandExpire:
+	case CommandAuto, CommandValidate, CommandPlan, CommandApply, CommandDrift, CommandExpire, CommandRotate:
 	default:
-		return Inputs{}, fmt.Errorf("input command: %q is not one of auto, validate, plan, apply, drift, expire", in.Command)
+		return Inputs{}, fmt.Errorf("input command: %q is not one of auto, validate, plan, apply, drift, expire, rotate", in.Command)
 	}
 	if in.Path == "" {
 		in.Path = manifest.DefaultDir

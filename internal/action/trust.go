@@ -40,6 +40,12 @@ func (r *runner) refuseEvent(cmd string) string {
 		if (r.rc.Event != eventSchedule && r.rc.Event != eventWorkflowDispatch) || !r.rc.onDefaultBranch() {
 			return fmt.Sprintf("command expire runs only on a schedule or a workflow_dispatch of the default branch, not on %s of %s: the end dates it enforces without review must be the default branch's", r.rc.Event, r.rc.Ref)
 		}
+	case CommandRotate:
+		// A rotation writes keys with the apply role from the manifests'
+		// access_key blocks, so only the default branch's, merged reviewed.
+		if (r.rc.Event != eventSchedule && r.rc.Event != eventWorkflowDispatch) || !r.rc.onDefaultBranch() {
+			return fmt.Sprintf("command rotate runs only on a schedule or a workflow_dispatch on the default branch, not on %s of %s: it writes access keys with the apply role, from the manifests as merged", r.rc.Event, r.rc.Ref)
+		}
 	}
 	return ""
 }

@@ -129,7 +129,7 @@ func runApply(ctx context.Context, env Env, a applyArgs) error {
 	opts := engine.ApplyOptions{
 		ExpectDigests: map[string]string{},
 		ExpectedFrom:  expectedFromPrinted,
-		Run:           apply.Options{Concurrency: a.concurrency},
+		Run:           apply.Options{Concurrency: a.concurrency, PublishKey: printSealed(env.Stderr)},
 	}
 	for _, e := range p.Environments {
 		opts.ExpectDigests[e.Name] = e.Digest

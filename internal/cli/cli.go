@@ -84,6 +84,7 @@ func commands() []*command {
 		validateCommand(),
 		planCommand(),
 		applyCommand(),
+		rotateCommand(),
 		driftCommand(),
 		expireCommand(),
 		reportCommand(),

@@ -97,7 +97,9 @@ func newApplyKeyView(k apply.KeyResult) applyKeyView {
 	v := applyKeyView{KeyResult: k}
 	if k.Sealed != nil {
 		v.SealedText = pgpBlock("              ", k.Sealed.Message)
-		v.SealedMarkdown = pgpCode(k.Sealed.Message)
+		var b strings.Builder
+		_ = SealedKeyMarkdown(&b, *k.Sealed) // a strings.Builder does not fail
+		v.SealedMarkdown = b.String()
 	}
 	return v
 }
@@ -242,6 +244,21 @@ func opLabel(op plan.Op) string {
 		// The target alone names the operation.
 	}
 	return s
+}
+
+// SealedKeyMarkdown writes a new access key sealed for deliver_to: pgp as
+// Markdown, the way the apply report shows it: who it is for, the key it is
+// encrypted to, and the armored message in a fenced block (left out when it
+// is not shaped like one).
+func SealedKeyMarkdown(w io.Writer, k apply.SealedKey) error {
+	code := pgpCode(k.Message)
+	if code == "" {
+		_, err := fmt.Fprintf(w, "The encrypted access key of **%s** is not an armored OpenPGP message, so it is left out here; see the log.\n", EscapeMarkdown(k.ServiceAccount))
+		return err
+	}
+	_, err := fmt.Fprintf(w, "🔑 Access key **%s** of **%s** in **%s**, encrypted to key **%s**. Its owner reads it with `gpg --decrypt`:\n\n%s\n",
+		EscapeMarkdown(k.KeyID), EscapeMarkdown(k.ServiceAccount), EscapeMarkdown(k.Environment), EscapeMarkdown(k.Fingerprint), code)
+	return err
 }
 
 // pgpBlock indents an armored message for the terminal, one line at a

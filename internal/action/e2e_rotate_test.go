@@ -1,0 +1,152 @@
+package action_test
+
+import (
+	"encoding/json"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/roster-dev/roster/internal/iamtest"
+	"github.com/roster-dev/roster/internal/keys"
+	"github.com/roster-dev/roster/internal/render"
+	"github.com/roster-dev/roster/internal/testfixture"
+)
+
+// keysWorld is the end-to-end world with two managed service accounts in
+// development whose access keys roster delivers: ci-deployer to Secrets
+// Manager, report-bot to its pgp_key.
+func keysWorld(t *testing.T) *world {
+	t.Helper()
+	w := newWorld(t)
+	for _, name := range []string{"ci-deployer", "report-bot"} {
+		w.iam.Account(devAccount).PutUser(iamtest.User{Name: name, Tags: []iamtest.Tag{{Key: "roster:managed", Value: "true"}, {Key: "roster:owner", Value: "platform-team"}}})
+	}
+	w.write("access/development/machines.yaml", `service_accounts:
+  - name: ci-deployer
+    owner: platform-team
+    access_key:
+      deliver_to: secretsmanager
+      secret_name: roster/ci-deployer
+  - name: report-bot
+    owner: platform-team
+    access_key:
+      deliver_to: pgp
+      pgp_key: `+testfixture.PGPKey(t).Base64+`
+`)
+	w.commit(baseSHA)
+	return w
+}
+
+// issuedSecrets are the secrets of every key the fake issued to the
+// development service accounts.
+func issuedSecrets(w *world) map[string]string {
+	out := map[string]string{}
+	for _, name := range []string{"ci-deployer", "report-bot"} {
+		u, _ := w.iam.Account(devAccount).User(name)
+		for _, k := range u.AccessKeys {
+			out[k.ID] = k.Secret
+		}
+	}
+	return out
+}
+
+var armored = regexp.MustCompile(`(?s)-----BEGIN PGP MESSAGE-----.*?-----END PGP MESSAGE-----`)
+
+// The scheduled rotation, run as the runner runs the Action: the first
+// run creates and delivers both keys (one to its secret, one encrypted in
+// the job summary, which opens to the real key), reports every step in the
+// summary and the outputs, and changes nothing else; the second run has
+// nothing to do. No secret appears in the log, the summary or the outputs.
+func TestRotateScheduled(t *testing.T) {
+	t.Parallel()
+	w := keysWorld(t)
+	first := w.run("schedule", schedule(), map[string]string{"command": "rotate"}).mustSucceed(t)
+	for _, want := range []string{
+		"create access key for ci-deployer → Secrets Manager roster/ci-deployer",
+		"create access key for report-bot → PGP message in the apply report",
+	} {
+		if !strings.Contains(first.summary, render.EscapeMarkdown(want)) {
+			t.Errorf("job summary lacks %q:\n%s", want, first.summary)
+		}
+	}
+	if got := map[string]string{"command": first.outputs["command"], "result": first.outputs["result"], "has-changes": first.outputs["has-changes"]}; got["command"] != "rotate" || got["result"] != "applied" || got["has-changes"] != "true" {
+		t.Errorf("outputs %v, want command rotate, result applied, has-changes true", got)
+	}
+	bot, _ := w.iam.Account(devAccount).User("report-bot")
+	if len(bot.AccessKeys) != 1 {
+		t.Fatalf("report-bot has %d keys, want 1", len(bot.AccessKeys))
+	}
+	messages := armored.FindAllString(first.summary, -1)
+	if len(messages) == 0 {
+		t.Fatalf("no encrypted key in the job summary:\n%s", first.summary)
+	}
+	for _, m := range messages {
+		var got struct {
+			AccessKeyID     string `json:"AccessKeyId"`
+			SecretAccessKey string
+		}
+		if err := json.Unmarshal([]byte(testfixture.PGPKey(t).Decrypt(t, m)), &got); err != nil {
+			t.Fatal(err)
+		}
+		if got.AccessKeyID != bot.AccessKeys[0].ID || got.SecretAccessKey != bot.AccessKeys[0].Secret {
+			t.Errorf("the encrypted key opens to %s, not report-bot's key %s with its secret", got.AccessKeyID, bot.AccessKeys[0].ID)
+		}
+	}
+	var delivered string
+	for _, tag := range bot.Tags {
+		if tag.Key == keys.DeliveredTag {
+			delivered = tag.Value
+		}
+	}
+	if delivered != bot.AccessKeys[0].ID {
+		t.Errorf("report-bot's delivered record is %q, want %s", delivered, bot.AccessKeys[0].ID)
+	}
+	for _, c := range w.iam.Writes() {
+		if strings.Contains(c.Action, "User") && c.Action != "TagUser" && c.Action != "UntagUser" || strings.Contains(c.Action, "Group") || strings.Contains(c.Action, "Policy") {
+			t.Errorf("the rotation wrote %s %v", c.Action, c.Params)
+		}
+	}
+
+	second := w.run("schedule", schedule(), map[string]string{"command": "rotate"}).mustSucceed(t)
+	if second.outputs["result"] != "no-changes" || second.outputs["has-changes"] != "false" {
+		t.Errorf("second run outputs %v, want no-changes", second.outputs)
+	}
+	all := first.log + first.summary + second.log + second.summary
+	for _, r := range []result{first, second} {
+		for k, v := range r.outputs {
+			all += k + "=" + v
+		}
+	}
+	for id, s := range issuedSecrets(w) {
+		if strings.Contains(all, s) {
+			t.Errorf("the secret of %s appears in a log, summary or output", id)
+		}
+	}
+}
+
+// A rotation writes keys with the apply role, so it runs only from the
+// default branch on a schedule or a manual run: a pull request, a push, or
+// another branch is refused before anything is read or written.
+func TestRotateRefusesUntrustedEvents(t *testing.T) {
+	t.Parallel()
+	for name, tt := range map[string]struct {
+		event   string
+		payload map[string]any
+	}{
+		"pull request": {"pull_request", pullRequestPayload(7, sha(7))},
+		"push":         {"push", pushPayload(sha(8))},
+		"other branch": {"workflow_dispatch", map[string]any{"ref": "refs/heads/feature", "repository": map[string]any{"full_name": repoName, "default_branch": "main"}}},
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			w := keysWorld(t)
+			res := w.run(tt.event, tt.payload, map[string]string{"command": "rotate"})
+			if res.code == 0 || res.outputs["result"] != "refused" || !strings.Contains(res.log, "command rotate runs only on a schedule or a workflow_dispatch on the default branch") {
+				t.Errorf("exit %d, outputs %v, log:\n%s\nwant a refusal", res.code, res.outputs, res.log)
+			}
+			if n := len(w.iam.Writes()); n != 0 {
+				t.Errorf("%d writes, want none", n)
+			}
+		})
+	}
+}
