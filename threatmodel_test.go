@@ -47,7 +47,7 @@ func definedIn(t *testing.T, dirs []string, name string) bool {
 			t.Fatal(err)
 		}
 		for _, f := range files {
-			b, err := os.ReadFile(f) //nolint:gosec // a test file of the repository
+			b, err := os.ReadFile(f)
 			if err != nil {
 				t.Fatal(err)
 			}
