@@ -109,28 +109,28 @@ func maxLine(l int, n *yaml.Node) int {
 	return l
 }
 
-func key(m *yaml.Node, name string) *yaml.Node {
+// lookup returns the key and value nodes of name in the mapping m; nils
+// when m is not a mapping or has no such key.
+func lookup(m *yaml.Node, name string) (k, v *yaml.Node) {
 	if m == nil || m.Kind != yaml.MappingNode {
-		return nil
+		return nil, nil
 	}
 	for i := 0; i+1 < len(m.Content); i += 2 {
 		if m.Content[i].Value == name {
-			return m.Content[i]
+			return m.Content[i], m.Content[i+1]
 		}
 	}
-	return nil
+	return nil, nil
+}
+
+func key(m *yaml.Node, name string) *yaml.Node {
+	k, _ := lookup(m, name)
+	return k
 }
 
 func value(m *yaml.Node, name string) *yaml.Node {
-	if m == nil || m.Kind != yaml.MappingNode {
-		return nil
-	}
-	for i := 0; i+1 < len(m.Content); i += 2 {
-		if m.Content[i].Value == name {
-			return m.Content[i+1]
-		}
-	}
-	return nil
+	_, v := lookup(m, name)
+	return v
 }
 
 // findEntry returns the mapping in the list seq whose name is name.
