@@ -204,3 +204,47 @@ func TestAccessRequestRefused(t *testing.T) {
 		})
 	}
 }
+
+// The requester of an access request counts as its pull request's author,
+// although the workflow's token opened it: a requester who is a reviewer of
+// the environment cannot approve their own access; another reviewer can.
+func TestAccessRequestRequesterCannotSelfApprove(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name, approver string
+		wantApply      bool
+	}{
+		{name: "the requester, a production reviewer", approver: "alice-admin"},
+		{name: "another production reviewer", approver: "mallory", wantApply: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			w := newWorld(t)
+			w.withProductionApprovals("approvals:\n  required: 1\n  reviewers: [alice-admin, mallory]\n")
+			issue := w.gh.AddIssue(repoName, githubtest.Issue{Title: "Access request", User: "alice-admin", Labels: []string{"roster:access-request"}})
+			pr := w.gh.AddPullRequest(repoName, githubtest.PullRequest{
+				Title: "Access request #" + fmt.Sprint(issue), User: "github-actions[bot]", HeadRef: fmt.Sprintf("roster/access-request-%d", issue),
+				HeadSHA: sha(1), Files: []githubtest.File{{Filename: devPeople}, {Filename: prdPeople}}, Merged: true, MergeCommitSHA: sha(100),
+			})
+			w.gh.AddReview(repoName, pr, githubtest.Review{User: tt.approver, State: githubtest.Approved, CommitID: sha(1)})
+			w.run("pull_request", pullRequestPayload(pr, sha(1)), nil).mustSucceed(t)
+
+			res := w.run("push", pushPayload(sha(100)), nil)
+			_, applied := w.iam.Account(prdAccount).User("alice")
+			if tt.wantApply {
+				res.mustSucceed(t)
+				if !applied {
+					t.Errorf("production was not applied:\n%s", res.log)
+				}
+				return
+			}
+			if res.code != 1 || res.outputs["result"] != "refused" || applied {
+				t.Fatalf("exit %d, result %q, production applied %v; want refused; log:\n%s", res.code, res.outputs["result"], applied, res.log)
+			}
+			if !strings.Contains(res.log, "alice-admin's approval does not count (the access request's requester)") {
+				t.Errorf("the refusal does not name the requester:\n%s", res.log)
+			}
+		})
+	}
+}

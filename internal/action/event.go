@@ -37,6 +37,8 @@ type runContext struct {
 	// BaseSHA is the pull request's base commit: the approvals in force
 	// are read there, never from the pull request's own files.
 	BaseSHA string
+	// HeadRef is the pull request's branch.
+	HeadRef string
 	// PullRequestAuthor is the login of the pull request's author, whose
 	// own approval never counts.
 	PullRequestAuthor string
@@ -76,6 +78,7 @@ func readContext(gh *githubactions.Action) (*runContext, error) {
 		rc.PullRequest = intField(pr, "number")
 		if head, ok := pr["head"].(map[string]any); ok {
 			rc.HeadSHA, _ = head["sha"].(string)
+			rc.HeadRef, _ = head["ref"].(string)
 		}
 		if base, ok := pr["base"].(map[string]any); ok {
 			rc.BaseSHA, _ = base["sha"].(string)

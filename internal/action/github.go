@@ -51,6 +51,8 @@ type gitHub interface {
 	SyncIssue(ctx context.Context, spec github.IssueSpec) (github.IssueResult, error)
 	// ResolveIssue closes the open issue holding marker with a comment.
 	ResolveIssue(ctx context.Context, marker, comment string) (github.IssueResult, error)
+	// IssueAuthor returns the login of the person who opened an issue.
+	IssueAuthor(ctx context.Context, number int) (string, error)
 	// CreateComment adds a comment to an issue and returns its URL.
 	CreateComment(ctx context.Context, number int, body string) (string, error)
 	// ProposeChange commits one file to a new branch and opens a pull
@@ -132,6 +134,11 @@ func (g *repoGitHub) ListReviews(ctx context.Context, pr int) ([]approval.Review
 // DirAtRef implements gitHub.
 func (g *repoGitHub) DirAtRef(ctx context.Context, path, ref string) ([]github.DirEntry, error) {
 	return g.c.DirAtRef(ctx, g.repo, path, ref)
+}
+
+// IssueAuthor implements gitHub.
+func (g *repoGitHub) IssueAuthor(ctx context.Context, number int) (string, error) {
+	return g.c.IssueAuthor(ctx, g.repo, number)
 }
 
 // CreateComment implements gitHub.

@@ -18,6 +18,10 @@ import (
 // issue (docs/temporary-access.md).
 const commandRequest = "request"
 
+// requestBranchPrefix starts the branch of an access request's pull request;
+// the issue's number follows.
+const requestBranchPrefix = "roster/access-request-"
+
 // requestMarker finds roster's comment on an access request issue.
 const requestMarker = "roster:access-request"
 
@@ -60,7 +64,7 @@ func (r *runner) accessRequest(ctx context.Context) error {
 		return err
 	}
 	pr, err := api.ProposeChange(ctx, github.Change{
-		Base: r.rc.SHA, BaseBranch: r.rc.DefaultBranch, Branch: fmt.Sprintf("roster/access-request-%d", is.Number),
+		Base: r.rc.SHA, BaseBranch: r.rc.DefaultBranch, Branch: fmt.Sprintf("%s%d", requestBranchPrefix, is.Number),
 		Path: file, Content: edited,
 		Message: fmt.Sprintf("access: %s joins %s in %s until %s\n\nAccess request #%d.", req.User, strings.Join(req.Groups, ", "), req.Environment, req.Expires, is.Number),
 		Title:   fmt.Sprintf("Access request: %s joins %s in %s until %s", req.User, strings.Join(req.Groups, ", "), req.Environment, req.Expires),

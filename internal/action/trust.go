@@ -7,6 +7,7 @@ import (
 	"maps"
 	"path"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/roster-dev/roster/internal/approval"
@@ -198,6 +199,25 @@ func (r *runner) approvalGate(ctx context.Context, api gitHub, repo *manifest.Re
 	}, nil
 }
 
+// requester is the person an access request's pull request was opened for:
+// when the workflow's token (trusted-author) opened pr from the branch roster
+// makes for access request N, the author of issue N; else "". Like the
+// author, the requester may not approve their own request.
+func (r *runner) requester(ctx context.Context, api gitHub, pr github.PullRequest) (string, error) {
+	n, err := strconv.Atoi(strings.TrimPrefix(pr.HeadRef, requestBranchPrefix))
+	if !strings.HasPrefix(pr.HeadRef, requestBranchPrefix) || err != nil || n <= 0 {
+		return "", nil
+	}
+	if r.in.TrustedAuthor != "" && !strings.EqualFold(pr.Author, r.in.TrustedAuthor) {
+		return "", nil
+	}
+	login, err := api.IssueAuthor(ctx, n)
+	if err != nil {
+		return "", fmt.Errorf("read who filed access request #%d, the requester of pull request #%d: %w", n, pr.Number, err)
+	}
+	return login, nil
+}
+
 // judgeApprovals reads pr's reviews and judges them, for every environment
 // of repo, against the approvals in force at ref (the default branch before
 // the merge, or the pull request's base): an environment missing there
@@ -212,6 +232,10 @@ func (r *runner) judgeApprovals(ctx context.Context, api gitHub, repo *manifest.
 		return nil, err
 	}
 	before, err := r.foldersAt(ctx, api, ref)
+	if err != nil {
+		return nil, err
+	}
+	requester, err := r.requester(ctx, api, pr)
 	if err != nil {
 		return nil, err
 	}
@@ -234,7 +258,7 @@ func (r *runner) judgeApprovals(ctx context.Context, api gitHub, repo *manifest.
 			st.rule = approval.Rule{Required: a.Required, Reviewers: a.Reviewers}
 		}
 		st.changed = !rulesEqual(st.rule, now)
-		st.res, st.err = approval.Evaluate(ctx, approval.Input{Rule: st.rule, Author: pr.Author, HeadSHA: pr.HeadSHA, Reviews: reviews}, teams)
+		st.res, st.err = approval.Evaluate(ctx, approval.Input{Rule: st.rule, Author: pr.Author, Requester: requester, HeadSHA: pr.HeadSHA, Reviews: reviews}, teams)
 		state[env.Name] = st
 	}
 	return state, nil
@@ -283,7 +307,7 @@ func (r *runner) baseApprovals(ctx context.Context, repo *manifest.Repository) (
 	if err != nil {
 		return nil, err
 	}
-	pr := github.PullRequest{Number: r.rc.PullRequest, Author: r.rc.PullRequestAuthor, HeadSHA: r.rc.HeadSHA}
+	pr := github.PullRequest{Number: r.rc.PullRequest, Author: r.rc.PullRequestAuthor, HeadSHA: r.rc.HeadSHA, HeadRef: r.rc.HeadRef}
 	return r.judgeApprovals(ctx, api, repo, pr, r.rc.BaseSHA)
 }
 

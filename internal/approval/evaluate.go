@@ -43,6 +43,10 @@ type Input struct {
 	Rule Rule
 	// Author is the pull request's author, whose own approval never counts.
 	Author string
+	// Requester, when set, asked for the change in an access request whose
+	// pull request the workflow's token opened: their own approval never
+	// counts either.
+	Requester string
 	// HeadSHA is the pull request's final head commit.
 	HeadSHA string
 	// Reviews are the pull request's reviews in GitHub's order (oldest
@@ -56,6 +60,7 @@ type Reason string
 // Why approvals are not counted.
 const (
 	ByAuthor     Reason = "the pull request's author"
+	ByRequester  Reason = "the access request's requester"
 	OnOldCommit  Reason = "given on an older commit"
 	NotAReviewer Reason = "not a listed reviewer"
 	LookupFailed Reason = "team membership could not be read"
@@ -171,6 +176,8 @@ func judge(ctx context.Context, in Input, rvs []Reviewer, teams Teams, rv Review
 		return DeletedLogin, nil
 	case strings.EqualFold(rv.Login, in.Author):
 		return ByAuthor, nil
+	case in.Requester != "" && strings.EqualFold(rv.Login, in.Requester):
+		return ByRequester, nil
 	case rv.CommitSHA != in.HeadSHA || in.HeadSHA == "":
 		return OnOldCommit, nil
 	}

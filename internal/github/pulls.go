@@ -9,11 +9,13 @@ import (
 
 // PullRequest is the part of a pull request the Action uses.
 type PullRequest struct {
-	Number         int
-	Title          string
-	URL            string
-	Author         string
-	HeadSHA        string
+	Number  int
+	Title   string
+	URL     string
+	Author  string
+	HeadSHA string
+	// HeadRef is the branch the pull request merges.
+	HeadRef        string
 	BaseRef        string
 	MergeCommitSHA string
 }
@@ -53,6 +55,7 @@ func (c *Client) PullRequestForCommit(ctx context.Context, repo, sha string) (Pu
 					URL:            pr.GetHTMLURL(),
 					Author:         pr.GetUser().GetLogin(),
 					HeadSHA:        pr.GetHead().GetSHA(),
+					HeadRef:        pr.GetHead().GetRef(),
 					BaseRef:        pr.GetBase().GetRef(),
 					MergeCommitSHA: pr.GetMergeCommitSHA(),
 				}, nil
@@ -99,4 +102,17 @@ func (c *Client) ChangedFiles(ctx context.Context, repo string, number int) ([]C
 		}
 	}
 	return out, nil
+}
+
+// IssueAuthor returns the login of the person who opened an issue.
+func (c *Client) IssueAuthor(ctx context.Context, repo string, number int) (string, error) {
+	owner, name, err := splitRepo(repo)
+	if err != nil {
+		return "", err
+	}
+	is, _, err := c.gh.Issues.Get(ctx, owner, name, number)
+	if err != nil {
+		return "", c.fail(fmt.Sprintf("read issue #%d in %s", number, repo), permIssueRead, err)
+	}
+	return is.GetUser().GetLogin(), nil
 }

@@ -28,7 +28,7 @@ func TestPullRequestForCommit(t *testing.T) {
 	}{
 		{sha: "bbb", want: PullRequest{
 			Number: merged, Title: "add alice", URL: fmt.Sprintf("%s/%s/pull/%d", srv.URL(), testRepo, merged),
-			Author: "carol", HeadSHA: "ccc", BaseRef: "main", MergeCommitSHA: "bbb",
+			Author: "carol", HeadSHA: "ccc", HeadRef: "alice", BaseRef: "main", MergeCommitSHA: "bbb",
 		}},
 		{sha: "aaa", wantErr: ErrNoPullRequest}, // an open pull request's head is not a merge
 		{sha: "ccc", wantErr: ErrNoPullRequest}, // the merged pull request's head, not its merge commit
