@@ -85,6 +85,7 @@ func attention(e *plan.Environment) []attentionItem {
 				add(&raise, attentionItem{Admin: admin, Verb: "join group", Target: op.Group, To: "as " + noun, Why: why}, ch.Name)
 			case plan.OpDeleteUserPermissionsBoundary:
 				add(&raise, attentionItem{Verb: "remove the permissions boundary", To: "of " + noun}, ch.Name)
+			default: // neither raises privilege nor destroys access on its own
 			}
 		}
 	}
