@@ -67,6 +67,9 @@ func (r *AuthDetailsReader) Read(ctx context.Context, needs func(*state.User) st
 	if err := details.Wait(); err != nil {
 		return nil, classify(a.Env, a.Role, err)
 	}
+	if err := readUnassignedMFA(ctx, a.iam, acct); err != nil {
+		return nil, classify(a.Env, a.Role, err)
+	}
 	finish(acct)
 	return acct, nil
 }

@@ -85,6 +85,9 @@ func (r *PerUserReader) read(ctx context.Context, needs func(*state.User) state.
 	for _, name := range gone {
 		delete(acct.Users, name)
 	}
+	if err := readUnassignedMFA(ctx, c, acct); err != nil {
+		return nil, err
+	}
 	finish(acct)
 	return acct, nil
 }

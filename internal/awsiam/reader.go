@@ -264,6 +264,23 @@ func readServiceCredentials(ctx context.Context, c *iam.Client, u *state.User) e
 	}
 }
 
+// readUnassignedMFA lists the account's virtual MFA devices that no user
+// has into acct.
+func readUnassignedMFA(ctx context.Context, c *iam.Client, acct *state.Account) error {
+	p := iam.NewListVirtualMFADevicesPaginator(c, &iam.ListVirtualMFADevicesInput{
+		AssignmentStatus: types.AssignmentStatusTypeUnassigned, MaxItems: aws.Int32(pageSize),
+	})
+	err := eachPage(ctx, p, func(page *iam.ListVirtualMFADevicesOutput) {
+		for _, d := range page.VirtualMFADevices {
+			acct.UnassignedMFADevices = append(acct.UnassignedMFADevices, aws.ToString(d.SerialNumber))
+		}
+	})
+	if err != nil {
+		return fmt.Errorf("list unassigned virtual MFA devices: %w", err)
+	}
+	return nil
+}
+
 // inlinePolicy returns the canonical form of an inline policy document as
 // IAM returns it (URL-encoded JSON).
 func inlinePolicy(owner, name, doc string) (string, error) {
@@ -306,6 +323,7 @@ func finish(acct *state.Account) {
 			u.ServiceSpecificCredentials = nil
 		}
 	}
+	acct.UnassignedMFADevices = sortedOrNil(acct.UnassignedMFADevices)
 	for _, g := range acct.Groups {
 		g.Members = sortedOrNil(g.Members)
 		g.ManagedPolicies = sortedOrNil(g.ManagedPolicies)
@@ -362,6 +380,7 @@ var ReadPermissions = []string{
 	"iam:ListSSHPublicKeys",
 	"iam:ListServiceSpecificCredentials",
 	"iam:ListSigningCertificates",
+	"iam:ListVirtualMFADevices",
 }
 
 // PerUserReadPermissions are the IAM actions the per-user reader calls, for
@@ -384,4 +403,5 @@ var PerUserReadPermissions = []string{
 	"iam:ListUserPolicies",
 	"iam:ListUserTags",
 	"iam:ListUsers",
+	"iam:ListVirtualMFADevices",
 }

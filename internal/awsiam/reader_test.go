@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/roster-dev/roster/internal/iamtest"
@@ -65,7 +66,8 @@ func TestReadersAgree(t *testing.T) {
 			if items := len(sd.want.Users) + len(sd.want.Groups); items > pageSize && pages < 2 {
 				t.Errorf("%d users and groups read in %d GetAccountAuthorizationDetails page(s)", items, pages)
 			}
-			if want := pages + sd.login + 5*sd.creds; s.TotalCalls(id) != want {
+			// One ListVirtualMFADevices page lists the unassigned devices.
+			if want := pages + sd.login + 5*sd.creds + 1; s.TotalCalls(id) != want {
 				t.Errorf("AuthDetailsReader made %d calls, want %d: %v", s.TotalCalls(id), want, calls)
 			}
 
@@ -89,7 +91,7 @@ func TestReadersAgree(t *testing.T) {
 }
 
 // TestNilNeedsReadsNoDetails: without a needs function only the account-wide
-// read happens.
+// reads happen (users and groups, and the unassigned virtual MFA devices).
 func TestNilNeedsReadsNoDetails(t *testing.T) {
 	t.Parallel()
 	s := iamtest.NewServer(t)
@@ -106,8 +108,44 @@ func TestNilNeedsReadsNoDetails(t *testing.T) {
 			t.Errorf("user %s: details read without being asked: %+v", name, u)
 		}
 	}
-	if n := s.TotalCalls(id) - s.CallCount(id, "GetAccountAuthorizationDetails"); n != 0 {
-		t.Errorf("%d calls besides GetAccountAuthorizationDetails: %v", n, s.Calls()[id])
+	if n := s.TotalCalls(id) - s.CallCount(id, "GetAccountAuthorizationDetails") - s.CallCount(id, "ListVirtualMFADevices"); n != 0 {
+		t.Errorf("%d calls besides GetAccountAuthorizationDetails and ListVirtualMFADevices: %v", n, s.Calls()[id])
+	}
+}
+
+// TestReadersListUnassignedMFADevices: both readers list the account's
+// virtual MFA devices that no user has, sorted, and only those, across
+// ListVirtualMFADevices pages.
+func TestReadersListUnassignedMFADevices(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s := iamtest.NewServer(t)
+	const id = "111122223333"
+	a := s.Account(id)
+	a.PutUser(iamtest.User{Name: "alice", MFADevices: []iamtest.MFADevice{{}}})
+	a.AddRole("roster-plan")
+	c := iam.NewFromConfig(s.AWSConfig(id))
+	var want []string
+	for i := range pageSize + 2 {
+		name := fmt.Sprintf("left-%04d", i)
+		if _, err := c.CreateVirtualMFADevice(ctx, &iam.CreateVirtualMFADeviceInput{VirtualMFADeviceName: aws.String(name)}); err != nil {
+			t.Fatal(err)
+		}
+		want = append(want, "arn:aws:iam::111122223333:mfa/"+name)
+	}
+	acct := connectTo(t, s, id, "roster-plan")
+	for _, r := range []Reader{NewAuthDetailsReader(acct, Options{}), NewPerUserReader(acct, Options{})} {
+		s.ResetCalls()
+		got, err := r.Read(ctx, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(want, got.UnassignedMFADevices); diff != "" {
+			t.Errorf("%T: unassigned devices (-want +got):\n%s", r, diff)
+		}
+		if n := s.CallCount(id, "ListVirtualMFADevices"); n != 2 {
+			t.Errorf("%T: %d ListVirtualMFADevices calls for %d devices, want 2 pages", r, n, len(want))
+		}
 	}
 }
 

@@ -153,3 +153,60 @@ unmanaged:
 		t.Errorf("plan wrote to IAM: %s", w.Action)
 	}
 }
+
+// TestInterruptedOffboardingLeavesNoMFADevice: an apply that stops between
+// DeactivateMFADevice and DeleteVirtualMFADevice leaves mallory's virtual
+// MFA device assigned to nobody, where ListMFADevices no longer shows it.
+// The next plan lists the device in mallory's teardown, the apply removes
+// it with her, and the plan after that is empty.
+func TestInterruptedOffboardingLeavesNoMFADevice(t *testing.T) {
+	t.Parallel()
+	dir := applyTree(t)
+	srv := applyFake(t)
+	prod := srv.Account(prodAccount)
+	const device = "arn:aws:iam::444444444444:mfa/mallory"
+	devices := func() map[string]string {
+		out := map[string]string{}
+		for _, d := range prod.Snapshot().VirtualMFADevices {
+			out[d.SerialNumber] = d.User
+		}
+		return out
+	}
+	if diff := cmp.Diff(map[string]string{device: "mallory"}, devices()); diff != "" {
+		t.Fatalf("production's virtual MFA devices before (-want +got):\n%s", diff)
+	}
+	srv.FailNext("DeleteVirtualMFADevice", "AccessDenied", 1)
+	if r := runRoster(t, srv, "", false, "apply", "--dir", dir, "--yes"); r.code != ExitFailure {
+		t.Fatalf("apply stopped at DeleteVirtualMFADevice: exit %d, want %d\n%s%s", r.code, ExitFailure, r.stdout, r.stderr)
+	}
+	if diff := cmp.Diff(map[string]string{device: ""}, devices()); diff != "" {
+		t.Fatalf("after the interrupted offboarding, devices (-want +got):\n%s", diff)
+	}
+	if _, ok := prod.User("mallory"); !ok {
+		t.Fatal("mallory was deleted although her teardown stopped")
+	}
+
+	r := runRoster(t, srv, "", false, "plan", "--dir", dir, "--env", "production", "--format", "json")
+	if r.code != ExitOK {
+		t.Fatalf("plan: exit %d\n%s", r.code, r.stderr)
+	}
+	want := []string{"DetachUserPolicy mallory", "DeleteVirtualMFADevice ", "DeleteUser mallory"}
+	if diff := cmp.Diff(want, planOps(t, r.stdout)["production"]); diff != "" {
+		t.Errorf("production's plan after the interruption (-want +got):\n%s", diff)
+	}
+	if !strings.Contains(r.stdout, device) {
+		t.Errorf("the plan does not name the device %s", device)
+	}
+	if r := runRoster(t, srv, "", false, "apply", "--dir", dir, "--env", "production", "--yes"); r.code != ExitOK {
+		t.Fatalf("apply: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	if got := devices(); len(got) != 0 {
+		t.Errorf("virtual MFA devices left: %v", got)
+	}
+	if _, ok := prod.User("mallory"); ok {
+		t.Error("mallory still exists")
+	}
+	if r := runRoster(t, srv, "", false, "plan", "--dir", dir, "--env", "production", "--detailed-exitcode"); r.code != ExitOK {
+		t.Errorf("the plan after the apply is not empty: exit %d\n%s", r.code, r.stdout)
+	}
+}

@@ -338,6 +338,8 @@ func (b *builder) attributes(ch *plan.Change) {
 			}
 		case plan.OpUpdateLoginProfile:
 			b.undeliveredPassword(s)
+		case plan.OpDeleteVirtualMFADevice:
+			b.orphanDevice(s, op.ID)
 		case plan.OpTagUser:
 			for _, k := range slices.Sorted(maps.Keys(op.Tags)) {
 				if old, ok := cur[k]; ok {
@@ -612,6 +614,22 @@ func (b *builder) undeliveredPassword(s subject) {
 			code(manifest.PasswordTag+" = "+manifest.PasswordUndelivered), words(")")),
 		Restore: b.restore(words("set a new password, encrypted to its "), code("pgp_key"), words(", to be changed at first sign-in")),
 	}, Medium, false)
+}
+
+// orphanDevice is a virtual MFA device named after a managed user but
+// assigned to nobody: left by an interrupted offboarding or an abandoned
+// MFA setup. The manifests have nothing to accept.
+func (b *builder) orphanDevice(s subject, serial string) {
+	b.add(Finding{
+		ID:          b.attr(s, Changed, "mfa-device", "unassigned", digest(serial)),
+		Kind:        Changed,
+		SubjectKind: s.kind,
+		Subject:     s.name,
+		Pos:         s.pos,
+		Summary: sentence(words("virtual MFA device "), code(serial), words(" is named after "), code(s.name),
+			words(" but assigned to no user (an interrupted offboarding or an abandoned MFA setup)")),
+		Restore: b.restore(words("delete the device")),
+	}, Low, false)
 }
 
 // group adds the findings of a group change.

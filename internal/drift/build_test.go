@@ -232,6 +232,13 @@ func TestBuild(t *testing.T) {
 			live: func(a *state.Account) { a.Users["alice"].Tags[manifest.PasswordTag] = manifest.PasswordUndelivered },
 		},
 		{
+			name: "unassigned virtual MFA device named after a managed user",
+			live: func(a *state.Account) {
+				a.UnassignedMFADevices = []string{"arn:aws:iam::111111111111:mfa/alice", "arn:aws:iam::111111111111:mfa/root-spare"}
+			},
+			want: []finding{{"changed/user/alice/mfa-device/unassigned/6f3c4238f274", drift.Low, ""}},
+		},
+		{
 			name: "console access on a service account",
 			live: func(a *state.Account) { a.Users["ci"].LoginProfile = true },
 			want: []finding{{

@@ -4,6 +4,7 @@ import (
 	"crypto/md5"
 	"encoding/base64"
 	"fmt"
+	"maps"
 	"net/http"
 	"slices"
 	"strings"
@@ -354,6 +355,41 @@ func deactivateMFADevice(r *request) (output, *apiError) {
 		d.User, d.EnableDate = "", time.Time{}
 	}
 	return nil, nil
+}
+
+// listVirtualMFADevices lists the account's virtual MFA devices by
+// AssignmentStatus (Assigned, Unassigned, or Any, the default), sorted by
+// serial number and paged with MaxItems and Marker. As in IAM, an assigned
+// device carries its user and enable date, and no device its seed.
+func listVirtualMFADevices(r *request) (output, *apiError) {
+	status := r.get("AssignmentStatus")
+	switch status {
+	case "", "Any", "Assigned", "Unassigned":
+	default:
+		return nil, validationError("1 validation error detected: Value '%s' at 'assignmentStatus' failed to satisfy constraint: Member must satisfy enum value set: [Any, Assigned, Unassigned]", status)
+	}
+	var devices []*VirtualMFADevice
+	for _, serial := range slices.Sorted(maps.Keys(r.acct.mfa)) {
+		d := r.acct.mfa[serial]
+		if (status == "Assigned" && d.User == "") || (status == "Unassigned" && d.User != "") {
+			continue
+		}
+		devices = append(devices, d)
+	}
+	page, marker, truncated, err := paginate(r, devices)
+	if err != nil {
+		return nil, err
+	}
+	out := &iam.ListVirtualMFADevicesOutput{VirtualMFADevices: []types.VirtualMFADevice{}, Marker: marker, IsTruncated: truncated}
+	for _, d := range page {
+		vd := types.VirtualMFADevice{SerialNumber: aws.String(d.SerialNumber)}
+		if u, ok := r.acct.users[key(d.User)]; ok && d.User != "" {
+			su := sdkUser(u, false)
+			vd.User, vd.EnableDate = &su, timePtr(d.EnableDate)
+		}
+		out.VirtualMFADevices = append(out.VirtualMFADevices, vd)
+	}
+	return out, nil
 }
 
 func deleteVirtualMFADevice(r *request) (output, *apiError) {

@@ -75,6 +75,7 @@ var handlers = map[string]handler{
 	"EnableMFADevice":                 enableMFADevice,
 	"DeactivateMFADevice":             deactivateMFADevice,
 	"DeleteVirtualMFADevice":          deleteVirtualMFADevice,
+	"ListVirtualMFADevices":           listVirtualMFADevices,
 	"ListSSHPublicKeys":               listSSHPublicKeys,
 	"UploadSSHPublicKey":              uploadSSHPublicKey,
 	"DeleteSSHPublicKey":              deleteSSHPublicKey,

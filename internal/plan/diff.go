@@ -149,7 +149,10 @@ type differ struct {
 	// user name and group name.
 	ended     map[string]map[string]manifest.Expiry
 	untouched map[string]bool // live users roster leaves alone
-	warnings  []string
+	// orphans are the unassigned virtual MFA devices by the lower-case
+	// name they carry (orphanOps).
+	orphans  map[string][]string
+	warnings []string
 }
 
 // wantUser is a desired user with its resolved name and desired resource.
@@ -167,6 +170,7 @@ func (d *differ) run() *Environment {
 	}
 	d.resolveNames()
 	d.desiredUsers()
+	d.orphanDevices()
 
 	d.classifyUntouched(out)
 
@@ -437,6 +441,9 @@ func (d *differ) updateUser(w *wantUser, lu *state.User, adopt bool) (Change, bo
 	}
 	ops = append(ops, d.attachmentOps(name, &before, &want)...)
 	ops = append(ops, d.consoleOps(w, lu)...)
+	if !adopt {
+		ops = append(ops, d.orphanOps(name)...)
+	}
 
 	action := Update
 	if adopt {
@@ -644,8 +651,36 @@ func (d *differ) deleteUser(lu *state.User) Change {
 	if lu.PermissionsBoundary != "" {
 		ops = append(ops, Op{Type: OpDeleteUserPermissionsBoundary, User: name})
 	}
+	ops = append(ops, d.orphanOps(name)...)
 	ops = append(ops, Op{Type: OpDeleteUser, User: name})
 	return Change{Action: Delete, Kind: kind, Name: name, Before: &before, Reason: reason, Ops: ops, Expired: m != nil && expired(m, d.now)}
+}
+
+// orphanDevices indexes the account's unassigned virtual MFA devices by the
+// name in their serial number (arn:aws:iam::ACCOUNT:mfa/PATH/NAME), which
+// IAM's console and CLI users give after the user they set it up for.
+func (d *differ) orphanDevices() {
+	d.orphans = map[string][]string{}
+	for _, serial := range sortedSet(d.live.UnassignedMFADevices) {
+		if !virtualMFA(serial) {
+			continue
+		}
+		name := strings.ToLower(serial[strings.LastIndex(serial, "/")+1:])
+		d.orphans[name] = append(d.orphans[name], serial)
+	}
+}
+
+// orphanOps deletes the unassigned virtual MFA devices named after user, a
+// managed user or one being offboarded: an offboarding stopped between
+// DeactivateMFADevice and DeleteVirtualMFADevice leaves one, and so does an
+// MFA setup abandoned before EnableMFADevice. Devices named after anyone
+// else (unmanaged users, names nobody declares) are never touched.
+func (d *differ) orphanOps(user string) []Op {
+	var ops []Op
+	for _, serial := range d.orphans[strings.ToLower(user)] {
+		ops = append(ops, Op{Type: OpDeleteVirtualMFADevice, ID: serial})
+	}
+	return ops
 }
 
 // virtualMFA reports whether an MFA serial number names a virtual device

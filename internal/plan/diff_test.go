@@ -348,6 +348,47 @@ func TestDiffUsers(t *testing.T) {
 			unman: []Unmanaged{{Name: "eve", ARN: "arn:aws:iam::111122223333:user/eve"}},
 		},
 		{
+			name: "unassigned virtual MFA devices: those named after a managed user go",
+			env:  testEnv([]*manifest.User{person("bob")}, nil),
+			live: func() *state.Account {
+				a := account(liveUser("bob", managedTags()), liveUser("eve", nil))
+				a.UnassignedMFADevices = []string{
+					"arn:aws:iam::111122223333:mfa/Bob",
+					"arn:aws:iam::111122223333:mfa/people/bob",
+					"arn:aws:iam::111122223333:mfa/eve",
+					"arn:aws:iam::111122223333:mfa/stranger",
+				}
+				return a
+			}(),
+			want: []Change{{
+				Action: Update, Kind: KindUser, Name: "bob",
+				Before: &Resource{Path: "/", Tags: managedTags()},
+				After:  &Resource{Path: "/", Tags: managedTags()},
+				Ops: []Op{
+					{Type: OpDeleteVirtualMFADevice, ID: "arn:aws:iam::111122223333:mfa/Bob"},
+					{Type: OpDeleteVirtualMFADevice, ID: "arn:aws:iam::111122223333:mfa/people/bob"},
+				},
+			}},
+			unman: []Unmanaged{{Name: "eve", ARN: "arn:aws:iam::111122223333:user/eve"}},
+		},
+		{
+			name: "unassigned virtual MFA device of a user being offboarded goes before the user",
+			env:  testEnv([]*manifest.User{tombstone("carol")}, nil),
+			live: func() *state.Account {
+				a := account(liveUser("carol", managedTags()))
+				a.UnassignedMFADevices = []string{"arn:aws:iam::111122223333:mfa/carol"}
+				return a
+			}(),
+			want: []Change{{
+				Action: Delete, Kind: KindUser, Name: "carol", Reason: "marked absent in the manifests",
+				Before: &Resource{Path: "/", Tags: managedTags()},
+				Ops: []Op{
+					{Type: OpDeleteVirtualMFADevice, ID: "arn:aws:iam::111122223333:mfa/carol"},
+					{Type: OpDeleteUser, User: "carol"},
+				},
+			}},
+		},
+		{
 			name: "nothing differs: no change",
 			mfa:  true,
 			env: testEnv([]*manifest.User{{Kind: manifest.Person, Name: "bob", Path: "/", Console: true, PGPKey: pgp,

@@ -330,6 +330,11 @@ func attributeLines(ch plan.Change) []diffLine {
 		d.add("-", "console password, never delivered")
 		d.add("+", "console password, new, encrypted to PGP key "+fp+", to be changed at first sign-in")
 	}
+	for _, op := range ch.Ops {
+		if op.Type == plan.OpDeleteVirtualMFADevice {
+			d.add("-", "virtual MFA device "+op.ID+" (assigned to no user)")
+		}
+	}
 	return d.lines
 }
 

@@ -101,6 +101,16 @@ func TestChangeLines(t *testing.T) {
 			},
 		},
 		{
+			name: "unassigned virtual MFA device",
+			change: plan.Change{
+				Action: plan.Update, Kind: plan.KindUser, Name: "hal",
+				Before: &plan.Resource{Path: "/"},
+				After:  &plan.Resource{Path: "/"},
+				Ops:    []plan.Op{{Type: plan.OpDeleteVirtualMFADevice, ID: "arn:aws:iam::111122223333:mfa/hal"}},
+			},
+			want: []string{"- virtual MFA device arn:aws:iam::111122223333:mfa/hal (assigned to no user)"},
+		},
+		{
 			name: "group policies",
 			change: plan.Change{
 				Action: plan.Update, Kind: plan.KindGroup, Name: "ops",

@@ -23,6 +23,7 @@ func (a *Account) Clone() *Account {
 			out.Secrets[k] = &c
 		}
 	}
+	out.UnassignedMFADevices = slices.Clone(a.UnassignedMFADevices)
 	return out
 }
 

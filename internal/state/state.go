@@ -12,6 +12,12 @@ type Account struct {
 	// accounts' access keys, keyed by name; only those the manifests name
 	// are read. A name without an entry was not read.
 	Secrets map[string]*Secret `json:"secrets,omitempty"`
+	// UnassignedMFADevices are the serial numbers of the account's virtual
+	// MFA devices that no user has (ListVirtualMFADevices with
+	// AssignmentStatus=Unassigned), sorted: what an offboarding stopped
+	// between DeactivateMFADevice and DeleteVirtualMFADevice leaves, which
+	// no user's ListMFADevices shows any more.
+	UnassignedMFADevices []string `json:"unassigned_mfa_devices,omitempty"`
 }
 
 // Secret is what roster knows of a Secrets Manager secret without reading
