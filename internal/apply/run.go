@@ -125,7 +125,7 @@ func Run(ctx context.Context, env *plan.Environment, w Writer, opts Options) *En
 					return
 				}
 				defer func() { <-sem }()
-				r.runChange(i)
+				r.runChange(i, sem)
 			})
 		}
 		wg.Wait()
@@ -169,14 +169,15 @@ type runner struct {
 
 // runChange runs one change's operations in order, stopping at the first
 // failure or at cancellation.
-func (r *runner) runChange(i int) {
+func (r *runner) runChange(i int, sem chan struct{}) {
 	cr := &r.res.Changes[i]
+	opCtx := context.WithValue(r.opCtx, slotKey{}, sem)
 	for j, op := range r.env.Changes[i].Ops {
 		if r.ctx.Err() != nil {
 			r.skipChange(i, j, reasonCancelled)
 			return
 		}
-		out, err := r.w.Write(r.opCtx, op)
+		out, err := r.w.Write(opCtx, op)
 		if err != nil {
 			cr.Ops[j] = OpResult{Op: op, Status: Failed, Error: err.Error()}
 		} else {
@@ -242,4 +243,24 @@ func NotAttempted(env *plan.Environment, name, accountID, reason string) *Enviro
 		}
 	}
 	return res
+}
+
+// slotKey is the context key under which Run gives an operation the
+// concurrency slot its change holds.
+type slotKey struct{}
+
+// Pause runs wait with the caller's concurrency slot given back, and takes
+// it again before returning wait's error: an operation that only waits (the
+// writer waiting out IAM's propagation) lets other changes run meanwhile.
+// Outside Run, it just runs wait. Taking the slot back does not heed ctx:
+// the slot's other holders are running operations, which end, and the
+// change must hold its slot again when its operation returns.
+func Pause(ctx context.Context, wait func() error) error {
+	sem, ok := ctx.Value(slotKey{}).(chan struct{})
+	if !ok {
+		return wait()
+	}
+	<-sem
+	defer func() { sem <- struct{}{} }()
+	return wait()
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -502,5 +503,71 @@ func TestRunFollowsPlanOrder(t *testing.T) {
 				t.Errorf("status %s, want failed", res.Status)
 			}
 		})
+	}
+}
+
+// TestRunPauseGivesBackTheSlot: an operation waiting in apply.Pause (the
+// writer waiting out IAM's propagation) does not hold its concurrency slot:
+// with one slot, the other change of the phase runs during the wait, and
+// never more operations than the limit run outside a pause.
+func TestRunPauseGivesBackTheSlot(t *testing.T) {
+	t.Parallel()
+	user := func(name string) plan.Change {
+		return plan.Change{Action: plan.Create, Kind: plan.KindUser, Name: name, Phase: plan.PhaseUserChange,
+			Ops: []plan.Op{{Type: plan.OpCreateUser, User: name}}}
+	}
+	env := &plan.Environment{Name: "development", AccountID: "111122223333", Changes: []plan.Change{user("amy"), user("ben")}}
+	var (
+		mu              sync.Mutex
+		calls, running  int
+		peak            int
+		othersRanDuring bool
+	)
+	second := make(chan struct{})
+	enter := func() int {
+		mu.Lock()
+		defer mu.Unlock()
+		calls++
+		running++
+		peak = max(peak, running)
+		return calls
+	}
+	leave := func() {
+		mu.Lock()
+		defer mu.Unlock()
+		running--
+	}
+	// The first operation waits, paused, for the second to run.
+	w := writerFunc(func(ctx context.Context, _ plan.Op) (apply.Outcome, error) {
+		n := enter()
+		defer leave()
+		if n > 1 {
+			close(second)
+			return apply.Outcome{}, nil
+		}
+		leave()
+		err := apply.Pause(ctx, func() error {
+			select {
+			case <-second:
+				othersRanDuring = true
+			case <-time.After(30 * time.Second): // a deadlock guard, not a timing
+			}
+			return nil
+		})
+		mu.Lock()
+		running++
+		peak = max(peak, running)
+		mu.Unlock()
+		return apply.Outcome{}, err
+	})
+	res := apply.Run(context.Background(), env, w, apply.Options{Concurrency: 1})
+	if res.Status != apply.EnvApplied {
+		t.Fatalf("status %s (%s)", res.Status, res.Reason)
+	}
+	if !othersRanDuring {
+		t.Error("the second change did not run while the first operation paused: the pause held the only slot")
+	}
+	if peak > 1 {
+		t.Errorf("%d operations ran at once outside a pause, want at most 1", peak)
 	}
 }

@@ -181,7 +181,9 @@ func (w *Writer) callVisible(ctx context.Context, op plan.Op) (apply.Outcome, er
 		if p.Now().Add(wait).After(deadline) {
 			return out, fmt.Errorf("still not found after waiting %s for IAM to propagate a new entity: %w", p.Timeout, err)
 		}
-		if serr := p.Sleep(ctx, wait); serr != nil {
+		// The wait gives back apply's concurrency slot: other changes run
+		// meanwhile.
+		if serr := apply.Pause(ctx, func() error { return p.Sleep(ctx, wait) }); serr != nil {
 			return out, err
 		}
 		w.waited.Add(1)
