@@ -521,8 +521,11 @@ func TestApplyCancelledConverges(t *testing.T) {
 			if tally.Failed != 0 {
 				t.Errorf("cancelled apply: %+v; want no failed operation", tally)
 			}
-			if k < total && !first.Failed() {
-				t.Errorf("cancelled apply reports %v; want a failure", statuses(first))
+			// Operations already in flight when the cancel fires still
+			// finish, so a cancel late in the run may leave nothing undone;
+			// what must never happen is a success with work left.
+			if done := first.Tally().Done; !first.Failed() && done < total {
+				t.Errorf("cancelled apply reports %v with %d of %d operations done; want a failure", statuses(first), done, total)
 			}
 			second := f.apply(context.Background(), t, envs, ApplyOptions{})
 			if second.Failed() {
