@@ -65,7 +65,9 @@ type applyView struct {
 	Left         []string
 	Environments []*applyEnvView
 	Tally        apply.Tally
-	Failed       bool
+	// KeySteps counts the access key steps done.
+	KeySteps int
+	Failed   bool
 	// Names of environments by outcome, for the summary line.
 	Applied, FailedEnvs, NotAttempted []string
 }
@@ -162,6 +164,11 @@ func newApplyView(r *apply.Result) *applyView {
 		}
 		for _, k := range e.AccessKeys {
 			ev.AccessKeys = append(ev.AccessKeys, newApplyKeyView(k))
+			for _, st := range k.Steps {
+				if st.Status == apply.Done {
+					v.KeySteps++
+				}
+			}
 		}
 		v.Environments = append(v.Environments, ev)
 	}
