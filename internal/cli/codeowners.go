@@ -136,16 +136,7 @@ func codeownersFile(dir string) (file, shown string) {
 	if err != nil {
 		abs = dir
 	}
-	root := filepath.Dir(abs)
-	for d := abs; ; d = filepath.Dir(d) {
-		if _, err := os.Stat(filepath.Join(d, ".git")); err == nil {
-			root = d
-			break
-		}
-		if filepath.Dir(d) == d {
-			break
-		}
-	}
+	root := manifest.RepositoryRoot(abs)
 	file = filepath.Join(root, filepath.FromSlash(approval.CodeownersPath))
 	for _, p := range []string{approval.CodeownersPath, "CODEOWNERS", "docs/CODEOWNERS"} {
 		if _, err := os.Stat(filepath.Join(root, filepath.FromSlash(p))); err == nil {

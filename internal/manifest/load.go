@@ -203,21 +203,25 @@ func (l *loader) entryKind(rel string, e fs.DirEntry) (isDir, ok bool) {
 	return false, info.Mode().IsRegular()
 }
 
-// repositoryOf returns the repository an access directory (an absolute
-// path, as given) belongs to, with symlinks resolved: the nearest folder
-// above it that holds .git, or else its parent folder.
-func repositoryOf(abs string) string {
+// RepositoryRoot returns the repository an access directory (an absolute
+// path, as given) belongs to: the nearest folder above it that holds .git,
+// or else its parent folder. The loader refuses an access directory that
+// resolves outside it; roster codeowners writes CODEOWNERS there.
+func RepositoryRoot(abs string) string {
 	parent := filepath.Dir(abs)
-	repo := parent
 	for d := parent; ; d = filepath.Dir(d) {
-		if _, err := os.Lstat(filepath.Join(d, ".git")); err == nil {
-			repo = d
-			break
+		if _, err := os.Stat(filepath.Join(d, ".git")); err == nil {
+			return d
 		}
 		if filepath.Dir(d) == d {
-			break
+			return parent
 		}
 	}
+}
+
+// repositoryOf is RepositoryRoot with symlinks resolved.
+func repositoryOf(abs string) string {
+	repo := RepositoryRoot(abs)
 	if real, err := filepath.EvalSymlinks(repo); err == nil {
 		return real
 	}
