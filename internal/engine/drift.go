@@ -3,7 +3,6 @@ package engine
 import (
 	"context"
 	"fmt"
-	"sync"
 	"time"
 
 	"github.com/roster-dev/roster/internal/drift"
@@ -28,23 +27,27 @@ type ReportSource interface {
 // environment, from its credential report and live state. A credential
 // report that cannot be read from AWS does not fail the job: the report
 // says so in a note, and hygiene checks what the live state holds (as it
-// does, silently, for a snapshot taken without a credential report).
+// does, silently, for a snapshot taken without a credential report). Like
+// Plan, it holds the live state of EnvironmentsAtOnce environments at most.
 // With roster.yaml's organization block and a src that reads the
 // Organization, one more report, on the Organization itself, comes last.
 func Drift(ctx context.Context, repo *manifest.Repository, envs []*manifest.Environment, src Source, now time.Time) ([]*drift.Report, error) {
-	rec := newRecordingSource(src, true)
-	p, err := Plan(ctx, repo, envs, rec, now)
-	if err != nil {
-		return nil, err
-	}
 	reports := make([]*drift.Report, len(envs))
-	for i, e := range envs {
-		r := drift.Build(repo.Config, e, p.Environments[i])
-		r.Add(hygiene.Check(repo.Config, e, rec.live[e.Name], rec.reports[e.Name], now)...)
-		if n := rec.notes[e.Name]; n != "" {
-			r.Notes = append(r.Notes, n)
+	err := eachEnvironment(envs, func(i int, e *manifest.Environment) error {
+		live, report, repErr, err := readWithReport(ctx, src, e, plan.Needs(repo.Config, e, now))
+		if err != nil {
+			return err
+		}
+		r := drift.Build(repo.Config, e, plan.Diff(repo.Config, e, live, now))
+		r.Add(hygiene.Check(repo.Config, e, live, report, now)...)
+		if repErr != nil {
+			r.Notes = append(r.Notes, fmt.Sprintf("no credential report (%v): hygiene findings cover only what the live state holds, not unused passwords or keys", repErr))
 		}
 		reports[i] = r
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	if org := repo.Config.Organization; org != nil {
 		if osrc, ok := src.(OrganizationSource); ok {
@@ -74,64 +77,40 @@ func organizationDrift(ctx context.Context, src OrganizationSource, org *manifes
 	return drift.BuildOrganization(org, envs, accounts, err)
 }
 
+// readWithReport reads env's live state and, when src is a ReportSource,
+// its credential report.
+func readWithReport(ctx context.Context, src Source, env *manifest.Environment, needs func(*state.User) state.Details) (live *state.Account, report *state.CredentialReport, repErr, err error) {
+	if rs, ok := src.(ReportSource); ok {
+		return rs.ReadWithReport(ctx, env, needs)
+	}
+	live, err = src.Read(ctx, env, needs)
+	return live, nil, nil, err
+}
+
 // PlanHygiene is Plan, and also returns each environment's hygiene
 // findings by name, for the plan comment. Plans never read the credential
 // report (the plan role is not allowed to generate one), so these are what
 // the manifests and the live state show: mostly reminders of users about
 // to expire; drift reports the rest.
 func PlanHygiene(ctx context.Context, repo *manifest.Repository, envs []*manifest.Environment, src Source, now time.Time) (*plan.Plan, map[string][]drift.Finding, error) {
-	rec := newRecordingSource(src, false)
-	p, err := Plan(ctx, repo, envs, rec, now)
+	out := make([]*plan.Environment, len(envs))
+	findings := make([][]drift.Finding, len(envs))
+	err := eachEnvironment(envs, func(i int, e *manifest.Environment) error {
+		p, live, err := planOne(ctx, repo, e, src, now)
+		if err != nil {
+			return err
+		}
+		out[i], findings[i] = p, hygiene.Check(repo.Config, e, live, nil, now)
+		return nil
+	})
 	if err != nil {
 		return nil, nil, err
 	}
-	out := make(map[string][]drift.Finding, len(envs))
-	for _, e := range envs {
-		if fs := hygiene.Check(repo.Config, e, rec.live[e.Name], nil, now); len(fs) > 0 {
-			out[e.Name] = fs
+	hyg := make(map[string][]drift.Finding, len(envs))
+	for i, e := range envs {
+		if len(findings[i]) > 0 {
+			hyg[e.Name] = findings[i]
 		}
 	}
-	return p, out, nil
-}
-
-func newRecordingSource(src Source, withReport bool) *recordingSource {
-	return &recordingSource{src: src, withReport: withReport, live: map[string]*state.Account{}, reports: map[string]*state.CredentialReport{}, notes: map[string]string{}}
-}
-
-// recordingSource reads through src and keeps, per environment, the live
-// state and the credential report hygiene needs.
-type recordingSource struct {
-	src Source
-	// withReport reads the credential report too.
-	withReport bool
-	mu         sync.Mutex
-	live       map[string]*state.Account
-	reports    map[string]*state.CredentialReport
-	notes      map[string]string
-}
-
-// Read implements Source.
-func (r *recordingSource) Read(ctx context.Context, env *manifest.Environment, needs func(*state.User) state.Details) (*state.Account, error) {
-	var (
-		live   *state.Account
-		report *state.CredentialReport
-		repErr error
-		err    error
-	)
-	if rs, ok := r.src.(ReportSource); ok && r.withReport {
-		live, report, repErr, err = rs.ReadWithReport(ctx, env, needs)
-	} else {
-		live, err = r.src.Read(ctx, env, needs)
-	}
-	if err != nil {
-		return nil, err
-	}
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.live[env.Name] = live
-	r.reports[env.Name] = report
-	if repErr != nil {
-		r.notes[env.Name] = fmt.Sprintf("no credential report (%v): hygiene findings cover only what the live state holds, not unused passwords or keys", repErr)
-	}
-	return live, nil
+	return &plan.Plan{Environments: out}, hyg, nil
 }

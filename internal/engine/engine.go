@@ -48,27 +48,55 @@ func Select(repo *manifest.Repository, names []string) ([]*manifest.Environment,
 	return out, nil
 }
 
-// Plan reads every environment in envs concurrently and diffs it against the
-// repository. Environments stay in the order given; errors of every
-// environment are reported together.
-func Plan(ctx context.Context, repo *manifest.Repository, envs []*manifest.Environment, src Source, now time.Time) (*plan.Plan, error) {
-	out := make([]*plan.Environment, len(envs))
+// EnvironmentsAtOnce is how many environments plan and drift read and diff
+// at once. Each environment's live state is held only from its read to its
+// diff (and hygiene findings), then dropped, so a run's memory is bounded by
+// this many accounts whatever the size of the organization; AWS calls in
+// flight are bounded apart (awsiam.Concurrency). Reading an account pages
+// through it one call at a time, so a few accounts at once keep the calls
+// in flight busy.
+const EnvironmentsAtOnce = 4
+
+// eachEnvironment runs step for every environment of envs, at most
+// EnvironmentsAtOnce at once, and returns the errors of every environment
+// joined, in the order of envs.
+func eachEnvironment(envs []*manifest.Environment, step func(i int, env *manifest.Environment) error) error {
 	errs := make([]error, len(envs))
+	sem := make(chan struct{}, EnvironmentsAtOnce)
 	var wg sync.WaitGroup
 	for i, env := range envs {
 		wg.Go(func() {
-			needs := plan.Needs(repo.Config, env, now)
-			live, err := src.Read(ctx, env, needs)
-			if err != nil {
-				errs[i] = err
-				return
-			}
-			out[i] = plan.Diff(repo.Config, env, live, now)
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			errs[i] = step(i, env)
 		})
 	}
 	wg.Wait()
-	if err := errors.Join(errs...); err != nil {
+	return errors.Join(errs...)
+}
+
+// Plan reads every environment in envs (EnvironmentsAtOnce at once) and
+// diffs it against the repository. Environments stay in the order given;
+// errors of every environment are reported together.
+func Plan(ctx context.Context, repo *manifest.Repository, envs []*manifest.Environment, src Source, now time.Time) (*plan.Plan, error) {
+	out := make([]*plan.Environment, len(envs))
+	err := eachEnvironment(envs, func(i int, env *manifest.Environment) error {
+		p, _, err := planOne(ctx, repo, env, src, now)
+		out[i] = p
+		return err
+	})
+	if err != nil {
 		return nil, err
 	}
 	return &plan.Plan{Environments: out}, nil
+}
+
+// planOne reads env's live IAM and diffs it; the live state is returned
+// for the caller's findings, and dropped when the caller is done.
+func planOne(ctx context.Context, repo *manifest.Repository, env *manifest.Environment, src Source, now time.Time) (*plan.Environment, *state.Account, error) {
+	live, err := src.Read(ctx, env, plan.Needs(repo.Config, env, now))
+	if err != nil {
+		return nil, nil, err
+	}
+	return plan.Diff(repo.Config, env, live, now), live, nil
 }

@@ -725,7 +725,7 @@ func (l *loader) console(d *decoder, f map[string]entry, u *userSrc, label strin
 	}
 	if e, ok := f["pgp_key"]; ok && !isNull(e.val) {
 		if s, ok := d.str(e.val, "pgp_key"); ok {
-			u.u.PGPKey = s
+			u.u.PGPKey = l.keys.Intern(s)
 			pgpPos = d.node(e.val)
 		}
 	}

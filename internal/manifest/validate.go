@@ -259,7 +259,7 @@ func (l *loader) checkReservedTag(t kv) {
 // mergedTags returns a user's tags with the defaults added; the user's own
 // tags win, compared case-insensitively as IAM does.
 func (l *loader) mergedTags(u *userSrc) map[string]string {
-	out := map[string]string{}
+	out := make(map[string]string, len(l.cfg.Defaults.Tags)+len(u.tags))
 	for k, v := range l.cfg.Defaults.Tags {
 		out[k] = v
 	}
