@@ -2,6 +2,7 @@ package awsiam
 
 import (
 	"context"
+	"math"
 	"sync"
 	"time"
 
@@ -47,9 +48,14 @@ const (
 	// paceGrowth is the additive increase afterwards, in requests a second
 	// gained per second at full use.
 	paceGrowth = 3.0
-	// paceSmoothing weighs each judged window in the usual share of
-	// throttles.
-	paceSmoothing = 0.2
+	// paceKeep is how much of the answers seen so far the usual share of
+	// throttles keeps at each judged window (the rest is forgotten, so it
+	// follows a change of IAM's behaviour within a few windows).
+	paceKeep = 0.8
+	// paceSigmas is how unlikely, by chance, a window's throttles must be
+	// (in standard deviations of the usual share's count) to count as the
+	// pacer's own doing.
+	paceSigmas = 4.0
 )
 
 // Pacer paces the write requests of one account: a client-side rate limiter
@@ -60,8 +66,8 @@ const (
 // The rate grows with each accepted request: quickly until IAM first
 // throttles (a slow start from PaceStart), then by paceGrowth a second.
 // Answers are judged per window of about a second: when the window's share
-// of throttled answers is well above the share usually seen (an average of
-// earlier windows), the pacer itself is going too fast, and the rate drops
+// of throttled answers is well above the share usually seen (in earlier
+// windows) and more than chance explains, the pacer itself is going too fast, and the rate drops
 // to paceBackoff times the rate that got through. A steady share of
 // throttles that does not follow the rate (other callers in the account,
 // IAM's own noise) is left to the retryer's backoff instead of slowing every
@@ -75,7 +81,9 @@ type Pacer struct {
 	rate      float64
 	slowStart bool
 	win       paceWindowStats
-	usual     float64 // usual share of throttled answers
+	usual     float64 // usual share of throttled answers (seenK / seenN)
+	seenN     float64 // answers behind usual, older windows weighing less
+	seenK     float64 // throttles among them
 	judged    bool    // usual is set
 }
 
@@ -164,30 +172,48 @@ func (p *Pacer) grow(t time.Time) {
 // tooMany reports whether the window, with enough answers, is throttled
 // well beyond the usual share.
 func (p *Pacer) tooMany() bool {
-	if p.win.answers < paceMinAnswers {
-		return false
-	}
-	return p.share() > p.usual+paceMargin
+	return p.win.answers >= paceMinAnswers && p.beyondUsual()
+}
+
+// beyondUsual reports whether the window's throttles are more than the usual
+// share explains: above it by paceMargin, and by more than chance would
+// give. The count the usual share predicts varies (binomially) from window
+// to window, and the usual share is itself an estimate from the answers
+// seen; a window must exceed the prediction by paceSigmas standard
+// deviations of both (at least paceSigmas throttles). Without this, a steady
+// 10% of throttles seen over windows of twenty answers would now and then
+// look like 25%, and each such window would cut the rate for nothing.
+func (p *Pacer) beyondUsual() bool {
+	n, k, u := float64(p.win.answers), float64(p.win.throttles), p.usual
+	expected := n * u
+	sd := max(math.Sqrt(n*u*(1-u)*(1+n/max(p.seenN, 1))), 1)
+	return p.share() > u+paceMargin && k > expected+paceSigmas*sd
 }
 
 func (p *Pacer) share() float64 { return float64(p.win.throttles) / float64(p.win.answers) }
 
-// judge closes the window: a multiplicative decrease when it was throttled
-// beyond the usual share, and the usual share updated. The first window
-// with enough answers only sets the usual share.
+// judge closes the window. When it was throttled beyond the usual share,
+// the rate drops to paceBackoff times the rate IAM accepted in it (the
+// accepted answers over the window's length; the current rate's accepted
+// part when the window is too short to time), and the window is the
+// pacer's own doing, so it does not count towards the usual share. The
+// first window with enough answers only sets the usual share.
 func (p *Pacer) judge(t time.Time) {
-	if p.win.answers >= paceMinAnswers {
-		s := p.share()
-		switch {
-		case !p.judged:
-			p.usual, p.judged = s, true
-		case s > p.usual+paceMargin:
-			p.set(t, paceBackoff*p.rate*(1-s))
-			p.slowStart = false
-			p.usual += paceSmoothing * (s - p.usual)
-		default:
-			p.usual += paceSmoothing * (s - p.usual)
+	if p.win.answers < paceMinAnswers {
+		p.win = paceWindowStats{start: t}
+		return
+	}
+	if p.judged && p.beyondUsual() {
+		through := p.rate * (1 - p.share())
+		if d := t.Sub(p.win.start); d >= paceWindow/10 {
+			through = min(through, float64(p.win.answers-p.win.throttles)/d.Seconds())
 		}
+		p.set(t, paceBackoff*through)
+		p.slowStart = false
+	} else {
+		p.seenN = paceKeep*p.seenN + float64(p.win.answers)
+		p.seenK = paceKeep*p.seenK + float64(p.win.throttles)
+		p.usual, p.judged = p.seenK/p.seenN, true
 	}
 	p.win = paceWindowStats{start: t}
 }

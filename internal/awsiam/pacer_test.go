@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"math/rand/v2"
 	"net/http"
 	"testing"
 	"time"
@@ -172,5 +173,25 @@ func TestIsThrottle(t *testing.T) {
 				t.Errorf("isThrottle(%v) = %v, want %v", tt.err, got, tt.want)
 			}
 		})
+	}
+}
+
+// TestPacerIgnoresNoisyThrottling: IAM throttling one request in ten at
+// random, whatever the rate, makes some windows of forty answers look two
+// or three times as throttled by chance. None of them may cut the rate.
+func TestPacerIgnoresNoisyThrottling(t *testing.T) {
+	t.Parallel()
+	p, c := newTestPacer()
+	rng := rand.New(rand.NewPCG(42, 14))
+	last := p.Rate()
+	for w := range 60 {
+		for range 40 {
+			answer(t, p, rng.Float64() < 0.1)
+			if r := p.Rate(); r < last {
+				t.Fatalf("window %d: the rate dropped from %.1f to %.1f under steady random throttling", w, last, r)
+			}
+			last = p.Rate()
+		}
+		c.t = c.t.Add(time.Second)
 	}
 }
