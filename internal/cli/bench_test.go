@@ -16,8 +16,8 @@ import (
 )
 
 // Sizes of the organization BenchmarkPlanOrgScale plans. Zero means the
-// default: 2 × 200 under -short, so CI runs it quickly, and 10 × 1,000
-// otherwise. An organization at scale is -plan.envs 50 -plan.users 5000.
+// default (testfixture.OrgSize). An organization at scale is -plan.envs 50
+// -plan.users 5000.
 var (
 	planEnvs   = flag.Int("plan.envs", 0, "environments in BenchmarkPlanOrgScale's organization")
 	planUsers  = flag.Int("plan.users", 0, "users per environment in BenchmarkPlanOrgScale's organization")
@@ -36,16 +36,7 @@ var benchNow = time.Date(2026, 11, 27, 6, 0, 0, 0, time.UTC)
 // system (about the process's RSS; /usr/bin/time -v on the built binary
 // over tools/genorg's output measures the RSS itself).
 func BenchmarkPlanOrgScale(b *testing.B) {
-	envs, users := 10, 1000
-	if testing.Short() {
-		envs, users = 2, 200
-	}
-	if *planEnvs > 0 {
-		envs = *planEnvs
-	}
-	if *planUsers > 0 {
-		users = *planUsers
-	}
+	envs, users := testfixture.OrgSize(testing.Short(), *planEnvs, *planUsers)
 	dir := b.TempDir()
 	keys, err := testfixture.OrgKeys(4, benchNow)
 	if err != nil {

@@ -10,9 +10,9 @@ import (
 	"github.com/roster-dev/roster/internal/testfixture"
 )
 
-// Sizes of the tree BenchmarkValidateOrg validates. Zero means the default:
-// 2 × 200 under -short, so CI runs it quickly, and 10 × 1,000 otherwise. An
-// organization at scale is -validate.envs 50 -validate.users 5000.
+// Sizes of the tree BenchmarkValidateOrg validates. Zero means the default
+// (testfixture.OrgSize). An organization at scale is -validate.envs 50
+// -validate.users 5000.
 var (
 	benchEnvs  = flag.Int("validate.envs", 0, "environments in BenchmarkValidateOrg's tree")
 	benchUsers = flag.Int("validate.users", 0, "users per environment in BenchmarkValidateOrg's tree")
@@ -27,16 +27,7 @@ const benchKeys = 4
 // practice; each distinct key needs verifying only once). It reports the
 // time per user and per validation.
 func BenchmarkValidateOrg(b *testing.B) {
-	envs, users := 10, 1000
-	if testing.Short() {
-		envs, users = 2, 200
-	}
-	if *benchEnvs > 0 {
-		envs = *benchEnvs
-	}
-	if *benchUsers > 0 {
-		users = *benchUsers
-	}
+	envs, users := testfixture.OrgSize(testing.Short(), *benchEnvs, *benchUsers)
 	dir := filepath.Join(b.TempDir(), "access")
 	keys, err := testfixture.OrgKeys(benchKeys, testNow)
 	if err != nil {

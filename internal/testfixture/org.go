@@ -38,6 +38,23 @@ type Org struct {
 	Unmanaged float64
 }
 
+// OrgSize is the size of a benchmark's organization: envs × users when
+// positive (from the benchmark's flags), else 2 × 200 under -short, so CI
+// runs it quickly, and 10 × 1,000 otherwise.
+func OrgSize(short bool, envs, users int) (int, int) {
+	e, u := 10, 1000
+	if short {
+		e, u = 2, 200
+	}
+	if envs > 0 {
+		e = envs
+	}
+	if users > 0 {
+		u = users
+	}
+	return e, u
+}
+
 // OrgKeys returns n distinct public keys, alternately armored RSA 2048 and
 // base64 of a binary EdDSA key, created a year before now.
 func OrgKeys(n int, now time.Time) ([]string, error) {
