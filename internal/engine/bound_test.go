@@ -14,10 +14,9 @@ import (
 // busySource counts the environments being read at once; each read takes
 // a moment, so that unbounded reads would overlap.
 type busySource struct {
-	mu         sync.Mutex
-	now, peak  int
-	reads      int
-	withReport bool
+	mu        sync.Mutex
+	now, peak int
+	reads     int
 }
 
 func (s *busySource) Read(_ context.Context, env *manifest.Environment, _ func(*state.User) state.Details) (*state.Account, error) {
