@@ -44,8 +44,12 @@ type review struct {
 	// Pinned are the expect-digests input: digests the fresh plans must
 	// also match, on top of the record and approvals, never instead.
 	Pinned map[string]string
-	// gated collects the environments gate refused.
-	gated map[string]bool
+	// Report is the body of the apply report already on the pull request
+	// (an earlier run of this merge wrote it), "" for none.
+	Report string
+	// AppliedBefore maps each environment that report says this merge
+	// applied to the digest it applied (engine.ApplyOptions.AppliedBefore).
+	AppliedBefore map[string]string
 }
 
 // apply re-plans every environment against live IAM, refuses environments
@@ -61,7 +65,6 @@ func (r *runner) apply(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	rv.gated = map[string]bool{}
 	expect := rv.expected(envs)
 	p, res, err := r.computeApply(ctx, repo, envs, rv, expect)
 	if err != nil {
@@ -71,7 +74,7 @@ func (r *runner) apply(ctx context.Context) error {
 	// publishing outlives the cancellation by a short grace.
 	pub, cancel := clock.Outlive(ctx, publishGrace)
 	defer cancel()
-	return r.publishApply(pub, rv, expect, p, res)
+	return r.publishApply(pub, rv, p, res)
 }
 
 // When a job is cancelled (or times out) the runner sends SIGINT, SIGTERM
@@ -118,6 +121,7 @@ func (r *runner) computeApply(ctx context.Context, repo *manifest.Repository, en
 				ReviewedOnly:  rv.PullRequest != 0 && rv.Digests != nil,
 				ExpectedFrom:  rv.From,
 				Gate:          rv.gate(),
+				AppliedBefore: rv.AppliedBefore,
 				Planned:       func(p *plan.Environment) { planned = append(planned, p) },
 				Run:           apply.Options{Grace: applyGrace, PublishKey: r.publishSealed},
 			})
@@ -135,7 +139,7 @@ func (r *runner) computeApply(ctx context.Context, repo *manifest.Repository, en
 // publishApply writes the apply report to the job summary, the merged pull
 // request and the outputs, and opens, updates or resolves the
 // roster:apply-failed issue.
-func (r *runner) publishApply(ctx context.Context, rv review, expect map[string]string, p *plan.Plan, res *apply.Result) error {
+func (r *runner) publishApply(ctx context.Context, rv review, p *plan.Plan, res *apply.Result) error {
 	var report bytes.Buffer
 	if err := render.ApplyMarkdown(&report, res); err != nil {
 		return err
@@ -155,7 +159,7 @@ func (r *runner) publishApply(ctx context.Context, rv review, expect map[string]
 			r.gh.Warningf("%s: %s", e.Name, e.Reason)
 		}
 	}
-	r.applyOutcome(res, func() bool { return rv.Refusal != "" || refusedFirst(res, p, expect, rv.gated) })
+	r.applyOutcome(res)
 	failed := res.Failed()
 
 	var ghErr error
@@ -165,7 +169,7 @@ func (r *runner) publishApply(ctx context.Context, rv review, expect map[string]
 		})
 	}
 	if failed {
-		return errors.Join(ghErr, failf("apply failed: %s", failedEnvs(res)))
+		return errors.Join(ghErr, failf("apply %s: %s", r.result, failedEnvs(res)))
 	}
 	return ghErr
 }
@@ -179,7 +183,11 @@ func (r *runner) reportApply(ctx context.Context, rv review, report string, res 
 	}
 	var errs []error
 	if rv.PullRequest != 0 {
-		url, err := api.UpsertApplyReport(ctx, rv.PullRequest, shorten(report, r.rc.RunURL, render.GitHubCommentLimit))
+		var pr bytes.Buffer
+		if err := render.ApplyReport(&pr, res, render.ApplyReportOptions{Earlier: rv.Report, Carried: carried(res, rv.AppliedBefore), RunURL: r.rc.RunURL}); err != nil {
+			return err
+		}
+		url, err := api.UpsertApplyReport(ctx, rv.PullRequest, shorten(pr.String(), r.rc.RunURL, render.GitHubCommentLimit))
 		if err != nil {
 			errs = append(errs, fmt.Errorf("comment the apply report on pull request #%d: %w", rv.PullRequest, err))
 		} else {
@@ -194,52 +202,49 @@ func (r *runner) reportApply(ctx context.Context, rv review, report string, res 
 }
 
 // applyOutcome sets the has-changes and result outputs of an apply or
-// expire run; refused says whether the failure that stopped it was a
-// refusal rather than an IAM error.
-func (r *runner) applyOutcome(res *apply.Result, refused func() bool) {
-	t := res.Tally()
-	r.setOutput("has-changes", fmt.Sprint(t.Done > 0))
-	switch {
-	case res.Failed() && refused():
-		r.result = ResultRefused
-	case res.Failed():
-		r.result = ResultFailed
-	case t.Done > 0:
-		r.result = ResultApplied
-	default:
-		r.result = ResultNoChanges
-	}
+// expire run (see applyResult).
+func (r *runner) applyOutcome(res *apply.Result) {
+	r.setOutput("has-changes", fmt.Sprint(res.Tally().Done > 0))
+	r.result = applyResult(res)
 }
 
-// refusedFirst reports whether the environment that stopped the apply was
-// refused (a guardrail, or a plan that differs from the reviewed one)
-// rather than failing in IAM.
-func refusedFirst(res *apply.Result, p *plan.Plan, expect map[string]string, gated map[string]bool) bool {
+// applyResult is the result output of an apply: how the environment that
+// stopped it ended (refused or failed), else applied when an environment
+// was applied (by this run or, for a re-run, an earlier one).
+func applyResult(res *apply.Result) string {
+	if e := res.StoppedBy(); e != nil && e.Status == apply.EnvRefused {
+		return ResultRefused
+	}
+	if res.Failed() {
+		return ResultFailed
+	}
 	for _, e := range res.Environments {
-		if e.Status != apply.EnvFailed {
-			continue
+		if e.Status == apply.EnvApplied {
+			return ResultApplied
 		}
-		if gated[e.Name] {
-			return true
-		}
-		for _, pe := range p.Environments {
-			if pe.Name != e.Name {
-				continue
-			}
-			want, ok := expect[e.Name]
-			return pe.Refused != "" || (ok && want != pe.Digest)
-		}
-		return false
 	}
-	return false
+	return ResultNoChanges
 }
 
-// failedEnvs names the failed environments and why, for the error line.
+// carried names the environments an earlier run of the merge applied,
+// which this run left as they were.
+func carried(res *apply.Result, before map[string]string) []string {
+	var out []string
+	for _, e := range res.Environments {
+		if _, ok := before[e.Name]; ok && e.Status == apply.EnvApplied && e.Reason == engine.AppliedEarlier {
+			out = append(out, e.Name)
+		}
+	}
+	return out
+}
+
+// failedEnvs names the environments that stopped the apply, with what
+// happened and why, for the error line.
 func failedEnvs(res *apply.Result) string {
 	var parts []string
 	for _, e := range res.Environments {
-		if e.Status == apply.EnvFailed {
-			s := e.Name
+		if e.Stopped() {
+			s := e.Name + " " + string(e.Status)
 			if e.Reason != "" {
 				s += " (" + e.Reason + ")"
 			}

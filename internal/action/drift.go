@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/roster-dev/roster/internal/awsiam"
@@ -183,6 +184,7 @@ func (r *runner) syncDriftIssue(ctx context.Context, rep *drift.Report, opts ren
 	}
 	issueOpts := opts
 	issueOpts.MaxLength = issueBodyLimit
+	issueOpts.Header = r.restoreSteps(rep)
 	var body, changes bytes.Buffer
 	if err := render.DriftMarkdown(&body, rep, issueOpts); err != nil {
 		return nil, err
@@ -207,4 +209,24 @@ func (r *runner) syncDriftIssue(ctx context.Context, rep *drift.Report, opts ren
 		state = "closed"
 	}
 	return &driftIssue{Environment: rep.Environment, Number: res.Number, URL: res.URL, State: state}, nil
+}
+
+// restoreSteps is the drift issue's line on the one way to restore an
+// environment to the repository: the apply workflow run by hand for it. A
+// merge applies only what its pull request planned, so it never restores
+// drift. Empty when no finding is restored by apply.
+func (r *runner) restoreSteps(rep *drift.Report) string {
+	if !slices.ContainsFunc(rep.Findings, drift.Finding.RestoredByApply) {
+		return ""
+	}
+	wf := "`" + r.in.ApplyWorkflow + "`"
+	if r.rc.RepoURL != "" {
+		wf = "[" + wf + "](" + r.rc.RepoURL + "/actions/workflows/" + r.in.ApplyWorkflow + ")"
+	}
+	env := "`" + rep.Environment + "`"
+	return "**To restore** " + env + " to the repository (every finding below marked *Restore*), run the apply workflow by hand: " +
+		"*Actions* → " + wf + " → **Run workflow** on the default branch, with `environments` set to " + env + ". " +
+		"It runs roster with `command: apply`, which applies the repository as it is without a reviewed plan (its job summary says so); " +
+		"when " + env + " has approvals, only one of its reviewers may start it. " +
+		"Merging a pull request does not restore " + env + ": a merge applies only what its pull request planned and skips drift nobody reviewed."
 }

@@ -232,7 +232,7 @@ func TestMergeSkipsUnreviewedEnvironments(t *testing.T) {
 		t.Errorf("log has no warning about the unreviewed environment:\n%s", res.log)
 	}
 	reports := w.comments(pr, render.ApplyMarker)
-	if len(reports) != 1 || !strings.Contains(reports[0], "skipped: not reviewed") {
+	if len(reports) != 1 || !strings.Contains(reports[0], "| ⏭️ skipped |") || !strings.Contains(reports[0], "not part of the plan reviewed on pull request") {
 		t.Errorf("apply report does not show production skipped:\n%v", reports)
 	}
 }

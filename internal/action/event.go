@@ -48,7 +48,9 @@ type runContext struct {
 	// Issue is the issue of an issues event.
 	Issue issueEvent
 	// RunURL links to the workflow run, for the job summary.
-	RunURL    string
+	RunURL string
+	// RepoURL links to the repository on GitHub.
+	RepoURL   string
 	APIURL    string
 	Workspace string
 }
@@ -67,6 +69,9 @@ func readContext(gh *githubactions.Action) (*runContext, error) {
 		Workspace: c.Workspace,
 	}
 	rc.Owner, rc.Repo = c.Repo()
+	if c.Repository != "" && c.ServerURL != "" {
+		rc.RepoURL = strings.TrimRight(c.ServerURL, "/") + "/" + c.Repository
+	}
 	if c.Repository != "" && c.RunID != 0 {
 		rc.RunURL = fmt.Sprintf("%s/%s/actions/runs/%d", strings.TrimRight(c.ServerURL, "/"), c.Repository, c.RunID)
 	}

@@ -78,6 +78,7 @@ func TestReadContext(t *testing.T) {
 			want := tt.want
 			want.Owner, want.Repo = "acme", "access"
 			want.RunURL = "https://github.example.com/acme/access/actions/runs/42"
+			want.RepoURL = "https://github.example.com/acme/access"
 			want.APIURL = "https://github.example.com/api/v3"
 			if diff := cmp.Diff(want, *got); diff != "" {
 				t.Errorf("context (-want +got):\n%s", diff)

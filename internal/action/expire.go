@@ -105,7 +105,7 @@ func (r *runner) publishExpire(ctx context.Context, p *plan.Plan, res *apply.Res
 		return fmt.Errorf("encode the expired output: %w", err)
 	}
 	r.setOutput("expired", string(out))
-	r.applyOutcome(res, func() bool { return refusedFirst(res, p, nil, nil) })
+	r.applyOutcome(res)
 	failed := res.Failed()
 	var ghErr error
 	if r.in.Comment && (failed || len(removed) > 0) {

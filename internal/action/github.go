@@ -44,6 +44,10 @@ type gitHub interface {
 	// (found by render.ApplyMarker), creating it the first time, and
 	// returns its URL.
 	UpsertApplyReport(ctx context.Context, number int, body string) (string, error)
+	// FindApplyReport returns the body of the apply report on the pull
+	// request written by the trusted author; found is false when there is
+	// none.
+	FindApplyReport(ctx context.Context, number int) (body string, found bool, err error)
 	// FindIssue returns the issue SyncIssue would update for the spec's
 	// marker and labels.
 	FindIssue(ctx context.Context, marker string, labels []string) (github.Issue, bool, error)
@@ -156,6 +160,12 @@ func (g *repoGitHub) FileAtRef(ctx context.Context, path, ref string) ([]byte, e
 func (g *repoGitHub) UpsertApplyReport(ctx context.Context, number int, body string) (string, error) {
 	res, err := g.c.UpsertComment(ctx, g.repo, number, render.ApplyMarker, body, true)
 	return res.URL, err
+}
+
+// FindApplyReport implements gitHub.
+func (g *repoGitHub) FindApplyReport(ctx context.Context, number int) (string, bool, error) {
+	c, found, err := g.c.FindComment(ctx, g.repo, number, render.ApplyMarker)
+	return c.Body, found, err
 }
 
 // FindIssue implements gitHub.

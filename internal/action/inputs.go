@@ -1,10 +1,12 @@
 package action
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"path"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -74,7 +76,16 @@ type Inputs struct {
 	// reviewed-plan record; the zero App means the GitHub Actions app of
 	// GITHUB_API_URL (github.DefaultTrustedApp).
 	TrustedApp github.App
+	// ApplyWorkflow is the apply workflow's file name, which drift issues
+	// name as the way to restore an environment.
+	ApplyWorkflow string
 }
+
+// DefaultApplyWorkflow is the apply workflow's file name in the setup guide.
+const DefaultApplyWorkflow = "roster-apply.yml"
+
+// workflowFile is a workflow's file name under .github/workflows.
+var workflowFile = regexp.MustCompile(`^[A-Za-z0-9_.-]+\.ya?ml$`)
 
 // DefaultTrustedAuthor is the login of the workflow's own token.
 const DefaultTrustedAuthor = "github-actions[bot]"
@@ -143,6 +154,9 @@ func readInputs(gh *githubactions.Action) (Inputs, error) {
 		if in.TrustedApp, err = github.ParseApp(v); err != nil {
 			return Inputs{}, fmt.Errorf("input trusted-app: %w", err)
 		}
+	}
+	if in.ApplyWorkflow = cmp.Or(strings.TrimSpace(gh.GetInput("apply-workflow")), DefaultApplyWorkflow); !workflowFile.MatchString(in.ApplyWorkflow) {
+		return Inputs{}, fmt.Errorf("input apply-workflow: %q is not a workflow file name like roster-apply.yml (the file under .github/workflows)", in.ApplyWorkflow)
 	}
 	if in.PlanDir != "" && in.PlanOutput != "" {
 		return Inputs{}, fmt.Errorf("inputs plan-dir and plan-output: set one or the other: plan-output is for the jobs that plan, plan-dir for the job that merges their plans")

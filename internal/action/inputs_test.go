@@ -21,7 +21,7 @@ func TestReadInputs(t *testing.T) {
 	}{
 		{
 			name: "defaults",
-			want: Inputs{Command: "auto", Path: "access", Comment: true, TrustedAuthor: "github-actions[bot]"},
+			want: Inputs{Command: "auto", Path: "access", Comment: true, TrustedAuthor: "github-actions[bot]", ApplyWorkflow: "roster-apply.yml"},
 		},
 		{
 			name: "every input as the runner passes it",
@@ -37,32 +37,35 @@ func TestReadInputs(t *testing.T) {
 				"INPUT_READ-CONCURRENCY":  "8",
 				"INPUT_WRITE-CONCURRENCY": " 4 ",
 				"INPUT_TRUSTED-APP":       "access-bot:4242",
+				"INPUT_APPLY-WORKFLOW":    "iam-apply.yaml",
 			},
 			want: Inputs{
 				Command: "plan", Path: "iam/access", Environments: []string{"staging", "production"}, Token: "ghs_x", FailOnDrift: true, PlanOutput: "plan.json", TrustedAuthor: "access-bot[bot]",
 				Concurrency: awsiam.Concurrency{Reads: 8, Writes: 4}, TrustedApp: github.App{ID: 4242, Slug: "access-bot"},
+				ApplyWorkflow: "iam-apply.yaml",
 			},
 		},
 		{
 			name: "any author",
 			env:  map[string]string{"INPUT_TRUSTED-AUTHOR": "*"},
-			want: Inputs{Command: "auto", Path: "access", Comment: true},
+			want: Inputs{Command: "auto", Path: "access", Comment: true, ApplyWorkflow: "roster-apply.yml"},
 		},
 		{
 			name: "trusted app by slug",
 			env:  map[string]string{"INPUT_TRUSTED-APP": "access-bot"},
-			want: Inputs{Command: "auto", Path: "access", Comment: true, TrustedAuthor: "github-actions[bot]", TrustedApp: github.App{Slug: "access-bot"}},
+			want: Inputs{Command: "auto", Path: "access", Comment: true, TrustedAuthor: "github-actions[bot]", TrustedApp: github.App{Slug: "access-bot"}, ApplyWorkflow: "roster-apply.yml"},
 		},
 		{name: "trusted app as a bot login", env: map[string]string{"INPUT_TRUSTED-APP": "access-bot[bot]"}, wantErr: "input trusted-app"},
 		{name: "trusted app with a bad ID", env: map[string]string{"INPUT_TRUSTED-APP": "access-bot:x"}, wantErr: "must be a positive number"},
 		{
 			name: "expire",
 			env:  map[string]string{"INPUT_COMMAND": "EXPIRE"},
-			want: Inputs{Command: "expire", Path: "access", Comment: true, TrustedAuthor: "github-actions[bot]"},
+			want: Inputs{Command: "expire", Path: "access", Comment: true, TrustedAuthor: "github-actions[bot]", ApplyWorkflow: "roster-apply.yml"},
 		},
 		{name: "unknown command", env: map[string]string{"INPUT_COMMAND": "destroy"}, wantErr: `input command: "destroy"`},
 		{name: "path outside the repository", env: map[string]string{"INPUT_PATH": "../elsewhere"}, wantErr: "must be a folder inside the repository"},
 		{name: "absolute path", env: map[string]string{"INPUT_PATH": "/etc"}, wantErr: "must be a folder inside the repository"},
+		{name: "apply workflow as a path", env: map[string]string{"INPUT_APPLY-WORKFLOW": ".github/workflows/apply.yml"}, wantErr: "input apply-workflow"},
 		{name: "bad boolean", env: map[string]string{"INPUT_COMMENT": "yes please"}, wantErr: "input comment"},
 		{name: "read-concurrency zero", env: map[string]string{"INPUT_READ-CONCURRENCY": "0"}, wantErr: `input read-concurrency: "0" is not a whole number of at least 1`},
 		{name: "write-concurrency not a number", env: map[string]string{"INPUT_WRITE-CONCURRENCY": "many"}, wantErr: `input write-concurrency: "many"`},

@@ -3,6 +3,7 @@ package action
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/roster-dev/roster/internal/apply"
 	"github.com/roster-dev/roster/internal/github"
@@ -43,14 +44,16 @@ func (r *runner) applyFailedIssue(ctx context.Context, rv review, report string,
 	if rv.PullRequest != 0 {
 		source = fmt.Sprintf("commit %s (merged pull request #%d)", commit, rv.PullRequest)
 	}
-	header := fmt.Sprintf("Applying %s failed%s: %s\n\nThe environments after the failed one were not attempted. Fix the cause and push again (or re-run the workflow); the next good apply closes this issue.\n\n", source, run, failedNames(res))
+	outcome := applyResult(res) // refused or failed
+	header := fmt.Sprintf("Applying %s was stopped%s: %s.\n\nThe environments after it were not attempted. %s The next good apply closes this issue.\n\n",
+		source, run, stoppedNames(res), howToRecover)
 	spec := github.IssueSpec{
 		Marker:         applyFailedMarker,
-		Title:          "roster apply failed",
+		Title:          "roster apply " + outcome,
 		Labels:         []string{applyFailedLabel},
 		Body:           shorten(header+report, r.rc.RunURL, issueBodyLimit),
 		Fingerprint:    r.rc.SHA,
-		ChangedComment: fmt.Sprintf("Applying %s failed%s: %s", source, run, failedNames(res)),
+		ChangedComment: fmt.Sprintf("Applying %s was stopped%s: %s.", source, run, stoppedNames(res)),
 	}
 	out, err := api.SyncIssue(ctx, spec)
 	if err != nil {
@@ -60,16 +63,19 @@ func (r *runner) applyFailedIssue(ctx context.Context, rv review, report string,
 	return nil
 }
 
-// failedNames lists the failed environments.
-func failedNames(res *apply.Result) string {
-	s := ""
+// howToRecover is what the apply-failed issue advises.
+const howToRecover = "Fix the cause (a refusal says what it is) and re-run the jobs of this workflow run: " +
+	"environments this merge already applied, and whose live IAM still matches, count as done, and the rest are applied. " +
+	"Or merge a new pull request with a fresh plan; to restore an environment without one, a reviewer of it runs the apply workflow by hand."
+
+// stoppedNames lists the environments that stopped the apply with what
+// happened to them ("**production** refused").
+func stoppedNames(res *apply.Result) string {
+	var parts []string
 	for _, e := range res.Environments {
-		if e.Status == apply.EnvFailed {
-			if s != "" {
-				s += ", "
-			}
-			s += "**" + e.Name + "**"
+		if e.Stopped() {
+			parts = append(parts, "**"+e.Name+"** "+string(e.Status))
 		}
 	}
-	return s
+	return strings.Join(parts, ", ")
 }

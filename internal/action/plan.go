@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/roster-dev/roster/internal/awsiam"
+	"github.com/roster-dev/roster/internal/clock"
 	"github.com/roster-dev/roster/internal/drift"
 	"github.com/roster-dev/roster/internal/engine"
 	"github.com/roster-dev/roster/internal/github"
@@ -23,16 +24,56 @@ import (
 // plan validates, plans the environments the pull request touches (or the
 // environments input, or all), and publishes the plan: sticky comment, job
 // summary, outputs and the plan-output file.
+//
+// A run that ends without a plan (invalid manifests, a failed plan, a
+// cancelled run) says so in the comment and the record instead, so neither
+// shows an earlier commit's plan as current.
 func (r *runner) plan(ctx context.Context) error {
 	repo, err := r.validate()
 	if err != nil {
-		return errors.Join(err, r.failRecord(ctx, "the manifests are invalid"))
+		return errors.Join(err, r.noPlan(ctx, render.NoPlanInvalid, err))
 	}
 	p, hyg, err := r.computePlan(ctx, repo)
-	if err != nil {
-		return errors.Join(err, r.failRecord(ctx, "the plan failed"))
+	if err == nil {
+		err = r.publishPlan(ctx, repo, p, hyg)
+		if err == nil || (errors.Is(err, ErrFailed) && ctx.Err() == nil) {
+			return err
+		}
 	}
-	return r.publishPlan(ctx, repo, p, hyg)
+	outcome := render.NoPlanFailed
+	if ctx.Err() != nil {
+		outcome = render.NoPlanCancelled
+	}
+	return errors.Join(err, r.noPlan(ctx, outcome, err))
+}
+
+// noPlan replaces the record and the plan comment of the head commit with
+// what is true: there is no plan of it (outcome, because of cause). It
+// writes even when ctx was cancelled, within publishGrace. The comment is
+// edited, never created: the annotations and the failed check say enough
+// on a pull request that has none.
+func (r *runner) noPlan(ctx context.Context, outcome string, cause error) error {
+	ctx, cancel := clock.Outlive(ctx, publishGrace)
+	defer cancel()
+	why := map[string]string{
+		render.NoPlanInvalid:   "the manifests are invalid",
+		render.NoPlanFailed:    "the plan failed",
+		render.NoPlanCancelled: "the plan run was cancelled",
+	}[outcome]
+	errs := []error{r.failRecord(ctx, why)}
+	if r.rc.PullRequest != 0 && r.in.Comment {
+		var body bytes.Buffer
+		detail := ""
+		if cause != nil && outcome != render.NoPlanCancelled {
+			detail = cause.Error()
+		}
+		err := render.NoPlanMarkdown(&body, render.NoPlan{Outcome: outcome, Commit: shortSHA(r.planSHA()), Detail: detail, RunURL: r.rc.RunURL, Footer: r.planFooter()})
+		if err == nil {
+			err = r.planComment(ctx, body.String(), false)
+		}
+		errs = append(errs, err)
+	}
+	return errors.Join(errs...)
 }
 
 // writesRecord reports whether this run keeps the pull request's
@@ -186,8 +227,15 @@ func (r *runner) publishPlan(ctx context.Context, repo *manifest.Repository, p *
 	if err := r.summary(full.String() + matrix); err != nil {
 		return fmt.Errorf("write the job summary: %w", err)
 	}
-	if err := r.planComment(ctx, p, opts); err != nil {
-		return err
+	if r.rc.PullRequest != 0 && r.in.Comment {
+		opts.MaxLength = render.GitHubCommentLimit
+		var body bytes.Buffer
+		if err := render.Markdown(&body, p, opts); err != nil {
+			return err
+		}
+		if err := r.planComment(ctx, body.String(), p.HasChanges()); err != nil {
+			return err
+		}
 	}
 	if err := r.recordPlan(ctx, p, refused); err != nil {
 		return err
@@ -199,23 +247,19 @@ func (r *runner) publishPlan(ctx context.Context, repo *manifest.Repository, p *
 	return nil
 }
 
-// planComment creates or edits the sticky plan comment on the pull request:
-// it is edited on every run, but created only when the plan has changes.
-func (r *runner) planComment(ctx context.Context, p *plan.Plan, opts render.MarkdownOptions) error {
+// planComment creates or edits the sticky plan comment on the pull request
+// with the plan: it is edited on every run, but created only when the plan
+// has changes.
+func (r *runner) planComment(ctx context.Context, body string, create bool) error {
 	if r.rc.PullRequest == 0 || !r.in.Comment {
 		return nil
-	}
-	opts.MaxLength = render.GitHubCommentLimit
-	var body bytes.Buffer
-	if err := render.Markdown(&body, p, opts); err != nil {
-		return err
 	}
 	return r.group(fmt.Sprintf("Comment on pull request #%d", r.rc.PullRequest), func() error {
 		api, err := r.github()
 		if err != nil {
 			return err
 		}
-		url, err := api.UpsertPlanComment(ctx, r.rc.PullRequest, body.String(), p.HasChanges())
+		url, err := api.UpsertPlanComment(ctx, r.rc.PullRequest, body, create)
 		if err != nil {
 			return fmt.Errorf("update the plan comment on pull request #%d: %w", r.rc.PullRequest, err)
 		}
@@ -231,17 +275,19 @@ func (r *runner) planComment(ctx context.Context, p *plan.Plan, opts render.Mark
 
 // planHeader says which commit the plan is for.
 func (r *runner) planHeader() string {
-	if r.rc.PullRequest == 0 {
-		return ""
-	}
-	sha := r.rc.HeadSHA
-	if sha == "" {
-		sha = r.rc.SHA
-	}
-	if sha == "" {
+	sha := r.planSHA()
+	if r.rc.PullRequest == 0 || sha == "" {
 		return ""
 	}
 	return fmt.Sprintf("Planned for commit %s against live IAM. Merging applies these changes only if live IAM still gives the same plan.", shortSHA(sha))
+}
+
+// planSHA is the commit a pull request's plan is for: its head.
+func (r *runner) planSHA() string {
+	if r.rc.HeadSHA != "" {
+		return r.rc.HeadSHA
+	}
+	return r.rc.SHA
 }
 
 // planFooter records when the comment was last updated.

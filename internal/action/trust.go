@@ -65,9 +65,6 @@ func (rv review) gate() func(p *plan.Environment) string {
 		if want, ok := rv.Pinned[p.Name]; ok && why == "" && want != p.Digest {
 			why = fmt.Sprintf("refused: the plan of live IAM now (%s) differs from the expect-digests input (%s): live IAM or the manifests changed since that plan; plan again and pass its digests", p.Digest, want)
 		}
-		if why != "" && rv.gated != nil {
-			rv.gated[p.Name] = true
-		}
 		return why
 	}
 }
@@ -144,12 +141,42 @@ func (r *runner) mergeReview(ctx context.Context, api gitHub, repo *manifest.Rep
 	}
 	rv.Digests = rec.Digests
 	r.logf("Reviewed-plan record: check run %d by %s; digests of %s.", rec.CheckRunID, rec.App, strings.Join(slices.Sorted(maps.Keys(rec.Digests)), ", "))
+	if err := r.appliedBefore(ctx, api, &rv); err != nil {
+		return review{}, err
+	}
 	gate, err := r.approvalGate(ctx, api, repo, pr)
 	if err != nil {
 		return review{}, err
 	}
 	rv.Gate = gate
 	return rv, nil
+}
+
+// appliedBefore reads the apply report an earlier run of this merge left on
+// the pull request (only the trusted author's counts) and the environments
+// it says were applied with their reviewed digests. It decides nothing that
+// writes: an environment counts as done only when its fresh plan is empty,
+// so the report lets a re-run go on past what an earlier run applied (see
+// docs/design.md, Re-runs).
+func (r *runner) appliedBefore(ctx context.Context, api gitHub, rv *review) error {
+	body, found, err := api.FindApplyReport(ctx, rv.PullRequest)
+	if err != nil {
+		return fmt.Errorf("read the apply report on pull request #%d: %w", rv.PullRequest, err)
+	}
+	if !found {
+		return nil
+	}
+	rv.Report = body
+	rv.AppliedBefore = map[string]string{}
+	for name, a := range render.ParseApplied(body) {
+		if a.Digest == rv.Digests[name] {
+			rv.AppliedBefore[name] = a.Digest
+		}
+	}
+	if len(rv.AppliedBefore) > 0 {
+		r.logf("The apply report on pull request #%d says an earlier run applied %s.", rv.PullRequest, strings.Join(slices.Sorted(maps.Keys(rv.AppliedBefore)), ", "))
+	}
+	return nil
 }
 
 // changesWorkflowsAndAccess returns a workflow file among files (or "")

@@ -80,9 +80,14 @@ type EnvStatus string
 // Environment results.
 const (
 	EnvApplied EnvStatus = "applied" // every operation done
-	EnvFailed  EnvStatus = "failed"  // some operation failed, or the environment was refused
-	// EnvNotAttempted: an earlier environment failed, so this one was not
-	// started.
+	EnvFailed  EnvStatus = "failed"  // some operation failed, or live IAM could not be read or written
+	// EnvRefused: nothing was written because the plan may not run (a
+	// guardrail, a plan that differs from the reviewed one, approvals not
+	// met, no reviewed plan). Like a failure, it stops the environments
+	// after it.
+	EnvRefused EnvStatus = "refused"
+	// EnvNotAttempted: an earlier environment failed or was refused, so
+	// this one was not started.
 	EnvNotAttempted EnvStatus = "not_attempted"
 	EnvNoChanges    EnvStatus = "no_changes"
 	// EnvSkipped: the environment has changes that were not part of the
@@ -138,15 +143,32 @@ type Result struct {
 }
 
 // Failed reports whether the apply did not finish: an environment failed
-// (an operation failed, or it was refused or could not be planned), or one
+// (an operation failed, or it could not be planned) or was refused, or one
 // was not attempted (after a failure or a cancellation).
 func (r *Result) Failed() bool {
 	for _, e := range r.Environments {
-		if e.Status == EnvFailed || e.Status == EnvNotAttempted {
+		if e.Stopped() || e.Status == EnvNotAttempted {
 			return true
 		}
 	}
 	return false
+}
+
+// Stopped reports whether the environment stops the apply: it failed or
+// was refused.
+func (e *EnvironmentResult) Stopped() bool {
+	return e.Status == EnvFailed || e.Status == EnvRefused
+}
+
+// StoppedBy returns the environment that stopped the apply (the first that
+// failed or was refused), or nil when none did.
+func (r *Result) StoppedBy() *EnvironmentResult {
+	for _, e := range r.Environments {
+		if e.Stopped() {
+			return e
+		}
+	}
+	return nil
 }
 
 // Tally counts the operations of every environment by status.

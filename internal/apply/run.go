@@ -87,7 +87,7 @@ func Run(ctx context.Context, env *plan.Environment, w Writer, opts Options) *En
 	}
 	if env.Refused != "" {
 		skipAll(res, reasonRefused)
-		res.Status = EnvFailed
+		res.Status = EnvRefused
 		res.Reason = env.Refused
 		return res
 	}

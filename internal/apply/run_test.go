@@ -322,8 +322,8 @@ func TestRunRefusedAndEmpty(t *testing.T) {
 		t.Fatal("scenario with max_deletions 0 is not refused")
 	}
 	res := apply.Run(context.Background(), p, iam.writer, apply.Options{})
-	if res.Status != apply.EnvFailed || res.Reason != p.Refused {
-		t.Errorf("refused plan: status %s, reason %q; want failed with the refusal %q", res.Status, res.Reason, p.Refused)
+	if res.Status != apply.EnvRefused || res.Reason != p.Refused {
+		t.Errorf("refused plan: status %s, reason %q; want refused with the refusal %q", res.Status, res.Reason, p.Refused)
 	}
 	if got, want := res.Tally(), (apply.Tally{Skipped: opCount(p)}); got != want {
 		t.Errorf("refused plan tally %+v, want %+v", got, want)

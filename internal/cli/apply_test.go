@@ -323,8 +323,9 @@ func TestApplyRefusals(t *testing.T) {
 			t.Fatalf("exit %d, want 1\n%s%s", r.code, r.stdout, r.stderr)
 		}
 		for _, want := range []string{
-			"development (account 111111111111): failed\n  the reviewed plan (" + stale + ") differs from the plan of live IAM now (sha256:",
-			"production (account 444444444444) [production]: not attempted\n  not attempted because development failed",
+			"development (account 111111111111): refused\n  the reviewed plan (" + stale + ") differs from the plan of live IAM now (sha256:",
+			"production (account 444444444444) [production]: not attempted\n  not attempted because development was refused",
+			"Apply refused: nothing was written to development; 0 operations done.",
 		} {
 			if !strings.Contains(r.stdout, want) {
 				t.Errorf("stdout lacks %q:\n%s", want, r.stdout)

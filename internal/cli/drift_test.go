@@ -173,7 +173,7 @@ func TestDriftOutput(t *testing.T) {
 				"      fix:     deactivate it, and delete it if nothing breaks: an unused key is only a risk\n\n" +
 				"  low    changed user keiko.tanaka\n" +
 				"      tag `team` of user `keiko.tanaka` is `qa-legacy` in AWS but `quality-engineering` in the manifests\n" +
-				"      restore: run apply (merge any change to access/ or run the apply workflow) to set it back to `quality-engineering`\n" +
+				"      restore: apply by hand (the apply workflow with `environments: testing`, or `roster apply --env testing`) to set it back to `quality-engineering`\n" +
 				"      accept:  set `team: qa-legacy` in `tags` of user `keiko.tanaka` in `../../access/testing/quality-engineering.yaml:9`\n\n" +
 				"  2 findings: 0 high, 1 medium, 1 low.\n\n" +
 				"Drift: 2 findings in 1 environment (0 high, 1 medium, 1 low).\n",

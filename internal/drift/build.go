@@ -126,9 +126,12 @@ func (b *builder) add(f Finding, base Severity, admin bool) {
 	b.findings = append(b.findings, f)
 }
 
-// restore is the resolution that runs apply.
+// restore is the resolution that runs apply. It names the apply by hand: a
+// merge applies only environments its pull request planned, and skips
+// drift nobody reviewed.
 func (b *builder) restore(spans ...Span) Text {
-	return sentence(append([]Span{words("run apply (merge any change to " + path.Base(b.accessDir) + "/ or run the apply workflow) to ")}, spans...)...)
+	env := cmp.Or(b.env.Name, "ENV")
+	return sentence(append([]Span{words("apply by hand (the apply workflow with "), code("environments: " + env), words(", or "), code("roster apply --env " + env), words(") to ")}, spans...)...)
 }
 
 // loc names a manifest entry's place, file:line, as a literal.

@@ -162,6 +162,13 @@ func FindingID(k Kind, sk plan.Kind, subject string, parts ...string) string {
 	return strings.Join(append([]string{string(k), string(sk), subject}, parts...), "/")
 }
 
+// restoredByApply are the kinds whose Restore is to apply the repository
+// (the builder's restore); the others are restored by a person.
+var restoredByApply = []Kind{Changed, Missing, Extra, Adoptable, GroupChanged}
+
+// RestoredByApply reports whether applying the repository resolves f.
+func (f Finding) RestoredByApply() bool { return slices.Contains(restoredByApply, f.Kind) }
+
 // Report is the drift of one environment.
 type Report struct {
 	Environment string

@@ -79,7 +79,7 @@ func TestExampleWording(t *testing.T) {
 	type words struct{ Summary, Restore, Accept string }
 	want := words{
 		Summary: "managed policy `arn:aws:iam::aws:policy/AdministratorAccess` is attached to user `ben.okafor` in AWS but not in the manifests",
-		Restore: "run apply (merge any change to access/ or run the apply workflow) to detach it",
+		Restore: "apply by hand (the apply workflow with `environments: development`, or `roster apply --env development`) to detach it",
 		Accept: "only after removing it from `guardrails.forbidden_managed_policies` in `../../access/development/environment.yaml`: " +
 			"add `arn:aws:iam::aws:policy/AdministratorAccess` to `managed_policies` of user `ben.okafor` in `../../access/development/teams/payments.yaml:9`",
 	}

@@ -58,7 +58,17 @@ type ApplyOptions struct {
 	// KeepGoing attempts every environment even after one failed, instead
 	// of stopping at the first failure.
 	KeepGoing bool
+	// AppliedBefore maps an environment's name to the digest an earlier run
+	// of the same reviewed plan applied there (a re-run of a merge's
+	// apply). An environment whose fresh plan is empty and whose expected
+	// digest equals it is done: applied, with nothing left to write,
+	// instead of refused for a plan that no longer matches the review.
+	AppliedBefore map[string]string
 }
+
+// AppliedEarlier is the reason of an environment that an earlier run of
+// the same reviewed plan applied (see ApplyOptions.AppliedBefore).
+const AppliedEarlier = "applied by an earlier run of this reviewed plan; live IAM still matches the repository, so nothing was left to do"
 
 // Apply brings live IAM in line with the repository, environment by
 // environment in promotion order (the repository's order, whatever the order
@@ -78,21 +88,25 @@ func Apply(ctx context.Context, repo *manifest.Repository, envs []*manifest.Envi
 	}
 	envs = promotionOrder(repo, envs)
 	res := &apply.Result{Environments: make([]*apply.EnvironmentResult, 0, len(envs))}
-	var failed string
+	var stopped string
 	for _, env := range envs {
 		switch {
 		case ctx.Err() != nil:
 			res.Environments = append(res.Environments, notAttempted(env, "not attempted because the apply was cancelled"))
 			continue
-		case failed != "" && !opts.KeepGoing:
+		case stopped != "" && !opts.KeepGoing:
 			res.Environments = append(res.Environments, notAttempted(env,
-				fmt.Sprintf("not attempted because %s failed; environments are applied in promotion order and stop at the first failure", failed)))
+				fmt.Sprintf("not attempted because %s; environments are applied in promotion order and stop at the first failure or refusal", stopped)))
 			continue
 		}
 		er := applyEnvironment(ctx, repo, env, src, writers, now, opts)
 		res.Environments = append(res.Environments, er)
-		if er.Status == apply.EnvFailed {
-			failed = env.Name
+		switch er.Status {
+		case apply.EnvFailed:
+			stopped = env.Name + " failed"
+		case apply.EnvRefused:
+			stopped = env.Name + " was refused"
+		case apply.EnvApplied, apply.EnvNoChanges, apply.EnvNotAttempted, apply.EnvSkipped:
 		}
 	}
 	return res, nil
@@ -116,8 +130,8 @@ func applyEnvironment(ctx context.Context, repo *manifest.Repository, env *manif
 	}
 	if _, ok := opts.ExpectDigests[env.Name]; !ok && opts.ReviewedOnly && p.Refused == "" && p.HasChanges() {
 		r := apply.NotAttempted(p, env.Name, env.AccountID,
-			fmt.Sprintf("skipped: it has changes that were not part of %s (live IAM drifted, or the pull request did not plan it); review them with roster drift or a pull request, or run apply by hand",
-				cmp.Or(opts.ExpectedFrom, DefaultExpectedFrom)))
+			fmt.Sprintf("skipped: it has changes that were not part of %s (live IAM drifted, or the pull request did not plan it); review them with roster drift or a pull request, or restore the repository's state by running the apply workflow by hand with environments: %s",
+				cmp.Or(opts.ExpectedFrom, DefaultExpectedFrom), env.Name))
 		r.Status = apply.EnvSkipped
 		return r
 	}
@@ -127,6 +141,13 @@ func applyEnvironment(ctx context.Context, repo *manifest.Repository, env *manif
 			refused.Refused = reason
 			return apply.Run(ctx, &refused, nil, opts.Run)
 		}
+	}
+	if want, ok := opts.ExpectDigests[env.Name]; ok && p.Refused == "" && !p.HasChanges() && want != p.Digest && opts.AppliedBefore[env.Name] == want {
+		r := withKeys(ctx, p, apply.Run(ctx, p, nil, opts.Run), nil, opts.Run.PublishKey)
+		if r.Status == apply.EnvNoChanges {
+			r.Status, r.Reason = apply.EnvApplied, AppliedEarlier
+		}
+		return r
 	}
 	if want, ok := opts.ExpectDigests[env.Name]; ok && p.Refused == "" && want != p.Digest {
 		refused := *p
@@ -171,12 +192,14 @@ func withKeys(ctx context.Context, p *plan.Environment, r *apply.EnvironmentResu
 }
 
 // Refused is the result of an apply that may not run at all (the reviewed
-// plan cannot be read, say): every environment of envs failed for reason,
-// and nothing was read or written.
+// plan cannot be read, say): every environment of envs was refused for
+// reason, and nothing was read or written.
 func Refused(envs []*manifest.Environment, reason string) *apply.Result {
 	res := &apply.Result{}
 	for _, e := range envs {
-		res.Environments = append(res.Environments, failedEnv(e, reason))
+		r := notAttempted(e, reason)
+		r.Status = apply.EnvRefused
+		res.Environments = append(res.Environments, r)
 	}
 	return res
 }

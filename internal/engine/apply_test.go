@@ -550,7 +550,7 @@ func TestApplyCancelledConverges(t *testing.T) {
 func TestApplyGuards(t *testing.T) {
 	t.Parallel()
 	repo := loadExampleWithLeavers(t)
-	notAttempted := "not attempted because development failed; environments are applied in promotion order and stop at the first failure"
+	notAttempted := "not attempted because development was refused; environments are applied in promotion order and stop at the first failure or refusal"
 
 	t.Run("digest mismatch refuses the environment and stops the rest", func(t *testing.T) {
 		t.Parallel()
@@ -560,10 +560,10 @@ func TestApplyGuards(t *testing.T) {
 		dev := res.Environments[0]
 		fresh := f.plan(t, repo.Environments[:1]).Environments[0].Digest
 		wantReason := fmt.Sprintf("the plan reviewed on the pull request (%s) differs from the plan of live IAM now (%s): live IAM or the manifests changed since review; re-run the plan", reviewed, fresh)
-		if dev.Status != apply.EnvFailed || dev.Reason != wantReason {
-			t.Errorf("development: %s %q\nwant failed %q", dev.Status, dev.Reason, wantReason)
+		if dev.Status != apply.EnvRefused || dev.Reason != wantReason {
+			t.Errorf("development: %s %q\nwant refused %q", dev.Status, dev.Reason, wantReason)
 		}
-		if diff := cmp.Diff([]string{"development=failed", "testing=not_attempted", "staging=not_attempted", "production=not_attempted"}, statuses(res)); diff != "" {
+		if diff := cmp.Diff([]string{"development=refused", "testing=not_attempted", "staging=not_attempted", "production=not_attempted"}, statuses(res)); diff != "" {
 			t.Errorf("statuses (-want +got):\n%s", diff)
 		}
 		if res.Environments[1].Reason != notAttempted {
@@ -610,10 +610,10 @@ func TestApplyGuards(t *testing.T) {
 		}
 		f := newFakeAWS(t, repo, seeds)
 		res := f.apply(context.Background(), t, nil, ApplyOptions{})
-		if d := res.Environments[0]; d.Status != apply.EnvFailed || !strings.Contains(d.Reason, "more than max_deletions") {
+		if d := res.Environments[0]; d.Status != apply.EnvRefused || !strings.Contains(d.Reason, "more than max_deletions") {
 			t.Errorf("development: %s %q, want refused by max_deletions", d.Status, d.Reason)
 		}
-		if diff := cmp.Diff([]string{"development=failed", "testing=not_attempted", "staging=not_attempted", "production=not_attempted"}, statuses(res)); diff != "" {
+		if diff := cmp.Diff([]string{"development=refused", "testing=not_attempted", "staging=not_attempted", "production=not_attempted"}, statuses(res)); diff != "" {
 			t.Errorf("statuses (-want +got):\n%s", diff)
 		}
 		if w := f.srv.Writes(); len(w) != 0 {
@@ -657,7 +657,7 @@ func TestApplyGuards(t *testing.T) {
 					break
 				}
 			}
-			if want := "not attempted because testing failed; environments are applied in promotion order and stop at the first failure"; res.Environments[slices.IndexFunc(res.Environments, func(e *apply.EnvironmentResult) bool { return e.Name == name })].Reason != want {
+			if want := "not attempted because testing failed; environments are applied in promotion order and stop at the first failure or refusal"; res.Environments[slices.IndexFunc(res.Environments, func(e *apply.EnvironmentResult) bool { return e.Name == name })].Reason != want {
 				t.Errorf("%s: reason, want %q", name, want)
 			}
 		}
@@ -709,6 +709,49 @@ func TestApplyPartialFailureConverges(t *testing.T) {
 			for w, n := range successfulWrites(f.srv) {
 				if n > 1 && !strings.Contains(w, manifest.PasswordTag) {
 					t.Errorf("%s took effect %d times, want once", w, n)
+				}
+			}
+		})
+	}
+}
+
+// TestApplyAppliedBefore: a re-run of a reviewed apply counts an
+// environment as done only when its fresh plan is empty and the earlier run
+// applied exactly the reviewed digest; anything else is refused as before.
+func TestApplyAppliedBefore(t *testing.T) {
+	t.Parallel()
+	repo := loadExampleWithLeavers(t)
+	dev := repo.Environments[:1]
+	for _, tc := range []struct {
+		name       string
+		applyFirst bool
+		before     func(reviewed string) string
+		want       apply.EnvStatus
+	}{
+		{"applied earlier, plan empty", true, func(d string) string { return d }, apply.EnvApplied},
+		{"another digest applied earlier", true, func(string) string { return "sha256:" + strings.Repeat("9", 64) }, apply.EnvRefused},
+		{"plan not empty", false, func(d string) string { return d }, apply.EnvApplied},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			f := newFakeAWS(t, repo, mixedSeeds(t, repo))
+			reviewed := f.plan(t, dev).Environments[0].Digest
+			if tc.applyFirst {
+				f.apply(context.Background(), t, dev, ApplyOptions{})
+			}
+			f.srv.ResetCalls()
+			writes := len(f.srv.Writes())
+			res := f.apply(context.Background(), t, dev, ApplyOptions{
+				ExpectDigests: map[string]string{"development": reviewed},
+				AppliedBefore: map[string]string{"development": tc.before(reviewed)},
+			})
+			got := res.Environments[0]
+			if got.Status != tc.want {
+				t.Fatalf("status %s (%s), want %s", got.Status, got.Reason, tc.want)
+			}
+			if tc.applyFirst && tc.want == apply.EnvApplied {
+				if got.Reason != AppliedEarlier || len(f.srv.Writes()) != writes {
+					t.Errorf("reason %q, %d new writes; want %q and none", got.Reason, len(f.srv.Writes())-writes, AppliedEarlier)
 				}
 			}
 		})

@@ -99,14 +99,14 @@ func TestExpireAppliesOnlyEndedGrants(t *testing.T) {
 	}{
 		{
 			now:          at(17, 59),
-			wantStatuses: []string{"development=failed", "production=no_changes"},
+			wantStatuses: []string{"development=refused", "production=no_changes"},
 			wantKept:     map[string][]string{"development": {"delete c1", "delete c2"}},
 			wantSkipped:  map[string][]string{"production": {"update bob"}},
 			wantWrites:   map[string]int{},
 		},
 		{
 			now:          at(18, 0),
-			wantStatuses: []string{"development=failed", "production=applied"},
+			wantStatuses: []string{"development=refused", "production=applied"},
 			wantKept:     map[string][]string{"development": {"delete c1", "delete c2"}, "production": {"update priya"}},
 			wantSkipped:  map[string][]string{"production": {"update bob"}},
 			wantWrites:   map[string]int{expirePrd + " RemoveUserFromGroup GroupName=prod-operators UserName=priya": 1},

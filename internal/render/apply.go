@@ -68,8 +68,10 @@ type applyView struct {
 	// KeySteps counts the access key steps done.
 	KeySteps int
 	Failed   bool
+	// Refused is set when a refusal, not a failure, stopped the apply.
+	Refused bool
 	// Names of environments by outcome, for the summary line.
-	Applied, FailedEnvs, NotAttempted []string
+	Applied, FailedEnvs, RefusedEnvs, NotAttempted []string
 }
 
 type applyEnvView struct {
@@ -139,6 +141,7 @@ func newApplyView(r *apply.Result) *applyView {
 		return v
 	}
 	v.Failed = r.Failed()
+	v.Refused = r.StoppedBy() != nil && r.StoppedBy().Status == apply.EnvRefused
 	v.Tally = r.Tally()
 	for _, e := range r.Environments {
 		if e == nil {
@@ -155,6 +158,8 @@ func newApplyView(r *apply.Result) *applyView {
 			v.Applied = append(v.Applied, e.Name)
 		case apply.EnvFailed:
 			v.FailedEnvs = append(v.FailedEnvs, e.Name)
+		case apply.EnvRefused:
+			v.RefusedEnvs = append(v.RefusedEnvs, e.Name)
 		case apply.EnvNotAttempted:
 			v.NotAttempted = append(v.NotAttempted, e.Name)
 		case apply.EnvNoChanges, apply.EnvSkipped:
@@ -181,12 +186,14 @@ func envStatusWords(s apply.EnvStatus) (words, icon string) {
 		return "applied", "✅"
 	case apply.EnvFailed:
 		return "failed", "❌"
+	case apply.EnvRefused:
+		return "refused", "⛔"
 	case apply.EnvNotAttempted:
 		return "not attempted", "⏸️"
 	case apply.EnvNoChanges:
 		return "no changes", "➖"
 	case apply.EnvSkipped:
-		return "skipped: not reviewed", "⏭️"
+		return "skipped", "⏭️"
 	}
 	return string(s), "❔"
 }

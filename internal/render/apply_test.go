@@ -100,7 +100,7 @@ func fullApply(t *testing.T) *apply.Result {
 			Reason: "not attempted because staging failed; environments are applied in promotion order and stop at the first failure",
 		},
 		{
-			Name: "sandbox", AccountID: "555555555555", Status: apply.EnvFailed, Digest: "sha256:5555", Reason: refusal,
+			Name: "sandbox", AccountID: "555555555555", Status: apply.EnvRefused, Digest: "sha256:5555", Reason: refusal,
 			Changes: []apply.ChangeResult{
 				changeResult(plan.Delete, plan.KindUser, "old", skipped(plan.Op{Type: plan.OpDeleteUser, User: "old"}, "the plan was refused")),
 			},
@@ -147,6 +147,16 @@ func TestApplyGolden(t *testing.T) {
 			return &apply.Result{Environments: []*apply.EnvironmentResult{{Name: "development", AccountID: "111111111111", Status: apply.EnvNoChanges}}}
 		}},
 		{"apply-empty", func(*testing.T) *apply.Result { return &apply.Result{} }},
+		{"apply-refused", func(t *testing.T) *apply.Result {
+			dev := fullApply(t).Environments[0]
+			return &apply.Result{Environments: []*apply.EnvironmentResult{dev, {
+				Name: "production", AccountID: "444444444444", Production: true, Status: apply.EnvRefused, Digest: "sha256:4444",
+				Reason: "the plan reviewed on pull request #7 (sha256:1111) differs from the plan of live IAM now (sha256:4444): live IAM or the manifests changed since review; re-run the plan",
+				Changes: []apply.ChangeResult{
+					changeResult(plan.Create, plan.KindUser, "alice", skipped(plan.Op{Type: plan.OpCreateUser, User: "alice", Path: "/"}, "the plan was refused")),
+				},
+			}}}
+		}},
 	}
 	for _, r := range results {
 		for _, f := range applyFormats {
@@ -215,7 +225,7 @@ func TestApplyJSONShape(t *testing.T) {
 	for _, e := range got.Environments {
 		statuses = append(statuses, e.Name+"="+e.Status)
 	}
-	want := []string{"development=applied", "testing=no_changes", "staging=failed", "production=not_attempted", "sandbox=failed"}
+	want := []string{"development=applied", "testing=no_changes", "staging=failed", "production=not_attempted", "sandbox=refused"}
 	if diff := cmp.Diff(want, statuses); diff != "" {
 		t.Errorf("statuses (-want +got):\n%s", diff)
 	}
