@@ -41,6 +41,9 @@ func Build(cfg manifest.Config, env *manifest.Environment, p *plan.Environment) 
 	for _, u := range p.Undeclared {
 		b.undeclared(u)
 	}
+	for _, a := range p.AccessKeys {
+		b.accessKeyIssues(a)
+	}
 	r.Add(b.findings...)
 	return r
 }
@@ -277,6 +280,36 @@ func (b *builder) undeclared(u plan.Unmanaged) {
 		Restore:     sentence(words("add an entry for "), code(u.Name), words(" with "), code("absent: true"), words(" to a manifest in "), code(b.envDir()+"/"), words(" to offboard it")),
 		Accept:      sentence(words("declare "), code(u.Name), words(" in a manifest in "), code(b.envDir()+"/"), words(", or remove its "), code(b.ownTag), words(" tag by hand if roster should not manage it")),
 	}, High, false)
+}
+
+// accessKeyIssues turns what the key lifecycle cannot settle alone into
+// findings: a key nobody made through roster beside the managed one (a
+// credential the repository does not know of), and a rotation blocked by
+// two keys already in use.
+func (b *builder) accessKeyIssues(a plan.AccessKey) {
+	for _, n := range a.Notes {
+		f := Finding{
+			ID:          FindingID(Kind(n.Kind), plan.KindServiceAccount, a.ServiceAccount, n.KeyID),
+			Kind:        Kind(n.Kind),
+			SubjectKind: plan.KindServiceAccount,
+			Subject:     a.ServiceAccount,
+			Pos:         b.entryPos(a.ServiceAccount),
+		}
+		switch n.Kind {
+		case plan.KeyHandMade:
+			f.Summary = sentence(words("service account "), code(a.ServiceAccount), words(" has access key "), code(n.KeyID),
+				words(" beside the one roster manages ("+a.Destination+"): "+n.Detail))
+			f.Restore = sentence(words("move whatever uses "), code(n.KeyID), words(" to the managed key, then deactivate and delete it"))
+			f.Accept = sentence(words("remove "), code("access_key"), words(" from the entry for "), code(a.ServiceAccount),
+				words(" if its keys should be made by hand (roster then only reports their age)"))
+		case plan.KeyBlocked:
+			f.Summary = sentence(words("the access key of service account "), code(a.ServiceAccount), words(" cannot be rotated: "+n.Detail))
+			f.Restore = sentence(words("delete the key that is not in use; the next rotation then goes ahead"))
+		default:
+			continue
+		}
+		b.add(f, Medium, false)
+	}
 }
 
 func (b *builder) unmanaged(u plan.Unmanaged) {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/roster-dev/roster/internal/diag"
 	"github.com/roster-dev/roster/internal/drift"
+	"github.com/roster-dev/roster/internal/keys"
 	"github.com/roster-dev/roster/internal/manifest"
 	"github.com/roster-dev/roster/internal/plan"
 	"github.com/roster-dev/roster/internal/state"
@@ -107,6 +108,25 @@ func TestBuild(t *testing.T) {
 		want     []finding
 	}{
 		{name: "no drift"},
+		{
+			name: "access key made by hand beside the managed one",
+			manifest: func(e *manifest.Environment) {
+				user(e, "ci").AccessKey = &keys.Spec{DeliverTo: keys.SecretsManager, SecretName: "roster/ci"}
+			},
+			live: func(a *state.Account) {
+				a.Secrets = map[string]*state.Secret{"roster/ci": {Name: "roster/ci", Exists: true, Tags: map[string]string{"roster:managed": "true"}, Current: "AKIAMANAGED"}}
+				ci := a.Users["ci"]
+				ci.Details |= state.AccessKeys
+				ci.AccessKeys = []state.AccessKey{
+					{ID: "AKIAMANAGED", Status: "Active", Created: time.Date(2026, 5, 1, 0, 0, 0, 0, time.UTC)},
+					{ID: "AKIABYHAND", Status: "Active", Created: time.Date(2026, 5, 20, 0, 0, 0, 0, time.UTC)},
+				}
+			},
+			want: []finding{{
+				"hand-made-key/service_account/ci/AKIABYHAND", drift.Medium,
+				"remove `access_key` from the entry for `ci` if its keys should be made by hand (roster then only reports their age)",
+			}},
+		},
 		{
 			name: "admin policy attached by hand",
 			live: func(a *state.Account) { a.Users["alice"].ManagedPolicies = []string{admin} },
