@@ -530,3 +530,24 @@ func TestApproverOfOneEnvironmentOnly(t *testing.T) {
 		t.Errorf("production was applied by development's reviewer")
 	}
 }
+
+// A pull request that only moves when someone's access ends changes nothing
+// in IAM today, but it decides a removal the expire schedule makes later
+// without review: like any change to an environment's folder, it needs that
+// environment's approvals, and the merge's apply refuses it without them.
+func TestPullRequestMovingAnEndNeedsApprovals(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	w.withProductionApprovals("approvals:\n  required: 1\n  reviewers: [alice-admin]\n")
+	w.seedInSync()
+	people := w.read(prdPeople)
+	moved := strings.Replace(people, "  - name: alice\n", "  - name: alice\n    expires: 2026-12-05\n", 1)
+	if moved == people {
+		t.Fatalf("no entry for alice in %s:\n%s", prdPeople, people)
+	}
+	w.write(prdPeople, moved)
+	pr := w.mergedPR("mallory", sha(1), prdPeople)
+	w.run("pull_request", pullRequestPayload(pr, sha(1)), nil).mustSucceed(t)
+	res := w.run("push", pushPayload(sha(100)), nil)
+	w.refusedNothingWritten(res, "approvals not met")
+}

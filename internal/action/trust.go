@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/roster-dev/roster/internal/approval"
+	"github.com/roster-dev/roster/internal/engine"
 	"github.com/roster-dev/roster/internal/github"
 	"github.com/roster-dev/roster/internal/manifest"
 	"github.com/roster-dev/roster/internal/plan"
@@ -144,7 +145,7 @@ func (r *runner) mergeReview(ctx context.Context, api gitHub, repo *manifest.Rep
 	if err := r.appliedBefore(ctx, api, &rv); err != nil {
 		return review{}, err
 	}
-	gate, err := r.approvalGate(ctx, api, repo, pr)
+	gate, err := r.approvalGate(ctx, api, repo, pr, files)
 	if err != nil {
 		return review{}, err
 	}
@@ -209,7 +210,7 @@ type envApprovals struct {
 // environment's approvals as the default branch held them before the merge
 // (the push's before commit), read through the API, never from the merged
 // files; an environment new in the merge takes its own.
-func (r *runner) approvalGate(ctx context.Context, api gitHub, repo *manifest.Repository, pr github.PullRequest) (func(*plan.Environment) string, error) {
+func (r *runner) approvalGate(ctx context.Context, api gitHub, repo *manifest.Repository, pr github.PullRequest, files []string) (func(*plan.Environment) string, error) {
 	if r.rc.Before == "" || strings.Trim(r.rc.Before, "0") == "" {
 		return nil, errors.New("the push event has no before commit, so the approvals in force cannot be read: run apply on push events of the default branch")
 	}
@@ -217,9 +218,14 @@ func (r *runner) approvalGate(ctx context.Context, api gitHub, repo *manifest.Re
 	if err != nil {
 		return nil, err
 	}
+	// A change to an environment's folder needs its approvals even when it
+	// changes nothing in IAM today: moving an expires earlier decides a
+	// removal the expire schedule makes later, with no review of its own.
+	touched, all := engine.Touched(repo, r.in.Path, files)
 	return func(p *plan.Environment) string {
 		st := state[p.Name]
-		if (!p.HasChanges() && !st.changed) || st.rule.Required == 0 || st.res.Met() {
+		changes := p.HasChanges() || st.changed || all || slices.Contains(touched, p.Name)
+		if !changes || st.rule.Required == 0 || st.res.Met() {
 			return ""
 		}
 		return approvalRefusal(pr.Number, st)
