@@ -2,11 +2,13 @@ package action_test
 
 import (
 	"encoding/json"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/roster-dev/roster/internal/githubtest"
 	"github.com/roster-dev/roster/internal/iamtest"
 )
 
@@ -56,7 +58,30 @@ func expireWorld(t *testing.T) *world {
 	w.write(prdPeople, expirePeople)
 	w.iam.Account(prdAccount).PutGroup(iamtest.Group{Name: "prod-operators", ManagedPolicies: []string{powerUser}})
 	w.seedInSync(withAdmin, func(u *iamtest.User) { u.Groups = append(u.Groups, "prod-operators") })
+	w.landReviewed(1, "octocat")
 	return w
+}
+
+// landReviewed makes the workspace the default branch's head, sha(100): the
+// merge (from baseSHA) of a pull request by author that changes both
+// environments, planned on its final commit sha(n) — the trusted record —
+// and approved there by approvers. The expire run traces the end dates it
+// enforces to this merge.
+func (w *world) landReviewed(n int, author string, approvers ...string) int {
+	w.t.Helper()
+	w.gh.SetBranch(repoName, "main", baseSHA)
+	w.gh.AddCommitOn(repoName, "main", sha(100), w.tree())
+	pr := w.gh.AddPullRequest(repoName, githubtest.PullRequest{
+		Title: "Access change", User: author, HeadSHA: sha(n), BaseSHA: baseSHA,
+		Files:  []githubtest.File{{Filename: devPeople}, {Filename: prdPeople}},
+		Merged: true, MergeCommitSHA: sha(100),
+	})
+	w.run("pull_request", pullRequestPayload(pr, sha(n)), nil).mustSucceed(w.t)
+	for _, a := range approvers {
+		w.gh.AddReview(repoName, pr, githubtest.Review{User: a, State: githubtest.Approved, CommitID: sha(n)})
+	}
+	w.head = sha(100)
+	return pr
 }
 
 func hourly() map[string]any {
@@ -152,8 +177,8 @@ func pick(outputs map[string]string, names ...string) map[string]string {
 }
 
 // A user whose expires date has passed is offboarded by the schedule, with
-// every credential IAM requires removed first, and no pull request: the run
-// reads no pull request, record or review.
+// every credential IAM requires removed first, and no pull request of its
+// own (it only reads the merge that wrote the date).
 func TestExpireOffboardsExpiredUserWithoutPullRequest(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t)
@@ -172,6 +197,8 @@ users:
 	carol := iamtest.User{Name: "carol", Groups: []string{"developers"}, Tags: []iamtest.Tag{{Key: "roster:managed", Value: "true"}},
 		LoginProfile: &iamtest.LoginProfile{Password: "Carol-Passw0rd!"}, AccessKeys: []iamtest.AccessKey{{}}, MFADevices: []iamtest.MFADevice{{}}}
 	w.iam.Account(devAccount).PutUser(carol)
+	w.landReviewed(1, "octocat")
+	calls := w.gh.Count("POST", "/repos/*/*/pulls")
 
 	res := w.runAt("2026-12-01T00:17:00Z", "schedule", hourly(), map[string]string{"command": "expire"}).mustSucceed(t)
 	if _, ok := w.iam.Account(devAccount).User("carol"); ok {
@@ -186,10 +213,8 @@ users:
 			t.Errorf("a write that is not carol's offboarding: %s", c)
 		}
 	}
-	for _, p := range []string{"/repos/*/*/pulls", "/repos/*/*/pulls/*", "/repos/*/*/commits/*/pulls", "/repos/*/*/commits/*/check-runs", "/repos/*/*/pulls/*/reviews"} {
-		if n := w.gh.Count("GET", p); n != 0 {
-			t.Errorf("the expire run read %d× %s; it needs no pull request", n, p)
-		}
+	if n := w.gh.Count("POST", "/repos/*/*/pulls") - calls; n != 0 {
+		t.Errorf("the expire run opened %d pull requests; it needs none", n)
 	}
 	if !strings.Contains(res.log, "delete user carol (expired on 2026-11-30)") {
 		t.Errorf("log does not say why carol went:\n%s", res.log)
@@ -224,6 +249,117 @@ func TestExpireRefusedOffTheDefaultBranch(t *testing.T) {
 			w.refusedNothingWritten(res, tt.want)
 			if n := len(w.iam.Calls()); n != 0 {
 				t.Errorf("a refused run called IAM in %d accounts", n)
+			}
+		})
+	}
+}
+
+// moveEnd is a pull request by mallory that moves alice's prod-operators
+// end from 18:00 to 09:00: merged without production's approvals, its
+// apply was refused, but the end date stays on the default branch.
+func moveEnd(t *testing.T, w *world) {
+	t.Helper()
+	people := w.read(prdPeople)
+	moved := strings.Replace(people, "expires: 2026-12-03T18:00:00Z", "expires: 2026-12-03T09:00:00Z", 1)
+	if moved == people {
+		t.Fatalf("no end to move in %s:\n%s", prdPeople, people)
+	}
+	w.write(prdPeople, moved)
+}
+
+// The attack: a writer without production's approvals merges a pull
+// request that moves someone's end into the past. The merge's apply
+// refuses it (TestPullRequestMovingAnEndNeedsApprovals), so the hourly
+// expire run must not carry it out either: it traces production's folder
+// to that merge, finds its approvals missing, writes nothing and says so.
+// The same end merged with the approvals is enforced.
+func TestExpireEnforcesOnlyEndsThatPassedTheGate(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name      string
+		approvers []string
+		removed   bool
+		want      string
+	}{
+		{name: "merged without approvals", approvers: nil, want: "was merged without production's approvals on its final commit"},
+		{name: "approved by the author only", approvers: []string{"mallory"}, want: "was merged without production's approvals on its final commit"},
+		{name: "approved by a reviewer", approvers: []string{"alice-admin"}, removed: true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			w := newWorld(t)
+			w.withProductionApprovals("approvals:\n  required: 1\n  reviewers: [alice-admin]\n")
+			w.write(prdPeople, expirePeople)
+			w.iam.Account(prdAccount).PutGroup(iamtest.Group{Name: "prod-operators", ManagedPolicies: []string{powerUser}})
+			w.seedInSync(func(u *iamtest.User) { u.Groups = append(u.Groups, "prod-operators") })
+			moveEnd(t, w)
+			w.landReviewed(1, "mallory", tc.approvers...)
+
+			res := w.runAt("2026-12-03T12:17:00Z", "schedule", hourly(), map[string]string{"command": "expire"})
+			u, _ := w.iam.Account(prdAccount).User("alice")
+			if got := slices.Contains(u.Groups, "prod-operators"); got == tc.removed {
+				t.Fatalf("alice in prod-operators after the 12:17 run: %v; log:\n%s", got, res.log)
+			}
+			if tc.removed {
+				res.mustSucceed(t)
+				return
+			}
+			if res.code != 1 || len(w.writes()) != 0 {
+				t.Errorf("exit code %d, writes %v; want 1 and none", res.code, w.writes())
+			}
+			if !strings.Contains(res.log, tc.want) || !strings.Contains(res.log, "a reviewer of production can run the expire workflow by hand") {
+				t.Errorf("log does not say why expiry waits:\n%s", res.log)
+			}
+			issues := w.issues("roster:expired")
+			if len(issues) != 1 || !strings.Contains(strings.Join(w.comments(issues[0].Number, ""), "\n"), "production refused") {
+				t.Errorf("the roster:expired issue does not record the refusal: %+v", issues)
+			}
+		})
+	}
+}
+
+// An end date pushed to the default branch without a pull request was never
+// reviewed: the schedule refuses it, and a reviewer of the environment may
+// enforce it by hand (as for a manual apply); anyone else may not.
+func TestExpireOfAnUnreviewedPush(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name, event, actor string
+		removed            bool
+		want               string
+	}{
+		{name: "schedule", event: "schedule", want: "without a pull request, so its end dates were never reviewed"},
+		{name: "manual run by a non-reviewer", event: "workflow_dispatch", actor: "mallory", want: "allowed only to its reviewers"},
+		{name: "manual run by a reviewer", event: "workflow_dispatch", actor: "alice-admin", removed: true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			w := newWorld(t)
+			w.withProductionApprovals("approvals:\n  required: 1\n  reviewers: [alice-admin]\n")
+			w.write(prdPeople, expirePeople)
+			w.iam.Account(prdAccount).PutGroup(iamtest.Group{Name: "prod-operators", ManagedPolicies: []string{powerUser}})
+			w.seedInSync(func(u *iamtest.User) { u.Groups = append(u.Groups, "prod-operators") })
+			moveEnd(t, w)
+			w.gh.SetBranch(repoName, "main", baseSHA)
+			w.gh.AddCommitOn(repoName, "main", sha(100), w.tree()) // a push, no pull request
+			w.head = sha(100)
+
+			payload := hourly()
+			if tc.event == "workflow_dispatch" {
+				payload = schedule()
+			}
+			res := w.runEnv(tc.event, payload, map[string]string{"command": "expire"},
+				map[string]string{"ROSTER_E2E_NOW": "2026-12-03T12:17:00Z", "GITHUB_ACTOR": tc.actor})
+			u, _ := w.iam.Account(prdAccount).User("alice")
+			if got := slices.Contains(u.Groups, "prod-operators"); got == tc.removed {
+				t.Fatalf("alice in prod-operators after the run: %v; log:\n%s", got, res.log)
+			}
+			if tc.removed {
+				res.mustSucceed(t)
+				return
+			}
+			if res.code != 1 || len(w.writes()) != 0 || !strings.Contains(res.log, tc.want) {
+				t.Errorf("exit code %d, writes %v; want 1, none, and %q in the log:\n%s", res.code, w.writes(), tc.want, res.log)
 			}
 		})
 	}

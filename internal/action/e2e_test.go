@@ -2,6 +2,7 @@ package action_test
 
 import (
 	"bufio"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -61,6 +62,9 @@ type world struct {
 	// ws is the workspace, a copy of testdata/e2e.
 	ws   string
 	runs int
+	// head is the default branch's head commit (GITHUB_SHA of a scheduled
+	// or manual run), set by landReviewed; empty reads as all zeros.
+	head string
 	// during, when set, runs beside the next run of the binary (see
 	// execute).
 	during func(p *os.Process, exited <-chan struct{})
@@ -93,6 +97,12 @@ var baseSHA = sha(99)
 // fake, so the contents API reads it there.
 func (w *world) commit(id string) {
 	w.t.Helper()
+	w.gh.AddCommit(repoName, id, w.tree())
+}
+
+// tree is the workspace's files, path → content.
+func (w *world) tree() map[string]string {
+	w.t.Helper()
 	files := map[string]string{}
 	err := fs.WalkDir(os.DirFS(w.ws), ".", func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
@@ -105,7 +115,7 @@ func (w *world) commit(id string) {
 	if err != nil {
 		w.t.Fatal(err)
 	}
-	w.gh.AddCommit(repoName, id, files)
+	return files
 }
 
 // write replaces a workspace file.
@@ -163,7 +173,7 @@ func (w *world) runEnv(event string, payload map[string]any, inputs, extra map[s
 		ref = fmt.Sprintf("refs/pull/%v/merge", pr["number"])
 	}
 	if sha == "" {
-		sha = "0000000000000000000000000000000000000000"
+		sha = cmp.Or(w.head, "0000000000000000000000000000000000000000")
 	}
 	if ref == "" {
 		ref = "refs/heads/main"

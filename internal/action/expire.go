@@ -39,11 +39,16 @@ type removal struct {
 
 // expire enforces expiry (engine.Expire) with the apply role: it applies
 // only the removals of grants whose expires has passed, in every selected
-// environment, without a reviewed-plan record or approvals (the end dates
-// were reviewed when they were merged), and reports in the log, the job
+// environment, without a review of its own: the end dates were reviewed
+// when they were merged, and expiryGate refuses an environment whose last
+// merge did not pass the apply gate. It reports in the log, the job
 // summary, the outputs and the roster:expired issue.
 func (r *runner) expire(ctx context.Context) error {
 	repo, envs, err := r.selected()
+	if err != nil {
+		return err
+	}
+	gate, err := r.expiryGate(ctx, repo)
 	if err != nil {
 		return err
 	}
@@ -58,6 +63,7 @@ func (r *runner) expire(ctx context.Context) error {
 	)
 	err = r.group("Expire "+envNames(envs), func() error {
 		res, err = engine.Expire(ctx, repo, envs, conn.Source(awsiam.ForApply), conn.Writers(), r.env.Now(), engine.ApplyOptions{
+			Gate:    gate,
 			Planned: func(p *plan.Environment) { planned = append(planned, p) },
 			Skipped: func(env string, skipped []plan.Change) {
 				if s := render.LeftForReview(env, skipped); s != "" {
@@ -190,8 +196,8 @@ func expiredComment(at, run string, res *apply.Result, removed []removal) string
 		fmt.Fprintf(&b, "- %s: %s (%s): %s\n", render.EscapeMarkdown(rm.Environment), what, render.EscapeMarkdown(rm.Reason), rm.Status)
 	}
 	for _, e := range res.Environments {
-		if e.Status == apply.EnvFailed {
-			fmt.Fprintf(&b, "- %s failed: %s\n", render.EscapeMarkdown(e.Name), render.EscapeMarkdown(e.Reason))
+		if e.Stopped() {
+			fmt.Fprintf(&b, "- %s %s: %s\n", render.EscapeMarkdown(e.Name), e.Status, render.EscapeMarkdown(e.Reason))
 		}
 	}
 	return b.String()
@@ -205,8 +211,8 @@ func removalsFingerprint(res *apply.Result, removed []removal) string {
 		fmt.Fprintf(h, "%s\x00%s\x00%s\x00%s\x00%s\n", rm.Environment, rm.Kind, rm.Name, strings.Join(rm.Groups, ","), rm.Status)
 	}
 	for _, e := range res.Environments {
-		if e.Status == apply.EnvFailed {
-			fmt.Fprintf(h, "failed\x00%s\x00%s\n", e.Name, e.Reason)
+		if e.Stopped() {
+			fmt.Fprintf(h, "%s\x00%s\x00%s\n", e.Status, e.Name, e.Reason)
 		}
 	}
 	return hex.EncodeToString(h.Sum(nil))[:16]

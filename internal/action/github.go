@@ -25,6 +25,13 @@ type gitHub interface {
 	// MergedPullRequest finds the pull request whose merge commit is sha;
 	// found is false when the commit was pushed without one.
 	MergedPullRequest(ctx context.Context, sha string) (pr github.PullRequest, found bool, err error)
+	// PullRequestIntroducing finds the merged pull request that brought sha,
+	// a commit of the default branch, into it; found is false when the
+	// commit was pushed without one.
+	PullRequestIntroducing(ctx context.Context, sha string) (pr github.PullRequest, found bool, err error)
+	// LastChange returns the newest commit reachable from ref that changed
+	// path; found is false when none did.
+	LastChange(ctx context.Context, ref, path string) (sha string, found bool, err error)
 	// FindPlanRecord returns the reviewed-plan record of pull request pr
 	// at headSHA written by the trusted app (github.Client.FindPlanRecord).
 	FindPlanRecord(ctx context.Context, pr int, headSHA string) (github.FoundRecord, error)
@@ -109,7 +116,21 @@ func (g *repoGitHub) UpsertPlanComment(ctx context.Context, number int, body str
 
 // MergedPullRequest implements gitHub.
 func (g *repoGitHub) MergedPullRequest(ctx context.Context, sha string) (github.PullRequest, bool, error) {
-	pr, err := g.c.PullRequestForCommit(ctx, g.repo, sha)
+	return found(g.c.PullRequestForCommit(ctx, g.repo, sha))
+}
+
+// PullRequestIntroducing implements gitHub.
+func (g *repoGitHub) PullRequestIntroducing(ctx context.Context, sha string) (github.PullRequest, bool, error) {
+	return found(g.c.PullRequestIntroducing(ctx, g.repo, sha))
+}
+
+// LastChange implements gitHub.
+func (g *repoGitHub) LastChange(ctx context.Context, ref, path string) (string, bool, error) {
+	return g.c.LastChange(ctx, g.repo, ref, path)
+}
+
+// found turns github.ErrNoPullRequest into found == false.
+func found(pr github.PullRequest, err error) (github.PullRequest, bool, error) {
 	if errors.Is(err, github.ErrNoPullRequest) {
 		return github.PullRequest{}, false, nil
 	}

@@ -15,8 +15,11 @@ type PullRequest struct {
 	Author  string
 	HeadSHA string
 	// HeadRef is the branch the pull request merges.
-	HeadRef        string
-	BaseRef        string
+	HeadRef string
+	BaseRef string
+	// BaseSHA is the base branch's commit GitHub compared the pull request
+	// with: a commit of the base branch from before the merge.
+	BaseSHA        string
 	MergeCommitSHA string
 }
 
@@ -37,6 +40,21 @@ const maxListedFiles = 3000
 // or rebase). It wraps [ErrNoPullRequest] when there is none: the commit was
 // pushed directly.
 func (c *Client) PullRequestForCommit(ctx context.Context, repo, sha string) (PullRequest, error) {
+	return c.mergedPullRequest(ctx, repo, sha, func(pr *gh.PullRequest) bool { return pr.GetMergeCommitSHA() == sha })
+}
+
+// PullRequestIntroducing returns the merged pull request that brought sha,
+// a commit of the default branch, into it: its squash or merge commit, or
+// one of its commits (GitHub lists "the merged pull request that
+// introduced the commit"). It wraps [ErrNoPullRequest] when the commit was
+// pushed without one.
+func (c *Client) PullRequestIntroducing(ctx context.Context, repo, sha string) (PullRequest, error) {
+	return c.mergedPullRequest(ctx, repo, sha, func(*gh.PullRequest) bool { return true })
+}
+
+// mergedPullRequest returns the first merged pull request associated with
+// commit sha that match accepts.
+func (c *Client) mergedPullRequest(ctx context.Context, repo, sha string, match func(*gh.PullRequest) bool) (PullRequest, error) {
 	owner, name, err := splitRepo(repo)
 	if err != nil {
 		return PullRequest{}, err
@@ -48,7 +66,7 @@ func (c *Client) PullRequestForCommit(ctx context.Context, repo, sha string) (Pu
 			return PullRequest{}, c.fail(fmt.Sprintf("find the pull request of commit %s in %s", sha, repo), permCommitPull, err)
 		}
 		for _, pr := range page {
-			if pr.MergedAt != nil && pr.GetMergeCommitSHA() == sha {
+			if pr.MergedAt != nil && match(pr) {
 				return PullRequest{
 					Number:         pr.GetNumber(),
 					Title:          pr.GetTitle(),
@@ -57,6 +75,7 @@ func (c *Client) PullRequestForCommit(ctx context.Context, repo, sha string) (Pu
 					HeadSHA:        pr.GetHead().GetSHA(),
 					HeadRef:        pr.GetHead().GetRef(),
 					BaseRef:        pr.GetBase().GetRef(),
+					BaseSHA:        pr.GetBase().GetSHA(),
 					MergeCommitSHA: pr.GetMergeCommitSHA(),
 				}, nil
 			}
@@ -66,6 +85,24 @@ func (c *Client) PullRequestForCommit(ctx context.Context, repo, sha string) (Pu
 		}
 		opts.Page = resp.NextPage
 	}
+}
+
+// LastChange returns the newest commit reachable from ref that changed
+// path (a file or a folder), following GitHub's list-commits filter; found
+// is false when no commit did.
+func (c *Client) LastChange(ctx context.Context, repo, ref, path string) (sha string, found bool, err error) {
+	owner, name, err := splitRepo(repo)
+	if err != nil {
+		return "", false, err
+	}
+	commits, _, err := c.gh.Repositories.ListCommits(ctx, owner, name, &gh.CommitsListOptions{SHA: ref, Path: path, ListOptions: gh.ListOptions{PerPage: 1}})
+	if err != nil {
+		return "", false, c.fail(fmt.Sprintf("find the last commit that changed %s at %s in %s", path, ref, repo), permContentsRead, err)
+	}
+	if len(commits) == 0 {
+		return "", false, nil
+	}
+	return commits[0].GetSHA(), true, nil
 }
 
 // ChangedFiles lists every file a pull request changes, reading every page.

@@ -138,6 +138,7 @@ func (s *Server) putContents(c *call, rp *repo, p string) *apiError {
 	}
 	rp.commits[sha] = tree
 	rp.commitLog = append(rp.commitLog, Commit{SHA: sha, Parent: parent, Message: *in.Message, Author: c.login})
+	rp.setParent(sha, parent)
 	rp.branches[branch] = sha
 	api := fmt.Sprintf("%s%s/repos/%s", s.ts.URL, Prefix, rp.full())
 	file := s.contentJSON(rp, branch, "file", p, string(content))
@@ -184,7 +185,7 @@ func (s *Server) createPull(c *call, rp *repo) *apiError {
 	if bodyTooLong(in.Body) {
 		return validation("PullRequest", "body", "custom", fmt.Sprintf("body is too long (maximum is %d characters)", MaxBodyLength))
 	}
-	pr := &PullRequest{Title: *in.Title, Body: in.Body, User: c.login, HeadRef: in.Head, HeadSHA: head, BaseRef: in.Base,
+	pr := &PullRequest{Title: *in.Title, Body: in.Body, User: c.login, HeadRef: in.Head, HeadSHA: head, BaseRef: in.Base, BaseSHA: base,
 		Files: diffTrees(rp.commits[base], rp.commits[head])}
 	pr.Number = rp.number(0)
 	now := s.now()

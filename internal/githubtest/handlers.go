@@ -153,6 +153,8 @@ func (s *Server) route(c *call) *apiError {
 			}
 			return paginate(s, c, out)
 		}
+	case len(rest) == 1 && rest[0] == "commits" && m == http.MethodGet:
+		return s.listCommits(c, rp)
 	case len(rest) == 3 && rest[0] == "commits" && rest[2] == "pulls" && m == http.MethodGet:
 		sha := rest[1]
 		var nums []int
@@ -452,7 +454,7 @@ func (s *Server) pullJSON(rp *repo, it *item) map[string]any {
 		"state":            it.State,
 		"user":             userJSON(it.User),
 		"head":             map[string]any{"ref": pr.HeadRef, "sha": pr.HeadSHA},
-		"base":             map[string]any{"ref": pr.BaseRef},
+		"base":             map[string]any{"ref": pr.BaseRef, "sha": pr.BaseSHA},
 		"merged":           pr.Merged,
 		"merged_at":        ts(it.mergedAt),
 		"merge_commit_sha": nil,

@@ -70,6 +70,9 @@ type PullRequest struct {
 	// Commits lists further commits of the pull request, which
 	// GET /commits/{sha}/pulls associates with it besides HeadSHA.
 	Commits []string
+	// BaseSHA is the base branch's commit the pull request was compared
+	// with (base.sha).
+	BaseSHA string
 	// Merged marks the pull request merged (and closed) with MergeCommitSHA.
 	Merged         bool
 	MergeCommitSHA string
@@ -96,6 +99,7 @@ type repo struct {
 	commits     map[string]map[string]string // SHA → path → content
 	branches    map[string]string            // name → SHA
 	commitLog   []Commit                     // commits made through the API
+	parents     map[string]string            // SHA → first parent
 }
 
 func (rp *repo) full() string { return rp.owner + "/" + rp.name }

@@ -1,0 +1,105 @@
+package action
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"path"
+	"strings"
+
+	"github.com/roster-dev/roster/internal/github"
+	"github.com/roster-dev/roster/internal/manifest"
+	"github.com/roster-dev/roster/internal/plan"
+)
+
+// expiryGate is the expire run's gate. Expiry writes without a review of
+// its own, so it enforces an end only from manifests that passed the apply
+// gate: on a manual run, the person who started it must be a reviewer of
+// each environment with approvals (as for a manual apply); on the schedule,
+// the merge that last changed the environment's folder on the default
+// branch must have passed the gate for that environment.
+// A merge refused for want of approvals left its end dates on the default
+// branch; without this, the hourly run would carry them out.
+func (r *runner) expiryGate(ctx context.Context, repo *manifest.Repository) (func(*plan.Environment) string, error) {
+	if r.rc.Event == eventWorkflowDispatch {
+		return r.manualReview(ctx, repo).Gate, nil
+	}
+	api, err := r.github()
+	if err != nil {
+		return nil, err
+	}
+	return func(p *plan.Environment) string {
+		if !p.HasChanges() {
+			return ""
+		}
+		why := r.lastChangeRefusal(ctx, api, repo, p.Name)
+		if why != "" {
+			return fmt.Sprintf("refused: %s; until then expiry in %s waits: a reviewer of %s can run the expire workflow by hand (workflow_dispatch), or merge a reviewed change to its folder", why, p.Name, p.Name)
+		}
+		return ""
+	}, nil
+}
+
+// lastChangeRefusal says why the last change to env's folder on the
+// default branch, where its end dates are written, did not pass env's apply
+// gate, or "" when it did.
+func (r *runner) lastChangeRefusal(ctx context.Context, api gitHub, repo *manifest.Repository, env string) string {
+	head := r.rc.SHA
+	if strings.Trim(head, "0") == "" {
+		head = r.rc.DefaultBranch
+	}
+	folder := path.Join(r.in.Path, env)
+	sha, found, err := api.LastChange(ctx, head, folder)
+	switch {
+	case err != nil:
+		return fmt.Sprintf("the last change to %s could not be found: %v", folder, err)
+	case !found:
+		return fmt.Sprintf("no commit of %s changed %s", cmp.Or(shortSHA(head), "the default branch"), folder)
+	}
+	return r.mergeRefusal(ctx, api, repo, env, sha, folder)
+}
+
+// mergeRefusal says why commit sha, the last to change what, did not pass
+// env's apply gate: it came without a pull request, or its pull request
+// has no trusted reviewed-plan record of env on its final commit, or
+// changed workflows too, or lacks env's approvals as its base held them.
+func (r *runner) mergeRefusal(ctx context.Context, api gitHub, repo *manifest.Repository, env, sha, what string) string {
+	commit := shortSHA(sha)
+	pr, found, err := api.PullRequestIntroducing(ctx, sha)
+	switch {
+	case err != nil:
+		return fmt.Sprintf("the pull request of commit %s, the last to change %s, could not be read: %v", commit, what, err)
+	case !found:
+		return fmt.Sprintf("commit %s changed %s without a pull request, so its end dates were never reviewed", commit, what)
+	case pr.BaseSHA == "":
+		return fmt.Sprintf("pull request #%d (commit %s changed %s) names no base commit", pr.Number, commit, what)
+	}
+	via := fmt.Sprintf("pull request #%d, the last to change %s,", pr.Number, what)
+	files, err := api.PullRequestFiles(ctx, pr.Number)
+	if err != nil {
+		return fmt.Sprintf("the files of %s could not be listed: %v", via, err)
+	}
+	if wf, access := changesWorkflowsAndAccess(files, r.in.Path); wf != "" && access {
+		return fmt.Sprintf("%s changed %s too, so its reviewed-plan record cannot be trusted", via, wf)
+	}
+	rec, err := api.FindPlanRecord(ctx, pr.Number, pr.HeadSHA)
+	switch {
+	case errors.Is(err, github.ErrNoPlanRecord) || errors.Is(err, github.ErrBadPlanRecord):
+		return fmt.Sprintf("%s has no trusted reviewed-plan record on its final commit %s (%v)", via, shortSHA(pr.HeadSHA), err)
+	case err != nil:
+		return fmt.Sprintf("the reviewed-plan record of %s could not be read: %v", via, err)
+	}
+	if _, ok := rec.Digests[env]; !ok {
+		return fmt.Sprintf("%s has no reviewed plan of %s on its final commit %s", via, env, shortSHA(pr.HeadSHA))
+	}
+	state, err := r.judgeApprovals(ctx, api, repo, pr, pr.BaseSHA)
+	if err != nil {
+		return fmt.Sprintf("the approvals of %s could not be judged: %v", via, err)
+	}
+	st := state[env]
+	if st.rule.Required > 0 && !st.res.Met() {
+		return fmt.Sprintf("%s was merged without %s's approvals on its final commit (%s)", via, env, st.res.Summary())
+	}
+	return ""
+}
