@@ -392,6 +392,13 @@ func TestApplyExampleUnderFaults(t *testing.T) {
 				if e.Status != apply.EnvApplied {
 					t.Errorf("%s: %s (%s)", e.Name, e.Status, e.Reason)
 				}
+				for _, c := range e.Changes {
+					for _, o := range c.Ops {
+						if o.Status == apply.Failed {
+							t.Errorf("%s: %s %s %s failed: %s", e.Name, o.Op.Type, o.Op.User, o.Op.Group, o.Error)
+						}
+					}
+				}
 			}
 			requireEmptyPlan(t, f, nil)
 			if diff := cmp.Diff(want, f.endState()); diff != "" {
