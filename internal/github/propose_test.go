@@ -35,7 +35,7 @@ func TestProposeChange(t *testing.T) {
 		t.Fatalf("pull requests: %d, want 1", len(prs))
 	}
 	want := githubtest.PullRequest{Number: pr.Number, Title: "Access request", Body: "Closes #7", User: githubtest.DefaultLogin,
-		HeadRef: "roster/access-request-7", HeadSHA: pr.HeadSHA, BaseRef: "main",
+		HeadRef: "roster/access-request-7", HeadSHA: pr.HeadSHA, BaseRef: "main", BaseSHA: base,
 		Files: []githubtest.File{{Filename: "access/dev/people.yaml", Status: "modified", Additions: 2, Deletions: 1}}}
 	if diff := cmp.Diff(want, prs[0]); diff != "" {
 		t.Errorf("pull request (-want +got):\n%s", diff)
