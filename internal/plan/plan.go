@@ -193,6 +193,10 @@ type Environment struct {
 	// account after this plan, with its end, so reviewers see until when
 	// access lasts.
 	TimeBound []Grant `json:"time_bound,omitempty"`
+	// EndChanges are the grants whose end the change moves, compared with
+	// the base branch (CompareBase); set only for a pull request's plan.
+	// Not part of the digest: they change nothing in the account.
+	EndChanges []EndChange `json:"end_changes,omitempty"`
 	// Digest identifies the changes (sha256 of their canonical JSON), so
 	// apply can prove it runs what was reviewed.
 	Digest string `json:"digest"`
@@ -249,6 +253,10 @@ func (e *Environment) HasChanges() bool {
 // Plan is the plan for every environment in promotion order.
 type Plan struct {
 	Environments []*Environment `json:"environments"`
+	// BaseUnavailable says why a pull request's plan could not compare the
+	// ends of time-bound grants with the base branch; reviewers then read
+	// extensions in the diff.
+	BaseUnavailable string `json:"base_unavailable,omitempty"`
 }
 
 // HasChanges reports whether any environment has changes.

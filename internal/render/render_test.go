@@ -193,3 +193,38 @@ func TestNilPlan(t *testing.T) {
 		}
 	}
 }
+
+// A pull request's plan marks every grant whose end it moves, in the text
+// and in the comment (kept by the compact comment too), and says so when
+// the base branch could not be read.
+func TestGoldenEnds(t *testing.T) {
+	t.Parallel()
+	unavailable := func() *plan.Plan {
+		p := timeBoundPlan()
+		p.BaseUnavailable = "read access/production at 1a2b3c4: " + hostileHTML + hostileMention
+		return p
+	}
+	plans := []struct {
+		name string
+		plan func() *plan.Plan
+	}{{"ends", endsPlan}, {"ends-unavailable", unavailable}}
+	for _, p := range plans {
+		for _, f := range formats[:2] {
+			t.Run(p.name+"."+f.ext, func(t *testing.T) {
+				t.Parallel()
+				var buf bytes.Buffer
+				if err := f.render(&buf, p.plan()); err != nil {
+					t.Fatal(err)
+				}
+				golden.File(t, p.name+"."+f.ext+".golden", buf.Bytes())
+			})
+		}
+	}
+	var compact bytes.Buffer
+	if err := Markdown(&compact, endsPlan(), MarkdownOptions{MaxLength: 1300}); err != nil {
+		t.Fatal(err)
+	}
+	if s := compact.String(); !strings.Contains(s, "Details for each environment are left out") || !strings.Contains(s, "extends user **alice** in group **prod\\-operators** until 2026-12-03 22:00 UTC (was 2026-12-03 18:00 UTC)") {
+		t.Errorf("the compact comment lost the extension:\n%s", s)
+	}
+}

@@ -26,6 +26,9 @@ type planView struct {
 	Refused []string
 	// HasFindings is true when any environment is refused or has warnings.
 	HasFindings bool
+	// BaseUnavailable says why a pull request's plan could not compare
+	// ends of time-bound access with the base branch.
+	BaseUnavailable string
 
 	// Markdown only.
 	Opts MarkdownOptions
@@ -47,7 +50,9 @@ type envView struct {
 	Changes    []changeView
 	Unmanaged  []string
 	// TimeBound are the time-bound grants that stay, each with its end.
-	TimeBound   []grantView
+	TimeBound []grantView
+	// Ends are the grants whose end a pull request moves (ends.go).
+	Ends        []endItem
 	Destructive bool
 	HasChanges  bool
 	AccessKeys  []keyView
@@ -117,6 +122,7 @@ func newPlanView(p *plan.Plan) *planView {
 		return v
 	}
 	v.Totals = p.Counts()
+	v.BaseUnavailable = p.BaseUnavailable
 	for _, e := range p.Environments {
 		if e == nil {
 			continue
@@ -172,6 +178,9 @@ func newEnvView(e *plan.Environment) *envView {
 	}
 	for _, g := range e.TimeBound {
 		ev.TimeBound = append(ev.TimeBound, grantView{Kind: g.Kind.Noun(), User: g.User, Group: g.Group, Until: g.Until})
+	}
+	for _, c := range e.EndChanges {
+		ev.Ends = append(ev.Ends, newEndItem(e, c))
 	}
 	return ev
 }
