@@ -61,6 +61,9 @@ func (r *runner) apply(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	if err := engine.CheckExpectations(envs, r.in.ExpectDigests); err != nil {
+		return fmt.Errorf("input expect-digests: %w", err)
+	}
 	rv, err := r.reviewed(ctx, repo)
 	if err != nil {
 		return err

@@ -206,6 +206,29 @@ func TestApplyWithExpectDigestsInput(t *testing.T) {
 	}
 }
 
+// A pin that names no environment being applied is a check that would
+// silently not happen (a typo, or an environment the environments input
+// leaves out): the apply is refused before anything is read or written.
+func TestExpectDigestsNamingNoAppliedEnvironmentRefused(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct{ name, envs, pins string }{
+		{"misspelt environment", "development", `{"developmnet":"sha256:0000000000000000000000000000000000000000000000000000000000000000"}`},
+		{"environment left out", "development", `{"production":"sha256:0000000000000000000000000000000000000000000000000000000000000000"}`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			w := newWorld(t)
+			res := w.run("workflow_dispatch", schedule(), map[string]string{"command": "apply", "environments": tc.envs, "expect-digests": tc.pins})
+			if res.code != 1 || !strings.Contains(res.log, "expect-digests") || !strings.Contains(res.log, "which this apply does not include") {
+				t.Errorf("exit %d; want 1 and the input named; log:\n%s", res.code, res.log)
+			}
+			if n := len(w.iam.Calls()); n != 0 || len(w.iam.Writes()) != 0 {
+				t.Errorf("a refused apply called IAM in %d accounts", n)
+			}
+		})
+	}
+}
+
 // A merge applies only what its pull request reviewed: an environment the
 // pull request did not plan, whose live IAM needs changes anyway (drift),
 // is skipped with a warning instead of being changed by an unrelated merge.

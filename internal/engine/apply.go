@@ -83,7 +83,7 @@ const AppliedEarlier = "applied by an earlier run of this reviewed plan; live IA
 // for an environment that is not applied); everything that happens in an
 // account is in the result.
 func Apply(ctx context.Context, repo *manifest.Repository, envs []*manifest.Environment, src Source, writers WriterFunc, now time.Time, opts ApplyOptions) (*apply.Result, error) {
-	if err := checkExpectations(envs, opts.ExpectDigests); err != nil {
+	if err := CheckExpectations(envs, opts.ExpectDigests); err != nil {
 		return nil, err
 	}
 	envs = promotionOrder(repo, envs)
@@ -217,9 +217,9 @@ func notAttempted(env *manifest.Environment, reason string) *apply.EnvironmentRe
 	return r
 }
 
-// checkExpectations refuses expected digests for environments that are not
+// CheckExpectations refuses expected digests for environments that are not
 // being applied: a typo there would otherwise silently check nothing.
-func checkExpectations(envs []*manifest.Environment, expect map[string]string) error {
+func CheckExpectations(envs []*manifest.Environment, expect map[string]string) error {
 	var unknown []string
 	for name := range expect {
 		if !slices.ContainsFunc(envs, func(e *manifest.Environment) bool { return e.Name == name }) {
