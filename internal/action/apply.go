@@ -143,11 +143,14 @@ func (r *runner) computeApply(ctx context.Context, repo *manifest.Repository, en
 // request and the outputs, and opens, updates or resolves the
 // roster:apply-failed issue.
 func (r *runner) publishApply(ctx context.Context, rv review, p *plan.Plan, res *apply.Result) error {
-	var report bytes.Buffer
+	var report, own bytes.Buffer
 	if err := render.ApplyMarkdown(&report, res); err != nil {
 		return err
 	}
-	summary := report.String()
+	if err := render.ApplySummaryMarkdown(&own, res); err != nil {
+		return err
+	}
+	summary := own.String()
 	if rv.Warning != "" {
 		summary = "> [!WARNING]\n> " + render.EscapeMarkdown(rv.Warning) + "\n\n" + summary
 	}
@@ -205,9 +208,11 @@ func (r *runner) reportApply(ctx context.Context, rv review, report string, res 
 }
 
 // applyOutcome sets the has-changes and result outputs of an apply or
-// expire run (see applyResult).
+// expire run (see applyResult): an operation or an access key step done
+// is a change.
 func (r *runner) applyOutcome(res *apply.Result) {
-	r.setOutput("has-changes", fmt.Sprint(res.Tally().Done > 0))
+	t := res.Tally()
+	r.setOutput("has-changes", fmt.Sprint(t.Done+t.KeySteps > 0))
 	r.result = applyResult(res)
 }
 

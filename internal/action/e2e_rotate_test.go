@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/roster-dev/roster/internal/githubtest"
 	"github.com/roster-dev/roster/internal/iamtest"
 	"github.com/roster-dev/roster/internal/keys"
 	"github.com/roster-dev/roster/internal/render"
@@ -18,8 +19,10 @@ import (
 func keysWorld(t *testing.T) *world {
 	t.Helper()
 	w := newWorld(t)
+	// The published plan policy lets the plan role describe roster's secrets.
+	w.iam.Account(devAccount).AddRole("roster-plan", "iam:Get*", "iam:List*", "iam:GenerateCredentialReport", "secretsmanager:DescribeSecret")
 	for _, name := range []string{"ci-deployer", "report-bot"} {
-		w.iam.Account(devAccount).PutUser(iamtest.User{Name: name, Tags: []iamtest.Tag{{Key: "roster:managed", Value: "true"}, {Key: "roster:owner", Value: "platform-team"}}})
+		w.iam.Account(devAccount).PutUser(iamtest.User{Name: name, Tags: []iamtest.Tag{{Key: "roster:managed", Value: "true"}, {Key: "roster:owner", Value: "platform-team"}, {Key: "cost-center", Value: "4200"}}})
 	}
 	w.write("access/development/machines.yaml", `service_accounts:
   - name: ci-deployer
@@ -77,8 +80,8 @@ func TestRotateScheduled(t *testing.T) {
 		t.Fatalf("report-bot has %d keys, want 1", len(bot.AccessKeys))
 	}
 	messages := armored.FindAllString(first.summary, -1)
-	if len(messages) == 0 {
-		t.Fatalf("no encrypted key in the job summary:\n%s", first.summary)
+	if len(messages) != 1 {
+		t.Fatalf("%d encrypted keys in the job summary, want report-bot's once:\n%s", len(messages), first.summary)
 	}
 	for _, m := range messages {
 		var got struct {
@@ -148,5 +151,91 @@ func TestRotateRefusesUntrustedEvents(t *testing.T) {
 				t.Errorf("%d writes, want none", n)
 			}
 		})
+	}
+}
+
+// A merge runs the access key steps after the changes it applies. The
+// pull request's plan counts them in its summary line, and the job summary
+// holds report-bot's encrypted key exactly once (written the moment the key
+// was made; the report then points to it), while the apply report on the
+// merged pull request carries it too. No secret reaches the log, the job
+// summary, an output, a comment or an issue.
+func TestMergeDeliversAccessKeys(t *testing.T) {
+	t.Parallel()
+	w := keysWorld(t)
+	pr := w.reviewAndMerge(1, sha(100))
+	plans := w.comments(pr, render.PlanMarker)
+	if len(plans) != 1 {
+		t.Fatalf("%d plan comments, want 1", len(plans))
+	}
+	if want := "**Plan: 4 to add, 0 to change, 0 to destroy, 0 to adopt, 8 access key steps.**"; !strings.Contains(plans[0], want) {
+		t.Errorf("plan comment lacks %q:\n%s", want, plans[0])
+	}
+
+	res := w.run("push", pushPayload(sha(100)), nil).mustSucceed(t)
+	if res.outputs["result"] != "applied" || res.outputs["has-changes"] != "true" {
+		t.Errorf("outputs %v, want result applied, has-changes true", res.outputs)
+	}
+	if n := len(armored.FindAllString(res.summary, -1)); n != 1 {
+		t.Errorf("%d encrypted keys in the job summary, want report-bot's once:\n%s", n, res.summary)
+	}
+	reports := w.comments(pr, render.ApplyMarker)
+	if len(reports) != 1 {
+		t.Fatalf("%d apply reports, want 1", len(reports))
+	}
+	if n := len(armored.FindAllString(reports[0], -1)); n != 1 {
+		t.Errorf("%d encrypted keys in the apply report on the pull request, want 1:\n%s", n, reports[0])
+	}
+	bot, _ := w.iam.Account(devAccount).User("report-bot")
+	if len(bot.AccessKeys) != 1 {
+		t.Fatalf("report-bot has %d keys, want 1", len(bot.AccessKeys))
+	}
+	if got := testfixture.PGPKey(t).Decrypt(t, armored.FindString(reports[0])); !strings.Contains(got, bot.AccessKeys[0].Secret) {
+		t.Errorf("the apply report's encrypted key does not open to report-bot's key %s", bot.AccessKeys[0].ID)
+	}
+
+	all := res.log + res.summary
+	for k, v := range res.outputs {
+		all += k + "=" + v
+	}
+	for _, c := range w.gh.Comments(repoName, pr) {
+		all += c.Body
+	}
+	for _, is := range w.gh.Issues(repoName) {
+		all += is.Title + is.Body
+	}
+	for id, s := range issuedSecrets(w) {
+		if strings.Contains(all, s) {
+			t.Errorf("the secret of %s appears in a log, summary, output, comment or issue", id)
+		}
+	}
+}
+
+// A pull request whose only effect is a service account's first key has
+// changes: the plan says how many access key steps, never "No changes",
+// and the has-changes output is true; so does its merge's apply.
+func TestOnlyKeyStepsAreChanges(t *testing.T) {
+	t.Parallel()
+	w := keysWorld(t)
+	w.iam.Account(devAccount).PutGroup(iamtest.Group{Name: "developers", ManagedPolicies: []string{"arn:aws:iam::aws:policy/PowerUserAccess"}})
+	w.iam.Account(devAccount).PutUser(iamtest.User{Name: "alice", Groups: []string{"developers"}, Tags: []iamtest.Tag{{Key: "roster:managed", Value: "true"}, {Key: "team", Value: "payments"}, {Key: "cost-center", Value: "4200"}}})
+	pr := w.gh.AddPullRequest(repoName, githubtest.PullRequest{HeadSHA: sha(3), Files: []githubtest.File{{Filename: "access/development/machines.yaml"}},
+		Merged: true, MergeCommitSHA: sha(101)})
+	res := w.run("pull_request", pullRequestPayload(pr, sha(3)), nil).mustSucceed(t)
+	if res.outputs["has-changes"] != "true" || res.outputs["result"] != "changes" {
+		t.Errorf("outputs %v, want has-changes true, result changes", res.outputs)
+	}
+	want := "**Plan: 0 to add, 0 to change, 0 to destroy, 0 to adopt, 8 access key steps.**"
+	plans := w.comments(pr, render.PlanMarker)
+	if len(plans) != 1 || !strings.Contains(plans[0], want) {
+		t.Errorf("plan comments %q, want one with %q", plans, want)
+	}
+	if !strings.Contains(res.summary, want) {
+		t.Errorf("job summary lacks %q:\n%s", want, res.summary)
+	}
+
+	merged := w.run("push", pushPayload(sha(101)), nil).mustSucceed(t)
+	if merged.outputs["has-changes"] != "true" || merged.outputs["result"] != "applied" {
+		t.Errorf("merge outputs %v, want has-changes true, result applied", merged.outputs)
 	}
 }

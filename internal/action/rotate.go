@@ -35,18 +35,13 @@ func (r *runner) rotate(ctx context.Context) error {
 		return err
 	}
 	var report bytes.Buffer
-	if err := render.ApplyMarkdown(&report, res); err != nil {
+	if err := render.ApplySummaryMarkdown(&report, res); err != nil {
 		return err
 	}
 	if err := r.summary(shorten(report.String(), r.rc.RunURL, summaryLimit)); err != nil {
 		return fmt.Errorf("write the job summary: %w", err)
 	}
-	steps := 0
-	for _, e := range res.Environments {
-		for _, k := range e.AccessKeys {
-			steps += len(k.Steps)
-		}
-	}
+	steps := res.Tally().KeySteps
 	r.setOutput("has-changes", fmt.Sprint(steps > 0))
 	switch {
 	case res.Failed():

@@ -113,14 +113,25 @@ type EnvironmentResult struct {
 	AccessKeys []KeyResult `json:"access_keys,omitempty"`
 }
 
-// Tally counts operations by status.
+// Tally counts operations by status, and the access key steps done.
 type Tally struct {
 	Done, Failed, Skipped int
+	// KeySteps are the access key steps done (mark pending, create,
+	// deliver, clear pending, deactivate, delete).
+	KeySteps int
 }
 
-// Tally counts the environment's operations by status.
+// Tally counts the environment's operations by status and its access key
+// steps done.
 func (e *EnvironmentResult) Tally() Tally {
 	var t Tally
+	for _, k := range e.AccessKeys {
+		for _, s := range k.Steps {
+			if s.Status == Done {
+				t.KeySteps++
+			}
+		}
+	}
 	for _, c := range e.Changes {
 		for _, o := range c.Ops {
 			switch o.Status {
@@ -171,7 +182,8 @@ func (r *Result) StoppedBy() *EnvironmentResult {
 	return nil
 }
 
-// Tally counts the operations of every environment by status.
+// Tally counts the operations of every environment by status, and their
+// access key steps done.
 func (r *Result) Tally() Tally {
 	var t Tally
 	for _, e := range r.Environments {
@@ -179,6 +191,7 @@ func (r *Result) Tally() Tally {
 		t.Done += et.Done
 		t.Failed += et.Failed
 		t.Skipped += et.Skipped
+		t.KeySteps += et.KeySteps
 	}
 	return t
 }

@@ -54,6 +54,10 @@ type KeyResult struct {
 	// Sealed is the new key of a deliver_to: pgp service account, encrypted:
 	// the apply report is its destination. Nil when none was delivered.
 	Sealed *SealedKey `json:"sealed,omitempty"`
+	// Published is set when the run's publisher (Options.PublishKey) took
+	// Sealed the moment it was made, so a report written to the same place
+	// names it instead of repeating it.
+	Published bool `json:"-"`
 }
 
 // Failed reports whether the service account's steps did not all succeed.
@@ -93,7 +97,7 @@ func runKeySteps(ctx context.Context, a plan.AccessKey, ports KeyPorts, publish 
 				return err
 			}
 		}
-		r.Sealed = &k
+		r.Sealed, r.Published = &k, publish != nil
 		return nil
 	})
 	if err != nil {
@@ -111,7 +115,7 @@ func runKeySteps(ctx context.Context, a plan.AccessKey, ports KeyPorts, publish 
 	if err != nil {
 		r.Error = err.Error()
 		if errors.Is(err, keys.ErrDeliveryFailed) {
-			r.Sealed = nil // its key is deleted again
+			r.Sealed, r.Published = nil, false // its key is deleted again
 			r.Error = "the new key could not be delivered to " + a.Destination + ", so it was deleted again: " + err.Error()
 		}
 	}

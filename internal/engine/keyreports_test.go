@@ -18,8 +18,8 @@ import (
 var armoredBody = regexp.MustCompile(`(?s)(-----BEGIN PGP MESSAGE-----\n).*?(\s*-----END PGP MESSAGE-----)`)
 
 // The plan and the rotation report, as text and Markdown, of a first
-// delivery and of a rotation, for both destinations: what reviewers and
-// the job summary show. No secret can be in them (TestRotateSchedule
+// delivery and of a rotation, for both destinations: what reviewers, the
+// job summary (each pgp message exactly once) and the apply report show. No secret can be in them (TestRotateSchedule
 // searches every report); the pgp message is replaced by a placeholder.
 func TestAccessKeyReportsGolden(t *testing.T) {
 	t.Parallel()
@@ -37,16 +37,32 @@ func TestAccessKeyReportsGolden(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
+				published := len(r.published)
 				res := r.rotate(t)
 				out.WriteString("$ roster plan\n")
 				if err := render.Text(&out, p); err != nil {
+					t.Fatal(err)
+				}
+				out.WriteString("\n--- plan comment ---\n")
+				if err := render.Markdown(&out, p, render.MarkdownOptions{}); err != nil {
 					t.Fatal(err)
 				}
 				out.WriteString("\n$ roster rotate\n")
 				if err := render.ApplyText(&out, res); err != nil {
 					t.Fatal(err)
 				}
+				// The Action's job summary: each sealed key as it is made,
+				// then the report, which names it without repeating it.
 				out.WriteString("\n--- job summary ---\n")
+				for _, k := range r.published[published:] {
+					if err := render.SealedKeyMarkdown(&out, k); err != nil {
+						t.Fatal(err)
+					}
+				}
+				if err := render.ApplySummaryMarkdown(&out, res); err != nil {
+					t.Fatal(err)
+				}
+				out.WriteString("\n--- apply report (Markdown: a merged pull request, the apply-failed issue) ---\n")
 				if err := render.ApplyMarkdown(&out, res); err != nil {
 					t.Fatal(err)
 				}

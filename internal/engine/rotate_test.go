@@ -89,6 +89,7 @@ func (r *rotateRig) rotate(t *testing.T) *apply.Result {
 	for _, f := range []func() error{
 		func() error { return render.ApplyText(&r.outputs, res) },
 		func() error { return render.ApplyMarkdown(&r.outputs, res) },
+		func() error { return render.ApplySummaryMarkdown(&r.outputs, res) },
 		func() error { return render.ApplyJSON(&r.outputs, res) },
 		func() error { return json.NewEncoder(&r.outputs).Encode(res) },
 	} {

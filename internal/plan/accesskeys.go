@@ -66,8 +66,10 @@ const (
 	KeyBlocked  = "rotation-blocked"
 )
 
-// HasSteps reports whether applying would change the key.
-func (a *AccessKey) HasSteps() bool { return len(a.Decision.Steps) > 0 }
+// HasSteps reports whether applying would change the key. It reads the
+// steps as plans show them, which a plan read back from its JSON form keeps
+// (the decision stays with the plan that computed it).
+func (a *AccessKey) HasSteps() bool { return len(a.Steps) > 0 }
 
 // accessKeys plans the keys of the desired service accounts with an
 // access_key block, by name.

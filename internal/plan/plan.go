@@ -206,31 +206,39 @@ type Environment struct {
 	AccessKeys []AccessKey `json:"access_keys,omitempty"`
 }
 
-// Counts tallies changes by action.
+// Counts tallies changes by action, and the access key steps that run
+// after them.
 type Counts struct {
 	Create, Update, Delete, Adopt int
+	// KeySteps are the access key steps of every service account (mark
+	// pending, create, deliver, clear pending, deactivate, delete).
+	KeySteps int
 }
 
-// Counts tallies the environment's changes by action.
+// Counts tallies the environment's changes by action and its access key
+// steps.
 func (e *Environment) Counts() Counts {
 	var c Counts
-	c.add(e.Changes)
+	c.add(e)
 	return c
 }
 
-// Counts tallies the changes of every environment by action.
+// Counts tallies the changes and access key steps of every environment.
 func (p *Plan) Counts() Counts {
 	var c Counts
 	for _, e := range p.Environments {
 		if e != nil {
-			c.add(e.Changes)
+			c.add(e)
 		}
 	}
 	return c
 }
 
-func (c *Counts) add(changes []Change) {
-	for _, ch := range changes {
+func (c *Counts) add(e *Environment) {
+	for _, a := range e.AccessKeys {
+		c.KeySteps += len(a.Steps)
+	}
+	for _, ch := range e.Changes {
 		switch ch.Action {
 		case Create:
 			c.Create++

@@ -44,6 +44,26 @@ func ApplyMarkdown(w io.Writer, r *apply.Result) error {
 	return nil
 }
 
+// ApplySummaryMarkdown writes the apply report for the job summary:
+// ApplyMarkdown's, except that a sealed access key its publisher already
+// wrote to the summary (apply.KeyResult.Published) is named there, not
+// repeated, so each encrypted key appears in the summary exactly once.
+func ApplySummaryMarkdown(w io.Writer, r *apply.Result) error {
+	v := newApplyView(r)
+	for _, e := range v.Environments {
+		for i, k := range e.AccessKeys {
+			if k.Sealed != nil && k.Published {
+				e.AccessKeys[i].SealedMarkdown = fmt.Sprintf("🔑 The encrypted access key **%s** of **%s** is above in this job summary, where it was written the moment it was made.",
+					EscapeMarkdown(k.Sealed.KeyID), EscapeMarkdown(k.ServiceAccount))
+			}
+		}
+	}
+	if err := templates.ExecuteTemplate(w, "apply.md.tmpl", v); err != nil {
+		return fmt.Errorf("render apply report as Markdown: %w", err)
+	}
+	return nil
+}
+
 // ExpireMarkdown writes the report of an expire run (engine.Expire) for
 // the job summary and the roster:expired issue: ApplyMarkdown's tables and
 // sections under its own marker and heading, then left, the sentences of
@@ -65,9 +85,7 @@ type applyView struct {
 	Left         []string
 	Environments []*applyEnvView
 	Tally        apply.Tally
-	// KeySteps counts the access key steps done.
-	KeySteps int
-	Failed   bool
+	Failed       bool
 	// Refused is set when a refusal, not a failure, stopped the apply.
 	Refused bool
 	// Names of environments by outcome, for the summary line.
@@ -103,7 +121,7 @@ func newApplyKeyView(k apply.KeyResult) applyKeyView {
 		v.SealedText = pgpBlock("              ", k.Sealed.Message)
 		var b strings.Builder
 		_ = SealedKeyMarkdown(&b, *k.Sealed) // a strings.Builder does not fail
-		v.SealedMarkdown = b.String()
+		v.SealedMarkdown = strings.TrimRight(b.String(), "\n")
 	}
 	return v
 }
@@ -169,11 +187,6 @@ func newApplyView(r *apply.Result) *applyView {
 		}
 		for _, k := range e.AccessKeys {
 			ev.AccessKeys = append(ev.AccessKeys, newApplyKeyView(k))
-			for _, st := range k.Steps {
-				if st.Status == apply.Done {
-					v.KeySteps++
-				}
-			}
 		}
 		v.Environments = append(v.Environments, ev)
 	}

@@ -13,7 +13,7 @@ import (
 
 // FormatVersion is the version of the plan JSON format (docs/plan-json.md).
 // Additive changes bump the minor version; breaking changes bump the major.
-const FormatVersion = "1.2"
+const FormatVersion = "1.3"
 
 // formatMajor is the major version ReadJSON understands.
 const formatMajor = 1
@@ -33,6 +33,8 @@ type jsonCounts struct {
 	Delete     int `json:"delete"`
 	Adopt      int `json:"adopt"`
 	Operations int `json:"operations"`
+	// AccessKeySteps: since 1.3.
+	AccessKeySteps int `json:"access_key_steps"`
 }
 
 type jsonEnvironment struct {
@@ -130,7 +132,7 @@ func JSON(w io.Writer, p *plan.Plan) error {
 }
 
 func toJSONCounts(c plan.Counts, operations int) jsonCounts {
-	return jsonCounts{Create: c.Create, Update: c.Update, Delete: c.Delete, Adopt: c.Adopt, Operations: operations}
+	return jsonCounts{Create: c.Create, Update: c.Update, Delete: c.Delete, Adopt: c.Adopt, Operations: operations, AccessKeySteps: c.KeySteps}
 }
 
 // writeJSON writes v as indented JSON, the layout of every JSON form this

@@ -11,6 +11,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/roster-dev/roster/internal/keys"
 	"github.com/roster-dev/roster/internal/plan"
 )
 
@@ -52,14 +53,7 @@ func TestJSONRoundTrip(t *testing.T) {
 func TestReadJSONRerender(t *testing.T) {
 	t.Parallel()
 	p := fullPlan(t)
-	var buf bytes.Buffer
-	if err := JSON(&buf, p); err != nil {
-		t.Fatal(err)
-	}
-	read, err := ReadJSON(&buf)
-	if err != nil {
-		t.Fatal(err)
-	}
+	read := readBack(t, p)
 	opts := MarkdownOptions{Footer: "Updated for abc1234"}
 	if diff := cmp.Diff(markdownString(t, p, opts), markdownString(t, read, opts)); diff != "" {
 		t.Errorf("Markdown of the plan read back (-want +got):\n%s", diff)
@@ -147,7 +141,7 @@ func TestJSONShape(t *testing.T) {
 	if doc.FormatVersion != FormatVersion {
 		t.Errorf("format_version = %q, want %q", doc.FormatVersion, FormatVersion)
 	}
-	wantTotals := map[string]int{"create": 2, "update": 2, "delete": 4, "adopt": 1, "operations": 36}
+	wantTotals := map[string]int{"create": 2, "update": 2, "delete": 4, "adopt": 1, "operations": 36, "access_key_steps": 0}
 	if diff := cmp.Diff(wantTotals, doc.Counts); diff != "" {
 		t.Errorf("counts (-want +got):\n%s", diff)
 	}
@@ -216,4 +210,49 @@ var allOpTypes = []plan.OpType{
 	plan.OpDeleteSSHPublicKey, plan.OpDeleteSigningCertificate, plan.OpDeleteServiceSpecificCredential,
 	plan.OpCreateGroup, plan.OpUpdateGroup, plan.OpDeleteGroup, plan.OpAttachGroupPolicy,
 	plan.OpDetachGroupPolicy, plan.OpPutGroupPolicy, plan.OpDeleteGroupPolicy,
+}
+
+// A plan whose only effect is access key steps keeps them when read back
+// from JSON, as the Action's matrix merge does: it still has changes, and
+// its comment and text count the steps instead of saying "No changes".
+func TestReadJSONKeepsAccessKeySteps(t *testing.T) {
+	t.Parallel()
+	p := &plan.Plan{Environments: []*plan.Environment{{
+		Name: "development", AccountID: "111122223333", Changes: []plan.Change{},
+		AccessKeys: []plan.AccessKey{{
+			ServiceAccount: "ci-deployer", DeliverTo: "secretsmanager", SecretName: "roster/ci-deployer",
+			Destination: "Secrets Manager roster/ci-deployer", Summary: "deactivate old access key AKIAOLD of ci-deployer",
+			Steps:    []plan.AccessKeyStep{{Action: "deactivate", KeyID: "AKIAOLD", Reason: "the new key AKIANEW was created 7 days ago (overlap_days 7)"}},
+			Decision: keys.Decision{Steps: []keys.Step{{Action: keys.Deactivate, KeyID: "AKIAOLD"}}},
+		}},
+	}}}
+	read := readBack(t, p)
+	if !read.HasChanges() || read.Counts().KeySteps != 1 {
+		t.Errorf("read back: HasChanges %v, %d key steps; want true, 1", read.HasChanges(), read.Counts().KeySteps)
+	}
+	var text bytes.Buffer
+	if err := Text(&text, read); err != nil {
+		t.Fatal(err)
+	}
+	if want := "Plan: 0 to add, 0 to change, 0 to destroy, 0 to adopt, 1 access key step.\n"; !strings.HasSuffix(text.String(), want) {
+		t.Errorf("text ends %q, want %q", text.String(), want)
+	}
+	if diff := cmp.Diff(markdownString(t, p, MarkdownOptions{}), markdownString(t, read, MarkdownOptions{})); diff != "" {
+		t.Errorf("Markdown of the plan read back (-want +got):\n%s", diff)
+	}
+}
+
+// readBack is p written as JSON and read back, as the Action's matrix merge
+// reads the plans of its jobs.
+func readBack(t *testing.T, p *plan.Plan) *plan.Plan {
+	t.Helper()
+	var buf bytes.Buffer
+	if err := JSON(&buf, p); err != nil {
+		t.Fatal(err)
+	}
+	read, err := ReadJSON(&buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return read
 }

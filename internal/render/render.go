@@ -153,9 +153,14 @@ func executeMarkdown(v *planView) (string, error) {
 	return buf.String(), nil
 }
 
-// countsWords is the Terraform-like summary of a tally.
+// countsWords is the Terraform-like summary of a tally, with the access
+// key steps when there are any (the apply line counts them alike).
 func countsWords(c plan.Counts) string {
-	return fmt.Sprintf("%d to add, %d to change, %d to destroy, %d to adopt.", c.Create, c.Update, c.Delete, c.Adopt)
+	s := fmt.Sprintf("%d to add, %d to change, %d to destroy, %d to adopt", c.Create, c.Update, c.Delete, c.Adopt)
+	if c.KeySteps > 0 {
+		s += ", " + plural(c.KeySteps, "access key step")
+	}
+	return s + "."
 }
 
 // briefCounts names only the actions that occur, for a section title.
@@ -168,6 +173,9 @@ func briefCounts(c plan.Counts) string {
 		if n.n > 0 {
 			parts = append(parts, fmt.Sprintf("%d %s", n.n, n.what))
 		}
+	}
+	if c.KeySteps > 0 {
+		parts = append(parts, plural(c.KeySteps, "access key step"))
 	}
 	if len(parts) == 0 {
 		return "no changes"

@@ -1,0 +1,79 @@
+package cli
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/roster-dev/roster/internal/iamtest"
+	"github.com/roster-dev/roster/internal/testfixture"
+)
+
+// A plan whose only effect is access key steps has changes: its summary
+// line and its JSON count them and --detailed-exitcode says so. roster
+// rotate runs them (a pgp key printed once to stderr, and in the report),
+// after which the plan has nothing to do. No secret is printed.
+func TestPlanCountsAccessKeySteps(t *testing.T) {
+	t.Parallel()
+	dir := writeAccess(t, map[string]string{
+		"development/environment.yaml": `account_id: "111111111111"
+role_arn: arn:aws:iam::111111111111:role/roster-apply
+`,
+		"development/machines.yaml": `service_accounts:
+  - name: ci-deployer
+    owner: platform-team
+    access_key:
+      deliver_to: secretsmanager
+      secret_name: roster/ci-deployer
+  - name: report-bot
+    owner: platform-team
+    access_key:
+      deliver_to: pgp
+      pgp_key: ` + testfixture.PGPKey(t).Base64 + `
+`,
+	})
+	srv := iamtest.NewServer(t)
+	dev := srv.Account(devAccount)
+	dev.AddRole("roster-apply")
+	for _, name := range []string{"ci-deployer", "report-bot"} {
+		dev.PutUser(iamtest.User{Name: name, Tags: []iamtest.Tag{{Key: "roster:managed", Value: "true"}, {Key: "roster:owner", Value: "platform-team"}}})
+	}
+
+	planned := runRoster(t, srv, "", false, "plan", "--dir", dir, "--detailed-exitcode")
+	want := "Plan: 0 to add, 0 to change, 0 to destroy, 0 to adopt, 8 access key steps."
+	if planned.code != ExitUsage || !strings.Contains(planned.stdout, want) {
+		t.Errorf("plan: exit %d, want %d (changes) and %q:\n%s%s", planned.code, ExitUsage, want, planned.stdout, planned.stderr)
+	}
+	asJSON := runRoster(t, srv, "", false, "plan", "--dir", dir, "--format", "json")
+	var doc struct {
+		Counts map[string]int `json:"counts"`
+	}
+	if err := json.Unmarshal([]byte(asJSON.stdout), &doc); err != nil {
+		t.Fatal(err)
+	}
+	if got := doc.Counts["access_key_steps"]; got != 8 {
+		t.Errorf("plan JSON counts.access_key_steps = %d, want 8", got)
+	}
+
+	rotated := runRoster(t, srv, "", false, "rotate", "--dir", dir)
+	if rotated.code != ExitOK || !strings.Contains(rotated.stdout, "Apply complete: 0 operations and 8 access key steps done in development.") {
+		t.Fatalf("rotate: exit %d\n%s%s", rotated.code, rotated.stdout, rotated.stderr)
+	}
+	if n := len(armoredMessage.FindAllString(rotated.stderr, -1)); n != 1 {
+		t.Errorf("%d encrypted keys on stderr, want report-bot's once:\n%s", n, rotated.stderr)
+	}
+	again := runRoster(t, srv, "", false, "plan", "--dir", dir, "--detailed-exitcode")
+	if again.code != ExitOK || !strings.Contains(again.stdout, "No changes.") {
+		t.Errorf("plan after rotate: exit %d, want 0 and no changes:\n%s%s", again.code, again.stdout, again.stderr)
+	}
+	all := planned.stdout + planned.stderr + asJSON.stdout + asJSON.stderr + rotated.stdout + rotated.stderr + again.stdout + again.stderr
+	for _, name := range []string{"ci-deployer", "report-bot"} {
+		u, _ := dev.User(name)
+		if len(u.AccessKeys) != 1 {
+			t.Fatalf("%s has %d keys, want 1", name, len(u.AccessKeys))
+		}
+		if strings.Contains(all, u.AccessKeys[0].Secret) {
+			t.Errorf("the secret of %s's key is printed", name)
+		}
+	}
+}
