@@ -427,11 +427,7 @@ func ApplyJSON(w io.Writer, r *apply.Result) error {
 						decrypt = "gpg --decrypt"
 					}
 					jc.Ops = append(jc.Ops, jsonApplyOp{
-						jsonOp: jsonOp{
-							Type: string(op.Type), User: op.User, Group: op.Group, Path: op.Path,
-							PolicyARN: op.PolicyARN, PolicyName: op.PolicyName, PolicyDocument: op.PolicyDocument,
-							Tags: op.Tags, TagKeys: op.TagKeys, ID: op.ID, PGPKeyFingerprint: opFingerprint(op),
-						},
+						jsonOp:            toJSONOp(op),
 						Status:            string(o.Status),
 						Error:             o.Error,
 						Reason:            o.Reason,

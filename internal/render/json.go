@@ -90,18 +90,17 @@ type jsonResource struct {
 	Members             []string          `json:"members"`
 }
 
-type jsonOp struct {
-	Type              string            `json:"type"`
-	User              string            `json:"user,omitempty"`
-	Group             string            `json:"group,omitempty"`
-	Path              string            `json:"path,omitempty"`
-	PolicyARN         string            `json:"policy_arn,omitempty"`
-	PolicyName        string            `json:"policy_name,omitempty"`
-	PolicyDocument    string            `json:"policy_document,omitempty"`
-	Tags              map[string]string `json:"tags,omitempty"`
-	TagKeys           []string          `json:"tag_keys,omitempty"`
-	ID                string            `json:"id,omitempty"`
-	PGPKeyFingerprint string            `json:"pgp_key_fingerprint,omitempty"`
+// jsonOp is an operation as the format writes it: plan.Op's own JSON (the
+// form its digest covers), with the PGP key left out for its fingerprint
+// (see toJSONOp). TestJSONDocumented keeps every field documented.
+type jsonOp plan.Op
+
+// toJSONOp is op as the plan and apply JSON write it.
+func toJSONOp(op plan.Op) jsonOp {
+	jo := jsonOp(op)
+	jo.PGPKey = ""
+	jo.PGPKeyFingerprint = opFingerprint(op)
+	return jo
 }
 
 type jsonUnmanaged struct {
@@ -173,19 +172,7 @@ func toJSONEnvironment(e *plan.Environment) *jsonEnvironment {
 			Ops:       []jsonOp{},
 		}
 		for _, op := range ch.Ops {
-			jc.Ops = append(jc.Ops, jsonOp{
-				Type:              string(op.Type),
-				User:              op.User,
-				Group:             op.Group,
-				Path:              op.Path,
-				PolicyARN:         op.PolicyARN,
-				PolicyName:        op.PolicyName,
-				PolicyDocument:    op.PolicyDocument,
-				Tags:              op.Tags,
-				TagKeys:           op.TagKeys,
-				ID:                op.ID,
-				PGPKeyFingerprint: opFingerprint(op),
-			})
+			jc.Ops = append(jc.Ops, toJSONOp(op))
 		}
 		je.Counts.Operations += len(ch.Ops)
 		je.Changes = append(je.Changes, jc)
@@ -212,16 +199,13 @@ func toJSONResource(r *plan.Resource) *jsonResource {
 	if r == nil {
 		return nil
 	}
-	return &jsonResource{
-		Path:                r.Path,
-		Groups:              nonNil(r.Groups),
-		ManagedPolicies:     nonNil(r.ManagedPolicies),
-		InlinePolicies:      nonNilMap(r.InlinePolicies),
-		PermissionsBoundary: r.PermissionsBoundary,
-		Tags:                nonNilMap(r.Tags),
-		Console:             r.Console,
-		Members:             nonNil(r.Members),
-	}
+	jr := jsonResource(*r)
+	jr.Groups = nonNil(r.Groups)
+	jr.ManagedPolicies = nonNil(r.ManagedPolicies)
+	jr.InlinePolicies = nonNilMap(r.InlinePolicies)
+	jr.Tags = nonNilMap(r.Tags)
+	jr.Members = nonNil(r.Members)
+	return &jr
 }
 
 func nonNil[T any](s []T) []T {
@@ -315,20 +299,10 @@ func fromJSONEnvironment(je *jsonEnvironment) (*plan.Environment, error) {
 			After:     fromJSONResource(jc.After),
 			Ops:       []plan.Op{},
 		}
-		for _, op := range jc.Ops {
-			ch.Ops = append(ch.Ops, plan.Op{
-				Type:              plan.OpType(op.Type),
-				User:              op.User,
-				Group:             op.Group,
-				Path:              op.Path,
-				PolicyARN:         op.PolicyARN,
-				PolicyName:        op.PolicyName,
-				PolicyDocument:    op.PolicyDocument,
-				Tags:              op.Tags,
-				TagKeys:           op.TagKeys,
-				ID:                op.ID,
-				PGPKeyFingerprint: op.PGPKeyFingerprint,
-			})
+		for _, jo := range jc.Ops {
+			op := plan.Op(jo)
+			op.PGPKey = "" // the format carries only the fingerprint
+			ch.Ops = append(ch.Ops, op)
 		}
 		if len(ch.DependsOn) == 0 {
 			ch.DependsOn = nil // as plan.Order leaves a change without dependencies
@@ -352,14 +326,6 @@ func fromJSONResource(r *jsonResource) *plan.Resource {
 	if r == nil {
 		return nil
 	}
-	return &plan.Resource{
-		Path:                r.Path,
-		Groups:              r.Groups,
-		ManagedPolicies:     r.ManagedPolicies,
-		InlinePolicies:      r.InlinePolicies,
-		PermissionsBoundary: r.PermissionsBoundary,
-		Tags:                r.Tags,
-		Console:             r.Console,
-		Members:             r.Members,
-	}
+	res := plan.Resource(*r)
+	return &res
 }
