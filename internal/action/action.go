@@ -196,11 +196,11 @@ func (r *runner) dispatch(ctx context.Context) error {
 	case CommandApply:
 		return r.apply(ctx)
 	case CommandDrift:
-		return r.drift(ctx)
+		return r.withTarget(ctx, r.drift)
 	case CommandExpire:
-		return r.expire(ctx)
+		return r.withTarget(ctx, r.expire)
 	case CommandRotate:
-		return r.rotate(ctx)
+		return r.withTarget(ctx, r.rotate)
 	}
 	return fmt.Errorf("unknown command %q", cmd)
 }

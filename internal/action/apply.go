@@ -109,7 +109,7 @@ func (r *runner) computeApply(ctx context.Context, repo *manifest.Repository, en
 	if rv.Refusal != "" {
 		return &plan.Plan{}, engine.Refused(envs, rv.Refusal), nil
 	}
-	conn, err := awsiam.NewConnector(ctx, r.env.Getenv, r.in.Concurrency)
+	conn, err := r.connect(ctx)
 	if err != nil {
 		return nil, nil, err
 	}

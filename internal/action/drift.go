@@ -35,28 +35,21 @@ type driftIssue struct {
 // drift compares live IAM with the repository in every environment (or
 // the environments input), adds the credential hygiene findings, and keeps
 // one issue per environment in step with what it finds.
-func (r *runner) drift(ctx context.Context) error {
-	repo, envs, err := r.selected()
+func (r *runner) drift(ctx context.Context, t target) error {
+	reports, err := r.computeDrift(ctx, t)
 	if err != nil {
 		return err
 	}
-	reports, err := r.computeDrift(ctx, repo, envs)
-	if err != nil {
-		return err
-	}
-	return r.publishDrift(ctx, repo, reports)
+	return r.publishDrift(ctx, t.repo, reports)
 }
 
 // computeDrift runs the engine's drift job with the drift role and logs
 // its text report.
-func (r *runner) computeDrift(ctx context.Context, repo *manifest.Repository, envs []*manifest.Environment) ([]*drift.Report, error) {
+func (r *runner) computeDrift(ctx context.Context, t target) ([]*drift.Report, error) {
 	var reports []*drift.Report
-	err := r.group("Drift in "+envNames(envs), func() error {
-		conn, err := awsiam.NewConnector(ctx, r.env.Getenv, r.in.Concurrency)
-		if err != nil {
-			return err
-		}
-		reports, err = engine.Drift(ctx, repo, envs, conn.Source(awsiam.ForDrift), r.env.Now())
+	err := r.group("Drift in "+envNames(t.envs), func() error {
+		var err error
+		reports, err = engine.Drift(ctx, t.repo, t.envs, t.conn.Source(awsiam.ForDrift), r.env.Now())
 		if err != nil {
 			return fmt.Errorf("drift: %w", err)
 		}

@@ -43,16 +43,8 @@ type removal struct {
 // when they were merged, and expiryGate refuses an environment whose last
 // merge did not pass the apply gate. It reports in the log, the job
 // summary, the outputs and the roster:expired issue.
-func (r *runner) expire(ctx context.Context) error {
-	repo, envs, err := r.selected()
-	if err != nil {
-		return err
-	}
-	gate, err := r.expiryGate(ctx, repo)
-	if err != nil {
-		return err
-	}
-	conn, err := awsiam.NewConnector(ctx, r.env.Getenv, r.in.Concurrency)
+func (r *runner) expire(ctx context.Context, t target) error {
+	gate, err := r.expiryGate(ctx, t.repo)
 	if err != nil {
 		return err
 	}
@@ -61,8 +53,8 @@ func (r *runner) expire(ctx context.Context) error {
 		left    []string
 		res     *apply.Result
 	)
-	err = r.group("Expire "+envNames(envs), func() error {
-		res, err = engine.Expire(ctx, repo, envs, conn.Source(awsiam.ForApply), conn.Writers(), r.env.Now(), engine.ApplyOptions{
+	err = r.group("Expire "+envNames(t.envs), func() error {
+		res, err = engine.Expire(ctx, t.repo, t.envs, t.conn.Source(awsiam.ForApply), t.conn.Writers(), r.env.Now(), engine.ApplyOptions{
 			Gate:    gate,
 			Planned: func(p *plan.Environment) { planned = append(planned, p) },
 			Skipped: func(env string, skipped []plan.Change) {

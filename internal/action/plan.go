@@ -144,7 +144,7 @@ func (r *runner) computePlan(ctx context.Context, repo *manifest.Repository) (*p
 		hyg map[string][]drift.Finding
 	)
 	err = r.group("Plan "+envNames(envs), func() error {
-		conn, err := awsiam.NewConnector(ctx, r.env.Getenv, r.in.Concurrency)
+		conn, err := r.connect(ctx)
 		if err != nil {
 			return err
 		}

@@ -16,18 +16,10 @@ import (
 // summary and the outputs. It writes no comment or issue: a rotation
 // belongs to no pull request, and a failed one fails the scheduled job,
 // which GitHub reports to the workflow's owners.
-func (r *runner) rotate(ctx context.Context) error {
-	repo, envs, err := r.selected()
-	if err != nil {
-		return err
-	}
-	conn, err := awsiam.NewConnector(ctx, r.env.Getenv, r.in.Concurrency)
-	if err != nil {
-		return err
-	}
+func (r *runner) rotate(ctx context.Context, t target) error {
 	var res *apply.Result
-	err = r.group("Rotate access keys in "+envNames(envs), func() error {
-		res = engine.Rotate(ctx, repo, envs, conn.Source(awsiam.ForApply), conn.Writers(), r.env.Now(),
+	err := r.group("Rotate access keys in "+envNames(t.envs), func() error {
+		res = engine.Rotate(ctx, t.repo, t.envs, t.conn.Source(awsiam.ForApply), t.conn.Writers(), r.env.Now(),
 			apply.Options{Grace: applyGrace, PublishKey: r.publishSealed})
 		return render.ApplyText(r.env.Stdout, res)
 	})

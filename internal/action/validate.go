@@ -1,10 +1,12 @@
 package action
 
 import (
+	"context"
 	"fmt"
 	"path/filepath"
 	"strings"
 
+	"github.com/roster-dev/roster/internal/awsiam"
 	"github.com/roster-dev/roster/internal/diag"
 	"github.com/roster-dev/roster/internal/engine"
 	"github.com/roster-dev/roster/internal/manifest"
@@ -51,6 +53,35 @@ func (r *runner) selected() (*manifest.Repository, []*manifest.Environment, erro
 		return nil, nil, fmt.Errorf("input environments: %w", err)
 	}
 	return repo, envs, nil
+}
+
+// target is what a job of every selected environment works on: the
+// validated repository, the environments selected from it, and the one AWS
+// connection the job reads and writes them through.
+type target struct {
+	repo *manifest.Repository
+	envs []*manifest.Environment
+	conn *awsiam.Connector
+}
+
+// withTarget selects the environments (see selected), connects to AWS and
+// runs job on them.
+func (r *runner) withTarget(ctx context.Context, job func(context.Context, target) error) error {
+	repo, envs, err := r.selected()
+	if err != nil {
+		return err
+	}
+	conn, err := r.connect(ctx)
+	if err != nil {
+		return err
+	}
+	return job(ctx, target{repo: repo, envs: envs, conn: conn})
+}
+
+// connect opens the job's AWS connection: the job's credentials, with calls
+// in flight bounded by the concurrency inputs.
+func (r *runner) connect(ctx context.Context) (*awsiam.Connector, error) {
+	return awsiam.NewConnector(ctx, r.env.Getenv, r.in.Concurrency)
 }
 
 // relFile turns a loader path into a path relative to the repository root,
