@@ -208,40 +208,33 @@ func (b *builder) entryPos(name string) diag.Pos {
 	return diag.Pos{}
 }
 
+// entry is the user or service account a change is about, at the entry
+// that declares it.
+func (b *builder) entry(ch *plan.Change) subject {
+	return subject{kind: ch.Kind, name: ch.Name, pos: b.entryPos(ch.Name), person: ch.Kind == plan.KindUser}
+}
+
 func (b *builder) missingUser(ch *plan.Change) {
-	pos := b.entryPos(ch.Name)
-	n := ch.Kind.Noun()
-	b.add(Finding{
-		ID:          FindingID(Missing, ch.Kind, ch.Name),
-		Kind:        Missing,
-		SubjectKind: ch.Kind,
-		Subject:     ch.Name,
-		Summary:     sentence(words(n+" "), code(ch.Name), words(" is declared in the manifests but does not exist in AWS")),
-		Restore:     b.restore(words("create it")),
-		Accept:      sentence(words("remove the entry for "), code(ch.Name), words(" from "), code(list(ch.Kind)), words(" in "), loc(pos)),
-		Pos:         pos,
-	}, Medium, b.adminResource(ch.After))
+	s := b.entry(ch)
+	f := s.finding(Missing)
+	f.Summary = sentence(words(ch.Kind.Noun()+" "), code(ch.Name), words(" is declared in the manifests but does not exist in AWS"))
+	f.Restore = b.restore(words("create it"))
+	f.Accept = sentence(words("remove the entry for "), code(ch.Name), words(" from "), code(list(ch.Kind)), words(" in "), loc(s.pos))
+	b.add(f, Medium, b.adminResource(ch.After))
 }
 
 func (b *builder) extraUser(ch *plan.Change) {
 	n := ch.Kind.Noun()
-	f := Finding{
-		ID:          FindingID(Extra, ch.Kind, ch.Name),
-		Kind:        Extra,
-		SubjectKind: ch.Kind,
-		Subject:     ch.Name,
-		Restore:     b.restore(words("offboard it (" + operations(len(ch.Ops)) + ", ending with DeleteUser)")),
-	}
+	s := b.entry(ch)
+	f := s.finding(Extra)
+	f.Restore = b.restore(words("offboard it (" + operations(len(ch.Ops)) + ", ending with DeleteUser)"))
 	if m := b.users[strings.ToLower(ch.Name)]; m != nil && m.Expires != nil && !m.Absent {
 		date := m.Expires.Written()
-		f.Pos = m.Pos
 		f.Summary = sentence(words(n+" "), code(ch.Name), words(" still exists in AWS, but its "), code("expires"), words(" date ("+date+") has passed"))
 		f.Accept = sentence(words("move "), code("expires"), words(" of "), code(ch.Name), words(" in "), loc(m.Pos), words(" to a later date, or remove it"))
 	} else {
-		pos := b.entryPos(ch.Name)
-		f.Pos = pos
 		f.Summary = sentence(words(n+" "), code(ch.Name), words(" is marked "), code("absent: true"), words(" in the manifests but still exists in AWS"))
-		f.Accept = sentence(words("remove "), code("absent: true"), words(" from the entry for "), code(ch.Name), words(" in "), loc(pos), words(" if the "+n+" should stay"))
+		f.Accept = sentence(words("remove "), code("absent: true"), words(" from the entry for "), code(ch.Name), words(" in "), loc(s.pos), words(" if the "+n+" should stay"))
 	}
 	b.add(f, Medium, b.adminResource(ch.Before))
 }
@@ -254,32 +247,24 @@ func (b *builder) envDir() string {
 }
 
 func (b *builder) adoptable(ch *plan.Change) {
-	pos := b.entryPos(ch.Name)
-	b.add(Finding{
-		ID:          FindingID(Adoptable, ch.Kind, ch.Name),
-		Kind:        Adoptable,
-		SubjectKind: ch.Kind,
-		Subject:     ch.Name,
-		Summary:     sentence(words(ch.Kind.Noun()+" "), code(ch.Name), words(" is declared in the manifests and exists in AWS without the "), code(b.ownTag), words(" tag, so roster does not manage it yet")),
-		Restore:     b.restore(words("adopt it: roster tags it "), code(b.ownTag+"=true"), words(" and from then on manages it")),
-		Accept:      sentence(words("remove the entry for "), code(ch.Name), words(" from "), loc(pos), words(" so roster leaves the user alone, and add it to "), code("unmanaged.ignore"), words(" in "), code(b.envFile), words(" to stay silent about it")),
-		Pos:         pos,
-	}, Medium, false)
+	s := b.entry(ch)
+	f := s.finding(Adoptable)
+	f.Summary = sentence(words(ch.Kind.Noun()+" "), code(ch.Name), words(" is declared in the manifests and exists in AWS without the "), code(b.ownTag), words(" tag, so roster does not manage it yet"))
+	f.Restore = b.restore(words("adopt it: roster tags it "), code(b.ownTag+"=true"), words(" and from then on manages it"))
+	f.Accept = sentence(words("remove the entry for "), code(ch.Name), words(" from "), loc(s.pos), words(" so roster leaves the user alone, and add it to "), code("unmanaged.ignore"), words(" in "), code(b.envFile), words(" to stay silent about it"))
+	b.add(f, Medium, false)
 }
 
 // undeclared reports a user that carries the ownership tag but that no
 // manifest names: roster never changes it, and a tag someone else set is
 // how a forged ownership claim looks, so it is high.
 func (b *builder) undeclared(u plan.Unmanaged) {
-	b.add(Finding{
-		ID:          FindingID(Undeclared, plan.KindUser, u.Name),
-		Kind:        Undeclared,
-		SubjectKind: plan.KindUser,
-		Subject:     u.Name,
-		Summary:     sentence(words("user "), code(u.Name), words(" carries the "), code(b.ownTag), words(" tag, but no manifest declares it, so roster does not change or delete it (a tag anyone with "), code("iam:TagUser"), words(" can set is no proof that roster manages it)")),
-		Restore:     sentence(words("add an entry for "), code(u.Name), words(" with "), code("absent: true"), words(" to a manifest in "), code(b.envDir()+"/"), words(" to offboard it")),
-		Accept:      sentence(words("declare "), code(u.Name), words(" in a manifest in "), code(b.envDir()+"/"), words(", or remove its "), code(b.ownTag), words(" tag by hand if roster should not manage it")),
-	}, High, false)
+	s := subject{kind: plan.KindUser, name: u.Name}
+	f := s.finding(Undeclared)
+	f.Summary = sentence(words("user "), code(u.Name), words(" carries the "), code(b.ownTag), words(" tag, but no manifest declares it, so roster does not change or delete it (a tag anyone with "), code("iam:TagUser"), words(" can set is no proof that roster manages it)"))
+	f.Restore = sentence(words("add an entry for "), code(u.Name), words(" with "), code("absent: true"), words(" to a manifest in "), code(b.envDir()+"/"), words(" to offboard it"))
+	f.Accept = sentence(words("declare "), code(u.Name), words(" in a manifest in "), code(b.envDir()+"/"), words(", or remove its "), code(b.ownTag), words(" tag by hand if roster should not manage it"))
+	b.add(f, High, false)
 }
 
 // accessKeyIssues turns what the key lifecycle cannot settle alone into
@@ -287,14 +272,9 @@ func (b *builder) undeclared(u plan.Unmanaged) {
 // credential the repository does not know of), and a rotation blocked by
 // two keys already in use.
 func (b *builder) accessKeyIssues(a plan.AccessKey) {
+	s := subject{kind: plan.KindServiceAccount, name: a.ServiceAccount, pos: b.entryPos(a.ServiceAccount)}
 	for _, n := range a.Notes {
-		f := Finding{
-			ID:          FindingID(Kind(n.Kind), plan.KindServiceAccount, a.ServiceAccount, n.KeyID),
-			Kind:        Kind(n.Kind),
-			SubjectKind: plan.KindServiceAccount,
-			Subject:     a.ServiceAccount,
-			Pos:         b.entryPos(a.ServiceAccount),
-		}
+		f := s.finding(Kind(n.Kind), n.KeyID)
 		switch n.Kind {
 		case plan.KeyHandMade:
 			f.Summary = sentence(words("service account "), code(a.ServiceAccount), words(" has access key "), code(n.KeyID),
@@ -313,15 +293,12 @@ func (b *builder) accessKeyIssues(a plan.AccessKey) {
 }
 
 func (b *builder) unmanaged(u plan.Unmanaged) {
-	b.add(Finding{
-		ID:          FindingID(Unmanaged, plan.KindUser, u.Name),
-		Kind:        Unmanaged,
-		SubjectKind: plan.KindUser,
-		Subject:     u.Name,
-		Summary:     sentence(words("user "), code(u.Name), words(" exists in AWS, but no manifest declares it and it lacks the "), code(b.ownTag), words(" tag, so roster does not manage it")),
-		Restore:     sentence(words("delete it by hand if nobody needs it (roster never changes unmanaged users)")),
-		Accept:      sentence(words("import it ("), code("roster import"), words(") or add a "), code("users:"), words(" entry for it, or add it to "), code("unmanaged.ignore"), words(" in "), code(b.envFile)),
-	}, Medium, false)
+	s := subject{kind: plan.KindUser, name: u.Name}
+	f := s.finding(Unmanaged)
+	f.Summary = sentence(words("user "), code(u.Name), words(" exists in AWS, but no manifest declares it and it lacks the "), code(b.ownTag), words(" tag, so roster does not manage it"))
+	f.Restore = sentence(words("delete it by hand if nobody needs it (roster never changes unmanaged users)"))
+	f.Accept = sentence(words("import it ("), code("roster import"), words(") or add a "), code("users:"), words(" entry for it, or add it to "), code("unmanaged.ignore"), words(" in "), code(b.envFile))
+	b.add(f, Medium, false)
 }
 
 // subject is who an attribute finding is about: a user or a group, with its
@@ -339,7 +316,7 @@ func (s subject) of() string { return " of " + s.kind.Noun() + " " }
 // attributes adds one finding per attribute an update or adoption changes,
 // read from its operations, so findings match exactly what apply would do.
 func (b *builder) attributes(ch *plan.Change) {
-	s := subject{kind: ch.Kind, name: ch.Name, pos: b.entryPos(ch.Name), person: ch.Kind == plan.KindUser}
+	s := b.entry(ch)
 	before := ch.Before
 	if before == nil {
 		before = &plan.Resource{}
@@ -409,21 +386,18 @@ func (b *builder) attributes(ch *plan.Change) {
 	}
 }
 
-func (b *builder) attr(s subject, kind Kind, parts ...string) string {
-	return FindingID(kind, s.kind, s.name, parts...)
+// finding starts a finding of kind about s, at its manifest entry,
+// identified by the attribute parts (see FindingID).
+func (s subject) finding(kind Kind, attr ...string) Finding {
+	return Finding{ID: FindingID(kind, s.kind, s.name, attr...), Kind: kind, SubjectKind: s.kind, Subject: s.name, Pos: s.pos}
 }
 
 func (b *builder) path(s subject, live, want string) {
-	b.add(Finding{
-		ID:          b.attr(s, kindFor(s), "path", "differs", digest(live, want)),
-		Kind:        kindFor(s),
-		SubjectKind: s.kind,
-		Subject:     s.name,
-		Summary:     sentence(words("the path"+s.of()), code(s.name), words(" is "), code(live), words(" in AWS but "), code(want), words(" in the manifests")),
-		Restore:     b.restore(words("move it back to "), code(want)),
-		Accept:      sentence(words("set "), code("path: "+live), words(" for "), code(s.name), words(" in "), loc(s.pos)),
-		Pos:         s.pos,
-	}, Low, false)
+	f := s.finding(kindFor(s), "path", "differs", digest(live, want))
+	f.Summary = sentence(words("the path"+s.of()), code(s.name), words(" is "), code(live), words(" in AWS but "), code(want), words(" in the manifests"))
+	f.Restore = b.restore(words("move it back to "), code(want))
+	f.Accept = sentence(words("set "), code("path: "+live), words(" for "), code(s.name), words(" in "), loc(s.pos))
+	b.add(f, Low, false)
 }
 
 func kindFor(s subject) Kind {
@@ -441,16 +415,10 @@ func (b *builder) fromDefaults(k, v string) bool {
 }
 
 func (b *builder) tagLiveOnly(s subject, k, v string) {
-	f := Finding{
-		ID:          b.attr(s, Changed, "tag", k, "live-only", digest(v)),
-		Kind:        Changed,
-		SubjectKind: s.kind,
-		Subject:     s.name,
-		Summary:     sentence(words("tag "), code(k+" = "+v), words(" is set on "+s.kind.Noun()+" "), code(s.name), words(" in AWS but not in the manifests")),
-		Restore:     b.restore(words("remove it")),
-		Accept:      sentence(words("add "), code(k+": "+v), words(" to "), code("tags"), words(s.of()), code(s.name), words(" in "), loc(s.pos)),
-		Pos:         s.pos,
-	}
+	f := s.finding(Changed, "tag", k, "live-only", digest(v))
+	f.Summary = sentence(words("tag "), code(k+" = "+v), words(" is set on "+s.kind.Noun()+" "), code(s.name), words(" in AWS but not in the manifests"))
+	f.Restore = b.restore(words("remove it"))
+	f.Accept = sentence(words("add "), code(k+": "+v), words(" to "), code("tags"), words(s.of()), code(s.name), words(" in "), loc(s.pos))
 	if k == b.ownerTag && s.kind != plan.KindServiceAccount {
 		f.Accept = sentence(words("declare "), code(s.name), words(" under "), code("service_accounts:"), words(" with "), code("owner: "+v), words(" instead of in "), loc(s.pos))
 	}
@@ -458,15 +426,9 @@ func (b *builder) tagLiveOnly(s subject, k, v string) {
 }
 
 func (b *builder) tagManifestOnly(s subject, k, v string) {
-	f := Finding{
-		ID:          b.attr(s, Changed, "tag", k, "manifest-only", digest(v)),
-		Kind:        Changed,
-		SubjectKind: s.kind,
-		Subject:     s.name,
-		Summary:     sentence(words("tag "), code(k+" = "+v), words(" is in the manifests but not set on "+s.kind.Noun()+" "), code(s.name), words(" in AWS")),
-		Restore:     b.restore(words("add it")),
-		Pos:         s.pos,
-	}
+	f := s.finding(Changed, "tag", k, "manifest-only", digest(v))
+	f.Summary = sentence(words("tag "), code(k+" = "+v), words(" is in the manifests but not set on "+s.kind.Noun()+" "), code(s.name), words(" in AWS"))
+	f.Restore = b.restore(words("add it"))
 	switch {
 	case k == b.ownerTag:
 		// Service accounts must have an owner: nothing to accept.
@@ -479,15 +441,9 @@ func (b *builder) tagManifestOnly(s subject, k, v string) {
 }
 
 func (b *builder) tagDiffers(s subject, k, live, want string) {
-	f := Finding{
-		ID:          b.attr(s, Changed, "tag", k, "differs", digest(live, want)),
-		Kind:        Changed,
-		SubjectKind: s.kind,
-		Subject:     s.name,
-		Summary:     sentence(words("tag "), code(k), words(s.of()), code(s.name), words(" is "), code(live), words(" in AWS but "), code(want), words(" in the manifests")),
-		Restore:     b.restore(words("set it back to "), code(want)),
-		Pos:         s.pos,
-	}
+	f := s.finding(Changed, "tag", k, "differs", digest(live, want))
+	f.Summary = sentence(words("tag "), code(k), words(s.of()), code(s.name), words(" is "), code(live), words(" in AWS but "), code(want), words(" in the manifests"))
+	f.Restore = b.restore(words("set it back to "), code(want))
 	switch {
 	case k == b.ownerTag:
 		f.Accept = sentence(words("set "), code("owner: "+live), words(" for "), code(s.name), words(" in "), loc(s.pos))
@@ -500,25 +456,20 @@ func (b *builder) tagDiffers(s subject, k, live, want string) {
 }
 
 func (b *builder) boundary(s subject, live, want string) {
-	f := Finding{
-		Kind:        Changed,
-		SubjectKind: s.kind,
-		Subject:     s.name,
-		Pos:         s.pos,
-	}
+	var f Finding
 	switch {
 	case live == "":
-		f.ID = b.attr(s, Changed, "permissions-boundary", "manifest-only", want)
+		f = s.finding(Changed, "permissions-boundary", "manifest-only", want)
 		f.Summary = sentence(words("permissions boundary "), code(want), words(" is in the manifests but not set on "), code(s.name), words(" in AWS"))
 		f.Restore = b.restore(words("set it"))
 		f.Accept = sentence(words("remove "), code("permissions_boundary"), words(" from "), code(s.name), words(" in "), loc(s.pos))
 	case want == "":
-		f.ID = b.attr(s, Changed, "permissions-boundary", "live-only", live)
+		f = s.finding(Changed, "permissions-boundary", "live-only", live)
 		f.Summary = sentence(words("permissions boundary "), code(live), words(" is set on "), code(s.name), words(" in AWS but not in the manifests"))
 		f.Restore = b.restore(words("remove it"))
 		f.Accept = sentence(words("set "), code("permissions_boundary: "+live), words(" for "), code(s.name), words(" in "), loc(s.pos))
 	default:
-		f.ID = b.attr(s, Changed, "permissions-boundary", "differs", digest(live, want))
+		f = s.finding(Changed, "permissions-boundary", "differs", digest(live, want))
 		f.Summary = sentence(words("the permissions boundary of "), code(s.name), words(" is "), code(live), words(" in AWS but "), code(want), words(" in the manifests"))
 		f.Restore = b.restore(words("set it back to "), code(want))
 		f.Accept = sentence(words("set "), code("permissions_boundary: "+live), words(" for "), code(s.name), words(" in "), loc(s.pos))
@@ -530,19 +481,14 @@ func (b *builder) membership(s subject, group string, liveOnly bool) {
 	if liveOnly && b.deleting[group] {
 		return // the group's own finding covers it
 	}
-	f := Finding{
-		Kind:        Changed,
-		SubjectKind: s.kind,
-		Subject:     s.name,
-		Pos:         s.pos,
-	}
+	var f Finding
 	if liveOnly {
-		f.ID = b.attr(s, Changed, "group", "live-only", group)
+		f = s.finding(Changed, "group", "live-only", group)
 		f.Summary = sentence(code(s.name), words(" is a member of group "), code(group), words(" in AWS but not in the manifests"))
 		f.Restore = b.restore(words("remove it from the group"))
 		f.Accept = sentence(words("add "), code(group), words(" to "), code("groups"), words(s.of()), code(s.name), words(" in "), loc(s.pos))
 	} else {
-		f.ID = b.attr(s, Changed, "group", "manifest-only", group)
+		f = s.finding(Changed, "group", "manifest-only", group)
 		f.Summary = sentence(code(s.name), words(" is not a member of group "), code(group), words(" in AWS, but the manifests put it there"))
 		f.Restore = b.restore(words("add it to the group"))
 		f.Accept = sentence(words("remove "), code(group), words(" from "), code("groups"), words(s.of()), code(s.name), words(" in "), loc(s.pos))
@@ -551,14 +497,9 @@ func (b *builder) membership(s subject, group string, liveOnly bool) {
 }
 
 func (b *builder) managedPolicy(s subject, kind Kind, arn string, liveOnly bool) {
-	f := Finding{
-		Kind:        kind,
-		SubjectKind: s.kind,
-		Subject:     s.name,
-		Pos:         s.pos,
-	}
+	var f Finding
 	if liveOnly {
-		f.ID = b.attr(s, kind, "managed-policy", "live-only", arn)
+		f = s.finding(kind, "managed-policy", "live-only", arn)
 		f.Summary = sentence(words("managed policy "), code(arn), words(" is attached to "+s.kind.Noun()+" "), code(s.name), words(" in AWS but not in the manifests"))
 		f.Restore = b.restore(words("detach it"))
 		accept := []Span{words("add "), code(arn), words(" to "), code("managed_policies"), words(s.of()), code(s.name), words(" in "), loc(s.pos)}
@@ -567,7 +508,7 @@ func (b *builder) managedPolicy(s subject, kind Kind, arn string, liveOnly bool)
 		}
 		f.Accept = sentence(accept...)
 	} else {
-		f.ID = b.attr(s, kind, "managed-policy", "manifest-only", arn)
+		f = s.finding(kind, "managed-policy", "manifest-only", arn)
 		f.Summary = sentence(words("managed policy "), code(arn), words(" is in the manifests but not attached to "+s.kind.Noun()+" "), code(s.name), words(" in AWS"))
 		f.Restore = b.restore(words("attach it"))
 		f.Accept = sentence(words("remove "), code(arn), words(" from "), code("managed_policies"), words(s.of()), code(s.name), words(" in "), loc(s.pos))
@@ -581,20 +522,15 @@ func (b *builder) inlinePolicy(s subject, kind Kind, name string, live, want map
 	if inLive && inWant && liveDoc == wantDoc {
 		return
 	}
-	f := Finding{
-		Kind:        kind,
-		SubjectKind: s.kind,
-		Subject:     s.name,
-		Pos:         s.pos,
-	}
+	var f Finding
 	switch {
 	case !inWant:
-		f.ID = b.attr(s, kind, "inline-policy", name, "live-only", digest(liveDoc))
+		f = s.finding(kind, "inline-policy", name, "live-only", digest(liveDoc))
 		f.Summary = sentence(words("inline policy "), code(name), words(s.of()), code(s.name), words(" is in AWS but not in the manifests"))
 		f.Restore = b.restore(words("delete it"))
 		f.Accept = sentence(words("add "), code(name), words(" with its document from AWS to "), code("inline_policies"), words(s.of()), code(s.name), words(" in "), loc(s.pos))
 	case !inLive:
-		f.ID = b.attr(s, kind, "inline-policy", name, "manifest-only", digest(wantDoc))
+		f = s.finding(kind, "inline-policy", name, "manifest-only", digest(wantDoc))
 		f.Summary = sentence(words("inline policy "), code(name), words(s.of()), code(s.name), words(" is in the manifests but not in AWS"))
 		f.Restore = b.restore(words("put it"))
 		f.Accept = sentence(words("remove "), code(name), words(" from "), code("inline_policies"), words(s.of()), code(s.name), words(" in "), loc(s.pos))
@@ -603,7 +539,7 @@ func (b *builder) inlinePolicy(s subject, kind Kind, name string, live, want map
 			f.Accept = sentence(words("set "), code("console_requires_mfa: false"), words(" in the guardrails of "), code(b.envFile), words(" (not recommended)"))
 		}
 	default:
-		f.ID = b.attr(s, kind, "inline-policy", name, "differs", digest(liveDoc, wantDoc))
+		f = s.finding(kind, "inline-policy", name, "differs", digest(liveDoc, wantDoc))
 		f.Summary = sentence(words("inline policy "), code(name), words(s.of()), code(s.name), words(" differs between AWS and the manifests"))
 		f.Restore = b.restore(words("put the manifests' document back"))
 		f.Accept = sentence(words("replace "), code("inline_policies."+name), words(s.of()), code(s.name), words(" in "), loc(s.pos), words(" with the document in AWS"))
@@ -612,14 +548,9 @@ func (b *builder) inlinePolicy(s subject, kind Kind, name string, live, want map
 }
 
 func (b *builder) console(s subject, liveOnly bool) {
-	f := Finding{
-		Kind:        Changed,
-		SubjectKind: s.kind,
-		Subject:     s.name,
-		Pos:         s.pos,
-	}
+	var f Finding
 	if liveOnly {
-		f.ID = b.attr(s, Changed, "console", "live-only")
+		f = s.finding(Changed, "console", "live-only")
 		f.Summary = sentence(code(s.name), words(" can sign in to the console (it has a login profile) in AWS, but the manifests give it no console access"))
 		f.Restore = b.restore(words("delete the login profile"))
 		if s.person {
@@ -628,7 +559,7 @@ func (b *builder) console(s subject, liveOnly bool) {
 			f.Accept = sentence(words("move "), code(s.name), words(" from "), code("service_accounts:"), words(" to "), code("users:"), words(" with "), code("console: true"), words(" and a "), code("pgp_key"), words(" (service accounts never have console access)"))
 		}
 	} else {
-		f.ID = b.attr(s, Changed, "console", "manifest-only")
+		f = s.finding(Changed, "console", "manifest-only")
 		f.Summary = sentence(code(s.name), words(" has no console access in AWS, but the manifests set "), code("console: true"))
 		f.Restore = b.restore(words("create its login profile (the initial password is encrypted to its "), code("pgp_key"), words(")"))
 		f.Accept = sentence(words("set "), code("console: false"), words(" for "), code(s.name), words(" in "), loc(s.pos))
@@ -640,32 +571,22 @@ func (b *builder) console(s subject, liveOnly bool) {
 // deliver (the user carries manifest.PasswordTag): nobody can sign in with
 // it, and the manifests have nothing to accept.
 func (b *builder) undeliveredPassword(s subject) {
-	b.add(Finding{
-		ID:          b.attr(s, Changed, "console", "undelivered"),
-		Kind:        Changed,
-		SubjectKind: s.kind,
-		Subject:     s.name,
-		Pos:         s.pos,
-		Summary: sentence(words("the console password of "), code(s.name), words(" never reached anyone (an apply lost IAM's answer; the user carries "),
-			code(manifest.PasswordTag+" = "+manifest.PasswordUndelivered), words(")")),
-		Restore: b.restore(words("set a new password, encrypted to its "), code("pgp_key"), words(", to be changed at first sign-in")),
-	}, Medium, false)
+	f := s.finding(Changed, "console", "undelivered")
+	f.Summary = sentence(words("the console password of "), code(s.name), words(" never reached anyone (an apply lost IAM's answer; the user carries "),
+		code(manifest.PasswordTag+" = "+manifest.PasswordUndelivered), words(")"))
+	f.Restore = b.restore(words("set a new password, encrypted to its "), code("pgp_key"), words(", to be changed at first sign-in"))
+	b.add(f, Medium, false)
 }
 
 // orphanDevice is a virtual MFA device named after a managed user but
 // assigned to nobody: left by an interrupted offboarding or an abandoned
 // MFA setup. The manifests have nothing to accept.
 func (b *builder) orphanDevice(s subject, serial string) {
-	b.add(Finding{
-		ID:          b.attr(s, Changed, "mfa-device", "unassigned", digest(serial)),
-		Kind:        Changed,
-		SubjectKind: s.kind,
-		Subject:     s.name,
-		Pos:         s.pos,
-		Summary: sentence(words("virtual MFA device "), code(serial), words(" is named after "), code(s.name),
-			words(" but assigned to no user (an interrupted offboarding or an abandoned MFA setup)")),
-		Restore: b.restore(words("delete the device")),
-	}, Low, false)
+	f := s.finding(Changed, "mfa-device", "unassigned", digest(serial))
+	f.Summary = sentence(words("virtual MFA device "), code(serial), words(" is named after "), code(s.name),
+		words(" but assigned to no user (an interrupted offboarding or an abandoned MFA setup)"))
+	f.Restore = b.restore(words("delete the device"))
+	b.add(f, Low, false)
 }
 
 // group adds the findings of a group change.
@@ -677,27 +598,17 @@ func (b *builder) group(ch *plan.Change) {
 	}
 	switch ch.Action {
 	case plan.Create:
-		b.add(Finding{
-			ID:          FindingID(Missing, plan.KindGroup, ch.Name),
-			Kind:        Missing,
-			SubjectKind: plan.KindGroup,
-			Subject:     ch.Name,
-			Summary:     sentence(words("group "), code(ch.Name), words(" is declared in the manifests but does not exist in AWS")),
-			Restore:     b.restore(words("create it")),
-			Accept:      sentence(words("remove the entry for group "), code(ch.Name), words(" from "), loc(s.pos), words(", and the group from the "), code("groups"), words(" of its members")),
-			Pos:         s.pos,
-		}, Medium, b.adminResource(ch.After))
+		f := s.finding(Missing)
+		f.Summary = sentence(words("group "), code(ch.Name), words(" is declared in the manifests but does not exist in AWS"))
+		f.Restore = b.restore(words("create it"))
+		f.Accept = sentence(words("remove the entry for group "), code(ch.Name), words(" from "), loc(s.pos), words(", and the group from the "), code("groups"), words(" of its members"))
+		b.add(f, Medium, b.adminResource(ch.After))
 	case plan.Delete:
-		b.add(Finding{
-			ID:          FindingID(Extra, plan.KindGroup, ch.Name),
-			Kind:        Extra,
-			SubjectKind: plan.KindGroup,
-			Subject:     ch.Name,
-			Summary:     sentence(words("group "), code(ch.Name), words(" is marked "), code("absent: true"), words(" in the manifests but still exists in AWS")),
-			Restore:     b.restore(words("delete it (" + operations(len(ch.Ops)) + ")")),
-			Accept:      sentence(words("remove the entry for group "), code(ch.Name), words(" from "), loc(s.pos), words(", so roster leaves the group alone")),
-			Pos:         s.pos,
-		}, Medium, b.adminResource(ch.Before))
+		f := s.finding(Extra)
+		f.Summary = sentence(words("group "), code(ch.Name), words(" is marked "), code("absent: true"), words(" in the manifests but still exists in AWS"))
+		f.Restore = b.restore(words("delete it (" + operations(len(ch.Ops)) + ")"))
+		f.Accept = sentence(words("remove the entry for group "), code(ch.Name), words(" from "), loc(s.pos), words(", so roster leaves the group alone"))
+		b.add(f, Medium, b.adminResource(ch.Before))
 	case plan.Update, plan.Adopt:
 		before, after := ch.Before, ch.After
 		if before == nil {
