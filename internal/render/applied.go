@@ -2,7 +2,7 @@ package render
 
 import (
 	"bytes"
-	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"regexp"
@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/roster-dev/roster/internal/apply"
+	"github.com/roster-dev/roster/internal/trailer"
 )
 
 // The apply report on a merged pull request keeps, on the line after
@@ -17,10 +18,7 @@ import (
 // request: the digest of the plan applied there and the run that applied
 // it. A re-run of the merge's apply reads it back (ParseApplied) to tell an
 // environment it already applied from one changed by someone else.
-const (
-	appliedPrefix = "<!-- roster:applied "
-	appliedSuffix = " -->"
-)
+var appliedRecord = trailer.New("applied", errors.New("no applied record"))
 
 // Applied is one environment the record names.
 type Applied struct {
@@ -34,16 +32,6 @@ var (
 	appliedEnv    = regexp.MustCompile(`^[a-z0-9][a-z0-9-]*$`)
 )
 
-// appliedLine is the record in the one form roster writes. The JSON
-// escapes "<", ">" and "&", so the comment cannot end early.
-func appliedLine(rec map[string]Applied) (string, error) {
-	b, err := json.Marshal(rec) // keys sorted
-	if err != nil {
-		return "", fmt.Errorf("encode the applied record: %w", err)
-	}
-	return appliedPrefix + string(b) + appliedSuffix, nil
-}
-
 // ParseApplied reads the record of an apply report body. Only the line
 // right after the marker counts, in exactly the form roster writes it, with
 // well-formed environment names and digests; anything else reads as no
@@ -53,28 +41,14 @@ func ParseApplied(body string) map[string]Applied {
 	if len(lines) < 2 || strings.TrimRight(lines[0], "\r") != ApplyMarker {
 		return nil
 	}
-	line := strings.TrimRight(lines[1], "\r")
-	raw, ok := strings.CutPrefix(line, appliedPrefix)
-	if !ok {
-		return nil
-	}
-	raw, ok = strings.CutSuffix(raw, appliedSuffix)
-	if !ok {
-		return nil
-	}
-	dec := json.NewDecoder(strings.NewReader(raw))
-	dec.DisallowUnknownFields()
 	var rec map[string]Applied
-	if err := dec.Decode(&rec); err != nil || rec == nil {
+	if err := appliedRecord.DecodeLine(strings.TrimRight(lines[1], "\r"), &rec); err != nil || rec == nil {
 		return nil
 	}
 	for name, a := range rec {
 		if !appliedEnv.MatchString(name) || !appliedDigest.MatchString(a.Digest) {
 			return nil
 		}
-	}
-	if want, err := appliedLine(rec); err != nil || want != line {
-		return nil
 	}
 	return rec
 }
@@ -122,11 +96,11 @@ func ApplyReport(w io.Writer, r *apply.Result, o ApplyReportOptions) error {
 			body = strings.Replace(body, now, was, 1)
 		}
 	}
-	line, err := appliedLine(rec)
+	line, err := appliedRecord.Encode(rec) // keys sorted
 	if err != nil {
-		return err
+		return fmt.Errorf("encode the applied record: %w", err)
 	}
-	body = strings.Replace(body, ApplyMarker+"\n", ApplyMarker+"\n"+line+"\n", 1)
+	body = strings.Replace(body, ApplyMarker+"\n", ApplyMarker+"\n"+line, 1)
 	_, err = io.WriteString(w, body)
 	return err
 }

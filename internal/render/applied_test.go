@@ -64,7 +64,7 @@ func TestApplyReportCarriesEnvironments(t *testing.T) {
 // Only a record in exactly roster's form, right under the marker, is read.
 func TestParseAppliedRefusesEdits(t *testing.T) {
 	t.Parallel()
-	good := ApplyMarker + "\n" + appliedPrefix + `{"development":{"digest":"` + devDigest + `"}}` + appliedSuffix + "\n## roster apply\n"
+	good := ApplyMarker + "\n" + `<!-- roster:applied {"development":{"digest":"` + devDigest + `"}} -->` + "\n## roster apply\n"
 	if got := ParseApplied(good); got["development"].Digest != devDigest {
 		t.Fatalf("the record roster writes is not read: %v", got)
 	}
@@ -76,7 +76,7 @@ func TestParseAppliedRefusesEdits(t *testing.T) {
 		"not a digest":     strings.Replace(good, devDigest, "sha256:abc", 1),
 		"bad name":         strings.Replace(good, `"development"`, `"Dev elopment"`, 1),
 		"comment ends":     strings.Replace(good, devDigest+`"`, devDigest+`","run":"-->"`, 1),
-		"empty":            ApplyMarker + "\n" + appliedPrefix + "null" + appliedSuffix + "\n",
+		"empty":            ApplyMarker + "\n" + "<!-- roster:applied null -->\n",
 		"another report":   "<!-- roster:plan -->\n" + strings.TrimPrefix(good, ApplyMarker+"\n"),
 		"marker elsewhere": "x\n" + good,
 	} {

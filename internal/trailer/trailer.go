@@ -40,14 +40,24 @@ func (b Block) Encode(v any) (string, error) {
 func (b Block) Decode(body string, v any) error {
 	body = strings.TrimRight(body, " \t\r\n")
 	i := strings.LastIndex(body, b.prefix)
-	if i < 0 || !strings.HasSuffix(body, suffix) {
+	if i < 0 {
 		return b.missing
 	}
-	start, end := i+len(b.prefix), len(body)-len(suffix)
-	if start > end {
+	return b.DecodeLine(body[i:], v)
+}
+
+// DecodeLine reads v from line, the block alone on a line of its own (an
+// apply report keeps its record right under its marker), in the exact form
+// Encode writes; otherwise the error wraps the block's missing error.
+func (b Block) DecodeLine(line string, v any) error {
+	raw, ok := strings.CutPrefix(line, b.prefix)
+	if ok {
+		raw, ok = strings.CutSuffix(raw, suffix)
+	}
+	if !ok {
 		return b.missing
 	}
-	if err := json.Unmarshal([]byte(body[start:end]), v); err != nil {
+	if err := json.Unmarshal([]byte(raw), v); err != nil {
 		return fmt.Errorf("%w: %w", b.missing, err)
 	}
 	// roster writes the block in one exact form; anything else was edited.
@@ -55,7 +65,7 @@ func (b Block) Decode(body string, v any) error {
 	if err != nil {
 		return err
 	}
-	if strings.TrimSuffix(want, "\n") != body[i:] {
+	if want != line+"\n" {
 		return fmt.Errorf("%w: the block was edited", b.missing)
 	}
 	return nil

@@ -56,3 +56,40 @@ func TestDecodeTrustsOnlyTheExactLastBlock(t *testing.T) {
 		})
 	}
 }
+
+func TestDecodeLineTrustsOnlyTheExactLine(t *testing.T) {
+	t.Parallel()
+	b := trailer.New("test", errMissing)
+	tests := []struct {
+		name string
+		line string
+		want map[string]string // nil: refused
+	}{
+		{"the line Encode writes", `<!-- roster:test {"env":"x"} -->`, map[string]string{"env": "x"}},
+		{"text before", `x <!-- roster:test {"env":"x"} -->`, nil},
+		{"text after", `<!-- roster:test {"env":"x"} --> x`, nil},
+		{"a field roster never writes twice", `<!-- roster:test {"env":"x","env":"y"} -->`, nil},
+		{"spaced differently", `<!-- roster:test { "env":"x"} -->`, nil},
+		{"another block's name", `<!-- roster:other {"env":"x"} -->`, nil},
+		{"prefix and suffix overlap", `<!-- roster:test -->`, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			var got map[string]string
+			err := b.DecodeLine(tt.line, &got)
+			if tt.want == nil {
+				if !errors.Is(err, errMissing) {
+					t.Fatalf("DecodeLine(%q) = %v, %v; want an error wrapping %v", tt.line, got, err, errMissing)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("DecodeLine(%q): %v", tt.line, err)
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("DecodeLine(%q) (-want +got):\n%s", tt.line, diff)
+			}
+		})
+	}
+}
