@@ -7,7 +7,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"regexp"
 	"strings"
 
 	"github.com/roster-dev/roster/internal/apply"
@@ -221,9 +220,6 @@ func writeApply(w io.Writer, r *apply.Result, format string) error {
 	}
 }
 
-// digestPattern is the form of a plan digest.
-var digestPattern = regexp.MustCompile(`^sha256:[0-9a-f]{64}$`)
-
 // digestFlag collects --expect-digest ENV=DIGEST.
 type digestFlag map[string]string
 
@@ -241,7 +237,7 @@ func (d digestFlag) Set(v string) error {
 	if !ok || name == "" {
 		return fmt.Errorf("want ENV=DIGEST, got %q", v)
 	}
-	if !digestPattern.MatchString(digest) {
+	if !plan.IsDigest(digest) {
 		return fmt.Errorf("digest of %s must look like sha256:<64 hex digits>, got %q", name, digest)
 	}
 	if old, dup := d[name]; dup && old != digest {

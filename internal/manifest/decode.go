@@ -92,6 +92,10 @@ var (
 	dateRE      = regexp.MustCompile(`^[0-9]{4}-[0-9]{2}-[0-9]{2}$`)
 )
 
+// IsAccountID reports whether id is an AWS account ID as environment.yaml
+// writes it: twelve digits.
+func IsAccountID(id string) bool { return accountIDRE.MatchString(id) }
+
 // loadConfig reads access/roster.yaml.
 func (l *loader) loadConfig(rel string) {
 	d, root, ok := l.readFile(rel)

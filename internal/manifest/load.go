@@ -40,6 +40,10 @@ func WithClock(now func() time.Time) Option {
 // envNameRE is the syntax of an environment folder's name.
 var envNameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9-]*$`)
 
+// IsEnvironmentName reports whether name is a valid environment folder name,
+// for names from elsewhere (roster init's flags, a record read back).
+func IsEnvironmentName(name string) bool { return envNameRE.MatchString(name) }
+
 // Load reads and validates the access tree at dir. It returns every finding,
 // sorted; the repository is nil when any finding is an error.
 func Load(dir string, opts ...Option) (*Repository, diag.List) {

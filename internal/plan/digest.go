@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"regexp"
 )
 
 // digestInput is what a digest covers: the account and every change with its
@@ -15,6 +16,13 @@ type digestInput struct {
 	AccountID string   `json:"account_id"`
 	Changes   []Change `json:"changes"`
 }
+
+// digestForm is the form DigestOf writes.
+var digestForm = regexp.MustCompile(`^sha256:[0-9a-f]{64}$`)
+
+// IsDigest reports whether s has the form DigestOf writes, for digests read
+// from outside (a flag, an input, a report's record).
+func IsDigest(s string) bool { return digestForm.MatchString(s) }
 
 // DigestOf returns "sha256:" and the hex SHA-256 of the canonical JSON of the
 // account id and the changes. It is what Diff stores in Environment.Digest and

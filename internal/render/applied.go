@@ -5,11 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"regexp"
 	"slices"
 	"strings"
 
 	"github.com/roster-dev/roster/internal/apply"
+	"github.com/roster-dev/roster/internal/manifest"
+	"github.com/roster-dev/roster/internal/plan"
 	"github.com/roster-dev/roster/internal/trailer"
 )
 
@@ -27,11 +28,6 @@ type Applied struct {
 	Run string `json:"run,omitempty"`
 }
 
-var (
-	appliedDigest = regexp.MustCompile(`^sha256:[0-9a-f]{64}$`)
-	appliedEnv    = regexp.MustCompile(`^[a-z0-9][a-z0-9-]*$`)
-)
-
 // ParseApplied reads the record of an apply report body. Only the line
 // right after the marker counts, in exactly the form roster writes it, with
 // well-formed environment names and digests; anything else reads as no
@@ -46,7 +42,7 @@ func ParseApplied(body string) map[string]Applied {
 		return nil
 	}
 	for name, a := range rec {
-		if !appliedEnv.MatchString(name) || !appliedDigest.MatchString(a.Digest) {
+		if !manifest.IsEnvironmentName(name) || !plan.IsDigest(a.Digest) {
 			return nil
 		}
 	}
@@ -84,7 +80,7 @@ func ApplyReport(w io.Writer, r *apply.Result, o ApplyReportOptions) error {
 		rec = map[string]Applied{}
 	}
 	for _, e := range r.Environments {
-		if e.Status == apply.EnvApplied && !slices.Contains(o.Carried, e.Name) && appliedDigest.MatchString(e.Digest) {
+		if e.Status == apply.EnvApplied && !slices.Contains(o.Carried, e.Name) && plan.IsDigest(e.Digest) {
 			rec[e.Name] = Applied{Digest: e.Digest, Run: safeURL(o.RunURL)}
 		}
 	}

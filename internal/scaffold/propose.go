@@ -57,10 +57,7 @@ var aliases = map[string]string{
 	"prod": "production", "prd": "production", "production": "production",
 }
 
-var (
-	nonName  = regexp.MustCompile(`[^a-z0-9]+`)
-	validEnv = regexp.MustCompile(`^[a-z0-9][a-z0-9-]*$`)
-)
+var nonName = regexp.MustCompile(`[^a-z0-9]+`)
 
 // NormalizeName turns a tag value or OU name into an environment folder
 // name: lower case, runs of other characters as one dash, and the usual
@@ -119,7 +116,7 @@ func nameFor(a Account, envTag string) (name, from, why string) {
 			return "", "", "no tag " + envTag
 		}
 		name = NormalizeName(v)
-		if !validEnv.MatchString(name) {
+		if !manifest.IsEnvironmentName(name) {
 			return "", "", fmt.Sprintf("tag %s=%q is no environment name", envTag, v)
 		}
 		return name, fmt.Sprintf("tag %s=%s", envTag, v), ""
@@ -163,10 +160,10 @@ func ParsePairs(pairs []string) ([]Environment, error) {
 		if !ok {
 			return nil, fmt.Errorf("--env %q: want name=account_id, e.g. --env production=444455556666", p)
 		}
-		if !validEnv.MatchString(name) {
+		if !manifest.IsEnvironmentName(name) {
 			return nil, fmt.Errorf("--env %q: the environment name must be lower-case letters, digits and dashes", p)
 		}
-		if !accountID.MatchString(id) {
+		if !manifest.IsAccountID(id) {
 			return nil, fmt.Errorf("--env %q: the account id must be 12 digits", p)
 		}
 		if seen[name] {
@@ -177,5 +174,3 @@ func ParsePairs(pairs []string) ([]Environment, error) {
 	}
 	return Order(envs), nil
 }
-
-var accountID = regexp.MustCompile(`^[0-9]{12}$`)
