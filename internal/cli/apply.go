@@ -65,9 +65,7 @@ or the manifests are invalid; 2 on usage errors or without confirmation.`,
 			fs.Var(expect, "expect-digest", "refuse environment `ENV=DIGEST` unless its fresh plan has this digest (repeatable)")
 			concurrency := fs.Int("concurrency", apply.DefaultConcurrency, "IAM changes applied at once in an environment")
 			format := newEnum(fs, "format", "text", "report `format`", "text", "markdown", "json")
-			var conc awsiam.Concurrency
-			readConcurrencyFlag(fs, &conc)
-			writeConcurrencyFlag(fs, &conc)
+			conc := writeConcurrencyFlags(fs)
 			return func(ctx context.Context, args []string, env Env) error {
 				if err := noArgs("apply", args); err != nil {
 					return err
@@ -77,7 +75,7 @@ or the manifests are invalid; 2 on usage errors or without confirmation.`,
 				}
 				return runApply(ctx, env, applyArgs{
 					dir: *dir, envs: envs, yes: *yes, expect: expect,
-					concurrency: *concurrency, format: format.value, conc: conc,
+					concurrency: *concurrency, format: format.value, conc: *conc,
 				})
 			}
 		},

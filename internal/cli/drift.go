@@ -15,7 +15,7 @@ import (
 func driftCommand() *command {
 	return &command{
 		name:    "drift",
-		usage:   "[--dir DIR] [--env a,b] [--live SNAPSHOTS] [--format text|markdown|json] [--detailed-exitcode] [--read-concurrency N]",
+		usage:   liveUsage,
 		summary: "report where live IAM differs from the repository",
 		help: `Validates the manifests, reads live IAM in every selected environment (assuming
 role_arn from environment.yaml, concurrently), and reports every difference:

@@ -78,6 +78,9 @@ type liveFlags struct {
 	conc     awsiam.Concurrency
 }
 
+// liveUsage is the usage line of newLiveFlags' flags.
+const liveUsage = "[--dir DIR] [--env a,b] [--live SNAPSHOTS] [--format text|markdown|json] [--detailed-exitcode] [--read-concurrency N]"
+
 // newLiveFlags registers the flags; verb says what the command does to an
 // environment, detailed what --detailed-exitcode reports.
 func newLiveFlags(fs *flag.FlagSet, verb, detailed string) *liveFlags {
@@ -117,10 +120,14 @@ func readConcurrencyFlag(fs *flag.FlagSet, c *awsiam.Concurrency) {
 	fs.Var(countFlag{&c.Reads}, "read-concurrency", "AWS read `calls` in flight at once, across all environments")
 }
 
-// writeConcurrencyFlag is apply's --write-concurrency: the IAM write calls
-// in flight at once across every environment (each account's writes are
-// also paced to the rate IAM accepts).
-func writeConcurrencyFlag(fs *flag.FlagSet, c *awsiam.Concurrency) {
+// writeConcurrencyFlags are --read-concurrency and --write-concurrency of
+// the commands that write IAM (apply, rotate): the AWS calls in flight at
+// once across every environment (each account's writes are also paced to
+// the rate IAM accepts).
+func writeConcurrencyFlags(fs *flag.FlagSet) *awsiam.Concurrency {
+	var c awsiam.Concurrency
+	readConcurrencyFlag(fs, &c)
 	c.Writes = awsiam.DefaultWriteConcurrency
 	fs.Var(countFlag{&c.Writes}, "write-concurrency", "IAM write `calls` in flight at once, across all environments")
+	return &c
 }

@@ -20,7 +20,7 @@ import (
 func planCommand() *command {
 	return &command{
 		name:    "plan",
-		usage:   "[--dir DIR] [--env a,b] [--live SNAPSHOTS] [--format text|markdown|json] [--detailed-exitcode] [--read-concurrency N]",
+		usage:   liveUsage,
 		summary: "show what would change in live IAM",
 		help: `Validates the manifests, reads live IAM in every selected environment (assuming
 plan_role_arn, or role_arn, from environment.yaml; concurrently), and prints

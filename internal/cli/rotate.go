@@ -42,14 +42,12 @@ an environment could not be read, 2 on usage errors.`,
 			var envs listFlag
 			fs.Var(&envs, "env", "rotate only in these `environments` (comma-separated or repeated)")
 			format := newEnum(fs, "format", "text", "report `format`", "text", "markdown", "json")
-			var conc awsiam.Concurrency
-			readConcurrencyFlag(fs, &conc)
-			writeConcurrencyFlag(fs, &conc)
+			conc := writeConcurrencyFlags(fs)
 			return func(ctx context.Context, args []string, env Env) error {
 				if err := noArgs("rotate", args); err != nil {
 					return err
 				}
-				return runRotate(ctx, env, *dir, envs, format.value, conc)
+				return runRotate(ctx, env, *dir, envs, format.value, *conc)
 			}
 		},
 	}
