@@ -448,5 +448,6 @@ func (l *loader) loadEnvironment(name string) *envSrc {
 		l.loadManifest(env, rel)
 	}
 	l.checkEnvironment(env)
+	env.settle()
 	return env
 }

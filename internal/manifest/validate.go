@@ -567,17 +567,27 @@ func (l *loader) repository() *Repository {
 	repo := &Repository{Dir: l.dir, Config: l.cfg.Config}
 	repo.Config.Order = []string{}
 	for _, e := range envs {
-		env := e.env
-		for _, g := range e.groups {
-			env.Groups = append(env.Groups, g.g)
-		}
-		for _, u := range e.users {
-			env.Users = append(env.Users, u.u)
-		}
-		slices.SortStableFunc(env.Groups, func(a, b *Group) int { return cmp.Compare(a.Name, b.Name) })
-		slices.SortStableFunc(env.Users, func(a, b *User) int { return cmp.Compare(a.Name, b.Name) })
-		repo.Environments = append(repo.Environments, env)
-		repo.Config.Order = append(repo.Config.Order, env.Name)
+		repo.Environments = append(repo.Environments, e.env)
+		repo.Config.Order = append(repo.Config.Order, e.env.Name)
 	}
 	return repo
+}
+
+// settle moves an environment's checked groups and users into its
+// Environment, sorted by name, and drops what only the checks needed (the
+// positions, tags and statements as read): while the other environments
+// load, a loaded one holds its desired state and nothing more.
+func (e *envSrc) settle() {
+	for _, g := range e.groups {
+		e.env.Groups = append(e.env.Groups, g.g)
+	}
+	if len(e.users) > 0 {
+		e.env.Users = make([]*User, 0, len(e.users))
+	}
+	for _, u := range e.users {
+		e.env.Users = append(e.env.Users, u.u)
+	}
+	slices.SortStableFunc(e.env.Groups, func(a, b *Group) int { return cmp.Compare(a.Name, b.Name) })
+	slices.SortStableFunc(e.env.Users, func(a, b *User) int { return cmp.Compare(a.Name, b.Name) })
+	e.groups, e.users, e.arns = nil, nil, nil
 }
