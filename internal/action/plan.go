@@ -13,9 +13,9 @@ import (
 
 	"github.com/roster-dev/roster/internal/awsiam"
 	"github.com/roster-dev/roster/internal/clock"
-	"github.com/roster-dev/roster/internal/drift"
 	"github.com/roster-dev/roster/internal/engine"
 	"github.com/roster-dev/roster/internal/github"
+	"github.com/roster-dev/roster/internal/hygiene"
 	"github.com/roster-dev/roster/internal/manifest"
 	"github.com/roster-dev/roster/internal/plan"
 	"github.com/roster-dev/roster/internal/render"
@@ -128,7 +128,7 @@ func (r *runner) writeRecord(ctx context.Context, rec github.PlanRecord, o githu
 // computePlan plans the environments in scope (see planScope) with the plan
 // role, logs the text plan, and returns it with the hygiene findings of
 // each environment.
-func (r *runner) computePlan(ctx context.Context, repo *manifest.Repository) (*plan.Plan, map[string][]drift.Finding, error) {
+func (r *runner) computePlan(ctx context.Context, repo *manifest.Repository) (*plan.Plan, map[string]hygiene.Excerpt, error) {
 	names, err := r.planScope(ctx, repo)
 	if err != nil {
 		return nil, nil, err
@@ -141,7 +141,7 @@ func (r *runner) computePlan(ctx context.Context, repo *manifest.Repository) (*p
 	}
 	var (
 		p   *plan.Plan
-		hyg map[string][]drift.Finding
+		hyg map[string]hygiene.Excerpt
 	)
 	err = r.group("Plan "+envNames(envs), func() error {
 		conn, err := r.connect(ctx)
@@ -199,7 +199,7 @@ func (r *runner) planScope(ctx context.Context, repo *manifest.Repository) ([]st
 // hygiene findings by environment, goes to the comment and the summary
 // (nil for merged matrix plans, whose JSON does not carry them). The job
 // summary ends with the access matrix of repo.
-func (r *runner) publishPlan(ctx context.Context, repo *manifest.Repository, p *plan.Plan, hyg map[string][]drift.Finding) error {
+func (r *runner) publishPlan(ctx context.Context, repo *manifest.Repository, p *plan.Plan, hyg map[string]hygiene.Excerpt) error {
 	r.setOutput("has-changes", fmt.Sprint(p.HasChanges()))
 	r.result = ResultNoChanges
 	if p.HasChanges() {

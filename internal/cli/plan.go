@@ -9,8 +9,8 @@ import (
 
 	"github.com/roster-dev/roster/internal/awsiam"
 	"github.com/roster-dev/roster/internal/diag"
-	"github.com/roster-dev/roster/internal/drift"
 	"github.com/roster-dev/roster/internal/engine"
+	"github.com/roster-dev/roster/internal/hygiene"
 	"github.com/roster-dev/roster/internal/manifest"
 	"github.com/roster-dev/roster/internal/plan"
 	"github.com/roster-dev/roster/internal/render"
@@ -120,7 +120,7 @@ func printDiagnostics(w io.Writer, diags diag.List) {
 
 // computePlan plans the selected environments and returns, beside the plan,
 // the hygiene findings the plan comment lists.
-func computePlan(ctx context.Context, env Env, f *liveFlags) (*plan.Plan, map[string][]drift.Finding, error) {
+func computePlan(ctx context.Context, env Env, f *liveFlags) (*plan.Plan, map[string]hygiene.Excerpt, error) {
 	repo, envs, err := selectEnvs(env, *f.dir, f.envs)
 	if err != nil {
 		return nil, nil, err
@@ -146,7 +146,7 @@ func liveSource(ctx context.Context, env Env, dir string, purpose awsiam.Purpose
 	return conn.Source(purpose), nil
 }
 
-func writePlan(w io.Writer, p *plan.Plan, format string, hyg map[string][]drift.Finding) error {
+func writePlan(w io.Writer, p *plan.Plan, format string, hyg map[string]hygiene.Excerpt) error {
 	switch format {
 	case "markdown":
 		return render.Markdown(w, p, render.MarkdownOptions{Hygiene: hyg})

@@ -88,27 +88,28 @@ func readWithReport(ctx context.Context, src Source, env *manifest.Environment, 
 }
 
 // PlanHygiene is Plan, and also returns each environment's hygiene
-// findings by name, for the plan comment. Plans never read the credential
-// report (the plan role is not allowed to generate one), so these are what
-// the manifests and the live state show: mostly reminders of users about
-// to expire; drift reports the rest.
-func PlanHygiene(ctx context.Context, repo *manifest.Repository, envs []*manifest.Environment, src Source, now time.Time) (*plan.Plan, map[string][]drift.Finding, error) {
+// findings by name, for the plan comment: the first hygiene.PlanListed,
+// most severe first, and the number of the rest. Plans never read the
+// credential report (the plan role is not allowed to generate one), so
+// these are what the manifests and the live state show: mostly reminders
+// of users about to expire; drift reports the rest.
+func PlanHygiene(ctx context.Context, repo *manifest.Repository, envs []*manifest.Environment, src Source, now time.Time) (*plan.Plan, map[string]hygiene.Excerpt, error) {
 	out := make([]*plan.Environment, len(envs))
-	findings := make([][]drift.Finding, len(envs))
+	findings := make([]hygiene.Excerpt, len(envs))
 	err := eachEnvironment(envs, func(i int, e *manifest.Environment) error {
 		p, live, err := planOne(ctx, repo, e, src, now)
 		if err != nil {
 			return err
 		}
-		out[i], findings[i] = p, hygiene.Check(repo.Config, e, live, nil, now)
+		out[i], findings[i] = p, hygiene.Cut(hygiene.Check(repo.Config, e, live, nil, now), hygiene.PlanListed)
 		return nil
 	})
 	if err != nil {
 		return nil, nil, err
 	}
-	hyg := make(map[string][]drift.Finding, len(envs))
+	hyg := make(map[string]hygiene.Excerpt, len(envs))
 	for i, e := range envs {
-		if len(findings[i]) > 0 {
+		if findings[i].Len() > 0 {
 			hyg[e.Name] = findings[i]
 		}
 	}

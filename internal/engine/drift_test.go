@@ -165,7 +165,7 @@ func TestPlanHygiene(t *testing.T) {
 	}
 	var ids []string
 	for _, env := range repo.Environments {
-		for _, f := range hyg[env.Name] {
+		for _, f := range hyg[env.Name].Findings {
 			ids = append(ids, env.Name+": "+f.ID)
 		}
 	}
@@ -192,7 +192,7 @@ func TestPlanHygiene(t *testing.T) {
 	if err != nil {
 		t.Fatalf("PlanHygiene through the plan role: %v", err)
 	}
-	if len(hyg["testing"]) != 1 {
+	if hyg["testing"].Len() != 1 {
 		t.Errorf("plan hygiene through AWS = %v, want the expiry reminder", hyg)
 	}
 	for acct, calls := range srv.Calls() {

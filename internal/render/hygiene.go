@@ -14,7 +14,10 @@ type hygieneSection struct {
 }
 
 type hygieneRow struct {
-	Env      string
+	Env string
+	// More, when set, is the row that counts the findings of Env left out,
+	// and the other fields are empty.
+	More     string
 	Icon     string
 	Severity string
 	Kind     string
@@ -33,9 +36,12 @@ func (v *planView) HygieneSection() *hygieneSection {
 	}
 	s := &hygieneSection{}
 	counts := map[drift.Severity]int{}
+	n := 0
 	for _, e := range v.Environments {
-		for _, f := range v.Opts.Hygiene[e.Name] {
+		x := v.Opts.Hygiene[e.Name]
+		for _, f := range x.Findings {
 			counts[f.Severity]++
+			n++
 			s.Rows = append(s.Rows, hygieneRow{
 				Env:      "**" + EscapeMarkdown(e.Name) + "**",
 				Icon:     severityIcons[f.Severity],
@@ -47,10 +53,20 @@ func (v *planView) HygieneSection() *hygieneSection {
 				Accept:   mdText(f.Accept),
 			})
 		}
+		if more := x.Len() - len(x.Findings); more > 0 {
+			for sev, c := range x.More {
+				counts[sev] += c
+			}
+			n += more
+			s.Rows = append(s.Rows, hygieneRow{
+				Env:  "**" + EscapeMarkdown(e.Name) + "**",
+				More: fmt.Sprintf("and %s not listed here (%s): drift reports every finding", plural(more, "more finding"), severityCounts(x.More)),
+			})
+		}
 	}
-	if len(s.Rows) == 0 {
+	if n == 0 {
 		return nil
 	}
-	s.Summary = fmt.Sprintf("%s: %s", plural(len(s.Rows), "finding"), severityCounts(counts))
+	s.Summary = fmt.Sprintf("%s: %s", plural(n, "finding"), severityCounts(counts))
 	return s
 }

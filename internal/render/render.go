@@ -9,7 +9,7 @@ import (
 	"strings"
 	"text/template"
 
-	"github.com/roster-dev/roster/internal/drift"
+	"github.com/roster-dev/roster/internal/hygiene"
 	"github.com/roster-dev/roster/internal/plan"
 )
 
@@ -64,8 +64,9 @@ type MarkdownOptions struct {
 	MaxLength int
 	// Hygiene holds credential hygiene findings by environment name
 	// (package hygiene), listed in a collapsed section after the
-	// guardrails. Optional; left out of a compacted comment.
-	Hygiene map[string][]drift.Finding
+	// guardrails; the findings an excerpt leaves out are counted. Optional;
+	// left out of a compacted comment.
+	Hygiene map[string]hygiene.Excerpt
 	// Approvals holds each environment's approvals status by name, listed
 	// after the guardrails for every environment with changes (or whose
 	// approvals the pull request changes). Nil leaves the section out.
