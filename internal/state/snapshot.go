@@ -1,7 +1,6 @@
 package state
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -44,11 +43,9 @@ var ErrSnapshotFormat = errors.New("unsupported snapshot format")
 // ReadSnapshot parses a snapshot strictly: unknown fields are errors, so a
 // typo in a hand-edited snapshot is not silently ignored.
 func ReadSnapshot(r io.Reader) (*Snapshot, error) {
-	data, err := io.ReadAll(r)
-	if err != nil {
-		return nil, err
-	}
-	dec := json.NewDecoder(bytes.NewReader(data))
+	// The decoder reads r itself: reading it whole first would hold a
+	// second copy of the snapshot while it is parsed.
+	dec := json.NewDecoder(r)
 	dec.DisallowUnknownFields()
 	var s Snapshot
 	if err := dec.Decode(&s); err != nil {
