@@ -40,14 +40,16 @@ const (
 	// must be to count as throttled by the pacer's own rate.
 	paceMargin = 0.10
 	// paceBackoff is the multiplicative decrease: the new rate is this part
-	// of the rate that got through.
-	paceBackoff = 0.8
+	// of the rate IAM accepted while it throttled.
+	paceBackoff = 0.7
 	// paceStartGrowth is the growth per accepted request before the first
-	// decrease (about 35% a second at the start rate: a slow start).
-	paceStartGrowth = 0.3
+	// decrease: ln 2, so that the rate doubles every second while IAM
+	// accepts every request at the full rate (a slow start, as TCP's
+	// doubles its window every round trip).
+	paceStartGrowth = math.Ln2
 	// paceGrowth is the additive increase afterwards, in requests a second
 	// gained per second at full use.
-	paceGrowth = 3.0
+	paceGrowth = 1.5
 	// paceKeep is how much of the answers seen so far the usual share of
 	// throttles keeps at each judged window (the rest is forgotten, so it
 	// follows a change of IAM's behaviour within a few windows).
@@ -56,6 +58,11 @@ const (
 	// (in standard deviations of the usual share's count) to count as the
 	// pacer's own doing.
 	paceSigmas = 4.0
+	// paceMinExcess is the fewest throttles beyond the usual share's count
+	// that count as the pacer's own doing, however small the usual share:
+	// with a usual share near zero, estimated from the first few dozen
+	// answers, a handful of throttles is still within chance.
+	paceMinExcess = 6.0
 )
 
 // Pacer paces the write requests of one account: a client-side rate limiter
@@ -63,15 +70,17 @@ const (
 // increase and multiplicative decrease (AIMD). Every request waits its turn
 // (Wait) and reports its answer (Observe).
 //
-// The rate grows with each accepted request: quickly until IAM first
-// throttles (a slow start from PaceStart), then by paceGrowth a second.
-// Answers are judged per window of about a second: when the window's share
-// of throttled answers is well above the share usually seen (in earlier
-// windows) and more than chance explains, the pacer itself is going too fast, and the rate drops
-// to paceBackoff times the rate that got through. A steady share of
-// throttles that does not follow the rate (other callers in the account,
-// IAM's own noise) is left to the retryer's backoff instead of slowing every
-// request. Safe for concurrent use.
+// The rate grows with each accepted request: doubling every second until
+// IAM first throttles it (a slow start from PaceStart), then by paceGrowth
+// a second. Answers are judged per window of about a second: when the
+// window's share of throttled answers is well above the share usually seen
+// (in earlier windows) and more than chance explains, the pacer itself is
+// going too fast, and the rate drops to paceBackoff times the rate IAM
+// accepted since the window's first throttle (IAM's token bucket is empty
+// then, so that is its refill rate). A steady share of throttles that does
+// not follow the rate (other callers in the account, IAM's own noise) is
+// left to the retryer's backoff instead of slowing every request. Safe for
+// concurrent use.
 type Pacer struct {
 	now   func() time.Time
 	sleep func(context.Context, time.Duration) error
@@ -92,6 +101,9 @@ type paceWindowStats struct {
 	start     time.Time
 	answers   int
 	throttles int
+	// sinceThrottle counts the answers from the window's first throttle
+	// on, that one included.
+	sinceThrottle int
 }
 
 // NewPacer returns a pacer at PaceStart requests a second. now and sleep
@@ -146,6 +158,9 @@ func (p *Pacer) Observe(throttled bool) {
 	defer p.mu.Unlock()
 	t := p.now()
 	p.win.answers++
+	if throttled || p.win.sinceThrottle > 0 {
+		p.win.sinceThrottle++
+	}
 	if throttled {
 		p.win.throttles++
 	} else {
@@ -180,31 +195,33 @@ func (p *Pacer) tooMany() bool {
 // give. The count the usual share predicts varies (binomially) from window
 // to window, and the usual share is itself an estimate from the answers
 // seen; a window must exceed the prediction by paceSigmas standard
-// deviations of both (at least paceSigmas throttles). Without this, a steady
-// 10% of throttles seen over windows of twenty answers would now and then
-// look like 25%, and each such window would cut the rate for nothing.
+// deviations of both, and by at least paceMinExcess throttles. Without
+// this, a steady 10% of throttles seen over windows of twenty answers would
+// now and then look like 25%, and each such window would cut the rate for
+// nothing.
 func (p *Pacer) beyondUsual() bool {
 	n, k, u := float64(p.win.answers), float64(p.win.throttles), p.usual
 	expected := n * u
-	sd := max(math.Sqrt(n*u*(1-u)*(1+n/max(p.seenN, 1))), 1)
-	return p.share() > u+paceMargin && k > expected+paceSigmas*sd
+	sd := math.Sqrt(n * u * (1 - u) * (1 + n/max(p.seenN, 1)))
+	return p.share() > u+paceMargin && k > expected+max(paceSigmas*sd, paceMinExcess)
 }
 
 func (p *Pacer) share() float64 { return float64(p.win.throttles) / float64(p.win.answers) }
 
 // judge closes the window. When it was throttled beyond the usual share,
-// the rate drops to paceBackoff times the rate IAM accepted in it (the
-// accepted answers over the window's length; the current rate's accepted
-// part when the window is too short to time), and the window is the
-// pacer's own doing, so it does not count towards the usual share. The
-// first window with enough answers only sets the usual share.
+// the rate drops to paceBackoff times the rate IAM accepted in it: the
+// current rate's accepted part since the window's first throttle, and at
+// most the accepted answers over the window's length when the window is
+// long enough to time. The window is the pacer's own doing, so it does not
+// count towards the usual share. The first window with enough answers only
+// sets the usual share.
 func (p *Pacer) judge(t time.Time) {
 	if p.win.answers < paceMinAnswers {
 		p.win = paceWindowStats{start: t}
 		return
 	}
 	if p.judged && p.beyondUsual() {
-		through := p.rate * (1 - p.share())
+		through := p.rate * (1 - float64(p.win.throttles)/float64(p.win.sinceThrottle))
 		if d := t.Sub(p.win.start); d >= paceWindow/10 {
 			through = min(through, float64(p.win.answers-p.win.throttles)/d.Seconds())
 		}

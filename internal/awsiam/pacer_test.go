@@ -48,6 +48,17 @@ func answer(t *testing.T, p *Pacer, throttled bool) {
 	p.Observe(throttled)
 }
 
+// cleanFirstWindow answers 21 requests without a throttle over a second:
+// the first window, which sets the usual share of throttles at none.
+func cleanFirstWindow(t *testing.T, p *Pacer, c *fakeClock) {
+	t.Helper()
+	for range 20 {
+		answer(t, p, false)
+	}
+	c.t = c.t.Add(time.Second)
+	answer(t, p, false)
+}
+
 // TestPacerStartsAtIAMsRate: requests at once are spaced at PaceStart a
 // second.
 func TestPacerStartsAtIAMsRate(t *testing.T) {
@@ -71,11 +82,7 @@ func TestPacerBacksOffOnItsOwnThrottling(t *testing.T) {
 	t.Parallel()
 	p, c := newTestPacer()
 	// A first second without throttles: the slow start grows the rate.
-	for range 20 {
-		answer(t, p, false)
-	}
-	c.t = c.t.Add(time.Second)
-	answer(t, p, false)
+	cleanFirstWindow(t, p, c)
 	grown := p.Rate()
 	if want := PaceStart + 21*paceStartGrowth; math.Abs(grown-want) > 1e-9 {
 		t.Fatalf("rate after 21 accepted requests = %v, want %v", grown, want)
@@ -93,6 +100,57 @@ func TestPacerBacksOffOnItsOwnThrottling(t *testing.T) {
 	answer(t, p, false)
 	if want := got + paceGrowth/got; math.Abs(p.Rate()-want) > 1e-9 {
 		t.Errorf("rate after one more accepted request = %v, want %v", p.Rate(), want)
+	}
+}
+
+// TestPacerSlowStartDoublesEachSecond: while IAM accepts every request,
+// a pacer used at its full rate doubles it every second.
+func TestPacerSlowStartDoublesEachSecond(t *testing.T) {
+	t.Parallel()
+	p, c := newTestPacer()
+	start := c.t
+	for want := PaceStart; want <= 8*PaceStart; want *= 2 {
+		end := start.Add(time.Duration(math.Log2(want/PaceStart) * float64(time.Second)))
+		for c.t.Before(end) {
+			answer(t, p, false)
+		}
+		if got := p.Rate(); math.Abs(got-want)/want > 0.05 {
+			t.Errorf("rate after %v at full use = %.1f, want %.0f (±5%%)", c.t.Sub(start), got, want)
+		}
+	}
+}
+
+// TestPacerCutsToWhatIAMAccepts: when IAM's token bucket runs dry, IAM
+// accepts its refill rate whatever the pacer sends; the pacer drops to
+// paceBackoff times the rate accepted since the first throttle, not the
+// window's whole, which counts the answers from before the bucket ran dry.
+func TestPacerCutsToWhatIAMAccepts(t *testing.T) {
+	t.Parallel()
+	p, c := newTestPacer()
+	cleanFirstWindow(t, p, c)
+	for range 10 {
+		answer(t, p, false) // the bucket's last tokens
+	}
+	// Then IAM accepts two requests in five.
+	accepted, since := 0, 0
+	for i := 0; ; i++ {
+		before := p.Rate()
+		throttled := i%5 < 3
+		answer(t, p, throttled)
+		since++
+		if !throttled {
+			accepted++
+		}
+		if got := p.Rate(); got < before {
+			want := paceBackoff * before * float64(accepted) / float64(since)
+			if math.Abs(got-want) > 1e-9 {
+				t.Errorf("rate after the cut = %.2f, want %.2f (%v × %.2f × %d/%d accepted since the first throttle)", got, want, paceBackoff, before, accepted, since)
+			}
+			return
+		}
+		if i > 100 {
+			t.Fatalf("no cut after %d answers, 60%% throttled", i)
+		}
 	}
 }
 
@@ -118,11 +176,7 @@ func TestPacerIgnoresSteadyThrottling(t *testing.T) {
 func TestPacerStaysWithinBounds(t *testing.T) {
 	t.Parallel()
 	p, c := newTestPacer()
-	for range 20 {
-		answer(t, p, false)
-	}
-	c.t = c.t.Add(time.Second)
-	answer(t, p, false)
+	cleanFirstWindow(t, p, c)
 	for range 200 {
 		answer(t, p, true)
 	}
