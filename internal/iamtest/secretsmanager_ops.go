@@ -17,7 +17,12 @@ const (
 	maxRequestTokenLen = 64
 )
 
-var secretNamePattern = regexp.MustCompile(`^[a-zA-Z0-9/_+=.@-]{1,512}$`)
+// secretNamePattern and maxSecretName are Secrets Manager's rule for secret
+// names (1 to 512 of these ASCII characters), the length checked apart so
+// the pattern compiles cheaply.
+var secretNamePattern = regexp.MustCompile(`^[a-zA-Z0-9/_+=.@-]+$`)
+
+const maxSecretName = 512
 
 // epoch is a timestamp in the JSON protocols' default format, seconds since
 // the epoch as a number.
@@ -118,7 +123,7 @@ func (sec *Secret) version(id string) *SecretVersion {
 
 func createSecret(st *secretsState, r *smRequest) (any, *apiError) {
 	in := r.body
-	if !secretNamePattern.MatchString(in.Name) {
+	if len(in.Name) > maxSecretName || !secretNamePattern.MatchString(in.Name) {
 		return nil, smError("InvalidParameterException", "Invalid name. Must be a valid name containing alphanumeric characters, or any of the following: -/_+=.@!")
 	}
 	if aerr := checkValue(in); aerr != nil {

@@ -186,6 +186,15 @@ func TestSecretsManagerErrors(t *testing.T) {
 			wantMsg: "Invalid name. Must be a valid name containing alphanumeric characters, or any of the following: -/_+=.@!",
 		},
 		{
+			name: "name longer than 512 characters",
+			call: func(c *secretsmanager.Client) error {
+				_, err := c.CreateSecret(ctx, &secretsmanager.CreateSecretInput{Name: str("roster/" + strings.Repeat("n", 506))})
+				return err
+			},
+			wantCode: "InvalidParameterException", wantStatus: 400,
+			wantMsg: "Invalid name. Must be a valid name containing alphanumeric characters, or any of the following: -/_+=.@!",
+		},
+		{
 			name: "short request token",
 			call: func(c *secretsmanager.Client) error {
 				_, err := c.PutSecretValue(ctx, &secretsmanager.PutSecretValueInput{SecretId: str("roster/seeded"), SecretString: str("x"), ClientRequestToken: str("short")})

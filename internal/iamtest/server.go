@@ -963,13 +963,28 @@ func (s *Server) authorize(r *request) *apiError {
 		r.caller.arn(), want, resourceARN(r))
 }
 
+// matchAction reports whether an allow-list entry (a case-insensitive
+// action pattern with * and ? wildcards, iam: when it names no service)
+// covers action.
 func matchAction(pattern, action string) bool {
-	if !strings.Contains(pattern, ":") {
-		pattern = "iam:" + pattern
+	return actionPattern(pattern).MatchString(strings.ToLower(action))
+}
+
+// actionPatterns holds each allow-list entry compiled once: every request
+// of an assumed role is checked against its list.
+var actionPatterns sync.Map // pattern → *regexp.Regexp
+
+func actionPattern(pattern string) *regexp.Regexp {
+	if re, ok := actionPatterns.Load(pattern); ok {
+		return re.(*regexp.Regexp)
 	}
-	re := "^" + strings.ReplaceAll(strings.ReplaceAll(regexp.QuoteMeta(strings.ToLower(pattern)), `\*`, ".*"), `\?`, ".") + "$"
-	ok, _ := regexp.MatchString(re, strings.ToLower(action))
-	return ok
+	p := pattern
+	if !strings.Contains(p, ":") {
+		p = "iam:" + p
+	}
+	re := regexp.MustCompile("^" + strings.ReplaceAll(strings.ReplaceAll(regexp.QuoteMeta(strings.ToLower(p)), `\*`, ".*"), `\?`, ".") + "$")
+	actionPatterns.Store(pattern, re)
+	return re
 }
 
 // resourceARN names the resource an action was denied on, as IAM does.

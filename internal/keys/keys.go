@@ -89,8 +89,13 @@ type Policy struct {
 // Manager actions on secret:roster/* only.
 const SecretNamePrefix = "roster/"
 
-// secretNamePattern is Secrets Manager's rule for secret names.
-var secretNamePattern = regexp.MustCompile(`^[a-zA-Z0-9/_+=.@-]{1,512}$`)
+// secretNamePattern and maxSecretName are Secrets Manager's rule for secret
+// names. The length is checked apart: a counted repetition {1,512} compiles
+// to 512 copies of the class, which every run of the binary paid for at
+// start. The class is ASCII, so bytes and characters count alike.
+var secretNamePattern = regexp.MustCompile(`^[a-zA-Z0-9/_+=.@-]+$`)
+
+const maxSecretName = 512
 
 // FieldError is a problem of one field of an access_key block, so the
 // loader can point at the field's line.
@@ -122,7 +127,7 @@ func (s Spec) Validate(envMaxAgeDays int) []error {
 			errs = append(errs, fieldErr("secret_name", errors.New("deliver_to: secretsmanager needs secret_name, the secret under roster/ that receives the key")))
 		case !strings.HasPrefix(s.SecretName, SecretNamePrefix) || len(s.SecretName) == len(SecretNamePrefix):
 			errs = append(errs, fieldErr("secret_name", fmt.Errorf("secret_name %q must start with %q: roster's roles may only write secrets there", s.SecretName, SecretNamePrefix)))
-		case !secretNamePattern.MatchString(s.SecretName):
+		case len(s.SecretName) > maxSecretName || !secretNamePattern.MatchString(s.SecretName):
 			errs = append(errs, fieldErr("secret_name", fmt.Errorf("secret_name %q may only hold letters, digits and /_+=.@- (at most 512)", s.SecretName)))
 		}
 		if s.PGPKey != "" {

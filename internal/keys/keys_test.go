@@ -419,6 +419,8 @@ func TestSpecValidate(t *testing.T) {
 		{"outside roster/", sm("prod/ci"), []string{`secret_name "prod/ci" must start with "roster/": roster's roles may only write secrets there`}},
 		{"only the prefix", sm("roster/"), []string{`secret_name "roster/" must start with "roster/": roster's roles may only write secrets there`}},
 		{"bad characters", sm("roster/ci deployer"), []string{`secret_name "roster/ci deployer" may only hold letters, digits and /_+=.@- (at most 512)`}},
+		{"512 characters", sm("roster/" + strings.Repeat("k", 505)), nil},
+		{"513 characters", sm("roster/" + strings.Repeat("k", 506)), []string{`secret_name "roster/` + strings.Repeat("k", 506) + `" may only hold letters, digits and /_+=.@- (at most 512)`}},
 		{"pgp without key", keys.Spec{DeliverTo: keys.PGP, SecretName: "roster/x"}, []string{
 			"deliver_to: pgp needs pgp_key, the public key the secret is encrypted to",
 			"secret_name is only for deliver_to: secretsmanager; remove it",
