@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/roster-dev/roster/schema"
+	"github.com/roster-dev/roster/schema/validate"
 )
 
 // corpusDir is the loader's bad-input corpus: one rule broken per case.
@@ -119,7 +120,7 @@ func schemaRejects(t *testing.T, dir string) []string {
 		if err != nil {
 			return err
 		}
-		if err := schema.Validate(schema.KindOf(path), data); err != nil {
+		if err := validate.YAML(schema.KindOf(path), data); err != nil {
 			rel, _ := filepath.Rel(dir, path)
 			rejected = append(rejected, filepath.ToSlash(rel))
 		}

@@ -14,6 +14,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/roster-dev/roster/schema"
+	"github.com/roster-dev/roster/schema/validate"
 )
 
 func TestKindOf(t *testing.T) {
@@ -87,7 +88,7 @@ func TestValidate(t *testing.T) {
 		name string
 		kind schema.Kind
 		yaml string
-		want []schema.Problem // nil: valid
+		want []validate.Problem // nil: valid
 	}{
 		{
 			name: "empty config",
@@ -111,7 +112,7 @@ defaults:
 			name: "config with unknown field and bad order",
 			kind: schema.Config,
 			yaml: "order: [Production]\ndefault: {}\n",
-			want: []schema.Problem{
+			want: []validate.Problem{
 				{Path: "", Message: "additional properties 'default' not allowed"},
 				{Path: "/order/0", Message: "'Production' does not match pattern '^[a-z0-9][a-z0-9-]*$'"},
 			},
@@ -120,7 +121,7 @@ defaults:
 			name: "config ownership tag with aws prefix",
 			kind: schema.Config,
 			yaml: "ownership_tag: AWS:managed\n",
-			want: []schema.Problem{{Path: "/ownership_tag", Message: "'not' failed"}},
+			want: []validate.Problem{{Path: "/ownership_tag", Message: "'not' failed"}},
 		},
 		{
 			name: "environment",
@@ -144,13 +145,13 @@ unmanaged:
 			name: "environment with unquoted account id",
 			kind: schema.Environment,
 			yaml: "account_id: 111122223333\n",
-			want: []schema.Problem{{Path: "/account_id", Message: "got number, want string"}},
+			want: []validate.Problem{{Path: "/account_id", Message: "got number, want string"}},
 		},
 		{
 			name: "environment without account id",
 			kind: schema.Environment,
 			yaml: "region: us-east-1\n",
-			want: []schema.Problem{{Path: "", Message: "missing property 'account_id'"}},
+			want: []validate.Problem{{Path: "", Message: "missing property 'account_id'"}},
 		},
 		{
 			name: "environment with bad values",
@@ -161,7 +162,7 @@ role_arn: arn:aws:iam::111122223333:user/roster
 guardrails: { max_deletions: -1, console_requires_mfa: "yes" }
 unmanaged: { ignore: "break-glass-*" }
 `,
-			want: []schema.Problem{
+			want: []validate.Problem{
 				{Path: "/account_id", Message: "'1234' does not match pattern '^[0-9]{12}$'"},
 				{Path: "/guardrails/console_requires_mfa", Message: "got string, want boolean"},
 				{Path: "/guardrails/max_deletions", Message: "minimum: got -1, want 0"},
@@ -220,7 +221,7 @@ service_accounts:
   - { name: ci, owner: me, pgp_key: x }
   - { name: ci2 }
 `,
-			want: []schema.Problem{
+			want: []validate.Problem{
 				{Path: "/service_accounts/0", Message: "additional properties 'pgp_key' not allowed"},
 				{Path: "/service_accounts/1", Message: "missing property 'owner'"},
 				{Path: "/users/0", Message: "missing property 'pgp_key'"},
@@ -243,7 +244,7 @@ users:
   - name: carol
     expires: "2027-02-30"
 `,
-			want: []schema.Problem{
+			want: []validate.Problem{
 				{Path: "/groups/0/name", Message: "'dev team' does not match pattern '^[A-Za-z0-9_+=,.@-]{1,128}$'"},
 				{Path: "/groups/0/path", Message: "'teams' does not match pattern '^(/|/[!-~]+/)$'"},
 				{Path: "/users/0/name", Message: "'alice/smith' does not match pattern '^[A-Za-z0-9_+=,.@-]{1,64}$'"},
@@ -275,7 +276,7 @@ groups:
       both: { Statement: {Effect: allow, Action: "*", NotAction: "s3:*", Resource: "*"} }
       cond: { Statement: {Effect: Deny, Action: "s3:*", Resource: "*", Condition: {StringEqual: {a: b}}} }
 `,
-			want: []schema.Problem{
+			want: []validate.Problem{
 				{Path: "/groups/0/inline_policies", Message: "additional properties 'bad name' not allowed"},
 				{Path: "/groups/0/inline_policies/principal/Statement", Message: "got array, want object"},
 				{Path: "/groups/0/inline_policies/principal/Statement/0", Message: "additional properties 'Principal' not allowed"},
@@ -291,9 +292,9 @@ groups:
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			err := schema.Validate(tt.kind, []byte(tt.yaml))
-			var got []schema.Problem
-			var serr *schema.Error
+			err := validate.YAML(tt.kind, []byte(tt.yaml))
+			var got []validate.Problem
+			var serr *validate.Error
 			switch {
 			case errors.As(err, &serr):
 				got = serr.Problems
@@ -312,8 +313,8 @@ groups:
 	}
 }
 
-func sortProblems(ps []schema.Problem) {
-	slices.SortFunc(ps, func(a, b schema.Problem) int {
+func sortProblems(ps []validate.Problem) {
+	slices.SortFunc(ps, func(a, b validate.Problem) int {
 		return strings.Compare(a.Path+"\x00"+a.Message, b.Path+"\x00"+b.Message)
 	})
 }
@@ -335,7 +336,7 @@ func TestValidateErrors(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			err := schema.Validate(tt.kind, []byte(tt.yaml))
+			err := validate.YAML(tt.kind, []byte(tt.yaml))
 			if err == nil || !strings.HasPrefix(err.Error(), tt.want) {
 				t.Errorf("Validate = %v, want an error starting with %q", err, tt.want)
 			}
@@ -374,7 +375,7 @@ func TestExampleAccessTree(t *testing.T) {
 		if !strings.HasPrefix(rest, "# ") {
 			t.Errorf("%s: the second line should be a comment saying what the file is for", rel)
 		}
-		if err := schema.Validate(kind, b); err != nil {
+		if err := validate.YAML(kind, b); err != nil {
 			t.Errorf("%s: %v", rel, err)
 		}
 		return nil
@@ -465,8 +466,8 @@ func TestValidateHostile(t *testing.T) {
 	for name, doc := range map[string]string{"alias bomb": bomb.String(), "deep nesting": deep} {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			err := schema.Validate(schema.Manifest, []byte(doc))
-			var serr *schema.Error
+			err := validate.YAML(schema.Manifest, []byte(doc))
+			var serr *validate.Error
 			if err == nil || errors.As(err, &serr) {
 				t.Errorf("Validate = %v, want a refusal", err)
 			}

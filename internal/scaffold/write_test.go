@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/roster-dev/roster/schema"
+	"github.com/roster-dev/roster/schema/validate"
 )
 
 // TestFilesNameTheirSchema: every file init writes starts with the
@@ -26,7 +27,7 @@ func TestFilesNameTheirSchema(t *testing.T) {
 		if strings.Contains(first, "/main/") {
 			t.Errorf("%s names the schema on a branch: %s", f.Name, first)
 		}
-		if err := schema.Validate(kind, f.Data); err != nil {
+		if err := validate.YAML(kind, f.Data); err != nil {
 			t.Errorf("%s does not match its schema: %v", f.Name, err)
 		}
 	}
