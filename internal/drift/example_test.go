@@ -57,6 +57,8 @@ func TestExample(t *testing.T) {
 		{"development", "missing/user/isabel.costa", drift.Medium},
 		{"testing", "changed/user/keiko.tanaka/tag/team/differs/fcff41ff03fd", drift.Low},
 		{"staging", "adoptable/user/rahul.mehta", drift.Medium},
+		// The deploy key made by hand before ci-deployer had access_key.
+		{"production", "hand-made-key/service_account/ci-deployer/AKIAA4EFFAE907FD28294", drift.High},
 		{"production", "extra/user/dave.wilson", drift.High},
 		{"production", "unmanaged/user/legacy-reporting", drift.High},
 	}

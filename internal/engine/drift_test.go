@@ -89,9 +89,9 @@ func seedUsage(t *testing.T, a *iamtest.Account, rep *state.CredentialReport) {
 }
 
 // TestDriftReadsTheCredentialReport: drift against the IAM fake, through
-// roles allowed the apply role's read actions and the credential report,
-// generates and reads each account's report and finds what the bundled
-// snapshots show. A role that may not read the report still gets its drift,
+// roles allowed the plan role's read actions (IAM and secrets) and the
+// credential report, generates and reads each account's report and finds
+// what the bundled snapshots show. A role that may not read the report still gets its drift,
 // with a note saying hygiene was limited.
 func TestDriftReadsTheCredentialReport(t *testing.T) {
 	t.Parallel()
@@ -100,8 +100,8 @@ func TestDriftReadsTheCredentialReport(t *testing.T) {
 		allow  []string
 		report bool
 	}{
-		{"allowed", slices.Concat(awsiam.ReadPermissions, awsiam.CredentialReportPermissions), true},
-		{"denied", awsiam.ReadPermissions, false},
+		{"allowed", slices.Concat(awsiam.ReadPermissions, awsiam.SecretsReadPermissions, awsiam.CredentialReportPermissions), true},
+		{"denied", slices.Concat(awsiam.ReadPermissions, awsiam.SecretsReadPermissions), false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()

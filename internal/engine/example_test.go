@@ -16,6 +16,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/roster-dev/roster/internal/golden"
+	"github.com/roster-dev/roster/internal/keys"
 	"github.com/roster-dev/roster/internal/manifest"
 	"github.com/roster-dev/roster/internal/plan"
 	"github.com/roster-dev/roster/internal/render"
@@ -98,7 +99,24 @@ func TestExamplePlan(t *testing.T) {
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("example plan changes (-want +got):\n%s", diff)
 	}
+	type keyRow struct{ Env, ServiceAccount, Summary string }
+	var gotKeys []keyRow
+	for _, e := range p.Environments {
+		for _, a := range e.AccessKeys {
+			gotKeys = append(gotKeys, keyRow{e.Name, a.ServiceAccount, a.Summary})
+		}
+	}
+	// preview-deployer's key (pgp) is delivered and in date: nothing to do
+	// or show. ci-deployer's first key goes to its secret beside the key
+	// made by hand, which the plan reports.
+	wantKeys := []keyRow{{"production", "ci-deployer", "create access key for ci-deployer → Secrets Manager roster/ci-deployer"}}
+	if diff := cmp.Diff(wantKeys, gotKeys); diff != "" {
+		t.Errorf("example plan access keys (-want +got):\n%s", diff)
+	}
 	prod := p.Environments[len(p.Environments)-1]
+	if got := prod.AccessKeys[0].Notes; len(got) != 1 || got[0].Kind != plan.KeyHandMade || got[0].KeyID != exampleID("AKIA", "production/ci-deployer/key") {
+		t.Errorf("production ci-deployer findings %+v, want the key made by hand", got)
+	}
 	wantUnmanaged := []plan.Unmanaged{{Name: "legacy-reporting", ARN: "arn:aws:iam::444444444444:user/legacy-reporting"}}
 	if diff := cmp.Diff(wantUnmanaged, prod.Unmanaged); diff != "" {
 		t.Errorf("production unmanaged users (-want +got):\n%s", diff)
@@ -168,6 +186,7 @@ func liveFromDesired(cfg manifest.Config, env *manifest.Environment) *state.Acco
 		if m.Kind == manifest.ServiceAccount {
 			u.Tags[cfg.OwnerTag] = m.Owner
 			u.AccessKeys = []state.AccessKey{{ID: exampleID("AKIA", env.Name+"/"+m.Name+"/key"), Status: "Active", Created: keyRotated}}
+			delivered(cfg, acct, u, m.AccessKey)
 		}
 		if m.Console {
 			u.MFADevices = []string{"arn:aws:iam::" + env.AccountID + ":mfa/" + m.Name}
@@ -187,6 +206,22 @@ func liveFromDesired(cfg manifest.Config, env *manifest.Environment) *state.Acco
 		slices.Sort(g.Members)
 	}
 	return acct
+}
+
+// delivered records u's key as delivered the way apply leaves it when the
+// entry has an access_key block: held as AWSCURRENT by a secret roster
+// owns, or named by the user's delivered record (deliver_to: pgp).
+func delivered(cfg manifest.Config, acct *state.Account, u *state.User, spec *keys.Spec) {
+	switch {
+	case spec == nil:
+	case spec.DeliverTo == keys.SecretsManager:
+		if acct.Secrets == nil {
+			acct.Secrets = map[string]*state.Secret{}
+		}
+		acct.Secrets[spec.SecretName] = &state.Secret{Name: spec.SecretName, Exists: true, Tags: map[string]string{cfg.OwnershipTag: "true"}, Current: u.AccessKeys[0].ID}
+	default:
+		u.Tags[keys.DeliveredTag] = u.AccessKeys[0].ID
+	}
 }
 
 // keyRotated is when the example's service accounts last rotated their
@@ -261,8 +296,12 @@ func addExampleDrift(t *testing.T, env string, acct *state.Account) {
 		acct.Users["legacy-reporting"].ManagedPolicies = []string{"arn:aws:iam::aws:policy/ReadOnlyAccess"}
 		acct.Users["legacy-reporting"].AccessKeys = []state.AccessKey{{ID: exampleID("AKIA", "production/legacy-reporting/key"), Status: "Active", Created: time.Date(2023, 1, 9, 12, 5, 0, 0, time.UTC)}}
 		acct.Users["break-glass-admin"].LoginProfile = true
-		// A deploy key nobody rotated.
+		// A deploy key nobody rotated, made by hand before its entry had an
+		// access_key block: its secret does not exist yet, so the plan
+		// delivers roster's first key beside it, and drift reports the old
+		// one until someone retires it.
 		user("ci-deployer").AccessKeys[0].Created = time.Date(2026, 6, 1, 9, 0, 0, 0, time.UTC)
+		acct.Secrets["roster/ci-deployer"] = &state.Secret{Name: "roster/ci-deployer"}
 	}
 }
 
