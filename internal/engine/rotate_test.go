@@ -362,3 +362,72 @@ func TestRotateWaitsForTheServiceAccount(t *testing.T) {
 		t.Errorf("writes %+v, want none", w)
 	}
 }
+
+// A delivery that fails (Secrets Manager refuses the write, or the pgp
+// message cannot be published) on the first delivery and on a rotation
+// leaves no active key whose secret nobody received: the new key is deleted
+// in the same run. A runner that dies right after that deletion, before
+// clearing the pending mark, is finished by the next run. Either way the
+// next runs end where an uninterrupted schedule ends, and no secret
+// appears in a report.
+func TestRotateDeliveryFailureLeavesNoUndeliveredKey(t *testing.T) {
+	t.Parallel()
+	for _, deliver := range []string{"secretsmanager", "pgp"} {
+		for _, day := range []int{0, 90} {
+			for _, crash := range []bool{false, true} {
+				t.Run(fmt.Sprintf("%s/day %d/crash after the deletion %v", deliver, day, crash), func(t *testing.T) {
+					t.Parallel()
+					want, got := newRotateRig(t, deliver), newRotateRig(t, deliver)
+					if day > 0 {
+						want.settle(t)
+						got.settle(t)
+					}
+					before := got.view(t)
+					want.setDay(day)
+					want.settle(t)
+					got.setDay(day)
+					switch {
+					case got.pgp:
+						got.failPublish = true
+					case day == 0:
+						got.srv.FailNext("CreateSecret", "AccessDenied", 1)
+					default:
+						got.srv.FailNext("PutSecretValue", "AccessDenied", 1)
+					}
+					if crash {
+						got.srv.CrashAfter("DeleteAccessKey", nil, 1)
+					}
+					res := got.rotate(t)
+					if !res.Failed() {
+						t.Fatalf("a failed delivery did not fail the run:\n%s", text(t, res))
+					}
+					after := got.view(t)
+					if crash {
+						if !got.srv.Crashed() {
+							t.Fatalf("the run never deleted the undelivered key:\n%s", text(t, res))
+						}
+						// The mark stays until the next run clears it.
+						n := len(after)
+						if n == 0 || after[n-1] != "pending marker" {
+							t.Fatalf("after the crash: %v, want the pending mark left", after)
+						}
+						after = after[: n-1 : n-1]
+						if n == 1 {
+							after = nil
+						}
+					}
+					if diff := cmp.Diff(before, after); diff != "" {
+						t.Errorf("keys after the failed delivery (-before +after):\n%s", diff)
+					}
+					got.srv.Recover()
+					got.failPublish = false
+					got.settle(t)
+					if diff := cmp.Diff(want.view(t), got.view(t)); diff != "" {
+						t.Errorf("after the next run (-want +got):\n%s", diff)
+					}
+					got.checkSecrets(t)
+				})
+			}
+		}
+	}
+}
