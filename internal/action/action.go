@@ -75,6 +75,9 @@ type runner struct {
 	outputs map[string]string
 	// command is the command that ran; result how it ended (Result…).
 	command, result string
+	// folders are the folders of the access directory by commit
+	// (foldersAt).
+	folders map[string]map[string]bool
 }
 
 // Run runs the Action once: it reads inputs and context through env, does

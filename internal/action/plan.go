@@ -9,6 +9,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/roster-dev/roster/internal/awsiam"
@@ -214,6 +215,7 @@ func (r *runner) publishPlan(ctx context.Context, repo *manifest.Repository, p *
 	if err := r.planOutputs(p); err != nil {
 		return err
 	}
+	r.compareBase(ctx, repo, p)
 
 	opts := render.MarkdownOptions{Header: r.planHeader(), Footer: r.planFooter(), SummaryURL: r.rc.RunURL, Hygiene: hyg, Approvals: r.planApprovals(ctx, repo)}
 	var full bytes.Buffer
@@ -233,7 +235,7 @@ func (r *runner) publishPlan(ctx context.Context, repo *manifest.Repository, p *
 		if err := render.Markdown(&body, p, opts); err != nil {
 			return err
 		}
-		if err := r.planComment(ctx, body.String(), p.HasChanges()); err != nil {
+		if err := r.planComment(ctx, body.String(), p.HasChanges() || mayMoveEnds(p)); err != nil {
 			return err
 		}
 	}
@@ -245,6 +247,17 @@ func (r *runner) publishPlan(ctx context.Context, repo *manifest.Repository, p *
 		return failf("a guardrail refused the plan of %s (see the plan)", strings.Join(refused, ", "))
 	}
 	return nil
+}
+
+// mayMoveEnds reports whether the pull request moves the end of a grant,
+// or may have when the base could not be compared and time-bound grants
+// remain: a change that only moves an end changes nothing in IAM, and its
+// approvers must still see it (or see that it could not be told).
+func mayMoveEnds(p *plan.Plan) bool {
+	if p.MovesEnds() {
+		return true
+	}
+	return p.BaseUnavailable != "" && slices.ContainsFunc(p.Environments, func(e *plan.Environment) bool { return len(e.TimeBound) > 0 })
 }
 
 // planComment creates or edits the sticky plan comment on the pull request

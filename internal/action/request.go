@@ -98,7 +98,7 @@ func (r *runner) planRequest(ctx context.Context, req *request.Request, file str
 	if err != nil {
 		return err
 	}
-	r.rc.PullRequest, r.rc.HeadSHA = pr.Number, pr.HeadSHA
+	r.rc.PullRequest, r.rc.HeadSHA, r.rc.BaseSHA = pr.Number, pr.HeadSHA, r.rc.SHA
 	r.in.Environments = []string{req.Environment}
 	p, hyg, err := r.computePlan(ctx, repo)
 	if err != nil {

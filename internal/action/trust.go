@@ -266,7 +266,7 @@ func (r *runner) judgeApprovals(ctx context.Context, api gitHub, repo *manifest.
 	}
 	before, err := r.foldersAt(ctx, api, ref)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("find the approvals in force: %w", err)
 	}
 	requester, err := r.requester(ctx, api, pr)
 	if err != nil {
@@ -404,16 +404,22 @@ func (r *runner) manualReview(ctx context.Context, repo *manifest.Repository) re
 // foldersAt returns the folders of the access directory at ref. An access
 // directory missing there (roster's first merge) has none; a commit GitHub
 // does not know is an error, never "no approvals".
+//
+// The answer is kept for the run: the approvals and the comparison of
+// time-bound access both read the base's folders.
 func (r *runner) foldersAt(ctx context.Context, api gitHub, ref string) (map[string]bool, error) {
+	if f, ok := r.folders[ref]; ok {
+		return f, nil
+	}
 	entries, err := api.DirAtRef(ctx, r.in.Path, ref)
 	if errors.Is(err, github.ErrFileNotFound) {
 		if _, rootErr := api.DirAtRef(ctx, "", ref); rootErr != nil {
-			return nil, fmt.Errorf("read the repository at %s to find the approvals in force: %w", shortSHA(ref), rootErr)
+			return nil, fmt.Errorf("read the repository at %s: %w", shortSHA(ref), rootErr)
 		}
-		return map[string]bool{}, nil
+		entries, err = nil, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("read %s at %s to find the approvals in force: %w", r.in.Path, shortSHA(ref), err)
+		return nil, fmt.Errorf("read %s at %s: %w", r.in.Path, shortSHA(ref), err)
 	}
 	out := map[string]bool{}
 	for _, e := range entries {
@@ -421,5 +427,9 @@ func (r *runner) foldersAt(ctx context.Context, api gitHub, ref string) (map[str
 			out[e.Name] = true
 		}
 	}
+	if r.folders == nil {
+		r.folders = map[string]map[string]bool{}
+	}
+	r.folders[ref] = out
 	return out, nil
 }

@@ -5,6 +5,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/roster-dev/roster/internal/awsiam"
@@ -20,7 +22,7 @@ import (
 func planCommand() *command {
 	return &command{
 		name:    "plan",
-		usage:   liveUsage,
+		usage:   liveUsage + " [--base-dir DIR]",
 		summary: "show what would change in live IAM",
 		help: `Validates the manifests, reads live IAM in every selected environment (assuming
 plan_role_arn, or role_arn, from environment.yaml; concurrently), and prints
@@ -32,6 +34,13 @@ With --live DIR, live state comes from snapshot files DIR/<env>.json written by
 --read-concurrency bounds the AWS calls in flight at once across all the
 environments (default 32); lower it when other jobs read the same accounts.
 
+With --base-dir DIR, the access directory of a checkout of the base branch
+(git worktree add ../base main; --base-dir ../base/access), the plan marks
+each time-bound grant whose end the change moves: "extends user alice in
+group prod-operators until ... (was ...)", shortens, limits, makes
+permanent, as the pull request's plan comment does. A base that cannot be
+read is reported, and the plan is printed without the comparison.
+
 Exit status: 0 when the plan succeeded (with --detailed-exitcode: and there is
 nothing to change), 2 with --detailed-exitcode when there are changes, 1 on
 invalid manifests, an error reading live IAM, or when a guardrail refuses the
@@ -39,11 +48,15 @@ plan of any selected environment (even with --detailed-exitcode: such a plan
 can never be applied).`,
 		flags: func(fs *flag.FlagSet) func(context.Context, []string, Env) error {
 			f := newLiveFlags(fs, "plan", "there are changes")
+			baseDir := fs.String("base-dir", "", "mark the time-bound grants whose end moved since the access `directory` of a checkout of the base branch")
 			return func(ctx context.Context, args []string, env Env) error {
 				if err := noArgs("plan", args); err != nil {
 					return err
 				}
-				p, hyg, err := computePlan(ctx, env, f)
+				if err := checkBaseDir(*baseDir); err != nil {
+					return err
+				}
+				p, hyg, err := computePlan(ctx, env, f, *baseDir)
 				if err != nil {
 					return err
 				}
@@ -119,8 +132,10 @@ func printDiagnostics(w io.Writer, diags diag.List) {
 }
 
 // computePlan plans the selected environments and returns, beside the plan,
-// the hygiene findings the plan comment lists.
-func computePlan(ctx context.Context, env Env, f *liveFlags) (*plan.Plan, map[string]hygiene.Excerpt, error) {
+// the hygiene findings the plan comment lists. With baseDir, the plan marks
+// the grants whose end moved since that checkout (engine.CompareBase); a
+// base that cannot be read is a warning, and the plan says why.
+func computePlan(ctx context.Context, env Env, f *liveFlags, baseDir string) (*plan.Plan, map[string]hygiene.Excerpt, error) {
 	repo, envs, err := selectEnvs(env, *f.dir, f.envs)
 	if err != nil {
 		return nil, nil, err
@@ -129,7 +144,25 @@ func computePlan(ctx context.Context, env Env, f *liveFlags) (*plan.Plan, map[st
 	if err != nil {
 		return nil, nil, err
 	}
-	return engine.PlanHygiene(ctx, repo, envs, src, env.now())
+	p, hyg, err := engine.PlanHygiene(ctx, repo, envs, src, env.now())
+	if err == nil && baseDir != "" {
+		if berr := engine.CompareBase(p, repo, manifest.DirTree(baseDir), filepath.ToSlash(baseDir)); berr != nil {
+			fmt.Fprintf(env.Stderr, "warning: %s\n", render.CleanText(berr.Error()))
+		}
+	}
+	return p, hyg, err
+}
+
+// checkBaseDir refuses a --base-dir that is not a folder: a typo would
+// otherwise read as "nothing was extended".
+func checkBaseDir(dir string) error {
+	if dir == "" {
+		return nil
+	}
+	if info, err := os.Stat(dir); err != nil || !info.IsDir() {
+		return usageError("--base-dir %s is not a folder: pass the access directory of a checkout of the base branch, for example git worktree add ../base main, then --base-dir ../base/access", dir)
+	}
+	return nil
 }
 
 // liveSource is where a command reads live IAM: the snapshots in dir when

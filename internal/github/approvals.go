@@ -2,6 +2,8 @@ package github
 
 import (
 	"context"
+	"crypto/sha1" //nolint:gosec // Git's object IDs (BlobSHA)
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"net/http"
@@ -123,12 +125,29 @@ func teamRefusal(err error) (status int, message string, ok bool) {
 	return 0, "", false
 }
 
+// MaxDirEntries is the most entries GitHub's contents API lists of one
+// folder; a folder listed with that many may hold more.
+const MaxDirEntries = 1000
+
+// BlobSHA is Git's object ID of a file with content: a file whose BlobSHA
+// equals a DirEntry's SHA holds exactly what the commit holds there.
+func BlobSHA(content []byte) string {
+	h := sha1.New() //nolint:gosec // Git names objects by SHA-1; GitHub rejects known collision attacks (sha1dc)
+	fmt.Fprintf(h, "blob %d\x00", len(content))
+	h.Write(content)
+	return hex.EncodeToString(h.Sum(nil))
+}
+
 // DirEntry is one entry of a folder at a commit.
 type DirEntry struct {
 	Name string
 	Path string
-	// Type is "file", "dir", "symlink" or "submodule".
+	// Type is "file", "dir", "symlink" or "submodule" (GitHub lists a
+	// submodule as "file").
 	Type string
+	// SHA is Git's object ID of the entry: for a file, its blob's
+	// ([BlobSHA] of its content).
+	SHA string
 }
 
 // FileAtRef returns the content of the file at path in the commit ref (a SHA
@@ -144,6 +163,11 @@ func (c *Client) FileAtRef(ctx context.Context, repo, path, ref string) ([]byte,
 	if fc == nil {
 		return nil, fmt.Errorf("%s: it is a folder, not a file", op)
 	}
+	if t := fc.GetType(); t != "file" {
+		// A symbolic link to something other than a file of the
+		// repository, or a submodule: GitHub sends no content.
+		return nil, fmt.Errorf("%s: it is a %s, not a file", op, t)
+	}
 	if fc.GetEncoding() == "none" {
 		return nil, fmt.Errorf("%s: the file is %d bytes, over the 1 MB GitHub's contents API returns", op, fc.GetSize())
 	}
@@ -155,7 +179,8 @@ func (c *Client) FileAtRef(ctx context.Context, repo, path, ref string) ([]byte,
 }
 
 // DirAtRef lists the folder at path in the commit ref, sorted by name as
-// GitHub lists it. A missing folder wraps [ErrFileNotFound].
+// GitHub lists it: at most [MaxDirEntries] entries. A missing folder wraps
+// [ErrFileNotFound].
 func (c *Client) DirAtRef(ctx context.Context, repo, path, ref string) ([]DirEntry, error) {
 	fc, dir, err := c.contents(ctx, repo, path, ref)
 	if err != nil {
@@ -166,7 +191,7 @@ func (c *Client) DirAtRef(ctx context.Context, repo, path, ref string) ([]DirEnt
 	}
 	out := make([]DirEntry, 0, len(dir))
 	for _, e := range dir {
-		out = append(out, DirEntry{Name: e.GetName(), Path: e.GetPath(), Type: e.GetType()})
+		out = append(out, DirEntry{Name: e.GetName(), Path: e.GetPath(), Type: e.GetType(), SHA: e.GetSHA()})
 	}
 	return out, nil
 }

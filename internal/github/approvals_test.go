@@ -148,9 +148,14 @@ func TestFileAndDirAtRef(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	for i := range dir {
+		if dir[i].Type == "dir" {
+			dir[i].SHA = "" // a tree's ID: the fake's own
+		}
+	}
 	want := []DirEntry{
 		{Name: "production", Path: "access/production", Type: "dir"},
-		{Name: "roster.yaml", Path: "access/roster.yaml", Type: "file"},
+		{Name: "roster.yaml", Path: "access/roster.yaml", Type: "file", SHA: BlobSHA([]byte("order: [staging, production]\n"))},
 		{Name: "staging", Path: "access/staging", Type: "dir"},
 	}
 	if diff := cmp.Diff(want, dir); diff != "" {
@@ -158,5 +163,18 @@ func TestFileAndDirAtRef(t *testing.T) {
 	}
 	if _, err := c.DirAtRef(ctx, testRepo, "access", "unknown-sha"); !errors.Is(err, ErrFileNotFound) {
 		t.Errorf("unknown commit: err = %v, want ErrFileNotFound", err)
+	}
+}
+
+// BlobSHA is Git's object ID: `printf 'hello\n' | git hash-object --stdin`.
+func TestBlobSHA(t *testing.T) {
+	t.Parallel()
+	for content, want := range map[string]string{
+		"hello\n": "ce013625030ba8dba906f756967f9e9ca394464a",
+		"":        "e69de29bb2d1d6434b8b29ae775ad8c2e48c5391",
+	} {
+		if got := BlobSHA([]byte(content)); got != want {
+			t.Errorf("BlobSHA(%q) = %s, want %s", content, got, want)
+		}
 	}
 }
