@@ -21,10 +21,10 @@ type Outcome struct {
 	// EncryptedPassword is the armored OpenPGP message holding a new
 	// console user's initial password, encrypted to the user's pgp_key.
 	// The clear password never leaves the writer.
-	EncryptedPassword string `json:"encrypted_password,omitempty"`
+	EncryptedPassword string
 	// AlreadyDone is set when IAM said the goal was already reached (the
 	// user existed, the policy was already detached…).
-	AlreadyDone bool `json:"already_done,omitempty"`
+	AlreadyDone bool
 }
 
 // Status is an operation's result.
@@ -43,19 +43,19 @@ const (
 
 // OpResult is the result of one operation.
 type OpResult struct {
-	Op      plan.Op `json:"op"`
-	Status  Status  `json:"status"`
-	Error   string  `json:"error,omitempty"`
-	Outcome Outcome `json:"outcome,omitempty"`
+	Op      plan.Op
+	Status  Status
+	Error   string
+	Outcome Outcome
 	// Reason says why a skipped operation was not attempted.
-	Reason string `json:"reason,omitempty"`
+	Reason string
 }
 
 // ChangeResult is the result of one change: its operations' results in
 // plan order.
 type ChangeResult struct {
-	Change plan.Change `json:"change"`
-	Ops    []OpResult  `json:"ops"`
+	Change plan.Change
+	Ops    []OpResult
 }
 
 // Status is the change's result: failed when an operation failed, skipped
@@ -99,18 +99,18 @@ const (
 
 // EnvironmentResult is the result of applying one environment's plan.
 type EnvironmentResult struct {
-	Name       string    `json:"name"`
-	AccountID  string    `json:"account_id"`
-	Production bool      `json:"production,omitempty"`
-	Status     EnvStatus `json:"status"`
-	Digest     string    `json:"digest,omitempty"`
+	Name       string
+	AccountID  string
+	Production bool
+	Status     EnvStatus
+	Digest     string
 	// Reason explains a failed or not-attempted environment in a sentence
 	// (a refusal, a digest mismatch, an error reading live IAM).
-	Reason  string         `json:"reason,omitempty"`
-	Changes []ChangeResult `json:"changes,omitempty"`
+	Reason  string
+	Changes []ChangeResult
 	// AccessKeys are the results of the access key steps, run after the
 	// changes.
-	AccessKeys []KeyResult `json:"access_keys,omitempty"`
+	AccessKeys []KeyResult
 }
 
 // Tally counts operations by status, and the access key steps done.
@@ -150,7 +150,7 @@ func (e *EnvironmentResult) Tally() Tally {
 // Result is the result of an apply over every environment, in promotion
 // order.
 type Result struct {
-	Environments []*EnvironmentResult `json:"environments"`
+	Environments []*EnvironmentResult
 }
 
 // Failed reports whether the apply did not finish: an environment failed
