@@ -137,22 +137,22 @@ type Finding struct {
 	// same ID, and a different one (another policy, another tag value) a
 	// different ID. It is built from the kind, the subject and the
 	// attribute, never from the wording.
-	ID       string   `json:"id"`
-	Kind     Kind     `json:"kind"`
-	Severity Severity `json:"severity"`
+	ID       string
+	Kind     Kind
+	Severity Severity
 	// SubjectKind and Subject name the user, service account or group.
-	SubjectKind plan.Kind `json:"subject_kind"`
-	Subject     string    `json:"subject"`
+	SubjectKind plan.Kind
+	Subject     string
 	// Summary says what differs, in one sentence.
-	Summary Text `json:"summary"`
+	Summary Text
 	// Restore says how to bring live IAM back to the repository's state;
 	// empty when roster cannot (it never changes unmanaged users).
-	Restore Text `json:"restore,omitempty"`
+	Restore Text
 	// Accept says how to change the manifests so they describe the live
 	// state; empty when that would make no sense.
-	Accept Text `json:"accept,omitempty"`
+	Accept Text
 	// Pos is the manifest entry the finding is about, when there is one.
-	Pos diag.Pos `json:"pos,omitzero"`
+	Pos diag.Pos
 }
 
 // FindingID builds a finding's ID (see Finding.ID): its kind, the subject's
