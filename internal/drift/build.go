@@ -156,18 +156,6 @@ func where(pos diag.Pos) string {
 	return fmt.Sprintf("%s:%d", pos.File, pos.Line)
 }
 
-// list names the manifest list an entry of kind k belongs to.
-func list(k plan.Kind) string {
-	switch k {
-	case plan.KindServiceAccount:
-		return "service_accounts:"
-	case plan.KindGroup:
-		return "groups:"
-	default:
-		return "users:"
-	}
-}
-
 // operations counts IAM write calls in words.
 func operations(n int) string {
 	if n == 1 {
@@ -219,7 +207,7 @@ func (b *builder) missingUser(ch *plan.Change) {
 	f := s.finding(Missing)
 	f.Summary = sentence(words(ch.Kind.Noun()+" "), code(ch.Name), words(" is declared in the manifests but does not exist in AWS"))
 	f.Restore = b.restore(words("create it"))
-	f.Accept = sentence(words("remove the entry for "), code(ch.Name), words(" from "), code(list(ch.Kind)), words(" in "), loc(s.pos))
+	f.Accept = sentence(words("remove the entry for "), code(ch.Name), words(" from "), code(ch.Kind.List()+":"), words(" in "), loc(s.pos))
 	b.add(f, Medium, b.adminResource(ch.After))
 }
 

@@ -35,19 +35,25 @@ const (
 	KindAccount Kind = "account"
 )
 
+// kindWords are each manifest kind's words: its noun in a sentence and the
+// manifest list its entries are declared under.
+var kindWords = map[Kind]struct{ noun, list string }{
+	KindUser:           {"user", "users"},
+	KindServiceAccount: {"service account", "service_accounts"},
+	KindGroup:          {"group", "groups"},
+}
+
 // Noun names the kind in a sentence: "user", "service account", "group".
 func (k Kind) Noun() string {
-	switch k {
-	case KindUser:
-		return "user"
-	case KindServiceAccount:
-		return "service account"
-	case KindGroup:
-		return "group"
-	default:
-		return string(k)
+	if w, ok := kindWords[k]; ok {
+		return w.noun
 	}
+	return string(k)
 }
+
+// List names the manifest list an entry of the kind is declared under:
+// "users", "service_accounts", "groups"; "" for an account.
+func (k Kind) List() string { return kindWords[k].list }
 
 // Resource is a snapshot of a user, service account or group, before or
 // after a change. Only the fields that roster manages are present; slices are
