@@ -193,20 +193,20 @@ func newApplyView(r *apply.Result) *applyView {
 	return v
 }
 
+// envStatuses are the words and icon an apply report shows for each
+// environment status.
+var envStatuses = map[apply.EnvStatus]struct{ words, icon string }{
+	apply.EnvApplied:      {"applied", "✅"},
+	apply.EnvFailed:       {"failed", "❌"},
+	apply.EnvRefused:      {"refused", "⛔"},
+	apply.EnvNotAttempted: {"not attempted", "⏸️"},
+	apply.EnvNoChanges:    {"no changes", "➖"},
+	apply.EnvSkipped:      {"skipped", "⏭️"},
+}
+
 func envStatusWords(s apply.EnvStatus) (words, icon string) {
-	switch s {
-	case apply.EnvApplied:
-		return "applied", "✅"
-	case apply.EnvFailed:
-		return "failed", "❌"
-	case apply.EnvRefused:
-		return "refused", "⛔"
-	case apply.EnvNotAttempted:
-		return "not attempted", "⏸️"
-	case apply.EnvNoChanges:
-		return "no changes", "➖"
-	case apply.EnvSkipped:
-		return "skipped", "⏭️"
+	if w, ok := envStatuses[s]; ok {
+		return w.words, w.icon
 	}
 	return string(s), "❔"
 }
