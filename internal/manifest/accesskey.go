@@ -24,8 +24,8 @@ func (l *loader) accessKey(d *decoder, e entry, u *userSrc, label string) {
 	src := accessKeySrc{pos: d.pos(e.key), fields: map[string]diag.Pos{}}
 	spec := &keys.Spec{}
 	for _, name := range []string{"deliver_to", "secret_name", "pgp_key"} {
-		e, ok := f[name]
-		if !ok || isNull(e.val) {
+		e, ok := set(f, name)
+		if !ok {
 			continue
 		}
 		s, ok := d.str(e.val, name)
@@ -46,8 +46,8 @@ func (l *loader) accessKey(d *decoder, e entry, u *userSrc, label string) {
 		name string
 		dst  *int
 	}{{"rotate_after_days", &spec.RotateAfterDays}, {"overlap_days", &spec.OverlapDays}} {
-		e, ok := f[fd.name]
-		if !ok || isNull(e.val) {
+		e, ok := set(f, fd.name)
+		if !ok {
 			continue
 		}
 		i, ok := d.integer(e.val, fd.name)

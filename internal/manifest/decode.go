@@ -216,7 +216,7 @@ func (l *loader) guardrails(d *decoder, n *yaml.Node) guardSrc {
 		name string
 		dst  **bool
 	}{{"forbid_admin_equivalent", &g.forbidAdmin}, {"console_requires_mfa", &g.mfa}} {
-		if e, ok := f[field.name]; ok && !isNull(e.val) {
+		if e, ok := set(f, field.name); ok {
 			if b, ok := d.boolean(e.val, field.name); ok {
 				*field.dst = &b
 			}
@@ -226,8 +226,8 @@ func (l *loader) guardrails(d *decoder, n *yaml.Node) guardSrc {
 		name string
 		dst  **int
 	}{{"max_access_key_age_days", &g.keyAge}, {"max_deletions", &g.maxDeletions}, {"max_elevation_hours", &g.maxElevation}} {
-		e, ok := f[field.name]
-		if !ok || isNull(e.val) {
+		e, ok := set(f, field.name)
+		if !ok {
 			continue
 		}
 		i, ok := d.integer(e.val, field.name)
@@ -309,8 +309,8 @@ func (l *loader) loadEnvFile(env *envSrc, rel string) {
 		name string
 		dst  *string
 	}{{"role_arn", &env.env.RoleARN}, {"plan_role_arn", &env.env.PlanRoleARN}} {
-		e, ok := f[field.name]
-		if !ok || isNull(e.val) {
+		e, ok := set(f, field.name)
+		if !ok {
 			continue
 		}
 		s, ok := d.str(e.val, field.name)
@@ -322,7 +322,7 @@ func (l *loader) loadEnvFile(env *envSrc, rel string) {
 			*field.dst = s
 		}
 	}
-	if e, ok := f["region"]; ok && !isNull(e.val) {
+	if e, ok := set(f, "region"); ok {
 		if s, ok := d.str(e.val, "region"); ok {
 			if regionRE.MatchString(s) {
 				env.env.Region = s
@@ -333,7 +333,7 @@ func (l *loader) loadEnvFile(env *envSrc, rel string) {
 		}
 	}
 	env.env.Production = env.env.Name == "production" || env.env.Name == "prod"
-	if e, ok := f["production"]; ok && !isNull(e.val) {
+	if e, ok := set(f, "production"); ok {
 		if b, ok := d.boolean(e.val, "production"); ok {
 			env.env.Production = b
 			env.prodSet = true
@@ -353,7 +353,7 @@ func (l *loader) loadEnvFile(env *envSrc, rel string) {
 	if e, ok := f["unmanaged"]; ok {
 		l.unmanaged(env, d, e.val)
 	}
-	if e, ok := f["approvals"]; ok && !isNull(e.val) {
+	if e, ok := set(f, "approvals"); ok {
 		l.approvals(env, d, e.val)
 	}
 }
@@ -523,7 +523,7 @@ func (l *loader) readEntry(env *envSrc, d *decoder, n *yaml.Node, f map[string]e
 	if what == "group" {
 		nameRule, nameKind, maxLen = ruleGroupName, "group", 128
 	}
-	if e, ok := f["name"]; ok && !isNull(e.val) {
+	if e, ok := set(f, "name"); ok {
 		if s, ok := d.str(e.val, "name"); ok {
 			*dst.name = s
 			src.nameOK = checkName(&l.diags, d.pos(d.node(e.val)), nameRule, nameKind, s, maxLen)
@@ -532,7 +532,7 @@ func (l *loader) readEntry(env *envSrc, d *decoder, n *yaml.Node, f map[string]e
 		d.errorf(n, ruleRequired, "add name: with the IAM "+nameKind+" name", "%s has no name", what)
 	}
 	label := fmt.Sprintf("%s %q", what, *dst.name)
-	if e, ok := f["path"]; ok && !isNull(e.val) {
+	if e, ok := set(f, "path"); ok {
 		if s, ok := d.str(e.val, "path"); ok && l.checkPath(d.pos(d.node(e.val)), s) {
 			*dst.path = s
 		}
@@ -569,7 +569,7 @@ func (l *loader) group(env *envSrc, d *decoder, n *yaml.Node) *groupSrc {
 	}
 	g := &groupSrc{g: &Group{Path: l.cfg.Defaults.Path, Pos: at}, entrySrc: entrySrc{pos: at}}
 	l.readEntry(env, d, n, f, "group", entryFields{&g.g.Name, &g.g.Path, &g.g.ManagedPolicies, &g.g.InlinePolicies}, &g.entrySrc)
-	if e, ok := f["absent"]; ok && !isNull(e.val) {
+	if e, ok := set(f, "absent"); ok {
 		g.g.Absent, _ = d.boolean(e.val, "absent")
 	}
 	return g
@@ -595,7 +595,7 @@ func (l *loader) user(env *envSrc, d *decoder, n *yaml.Node, kind Kind) *userSrc
 	if e, ok := f["groups"]; ok {
 		l.userGroups(d, e, u, label)
 	}
-	if e, ok := f["permissions_boundary"]; ok && !isNull(e.val) {
+	if e, ok := set(f, "permissions_boundary"); ok {
 		if s, ok := d.str(e.val, "permissions_boundary"); ok {
 			r := ref{val: s, pos: d.pos(d.node(e.val))}
 			if l.checkBoundaryARN(env, r) {
@@ -614,14 +614,14 @@ func (l *loader) user(env *envSrc, d *decoder, n *yaml.Node, kind Kind) *userSrc
 	l.console(d, f, u, label)
 	if kind == ServiceAccount {
 		l.owner(d, n, f, u, label)
-		if e, ok := f["access_key"]; ok && !isNull(e.val) {
+		if e, ok := set(f, "access_key"); ok {
 			l.accessKey(d, e, u, label)
 		}
 	}
-	if e, ok := f["absent"]; ok && !isNull(e.val) {
+	if e, ok := set(f, "absent"); ok {
 		u.u.Absent, _ = d.boolean(e.val, "absent")
 	}
-	if e, ok := f["expires"]; ok && !isNull(e.val) {
+	if e, ok := set(f, "expires"); ok {
 		l.expires(d, d.node(e.val), u, label)
 	}
 	return u
@@ -699,8 +699,8 @@ func (l *loader) membership(d *decoder, it *yaml.Node, label string) (ref, *expi
 		return ref{}, nil, false
 	}
 	r := ref{val: s, pos: d.pos(d.node(ne.val))}
-	ee, ok := f["expires"]
-	if !ok || isNull(ee.val) {
+	ee, ok := set(f, "expires")
+	if !ok {
 		return r, nil, true
 	}
 	exp, ok := l.expiry(d, d.node(ee.val), "expires")
@@ -723,11 +723,11 @@ type expirySrc struct {
 // console reads a person's console and pgp_key.
 func (l *loader) console(d *decoder, f map[string]entry, u *userSrc, label string) {
 	var consolePos, pgpPos *yaml.Node
-	if e, ok := f["console"]; ok && !isNull(e.val) {
+	if e, ok := set(f, "console"); ok {
 		u.u.Console, _ = d.boolean(e.val, "console")
 		consolePos = d.node(e.val)
 	}
-	if e, ok := f["pgp_key"]; ok && !isNull(e.val) {
+	if e, ok := set(f, "pgp_key"); ok {
 		if s, ok := d.str(e.val, "pgp_key"); ok {
 			u.u.PGPKey = l.keys.Intern(s)
 			pgpPos = d.node(e.val)

@@ -77,6 +77,12 @@ func (d *decoder) node(n *yaml.Node) *yaml.Node {
 	return n
 }
 
+// set returns the entry of field name when f sets it: present and not null.
+func set(f map[string]entry, name string) (entry, bool) {
+	e, ok := f[name]
+	return e, ok && !isNull(e.val)
+}
+
 // isNull reports whether n is an empty value ("key:" with nothing after it,
 // "~" or "null"), which the loader treats like an absent key.
 func isNull(n *yaml.Node) bool {
@@ -151,16 +157,26 @@ func (d *decoder) fields(n *yaml.Node, what string, known []string, unknownHint 
 	return out, true
 }
 
-// mapping returns the entries of a mapping in document order, reporting
-// duplicate keys, merge keys and keys that are not scalars. A null node is
-// an empty mapping.
-func (d *decoder) mapping(n *yaml.Node, what string) ([]entry, bool) {
+// collection resolves the node of a mapping or a list (see node). Null is an
+// empty collection: no node, and true; false means n could not be resolved.
+func (d *decoder) collection(n *yaml.Node) (*yaml.Node, bool) {
 	n = d.node(n)
 	if n == nil {
 		return nil, false
 	}
 	if isNull(n) {
 		return nil, true
+	}
+	return n, true
+}
+
+// mapping returns the entries of a mapping in document order, reporting
+// duplicate keys, merge keys and keys that are not scalars. A null node is
+// an empty mapping.
+func (d *decoder) mapping(n *yaml.Node, what string) ([]entry, bool) {
+	n, ok := d.collection(n)
+	if n == nil {
+		return nil, ok
 	}
 	if n.Kind != yaml.MappingNode {
 		d.errorf(n, ruleType, "", "%s must be a mapping, got %s", what, kindName(n))
@@ -194,12 +210,9 @@ func (d *decoder) mapping(n *yaml.Node, what string) ([]entry, bool) {
 
 // list returns the items of a sequence; a null node is an empty list.
 func (d *decoder) list(n *yaml.Node, what string) ([]*yaml.Node, bool) {
-	n = d.node(n)
+	n, ok := d.collection(n)
 	if n == nil {
-		return nil, false
-	}
-	if isNull(n) {
-		return nil, true
+		return nil, ok
 	}
 	if n.Kind != yaml.SequenceNode {
 		hint := ""
