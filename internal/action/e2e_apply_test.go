@@ -212,7 +212,7 @@ func TestApplyWithExpectDigestsInput(t *testing.T) {
 func TestExpectDigestsNamingNoAppliedEnvironmentRefused(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct{ name, envs, pins string }{
-		{"misspelt environment", "development", `{"developmnet":"sha256:0000000000000000000000000000000000000000000000000000000000000000"}`},
+		{"misspelt environment", "development", `{"developmnet":"sha256:0000000000000000000000000000000000000000000000000000000000000000"}`}, //nolint:misspell // the misspelling is the attack
 		{"environment left out", "development", `{"production":"sha256:0000000000000000000000000000000000000000000000000000000000000000"}`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
