@@ -406,9 +406,10 @@ func TestOutcomeWords(t *testing.T) {
 // returns its output.
 func (w *world) cli(args ...string) string {
 	w.t.Helper()
-	cmd := exec.Command(rosterBin, args...)
+	bin := rosterBinary(w.t)
+	cmd := exec.Command(bin, args...)
 	cmd.Dir = w.ws
-	cmd.Env = []string{"HOME=" + w.t.TempDir(), "AWS_EC2_METADATA_DISABLED=true", "PATH=" + filepath.Dir(rosterBin)}
+	cmd.Env = []string{"HOME=" + w.t.TempDir(), "AWS_EC2_METADATA_DISABLED=true", "PATH=" + filepath.Dir(bin)}
 	for k, v := range w.iam.Env(hubAccount) {
 		cmd.Env = append(cmd.Env, k+"="+v)
 	}

@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -19,10 +20,34 @@ import (
 	"github.com/roster-dev/roster/internal/iamtest"
 )
 
-// rosterBin is the binary the end-to-end tests run, built once per test
-// binary by TestMain the way the Dockerfile builds it, plus the e2eclock
-// tag: a run with ROSTER_E2E_NOW set (world.runAt) sees that time as now.
-var rosterBin string
+// rosterBinary returns the binary the end-to-end tests run, built once per
+// test binary (by the first test that needs it, so a benchmark-only run
+// builds nothing) the way the Dockerfile builds it, plus the e2eclock tag: a
+// run with ROSTER_E2E_NOW set (world.runAt) sees that time as now.
+func rosterBinary(t testing.TB) string {
+	t.Helper()
+	buildRoster.Do(func() {
+		path := filepath.Join(e2eDir, "roster")
+		build := exec.Command("go", "build", "-trimpath", "-tags=e2eclock", "-ldflags=-s -w", "-o", path, "github.com/roster-dev/roster/cmd/roster")
+		build.Env = append(os.Environ(), "CGO_ENABLED=0")
+		if out, err := build.CombinedOutput(); err != nil {
+			rosterBuildErr = fmt.Errorf("build roster: %w\n%s", err, out)
+			return
+		}
+		rosterBin = path
+	})
+	if rosterBuildErr != nil {
+		t.Fatal(rosterBuildErr)
+	}
+	return rosterBin
+}
+
+var (
+	e2eDir         string // removed when the tests end
+	buildRoster    sync.Once
+	rosterBin      string
+	rosterBuildErr error
+)
 
 func TestMain(m *testing.M) {
 	os.Exit(runTests(m))
@@ -35,13 +60,7 @@ func runTests(m *testing.M) int {
 		return 1
 	}
 	defer os.RemoveAll(dir)
-	rosterBin = filepath.Join(dir, "roster")
-	build := exec.Command("go", "build", "-trimpath", "-tags=e2eclock", "-ldflags=-s -w", "-o", rosterBin, "github.com/roster-dev/roster/cmd/roster")
-	build.Env = append(os.Environ(), "CGO_ENABLED=0")
-	if out, err := build.CombinedOutput(); err != nil {
-		fmt.Fprintf(os.Stderr, "build roster: %v\n%s", err, out)
-		return 1
-	}
+	e2eDir = dir
 	return m.Run()
 }
 
@@ -212,7 +231,7 @@ func (w *world) runEnv(event string, payload map[string]any, inputs, extra map[s
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, rosterBin, "action")
+	cmd := exec.CommandContext(ctx, rosterBinary(w.t), "action")
 	cmd.Dir = w.ws
 	for k, v := range env {
 		cmd.Env = append(cmd.Env, k+"="+v)
