@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/roster-dev/roster/internal/githubtest"
 	"github.com/roster-dev/roster/internal/iamtest"
 	"github.com/roster-dev/roster/internal/render"
@@ -119,4 +121,42 @@ func TestPullRequestBaseUnreadableStillPlans(t *testing.T) {
 			}
 		})
 	}
+}
+
+// An access request for a group the requester is already in until 18:00
+// extends that membership: the pull request moves the one expires line, and
+// its plan comment (posted by the same run, compared with the commit the
+// request was validated against) says "extends … until 21:30 (was 18:00)".
+func TestAccessRequestExtendingShowsExtends(t *testing.T) {
+	t.Parallel()
+	w, _ := requestWorld(t)
+	w.write(prodPeople, expirePeople)
+	w.commit(sha(41))
+	w.gh.SetBranch(repoName, "main", sha(41))
+	w.iam.Account(prdAccount).PutGroup(iamtest.Group{Name: "prod-operators", ManagedPolicies: []string{powerUser}})
+	w.seedInSync(func(u *iamtest.User) { u.Groups = append(u.Groups, "prod-operators") })
+
+	_, res := w.openRequestAt(map[string]string{"ROSTER_E2E_NOW": "2026-12-03T09:30:00Z"}, sha(41),
+		requestBody("production", "alice", "prod-operators", "12h", "INC-4712: the outage goes on"))
+	res.mustSucceed(t)
+	prs := w.gh.PullRequests(repoName)
+	if len(prs) != 1 {
+		t.Fatalf("%d pull requests, want 1; log:\n%s", len(prs), res.log)
+	}
+	pr := prs[0]
+	if want := "Access request: alice extends prod-operators in production until 2026-12-03 21:30 UTC"; pr.Title != want {
+		t.Errorf("title %q, want %q", pr.Title, want)
+	}
+	got, _ := w.gh.FileAt(repoName, pr.HeadSHA, prodPeople)
+	if want := strings.Replace(expirePeople, "expires: 2026-12-03T18:00:00Z", `expires: "2026-12-03T21:30:00Z"`, 1); got != want {
+		t.Errorf("%s on the pull request's branch (-want +got):\n%s", prodPeople, cmp.Diff(want, got))
+	}
+	comments := w.comments(pr.Number, render.PlanMarker)
+	if len(comments) != 1 {
+		t.Fatalf("%d plan comments on the pull request, want 1; log:\n%s", len(comments), res.log)
+	}
+	if want := "extends user **alice** in group **prod\\-operators** until 2026-12-03 21:30 UTC (was 2026-12-03 18:00 UTC)"; !strings.Contains(comments[0], want) {
+		t.Errorf("the plan comment does not say the extension:\n%s", comments[0])
+	}
+	t.Logf("pull request %q; plan comment:\n%s", pr.Title, comments[0])
 }

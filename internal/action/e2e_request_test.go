@@ -74,6 +74,13 @@ func requestBody(env, user, groups, duration, reason string) string {
 // issues event, at the default branch's commit base.
 func (w *world) openRequest(base, body string) (int, result) {
 	w.t.Helper()
+	return w.openRequestAt(nil, base, body)
+}
+
+// openRequestAt is openRequest with the runner's further variables extra
+// (ROSTER_E2E_NOW…).
+func (w *world) openRequestAt(extra map[string]string, base, body string) (int, result) {
+	w.t.Helper()
 	n := w.gh.AddIssue(repoName, githubtest.Issue{Title: "Access request", Body: body, User: "priya", Labels: []string{"roster:access-request"}})
 	payload := map[string]any{
 		"action": "opened",
@@ -86,7 +93,7 @@ func (w *world) openRequest(base, body string) (int, result) {
 		// default branch's commit the runner checks out.
 		"after": base,
 	}
-	return n, w.run("issues", payload, nil)
+	return n, w.runEnv("issues", payload, nil, extra)
 }
 
 // An access request issue becomes a pull request whose diff is exactly one

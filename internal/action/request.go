@@ -66,8 +66,8 @@ func (r *runner) accessRequest(ctx context.Context) error {
 	pr, err := api.ProposeChange(ctx, github.Change{
 		Base: r.rc.SHA, BaseBranch: r.rc.DefaultBranch, Branch: fmt.Sprintf("%s%d", requestBranchPrefix, is.Number),
 		Path: file, Content: edited,
-		Message: fmt.Sprintf("access: %s joins %s in %s until %s\n\nAccess request #%d.", req.User, strings.Join(req.Groups, ", "), req.Environment, req.Expires, is.Number),
-		Title:   fmt.Sprintf("Access request: %s joins %s in %s until %s", req.User, strings.Join(req.Groups, ", "), req.Environment, req.Expires),
+		Message: fmt.Sprintf("access: %s\n\nAccess request #%d.", req.Summary(), is.Number),
+		Title:   "Access request: " + req.Summary(),
 		Body:    requestPullBody(is, req, file),
 	})
 	if err != nil {

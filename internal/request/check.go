@@ -16,8 +16,12 @@ import (
 type Request struct {
 	Environment string
 	User        string
-	// Groups are the groups to join, in the order asked.
+	// Groups are the groups asked for, in the order asked.
 	Groups []string
+	// Extends holds, by group, the end of each membership of Groups the
+	// user already has, ending before Expires: the request moves that end
+	// instead of adding a membership.
+	Extends map[string]manifest.Expiry
 	// Expires is when the memberships end.
 	Expires manifest.Expiry
 	Reason  string
@@ -49,13 +53,18 @@ func Check(repo *manifest.Repository, f Form, now time.Time) (*Request, []string
 	case user.Kind != manifest.Person:
 		problems = append(problems, fmt.Sprintf("%q is a service account in %s: requests are for people; change a service account in a pull request", f.User, env.Name))
 	}
+	exp, err := ParseDuration(f.Duration, now)
+	extends := map[string]manifest.Expiry{}
 	for _, g := range f.Groups {
-		problems = append(problems, checkGroup(env, user, g)...)
+		p, was := checkGroup(env, user, g, exp, err == nil)
+		problems = append(problems, p...)
+		if was != nil {
+			extends[g] = *was
+		}
 	}
 	if len(f.Groups) == 0 && f.Environment != "" {
 		problems = append(problems, "no group given")
 	}
-	exp, err := ParseDuration(f.Duration, now)
 	if err != nil {
 		problems = append(problems, err.Error())
 	} else if max := env.Guardrails.MaxElevationHours; max > 0 && exp.End.Sub(now) > time.Duration(max)*time.Hour {
@@ -72,7 +81,7 @@ func Check(repo *manifest.Repository, f Form, now time.Time) (*Request, []string
 		return nil, []string{fmt.Sprintf("cannot tell which file under %s declares %s (%s)", repo.Dir, user.Name, user.Pos.File)}
 	}
 	return &Request{
-		Environment: env.Name, User: user.Name, Groups: f.Groups, Expires: exp,
+		Environment: env.Name, User: user.Name, Groups: f.Groups, Extends: extends, Expires: exp,
 		Reason: strings.TrimSpace(f.Reason), File: filepath.ToSlash(rel),
 	}, nil
 }
@@ -86,22 +95,59 @@ func findUser(env *manifest.Environment, name string) *manifest.User {
 	return nil
 }
 
-// checkGroup says what is wrong with asking user (nil when unknown) to
-// join group g.
-func checkGroup(env *manifest.Environment, user *manifest.User, g string) []string {
+// checkGroup says what is wrong with asking user (nil when unknown) to be
+// in group g until exp (when expOK), and when the user is in g until
+// before exp, returns that end: the request extends the membership.
+func checkGroup(env *manifest.Environment, user *manifest.User, g string, exp manifest.Expiry, expOK bool) (problems []string, extends *manifest.Expiry) {
 	i := slices.IndexFunc(env.Groups, func(x *manifest.Group) bool { return x.Name == g })
 	switch {
 	case i < 0:
-		return []string{fmt.Sprintf("group %q is not declared in %s", g, env.Name)}
+		return []string{fmt.Sprintf("group %q is not declared in %s", g, env.Name)}, nil
 	case env.Groups[i].Absent:
-		return []string{fmt.Sprintf("group %q is marked absent in %s: it is being deleted", g, env.Name)}
+		return []string{fmt.Sprintf("group %q is marked absent in %s: it is being deleted", g, env.Name)}, nil
 	case user == nil || !slices.Contains(user.Groups, g):
-		return nil
+		return nil, nil
 	}
-	if e, ok := user.GroupExpires[g]; ok {
-		return []string{fmt.Sprintf("%s is already in %s until %s: to change the end, edit that membership's expires in a pull request", user.Name, g, e)}
+	e, ok := user.GroupExpires[g]
+	switch {
+	case !ok:
+		return []string{fmt.Sprintf("%s is already in %s, without an end", user.Name, g)}, nil
+	case !expOK:
+		return nil, nil // the duration's own problem is reported
+	case !exp.End.After(e.End):
+		return []string{fmt.Sprintf("%s is already in %s until %s, which is not before the end asked (%s): there is nothing to extend", user.Name, g, e, exp)}, nil
 	}
-	return []string{fmt.Sprintf("%s is already in %s, without an end", user.Name, g)}
+	return nil, &e
+}
+
+// Joins are the groups of the request the user is not in yet.
+func (r *Request) Joins() []string {
+	var out []string
+	for _, g := range r.Groups {
+		if _, ok := r.Extends[g]; !ok {
+			out = append(out, g)
+		}
+	}
+	return out
+}
+
+// Summary says what the request does, for the pull request's title and
+// commit: "alice joins prod-operators in production until …", "alice
+// extends prod-operators in production until …".
+func (r *Request) Summary() string {
+	var parts, extends []string
+	if joins := r.Joins(); len(joins) > 0 {
+		parts = append(parts, "joins "+strings.Join(joins, ", "))
+	}
+	for _, g := range r.Groups {
+		if _, ok := r.Extends[g]; ok {
+			extends = append(extends, g)
+		}
+	}
+	if len(extends) > 0 {
+		parts = append(parts, "extends "+strings.Join(extends, ", "))
+	}
+	return fmt.Sprintf("%s %s in %s until %s", r.User, strings.Join(parts, " and "), r.Environment, r.Expires)
 }
 
 // ParseDuration reads the form's duration: a number of hours ("8", "8h",

@@ -4,8 +4,8 @@
 // Check validates them against the loaded manifests (known environment,
 // declared user, declared groups, an end within the environment's
 // max_elevation_hours), and Edit writes the time-bound memberships into the
-// manifest file that declares the user, as a minimal edit in the form
-// `roster fmt` gives.
+// manifest file that declares the user, or moves the end of one the user
+// has to later, as a minimal edit in the form `roster fmt` gives.
 //
 // It is domain code: it reads no network and knows no GitHub types; the
 // Action fetches the issue and opens the pull request.

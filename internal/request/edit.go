@@ -12,7 +12,8 @@ import (
 )
 
 // Edit returns the manifest src with the request's memberships added to
-// the user's groups, one list entry each ({name, expires}). The rest of the
+// the user's groups, one list entry each ({name, expires}), and the
+// expires of each membership it extends moved, in place. The rest of the
 // file stays as written, comments included. When src is already in the
 // form `roster fmt` gives, the result is too (the entries land in sorted
 // order); otherwise the entries are appended to the list, so the change
@@ -31,8 +32,19 @@ func Edit(src []byte, req *Request) ([]byte, error) {
 		return nil, fmt.Errorf("%s: no users entry named %s", req.File, req.User)
 	}
 	var err error
-	if lines, err = insert(lines, user, req); err != nil {
-		return nil, fmt.Errorf("%s: %w", req.File, err)
+	// Extensions first: they edit lines in place, so the positions of
+	// the parse stay true for the insertion.
+	for _, g := range req.Groups {
+		if _, ok := req.Extends[g]; ok {
+			if lines, err = extend(lines, user, g, req.Expires.Written()); err != nil {
+				return nil, fmt.Errorf("%s: %w", req.File, err)
+			}
+		}
+	}
+	if joins := req.Joins(); len(joins) > 0 {
+		if lines, err = insert(lines, user, joins, req.Expires.Written()); err != nil {
+			return nil, fmt.Errorf("%s: %w", req.File, err)
+		}
 	}
 	edited := []byte(strings.Join(lines, "\n"))
 	canon, err := format.Source(format.Manifest, src)
@@ -42,57 +54,81 @@ func Edit(src []byte, req *Request) ([]byte, error) {
 	return format.Source(format.Manifest, edited)
 }
 
-// insert adds the membership entries to the groups of the users entry u,
-// creating the groups key (right after name:, the formatter's place for
-// it) when the user has none.
-func insert(lines []string, u *yaml.Node, req *Request) ([]string, error) {
-	nameKey, groups := key(u, "name"), value(u, "groups")
+// extend moves the expires of the membership of g in the users entry u to
+// end, on its line.
+func extend(lines []string, u *yaml.Node, g, end string) ([]string, error) {
+	v := value(findEntry(value(u, "groups"), g), "expires")
+	if v == nil || v.Kind != yaml.ScalarNode {
+		return nil, fmt.Errorf("the membership of %s has no expires to move", g)
+	}
+	tok := v.Value
+	switch v.Style {
+	case yaml.DoubleQuotedStyle:
+		tok = `"` + v.Value + `"`
+	case yaml.SingleQuotedStyle:
+		tok = "'" + v.Value + "'"
+	default:
+	}
+	i, c := v.Line-1, v.Column-1
+	if i >= len(lines) || c+len(tok) > len(lines[i]) || lines[i][c:c+len(tok)] != tok {
+		return nil, fmt.Errorf("the expires of the membership of %s is not one date or time on its line: move it by hand", g)
+	}
+	lines[i] = lines[i][:c] + `"` + end + `"` + lines[i][c+len(tok):]
+	return lines, nil
+}
+
+// insert adds the membership entries of groups, ending at end, to the
+// groups of the users entry u, creating the groups key (right after name:,
+// the formatter's place for it) when the user has none.
+func insert(lines []string, u *yaml.Node, groups []string, end string) ([]string, error) {
+	nameKey, list := key(u, "name"), value(u, "groups")
 	var at int
 	var add []string
 	switch {
-	case groups == nil:
+	case list == nil:
 		ind := strings.Repeat(" ", nameKey.Column-1)
 		at = maxLine(key(u, "name").Line, value(u, "name"))
 		add = append(add, ind+"groups:")
-		add = append(add, entries(ind+"  ", req)...)
-	case groups.Kind != yaml.SequenceNode:
+		add = append(add, entries(ind+"  ", groups, end)...)
+	case list.Kind != yaml.SequenceNode:
 		return nil, errors.New("the user's groups is not a list")
-	case groups.Style&yaml.FlowStyle != 0:
-		return flowInsert(lines, groups, req)
+	case list.Style&yaml.FlowStyle != 0:
+		return flowInsert(lines, list, groups, end)
 	default:
-		at = maxLine(0, groups)
-		add = entries(strings.Repeat(" ", groups.Column-1), req)
+		at = maxLine(0, list)
+		add = entries(strings.Repeat(" ", list.Column-1), groups, end)
 	}
 	out := append(append(append([]string{}, lines[:at]...), add...), lines[at:]...)
 	return out, nil
 }
 
 // flowInsert appends the entries to a one-line flow list of groups.
-func flowInsert(lines []string, groups *yaml.Node, req *Request) ([]string, error) {
-	i := groups.Line - 1
+func flowInsert(lines []string, list *yaml.Node, groups []string, end string) ([]string, error) {
+	i := list.Line - 1
 	line := lines[i]
-	end := strings.LastIndex(line, "]")
-	if end < groups.Column-1 || maxLine(0, groups) != groups.Line {
+	rb := strings.LastIndex(line, "]")
+	if rb < list.Column-1 || maxLine(0, list) != list.Line {
 		return nil, errors.New("the user's groups is a flow list over several lines: write it as a block list")
 	}
 	var items []string
-	for _, g := range req.Groups {
-		items = append(items, fmt.Sprintf("{name: %s, expires: \"%s\"}", g, req.Expires.Written()))
+	for _, g := range groups {
+		items = append(items, fmt.Sprintf("{name: %s, expires: \"%s\"}", g, end))
 	}
 	sep := ", "
-	if len(groups.Content) == 0 {
+	if len(list.Content) == 0 {
 		sep = ""
 	}
-	inner := strings.TrimRight(line[:end], " ")
-	lines[i] = inner + sep + strings.Join(items, ", ") + line[end:]
+	inner := strings.TrimRight(line[:rb], " ")
+	lines[i] = inner + sep + strings.Join(items, ", ") + line[rb:]
 	return lines, nil
 }
 
-// entries are the block list items for the request, the dash at ind.
-func entries(ind string, req *Request) []string {
+// entries are the block list items of groups ending at end, the dash at
+// ind.
+func entries(ind string, groups []string, end string) []string {
 	var out []string
-	for _, g := range req.Groups {
-		out = append(out, ind+"- name: "+g, ind+"  expires: \""+req.Expires.Written()+"\"")
+	for _, g := range groups {
+		out = append(out, ind+"- name: "+g, ind+"  expires: \""+end+"\"")
 	}
 	return out
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"go.yaml.in/yaml/v3"
 
+	"github.com/roster-dev/roster/internal/diag"
 	"github.com/roster-dev/roster/internal/manifest"
 )
 
@@ -165,5 +166,76 @@ func TestEdit(t *testing.T) {
 	}
 	if _, err := Edit([]byte("users:\n  - name: bob\n"), req); err == nil {
 		t.Errorf("Edit of a file without alice: no error")
+	}
+}
+
+// A membership the user already has with an earlier end is extended in
+// place: the expires moves, quoted or not, block or flow, and nothing else
+// changes; a request may join one group and extend another.
+func TestEditExtends(t *testing.T) {
+	t.Parallel()
+	end := manifest.At(time.Date(2026, 12, 3, 22, 0, 0, 0, time.UTC))
+	was := manifest.At(time.Date(2026, 12, 3, 18, 0, 0, 0, time.UTC))
+	tests := []struct {
+		name, src, want string
+		groups          []string
+	}{
+		{"block, quoted", "users:\n  - name: alice\n    groups:\n      - a-ops\n      - name: b-ops\n        expires: \"2026-12-03T18:00:00Z\" # INC-1\n",
+			"users:\n  - name: alice\n    groups:\n      - a-ops\n      - name: b-ops\n        expires: \"2026-12-03T22:00:00Z\" # INC-1\n", []string{"b-ops"}},
+		{"block, plain", "users:\n- name: alice\n  groups:\n  - name: b-ops\n    expires: 2026-12-03T18:00:00Z\n",
+			"users:\n- name: alice\n  groups:\n  - name: b-ops\n    expires: \"2026-12-03T22:00:00Z\"\n", []string{"b-ops"}},
+		{"flow", "users:\n  - name: alice\n    groups: [a-ops, {name: b-ops, expires: '2026-12-03T18:00:00Z'}]\n",
+			"users:\n  - name: alice\n    groups: [a-ops, {name: b-ops, expires: \"2026-12-03T22:00:00Z\"}]\n", []string{"b-ops"}},
+		{"extend one, join another", "users:\n  - name: alice\n    groups:\n      - name: b-ops\n        expires: \"2026-12-03T18:00:00Z\"\n",
+			"users:\n  - name: alice\n    groups:\n      - name: b-ops\n        expires: \"2026-12-03T22:00:00Z\"\n      - name: c-ops\n        expires: \"2026-12-03T22:00:00Z\"\n", []string{"b-ops", "c-ops"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			req := &Request{User: "alice", Groups: tt.groups, Extends: map[string]manifest.Expiry{"b-ops": was}, Expires: end, File: "production/people.yaml"}
+			got, err := Edit([]byte(tt.src), req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tt.want, string(got)); diff != "" {
+				t.Errorf("Edit (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// Check: asking for a group the user is in until earlier extends it; until
+// later or for good is refused, saying why.
+func TestCheckExtends(t *testing.T) {
+	t.Parallel()
+	at := func(h int) manifest.Expiry { return manifest.At(time.Date(2026, 12, 3, h, 0, 0, 0, time.UTC)) }
+	repo := func() *manifest.Repository {
+		alice := &manifest.User{Kind: manifest.Person, Name: "alice", Groups: []string{"ops", "prod-operators"},
+			GroupExpires: map[string]manifest.Expiry{"prod-operators": at(18)}, Pos: diag.Pos{File: "access/production/people.yaml", Line: 3}}
+		return &manifest.Repository{Dir: "access", Environments: []*manifest.Environment{{
+			Name: "production", Users: []*manifest.User{alice},
+			Groups: []*manifest.Group{{Name: "ops"}, {Name: "prod-operators"}},
+		}}}
+	}
+	form := func(groups, duration string) Form {
+		return Form{Environment: "production", User: "alice", Groups: strings.Split(groups, ","), Duration: duration, Reason: "INC-1"}
+	}
+	req, problems := Check(repo(), form("prod-operators", "2026-12-03T22:00:00Z"), now)
+	if len(problems) > 0 {
+		t.Fatalf("extension refused: %q", problems)
+	}
+	if diff := cmp.Diff(map[string]manifest.Expiry{"prod-operators": at(18)}, req.Extends); diff != "" {
+		t.Errorf("Extends (-want +got):\n%s", diff)
+	}
+	if got, want := req.Summary(), "alice extends prod-operators in production until 2026-12-03 22:00 UTC"; got != want {
+		t.Errorf("Summary() = %q, want %q", got, want)
+	}
+	for _, tt := range []struct{ groups, duration, want string }{
+		{"prod-operators", "2026-12-03T17:00:00Z", "alice is already in prod-operators until 2026-12-03 18:00 UTC, which is not before the end asked (2026-12-03 17:00 UTC): there is nothing to extend"},
+		{"ops", "8h", "alice is already in ops, without an end"},
+	} {
+		if _, problems := Check(repo(), form(tt.groups, tt.duration), now); !slices.Contains(problems, tt.want) {
+			t.Errorf("Check(%s, %s) problems = %q, want %q", tt.groups, tt.duration, problems, tt.want)
+		}
 	}
 }
