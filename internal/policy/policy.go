@@ -6,9 +6,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"iter"
+	"maps"
 	"math"
 	"net/url"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -102,15 +105,9 @@ func normalize(v any) (any, error) {
 	case time.Time:
 		return timeString(x), nil
 	case map[string]any:
-		out := make(map[string]any, len(x))
-		for k, e := range x {
-			n, err := normalize(e)
-			if err != nil {
-				return nil, err
-			}
-			out[k] = n
-		}
-		return out, nil
+		return normalizeMap(x)
+	case map[string]string:
+		return normalizeMap(x)
 	case map[any]any:
 		out := make(map[string]any, len(x))
 		for k, e := range x {
@@ -129,30 +126,37 @@ func normalize(v any) (any, error) {
 		}
 		return out, nil
 	case []any:
-		out := make([]any, len(x))
-		for i, e := range x {
-			n, err := normalize(e)
-			if err != nil {
-				return nil, err
-			}
-			out[i] = n
-		}
-		return out, nil
+		return normalizeList(x)
 	case []string:
-		out := make([]any, len(x))
-		for i, e := range x {
-			out[i] = e
-		}
-		return out, nil
-	case map[string]string:
-		out := make(map[string]any, len(x))
-		for k, e := range x {
-			out[k] = e
-		}
-		return out, nil
+		return normalizeList(x)
 	default:
 		return nil, fmt.Errorf("policy document holds a value of unsupported type %T", v)
 	}
+}
+
+// normalizeMap normalizes every value of a mapping with string keys.
+func normalizeMap[V any](x map[string]V) (map[string]any, error) {
+	out := make(map[string]any, len(x))
+	return out, normalizeEach(maps.All(x), func(k string, n any) { out[k] = n })
+}
+
+// normalizeList normalizes every element of a list.
+func normalizeList[E any](x []E) ([]any, error) {
+	out := make([]any, len(x))
+	return out, normalizeEach(slices.All(x), func(i int, n any) { out[i] = n })
+}
+
+// normalizeEach normalizes each value of seq and hands it to put with its
+// key, stopping at the first error.
+func normalizeEach[K, V any](seq iter.Seq2[K, V], put func(K, any)) error {
+	for k, v := range seq {
+		n, err := normalize(v)
+		if err != nil {
+			return err
+		}
+		put(k, n)
+	}
+	return nil
 }
 
 // keyString turns a non-string mapping key (YAML allows them) into the JSON
