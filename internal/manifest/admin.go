@@ -56,21 +56,6 @@ func adminForbids(env *envSrc) string {
 	return fmt.Sprintf("environment %s forbids admin-equivalent access (%s)", env.env.Name, why)
 }
 
-// ruleWords says what an admin-equivalence rule means, for messages.
-func ruleWords(r policy.Rule) string {
-	switch r {
-	case policy.RuleAdministrator:
-		return "full administrator access"
-	case policy.RuleAllowAll:
-		return "every action on every resource"
-	case policy.RuleIAMFull:
-		return "IAM actions that grant any permission or act as another principal"
-	case policy.RulePowerUserIAM:
-		return "PowerUserAccess with an IAM write"
-	}
-	return string(r)
-}
-
 // checkAdminEquivalent refuses the entry's own admin-equivalent grants:
 // AWS managed policies (any partition) and inline statements.
 func (l *loader) checkAdminEquivalent(env *envSrc, src *entrySrc, label string) {
@@ -83,13 +68,13 @@ func (l *loader) checkAdminEquivalent(env *envSrc, src *entrySrc, label string) 
 		}
 		if rule := policy.ManagedRule(r.val); rule != "" {
 			l.diags.Errorf(r.pos, ruleAdminEquivalent, l.adminHint(env),
-				"%s attaches %s, which is admin-equivalent (%s: %s); %s", label, r.val, rule, ruleWords(rule), adminForbids(env))
+				"%s attaches %s, which is admin-equivalent (%s: %s); %s", label, r.val, rule, rule.Meaning(), adminForbids(env))
 		}
 	}
 	for _, s := range src.statements {
 		if rule := s.grants.Rule(); rule != "" {
 			l.diags.Errorf(s.pos, ruleAdminEquivalent, l.adminHint(env),
-				"this statement of inline policy %q of %s is admin-equivalent (%s: %s); %s", s.policy, label, rule, ruleWords(rule), adminForbids(env))
+				"this statement of inline policy %q of %s is admin-equivalent (%s: %s); %s", s.policy, label, rule, rule.Meaning(), adminForbids(env))
 		}
 	}
 	if power, ok := powerUser(src.policies); ok {

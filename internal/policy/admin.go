@@ -51,6 +51,23 @@ const (
 	RulePowerUserIAM Rule = "power-user-with-iam-write"
 )
 
+// ruleMeanings say in a few words what each rule means.
+var ruleMeanings = map[Rule]string{
+	RuleAdministrator: "full administrator access",
+	RuleAllowAll:      "every action on every resource",
+	RuleIAMFull:       "IAM actions that grant any permission or act as another principal",
+	RulePowerUserIAM:  "PowerUserAccess with an IAM write",
+}
+
+// Meaning says what the rule means, for messages ("full administrator
+// access"); an unknown rule is its own name.
+func (r Rule) Meaning() string {
+	if m, ok := ruleMeanings[r]; ok {
+		return m
+	}
+	return string(r)
+}
+
 // ManagedName returns the name of an AWS managed policy ("PowerUserAccess"
 // for arn:aws-cn:iam::aws:policy/PowerUserAccess) in any partition, or ""
 // for a customer managed policy or something that is no policy ARN.
