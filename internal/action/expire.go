@@ -19,11 +19,9 @@ import (
 	"github.com/roster-dev/roster/internal/render"
 )
 
-// Marker and label of the issue that records what the expire runs removed.
-const (
-	expiredMarker = "roster:expired"
-	expiredLabel  = "roster:expired"
-)
+// expiredName names the issue that records what the expire runs removed:
+// it is both the issue's hidden marker and its label.
+const expiredName = "roster:expired"
 
 // removal is one entry of the expired output: a user or service account
 // offboarded, or a membership ended, and how its removal went.
@@ -150,9 +148,9 @@ func (r *runner) expiredIssue(ctx context.Context, report string, res *apply.Res
 	at := r.env.Now().UTC().Format("2006-01-02 15:04 UTC")
 	header := fmt.Sprintf("The hourly expire run removes the access whose `expires` has passed, and nothing else; each run that removes something, or fails, comments here. Latest: %s%s.\n\n", at, run)
 	spec := github.IssueSpec{
-		Marker:         expiredMarker,
+		Marker:         expiredName,
 		Title:          "roster: expired access removed",
-		Labels:         []string{expiredLabel},
+		Labels:         []string{expiredName},
 		Body:           shorten(header+report, r.rc.RunURL, issueBodyLimit),
 		Fingerprint:    removalsFingerprint(res, removed),
 		ChangedComment: expiredComment(at, run, res, removed),

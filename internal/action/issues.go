@@ -9,11 +9,9 @@ import (
 	"github.com/roster-dev/roster/internal/github"
 )
 
-// Marker and label of the issue a failed apply opens.
-const (
-	applyFailedMarker = "roster:apply-failed"
-	applyFailedLabel  = "roster:apply-failed"
-)
+// applyFailedName names the issue a failed apply opens: it is both the
+// issue's hidden marker and its label.
+const applyFailedName = "roster:apply-failed"
 
 // applyFailedIssue opens or updates the roster:apply-failed issue after a
 // failed apply, and closes it after a good one. Its fingerprint is the
@@ -31,7 +29,7 @@ func (r *runner) applyFailedIssue(ctx context.Context, rv review, report string,
 		run = fmt.Sprintf(" ([workflow run](%s))", r.rc.RunURL)
 	}
 	if !res.Failed() {
-		out, err := api.ResolveIssue(ctx, applyFailedMarker, fmt.Sprintf("Resolved: commit %s applied cleanly%s.", commit, run))
+		out, err := api.ResolveIssue(ctx, applyFailedName, fmt.Sprintf("Resolved: commit %s applied cleanly%s.", commit, run))
 		if err != nil {
 			return fmt.Errorf("close the apply-failed issue: %w", err)
 		}
@@ -48,9 +46,9 @@ func (r *runner) applyFailedIssue(ctx context.Context, rv review, report string,
 	header := fmt.Sprintf("Applying %s was stopped%s: %s.\n\nThe environments after it were not attempted. %s The next good apply closes this issue.\n\n",
 		source, run, stoppedNames(res), howToRecover)
 	spec := github.IssueSpec{
-		Marker:         applyFailedMarker,
+		Marker:         applyFailedName,
 		Title:          "roster apply " + outcome,
-		Labels:         []string{applyFailedLabel},
+		Labels:         []string{applyFailedName},
 		Body:           shorten(header+report, r.rc.RunURL, issueBodyLimit),
 		Fingerprint:    r.rc.SHA,
 		ChangedComment: fmt.Sprintf("Applying %s was stopped%s: %s.", source, run, stoppedNames(res)),
