@@ -244,29 +244,19 @@ func canonicalDocument(doc map[string]any) {
 		st = []any{m}
 		doc["Statement"] = st
 	}
-	list, ok := st.([]any)
-	if !ok {
-		return
-	}
+	// A value of another shape than the grammar's reads as a nil list or
+	// mapping here: nothing in it to collapse.
+	list, _ := st.([]any)
 	for _, s := range list {
-		m, ok := s.(map[string]any)
-		if !ok {
-			continue
-		}
+		m, _ := s.(map[string]any)
 		for _, k := range listOrString {
 			if v, ok := m[k]; ok {
 				m[k] = collapse(v)
 			}
 		}
-		cond, ok := m["Condition"].(map[string]any)
-		if !ok {
-			continue
-		}
+		cond, _ := m["Condition"].(map[string]any)
 		for _, op := range cond {
-			keys, ok := op.(map[string]any)
-			if !ok {
-				continue
-			}
+			keys, _ := op.(map[string]any)
 			for k, v := range keys {
 				keys[k] = collapse(v)
 			}
