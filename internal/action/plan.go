@@ -212,10 +212,10 @@ func (r *runner) publishPlan(ctx context.Context, repo *manifest.Repository, p *
 			refused = append(refused, e.Name)
 		}
 	}
+	r.compareBase(ctx, repo, p)
 	if err := r.planOutputs(p); err != nil {
 		return err
 	}
-	r.compareBase(ctx, repo, p)
 
 	opts := render.MarkdownOptions{Header: r.planHeader(), Footer: r.planFooter(), SummaryURL: r.rc.RunURL, Hygiene: hyg, Approvals: r.planApprovals(ctx, repo)}
 	var full bytes.Buffer

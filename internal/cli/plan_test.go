@@ -1,10 +1,15 @@
 package cli
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/roster-dev/roster/internal/plan"
 )
 
 // TestPlanBaseDir: with --base-dir, a checkout of the base branch, the plan
@@ -36,6 +41,20 @@ func TestPlanBaseDir(t *testing.T) {
 	want := "  Time-bound access this change moves:\n    extends user walter.fischer until the end of 2027-06-30 UTC (was the end of 2027-03-31 UTC)\n"
 	if !strings.Contains(stdout, want) || strings.Count(stdout, "(was ") != 1 {
 		t.Errorf("the plan does not mark exactly the extension:\n%s", stdout)
+	}
+
+	code, stdout, stderr = runWith(t, nil, "plan", "--dir", head, "--live", live, "--env", "development", "--base-dir", "../../access", "--format", "json")
+	var p struct {
+		Environments []struct {
+			EndChanges []plan.EndChange `json:"end_changes"`
+		} `json:"environments"`
+	}
+	if err := json.Unmarshal([]byte(stdout), &p); code != ExitOK || err != nil || len(p.Environments) != 1 {
+		t.Fatalf("plan --format json --base-dir: exit %d, %v\n%s%s", code, err, stdout, stderr)
+	}
+	wantJSON := []plan.EndChange{{Move: plan.EndExtended, Kind: plan.KindUser, User: "walter.fischer", Until: "the end of 2027-06-30 UTC", Was: "the end of 2027-03-31 UTC"}}
+	if diff := cmp.Diff(wantJSON, p.Environments[0].EndChanges); diff != "" {
+		t.Errorf("end_changes (-want +got):\n%s", diff)
 	}
 
 	badBase := filepath.Join(t.TempDir(), "access")

@@ -24,6 +24,9 @@ func CompareBase(p *plan.Plan, head *manifest.Repository, tree manifest.Tree, la
 	base, err := manifest.ReadBase(tree, label, names)
 	if err != nil {
 		p.BaseUnavailable = err.Error()
+		for _, e := range p.Environments {
+			e.EndChanges = nil
+		}
 		return fmt.Errorf("compare time-bound access with the base branch: %w", err)
 	}
 	p.BaseUnavailable = ""

@@ -25,6 +25,8 @@ type jsonPlan struct {
 	FormatVersion string             `json:"format_version"`
 	Counts        jsonCounts         `json:"counts"`
 	Environments  []*jsonEnvironment `json:"environments"`
+	// BaseUnavailable: since 1.3.
+	BaseUnavailable string `json:"base_unavailable,omitempty"`
 }
 
 type jsonCounts struct {
@@ -52,6 +54,8 @@ type jsonEnvironment struct {
 	AccessKeys []jsonAccessKey `json:"access_keys"`
 	// TimeBound: since 1.2.
 	TimeBound []plan.Grant `json:"time_bound,omitempty"`
+	// EndChanges: since 1.3.
+	EndChanges []plan.EndChange `json:"end_changes,omitempty"`
 }
 
 type jsonAccessKey struct {
@@ -116,7 +120,7 @@ func JSON(w io.Writer, p *plan.Plan) error {
 	if p == nil {
 		p = &plan.Plan{}
 	}
-	out := jsonPlan{FormatVersion: FormatVersion, Environments: []*jsonEnvironment{}}
+	out := jsonPlan{FormatVersion: FormatVersion, Environments: []*jsonEnvironment{}, BaseUnavailable: p.BaseUnavailable}
 	operations := 0
 	for _, e := range p.Environments {
 		if e == nil {
@@ -157,6 +161,7 @@ func toJSONEnvironment(e *plan.Environment) *jsonEnvironment {
 		Changes:    []*jsonChange{},
 		Unmanaged:  []jsonUnmanaged{},
 		TimeBound:  e.TimeBound,
+		EndChanges: e.EndChanges,
 		Undeclared: []jsonUnmanaged{},
 	}
 	for _, ch := range e.Changes {
@@ -239,7 +244,7 @@ func ReadJSON(r io.Reader) (*plan.Plan, error) {
 	if err := checkVersion(in.FormatVersion); err != nil {
 		return nil, fmt.Errorf("read plan JSON: %w", err)
 	}
-	p := &plan.Plan{Environments: []*plan.Environment{}}
+	p := &plan.Plan{Environments: []*plan.Environment{}, BaseUnavailable: in.BaseUnavailable}
 	for i, je := range in.Environments {
 		if je == nil {
 			return nil, fmt.Errorf("read plan JSON: environments[%d] is null", i)
@@ -278,6 +283,7 @@ func fromJSONEnvironment(je *jsonEnvironment) (*plan.Environment, error) {
 		Warnings:   je.Warnings,
 		Changes:    []plan.Change{},
 		TimeBound:  je.TimeBound,
+		EndChanges: je.EndChanges,
 	}
 	for i, jc := range je.Changes {
 		if jc == nil {

@@ -25,6 +25,12 @@ func TestJSONRoundTrip(t *testing.T) {
 		"hostile":   hostilePlan(),
 		"empty":     {},
 		"timebound": timeBoundPlan(),
+		"ends":      endsPlan(),
+		"ends-unavailable": func() *plan.Plan {
+			p := timeBoundPlan()
+			p.BaseUnavailable = "read access/production at 1a2b3c4: 404"
+			return p
+		}(),
 	}
 	for name, p := range plans {
 		t.Run(name, func(t *testing.T) {

@@ -209,7 +209,7 @@ func TestGoldenEnds(t *testing.T) {
 		plan func() *plan.Plan
 	}{{"ends", endsPlan}, {"ends-unavailable", unavailable}}
 	for _, p := range plans {
-		for _, f := range formats[:2] {
+		for _, f := range formats {
 			t.Run(p.name+"."+f.ext, func(t *testing.T) {
 				t.Parallel()
 				var buf bytes.Buffer
