@@ -17,6 +17,10 @@ import (
 // content, as on GitHub.
 const MaxContentSize = 1 << 20
 
+// MaxDirEntries is the most entries the contents API lists of a folder
+// ("This API has an upper limit of 1,000 files for a directory").
+const MaxDirEntries = 1000
+
 // DefaultBranch is every repository's default branch in the fake.
 const DefaultBranch = "main"
 
@@ -135,6 +139,10 @@ func (s *Server) getContents(c *call, rp *repo, p string) *apiError {
 	out := []map[string]any{}
 	for _, name := range slices.Sorted(maps.Keys(entries)) {
 		out = append(out, entries[name])
+	}
+	// GitHub lists at most 1,000 entries of a folder, without saying so.
+	if len(out) > MaxDirEntries {
+		out = out[:MaxDirEntries]
 	}
 	return c.reply(http.StatusOK, out)
 }
