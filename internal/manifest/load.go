@@ -1,6 +1,7 @@
 package manifest
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -278,7 +279,14 @@ func (d *decoder) read(path string) (*yaml.Node, bool) {
 		return nil, false
 	}
 	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, MaxFileSize+1))
+	// One buffer of the file's size (as os.ReadFile sizes it): reading
+	// into a growing one copies a large file a dozen times.
+	var buf bytes.Buffer
+	if info, err := f.Stat(); err == nil {
+		buf.Grow(int(min(info.Size(), MaxFileSize)) + bytes.MinRead)
+	}
+	_, err = buf.ReadFrom(io.LimitReader(f, MaxFileSize+1))
+	data := buf.Bytes()
 	if err != nil {
 		d.diags.Errorf(diag.Pos{File: d.file, Line: 1}, ruleFileRead, "", "cannot read file: %v", unwrapPathError(err))
 		return nil, false

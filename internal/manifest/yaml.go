@@ -182,8 +182,8 @@ func (d *decoder) mapping(n *yaml.Node, what string) ([]entry, bool) {
 		d.errorf(n, ruleType, "", "%s must be a mapping, got %s", what, kindName(n))
 		return nil, false
 	}
-	var out []entry
-	seen := make(map[string]*yaml.Node)
+	out := make([]entry, 0, len(n.Content)/2)
+	var seen keyIndex
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k := d.node(n.Content[i])
 		v := n.Content[i+1]
@@ -198,14 +198,53 @@ func (d *decoder) mapping(n *yaml.Node, what string) ([]entry, bool) {
 			d.errorf(k, ruleYAMLMerge, "write the keys out; roster does not expand merge keys", "merge keys (<<) are not supported")
 			continue
 		}
-		if first, dup := seen[k.Value]; dup {
-			d.errorf(k, ruleDuplicateKey, "remove one of them", "duplicate key %q in %s (first at line %d)", k.Value, what, first.Line)
+		if first := seen.find(out, k.Value); first != nil {
+			d.errorf(k, ruleDuplicateKey, "remove one of them", "duplicate key %q in %s (first at line %d)", k.Value, what, first.key.Line)
 			continue
 		}
-		seen[k.Value] = k
 		out = append(out, entry{name: k.Value, key: k, val: v})
+		seen.add(out)
 	}
 	return out, true
+}
+
+// keyIndex finds the keys of a mapping read so far. Mappings in manifests
+// hold a handful of keys, where a scan beats building a map for each one
+// (a user entry, its tags); past scanKeys keys it indexes them, so a
+// mapping of thousands of keys costs no quadratic scan.
+type keyIndex map[string]int
+
+// scanKeys is the most keys a mapping is scanned for rather than indexed.
+const scanKeys = 16
+
+// add records the last entry of m.
+func (x *keyIndex) add(m []entry) {
+	switch {
+	case len(m) < scanKeys:
+	case *x == nil:
+		*x = make(keyIndex, 2*len(m))
+		for i, e := range m {
+			(*x)[e.name] = i
+		}
+	default:
+		(*x)[m[len(m)-1].name] = len(m) - 1
+	}
+}
+
+// find returns the entry of m named name, or nil.
+func (x keyIndex) find(m []entry, name string) *entry {
+	if x != nil {
+		if i, ok := x[name]; ok {
+			return &m[i]
+		}
+		return nil
+	}
+	for i := range m {
+		if m[i].name == name {
+			return &m[i]
+		}
+	}
+	return nil
 }
 
 // list returns the items of a sequence; a null node is an empty list.
@@ -582,7 +621,12 @@ func badUTF8(data []byte) (line, col int) {
 // (YAML 1.2, section 5.1).
 func controlChar(data []byte) (line, col int, r rune, found bool) {
 	line, col = 1, 1
-	for _, r := range string(data) {
+	for i := 0; i < len(data); {
+		r, size := rune(data[i]), 1
+		if r >= utf8.RuneSelf {
+			r, size = utf8.DecodeRune(data[i:])
+		}
+		i += size
 		printable := r == '\t' || r == '\n' || r == '\r' || (r >= 0x20 && r <= 0x7e) || r == 0x85 ||
 			(r >= 0xa0 && r <= 0xd7ff) || (r >= 0xe000 && r <= 0xfffd) || (r >= 0x10000 && r <= 0x10ffff)
 		if !printable {
