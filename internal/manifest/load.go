@@ -79,6 +79,23 @@ type loader struct {
 	// parsed holds the files of the environment being loaded, parsed ahead
 	// in parallel; readFile takes them from here.
 	parsed map[string]*parsedFile
+	// strs holds the strings of the environment being loaded (intern).
+	strs map[string]string
+}
+
+// intern returns s, or an equal string the environment already holds: the
+// group names, policy ARNs and tag keys and values users repeat are held
+// once per environment instead of once per user. Each environment's
+// loader has its own, so no lock is needed.
+func (l *loader) intern(s string) string {
+	if t, ok := l.strs[s]; ok {
+		return t
+	}
+	if l.strs == nil {
+		l.strs = map[string]string{}
+	}
+	l.strs[s] = s
+	return s
 }
 
 // fork returns a loader for one environment, sharing the settings, the

@@ -214,6 +214,10 @@ type User struct {
 	Tags map[string]string
 	// Console means the user has a login profile (people only).
 	Console bool
+	// Absent is the tombstone: the repository's evidence that the user is
+	// to be offboarded. A user merely missing from the manifests is never
+	// deleted.
+	Absent bool
 	// PGPKey is the armored or base64 OpenPGP public key the initial console
 	// password is encrypted to.
 	PGPKey string
@@ -229,10 +233,6 @@ type User struct {
 	// Expires, when set, is when the user ends: from Expires.End on it is
 	// treated as removed (offboarded).
 	Expires *Expiry
-	// Absent is the tombstone: the repository's evidence that the user is
-	// to be offboarded. A user merely missing from the manifests is never
-	// deleted.
-	Absent bool
 
 	Pos diag.Pos // of the list item
 }

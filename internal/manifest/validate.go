@@ -269,7 +269,7 @@ func (l *loader) mergedTags(u *userSrc) map[string]string {
 				delete(out, k)
 			}
 		}
-		out[t.key] = t.val
+		out[l.intern(t.key)] = l.intern(t.val)
 	}
 	if len(out) == 0 {
 		return nil
