@@ -51,9 +51,9 @@ func scenario(t *testing.T) (manifest.Config, *manifest.Environment, *state.Acco
 		},
 		Users: []*manifest.User{
 			{Kind: manifest.Person, Name: "alice", Groups: []string{"auditors", "developers"}, Console: true, PGPKey: testfixture.PGPKey(t).Armored,
-				Tags: map[string]string{"team": "payments"}, InlinePolicies: map[string]string{"scratch": scratch}},
-			{Kind: manifest.Person, Name: "bob", Path: "/people/", Groups: []string{"developers"}, Tags: map[string]string{"team": "search"}},
-			{Kind: manifest.Person, Name: "carol", Groups: []string{"auditors"}, Tags: map[string]string{"team": "security"}},
+				Tags: manifest.TagsOf(map[string]string{"team": "payments"}), InlinePolicies: map[string]string{"scratch": scratch}},
+			{Kind: manifest.Person, Name: "bob", Path: "/people/", Groups: []string{"developers"}, Tags: manifest.TagsOf(map[string]string{"team": "search"})},
+			{Kind: manifest.Person, Name: "carol", Groups: []string{"auditors"}, Tags: manifest.TagsOf(map[string]string{"team": "security"})},
 			{Kind: manifest.ServiceAccount, Name: "ci-deployer", Owner: "platform", ManagedPolicies: []string{powerUser}},
 			{Kind: manifest.Person, Name: "dave", Expires: &expired},
 		},

@@ -65,7 +65,7 @@ func seedBench(s *iamtest.Server, id string, managed, unmanaged int) []*manifest
 			u.Tags = append(u.Tags, iamtest.Tag{Key: managedTag, Value: "true"})
 			mu := &manifest.User{
 				Kind: manifest.Person, Name: u.Name, Path: u.Path, Groups: u.Groups, ManagedPolicies: u.ManagedPolicies,
-				Tags: map[string]string{"team": u.Tags[0].Value, "email": u.Tags[1].Value}, Console: u.LoginProfile != nil,
+				Tags: manifest.TagsOf(map[string]string{"team": u.Tags[0].Value, "email": u.Tags[1].Value}), Console: u.LoginProfile != nil,
 			}
 			if u.InlinePolicies != nil {
 				mu.InlinePolicies = map[string]string{"deny-billing": doc}
@@ -74,7 +74,9 @@ func seedBench(s *iamtest.Server, id string, managed, unmanaged int) []*manifest
 				mu.PGPKey = "mQINBF"
 			}
 			if i%10 == 1 {
-				mu.Tags["team"] = "changed" // some drift for the plan
+				tags := mu.Tags.Map()
+				tags["team"] = "changed" // some drift for the plan
+				mu.Tags = manifest.TagsOf(tags)
 			}
 			users = append(users, mu)
 		} else {

@@ -54,8 +54,8 @@ func baseline() (manifest.Config, *manifest.Environment, *state.Account) {
 			{Name: "developers", Path: "/", ManagedPolicies: []string{powerUser}, Pos: pos(5)},
 		},
 		Users: []*manifest.User{
-			{Kind: manifest.Person, Name: "alice", Path: "/", Groups: []string{"developers"}, Tags: map[string]string{"cost-center": "1234", "team": "payments"}, Pos: pos(10)},
-			{Kind: manifest.ServiceAccount, Name: "ci", Path: "/", Owner: "platform", Tags: map[string]string{"cost-center": "1234"}, Pos: pos(20)},
+			{Kind: manifest.Person, Name: "alice", Path: "/", Groups: []string{"developers"}, Tags: manifest.TagsOf(map[string]string{"cost-center": "1234", "team": "payments"}), Pos: pos(10)},
+			{Kind: manifest.ServiceAccount, Name: "ci", Path: "/", Owner: "platform", Tags: manifest.TagsOf(map[string]string{"cost-center": "1234"}), Pos: pos(20)},
 		},
 	}
 	live := &state.Account{

@@ -118,7 +118,7 @@ func benchRepo(n int) *manifest.Repository {
 		Guardrails: manifest.Guardrails{MaxDeletions: manifest.DefaultMaxDeletions},
 	}
 	for i := range n {
-		env.Users = append(env.Users, &manifest.User{Kind: manifest.Person, Name: fmt.Sprintf("user%04d", i), Tags: map[string]string{"team": "bench"}})
+		env.Users = append(env.Users, &manifest.User{Kind: manifest.Person, Name: fmt.Sprintf("user%04d", i), Tags: manifest.TagsOf(map[string]string{"team": "bench"})})
 	}
 	return &manifest.Repository{Config: manifest.Config{Order: []string{"development"}}, Environments: []*manifest.Environment{env}}
 }

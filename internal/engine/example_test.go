@@ -176,8 +176,8 @@ func liveFromDesired(cfg manifest.Config, env *manifest.Environment) *state.Acco
 			Details:             state.LoginProfile | state.Credentials,
 			LoginProfile:        m.Console,
 		}
-		for k, v := range m.Tags {
-			u.Tags[k] = v
+		for _, t := range m.Tags {
+			u.Tags[t.Key] = t.Value
 		}
 		inline := map[string]string{}
 		for k, v := range m.InlinePolicies {

@@ -211,7 +211,7 @@ type User struct {
 	PermissionsBoundary string
 	// Tags are the user's tags including Defaults.Tags, without the
 	// ownership and owner tags (the plan adds those).
-	Tags map[string]string
+	Tags Tags
 	// Console means the user has a login profile (people only).
 	Console bool
 	// Absent is the tombstone: the repository's evidence that the user is

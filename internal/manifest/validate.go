@@ -258,22 +258,20 @@ func (l *loader) checkReservedTag(t kv) {
 
 // mergedTags returns a user's tags with the defaults added; the user's own
 // tags win, compared case-insensitively as IAM does.
-func (l *loader) mergedTags(u *userSrc) map[string]string {
-	out := make(map[string]string, len(l.cfg.Defaults.Tags)+len(u.tags))
+func (l *loader) mergedTags(u *userSrc) Tags {
+	out := make(Tags, 0, len(l.cfg.Defaults.Tags)+len(u.tags))
 	for k, v := range l.cfg.Defaults.Tags {
-		out[k] = v
+		if !slices.ContainsFunc(u.tags, func(t kv) bool { return strings.EqualFold(k, t.key) }) {
+			out = append(out, Tag{Key: k, Value: v})
+		}
 	}
 	for _, t := range u.tags {
-		for k := range out {
-			if strings.EqualFold(k, t.key) {
-				delete(out, k)
-			}
-		}
-		out[l.intern(t.key)] = l.intern(t.val)
+		out = append(out, Tag{Key: l.intern(t.key), Value: l.intern(t.val)})
 	}
 	if len(out) == 0 {
 		return nil
 	}
+	slices.SortFunc(out, func(a, b Tag) int { return cmp.Compare(a.Key, b.Key) })
 	return out
 }
 

@@ -134,7 +134,7 @@ func (g gen) world() world {
 			ManagedPolicies:     g.subset(genPolicies, 0.3),
 			InlinePolicies:      g.inline(),
 			PermissionsBoundary: g.pick(genBounds),
-			Tags:                g.tags(),
+			Tags:                manifest.TagsOf(g.tags()),
 		}
 		if g.chance(0.3) {
 			u.Kind = manifest.ServiceAccount
@@ -518,7 +518,7 @@ type attrs struct {
 
 // userAttrs is what the manifest asks of a user, and what live has.
 func userAttrs(env *manifest.Environment, acct *state.Account, m *manifest.User, live *state.User) (want, got attrs) {
-	tags := maps.Clone(m.Tags)
+	tags := m.Tags.Map()
 	if tags == nil {
 		tags = map[string]string{}
 	}

@@ -343,7 +343,7 @@ func (d *differ) desiredResource(m *manifest.User, name string) Resource {
 		inline[RequireMFAPolicyName] = RequireMFAPolicy
 	}
 	r.InlinePolicies = nilIfEmpty(inline)
-	tags := maps.Clone(m.Tags)
+	tags := m.Tags.Map()
 	if tags == nil {
 		tags = map[string]string{}
 	}

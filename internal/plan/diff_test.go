@@ -115,7 +115,7 @@ func TestDiffUsers(t *testing.T) {
 				ManagedPolicies:     []string{read},
 				InlinePolicies:      map[string]string{"s3": docA},
 				PermissionsBoundary: bound,
-				Tags:                map[string]string{"team": "payments"},
+				Tags:                manifest.TagsOf(map[string]string{"team": "payments"}),
 				Console:             true, PGPKey: pgp,
 			}}, []*manifest.Group{{Name: "developers", Path: "/"}}),
 			live: withGroups(account(), &state.Group{Name: "developers", Path: "/"}),
@@ -154,7 +154,7 @@ func TestDiffUsers(t *testing.T) {
 			mfa:  true,
 			env: testEnv([]*manifest.User{{
 				Kind: manifest.ServiceAccount, Name: "ci-deployer", Path: "/machines/", Owner: "platform-team",
-				ManagedPolicies: []string{power}, Tags: map[string]string{"cost-center": "1234"},
+				ManagedPolicies: []string{power}, Tags: manifest.TagsOf(map[string]string{"cost-center": "1234"}),
 			}}, nil),
 			live: account(),
 			want: []Change{{
@@ -183,7 +183,7 @@ func TestDiffUsers(t *testing.T) {
 		{
 			name: "update tags: removed keys untagged, added and changed keys tagged",
 			env: testEnv([]*manifest.User{{Kind: manifest.Person, Name: "bob", Path: "/",
-				Tags: map[string]string{"team": "payments", "email": "bob@example.com"}}}, nil),
+				Tags: manifest.TagsOf(map[string]string{"team": "payments", "email": "bob@example.com"})}}, nil),
 			live: account(liveUser("bob", managedTags("team", "billing", "old", "x", "zzz", "y"))),
 			want: []Change{{
 				Action: Update, Kind: KindUser, Name: "bob",

@@ -94,7 +94,7 @@ func TestDiffDigestDeterministic(t *testing.T) {
 	live := account()
 	for _, n := range []string{"u1", "u2", "u3", "u4", "u5", "u6"} {
 		users = append(users, &manifest.User{Kind: manifest.Person, Name: n, Path: "/",
-			Tags:           map[string]string{"a": "1", "b": "2", "c": "3", "d": "4"},
+			Tags:           manifest.TagsOf(map[string]string{"a": "1", "b": "2", "c": "3", "d": "4"}),
 			InlinePolicies: map[string]string{"p1": docA, "p2": docB, "p3": docA}})
 		u := liveUser(n+"-old", managedTags("x", "1", "y", "2"))
 		u.InlinePolicies = map[string]string{"q1": docA, "q2": docB}

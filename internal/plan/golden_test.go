@@ -39,14 +39,14 @@ func productionEnv() *manifest.Environment {
 		},
 		Users: []*manifest.User{
 			{Kind: manifest.Person, Name: "alice", Path: "/people/", Groups: []string{"developers"},
-				Tags: cc("team", "payments"), Console: true, PGPKey: key},
-			{Kind: manifest.Person, Name: "bob", Path: "/people/", Groups: []string{"developers"}, Tags: cc("team", "payments")},
+				Tags: manifest.TagsOf(cc("team", "payments")), Console: true, PGPKey: key},
+			{Kind: manifest.Person, Name: "bob", Path: "/people/", Groups: []string{"developers"}, Tags: manifest.TagsOf(cc("team", "payments"))},
 			{Kind: manifest.ServiceAccount, Name: "ci-deployer", Path: "/machines/", Owner: "platform-team",
-				ManagedPolicies: []string{"arn:aws:iam::444444444444:policy/deploy"}, Tags: cc()},
+				ManagedPolicies: []string{"arn:aws:iam::444444444444:policy/deploy"}, Tags: manifest.TagsOf(cc())},
 			{Kind: manifest.Person, Name: "carol", Path: "/people/", Absent: true},
-			{Kind: manifest.Person, Name: "dave", Path: "/people/", Tags: cc(), Expires: date("2026-05-31")},
+			{Kind: manifest.Person, Name: "dave", Path: "/people/", Tags: manifest.TagsOf(cc()), Expires: date("2026-05-31")},
 			{Kind: manifest.Person, Name: "erin", Path: "/people/", Groups: []string{"auditors", "developers"},
-				Tags: cc("team", "security"), Console: true, PGPKey: key},
+				Tags: manifest.TagsOf(cc("team", "security")), Console: true, PGPKey: key},
 		},
 	}
 }

@@ -48,7 +48,7 @@ func driftFull(t *testing.T) *drift.Report {
 			{Name: "contractors", Absent: true, Pos: at(6)},
 		},
 		Users: []*manifest.User{
-			{Kind: manifest.Person, Name: "alice", Path: "/", Groups: []string{"developers"}, Tags: map[string]string{"team": "payments"}, Pos: at(10)},
+			{Kind: manifest.Person, Name: "alice", Path: "/", Groups: []string{"developers"}, Tags: manifest.TagsOf(map[string]string{"team": "payments"}), Pos: at(10)},
 			{Kind: manifest.Person, Name: "bob", Path: "/", Groups: []string{"developers"}, Pos: at(14)},
 			{Kind: manifest.Person, Name: "rahul", Path: "/", Pos: at(17)},
 			{Kind: manifest.ServiceAccount, Name: "deployer", Path: "/", Owner: "platform", InlinePolicies: map[string]string{"deny-ce": denyCE}, Pos: at(20)},
