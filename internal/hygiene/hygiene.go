@@ -95,8 +95,8 @@ func newChecker(cfg manifest.Config, env *manifest.Environment, live *state.Acco
 		now:        now.UTC(),
 		today:      now.UTC().Truncate(24 * time.Hour),
 		production: env.Production,
-		ownTag:     cmp.Or(cfg.OwnershipTag, manifest.DefaultOwnershipTag),
-		ownerTag:   cmp.Or(cfg.OwnerTag, manifest.DefaultOwnerTag),
+		ownTag:     cfg.OwnershipKey(),
+		ownerTag:   cfg.OwnerKey(),
 		users:      map[string]*manifest.User{},
 	}
 	envDir := cmp.Or(env.Dir, path.Join(manifest.DefaultDir, env.Name))

@@ -155,7 +155,7 @@ func declares(env *manifest.Environment, file string) bool {
 func build(cfg manifest.Config, env *manifest.Environment, live *state.Account, opts Options, replaced map[string]bool) (*Result, error) {
 	r := &Result{Dir: env.Dir}
 	d := declaredIn(env, replaced)
-	ownerTag := cmp.Or(cfg.OwnerTag, manifest.DefaultOwnerTag)
+	ownerTag := cfg.OwnerKey()
 	users := selectUsers(cfg, env, live, opts, d, ownerTag, r)
 	groups := selectGroups(live, opts, d, users, r)
 	files, err := layout(cfg, env, live, opts, d, ownerTag, users, groups, r)
@@ -284,7 +284,7 @@ func layout(cfg manifest.Config, env *manifest.Environment, live *state.Account,
 		}
 		return files[name]
 	}
-	w := &writer{cfg: cfg, env: env, opts: opts, ownTag: cmp.Or(cfg.OwnershipTag, manifest.DefaultOwnershipTag), ownerTag: ownerTag,
+	w := &writer{cfg: cfg, env: env, opts: opts, ownTag: cfg.OwnershipKey(), ownerTag: ownerTag,
 		defPath: cmp.Or(cfg.Defaults.Path, "/"), absent: d.absent, spelling: d.spelling, result: r}
 	for _, g := range groups {
 		f := get(fileOf[g.Name])

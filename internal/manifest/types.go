@@ -1,6 +1,7 @@
 package manifest
 
 import (
+	"cmp"
 	"path"
 	"strings"
 
@@ -70,6 +71,13 @@ type Config struct {
 	Organization *Organization
 	Pos          diag.Pos
 }
+
+// OwnershipKey is the ownership tag's key: OwnershipTag, or its default in
+// a Config the loader did not fill (tests, tools).
+func (c Config) OwnershipKey() string { return cmp.Or(c.OwnershipTag, DefaultOwnershipTag) }
+
+// OwnerKey is the owner tag's key: OwnerTag, or its default likewise.
+func (c Config) OwnerKey() string { return cmp.Or(c.OwnerTag, DefaultOwnerTag) }
 
 // OrganizationReport is the name drift reports the AWS Organization under,
 // beside the environments' names; no environment may take it while the

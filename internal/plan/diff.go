@@ -16,7 +16,7 @@ import (
 // ownership tag (cfg.OwnershipTag, "roster:managed" by default) with the
 // value "true". Users without it are never changed.
 func Managed(cfg manifest.Config, u *state.User) bool {
-	return u != nil && u.Tags[ownershipTag(cfg)] == "true"
+	return u != nil && u.Tags[cfg.OwnershipKey()] == "true"
 }
 
 // Needs tells a live-state reader, after the account-wide read, which
@@ -124,8 +124,8 @@ func Diff(cfg manifest.Config, env *manifest.Environment, live *state.Account, n
 		env:      env,
 		live:     live,
 		now:      now,
-		ownTag:   ownershipTag(cfg),
-		ownerTag: ownerTag(cfg),
+		ownTag:   cfg.OwnershipKey(),
+		ownerTag: cfg.OwnerKey(),
 	}
 	return d.run()
 }
@@ -843,14 +843,6 @@ func plural(n int, one, many string) string {
 
 func (d *differ) warnf(format string, args ...any) {
 	d.warnings = append(d.warnings, fmt.Sprintf(format, args...))
-}
-
-func ownershipTag(cfg manifest.Config) string {
-	return cmp.Or(cfg.OwnershipTag, manifest.DefaultOwnershipTag)
-}
-
-func ownerTag(cfg manifest.Config) string {
-	return cmp.Or(cfg.OwnerTag, manifest.DefaultOwnerTag)
 }
 
 // dateOf is t's UTC calendar date at midnight UTC.
