@@ -114,7 +114,10 @@ func runKeySteps(ctx context.Context, a plan.AccessKey, ports KeyPorts, publish 
 	}
 	if err != nil {
 		r.Error = err.Error()
-		if errors.Is(err, keys.ErrDeliveryFailed) {
+		switch {
+		case errors.Is(err, keys.ErrDeliveryUnknown):
+			r.Error = "roster could not tell whether the new key reached " + a.Destination + ", so it was deactivated; the next run activates it again if the destination holds it and deletes it otherwise: " + err.Error()
+		case errors.Is(err, keys.ErrDeliveryFailed):
 			r.Sealed, r.Published = nil, false // its key is deleted again
 			r.Error = "the new key could not be delivered to " + a.Destination + ", so it was deleted again: " + err.Error()
 		}

@@ -123,6 +123,11 @@ func (u *userKeys) Deactivate(ctx context.Context, keyID string) error {
 	return u.k.wrap(fmt.Sprintf("deactivate access key %s of %s", keyID, u.user), err)
 }
 
+func (u *userKeys) Activate(ctx context.Context, keyID string) error {
+	_, err := u.k.c.UpdateAccessKey(ctx, &iam.UpdateAccessKeyInput{UserName: aws.String(u.user), AccessKeyId: aws.String(keyID), Status: types.StatusTypeActive})
+	return u.k.wrap(fmt.Sprintf("activate access key %s of %s", keyID, u.user), err)
+}
+
 func (u *userKeys) Delete(ctx context.Context, keyID string) error {
 	_, err := u.k.c.DeleteAccessKey(ctx, &iam.DeleteAccessKeyInput{UserName: aws.String(u.user), AccessKeyId: aws.String(keyID)})
 	if errorCode(err) == codeNoSuchEntity {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -238,7 +239,7 @@ func (s *Secrets) DeliverAccessKey(ctx context.Context, secretName, ownershipTag
 		})
 		var exists *smtypes.ResourceExistsException
 		if !errors.As(err, &exists) {
-			return s.wrap(what, err)
+			return s.confirm(ctx, secretName, version, s.wrap(what, err))
 		}
 		// Created meanwhile by someone else: deliver only if it is ours.
 		if d, err = s.describe(ctx, secretName, ownershipTag); err != nil {
@@ -253,7 +254,30 @@ func (s *Secrets) DeliverAccessKey(ctx context.Context, secretName, ownershipTag
 		SecretString:       aws.String(string(value)),
 		ClientRequestToken: aws.String(version),
 	})
-	return s.wrap(what, err)
+	return s.confirm(ctx, secretName, version, s.wrap(what, err))
+}
+
+// confirm tells a write that failed from one that succeeded but whose
+// answer was lost (every retry included): the write's ClientRequestToken
+// becomes its version ID, so the secret holds the key as its current value
+// exactly when DescribeSecret lists that version with AWSCURRENT; then the
+// delivery succeeded and confirm returns nil. When DescribeSecret fails
+// too, nobody knows, and the error matches [keys.ErrDeliveryUnknown].
+func (s *Secrets) confirm(ctx context.Context, secretName, version string, failed error) error {
+	if failed == nil {
+		return nil
+	}
+	d, err := s.c.DescribeSecret(ctx, &secretsmanager.DescribeSecretInput{SecretId: aws.String(secretName)})
+	var nf *smtypes.ResourceNotFoundException
+	switch {
+	case errors.As(err, &nf):
+		return failed
+	case err != nil:
+		return fmt.Errorf("%w: %w; then %w", keys.ErrDeliveryUnknown, failed, s.wrap("check secret "+secretName+" for the new version", err))
+	case slices.Contains(d.VersionIdsToStages[version], stageCurrent):
+		return nil
+	}
+	return failed
 }
 
 // wrap classifies an SDK error and says what failed. SDK errors carry the

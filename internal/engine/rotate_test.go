@@ -431,3 +431,68 @@ func TestRotateDeliveryFailureLeavesNoUndeliveredKey(t *testing.T) {
 		}
 	}
 }
+
+// A Secrets Manager write that succeeds but whose answer is lost on every
+// attempt (iamtest's DropAfterCommit) is a delivery: the secret holds the
+// new key as AWSCURRENT under the version ID roster gave it, so the key
+// stays and the run ends where an uninterrupted run ends. When the check
+// itself (DescribeSecret) fails too, nobody knows whether the secret holds
+// the key: it is deactivated, neither active while perhaps undelivered nor
+// deleted while perhaps in the secret, and the pending mark stays; the next
+// run reads the secret and ends where an uninterrupted schedule ends.
+func TestRotateLostDeliveryAnswer(t *testing.T) {
+	t.Parallel()
+	for _, day := range []int{0, 90} {
+		for _, checkFails := range []bool{false, true} {
+			t.Run(fmt.Sprintf("day %d/the check fails %v", day, checkFails), func(t *testing.T) {
+				t.Parallel()
+				want, got := newRotateRig(t, "secretsmanager"), newRotateRig(t, "secretsmanager")
+				if day > 0 {
+					want.settle(t)
+					got.settle(t)
+				}
+				want.setDay(day)
+				want.settle(t)
+				got.setDay(day)
+				write := "PutSecretValue"
+				if day == 0 {
+					write = "CreateSecret"
+				}
+				got.srv.SetFaults(iamtest.Faults{Drop: 1, DropAfterCommit: true, Actions: []string{write}})
+				if checkFails {
+					got.srv.FailAfter(write, "DescribeSecret", "Dropped", awsiam.MaxAttempts)
+				}
+				res := got.rotate(t)
+				got.srv.SetFaults(iamtest.Faults{})
+				if !checkFails {
+					if res.Failed() {
+						t.Fatalf("a delivery whose answer was lost failed the run:\n%s", text(t, res))
+					}
+					if diff := cmp.Diff(want.view(t), got.view(t)); diff != "" {
+						t.Errorf("after the run (-want +got):\n%s", diff)
+					}
+					got.checkSecrets(t)
+					return
+				}
+				if !res.Failed() {
+					t.Fatalf("a delivery nobody could confirm did not fail the run:\n%s", text(t, res))
+				}
+				wantNow := []string{fmt.Sprintf("day %d Inactive current", day), "pending marker"}
+				if day > 0 {
+					wantNow = []string{"day 0 Active previous", "day 90 Inactive current", "pending marker"}
+				}
+				if diff := cmp.Diff(wantNow, got.view(t)); diff != "" {
+					t.Errorf("after the unconfirmed delivery (-want +got):\n%s", diff)
+				}
+				if k := res.Environments[0].AccessKeys[0]; !strings.Contains(k.Error, "deactivated") {
+					t.Errorf("the report says %q, want it to say the key was deactivated", k.Error)
+				}
+				got.settle(t)
+				if diff := cmp.Diff(want.view(t), got.view(t)); diff != "" {
+					t.Errorf("after the next run (-want +got):\n%s", diff)
+				}
+				got.checkSecrets(t)
+			})
+		}
+	}
+}

@@ -72,8 +72,9 @@
 // connections deterministically from a seed; faulted requests never apply
 // their write unless [Faults].DropAfterCommit asks for a lost response.
 // [Server.FailNext] scripts a specific error for the next calls of one
-// action, [Server.FailNextMatching] for those with given parameters, for
-// tests of partial failure.
+// action, [Server.FailNextMatching] for those with given parameters,
+// [Server.FailAfter] for those after another action's request, for tests of
+// partial failure.
 //
 // This is the one model of IAM that roster's tests run against: the
 // convergence proofs of plan and the tests of apply drive it through the

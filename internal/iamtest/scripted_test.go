@@ -72,6 +72,28 @@ func TestFailNextMatching(t *testing.T) {
 	}
 }
 
+// TestFailAfter holds the fault back until the trigger's request, which is
+// answered as usual.
+func TestFailAfter(t *testing.T) {
+	t.Parallel()
+	s := iamtest.NewServer(t, iamtest.WithDefaultAccount(acctA))
+	s.Account(acctA).PutUser(iamtest.User{Name: "ann"})
+	s.FailAfter("TagUser", "GetUser", "AccessDenied", 1)
+	c := iam.NewFromConfig(s.AWSConfig(acctA), noRetry)
+	get := func() string {
+		_, err := c.GetUser(ctx, &iam.GetUserInput{UserName: str("ann")})
+		code, _ := errCode(err)
+		return "GetUser " + code
+	}
+	got := []string{get()}
+	_, err := c.TagUser(ctx, &iam.TagUserInput{UserName: str("ann"), Tags: []types.Tag{{Key: str("team"), Value: str("x")}}})
+	code, _ := errCode(err)
+	got = append(got, "TagUser "+code, get(), get())
+	if diff := cmp.Diff([]string{"GetUser ", "TagUser ", "GetUser AccessDenied", "GetUser "}, got); diff != "" {
+		t.Errorf("answers (-want +got):\n%s", diff)
+	}
+}
+
 // TestGatherAndPeakInFlight: gathered requests wait for each other, so the
 // server sees them at once, and the peak counts them.
 func TestGatherAndPeakInFlight(t *testing.T) {

@@ -347,6 +347,18 @@ func (s *Server) FailNextMatching(action string, match map[string]string, code s
 	}
 }
 
+// FailAfter is FailNext for the requests of action that come after the
+// next request of trigger (which itself is answered as usual): a test fails
+// the call that checks a write's outcome without failing the same call made
+// before the write.
+func (s *Server) FailAfter(trigger, action, code string, n int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for range n {
+		s.scripted = append(s.scripted, scriptedFault{action: action, code: code, after: trigger})
+	}
+}
+
 // CrashAfter simulates a runner that dies right after the n-th request of
 // action (counting from now, on any account, IAM or Secrets Manager) whose
 // parameters include match: that request is applied and answered, and
@@ -414,6 +426,8 @@ type scriptedFault struct {
 	action string
 	match  map[string]string
 	code   string
+	// after, until a request of that action is seen, holds the fault back.
+	after string
 }
 
 // takeScripted removes and returns the code of the first scripted fault
@@ -423,13 +437,19 @@ func (s *Server) takeScripted(action string, form url.Values) string {
 	if s.crashed(action, form) {
 		return "AccessDenied"
 	}
+	code := ""
 	for i, f := range s.scripted {
-		if f.action == action && matches(f.match, form) {
-			s.scripted = slices.Delete(s.scripted, i, i+1)
-			return f.code
+		if f.after == "" && f.action == action && matches(f.match, form) {
+			s.scripted, code = slices.Delete(s.scripted, i, i+1), f.code
+			break
 		}
 	}
-	return ""
+	for i := range s.scripted {
+		if s.scripted[i].after == action {
+			s.scripted[i].after = ""
+		}
+	}
+	return code
 }
 
 func statusForCode(code string) int {

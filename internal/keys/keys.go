@@ -248,6 +248,10 @@ const (
 	Deactivate
 	// Delete deletes Step.KeyID.
 	Delete
+	// Activate sets Step.KeyID Active again: the key roster deactivated
+	// when it could not tell whether its delivery succeeded, and that the
+	// destination turned out to hold.
+	Activate
 )
 
 // String names the action for reasons and plans.
@@ -265,6 +269,8 @@ func (a Action) String() string {
 		return "deactivate"
 	case Delete:
 		return "delete"
+	case Activate:
+		return "activate"
 	}
 	return fmt.Sprintf("Action(%d)", int(a))
 }
@@ -315,6 +321,18 @@ func OnDeliveryFailure() []Step {
 	return []Step{
 		{Action: Delete, KeyID: CreatedKey, Reason: "its delivery failed: an undelivered key must not stay active"},
 		{Action: ClearPending, Reason: "the created key is gone again"},
+	}
+}
+
+// OnDeliveryUnknown are the steps that replace the rest of a rotation when
+// nobody can tell whether Deliver succeeded ([ErrDeliveryUnknown]): the new
+// key is deactivated, so it is not active while perhaps undelivered, nor
+// deleted while perhaps the destination's current value. The pending mark
+// stays: the next run deletes the key if the destination does not hold it,
+// and activates it again if it does.
+func OnDeliveryUnknown() []Step {
+	return []Step{
+		{Action: Deactivate, KeyID: CreatedKey, Reason: "nobody can tell whether its delivery succeeded: a key that may be undelivered must not stay active, and one the destination may hold must not be deleted"},
 	}
 }
 
@@ -379,6 +397,10 @@ func Evaluate(in Input) Decision {
 func decide(in Input, r roles) Decision {
 	p, now := in.Policy, in.Now
 	cur := r.current
+	if cur != nil && cur.Status == Inactive && in.Pending != nil && !slices.Contains(in.Pending.Before, cur.ID) {
+		return Decision{Steps: []Step{{Action: Activate, KeyID: cur.ID,
+			Reason: fmt.Sprintf("the destination holds key %s, which roster deactivated when it could not tell whether the delivery succeeded", cur.ID)}}}
+	}
 	if cur == nil || cur.Status != Active {
 		reason := "no active delivered key"
 		if cur != nil {

@@ -69,6 +69,8 @@ func (w *world) apply(t *testing.T, s keys.Step, now time.Time, deliverFails boo
 		w.pending = nil
 	case keys.Deactivate:
 		w.key(t, w.target(s.KeyID)).Status = keys.Inactive
+	case keys.Activate:
+		w.key(t, w.target(s.KeyID)).Status = keys.Active
 	case keys.Delete:
 		id := w.target(s.KeyID)
 		w.key(t, id)
@@ -268,6 +270,26 @@ func TestStepsSayWhy(t *testing.T) {
 			name: "delivered key deactivated by hand",
 			in: keys.Input{Policy: policy, Keys: []keys.Key{{ID: "AKIAOLD", Status: keys.Inactive, Created: at(0)}},
 				Delivered: keys.Delivered{Current: "AKIAOLD"}, Now: at(10)},
+			want: keys.Decision{Steps: []keys.Step{
+				{Action: keys.MarkPending, Before: []string{"AKIAOLD"}, Reason: "a key is about to be created"},
+				{Action: keys.Create, Reason: "the delivered key AKIAOLD is inactive"},
+				{Action: keys.Deliver, Reason: "the new key goes to its destination"},
+				{Action: keys.ClearPending, Reason: "the new key is delivered"},
+			}},
+		},
+		{
+			name: "the destination holds the key roster deactivated when it could not confirm its delivery",
+			in: keys.Input{Policy: policy, Keys: []keys.Key{k1, {ID: "AKIANEW", Status: keys.Inactive, Created: at(90)}},
+				Delivered: keys.Delivered{Current: "AKIANEW", Previous: "AKIAOLD"}, Pending: &keys.Pending{Before: []string{"AKIAOLD"}}, Now: at(91)},
+			want: keys.Decision{Steps: []keys.Step{
+				{Action: keys.Activate, KeyID: "AKIANEW", Reason: "the destination holds key AKIANEW, which roster deactivated when it could not tell whether the delivery succeeded"},
+				{Action: keys.ClearPending, Reason: "no key is waiting for delivery"},
+			}},
+		},
+		{
+			name: "a key deactivated by hand is not activated again, marker or not",
+			in: keys.Input{Policy: policy, Keys: []keys.Key{{ID: "AKIAOLD", Status: keys.Inactive, Created: at(0)}},
+				Delivered: keys.Delivered{Current: "AKIAOLD"}, Pending: &keys.Pending{Before: []string{"AKIAOLD"}}, Now: at(10)},
 			want: keys.Decision{Steps: []keys.Step{
 				{Action: keys.MarkPending, Before: []string{"AKIAOLD"}, Reason: "a key is about to be created"},
 				{Action: keys.Create, Reason: "the delivered key AKIAOLD is inactive"},

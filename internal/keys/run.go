@@ -38,6 +38,8 @@ type Port interface {
 	// Deliver writes the key's ID and secret to the destination.
 	Deliver(ctx context.Context, keyID string, secret Secret) error
 	Deactivate(ctx context.Context, keyID string) error
+	// Activate sets a key roster deactivated back to Active.
+	Activate(ctx context.Context, keyID string) error
 	Delete(ctx context.Context, keyID string) error
 }
 
@@ -53,6 +55,12 @@ type Outcome struct {
 // could not be delivered (OnDeliveryFailure's steps then ran; their
 // failures are in the error too).
 var ErrDeliveryFailed = errors.New("the new access key could not be delivered")
+
+// ErrDeliveryUnknown is matched by a Deliver error when the destination may
+// hold the new key or may not (a write whose answer was lost, and the check
+// of what the destination holds failed too). Run then takes
+// OnDeliveryUnknown's steps, and its error matches ErrDeliveryUnknown.
+var ErrDeliveryUnknown = errors.New("nobody can tell whether the new access key was delivered")
 
 // Run takes a decision's steps in order and stops at the first failure. A
 // failed Deliver is followed by OnDeliveryFailure's steps, and Run's error
@@ -85,6 +93,8 @@ func Run(ctx context.Context, d Decision, p Port) ([]Outcome, error) {
 			err = p.Deliver(ctx, id, secret)
 		case Deactivate:
 			err = p.Deactivate(ctx, id)
+		case Activate:
+			err = p.Activate(ctx, id)
 		case Delete:
 			err = p.Delete(ctx, id)
 		default:
@@ -94,7 +104,11 @@ func Run(ctx context.Context, d Decision, p Port) ([]Outcome, error) {
 		switch {
 		case err != nil && s.Action == Deliver && deliveryErr == nil:
 			deliveryErr = err
-			steps = append(steps[:i+1:i+1], OnDeliveryFailure()...)
+			next := OnDeliveryFailure()
+			if errors.Is(err, ErrDeliveryUnknown) {
+				next = OnDeliveryUnknown()
+			}
+			steps = append(steps[:i+1:i+1], next...)
 		case err != nil:
 			err = fmt.Errorf("%s: %w", strings.TrimSpace(s.Action.String()+" "+id), err)
 			if deliveryErr != nil {
@@ -103,7 +117,10 @@ func Run(ctx context.Context, d Decision, p Port) ([]Outcome, error) {
 			return out, err
 		}
 	}
-	if deliveryErr != nil {
+	switch {
+	case errors.Is(deliveryErr, ErrDeliveryUnknown):
+		return out, fmt.Errorf("%w (it was deactivated; the next run reads the destination again): %w", ErrDeliveryFailed, deliveryErr)
+	case deliveryErr != nil:
 		return out, fmt.Errorf("%w (it was deleted again): %w", ErrDeliveryFailed, deliveryErr)
 	}
 	return out, nil

@@ -52,7 +52,31 @@ func (r *recorder) Deliver(_ context.Context, id string, s keys.Secret) error {
 	return r.do("deliver " + id + " " + s.Reveal())
 }
 func (r *recorder) Deactivate(_ context.Context, id string) error { return r.do("deactivate " + id) }
+func (r *recorder) Activate(_ context.Context, id string) error   { return r.do("activate " + id) }
 func (r *recorder) Delete(_ context.Context, id string) error     { return r.do("delete " + id) }
+
+// unsure is a Port whose delivery cannot be confirmed either way.
+type unsure struct{ recorder }
+
+func (u *unsure) Deliver(_ context.Context, id string, _ keys.Secret) error {
+	_ = u.do("deliver " + id)
+	return fmt.Errorf("%w: the answer was lost", keys.ErrDeliveryUnknown)
+}
+
+// A delivery nobody can confirm deactivates the new key and leaves the
+// pending mark for the next run.
+func TestRunDeliveryUnknown(t *testing.T) {
+	t.Parallel()
+	first := keys.Evaluate(keys.Input{Policy: policy, Now: at(0)})
+	u := &unsure{recorder{fail: map[string]bool{}}}
+	_, err := keys.Run(context.Background(), first, u)
+	if diff := cmp.Diff([]string{"mark ", "create", "deliver AKIANEW", "deactivate AKIANEW"}, u.calls); diff != "" {
+		t.Errorf("calls (-want +got):\n%s", diff)
+	}
+	if !errors.Is(err, keys.ErrDeliveryFailed) || !errors.Is(err, keys.ErrDeliveryUnknown) || !strings.Contains(fmt.Sprint(err), "deactivated") {
+		t.Errorf("error %v, want ErrDeliveryFailed and ErrDeliveryUnknown saying the key was deactivated", err)
+	}
+}
 
 func TestRun(t *testing.T) {
 	t.Parallel()

@@ -167,6 +167,8 @@ func summary(a AccessKey, in keys.Input) string {
 			parts = append(parts, fmt.Sprintf("deactivate old access key %s of %s (deleted on %s)", s.KeyID, a.ServiceAccount, dateOf(in.Now).AddDate(0, 0, 1).Format(time.DateOnly)))
 		case s.Action == keys.Delete && s.KeyID != "" && s.KeyID == in.Delivered.Previous:
 			parts = append(parts, fmt.Sprintf("delete old access key %s of %s", s.KeyID, a.ServiceAccount))
+		case s.Action == keys.Activate:
+			parts = append(parts, fmt.Sprintf("activate access key %s of %s again: %s holds it", s.KeyID, a.ServiceAccount, a.Destination))
 		}
 	}
 	if len(parts) == 0 && has(keys.ClearPending) {
