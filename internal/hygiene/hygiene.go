@@ -11,6 +11,7 @@ import (
 
 	"github.com/roster-dev/roster/internal/diag"
 	"github.com/roster-dev/roster/internal/drift"
+	"github.com/roster-dev/roster/internal/keys"
 	"github.com/roster-dev/roster/internal/manifest"
 	"github.com/roster-dev/roster/internal/plan"
 	"github.com/roster-dev/roster/internal/state"
@@ -50,6 +51,9 @@ type facts struct {
 	kind   plan.Kind
 	pos    diag.Pos
 	person bool // declared under users:
+	// accessKey is the access_key block of a service account whose key
+	// roster delivers and rotates; nil otherwise.
+	accessKey *keys.Spec
 	// console is known, with its use, only from the credential report.
 	console      bool
 	lastLogin    *time.Time
@@ -149,7 +153,7 @@ func (c *checker) subject(f *facts) {
 	if m := c.users[strings.ToLower(f.name)]; m != nil {
 		f.pos = m.Pos
 		if m.Kind == manifest.ServiceAccount {
-			f.kind = plan.KindServiceAccount
+			f.kind, f.accessKey = plan.KindServiceAccount, m.AccessKey
 		} else {
 			f.person = true
 		}
@@ -262,7 +266,7 @@ func (c *checker) keys(f *facts) {
 				ID: drift.FindingID(KeyAge, f.kind, f.name, k.idPart), Kind: KeyAge,
 				SubjectKind: f.kind, Subject: f.name, Pos: f.pos,
 				Summary: sentence(words(k.label+" of "+f.kind.Noun()+" "), code(f.name), words(fmt.Sprintf(" was created on %s, %s ago, more than the ", date(k.created), plural(age, "day"))), code(fmt.Sprintf("max_access_key_age_days: %d", maxAge)), words(" of this environment")),
-				Restore: sentence(words("rotate it: create a second key, move whatever uses "), code(f.name), words(" to it, then deactivate and delete the old one")),
+				Restore: c.rotateAdvice(f),
 				Accept:  sentence(words("raise "), code("max_access_key_age_days"), words(" in the guardrails of "), code(c.envFile), words(" (applies to every key in the environment)")),
 			}, drift.Medium)
 		}
@@ -294,6 +298,21 @@ func (c *checker) keys(f *facts) {
 			}, drift.Medium)
 		}
 	}
+}
+
+// rotateAdvice is how an old key gets rotated: by hand, or, for a service
+// account with access_key, by roster's rotate schedule, with what to check
+// when that is overdue.
+func (c *checker) rotateAdvice(f *facts) drift.Text {
+	if f.accessKey == nil {
+		return sentence(words("rotate it: create a second key, move whatever uses "), code(f.name), words(" to it, then deactivate and delete the old one"))
+	}
+	p := f.accessKey.Policy(c.env.Guardrails.MaxAccessKeyAgeDays)
+	return sentence(words("roster rotates the key it delivers: a new key at "), code(fmt.Sprintf("rotate_after_days: %d", p.RotateAfterDays)),
+		words(", the old one deactivated "), code(fmt.Sprintf("overlap_days: %d", p.OverlapDays)), words(" later and deleted a day after, by the scheduled "),
+		code("roster rotate"), words(" run; if this key is older than that, check that the rotate workflow runs and succeeds, and look for a "),
+		code("rotation-blocked"), words(" or "), code("hand-made-key"), words(" finding of "), code(f.name),
+		words(" (roster never rotates a key made by hand: delete it once nothing uses it)"))
 }
 
 func (c *checker) password(f *facts) {

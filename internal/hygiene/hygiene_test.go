@@ -11,6 +11,7 @@ import (
 	"github.com/roster-dev/roster/internal/diag"
 	"github.com/roster-dev/roster/internal/drift"
 	"github.com/roster-dev/roster/internal/golden"
+	"github.com/roster-dev/roster/internal/keys"
 	"github.com/roster-dev/roster/internal/manifest"
 	"github.com/roster-dev/roster/internal/state"
 )
@@ -250,5 +251,43 @@ func TestCheckIDsStable(t *testing.T) {
 	}
 	if diff := cmp.Diff(drift.Fingerprint(a), drift.Fingerprint(b)); diff != "" {
 		t.Errorf("fingerprint changed with the clock alone:\n%s\nfirst: %v\nsecond: %v", diff, a, b)
+	}
+}
+
+// TestKeyAgeAdvice: an old key of a service account with access_key is
+// roster's to rotate, so the advice says so and what to check when the
+// rotation is overdue; without access_key the owner rotates it by hand.
+func TestKeyAgeAdvice(t *testing.T) {
+	t.Parallel()
+	report := &state.CredentialReport{Users: []state.CredentialReportUser{
+		{User: "svc", Created: ago(1000), AccessKeys: []state.CredentialReportKey{{Number: 1, Active: true, LastRotated: ago(100), LastUsed: agoPtr(1)}}},
+	}}
+	byHand := "rotate it: create a second key, move whatever uses `svc` to it, then deactivate and delete the old one"
+	tests := []struct {
+		name string
+		key  *keys.Spec
+		want string
+	}{
+		{"no access_key", nil, byHand},
+		{"access_key with the environment's age", &keys.Spec{DeliverTo: keys.SecretsManager, SecretName: "roster/svc"},
+			"roster rotates the key it delivers: a new key at `rotate_after_days: 90`, the old one deactivated `overlap_days: 7` later and deleted a day after, by the scheduled `roster rotate` run; if this key is older than that, check that the rotate workflow runs and succeeds, and look for a `rotation-blocked` or `hand-made-key` finding of `svc` (roster never rotates a key made by hand: delete it once nothing uses it)"},
+		{"access_key with its own schedule", &keys.Spec{DeliverTo: keys.PGP, RotateAfterDays: 30, OverlapDays: 3},
+			"roster rotates the key it delivers: a new key at `rotate_after_days: 30`, the old one deactivated `overlap_days: 3` later and deleted a day after, by the scheduled `roster rotate` run; if this key is older than that, check that the rotate workflow runs and succeeds, and look for a `rotation-blocked` or `hand-made-key` finding of `svc` (roster never rotates a key made by hand: delete it once nothing uses it)"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			env := &manifest.Environment{Name: "dev", Guardrails: manifest.Guardrails{MaxAccessKeyAgeDays: 90},
+				Users: []*manifest.User{{Kind: manifest.ServiceAccount, Name: "svc", Owner: "team", AccessKey: tc.key}}}
+			var got []string
+			for _, f := range Check(manifest.Config{}, env, nil, report, now) {
+				if f.Kind == KeyAge {
+					got = append(got, f.Restore.String())
+				}
+			}
+			if diff := cmp.Diff([]string{tc.want}, got); diff != "" {
+				t.Errorf("key-age advice (-want +got):\n%s", diff)
+			}
+		})
 	}
 }
