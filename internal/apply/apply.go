@@ -111,6 +111,9 @@ type EnvironmentResult struct {
 	// AccessKeys are the results of the access key steps, run after the
 	// changes.
 	AccessKeys []KeyResult
+	// Left are the plan's changes a run of access key steps alone (roster
+	// rotate) did not take: they wait for a reviewed apply.
+	Left []plan.Change
 }
 
 // Tally counts operations by status, and the access key steps done.
@@ -151,6 +154,10 @@ func (e *EnvironmentResult) Tally() Tally {
 // order.
 type Result struct {
 	Environments []*EnvironmentResult
+	// KeysOnly marks a run that takes access key steps alone (roster
+	// rotate): with nothing done, it says no step was due, not that live IAM
+	// matches the repository.
+	KeysOnly bool
 }
 
 // Failed reports whether the apply did not finish: an environment failed

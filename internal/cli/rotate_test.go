@@ -77,3 +77,49 @@ role_arn: arn:aws:iam::111111111111:role/roster-apply
 		}
 	}
 }
+
+// A rotation with no access key step due says so, in every format, and
+// names the plan's other changes as left for a reviewed apply: it never
+// claims live IAM matches the repository while they are pending.
+func TestRotateWithNothingDue(t *testing.T) {
+	t.Parallel()
+	dir := writeAccess(t, map[string]string{
+		"development/environment.yaml": `account_id: "111111111111"
+role_arn: arn:aws:iam::111111111111:role/roster-apply
+`,
+		"development/machines.yaml": `service_accounts:
+  - name: ci-deployer
+    owner: platform-team
+    access_key:
+      deliver_to: secretsmanager
+      secret_name: roster/ci-deployer
+users:
+  - name: bob
+`,
+	})
+	srv := iamtest.NewServer(t)
+	dev := srv.Account(devAccount)
+	dev.AddRole("roster-apply")
+	dev.PutUser(iamtest.User{Name: "ci-deployer", Tags: []iamtest.Tag{{Key: "roster:managed", Value: "true"}, {Key: "roster:owner", Value: "platform-team"}}})
+	if first := runRoster(t, srv, "", false, "rotate", "--dir", dir); first.code != ExitOK {
+		t.Fatalf("first rotate: exit %d\n%s%s", first.code, first.stdout, first.stderr)
+	}
+	left := "1 change left for a reviewed apply (a pull request, or roster apply), since roster rotate takes only access key steps: create user bob."
+	for format, want := range map[string][]string{
+		"text":     {"No access key step was due.", left},
+		"markdown": {"**No access key step was due.**", `create user bob\.`},
+	} {
+		got := runRoster(t, srv, "", false, "rotate", "--dir", dir, "--format", format)
+		if got.code != ExitOK || strings.Contains(got.stdout, "matches the repository") {
+			t.Errorf("rotate --format %s: exit %d, a claim that live IAM matches:\n%s%s", format, got.code, got.stdout, got.stderr)
+		}
+		for _, w := range want {
+			if !strings.Contains(got.stdout, w) {
+				t.Errorf("rotate --format %s does not say %q:\n%s", format, w, got.stdout)
+			}
+		}
+	}
+	if _, ok := dev.User("bob"); ok {
+		t.Error("roster rotate created bob")
+	}
+}

@@ -23,7 +23,7 @@ import (
 // other: the state of every step lives in IAM and the destination, so a
 // run that fails or stops anywhere is resumed by the next one.
 func Rotate(ctx context.Context, repo *manifest.Repository, envs []*manifest.Environment, src Source, writers WriterFunc, now time.Time, opts apply.Options) *apply.Result {
-	res := &apply.Result{Environments: []*apply.EnvironmentResult{}}
+	res := &apply.Result{Environments: []*apply.EnvironmentResult{}, KeysOnly: true}
 	for _, env := range promotionOrder(repo, envs) {
 		if ctx.Err() != nil {
 			res.Environments = append(res.Environments, notAttempted(env, "not attempted because the rotation was cancelled"))
@@ -41,7 +41,7 @@ func rotateEnvironment(ctx context.Context, repo *manifest.Repository, env *mani
 	}
 	p := plan.Diff(repo.Config, env, live, now)
 	due, waiting := dueKeys(p)
-	r := &apply.EnvironmentResult{Name: env.Name, AccountID: env.AccountID, Production: env.Production, Status: apply.EnvNoChanges}
+	r := &apply.EnvironmentResult{Name: env.Name, AccountID: env.AccountID, Production: env.Production, Status: apply.EnvNoChanges, Left: p.Changes}
 	if len(waiting) > 0 {
 		r.Reason = fmt.Sprintf("the access key of %s waits for the next apply, which creates, adopts or removes the service account", strings.Join(waiting, ", "))
 	}

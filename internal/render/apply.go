@@ -81,7 +81,9 @@ func ExpireMarkdown(w io.Writer, r *apply.Result, left []string) error {
 type applyView struct {
 	// Expire titles the report as an expire run's, which lists Left: what
 	// it left for a reviewed apply.
-	Expire       bool
+	Expire bool
+	// KeysOnly is a run of access key steps alone (apply.Result.KeysOnly).
+	KeysOnly     bool
 	Left         []string
 	Environments []*applyEnvView
 	Tally        apply.Tally
@@ -158,7 +160,7 @@ func newApplyView(r *apply.Result) *applyView {
 	if r == nil {
 		return v
 	}
-	v.Failed = r.Failed()
+	v.Failed, v.KeysOnly = r.Failed(), r.KeysOnly
 	v.Refused = r.StoppedBy() != nil && r.StoppedBy().Status == apply.EnvRefused
 	v.Tally = r.Tally()
 	for _, e := range r.Environments {
@@ -181,6 +183,9 @@ func newApplyView(r *apply.Result) *applyView {
 		case apply.EnvNotAttempted:
 			v.NotAttempted = append(v.NotAttempted, e.Name)
 		case apply.EnvNoChanges, apply.EnvSkipped:
+		}
+		if s := leftForReview(e.Name, e.Left, "roster rotate takes only access key steps"); s != "" {
+			v.Left = append(v.Left, s)
 		}
 		for i := range e.Changes {
 			ev.Changes = append(ev.Changes, newApplyChangeView(&e.Changes[i]))
