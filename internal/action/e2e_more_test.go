@@ -89,6 +89,9 @@ func TestInvalidManifestsAreAnnotated(t *testing.T) {
 	if !strings.Contains(res.log, "is invalid: 1 error (") {
 		t.Errorf("the failure does not count one error as \"1 error\":\n%s", res.log)
 	}
+	if want := "No plan comment to replace: the manifests are invalid"; strings.Contains(res.log, "No changes") || !strings.Contains(res.log, want) {
+		t.Errorf("the log says the plan has no changes, or does not say %q:\n%s", want, res.log)
+	}
 	for _, rq := range w.gh.Requests() {
 		lookup := rq.Method == "GET" && strings.HasSuffix(rq.Path, "/comments") // a plan comment to replace
 		if !strings.Contains(rq.Path, "/check-runs") && !lookup {

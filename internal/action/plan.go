@@ -70,7 +70,7 @@ func (r *runner) noPlan(ctx context.Context, outcome string, cause error) error 
 		}
 		err := render.NoPlanMarkdown(&body, render.NoPlan{Outcome: outcome, Commit: shortSHA(r.planSHA()), Detail: detail, RunURL: r.rc.RunURL, Footer: r.planFooter()})
 		if err == nil {
-			err = r.planComment(ctx, body.String(), false)
+			err = r.planComment(ctx, body.String(), false, "No plan comment to replace: "+why+"; the annotations and the failed check say so.")
 		}
 		errs = append(errs, err)
 	}
@@ -235,7 +235,7 @@ func (r *runner) publishPlan(ctx context.Context, repo *manifest.Repository, p *
 		if err := render.Markdown(&body, p, opts); err != nil {
 			return err
 		}
-		if err := r.planComment(ctx, body.String(), p.HasChanges() || mayMoveEnds(p)); err != nil {
+		if err := r.planComment(ctx, body.String(), p.HasChanges() || mayMoveEnds(p), "No changes and no plan comment yet: nothing to comment."); err != nil {
 			return err
 		}
 	}
@@ -262,8 +262,9 @@ func mayMoveEnds(p *plan.Plan) bool {
 
 // planComment creates or edits the sticky plan comment on the pull request
 // with the plan: it is edited on every run, but created only when the plan
-// has changes.
-func (r *runner) planComment(ctx context.Context, body string, create bool) error {
+// has changes. none is the log line when there was no comment to edit and
+// none was created.
+func (r *runner) planComment(ctx context.Context, body string, create bool, none string) error {
 	if r.rc.PullRequest == 0 || !r.in.Comment {
 		return nil
 	}
@@ -277,7 +278,7 @@ func (r *runner) planComment(ctx context.Context, body string, create bool) erro
 			return fmt.Errorf("update the plan comment on pull request #%d: %w", r.rc.PullRequest, err)
 		}
 		if url == "" {
-			r.logf("No changes and no plan comment yet: nothing to comment.")
+			r.logf("%s", none)
 			return nil
 		}
 		r.logf("Plan comment: %s", url)
