@@ -9,13 +9,12 @@ import (
 	"github.com/roster-dev/roster/internal/testfixture"
 )
 
-// A plan whose only effect is access key steps has changes: its summary
-// line and its JSON count them and --detailed-exitcode says so. roster
-// rotate runs them (a pgp key printed once to stderr, and in the report),
-// after which the plan has nothing to do. No secret is printed.
-func TestPlanCountsAccessKeySteps(t *testing.T) {
-	t.Parallel()
-	dir := writeAccess(t, map[string]string{
+// ciDeployerAccess writes a development environment whose service account
+// ci-deployer delivers its key to Secrets Manager, followed by more YAML in
+// the same file, and returns the access folder.
+func ciDeployerAccess(t *testing.T, more string) string {
+	t.Helper()
+	return writeAccess(t, map[string]string{
 		"development/environment.yaml": `account_id: "111111111111"
 role_arn: arn:aws:iam::111111111111:role/roster-apply
 `,
@@ -25,13 +24,22 @@ role_arn: arn:aws:iam::111111111111:role/roster-apply
     access_key:
       deliver_to: secretsmanager
       secret_name: roster/ci-deployer
-  - name: report-bot
+` + more,
+	})
+}
+
+// A plan whose only effect is access key steps has changes: its summary
+// line and its JSON count them and --detailed-exitcode says so. roster
+// rotate runs them (a pgp key printed once to stderr, and in the report),
+// after which the plan has nothing to do. No secret is printed.
+func TestPlanCountsAccessKeySteps(t *testing.T) {
+	t.Parallel()
+	dir := ciDeployerAccess(t, `  - name: report-bot
     owner: platform-team
     access_key:
       deliver_to: pgp
-      pgp_key: ` + testfixture.PGPKey(t).Base64 + `
-`,
-	})
+      pgp_key: `+testfixture.PGPKey(t).Base64+`
+`)
 	srv := iamtest.NewServer(t)
 	dev := srv.Account(devAccount)
 	dev.AddRole("roster-apply")
@@ -83,20 +91,7 @@ role_arn: arn:aws:iam::111111111111:role/roster-apply
 // claims live IAM matches the repository while they are pending.
 func TestRotateWithNothingDue(t *testing.T) {
 	t.Parallel()
-	dir := writeAccess(t, map[string]string{
-		"development/environment.yaml": `account_id: "111111111111"
-role_arn: arn:aws:iam::111111111111:role/roster-apply
-`,
-		"development/machines.yaml": `service_accounts:
-  - name: ci-deployer
-    owner: platform-team
-    access_key:
-      deliver_to: secretsmanager
-      secret_name: roster/ci-deployer
-users:
-  - name: bob
-`,
-	})
+	dir := ciDeployerAccess(t, "users:\n  - name: bob\n")
 	srv := iamtest.NewServer(t)
 	dev := srv.Account(devAccount)
 	dev.AddRole("roster-apply")
