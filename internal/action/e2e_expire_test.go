@@ -254,6 +254,20 @@ func TestExpireRefusedOffTheDefaultBranch(t *testing.T) {
 	}
 }
 
+// movedEndWorld is production with approvals by alice-admin and alice in
+// prod-operators, live and in the workspace, where mallory's change has
+// moved her end from 18:00 to 09:00 (not committed yet).
+func movedEndWorld(t *testing.T) *world {
+	t.Helper()
+	w := newWorld(t)
+	w.withProductionApprovals("approvals:\n  required: 1\n  reviewers: [alice-admin]\n")
+	w.write(prdPeople, expirePeople)
+	w.iam.Account(prdAccount).PutGroup(iamtest.Group{Name: "prod-operators", ManagedPolicies: []string{powerUser}})
+	w.seedInSync(func(u *iamtest.User) { u.Groups = append(u.Groups, "prod-operators") })
+	moveEnd(t, w)
+	return w
+}
+
 // moveEnd is a pull request by mallory that moves alice's prod-operators
 // end from 18:00 to 09:00: merged without production's approvals, its
 // apply was refused, but the end date stays on the default branch.
@@ -287,12 +301,7 @@ func TestExpireEnforcesOnlyEndsThatPassedTheGate(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			w := newWorld(t)
-			w.withProductionApprovals("approvals:\n  required: 1\n  reviewers: [alice-admin]\n")
-			w.write(prdPeople, expirePeople)
-			w.iam.Account(prdAccount).PutGroup(iamtest.Group{Name: "prod-operators", ManagedPolicies: []string{powerUser}})
-			w.seedInSync(func(u *iamtest.User) { u.Groups = append(u.Groups, "prod-operators") })
-			moveEnd(t, w)
+			w := movedEndWorld(t)
 			w.landReviewed(1, "mallory", tc.approvers...)
 
 			res := w.runAt("2026-12-03T12:17:00Z", "schedule", hourly(), map[string]string{"command": "expire"})
@@ -334,12 +343,7 @@ func TestExpireOfAnUnreviewedPush(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			w := newWorld(t)
-			w.withProductionApprovals("approvals:\n  required: 1\n  reviewers: [alice-admin]\n")
-			w.write(prdPeople, expirePeople)
-			w.iam.Account(prdAccount).PutGroup(iamtest.Group{Name: "prod-operators", ManagedPolicies: []string{powerUser}})
-			w.seedInSync(func(u *iamtest.User) { u.Groups = append(u.Groups, "prod-operators") })
-			moveEnd(t, w)
+			w := movedEndWorld(t)
 			w.gh.SetBranch(repoName, "main", baseSHA)
 			w.gh.AddCommitOn(repoName, "main", sha(100), w.tree()) // a push, no pull request
 			w.head = sha(100)
@@ -362,5 +366,47 @@ func TestExpireOfAnUnreviewedPush(t *testing.T) {
 				t.Errorf("exit code %d, writes %v; want 1, none, and %q in the log:\n%s", res.code, w.writes(), tc.want, res.log)
 			}
 		})
+	}
+}
+
+// One merge that changed both folders is read and judged once, however many
+// environments trace their end dates to it; and its verdict is each
+// environment's own: development (no approvals) expires carol, production
+// (approvals missing) is refused.
+func TestExpireJudgesASharedMergeOnce(t *testing.T) {
+	t.Parallel()
+	w := movedEndWorld(t)
+	w.write(devPeople, `groups:
+  - name: developers
+    managed_policies: [arn:aws:iam::aws:policy/PowerUserAccess]
+users:
+  - name: alice
+    groups: [developers]
+    tags: { team: payments }
+  - name: carol
+    groups: [developers]
+    expires: 2026-12-01
+`)
+	w.iam.Account(devAccount).PutUser(iamtest.User{Name: "carol", Groups: []string{"developers"}, Tags: []iamtest.Tag{{Key: "roster:managed", Value: "true"}}})
+	w.landReviewed(1, "mallory")
+	before := map[string]int{}
+	for _, p := range []string{"/repos/*/*/commits/*/pulls", "/repos/*/*/pulls/*/files", "/repos/*/*/pulls/*/reviews"} {
+		before[p] = w.gh.Count("GET", p)
+	}
+
+	res := w.runAt("2026-12-03T12:17:00Z", "schedule", hourly(), map[string]string{"command": "expire"})
+	if _, ok := w.iam.Account(devAccount).User("carol"); ok {
+		t.Errorf("carol is still in development; log:\n%s", res.log)
+	}
+	if u, _ := w.iam.Account(prdAccount).User("alice"); !slices.Contains(u.Groups, "prod-operators") {
+		t.Errorf("production removed alice's membership although its approvals are missing; log:\n%s", res.log)
+	}
+	if res.code != 1 || !strings.Contains(res.log, "was merged without production's approvals") {
+		t.Errorf("exit code %d; want 1 and production's refusal in the log:\n%s", res.code, res.log)
+	}
+	for p, n := range before {
+		if got := w.gh.Count("GET", p) - n; got != 1 {
+			t.Errorf("the run read %s %d times for one merge, want 1", p, got)
+		}
 	}
 }
