@@ -541,7 +541,7 @@ func (l *loader) readEntry(env *envSrc, d *decoder, n *yaml.Node, f map[string]e
 		src.policyPos = d.pos(e.key)
 		src.policies = l.managedPolicies(env, d, e.val)
 		for _, r := range src.policies {
-			*dst.managed = append(*dst.managed, l.intern(r.val))
+			*dst.managed = append(*dst.managed, l.strs.intern(r.val))
 		}
 	}
 	if e, ok := f["inline_policies"]; ok {
@@ -661,7 +661,7 @@ func (l *loader) userGroups(d *decoder, e entry, u *userSrc, label string) {
 			continue
 		}
 		seen[r.val] = true
-		r.val = l.intern(r.val)
+		r.val = l.strs.intern(r.val)
 		u.groups = append(u.groups, r)
 		u.u.Groups = append(u.u.Groups, r.val)
 		if exp != nil {
@@ -730,7 +730,7 @@ func (l *loader) console(d *decoder, f map[string]entry, u *userSrc, label strin
 	}
 	if e, ok := set(f, "pgp_key"); ok {
 		if s, ok := d.str(e.val, "pgp_key"); ok {
-			u.u.PGPKey = l.keys.Intern(s)
+			u.u.PGPKey = l.keyTexts.intern(s)
 			pgpPos = d.node(e.val)
 		}
 	}

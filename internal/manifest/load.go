@@ -52,7 +52,7 @@ func Load(dir string, opts ...Option) (*Repository, diag.List) {
 	for _, opt := range opts {
 		opt(&o)
 	}
-	l := &loader{dir: dir, now: o.now().UTC(), keys: &pgpkey.Cache{}, work: make(chan struct{}, runtime.GOMAXPROCS(0))}
+	l := &loader{dir: dir, now: o.now().UTC(), keys: &pgpkey.Cache{}, keyTexts: &strPool{}, work: make(chan struct{}, runtime.GOMAXPROCS(0))}
 	repo := l.load()
 	diags := l.diags.Sort()
 	if diags.HasErrors() {
@@ -74,34 +74,48 @@ type loader struct {
 	envs []*envSrc
 	// keys holds every pgp_key verified so far, for every environment.
 	keys *pgpkey.Cache
+	// keyTexts holds one copy of each pgp_key text, for every environment:
+	// a key is a few kilobytes, and people carry theirs into every
+	// environment they are in.
+	keyTexts *strPool
 	// work bounds the goroutines that parse files, across environments.
 	work chan struct{}
 	// parsed holds the files of the environment being loaded, parsed ahead
 	// in parallel; readFile takes them from here.
 	parsed map[string]*parsedFile
-	// strs holds the strings of the environment being loaded (intern).
+	// strs holds the strings of the environment being loaded: the group
+	// names, policy ARNs and tag keys and values users repeat. Each
+	// environment's loader has its own, dropped with it.
+	strs strPool
+}
+
+// strPool holds one copy of each distinct string it is given, so strings
+// that many users repeat are held once instead of once per user. It is safe
+// for concurrent use; the zero strPool is ready.
+type strPool struct {
+	mu   sync.Mutex
 	strs map[string]string
 }
 
-// intern returns s, or an equal string the environment already holds: the
-// group names, policy ARNs and tag keys and values users repeat are held
-// once per environment instead of once per user. Each environment's
-// loader has its own, so no lock is needed.
-func (l *loader) intern(s string) string {
-	if t, ok := l.strs[s]; ok {
+// intern returns s, or an equal string the pool already holds (the first
+// it was given).
+func (p *strPool) intern(s string) string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if t, ok := p.strs[s]; ok {
 		return t
 	}
-	if l.strs == nil {
-		l.strs = map[string]string{}
+	if p.strs == nil {
+		p.strs = map[string]string{}
 	}
-	l.strs[s] = s
+	p.strs[s] = s
 	return s
 }
 
 // fork returns a loader for one environment, sharing the settings, the
-// key cache and the work bound, with findings of its own.
+// key cache and texts and the work bound, with findings of its own.
 func (l *loader) fork() *loader {
-	return &loader{dir: l.dir, now: l.now, root: l.root, cfg: l.cfg, keys: l.keys, work: l.work}
+	return &loader{dir: l.dir, now: l.now, root: l.root, cfg: l.cfg, keys: l.keys, keyTexts: l.keyTexts, work: l.work}
 }
 
 // display returns the path of rel (slash-separated, relative to dir) as the

@@ -266,7 +266,7 @@ func (l *loader) mergedTags(u *userSrc) Tags {
 		}
 	}
 	for _, t := range u.tags {
-		out = append(out, Tag{Key: l.intern(t.key), Value: l.intern(t.val)})
+		out = append(out, Tag{Key: l.strs.intern(t.key), Value: l.strs.intern(t.val)})
 	}
 	if len(out) == 0 {
 		return nil

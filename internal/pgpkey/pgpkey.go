@@ -102,7 +102,6 @@ func Fingerprint(text string) string {
 type Cache struct {
 	mu      sync.Mutex
 	entries map[[sha256.Size]byte]*cached
-	texts   map[string]string
 }
 
 type cached struct {
@@ -128,20 +127,4 @@ func (c *Cache) Parse(text string) (*Key, error) {
 	c.mu.Unlock()
 	e.once.Do(func() { e.key, e.err = Parse(text) })
 	return e.key, e.err
-}
-
-// Intern returns text, or an equal string seen before: a loaded access tree
-// then holds one copy of each distinct key (a few kilobytes each) instead
-// of one per user.
-func (c *Cache) Intern(text string) string {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if s, ok := c.texts[text]; ok {
-		return s
-	}
-	if c.texts == nil {
-		c.texts = map[string]string{}
-	}
-	c.texts[text] = text
-	return text
 }

@@ -9,7 +9,6 @@ import (
 	"sync"
 	"testing"
 	"time"
-	"unsafe"
 
 	"github.com/ProtonMail/go-crypto/openpgp"
 	"github.com/ProtonMail/go-crypto/openpgp/armor"
@@ -165,26 +164,5 @@ func TestCache(t *testing.T) {
 	}
 	if _, err := c.Parse("not a key!"); !errors.Is(err, pgpkey.ErrEncoding) {
 		t.Errorf("cached failure = %v, want %v", err, pgpkey.ErrEncoding)
-	}
-}
-
-// TestCacheIntern: equal texts come back as one string (the first seen);
-// a text written differently stays as written, since the manifests' exact
-// text is what the plan carries.
-func TestCacheIntern(t *testing.T) {
-	t.Parallel()
-	var c pgpkey.Cache
-	first := strings.Repeat("k", 64)
-	again := strings.Clone(first)
-	same := func(a, b string) bool { return unsafe.StringData(a) == unsafe.StringData(b) }
-	if got := c.Intern(first); !same(got, first) {
-		t.Error("the first text is not kept as it is")
-	}
-	if got := c.Intern(again); got != first || !same(got, first) {
-		t.Error("an equal text did not come back as the first copy")
-	}
-	other := " " + first
-	if got := c.Intern(other); got != other {
-		t.Errorf("Intern(%q) = %q, want it unchanged", other, got)
 	}
 }
