@@ -3,6 +3,8 @@ package manifest
 import (
 	"errors"
 
+	"go.yaml.in/yaml/v3"
+
 	"github.com/roster-dev/roster/internal/diag"
 	"github.com/roster-dev/roster/internal/keys"
 )
@@ -23,42 +25,31 @@ func (l *loader) accessKey(d *decoder, e entry, u *userSrc, label string) {
 	}
 	src := accessKeySrc{pos: d.pos(e.key), fields: map[string]diag.Pos{}}
 	spec := &keys.Spec{}
-	for _, name := range []string{"deliver_to", "secret_name", "pgp_key"} {
-		e, ok := set(f, name)
-		if !ok {
-			continue
-		}
-		s, ok := d.str(e.val, name)
-		if !ok {
-			return
-		}
-		src.fields[name] = d.pos(d.node(e.val))
-		switch name {
-		case "deliver_to":
-			spec.DeliverTo = keys.Destination(s)
-		case "secret_name":
-			spec.SecretName = s
-		case "pgp_key":
-			spec.PGPKey = s
-		}
+	// A value of the wrong type leaves the block unread, so that
+	// checkAccessKey judges no half-read block.
+	var deliverTo string
+	if !keyField(d, f, src, "deliver_to", d.str, &deliverTo) ||
+		!keyField(d, f, src, "secret_name", d.str, &spec.SecretName) ||
+		!keyField(d, f, src, "pgp_key", d.str, &spec.PGPKey) ||
+		!keyField(d, f, src, "rotate_after_days", d.integer, &spec.RotateAfterDays) ||
+		!keyField(d, f, src, "overlap_days", d.integer, &spec.OverlapDays) {
+		return
 	}
-	for _, fd := range []struct {
-		name string
-		dst  *int
-	}{{"rotate_after_days", &spec.RotateAfterDays}, {"overlap_days", &spec.OverlapDays}} {
-		e, ok := set(f, fd.name)
-		if !ok {
-			continue
-		}
-		i, ok := d.integer(e.val, fd.name)
-		if !ok {
-			return
-		}
-		src.fields[fd.name] = d.pos(d.node(e.val))
-		*fd.dst = i
-	}
+	spec.DeliverTo = keys.Destination(deliverTo)
 	u.accessKey = src
 	u.u.AccessKey = spec
+}
+
+// keyField reads field name of an access_key block with get into dst, and
+// notes in src where it is written. It is false when f sets the field to a
+// value get refused.
+func keyField[T any](d *decoder, f map[string]entry, src accessKeySrc, name string, get func(*yaml.Node, string) (T, bool), dst *T) bool {
+	v, val, ok := typed(f, name, get)
+	if ok {
+		src.fields[name] = d.pos(d.node(val))
+		*dst = v
+	}
+	return ok || val == nil
 }
 
 // checkAccessKey reports every problem of a service account's access_key

@@ -212,39 +212,26 @@ func (l *loader) guardrails(d *decoder, n *yaml.Node) guardSrc {
 		g.forbiddenSet = true
 		g.forbidden = d.strList(e.val, "forbidden_managed_policies")
 	}
-	for _, field := range []struct {
-		name string
-		dst  **bool
-	}{{"forbid_admin_equivalent", &g.forbidAdmin}, {"console_requires_mfa", &g.mfa}} {
-		if e, ok := set(f, field.name); ok {
-			if b, ok := d.boolean(e.val, field.name); ok {
-				*field.dst = &b
-			}
-		}
-	}
-	for _, field := range []struct {
-		name string
-		dst  **int
-	}{{"max_access_key_age_days", &g.keyAge}, {"max_deletions", &g.maxDeletions}, {"max_elevation_hours", &g.maxElevation}} {
-		e, ok := set(f, field.name)
-		if !ok {
-			continue
-		}
-		i, ok := d.integer(e.val, field.name)
-		if !ok {
-			continue
-		}
-		if i < 0 {
-			hint := "use 0 to disable the check"
-			if field.name == "max_deletions" {
-				hint = "use 0 to refuse every plan that deletes a user"
-			}
-			d.errorf(d.node(e.val), ruleGuardrailRange, hint, "%s must be 0 or more, got %d", field.name, i)
-			continue
-		}
-		*field.dst = &i
-	}
+	g.forbidAdmin = optional(f, "forbid_admin_equivalent", d.boolean)
+	g.mfa = optional(f, "console_requires_mfa", d.boolean)
+	g.keyAge = guardrailLimit(d, f, "max_access_key_age_days", "use 0 to disable the check")
+	g.maxDeletions = guardrailLimit(d, f, "max_deletions", "use 0 to refuse every plan that deletes a user")
+	g.maxElevation = guardrailLimit(d, f, "max_elevation_hours", "use 0 to disable the check")
 	return g
+}
+
+// guardrailLimit reads a guardrail's number, which must be 0 or more: nil
+// when it is not set or not such a number. hint says what 0 does.
+func guardrailLimit(d *decoder, f map[string]entry, name, hint string) *int {
+	i, val, ok := typed(f, name, d.integer)
+	if !ok {
+		return nil
+	}
+	if i < 0 {
+		d.errorf(d.node(val), ruleGuardrailRange, hint, "%s must be 0 or more, got %d", name, i)
+		return nil
+	}
+	return &i
 }
 
 // mergeGuardrails fills the fields env leaves unset from defaults, and
@@ -305,39 +292,20 @@ func (l *loader) loadEnvFile(env *envSrc, rel string) {
 		}
 	}
 	l.accountID(env, d, root, f)
-	for _, field := range []struct {
-		name string
-		dst  *string
-	}{{"role_arn", &env.env.RoleARN}, {"plan_role_arn", &env.env.PlanRoleARN}} {
-		e, ok := set(f, field.name)
-		if !ok {
-			continue
-		}
-		s, ok := d.str(e.val, field.name)
-		if !ok {
-			continue
-		}
-		r := ref{val: s, pos: d.pos(d.node(e.val))}
-		if l.checkRoleARN(env, r, field.name) {
-			*field.dst = s
-		}
-	}
-	if e, ok := set(f, "region"); ok {
-		if s, ok := d.str(e.val, "region"); ok {
-			if regionRE.MatchString(s) {
-				env.env.Region = s
-				env.regionPos = d.pos(d.node(e.val))
-			} else {
-				d.errorf(d.node(e.val), ruleRegion, "use an AWS region name such as us-east-1", "region %q is not an AWS region name", s)
-			}
+	env.env.RoleARN = l.roleARN(env, d, f, "role_arn")
+	env.env.PlanRoleARN = l.roleARN(env, d, f, "plan_role_arn")
+	if s, val, ok := typed(f, "region", d.str); ok {
+		if regionRE.MatchString(s) {
+			env.env.Region = s
+			env.regionPos = d.pos(d.node(val))
+		} else {
+			d.errorf(d.node(val), ruleRegion, "use an AWS region name such as us-east-1", "region %q is not an AWS region name", s)
 		}
 	}
 	env.env.Production = env.env.Name == "production" || env.env.Name == "prod"
-	if e, ok := set(f, "production"); ok {
-		if b, ok := d.boolean(e.val, "production"); ok {
-			env.env.Production = b
-			env.prodSet = true
-		}
+	if b, _, ok := typed(f, "production", d.boolean); ok {
+		env.env.Production = b
+		env.prodSet = true
 	}
 	if e, ok := f["guardrails"]; ok {
 		env.guard = l.guardrails(d, e.val)
@@ -356,6 +324,16 @@ func (l *loader) loadEnvFile(env *envSrc, rel string) {
 	if e, ok := set(f, "approvals"); ok {
 		l.approvals(env, d, e.val)
 	}
+}
+
+// roleARN reads environment.yaml's role_arn or plan_role_arn: "" when it is
+// not set or not a role ARN of the environment's account.
+func (l *loader) roleARN(env *envSrc, d *decoder, f map[string]entry, name string) string {
+	s, val, ok := typed(f, name, d.str)
+	if !ok || !l.checkRoleARN(env, ref{val: s, pos: d.pos(d.node(val))}, name) {
+		return ""
+	}
+	return s
 }
 
 // approvals reads environment.yaml's approvals block.
@@ -523,19 +501,16 @@ func (l *loader) readEntry(env *envSrc, d *decoder, n *yaml.Node, f map[string]e
 	if what == "group" {
 		nameRule, nameKind, maxLen = ruleGroupName, "group", 128
 	}
-	if e, ok := set(f, "name"); ok {
-		if s, ok := d.str(e.val, "name"); ok {
-			*dst.name = s
-			src.nameOK = checkName(&l.diags, d.pos(d.node(e.val)), nameRule, nameKind, s, maxLen)
-		}
-	} else {
+	switch s, val, ok := typed(f, "name", d.str); {
+	case ok:
+		*dst.name = s
+		src.nameOK = checkName(&l.diags, d.pos(d.node(val)), nameRule, nameKind, s, maxLen)
+	case val == nil:
 		d.errorf(n, ruleRequired, "add name: with the IAM "+nameKind+" name", "%s has no name", what)
 	}
 	label := fmt.Sprintf("%s %q", what, *dst.name)
-	if e, ok := set(f, "path"); ok {
-		if s, ok := d.str(e.val, "path"); ok && l.checkPath(d.pos(d.node(e.val)), s) {
-			*dst.path = s
-		}
+	if s, val, ok := typed(f, "path", d.str); ok && l.checkPath(d.pos(d.node(val)), s) {
+		*dst.path = s
 	}
 	if e, ok := f["managed_policies"]; ok {
 		src.policyPos = d.pos(e.key)
@@ -569,9 +544,7 @@ func (l *loader) group(env *envSrc, d *decoder, n *yaml.Node) *groupSrc {
 	}
 	g := &groupSrc{g: &Group{Path: l.cfg.Defaults.Path, Pos: at}, entrySrc: entrySrc{pos: at}}
 	l.readEntry(env, d, n, f, "group", entryFields{&g.g.Name, &g.g.Path, &g.g.ManagedPolicies, &g.g.InlinePolicies}, &g.entrySrc)
-	if e, ok := set(f, "absent"); ok {
-		g.g.Absent, _ = d.boolean(e.val, "absent")
-	}
+	g.g.Absent, _, _ = typed(f, "absent", d.boolean)
 	return g
 }
 
@@ -595,13 +568,8 @@ func (l *loader) user(env *envSrc, d *decoder, n *yaml.Node, kind Kind) *userSrc
 	if e, ok := f["groups"]; ok {
 		l.userGroups(d, e, u, label)
 	}
-	if e, ok := set(f, "permissions_boundary"); ok {
-		if s, ok := d.str(e.val, "permissions_boundary"); ok {
-			r := ref{val: s, pos: d.pos(d.node(e.val))}
-			if l.checkBoundaryARN(env, r) {
-				u.u.PermissionsBoundary = s
-			}
-		}
+	if s, val, ok := typed(f, "permissions_boundary", d.str); ok && l.checkBoundaryARN(env, ref{val: s, pos: d.pos(d.node(val))}) {
+		u.u.PermissionsBoundary = s
 	}
 	if e, ok := f["tags"]; ok {
 		u.tagsPos = d.pos(e.key)
@@ -618,9 +586,7 @@ func (l *loader) user(env *envSrc, d *decoder, n *yaml.Node, kind Kind) *userSrc
 			l.accessKey(d, e, u, label)
 		}
 	}
-	if e, ok := set(f, "absent"); ok {
-		u.u.Absent, _ = d.boolean(e.val, "absent")
-	}
+	u.u.Absent, _, _ = typed(f, "absent", d.boolean)
 	if e, ok := set(f, "expires"); ok {
 		l.expires(d, d.node(e.val), u, label)
 	}
@@ -723,16 +689,13 @@ type expirySrc struct {
 
 // console reads a person's console and pgp_key.
 func (l *loader) console(d *decoder, f map[string]entry, u *userSrc, label string) {
-	var consolePos, pgpPos *yaml.Node
-	if e, ok := set(f, "console"); ok {
-		u.u.Console, _ = d.boolean(e.val, "console")
-		consolePos = d.node(e.val)
-	}
-	if e, ok := set(f, "pgp_key"); ok {
-		if s, ok := d.str(e.val, "pgp_key"); ok {
-			u.u.PGPKey = l.keyTexts.intern(s)
-			pgpPos = d.node(e.val)
-		}
+	console, consoleVal, _ := typed(f, "console", d.boolean)
+	u.u.Console = console
+	consolePos := d.node(consoleVal)
+	var pgpPos *yaml.Node
+	if s, val, ok := typed(f, "pgp_key", d.str); ok {
+		u.u.PGPKey = l.keyTexts.intern(s)
+		pgpPos = d.node(val)
 	}
 	switch {
 	case u.u.Console && pgpPos == nil:

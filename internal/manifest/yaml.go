@@ -83,6 +83,29 @@ func set(f map[string]entry, name string) (entry, bool) {
 	return e, ok && !isNull(e.val)
 }
 
+// typed reads the value of field name with get (the decoder's str, boolean
+// or integer) when f sets it. val is the field's value node, nil when f
+// does not set the field; ok is false when it does not, or when get refused
+// the value (get reports why).
+func typed[T any](f map[string]entry, name string, get func(*yaml.Node, string) (T, bool)) (v T, val *yaml.Node, ok bool) {
+	e, has := set(f, name)
+	if !has {
+		return v, nil, false
+	}
+	v, ok = get(e.val, name)
+	return v, e.val, ok
+}
+
+// optional returns the value of field name as typed reads it, or nil when
+// f does not set the field or its value was refused.
+func optional[T any](f map[string]entry, name string, get func(*yaml.Node, string) (T, bool)) *T {
+	v, _, ok := typed(f, name, get)
+	if !ok {
+		return nil
+	}
+	return &v
+}
+
 // isNull reports whether n is an empty value ("key:" with nothing after it,
 // "~" or "null"), which the loader treats like an absent key.
 func isNull(n *yaml.Node) bool {
