@@ -67,15 +67,21 @@ func scenario(t *testing.T) (manifest.Config, *manifest.Environment, *state.Acco
 			"legacy": {Name: "legacy", Path: "/", ManagedPolicies: []string{billing}, Members: []string{"bob", "dave"}},
 		},
 		Users: map[string]*state.User{
-			"bob": {Name: "bob", Path: "/", Groups: []string{"developers", "legacy"}, Details: all,
-				Tags: map[string]string{"roster:managed": "true", "team": "payments"}},
-			"carol": {Name: "carol", Path: "/", Details: all, LoginProfile: true, Tags: map[string]string{"team": "security"}},
-			"dave": {Name: "dave", Path: "/", Groups: []string{"developers", "legacy"}, ManagedPolicies: []string{billing}, Details: all,
-				LoginProfile: true, Tags: map[string]string{"roster:managed": "true"},
-				AccessKeys: []state.AccessKey{{ID: "AKIADAVE1"}, {ID: "AKIADAVE2"}},
-				MFADevices: []string{"arn:aws:iam::444455556666:mfa/dave"}, SSHPublicKeys: []string{"APKADAVE"}},
+			"bob": {Name: "bob", Path: "/", Access: state.Access{
+				Groups: []string{"developers", "legacy"},
+				Tags:   map[string]string{"roster:managed": "true", "team": "payments"},
+			}, Details: all},
+			"carol": {Name: "carol", Path: "/", Details: all, LoginProfile: true, Access: state.Access{Tags: map[string]string{"team": "security"}}},
+			"dave": {Name: "dave", Path: "/", Access: state.Access{
+				Groups:          []string{"developers", "legacy"},
+				ManagedPolicies: []string{billing},
+				Tags:            map[string]string{"roster:managed": "true"},
+			}, Details: all,
+				LoginProfile: true,
+				AccessKeys:   []state.AccessKey{{ID: "AKIADAVE1"}, {ID: "AKIADAVE2"}},
+				MFADevices:   []string{"arn:aws:iam::444455556666:mfa/dave"}, SSHPublicKeys: []string{"APKADAVE"}},
 			"break-glass-1": {Name: "break-glass-1", Path: "/", Details: all, LoginProfile: true,
-				ManagedPolicies: []string{"arn:aws:iam::aws:policy/AdministratorAccess"}},
+				Access: state.Access{ManagedPolicies: []string{"arn:aws:iam::aws:policy/AdministratorAccess"}}},
 		},
 	}
 	// carol keeps her console password; the manifest does not ask for one.

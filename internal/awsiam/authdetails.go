@@ -131,14 +131,16 @@ func (r *AuthDetailsReader) addPage(acct *state.Account, page *iam.GetAccountAut
 
 func userFromDetail(d types.UserDetail) (*state.User, error) {
 	u := &state.User{
-		Name:            aws.ToString(d.UserName),
-		Path:            aws.ToString(d.Path),
-		ARN:             aws.ToString(d.Arn),
-		ID:              aws.ToString(d.UserId),
-		Created:         aws.ToTime(d.CreateDate).UTC(),
-		Groups:          append([]string(nil), d.GroupList...),
-		Tags:            tagMap(d.Tags),
-		ManagedPolicies: policyARNs(d.AttachedManagedPolicies),
+		Name:    aws.ToString(d.UserName),
+		Path:    aws.ToString(d.Path),
+		ARN:     aws.ToString(d.Arn),
+		ID:      aws.ToString(d.UserId),
+		Created: aws.ToTime(d.CreateDate).UTC(),
+		Access: state.Access{
+			Groups:          append([]string(nil), d.GroupList...),
+			Tags:            tagMap(d.Tags),
+			ManagedPolicies: policyARNs(d.AttachedManagedPolicies),
+		},
 	}
 	if d.PermissionsBoundary != nil {
 		u.PermissionsBoundary = aws.ToString(d.PermissionsBoundary.PermissionsBoundaryArn)

@@ -99,7 +99,7 @@ func treeWithReport(t *testing.T, report *state.CredentialReport) (dir, live str
 		AccountID: "444444444444",
 		Users: map[string]*state.User{"alice": {
 			Name: "alice", Path: "/", ARN: "arn:aws:iam::444444444444:user/alice",
-			Tags: map[string]string{"roster:managed": "true"}, Details: state.LoginProfile | state.Credentials,
+			Access: state.Access{Tags: map[string]string{"roster:managed": "true"}}, Details: state.LoginProfile | state.Credentials,
 		}},
 		Groups: map[string]*state.Group{},
 	}, CredentialReport: report}

@@ -514,7 +514,7 @@ func TestImportFromSnapshot(t *testing.T) {
 	snap := &state.Snapshot{Environment: "development", TakenAt: importNow, Account: &state.Account{
 		AccountID: importAcct,
 		Users: map[string]*state.User{
-			"alice": {Name: "alice", Path: "/", Groups: []string{"ops"}, Details: state.LoginProfile | state.Credentials, LoginProfile: true},
+			"alice": {Name: "alice", Path: "/", Access: state.Access{Groups: []string{"ops"}}, Details: state.LoginProfile | state.Credentials, LoginProfile: true},
 			"ci":    {Name: "ci", Path: "/machines/", Details: state.LoginProfile | state.Credentials, AccessKeys: []state.AccessKey{{ID: "AKIA1", Status: "Active"}}},
 		},
 		Groups: map[string]*state.Group{"ops": {Name: "ops", Path: "/", Members: []string{"alice"}, ManagedPolicies: []string{"arn:aws:iam::aws:policy/ReadOnlyAccess"}}},

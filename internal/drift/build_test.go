@@ -77,7 +77,7 @@ func liveUser(name string, groups []string, tags map[string]string) *state.User 
 	t["roster:managed"] = "true"
 	return &state.User{
 		Name: name, Path: "/", ARN: "arn:aws:iam::111111111111:user/" + name, ID: "AIDA" + name,
-		Groups: groups, Tags: t, Details: state.LoginProfile | state.Credentials,
+		Access: state.Access{Groups: groups, Tags: t}, Details: state.LoginProfile | state.Credentials,
 	}
 }
 

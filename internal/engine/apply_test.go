@@ -183,9 +183,11 @@ func mixedSeeds(t testing.TB, repo *manifest.Repository) map[string]*state.Accou
 			i++
 		}
 		leaver := &state.User{
-			Name: "leaver-" + env.Name, Path: "/", Tags: map[string]string{"roster:managed": "true", "team": "gone"},
-			ManagedPolicies:            []string{"arn:aws:iam::aws:policy/ReadOnlyAccess"},
-			InlinePolicies:             map[string]string{"scratch": `{"Statement":[{"Action":"s3:*","Effect":"Allow","Resource":"*"}],"Version":"2012-10-17"}`},
+			Name: "leaver-" + env.Name, Path: "/", Access: state.Access{
+				Tags:            map[string]string{"roster:managed": "true", "team": "gone"},
+				ManagedPolicies: []string{"arn:aws:iam::aws:policy/ReadOnlyAccess"},
+				InlinePolicies:  map[string]string{"scratch": `{"Statement":[{"Action":"s3:*","Effect":"Allow","Resource":"*"}],"Version":"2012-10-17"}`},
+			},
 			LoginProfile:               true,
 			AccessKeys:                 []state.AccessKey{{ID: "AKIALEAVER" + env.AccountID[:8], Status: "Active"}},
 			MFADevices:                 []string{"arn:aws:iam::" + env.AccountID + ":mfa/leaver-" + env.Name},
@@ -626,7 +628,7 @@ func TestApplyGuards(t *testing.T) {
 		live := seeds[dev.AccountID]
 		for i := range dev.Guardrails.MaxDeletions + 1 {
 			name := fmt.Sprintf("leaver-%02d", i)
-			live.Users[name] = &state.User{Name: name, Path: "/", Tags: map[string]string{"roster:managed": "true"}}
+			live.Users[name] = &state.User{Name: name, Path: "/", Access: state.Access{Tags: map[string]string{"roster:managed": "true"}}}
 			dev.Users = append(dev.Users, &manifest.User{Kind: manifest.Person, Name: name, Path: "/", Absent: true})
 		}
 		f := newFakeAWS(t, repo, seeds)

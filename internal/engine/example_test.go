@@ -166,15 +166,17 @@ func liveFromDesired(cfg manifest.Config, env *manifest.Environment) *state.Acco
 		}
 		u := &state.User{
 			Name: m.Name, Path: m.Path,
-			ARN:                 arn(env, "user", m.Path, m.Name),
-			ID:                  exampleID("AIDA", env.Name+"/"+m.Name),
-			Created:             created,
-			Groups:              sorted(m.Groups),
-			ManagedPolicies:     sorted(m.ManagedPolicies),
-			PermissionsBoundary: m.PermissionsBoundary,
-			Tags:                map[string]string{cfg.OwnershipTag: "true"},
-			Details:             state.LoginProfile | state.Credentials,
-			LoginProfile:        m.Console,
+			ARN:     arn(env, "user", m.Path, m.Name),
+			ID:      exampleID("AIDA", env.Name+"/"+m.Name),
+			Created: created,
+			Access: state.Access{
+				Groups:              sorted(m.Groups),
+				ManagedPolicies:     sorted(m.ManagedPolicies),
+				PermissionsBoundary: m.PermissionsBoundary,
+				Tags:                map[string]string{cfg.OwnershipTag: "true"},
+			},
+			Details:      state.LoginProfile | state.Credentials,
+			LoginProfile: m.Console,
 		}
 		for _, t := range m.Tags {
 			u.Tags[t.Key] = t.Value
@@ -269,13 +271,15 @@ func addExampleDrift(t *testing.T, env string, acct *state.Account) {
 		leaver := &state.User{
 			Name: "dave.wilson", Path: "/", ARN: "arn:aws:iam::444444444444:user/dave.wilson",
 			ID: exampleID("AIDA", "production/dave.wilson"), Created: time.Date(2024, 6, 1, 8, 0, 0, 0, time.UTC),
-			Groups:         []string{"operators"},
-			InlinePolicies: map[string]string{plan.RequireMFAPolicyName: plan.RequireMFAPolicy},
-			Tags:           map[string]string{"roster:managed": "true", "team": "platform", "email": "dave.wilson@example.com"},
-			Details:        state.LoginProfile | state.Credentials,
-			LoginProfile:   true,
-			AccessKeys:     []state.AccessKey{{ID: exampleID("AKIA", "production/dave.wilson/key"), Status: "Active", Created: time.Date(2024, 6, 2, 8, 0, 0, 0, time.UTC)}},
-			MFADevices:     []string{"arn:aws:iam::444444444444:mfa/dave.wilson"},
+			Access: state.Access{
+				Groups:         []string{"operators"},
+				InlinePolicies: map[string]string{plan.RequireMFAPolicyName: plan.RequireMFAPolicy},
+				Tags:           map[string]string{"roster:managed": "true", "team": "platform", "email": "dave.wilson@example.com"},
+			},
+			Details:      state.LoginProfile | state.Credentials,
+			LoginProfile: true,
+			AccessKeys:   []state.AccessKey{{ID: exampleID("AKIA", "production/dave.wilson/key"), Status: "Active", Created: time.Date(2024, 6, 2, 8, 0, 0, 0, time.UTC)}},
+			MFADevices:   []string{"arn:aws:iam::444444444444:mfa/dave.wilson"},
 		}
 		acct.Users[leaver.Name] = leaver
 		ops := acct.Groups["operators"]
@@ -289,8 +293,8 @@ func addExampleDrift(t *testing.T, env string, acct *state.Account) {
 			acct.Users[name] = &state.User{
 				Name: name, Path: "/", ARN: "arn:aws:iam::444444444444:user/" + name,
 				ID: exampleID("AIDA", "production/"+name), Created: time.Date(2023, 1, 9, 12, 0, 0, 0, time.UTC),
-				ManagedPolicies: []string{"arn:aws:iam::aws:policy/AdministratorAccess"},
-				Details:         state.LoginProfile | state.Credentials,
+				Access:  state.Access{ManagedPolicies: []string{"arn:aws:iam::aws:policy/AdministratorAccess"}},
+				Details: state.LoginProfile | state.Credentials,
 			}
 		}
 		acct.Users["legacy-reporting"].ManagedPolicies = []string{"arn:aws:iam::aws:policy/ReadOnlyAccess"}

@@ -93,7 +93,7 @@ func craftedReport() *state.CredentialReport {
 func craftedLive() *state.Account {
 	acct := &state.Account{AccountID: "111122223333", Users: map[string]*state.User{}, Groups: map[string]*state.Group{}}
 	for _, u := range craftedReport().Users {
-		acct.Users[u.User] = &state.User{Name: u.User, Tags: map[string]string{manifest.DefaultOwnershipTag: "true"}}
+		acct.Users[u.User] = &state.User{Name: u.User, Access: state.Access{Tags: map[string]string{manifest.DefaultOwnershipTag: "true"}}}
 	}
 	for _, name := range []string{"legacy-reporting", "break-glass-admin"} {
 		acct.Users[name].Tags = nil

@@ -175,7 +175,7 @@ func (g gen) live() *state.Account {
 		if g.chance(0.3) {
 			tags["roster:owner"] = g.pick([]string{"platform", "someone"})
 		}
-		u := &state.User{Name: name, Tags: nilIfEmpty(tags)}
+		u := &state.User{Name: name, Access: state.Access{Tags: nilIfEmpty(tags)}}
 		u.Path = g.pick(genPaths)
 		u.ManagedPolicies = plan.SortedSet(g.subset(genPolicies, 0.3))
 		u.InlinePolicies = g.inline()

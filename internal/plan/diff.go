@@ -315,10 +315,12 @@ func (d *differ) desiredUsers() {
 // d.ended, so the change that removes it says why.
 func (d *differ) desiredResource(m *manifest.User, name string) Resource {
 	r := Resource{
-		Path:                cmp.Or(m.Path, d.cfg.Defaults.Path, "/"),
-		ManagedPolicies:     sortedSet(m.ManagedPolicies),
-		PermissionsBoundary: m.PermissionsBoundary,
-		Console:             m.Kind != manifest.ServiceAccount && m.Console,
+		Path: cmp.Or(m.Path, d.cfg.Defaults.Path, "/"),
+		Access: state.Access{
+			ManagedPolicies:     sortedSet(m.ManagedPolicies),
+			PermissionsBoundary: m.PermissionsBoundary,
+		},
+		Console: m.Kind != manifest.ServiceAccount && m.Console,
 	}
 	var groups []string
 	for _, ref := range m.Groups {
@@ -358,13 +360,15 @@ func (d *differ) desiredResource(m *manifest.User, name string) Resource {
 // liveResource is the live user's snapshot.
 func liveResource(u *state.User) Resource {
 	return Resource{
-		Path:                u.Path,
-		Groups:              sortedSet(u.Groups),
-		ManagedPolicies:     sortedSet(u.ManagedPolicies),
-		InlinePolicies:      nilIfEmpty(maps.Clone(u.InlinePolicies)),
-		PermissionsBoundary: u.PermissionsBoundary,
-		Tags:                nilIfEmpty(lifecycleTagsRemoved(maps.Clone(u.Tags))),
-		Console:             u.LoginProfile,
+		Path: u.Path,
+		Access: state.Access{
+			Groups:              sortedSet(u.Groups),
+			ManagedPolicies:     sortedSet(u.ManagedPolicies),
+			InlinePolicies:      nilIfEmpty(maps.Clone(u.InlinePolicies)),
+			PermissionsBoundary: u.PermissionsBoundary,
+			Tags:                nilIfEmpty(lifecycleTagsRemoved(maps.Clone(u.Tags))),
+		},
+		Console: u.LoginProfile,
 	}
 }
 
@@ -738,10 +742,12 @@ func (d *differ) groupChanges() (creates, updates, deletes []Change) {
 			d.warnf("group %q has member %q, which roster does not manage; roster leaves it in the group: add %q to the manifests or remove it from the group by hand", name, m, m)
 		}
 		after := Resource{
-			Path:            cmp.Or(g.Path, d.cfg.Defaults.Path, "/"),
-			ManagedPolicies: sortedSet(g.ManagedPolicies),
-			InlinePolicies:  nilIfEmpty(maps.Clone(g.InlinePolicies)),
-			Members:         sortedSet(append(slices.Clone(members[name]), stranded...)),
+			Path: cmp.Or(g.Path, d.cfg.Defaults.Path, "/"),
+			Access: state.Access{
+				ManagedPolicies: sortedSet(g.ManagedPolicies),
+				InlinePolicies:  nilIfEmpty(maps.Clone(g.InlinePolicies)),
+			},
+			Members: sortedSet(append(slices.Clone(members[name]), stranded...)),
 		}
 		if lg == nil {
 			creates = append(creates, createGroup(name, after))
@@ -754,10 +760,12 @@ func (d *differ) groupChanges() (creates, updates, deletes []Change) {
 
 func groupResource(lg *state.Group) Resource {
 	return Resource{
-		Path:            lg.Path,
-		ManagedPolicies: sortedSet(lg.ManagedPolicies),
-		InlinePolicies:  nilIfEmpty(maps.Clone(lg.InlinePolicies)),
-		Members:         sortedSet(lg.Members),
+		Path: lg.Path,
+		Access: state.Access{
+			ManagedPolicies: sortedSet(lg.ManagedPolicies),
+			InlinePolicies:  nilIfEmpty(maps.Clone(lg.InlinePolicies)),
+		},
+		Members: sortedSet(lg.Members),
 	}
 }
 

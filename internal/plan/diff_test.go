@@ -73,7 +73,7 @@ func liveUser(name string, tags map[string]string) *state.User {
 		Name:    name,
 		Path:    "/",
 		ARN:     "arn:aws:iam::" + testAccount + ":user/" + name,
-		Tags:    tags,
+		Access:  state.Access{Tags: tags},
 		Details: state.LoginProfile | state.Credentials,
 	}
 }
@@ -122,9 +122,13 @@ func TestDiffUsers(t *testing.T) {
 			want: []Change{{
 				Action: Create, Kind: KindUser, Name: "alice",
 				After: &Resource{
-					Path: "/people/", Groups: []string{"developers"}, ManagedPolicies: []string{read},
-					InlinePolicies:      map[string]string{"s3": docA, RequireMFAPolicyName: RequireMFAPolicy},
-					PermissionsBoundary: bound, Tags: managedTags("team", "payments"), Console: true,
+					Path: "/people/", Access: state.Access{
+						Groups:              []string{"developers"},
+						ManagedPolicies:     []string{read},
+						InlinePolicies:      map[string]string{"s3": docA, RequireMFAPolicyName: RequireMFAPolicy},
+						PermissionsBoundary: bound,
+						Tags:                managedTags("team", "payments"),
+					}, Console: true,
 				},
 				Ops: []Op{
 					{Type: OpCreateUser, User: "alice", Path: "/people/", Tags: managedTags("team", "payments"), PolicyARN: bound},
@@ -142,7 +146,7 @@ func TestDiffUsers(t *testing.T) {
 			live: account(),
 			want: []Change{{
 				Action: Create, Kind: KindUser, Name: "alice",
-				After: &Resource{Path: "/", Tags: managedTags(), Console: true},
+				After: &Resource{Path: "/", Access: state.Access{Tags: managedTags()}, Console: true},
 				Ops: []Op{
 					{Type: OpCreateUser, User: "alice", Path: "/", Tags: managedTags()},
 					{Type: OpCreateLoginProfile, User: "alice", PGPKey: pgp},
@@ -160,8 +164,10 @@ func TestDiffUsers(t *testing.T) {
 			want: []Change{{
 				Action: Create, Kind: KindServiceAccount, Name: "ci-deployer",
 				After: &Resource{
-					Path: "/machines/", ManagedPolicies: []string{power},
-					Tags: managedTags("cost-center", "1234", "roster:owner", "platform-team"),
+					Path: "/machines/", Access: state.Access{
+						ManagedPolicies: []string{power},
+						Tags:            managedTags("cost-center", "1234", "roster:owner", "platform-team"),
+					},
 				},
 				Ops: []Op{
 					{Type: OpCreateUser, User: "ci-deployer", Path: "/machines/", Tags: managedTags("cost-center", "1234", "roster:owner", "platform-team")},
@@ -175,8 +181,8 @@ func TestDiffUsers(t *testing.T) {
 			live: account(liveUser("bob", managedTags())),
 			want: []Change{{
 				Action: Update, Kind: KindUser, Name: "bob",
-				Before: &Resource{Path: "/", Tags: managedTags()},
-				After:  &Resource{Path: "/people/", Tags: managedTags()},
+				Before: &Resource{Path: "/", Access: state.Access{Tags: managedTags()}},
+				After:  &Resource{Path: "/people/", Access: state.Access{Tags: managedTags()}},
 				Ops:    []Op{{Type: OpUpdateUser, User: "bob", Path: "/people/"}},
 			}},
 		},
@@ -187,8 +193,8 @@ func TestDiffUsers(t *testing.T) {
 			live: account(liveUser("bob", managedTags("team", "billing", "old", "x", "zzz", "y"))),
 			want: []Change{{
 				Action: Update, Kind: KindUser, Name: "bob",
-				Before: &Resource{Path: "/", Tags: managedTags("team", "billing", "old", "x", "zzz", "y")},
-				After:  &Resource{Path: "/", Tags: managedTags("team", "payments", "email", "bob@example.com")},
+				Before: &Resource{Path: "/", Access: state.Access{Tags: managedTags("team", "billing", "old", "x", "zzz", "y")}},
+				After:  &Resource{Path: "/", Access: state.Access{Tags: managedTags("team", "payments", "email", "bob@example.com")}},
 				Ops: []Op{
 					{Type: OpUntagUser, User: "bob", TagKeys: []string{"old", "zzz"}},
 					{Type: OpTagUser, User: "bob", Tags: map[string]string{"team": "payments", "email": "bob@example.com"}},
@@ -201,8 +207,8 @@ func TestDiffUsers(t *testing.T) {
 			live: account(liveUser("bob", managedTags())),
 			want: []Change{{
 				Action: Update, Kind: KindUser, Name: "bob",
-				Before: &Resource{Path: "/", Tags: managedTags()},
-				After:  &Resource{Path: "/", Tags: managedTags(), PermissionsBoundary: bound},
+				Before: &Resource{Path: "/", Access: state.Access{Tags: managedTags()}},
+				After:  &Resource{Path: "/", Access: state.Access{Tags: managedTags(), PermissionsBoundary: bound}},
 				Ops:    []Op{{Type: OpPutUserPermissionsBoundary, User: "bob", PolicyARN: bound}},
 			}},
 		},
@@ -212,8 +218,8 @@ func TestDiffUsers(t *testing.T) {
 			live: account(func() *state.User { u := liveUser("bob", managedTags()); u.PermissionsBoundary = bound; return u }()),
 			want: []Change{{
 				Action: Update, Kind: KindUser, Name: "bob",
-				Before: &Resource{Path: "/", Tags: managedTags(), PermissionsBoundary: bound},
-				After:  &Resource{Path: "/", Tags: managedTags()},
+				Before: &Resource{Path: "/", Access: state.Access{Tags: managedTags(), PermissionsBoundary: bound}},
+				After:  &Resource{Path: "/", Access: state.Access{Tags: managedTags()}},
 				Ops:    []Op{{Type: OpDeleteUserPermissionsBoundary, User: "bob"}},
 			}},
 		},
@@ -233,10 +239,18 @@ func TestDiffUsers(t *testing.T) {
 			}()), &state.Group{Name: "developers", Path: "/"}, &state.Group{Name: "ops", Path: "/", Members: []string{"bob"}}),
 			want: []Change{{
 				Action: Update, Kind: KindUser, Name: "bob",
-				Before: &Resource{Path: "/", Tags: managedTags(), Groups: []string{"ops"}, ManagedPolicies: []string{power},
-					InlinePolicies: map[string]string{"keep": docA, "change": docA, "gone": docB}},
-				After: &Resource{Path: "/", Tags: managedTags(), Groups: []string{"developers"}, ManagedPolicies: []string{read},
-					InlinePolicies: map[string]string{"keep": docA, "change": docB, "new": docA}},
+				Before: &Resource{Path: "/", Access: state.Access{
+					Tags:            managedTags(),
+					Groups:          []string{"ops"},
+					ManagedPolicies: []string{power},
+					InlinePolicies:  map[string]string{"keep": docA, "change": docA, "gone": docB},
+				}},
+				After: &Resource{Path: "/", Access: state.Access{
+					Tags:            managedTags(),
+					Groups:          []string{"developers"},
+					ManagedPolicies: []string{read},
+					InlinePolicies:  map[string]string{"keep": docA, "change": docB, "new": docA},
+				}},
 				Ops: []Op{
 					{Type: OpRemoveUserFromGroup, User: "bob", Group: "ops"},
 					{Type: OpDetachUserPolicy, User: "bob", PolicyARN: power},
@@ -258,8 +272,8 @@ func TestDiffUsers(t *testing.T) {
 			}()), &state.Group{Name: "legacy", Path: "/", Members: []string{"bob"}, ManagedPolicies: []string{power}}),
 			want: []Change{{
 				Action: Update, Kind: KindUser, Name: "bob",
-				Before: &Resource{Path: "/", Tags: managedTags(), Groups: []string{"legacy"}},
-				After:  &Resource{Path: "/", Tags: managedTags()},
+				Before: &Resource{Path: "/", Access: state.Access{Tags: managedTags(), Groups: []string{"legacy"}}},
+				After:  &Resource{Path: "/", Access: state.Access{Tags: managedTags()}},
 				Ops:    []Op{{Type: OpRemoveUserFromGroup, User: "bob", Group: "legacy"}},
 			}},
 		},
@@ -270,8 +284,8 @@ func TestDiffUsers(t *testing.T) {
 			live: account(liveUser("bob", managedTags())),
 			want: []Change{{
 				Action: Update, Kind: KindUser, Name: "bob",
-				Before: &Resource{Path: "/", Tags: managedTags()},
-				After:  &Resource{Path: "/", Tags: managedTags(), Console: true, InlinePolicies: map[string]string{RequireMFAPolicyName: RequireMFAPolicy}},
+				Before: &Resource{Path: "/", Access: state.Access{Tags: managedTags()}},
+				After:  &Resource{Path: "/", Access: state.Access{Tags: managedTags(), InlinePolicies: map[string]string{RequireMFAPolicyName: RequireMFAPolicy}}, Console: true},
 				Ops: []Op{
 					{Type: OpPutUserPolicy, User: "bob", PolicyName: RequireMFAPolicyName, PolicyDocument: RequireMFAPolicy},
 					{Type: OpCreateLoginProfile, User: "bob", PGPKey: pgp},
@@ -290,8 +304,8 @@ func TestDiffUsers(t *testing.T) {
 			}()),
 			want: []Change{{
 				Action: Update, Kind: KindUser, Name: "bob",
-				Before: &Resource{Path: "/", Tags: managedTags(), Console: true, InlinePolicies: map[string]string{RequireMFAPolicyName: RequireMFAPolicy}},
-				After:  &Resource{Path: "/", Tags: managedTags()},
+				Before: &Resource{Path: "/", Access: state.Access{Tags: managedTags(), InlinePolicies: map[string]string{RequireMFAPolicyName: RequireMFAPolicy}}, Console: true},
+				After:  &Resource{Path: "/", Access: state.Access{Tags: managedTags()}},
 				Ops: []Op{
 					{Type: OpDeleteUserPolicy, User: "bob", PolicyName: RequireMFAPolicyName},
 					{Type: OpDeleteLoginProfile, User: "bob"},
@@ -310,8 +324,8 @@ func TestDiffUsers(t *testing.T) {
 			}()),
 			want: []Change{{
 				Action: Update, Kind: KindUser, Name: "bob",
-				Before: &Resource{Path: "/", Tags: managedTags(manifest.PasswordTag, manifest.PasswordUndelivered), Console: true, InlinePolicies: map[string]string{RequireMFAPolicyName: RequireMFAPolicy}},
-				After:  &Resource{Path: "/", Tags: managedTags(), Console: true, InlinePolicies: map[string]string{RequireMFAPolicyName: RequireMFAPolicy}},
+				Before: &Resource{Path: "/", Access: state.Access{Tags: managedTags(manifest.PasswordTag, manifest.PasswordUndelivered), InlinePolicies: map[string]string{RequireMFAPolicyName: RequireMFAPolicy}}, Console: true},
+				After:  &Resource{Path: "/", Access: state.Access{Tags: managedTags(), InlinePolicies: map[string]string{RequireMFAPolicyName: RequireMFAPolicy}}, Console: true},
 				Ops: []Op{
 					{Type: OpUpdateLoginProfile, User: "bob", PGPKey: pgp},
 					{Type: OpUntagUser, User: "bob", TagKeys: []string{manifest.PasswordTag}},
@@ -328,8 +342,8 @@ func TestDiffUsers(t *testing.T) {
 			}()),
 			want: []Change{{
 				Action: Update, Kind: KindUser, Name: "bob",
-				Before: &Resource{Path: "/", Tags: managedTags(manifest.PasswordTag, manifest.PasswordUndelivered), Console: true},
-				After:  &Resource{Path: "/", Tags: managedTags()},
+				Before: &Resource{Path: "/", Access: state.Access{Tags: managedTags(manifest.PasswordTag, manifest.PasswordUndelivered)}, Console: true},
+				After:  &Resource{Path: "/", Access: state.Access{Tags: managedTags()}},
 				Ops: []Op{
 					{Type: OpDeleteLoginProfile, User: "bob"},
 					{Type: OpUntagUser, User: "bob", TagKeys: []string{manifest.PasswordTag}},
@@ -362,8 +376,8 @@ func TestDiffUsers(t *testing.T) {
 			}(),
 			want: []Change{{
 				Action: Update, Kind: KindUser, Name: "bob",
-				Before: &Resource{Path: "/", Tags: managedTags()},
-				After:  &Resource{Path: "/", Tags: managedTags()},
+				Before: &Resource{Path: "/", Access: state.Access{Tags: managedTags()}},
+				After:  &Resource{Path: "/", Access: state.Access{Tags: managedTags()}},
 				Ops: []Op{
 					{Type: OpDeleteVirtualMFADevice, ID: "arn:aws:iam::111122223333:mfa/Bob"},
 					{Type: OpDeleteVirtualMFADevice, ID: "arn:aws:iam::111122223333:mfa/people/bob"},
@@ -381,7 +395,7 @@ func TestDiffUsers(t *testing.T) {
 			}(),
 			want: []Change{{
 				Action: Delete, Kind: KindUser, Name: "carol", Reason: "marked absent in the manifests",
-				Before: &Resource{Path: "/", Tags: managedTags()},
+				Before: &Resource{Path: "/", Access: state.Access{Tags: managedTags()}},
 				Ops: []Op{
 					{Type: OpDeleteVirtualMFADevice, ID: "arn:aws:iam::111122223333:mfa/carol"},
 					{Type: OpDeleteUser, User: "carol"},
@@ -410,8 +424,8 @@ func TestDiffUsers(t *testing.T) {
 			live: account(liveUser("ci", map[string]string{"made-by": "hand"})),
 			want: []Change{{
 				Action: Adopt, Kind: KindServiceAccount, Name: "ci",
-				Before: &Resource{Path: "/", Tags: map[string]string{"made-by": "hand"}},
-				After:  &Resource{Path: "/", ManagedPolicies: []string{power}, Tags: managedTags("roster:owner", "platform")},
+				Before: &Resource{Path: "/", Access: state.Access{Tags: map[string]string{"made-by": "hand"}}},
+				After:  &Resource{Path: "/", Access: state.Access{ManagedPolicies: []string{power}, Tags: managedTags("roster:owner", "platform")}},
 				Ops: []Op{
 					{Type: OpTagUser, User: "ci", Tags: managedTags("roster:owner", "platform")},
 					{Type: OpUntagUser, User: "ci", TagKeys: []string{"made-by"}},
@@ -426,7 +440,7 @@ func TestDiffUsers(t *testing.T) {
 			want: []Change{{
 				Action: Adopt, Kind: KindServiceAccount, Name: "ci",
 				Before: &Resource{Path: "/"},
-				After:  &Resource{Path: "/", Tags: managedTags()},
+				After:  &Resource{Path: "/", Access: state.Access{Tags: managedTags()}},
 				Ops:    []Op{{Type: OpTagUser, User: "ci", Tags: managedTags()}},
 			}},
 		},
@@ -436,7 +450,7 @@ func TestDiffUsers(t *testing.T) {
 			live: account(),
 			want: []Change{{
 				Action: Create, Kind: KindServiceAccount, Name: "ci",
-				After: &Resource{Path: "/", Tags: managedTags()},
+				After: &Resource{Path: "/", Access: state.Access{Tags: managedTags()}},
 				Ops:   []Op{{Type: OpCreateUser, User: "ci", Path: "/", Tags: managedTags()}},
 			}},
 		},
@@ -452,8 +466,8 @@ func TestDiffUsers(t *testing.T) {
 			live: account(liveUser("bob", map[string]string{"roster:managed": "false"})),
 			want: []Change{{
 				Action: Adopt, Kind: KindUser, Name: "bob",
-				Before: &Resource{Path: "/", Tags: map[string]string{"roster:managed": "false"}},
-				After:  &Resource{Path: "/", Tags: managedTags()},
+				Before: &Resource{Path: "/", Access: state.Access{Tags: map[string]string{"roster:managed": "false"}}},
+				After:  &Resource{Path: "/", Access: state.Access{Tags: managedTags()}},
 				Ops:    []Op{{Type: OpTagUser, User: "bob", Tags: managedTags()}},
 			}},
 		},
@@ -462,11 +476,13 @@ func TestDiffUsers(t *testing.T) {
 			env:  testEnv([]*manifest.User{{Kind: manifest.Person, Name: "carol", Path: "/people/", Absent: true}}, nil),
 			live: withGroups(account(&state.User{
 				Name: "carol", Path: "/people/", ARN: "arn:aws:iam::111122223333:user/people/carol",
-				Tags:                managedTags("team", "x"),
-				Groups:              []string{"developers", "ops"},
-				ManagedPolicies:     []string{power},
-				InlinePolicies:      map[string]string{"b": docB, "a": docA},
-				PermissionsBoundary: bound,
+				Access: state.Access{
+					Tags:                managedTags("team", "x"),
+					Groups:              []string{"developers", "ops"},
+					ManagedPolicies:     []string{power},
+					InlinePolicies:      map[string]string{"b": docB, "a": docA},
+					PermissionsBoundary: bound,
+				},
 				Details:             state.LoginProfile | state.Credentials,
 				LoginProfile:        true,
 				AccessKeys:          []state.AccessKey{{ID: "AKIA2"}, {ID: "AKIA1"}},
@@ -479,9 +495,13 @@ func TestDiffUsers(t *testing.T) {
 			}), &state.Group{Name: "developers", Members: []string{"carol"}}, &state.Group{Name: "ops", Members: []string{"carol"}}),
 			want: []Change{{
 				Action: Delete, Kind: KindUser, Name: "carol", Reason: "marked absent in the manifests",
-				Before: &Resource{Path: "/people/", Tags: managedTags("team", "x"), Groups: []string{"developers", "ops"},
-					ManagedPolicies: []string{power}, InlinePolicies: map[string]string{"a": docA, "b": docB},
-					PermissionsBoundary: bound, Console: true},
+				Before: &Resource{Path: "/people/", Access: state.Access{
+					Tags:                managedTags("team", "x"),
+					Groups:              []string{"developers", "ops"},
+					ManagedPolicies:     []string{power},
+					InlinePolicies:      map[string]string{"a": docA, "b": docB},
+					PermissionsBoundary: bound,
+				}, Console: true},
 				Ops: []Op{
 					{Type: OpDeleteLoginProfile, User: "carol"},
 					{Type: OpDeleteAccessKey, User: "carol", ID: "AKIA1"},
@@ -509,7 +529,7 @@ func TestDiffUsers(t *testing.T) {
 			live: account(liveUser("ci", managedTags("roster:owner", "platform"))),
 			want: []Change{{
 				Action: Delete, Kind: KindServiceAccount, Name: "ci", Reason: "marked absent in the manifests",
-				Before: &Resource{Path: "/", Tags: managedTags("roster:owner", "platform")},
+				Before: &Resource{Path: "/", Access: state.Access{Tags: managedTags("roster:owner", "platform")}},
 				Ops:    []Op{{Type: OpDeleteUser, User: "ci"}},
 			}},
 		},
@@ -525,7 +545,7 @@ func TestDiffUsers(t *testing.T) {
 			live: account(liveUser("dave", managedTags())),
 			want: []Change{{
 				Action: Delete, Kind: KindUser, Name: "dave", Reason: "expired on 2026-05-31", Expired: true,
-				Before: &Resource{Path: "/", Tags: managedTags()},
+				Before: &Resource{Path: "/", Access: state.Access{Tags: managedTags()}},
 				Ops:    []Op{{Type: OpDeleteUser, User: "dave"}},
 			}},
 		},
@@ -661,7 +681,7 @@ func TestDiffGroups(t *testing.T) {
 			want: []Change{
 				{
 					Action: Create, Kind: KindGroup, Name: "developers",
-					After: &Resource{Path: "/teams/", ManagedPolicies: []string{power}, InlinePolicies: map[string]string{"deny": docA}, Members: []string{"alice"}},
+					After: &Resource{Path: "/teams/", Access: state.Access{ManagedPolicies: []string{power}, InlinePolicies: map[string]string{"deny": docA}}, Members: []string{"alice"}},
 					Ops: []Op{
 						{Type: OpCreateGroup, Group: "developers", Path: "/teams/"},
 						{Type: OpAttachGroupPolicy, Group: "developers", PolicyARN: power},
@@ -670,7 +690,7 @@ func TestDiffGroups(t *testing.T) {
 				},
 				{
 					Action: Create, Kind: KindUser, Name: "alice",
-					After: &Resource{Path: "/", Groups: []string{"developers"}, Tags: managedTags()},
+					After: &Resource{Path: "/", Access: state.Access{Groups: []string{"developers"}, Tags: managedTags()}},
 					Ops: []Op{
 						{Type: OpCreateUser, User: "alice", Path: "/", Tags: managedTags()},
 						{Type: OpAddUserToGroup, User: "alice", Group: "developers"},
@@ -686,8 +706,8 @@ func TestDiffGroups(t *testing.T) {
 				InlinePolicies: map[string]string{"keep": docA, "change": docA, "extra": docB}}),
 			want: []Change{{
 				Action: Update, Kind: KindGroup, Name: "developers",
-				Before: &Resource{Path: "/", ManagedPolicies: []string{power}, InlinePolicies: map[string]string{"keep": docA, "change": docA, "extra": docB}},
-				After:  &Resource{Path: "/teams/", ManagedPolicies: []string{read}, InlinePolicies: map[string]string{"keep": docA, "change": docB}},
+				Before: &Resource{Path: "/", Access: state.Access{ManagedPolicies: []string{power}, InlinePolicies: map[string]string{"keep": docA, "change": docA, "extra": docB}}},
+				After:  &Resource{Path: "/teams/", Access: state.Access{ManagedPolicies: []string{read}, InlinePolicies: map[string]string{"keep": docA, "change": docB}}},
 				Ops: []Op{
 					{Type: OpUpdateGroup, Group: "developers", Path: "/teams/"},
 					{Type: OpDetachGroupPolicy, Group: "developers", PolicyARN: power},
@@ -728,7 +748,7 @@ func TestDiffGroups(t *testing.T) {
 			want: []Change{
 				{
 					Action: Delete, Kind: KindUser, Name: "gone", Reason: "marked absent in the manifests",
-					Before: &Resource{Path: "/", Groups: []string{"old"}, Tags: managedTags()},
+					Before: &Resource{Path: "/", Access: state.Access{Groups: []string{"old"}, Tags: managedTags()}},
 					Ops: []Op{
 						{Type: OpRemoveUserFromGroup, User: "gone", Group: "old"},
 						{Type: OpDeleteUser, User: "gone"},
@@ -736,7 +756,7 @@ func TestDiffGroups(t *testing.T) {
 				},
 				{
 					Action: Delete, Kind: KindGroup, Name: "old", Reason: "marked absent in the manifests",
-					Before: &Resource{Path: "/", Members: []string{"bob", "gone"}, ManagedPolicies: []string{power}, InlinePolicies: map[string]string{"x": docA}},
+					Before: &Resource{Path: "/", Members: []string{"bob", "gone"}, Access: state.Access{ManagedPolicies: []string{power}, InlinePolicies: map[string]string{"x": docA}}},
 					Ops: []Op{
 						{Type: OpRemoveUserFromGroup, User: "bob", Group: "old"},
 						{Type: OpDetachGroupPolicy, Group: "old", PolicyARN: power},
@@ -1012,7 +1032,7 @@ func TestManaged(t *testing.T) {
 		{tags: map[string]string{"other": "true"}, want: false},
 	}
 	for _, tt := range tests {
-		if got := Managed(testCfg, &state.User{Name: "u", Tags: tt.tags}); got != tt.want {
+		if got := Managed(testCfg, &state.User{Name: "u", Access: state.Access{Tags: tt.tags}}); got != tt.want {
 			t.Errorf("Managed(tags %v) = %v, want %v", tt.tags, got, tt.want)
 		}
 	}
@@ -1062,7 +1082,7 @@ func TestDiffMissingDetails(t *testing.T) {
 	got := Diff(testCfg, env, account(noDetails("alice"), noDetails("bob")), testNow)
 	wantChanges := []Change{{
 		Action: Delete, Kind: KindUser, Name: "bob", Reason: "marked absent in the manifests", Phase: PhaseUserDelete,
-		Before: &Resource{Path: "/", Tags: managedTags()},
+		Before: &Resource{Path: "/", Access: state.Access{Tags: managedTags()}},
 		Ops:    []Op{{Type: OpDeleteUser, User: "bob"}},
 	}}
 	if diff := cmp.Diff(wantChanges, got.Changes); diff != "" {

@@ -4,13 +4,14 @@ import (
 	"testing"
 
 	"github.com/roster-dev/roster/internal/manifest"
+	"github.com/roster-dev/roster/internal/state"
 )
 
 func digestBase() []Change {
 	return []Change{
 		{
 			Action: Create, Kind: KindUser, Name: "alice",
-			After: &Resource{Path: "/", Tags: map[string]string{"roster:managed": "true", "team": "a"}},
+			After: &Resource{Path: "/", Access: state.Access{Tags: map[string]string{"roster:managed": "true", "team": "a"}}},
 			Ops: []Op{
 				{Type: OpCreateUser, User: "alice", Path: "/", Tags: map[string]string{"roster:managed": "true", "team": "a"}},
 				{Type: OpAttachUserPolicy, User: "alice", PolicyARN: power},

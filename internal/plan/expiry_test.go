@@ -50,8 +50,8 @@ func TestDiffTimeBoundMembership(t *testing.T) {
 	after := Diff(testCfg, groupsEnv(elevated()), live, at(18, 0))
 	want := []Change{{
 		Action: Update, Kind: KindUser, Name: "priya", Reason: "membership of prod-operators ended at 2026-06-01 18:00 UTC",
-		Before:      &Resource{Path: "/", Groups: []string{"developers", "prod-operators"}, Tags: managedTags()},
-		After:       &Resource{Path: "/", Groups: []string{"developers"}, Tags: managedTags()},
+		Before:      &Resource{Path: "/", Access: state.Access{Groups: []string{"developers", "prod-operators"}, Tags: managedTags()}},
+		After:       &Resource{Path: "/", Access: state.Access{Groups: []string{"developers"}, Tags: managedTags()}},
 		Ops:         []Op{{Type: OpRemoveUserFromGroup, User: "priya", Group: "prod-operators"}},
 		EndedGroups: []string{"prod-operators"},
 	}}

@@ -1,6 +1,10 @@
 package plan
 
-import "slices"
+import (
+	"slices"
+
+	"github.com/roster-dev/roster/internal/state"
+)
 
 // Action is what a change does to a resource.
 type Action string
@@ -59,13 +63,11 @@ func (k Kind) List() string { return kindWords[k].list }
 // after a change. Only the fields that roster manages are present; slices are
 // sorted. Inline policy documents are canonical JSON.
 type Resource struct {
-	Path                string            `json:"path,omitempty"`
-	Groups              []string          `json:"groups,omitempty"`
-	ManagedPolicies     []string          `json:"managed_policies,omitempty"`
-	InlinePolicies      map[string]string `json:"inline_policies,omitempty"`
-	PermissionsBoundary string            `json:"permissions_boundary,omitempty"`
-	Tags                map[string]string `json:"tags,omitempty"`
-	Console             bool              `json:"console,omitempty"`
+	Path string `json:"path,omitempty"`
+	// Access of a group has no Groups, PermissionsBoundary or Tags (IAM
+	// groups have none).
+	state.Access
+	Console bool `json:"console,omitempty"`
 	// Members is set for groups only.
 	Members []string `json:"members,omitempty"`
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/roster-dev/roster/internal/golden"
 	"github.com/roster-dev/roster/internal/plan"
+	"github.com/roster-dev/roster/internal/state"
 )
 
 // attentionPlan raises privileges and destroys in production: an
@@ -16,9 +17,9 @@ import (
 func attentionPlan() *plan.Plan {
 	const allowAll = `{"Statement":[{"Action":"*","Effect":"Allow","Resource":"*"}],"Version":"2012-10-17"}`
 	prod := &plan.Environment{Name: "production", AccountID: "444455556666", Production: true, Digest: strings.Repeat("a", 64), Changes: []plan.Change{
-		{Action: plan.Update, Kind: plan.KindGroup, Name: "ops", Before: &plan.Resource{}, After: &plan.Resource{ManagedPolicies: []string{"arn:aws-us-gov:iam::aws:policy/AdministratorAccess"}},
+		{Action: plan.Update, Kind: plan.KindGroup, Name: "ops", Before: &plan.Resource{}, After: &plan.Resource{Access: state.Access{ManagedPolicies: []string{"arn:aws-us-gov:iam::aws:policy/AdministratorAccess"}}},
 			Ops: []plan.Op{{Type: plan.OpAttachGroupPolicy, Group: "ops", PolicyARN: "arn:aws-us-gov:iam::aws:policy/AdministratorAccess"}}},
-		{Action: plan.Update, Kind: plan.KindUser, Name: "mallory", Before: &plan.Resource{}, After: &plan.Resource{Groups: []string{"ops"}},
+		{Action: plan.Update, Kind: plan.KindUser, Name: "mallory", Before: &plan.Resource{}, After: &plan.Resource{Access: state.Access{Groups: []string{"ops"}}},
 			Ops: []plan.Op{
 				{Type: plan.OpAddUserToGroup, User: "mallory", Group: "ops"},
 				{Type: plan.OpPutUserPolicy, User: "mallory", PolicyName: "god", PolicyDocument: allowAll},
@@ -32,7 +33,7 @@ func attentionPlan() *plan.Plan {
 	dev := &plan.Environment{Name: "development", AccountID: "111122223333", Digest: strings.Repeat("b", 64)}
 	for i := range 200 {
 		name := "developer-" + strings.Repeat("x", i%7) + string(rune('a'+i%26)) + strings.Repeat("y", i/26)
-		dev.Changes = append(dev.Changes, plan.Change{Action: plan.Create, Kind: plan.KindUser, Name: name, After: &plan.Resource{Groups: []string{"developers"}},
+		dev.Changes = append(dev.Changes, plan.Change{Action: plan.Create, Kind: plan.KindUser, Name: name, After: &plan.Resource{Access: state.Access{Groups: []string{"developers"}}},
 			Ops: []plan.Op{{Type: plan.OpCreateUser, User: name}, {Type: plan.OpAddUserToGroup, User: name, Group: "developers"}}})
 	}
 	return &plan.Plan{Environments: []*plan.Environment{dev, prod}}

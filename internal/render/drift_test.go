@@ -59,7 +59,7 @@ func driftFull(t *testing.T) *drift.Report {
 		for k, v := range tags {
 			t[k] = v
 		}
-		return &state.User{Name: name, Path: "/", ARN: "arn:aws:iam::333333333333:user/" + name, Groups: groups, Tags: t, Details: state.LoginProfile | state.Credentials}
+		return &state.User{Name: name, Path: "/", ARN: "arn:aws:iam::333333333333:user/" + name, Access: state.Access{Groups: groups, Tags: t}, Details: state.LoginProfile | state.Credentials}
 	}
 	live := &state.Account{
 		AccountID: "333333333333",

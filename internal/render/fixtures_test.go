@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/roster-dev/roster/internal/plan"
+	"github.com/roster-dev/roster/internal/state"
 )
 
 // Fingerprints of the test keys, as `gpg --with-colons --fingerprint` prints
@@ -61,16 +62,20 @@ func fullPlan(t *testing.T) *plan.Plan {
 			{
 				Action: plan.Update, Kind: plan.KindGroup, Name: "developers",
 				Before: &plan.Resource{
-					Path:            "/teams/",
-					ManagedPolicies: []string{"arn:aws:iam::aws:policy/PowerUserAccess"},
-					InlinePolicies:  map[string]string{"deny-billing": denyBillingBefore},
-					Members:         []string{"dan"},
+					Path: "/teams/",
+					Access: state.Access{
+						ManagedPolicies: []string{"arn:aws:iam::aws:policy/PowerUserAccess"},
+						InlinePolicies:  map[string]string{"deny-billing": denyBillingBefore},
+					},
+					Members: []string{"dan"},
 				},
 				After: &plan.Resource{
-					Path:            "/teams/",
-					ManagedPolicies: []string{"arn:aws:iam::aws:policy/PowerUserAccess"},
-					InlinePolicies:  map[string]string{"deny-billing": denyBillingAfter},
-					Members:         []string{"alice", "dan"},
+					Path: "/teams/",
+					Access: state.Access{
+						ManagedPolicies: []string{"arn:aws:iam::aws:policy/PowerUserAccess"},
+						InlinePolicies:  map[string]string{"deny-billing": denyBillingAfter},
+					},
+					Members: []string{"alice", "dan"},
 				},
 				Ops: []plan.Op{
 					{Type: plan.OpPutGroupPolicy, Group: "developers", PolicyName: "deny-billing", PolicyDocument: denyBillingAfter},
@@ -79,11 +84,13 @@ func fullPlan(t *testing.T) *plan.Plan {
 			{
 				Action: plan.Create, Kind: plan.KindUser, Name: "alice",
 				After: &plan.Resource{
-					Path:           "/people/",
-					Groups:         []string{"developers"},
-					InlinePolicies: map[string]string{plan.RequireMFAPolicyName: plan.RequireMFAPolicy},
-					Tags:           map[string]string{"cost-center": "1234", "email": "alice@example.com", "roster:managed": "true", "team": "payments"},
-					Console:        true,
+					Path: "/people/",
+					Access: state.Access{
+						Groups:         []string{"developers"},
+						InlinePolicies: map[string]string{plan.RequireMFAPolicyName: plan.RequireMFAPolicy},
+						Tags:           map[string]string{"cost-center": "1234", "email": "alice@example.com", "roster:managed": "true", "team": "payments"},
+					},
+					Console: true,
 				},
 				Ops: []plan.Op{
 					{Type: plan.OpCreateUser, User: "alice", Path: "/people/", Tags: map[string]string{"cost-center": "1234", "email": "alice@example.com", "roster:managed": "true", "team": "payments"}},
@@ -95,10 +102,12 @@ func fullPlan(t *testing.T) *plan.Plan {
 			{
 				Action: plan.Create, Kind: plan.KindServiceAccount, Name: "ci-deployer",
 				After: &plan.Resource{
-					Path:                "/",
-					ManagedPolicies:     []string{"arn:aws:iam::111122223333:policy/deploy"},
-					PermissionsBoundary: "arn:aws:iam::111122223333:policy/boundary",
-					Tags:                map[string]string{"cost-center": "1234", "roster:managed": "true", "roster:owner": "platform-team"},
+					Path: "/",
+					Access: state.Access{
+						ManagedPolicies:     []string{"arn:aws:iam::111122223333:policy/deploy"},
+						PermissionsBoundary: "arn:aws:iam::111122223333:policy/boundary",
+						Tags:                map[string]string{"cost-center": "1234", "roster:managed": "true", "roster:owner": "platform-team"},
+					},
 				},
 				Ops: []plan.Op{
 					{Type: plan.OpCreateUser, User: "ci-deployer", Path: "/", PolicyARN: "arn:aws:iam::111122223333:policy/boundary", Tags: map[string]string{"cost-center": "1234", "roster:managed": "true", "roster:owner": "platform-team"}},
@@ -115,9 +124,11 @@ func fullPlan(t *testing.T) *plan.Plan {
 		return plan.Change{
 			Action: plan.Delete, Kind: plan.KindUser, Name: name, Reason: "marked absent in the manifests",
 			Before: &plan.Resource{
-				Path:   "/contractors/",
-				Groups: []string{"qa"},
-				Tags:   map[string]string{"roster:managed": "true", "team": "qa"},
+				Path: "/contractors/",
+				Access: state.Access{
+					Groups: []string{"qa"},
+					Tags:   map[string]string{"roster:managed": "true", "team": "qa"},
+				},
 			},
 			Ops: append(append(ops, plan.Op{Type: plan.OpRemoveUserFromGroup, User: name, Group: "qa"}),
 				plan.Op{Type: plan.OpDeleteUser, User: name}),
@@ -145,16 +156,20 @@ func fullPlan(t *testing.T) *plan.Plan {
 			{
 				Action: plan.Adopt, Kind: plan.KindUser, Name: "carol",
 				Before: &plan.Resource{
-					Path:   "/",
-					Groups: []string{"analysts"},
-					Tags:   map[string]string{"team": "data"},
+					Path: "/",
+					Access: state.Access{
+						Groups: []string{"analysts"},
+						Tags:   map[string]string{"team": "data"},
+					},
 				},
 				After: &plan.Resource{
-					Path:           "/people/",
-					Groups:         []string{"analysts", "developers"},
-					InlinePolicies: map[string]string{plan.RequireMFAPolicyName: plan.RequireMFAPolicy},
-					Tags:           map[string]string{"cost-center": "1234", "roster:managed": "true", "team": "data"},
-					Console:        true,
+					Path: "/people/",
+					Access: state.Access{
+						Groups:         []string{"analysts", "developers"},
+						InlinePolicies: map[string]string{plan.RequireMFAPolicyName: plan.RequireMFAPolicy},
+						Tags:           map[string]string{"cost-center": "1234", "roster:managed": "true", "team": "data"},
+					},
+					Console: true,
 				},
 				Ops: []plan.Op{
 					{Type: plan.OpTagUser, User: "carol", Tags: map[string]string{"roster:managed": "true"}},
@@ -168,16 +183,20 @@ func fullPlan(t *testing.T) *plan.Plan {
 			{
 				Action: plan.Update, Kind: plan.KindServiceAccount, Name: "report-builder",
 				Before: &plan.Resource{
-					Path:                "/services/",
-					InlinePolicies:      map[string]string{"reports": reportsBefore},
-					PermissionsBoundary: "arn:aws:iam::444455556666:policy/boundary-v1",
-					Tags:                map[string]string{"cost-center": "1234", "roster:managed": "true", "roster:owner": "data-team"},
+					Path: "/services/",
+					Access: state.Access{
+						InlinePolicies:      map[string]string{"reports": reportsBefore},
+						PermissionsBoundary: "arn:aws:iam::444455556666:policy/boundary-v1",
+						Tags:                map[string]string{"cost-center": "1234", "roster:managed": "true", "roster:owner": "data-team"},
+					},
 				},
 				After: &plan.Resource{
-					Path:                "/services/",
-					InlinePolicies:      map[string]string{"reports": reportsAfter},
-					PermissionsBoundary: "arn:aws:iam::444455556666:policy/boundary-v2",
-					Tags:                map[string]string{"cost-center": "1234", "roster:managed": "true", "roster:owner": "data-team"},
+					Path: "/services/",
+					Access: state.Access{
+						InlinePolicies:      map[string]string{"reports": reportsAfter},
+						PermissionsBoundary: "arn:aws:iam::444455556666:policy/boundary-v2",
+						Tags:                map[string]string{"cost-center": "1234", "roster:managed": "true", "roster:owner": "data-team"},
+					},
 				},
 				Ops: []plan.Op{
 					{Type: plan.OpPutUserPermissionsBoundary, User: "report-builder", PolicyARN: "arn:aws:iam::444455556666:policy/boundary-v2"},
@@ -187,13 +206,15 @@ func fullPlan(t *testing.T) *plan.Plan {
 			{
 				Action: plan.Delete, Kind: plan.KindUser, Name: "bob", Reason: "expired on 2026-10-31",
 				Before: &plan.Resource{
-					Path:                "/people/",
-					Groups:              []string{"analysts", "developers"},
-					ManagedPolicies:     []string{"arn:aws:iam::aws:policy/ReadOnlyAccess"},
-					InlinePolicies:      map[string]string{"scratch": scratchPolicy},
-					PermissionsBoundary: "arn:aws:iam::444455556666:policy/boundary-v1",
-					Tags:                map[string]string{"roster:managed": "true", "team": "data"},
-					Console:             true,
+					Path: "/people/",
+					Access: state.Access{
+						Groups:              []string{"analysts", "developers"},
+						ManagedPolicies:     []string{"arn:aws:iam::aws:policy/ReadOnlyAccess"},
+						InlinePolicies:      map[string]string{"scratch": scratchPolicy},
+						PermissionsBoundary: "arn:aws:iam::444455556666:policy/boundary-v1",
+						Tags:                map[string]string{"roster:managed": "true", "team": "data"},
+					},
+					Console: true,
 				},
 				Ops: []plan.Op{
 					{Type: plan.OpDeleteLoginProfile, User: "bob"},
@@ -263,24 +284,26 @@ func hostilePlan() *plan.Plan {
 				{
 					Action: plan.Create, Kind: plan.KindUser, Name: name,
 					After: &plan.Resource{
-						Path:           "/people/",
-						Groups:         []string{hostileMention},
-						InlinePolicies: map[string]string{"p" + hostileCell: doc, "raw": rawDoc},
-						Tags: map[string]string{
-							hostileCell:   hostileMention,
-							"note":        hostileFence,
-							"ref":         hostileIssue,
-							"link":        hostileLink,
-							"forged":      hostileForgery,
-							"terminal":    "\x1b[31mred\x1b[0m\u202eevil",
-							"roster:team": "`" + hostileHTML + "`",
+						Path: "/people/",
+						Access: state.Access{
+							Groups:         []string{hostileMention},
+							InlinePolicies: map[string]string{"p" + hostileCell: doc, "raw": rawDoc},
+							Tags: map[string]string{
+								hostileCell:   hostileMention,
+								"note":        hostileFence,
+								"ref":         hostileIssue,
+								"link":        hostileLink,
+								"forged":      hostileForgery,
+								"terminal":    "\x1b[31mred\x1b[0m\u202eevil",
+								"roster:team": "`" + hostileHTML + "`",
+							},
 						},
 					},
 					Ops: []plan.Op{{Type: plan.OpCreateUser, User: name}},
 				},
 				{
 					Action: plan.Delete, Kind: plan.KindUser, Name: "mallory" + hostileCell, Reason: hostileForgery + hostileHTML,
-					Before: &plan.Resource{Tags: map[string]string{"x": hostileMention}},
+					Before: &plan.Resource{Access: state.Access{Tags: map[string]string{"x": hostileMention}}},
 					Ops: []plan.Op{
 						{Type: plan.OpDeleteAccessKey, User: "mallory", ID: hostileFence},
 						{Type: plan.OpDeleteUser, User: "mallory" + hostileCell},
@@ -304,15 +327,15 @@ func timeBoundPlan() *plan.Plan {
 		Changes: []plan.Change{
 			{
 				Action: plan.Update, Kind: plan.KindUser, Name: "priya.raman", Reason: "membership of prod-operators ended at 2026-12-02 18:00 UTC",
-				Before:      &plan.Resource{Path: "/", Groups: []string{"developers", "prod-operators"}, Tags: tags},
-				After:       &plan.Resource{Path: "/", Groups: []string{"developers"}, Tags: tags},
+				Before:      &plan.Resource{Path: "/", Access: state.Access{Groups: []string{"developers", "prod-operators"}, Tags: tags}},
+				After:       &plan.Resource{Path: "/", Access: state.Access{Groups: []string{"developers"}, Tags: tags}},
 				Ops:         []plan.Op{{Type: plan.OpRemoveUserFromGroup, User: "priya.raman", Group: "prod-operators"}},
 				EndedGroups: []string{"prod-operators"},
 			},
 			{
 				Action: plan.Update, Kind: plan.KindUser, Name: "sam",
-				Before: &plan.Resource{Path: "/", Groups: []string{"developers"}, Tags: tags},
-				After:  &plan.Resource{Path: "/", Groups: []string{"developers", "prod-operators"}, Tags: tags},
+				Before: &plan.Resource{Path: "/", Access: state.Access{Groups: []string{"developers"}, Tags: tags}},
+				After:  &plan.Resource{Path: "/", Access: state.Access{Groups: []string{"developers", "prod-operators"}, Tags: tags}},
 				Ops:    []plan.Op{{Type: plan.OpAddUserToGroup, User: "sam", Group: "prod-operators"}},
 			},
 		},

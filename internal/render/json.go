@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/roster-dev/roster/internal/plan"
+	"github.com/roster-dev/roster/internal/state"
 )
 
 // FormatVersion is the version of the plan JSON format (docs/plan-json.md).
@@ -83,6 +84,9 @@ type jsonChange struct {
 	Ops       []jsonOp      `json:"ops"`
 }
 
+// jsonResource is plan.Resource with its state.Access flattened, as the
+// format writes it: every field always present, unlike plan.Resource's
+// own JSON (the form its digest covers), which leaves empty ones out.
 type jsonResource struct {
 	Path                string            `json:"path"`
 	Groups              []string          `json:"groups"`
@@ -204,13 +208,16 @@ func toJSONResource(r *plan.Resource) *jsonResource {
 	if r == nil {
 		return nil
 	}
-	jr := jsonResource(*r)
-	jr.Groups = nonNil(r.Groups)
-	jr.ManagedPolicies = nonNil(r.ManagedPolicies)
-	jr.InlinePolicies = nonNilMap(r.InlinePolicies)
-	jr.Tags = nonNilMap(r.Tags)
-	jr.Members = nonNil(r.Members)
-	return &jr
+	return &jsonResource{
+		Path:                r.Path,
+		Groups:              nonNil(r.Groups),
+		ManagedPolicies:     nonNil(r.ManagedPolicies),
+		InlinePolicies:      nonNilMap(r.InlinePolicies),
+		PermissionsBoundary: r.PermissionsBoundary,
+		Tags:                nonNilMap(r.Tags),
+		Console:             r.Console,
+		Members:             nonNil(r.Members),
+	}
 }
 
 func nonNil[T any](s []T) []T {
@@ -332,6 +339,11 @@ func fromJSONResource(r *jsonResource) *plan.Resource {
 	if r == nil {
 		return nil
 	}
-	res := plan.Resource(*r)
-	return &res
+	return &plan.Resource{
+		Path: r.Path,
+		Access: state.Access{Groups: r.Groups, ManagedPolicies: r.ManagedPolicies, InlinePolicies: r.InlinePolicies,
+			PermissionsBoundary: r.PermissionsBoundary, Tags: r.Tags},
+		Console: r.Console,
+		Members: r.Members,
+	}
 }

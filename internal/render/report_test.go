@@ -56,12 +56,12 @@ func reportMatrix() *report.Matrix {
 		AccountID: "444444444444",
 		Groups:    map[string]*state.Group{"operators": {Name: "operators", ManagedPolicies: []string{"arn:aws:iam::aws:policy/ReadOnlyAccess"}}},
 		Users: map[string]*state.User{
-			"bob": {Name: "bob", Groups: []string{"operators"}, InlinePolicies: map[string]string{"roster-require-mfa": "{}"},
+			"bob": {Name: "bob", Access: state.Access{Groups: []string{"operators"}, InlinePolicies: map[string]string{"roster-require-mfa": "{}"}},
 				Details: state.LoginProfile | state.Credentials, LoginProfile: true, MFADevices: []string{"arn:aws:iam::444444444444:mfa/bob"}},
-			"ci-deployer": {Name: "ci-deployer", ManagedPolicies: []string{"arn:aws:iam::444444444444:policy/deploy/app", report.AdministratorAccess},
+			"ci-deployer": {Name: "ci-deployer", Access: state.Access{ManagedPolicies: []string{"arn:aws:iam::444444444444:policy/deploy/app", report.AdministratorAccess}},
 				Details: state.LoginProfile | state.Credentials, AccessKeys: []state.AccessKey{{ID: "AKIA1", Status: "Active"}}},
-			"break-glass": {Name: "break-glass", ManagedPolicies: []string{report.AdministratorAccess}, Details: state.LoginProfile, LoginProfile: true},
-			"leaver":      {Name: "leaver", Groups: []string{"operators"}, Tags: map[string]string{"roster:managed": "true"}},
+			"break-glass": {Name: "break-glass", Access: state.Access{ManagedPolicies: []string{report.AdministratorAccess}}, Details: state.LoginProfile, LoginProfile: true},
+			"leaver":      {Name: "leaver", Access: state.Access{Groups: []string{"operators"}, Tags: map[string]string{"roster:managed": "true"}}},
 		},
 	}
 	return report.Build([]*manifest.Environment{dev, {Name: "staging", AccountID: "333333333333"}, prod},
@@ -80,9 +80,12 @@ func hostileMatrix() *report.Matrix {
 		AccountID: "444444444444",
 		Groups:    map[string]*state.Group{group: {Name: group, ManagedPolicies: []string{"arn:aws:iam::1:policy/" + hostileLink}}},
 		Users: map[string]*state.User{
-			name: {Name: name, Groups: []string{group}, ManagedPolicies: []string{report.AdministratorAccess},
+			name: {Name: name, Access: state.Access{
+				Groups:              []string{group},
+				ManagedPolicies:     []string{report.AdministratorAccess},
 				InlinePolicies:      map[string]string{hostileForgery: "{}"},
-				PermissionsBoundary: "arn:aws:iam::1:policy/" + hostileIssue + hostileFence},
+				PermissionsBoundary: "arn:aws:iam::1:policy/" + hostileIssue + hostileFence,
+			}},
 		},
 	}
 	return report.Build([]*manifest.Environment{prod}, report.Options{Now: reportDay, Live: map[string]*state.Account{"production": live}})

@@ -7,6 +7,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/roster-dev/roster/internal/plan"
+	"github.com/roster-dev/roster/internal/state"
 )
 
 func TestDiffLines(t *testing.T) {
@@ -77,8 +78,8 @@ func TestChangeLines(t *testing.T) {
 			name: "path, tags and console",
 			change: plan.Change{
 				Action: plan.Update, Kind: plan.KindUser, Name: "dan",
-				Before: &plan.Resource{Path: "/", Tags: map[string]string{"team": "a", "old": "x", "same": "s"}, Console: true},
-				After:  &plan.Resource{Path: "/people/", Tags: map[string]string{"team": "b", "same": "s"}},
+				Before: &plan.Resource{Path: "/", Access: state.Access{Tags: map[string]string{"team": "a", "old": "x", "same": "s"}}, Console: true},
+				After:  &plan.Resource{Path: "/people/", Access: state.Access{Tags: map[string]string{"team": "b", "same": "s"}}},
 				Ops:    []plan.Op{{Type: plan.OpDeleteLoginProfile, User: "dan"}},
 			},
 			want: []string{"- path: /", "+ path: /people/", "- tag old = x", "- tag team = a", "+ tag team = b", "- console access"},
@@ -87,7 +88,7 @@ func TestChangeLines(t *testing.T) {
 			name: "undelivered password reset",
 			change: plan.Change{
 				Action: plan.Update, Kind: plan.KindUser, Name: "gus",
-				Before: &plan.Resource{Path: "/", Tags: map[string]string{"roster:password": "undelivered"}, Console: true},
+				Before: &plan.Resource{Path: "/", Access: state.Access{Tags: map[string]string{"roster:password": "undelivered"}}, Console: true},
 				After:  &plan.Resource{Path: "/", Console: true},
 				Ops: []plan.Op{
 					{Type: plan.OpUpdateLoginProfile, User: "gus", PGPKeyFingerprint: "22817043BAD9976A7337A6101430D9BB83F080E9"},
@@ -114,8 +115,8 @@ func TestChangeLines(t *testing.T) {
 			name: "group policies",
 			change: plan.Change{
 				Action: plan.Update, Kind: plan.KindGroup, Name: "ops",
-				Before: &plan.Resource{ManagedPolicies: []string{"arn:a", "arn:b"}, InlinePolicies: map[string]string{"gone": `{"V":1}`}},
-				After:  &plan.Resource{ManagedPolicies: []string{"arn:b", "arn:c"}, InlinePolicies: map[string]string{"new": `{"V":2}`}},
+				Before: &plan.Resource{Access: state.Access{ManagedPolicies: []string{"arn:a", "arn:b"}, InlinePolicies: map[string]string{"gone": `{"V":1}`}}},
+				After:  &plan.Resource{Access: state.Access{ManagedPolicies: []string{"arn:b", "arn:c"}, InlinePolicies: map[string]string{"new": `{"V":2}`}}},
 			},
 			want: []string{
 				"- managed policy arn:a", "+ managed policy arn:c",
@@ -127,7 +128,7 @@ func TestChangeLines(t *testing.T) {
 			name: "group deletion teardown",
 			change: plan.Change{
 				Action: plan.Delete, Kind: plan.KindGroup, Name: "old-team", Reason: "marked absent in the manifests",
-				Before: &plan.Resource{Members: []string{"erin"}, ManagedPolicies: []string{"arn:x"}},
+				Before: &plan.Resource{Members: []string{"erin"}, Access: state.Access{ManagedPolicies: []string{"arn:x"}}},
 				Ops: []plan.Op{
 					{Type: plan.OpRemoveUserFromGroup, User: "erin", Group: "old-team"},
 					{Type: plan.OpDetachGroupPolicy, Group: "old-team", PolicyARN: "arn:x"},
@@ -141,7 +142,7 @@ func TestChangeLines(t *testing.T) {
 			name: "created user with the require-MFA policy",
 			change: plan.Change{
 				Action: plan.Create, Kind: plan.KindUser, Name: "fay",
-				After: &plan.Resource{Path: "/", InlinePolicies: map[string]string{plan.RequireMFAPolicyName: plan.RequireMFAPolicy}},
+				After: &plan.Resource{Path: "/", Access: state.Access{InlinePolicies: map[string]string{plan.RequireMFAPolicyName: plan.RequireMFAPolicy}}},
 			},
 			want: []string{"+ path: /", "+ inline policy roster-require-mfa " + requireMFAWords},
 		},

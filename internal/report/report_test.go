@@ -331,12 +331,15 @@ func TestBuildLive(t *testing.T) {
 		Groups:    map[string]*state.Group{"operators": {Name: "operators", ManagedPolicies: []string{"arn:aws:iam::aws:policy/ReadOnlyAccess"}}},
 		Users: map[string]*state.User{
 			"alice": {
-				Name: "alice", Groups: []string{"operators"}, ManagedPolicies: []string{AdministratorAccess},
-				Tags: map[string]string{"roster:managed": "true"}, Details: state.LoginProfile | state.Credentials, LoginProfile: true,
+				Name: "alice", Access: state.Access{
+					Groups:          []string{"operators"},
+					ManagedPolicies: []string{AdministratorAccess},
+					Tags:            map[string]string{"roster:managed": "true"},
+				}, Details: state.LoginProfile | state.Credentials, LoginProfile: true,
 				AccessKeys: []state.AccessKey{{ID: "AKIA1", Status: "Active"}, {ID: "AKIA2", Status: "Inactive"}}, MFADevices: []string{"arn:mfa"},
 			},
-			"break-glass": {Name: "break-glass", ManagedPolicies: []string{AdministratorAccess}},
-			"leaver":      {Name: "leaver", Tags: map[string]string{"roster:managed": "true"}},
+			"break-glass": {Name: "break-glass", Access: state.Access{ManagedPolicies: []string{AdministratorAccess}}},
+			"leaver":      {Name: "leaver", Access: state.Access{Tags: map[string]string{"roster:managed": "true"}}},
 		},
 	}
 	m := Build([]*manifest.Environment{staging, prod}, Options{Now: today, Live: map[string]*state.Account{"production": live}})

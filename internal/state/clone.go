@@ -30,16 +30,24 @@ func (a *Account) Clone() *Account {
 // Clone returns a deep copy of the user.
 func (u *User) Clone() *User {
 	c := *u
-	c.Groups = slices.Clone(u.Groups)
-	c.ManagedPolicies = slices.Clone(u.ManagedPolicies)
-	c.InlinePolicies = maps.Clone(u.InlinePolicies)
-	c.Tags = maps.Clone(u.Tags)
+	c.Access = u.Access.Clone()
 	c.AccessKeys = slices.Clone(u.AccessKeys)
 	c.MFADevices = slices.Clone(u.MFADevices)
 	c.SSHPublicKeys = slices.Clone(u.SSHPublicKeys)
 	c.SigningCertificates = slices.Clone(u.SigningCertificates)
 	c.ServiceSpecificCredentials = slices.Clone(u.ServiceSpecificCredentials)
 	return &c
+}
+
+// Clone returns a deep copy of the access.
+func (a Access) Clone() Access {
+	return Access{
+		Groups:              slices.Clone(a.Groups),
+		ManagedPolicies:     slices.Clone(a.ManagedPolicies),
+		InlinePolicies:      maps.Clone(a.InlinePolicies),
+		PermissionsBoundary: a.PermissionsBoundary,
+		Tags:                maps.Clone(a.Tags),
+	}
 }
 
 // Clone returns a deep copy of the group.

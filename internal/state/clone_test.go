@@ -14,8 +14,12 @@ func TestCloneIsDeep(t *testing.T) {
 		return &Account{
 			AccountID: "111111111111",
 			Users: map[string]*User{"alice": {
-				Name: "alice", Groups: []string{"dev"}, ManagedPolicies: []string{"arn:p"},
-				InlinePolicies: map[string]string{"p": "{}"}, Tags: map[string]string{"team": "a"},
+				Name: "alice", Access: Access{
+					Groups:          []string{"dev"},
+					ManagedPolicies: []string{"arn:p"},
+					InlinePolicies:  map[string]string{"p": "{}"},
+					Tags:            map[string]string{"team": "a"},
+				},
 				AccessKeys: []AccessKey{{ID: "AKIA1"}}, MFADevices: []string{"mfa"}, SSHPublicKeys: []string{"APKA1"},
 				SigningCertificates: []string{"C1"}, ServiceSpecificCredentials: []ServiceCredential{{ID: "ACCA1"}},
 			}},

@@ -41,13 +41,7 @@ type User struct {
 	ID      string    `json:"id"`
 	Created time.Time `json:"created"`
 
-	Groups          []string `json:"groups,omitempty"`
-	ManagedPolicies []string `json:"managed_policies,omitempty"`
-	// InlinePolicies maps a policy name to its document as canonical JSON
-	// (URL-decoded and normalized by package policy).
-	InlinePolicies      map[string]string `json:"inline_policies,omitempty"`
-	PermissionsBoundary string            `json:"permissions_boundary,omitempty"`
-	Tags                map[string]string `json:"tags,omitempty"`
+	Access
 
 	// Details says which of the fields below were read. The account-wide
 	// read does not include them; readers fetch them only for the users
@@ -61,6 +55,20 @@ type User struct {
 	SSHPublicKeys              []string            `json:"ssh_public_keys,omitempty"`
 	SigningCertificates        []string            `json:"signing_certificates,omitempty"`
 	ServiceSpecificCredentials []ServiceCredential `json:"service_specific_credentials,omitempty"`
+}
+
+// Access is what IAM gives a user: its groups, managed and inline
+// policies, permissions boundary and tags. A live User and a plan's
+// snapshot of a user or group (plan.Resource) carry it alike; embedded, its
+// fields are the embedding struct's own, in JSON too.
+type Access struct {
+	Groups          []string `json:"groups,omitempty"`
+	ManagedPolicies []string `json:"managed_policies,omitempty"`
+	// InlinePolicies maps a policy name to its document as canonical JSON
+	// (URL-decoded and normalized by package policy).
+	InlinePolicies      map[string]string `json:"inline_policies,omitempty"`
+	PermissionsBoundary string            `json:"permissions_boundary,omitempty"`
+	Tags                map[string]string `json:"tags,omitempty"`
 }
 
 // Details is a bit set of per-user data that needs calls beyond the

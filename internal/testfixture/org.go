@@ -3,7 +3,6 @@ package testfixture
 import (
 	"bytes"
 	"fmt"
-	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -196,9 +195,7 @@ func liveAccount(cfg manifest.Config, env *manifest.Environment, now time.Time, 
 			continue
 		}
 		acct.Users[ch.Name] = &state.User{Name: ch.Name, Path: "/", ARN: arn("user", ch.Name), ID: "AIDA" + ch.Name, Created: created,
-			Groups: r.Groups, ManagedPolicies: r.ManagedPolicies, InlinePolicies: r.InlinePolicies,
-			PermissionsBoundary: r.PermissionsBoundary, Tags: maps.Clone(r.Tags),
-			Details: state.LoginProfile | state.Credentials, LoginProfile: r.Console}
+			Access: r.Access.Clone(), Details: state.LoginProfile | state.Credentials, LoginProfile: r.Console}
 	}
 	for _, u := range acct.Users {
 		for _, g := range u.Groups {
@@ -210,7 +207,7 @@ func liveAccount(cfg manifest.Config, env *manifest.Environment, now time.Time, 
 	for i := range unmanaged {
 		name := fmt.Sprintf("legacy-%06d", i)
 		acct.Users[name] = &state.User{Name: name, Path: "/", ARN: arn("user", name), ID: "AIDA" + name, Created: created,
-			ManagedPolicies: []string{"arn:aws:iam::aws:policy/ReadOnlyAccess"}, Tags: map[string]string{"team": "legacy"},
+			Access:     state.Access{ManagedPolicies: []string{"arn:aws:iam::aws:policy/ReadOnlyAccess"}, Tags: map[string]string{"team": "legacy"}},
 			Details:    state.LoginProfile | state.Credentials,
 			AccessKeys: []state.AccessKey{{ID: fmt.Sprintf("AKIA%016d", i), Status: "Active", Created: created}}}
 	}
