@@ -105,7 +105,7 @@ var jsonType = map[manifest.FieldType]string{
 // TestSchemaMatchesFieldTable binds the schemas to the contract's one field
 // table (internal/manifest/fields.go): every mapping of the table is a
 // schema object with exactly its properties, in its order, of its types,
-// with its required fields, nested the same way. Adding a field to the
+// with its required fields and allowed values (enum), nested the same way. Adding a field to the
 // table without the schema, or the other way round, fails here.
 func TestSchemaMatchesFieldTable(t *testing.T) {
 	t.Parallel()
@@ -168,6 +168,15 @@ func (docs schemaDocs) compare(t *testing.T, at, file string, s *jsonObject, o *
 			}
 			t.Errorf("%s: schema type %v, the field table says %s", where, got, jsonType[f.Type])
 			continue
+		}
+		var enum []string
+		if vals, ok := typed.vals["enum"].([]any); ok {
+			for _, v := range vals {
+				enum = append(enum, fmt.Sprint(v))
+			}
+		}
+		if diff := cmp.Diff(f.Values, enum); diff != "" {
+			t.Errorf("%s: enum differs from the field table's values (-table +schema):\n%s", where, diff)
 		}
 		switch f.Type {
 		case manifest.TypeObject:

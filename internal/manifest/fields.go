@@ -1,17 +1,21 @@
 package manifest
 
-import "slices"
+import (
+	"slices"
+
+	"github.com/roster-dev/roster/internal/keys"
+)
 
 // The repository contract's fields, declared once. The decoder accepts
 // exactly these fields (anything else is an unknown-field error), the
 // formatter (package format) orders keys as listed here and sorts the
 // values whose order carries no meaning, and schema/*.json is checked
 // against these tables by schema's TestSchemaMatchesFieldTable (names,
-// order, types, required fields and nesting).
+// order, types, required fields, allowed values and nesting).
 //
 // To add a field:
 //  1. add it here, in the position the formatter should put it, with its
-//     type and a one-line doc;
+//     type (and its values, if only some are allowed) and a one-line doc;
 //  2. read and validate it in decode.go (the entry is in the map that
 //     decoder.fields returns under the field's name), and carry it in
 //     types.go;
@@ -99,7 +103,7 @@ var (
 	)
 	// AccessKeyFields is a service account's access_key block.
 	AccessKeyFields = newObject(
-		Field{Name: "deliver_to", Type: TypeString, Required: true, Doc: "secretsmanager or pgp"},
+		Field{Name: "deliver_to", Type: TypeString, Required: true, Values: []string{string(keys.SecretsManager), string(keys.PGP)}, Doc: "where the secret goes"},
 		Field{Name: "secret_name", Type: TypeString, Doc: "Secrets Manager secret under roster/ the key is delivered to"},
 		Field{Name: "pgp_key", Type: TypeString, Doc: "OpenPGP key the secret is encrypted to in the apply report"},
 		Field{Name: "rotate_after_days", Type: TypeInt, Doc: "age at which a new key is delivered"},
@@ -149,6 +153,9 @@ type Field struct {
 	Required bool
 	// Fields describes the mapping of a TypeObject or TypeObjects field.
 	Fields *Object
+	// Values, when set, are the only values a TypeString field takes (the
+	// schema's enum).
+	Values []string
 	Doc    string
 }
 
