@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 
@@ -20,6 +19,10 @@ const PublicAPIURL = "https://api.github.com"
 // MaxBodyLength is the longest comment or issue body GitHub accepts, in
 // characters.
 const MaxBodyLength = 65536
+
+// ErrBodyTooLong means a comment or issue body is over GitHub's limit of
+// [MaxBodyLength] characters; callers shorten it before sending.
+var ErrBodyTooLong = errors.New("body is longer than GitHub accepts")
 
 // Options configures [New].
 type Options struct {
@@ -123,42 +126,6 @@ var (
 	permIssueWrite = []string{"issues: write"}
 	permCommitPull = []string{"contents: read", "pull-requests: read"}
 )
-
-// fail turns go-github's errors into roster's: op says what was being done
-// and perms which permissions: entries it needs.
-func (c *Client) fail(op string, perms []string, err error) error {
-	var rl *gh.RateLimitError
-	var ab *gh.AbuseRateLimitError
-	var er *gh.ErrorResponse
-	switch {
-	case errors.As(err, &rl):
-		return &RateLimitError{Op: op, Reset: rl.Rate.Reset.Time, MaxWait: c.wait, Message: rl.Message}
-	case errors.As(err, &ab):
-		e := &RateLimitError{Op: op, Secondary: true, MaxWait: c.wait, Message: ab.Message}
-		if ab.RetryAfter != nil {
-			e.RetryAfter = *ab.RetryAfter
-		}
-		return e
-	case errors.As(err, &er) && er.Response != nil:
-		switch status := er.Response.StatusCode; {
-		case status == http.StatusTooManyRequests:
-			e := &RateLimitError{Op: op, MaxWait: c.wait, Message: er.Message}
-			if secs, err := strconv.ParseInt(er.Response.Header.Get("X-RateLimit-Reset"), 10, 64); err == nil && er.Response.Header.Get("X-RateLimit-Remaining") == "0" {
-				e.Reset = time.Unix(secs, 0)
-			} else {
-				e.Secondary = true
-			}
-			return e
-		case status == http.StatusForbidden && strings.Contains(er.Message, "not accessible by"):
-			return &PermissionError{Op: op, Permissions: perms, Accepted: er.Response.Header.Get("X-Accepted-GitHub-Permissions"), Message: er.Message}
-		case status == http.StatusUnauthorized:
-			return fmt.Errorf("%s: %w (401 %s): check the github-token input", op, ErrUnauthorized, er.Message)
-		case status == http.StatusNotFound:
-			return fmt.Errorf("%s: not found (404): check the repository and number, and that the token can read the repository (%s): %w", op, strings.Join(perms, ", "), err)
-		}
-	}
-	return fmt.Errorf("%s: %w", op, err)
-}
 
 // markedRepo parses the marker and the repository of a call that finds a
 // comment or an issue by its marker.

@@ -41,9 +41,14 @@
 //
 // # Errors
 //
-// A token lacking a permission (403 "Resource not accessible by
-// integration") is reported as a [*PermissionError] naming the entry to add
-// to the workflow's permissions: block, e.g. "pull-requests: write".
+// errors.go turns go-github's errors into roster's, in one place: a token
+// lacking a permission (403 "Resource not accessible by integration") is
+// reported as a [*PermissionError] naming the entry to add to the
+// workflow's permissions: block, e.g. "pull-requests: write"; a rate limit
+// longer than the client waits is a [*RateLimitError]; a rejected token
+// wraps [ErrUnauthorized]. The errors of one call's own outcome (no pull
+// request, a truncated file list, a body over the limit, no plan record)
+// stand beside that call.
 //
 // # Issue lifecycle
 //

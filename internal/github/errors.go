@@ -3,8 +3,12 @@ package github
 import (
 	"errors"
 	"fmt"
+	"net/http"
+	"strconv"
 	"strings"
 	"time"
+
+	gh "github.com/google/go-github/v60/github"
 )
 
 // ErrPermission is wrapped by every [*PermissionError].
@@ -13,20 +17,8 @@ var ErrPermission = errors.New("the GitHub token lacks a permission")
 // ErrRateLimited is wrapped by every [*RateLimitError].
 var ErrRateLimited = errors.New("GitHub API rate limit exceeded")
 
-// ErrNoPullRequest means no merged pull request has the commit as its merge
-// commit: the commit was pushed directly.
-var ErrNoPullRequest = errors.New("no merged pull request for the commit")
-
 // ErrUnauthorized means GitHub rejected the token itself (401).
 var ErrUnauthorized = errors.New("GitHub rejected the token")
-
-// ErrBodyTooLong means a comment or issue body is over GitHub's limit of
-// [MaxBodyLength] characters; callers shorten it before sending.
-var ErrBodyTooLong = errors.New("body is longer than GitHub accepts")
-
-// ErrFilesTruncated means a pull request changes more files than GitHub
-// lists (3,000); callers should treat every path as changed.
-var ErrFilesTruncated = errors.New("GitHub lists only the first 3000 changed files")
 
 // PermissionError is a request GitHub refused because the token lacks a
 // permission; Permissions are the workflow permissions: entries that grant it.
@@ -88,3 +80,39 @@ func (e *RateLimitError) Error() string {
 
 // Unwrap makes errors.Is(err, ErrRateLimited) true.
 func (e *RateLimitError) Unwrap() error { return ErrRateLimited }
+
+// fail turns go-github's errors into roster's: op says what was being done
+// and perms which permissions: entries it needs.
+func (c *Client) fail(op string, perms []string, err error) error {
+	var rl *gh.RateLimitError
+	var ab *gh.AbuseRateLimitError
+	var er *gh.ErrorResponse
+	switch {
+	case errors.As(err, &rl):
+		return &RateLimitError{Op: op, Reset: rl.Rate.Reset.Time, MaxWait: c.wait, Message: rl.Message}
+	case errors.As(err, &ab):
+		e := &RateLimitError{Op: op, Secondary: true, MaxWait: c.wait, Message: ab.Message}
+		if ab.RetryAfter != nil {
+			e.RetryAfter = *ab.RetryAfter
+		}
+		return e
+	case errors.As(err, &er) && er.Response != nil:
+		switch status := er.Response.StatusCode; {
+		case status == http.StatusTooManyRequests:
+			e := &RateLimitError{Op: op, MaxWait: c.wait, Message: er.Message}
+			if secs, err := strconv.ParseInt(er.Response.Header.Get("X-RateLimit-Reset"), 10, 64); err == nil && er.Response.Header.Get("X-RateLimit-Remaining") == "0" {
+				e.Reset = time.Unix(secs, 0)
+			} else {
+				e.Secondary = true
+			}
+			return e
+		case status == http.StatusForbidden && strings.Contains(er.Message, "not accessible by"):
+			return &PermissionError{Op: op, Permissions: perms, Accepted: er.Response.Header.Get("X-Accepted-GitHub-Permissions"), Message: er.Message}
+		case status == http.StatusUnauthorized:
+			return fmt.Errorf("%s: %w (401 %s): check the github-token input", op, ErrUnauthorized, er.Message)
+		case status == http.StatusNotFound:
+			return fmt.Errorf("%s: not found (404): check the repository and number, and that the token can read the repository (%s): %w", op, strings.Join(perms, ", "), err)
+		}
+	}
+	return fmt.Errorf("%s: %w", op, err)
+}

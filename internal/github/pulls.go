@@ -2,6 +2,7 @@ package github
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	gh "github.com/google/go-github/v60/github"
@@ -34,6 +35,14 @@ type ChangedFile struct {
 
 // maxListedFiles is how many files GitHub lists for one pull request.
 const maxListedFiles = 3000
+
+// ErrFilesTruncated means a pull request changes more files than GitHub
+// lists (3,000); callers should treat every path as changed.
+var ErrFilesTruncated = errors.New("GitHub lists only the first 3000 changed files")
+
+// ErrNoPullRequest means no merged pull request has the commit as its merge
+// commit: the commit was pushed directly.
+var ErrNoPullRequest = errors.New("no merged pull request for the commit")
 
 // PullRequestForCommit returns the merged pull request whose merge commit is
 // sha (the commit a push to the default branch carries after a merge, squash
