@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"strings"
 	"time"
 
@@ -93,9 +92,9 @@ const (
 // expected returns the reviewed digests of the environments being applied.
 func (rv review) expected(envs []*manifest.Environment) map[string]string {
 	expect := map[string]string{}
-	for name, d := range rv.Digests {
-		if slices.ContainsFunc(envs, func(e *manifest.Environment) bool { return e.Name == name }) {
-			expect[name] = d
+	for _, e := range envs {
+		if d, ok := rv.Digests[e.Name]; ok {
+			expect[e.Name] = d
 		}
 	}
 	return expect
