@@ -2,6 +2,7 @@ package action
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -236,6 +237,16 @@ func (r *runner) summary(markdown string) error {
 
 // setOutput records an output for writeOutputs.
 func (r *runner) setOutput(name, value string) { r.outputs[name] = value }
+
+// setJSONOutput records v, encoded as JSON, as an output.
+func (r *runner) setJSONOutput(name string, v any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Errorf("encode the %s output: %w", name, err)
+	}
+	r.setOutput(name, string(b))
+	return nil
+}
 
 // writeOutputs writes every recorded output to GITHUB_OUTPUT, or to the log
 // outside a runner.

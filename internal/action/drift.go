@@ -3,7 +3,6 @@ package action
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -133,11 +132,9 @@ func (r *runner) driftIssues(ctx context.Context, reports []*drift.Report, opts 
 			return errors.Join(errs...)
 		})
 	}
-	b, err := json.Marshal(issues)
-	if err != nil {
+	if err := r.setJSONOutput("drift-issues", issues); err != nil {
 		return err
 	}
-	r.setOutput("drift-issues", string(b))
 	return ghErr
 }
 

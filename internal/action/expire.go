@@ -5,7 +5,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -96,11 +95,9 @@ func (r *runner) publishExpire(ctx context.Context, p *plan.Plan, res *apply.Res
 		return err
 	}
 	removed := removals(res)
-	out, err := json.Marshal(removed)
-	if err != nil {
-		return fmt.Errorf("encode the expired output: %w", err)
+	if err := r.setJSONOutput("expired", removed); err != nil {
+		return err
 	}
-	r.setOutput("expired", string(out))
 	r.applyOutcome(res)
 	failed := res.Failed()
 	var ghErr error

@@ -3,7 +3,6 @@ package action
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -316,11 +315,9 @@ func (r *runner) planOutputs(p *plan.Plan) error {
 	for _, e := range p.Environments {
 		digests[e.Name] = e.Digest
 	}
-	digestJSON, err := json.Marshal(digests)
-	if err != nil {
-		return fmt.Errorf("encode digests: %w", err)
+	if err := r.setJSONOutput("digests", digests); err != nil {
+		return err
 	}
-	r.setOutput("digests", string(digestJSON))
 	var planJSON bytes.Buffer
 	if err := render.JSON(&planJSON, p); err != nil {
 		return err
