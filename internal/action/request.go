@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 	"path"
-	"path/filepath"
 	"strings"
 
 	"github.com/roster-dev/roster/internal/github"
@@ -93,7 +92,7 @@ func (r *runner) planRequest(ctx context.Context, req *request.Request, file str
 	if err := os.WriteFile(name, edited, 0o644); err != nil { //nolint:gosec // a manifest of the checkout
 		return fmt.Errorf("plan the access request: %w", err)
 	}
-	defer func() { _ = os.WriteFile(filepath.Clean(name), orig, 0o644) }() //nolint:gosec // restores the checkout
+	defer func() { _ = os.WriteFile(name, orig, 0o644) }() //nolint:gosec // restores the checkout
 	repo, err := r.validate()
 	if err != nil {
 		return err
