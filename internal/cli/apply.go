@@ -189,13 +189,13 @@ func confirm(ctx context.Context, env Env, p *plan.Plan, yes bool) error {
 	case answer = <-answered:
 	case <-ctx.Done():
 		fmt.Fprintln(env.Stderr)
-		return &exitError{Code: ExitFailure, Err: errors.New("apply cancelled: nothing was changed")}
+		return failf("apply cancelled: nothing was changed")
 	}
 	if answer.err != nil && !errors.Is(answer.err, io.EOF) {
 		return fmt.Errorf("read confirmation: %w", answer.err)
 	}
 	if strings.TrimSpace(answer.text) != "yes" {
-		return &exitError{Code: ExitFailure, Err: errors.New("apply cancelled: nothing was changed")}
+		return failf("apply cancelled: nothing was changed")
 	}
 	return nil
 }

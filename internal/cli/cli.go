@@ -67,6 +67,12 @@ func usageError(format string, args ...any) error {
 	return &exitError{Code: ExitUsage, Err: fmt.Errorf(format, args...), usage: true}
 }
 
+// failf is a command that failed for the reason it formats: it ends with
+// ExitFailure.
+func failf(format string, args ...any) error {
+	return &exitError{Code: ExitFailure, Err: fmt.Errorf(format, args...)}
+}
+
 // command is one subcommand.
 type command struct {
 	name    string

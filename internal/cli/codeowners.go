@@ -52,7 +52,7 @@ missing, differs from the approvals, or is followed by rules (for CI).`,
 func codeOwners(dir, file string, env Env) ([]approval.Owners, error) {
 	repo, diags := manifest.Load(dir, manifest.WithClock(env.now))
 	if diags.HasErrors() {
-		return nil, &exitError{Code: ExitFailure, Err: fmt.Errorf("%s is invalid: run roster validate --dir %s", dir, dir)}
+		return nil, failf("%s is invalid: run roster validate --dir %s", dir, dir)
 	}
 	out, err := ownersOf(repo, dir, file)
 	if err != nil {
@@ -159,7 +159,7 @@ func codeownersFile(dir string) (file, shown string) {
 func syncCodeowners(file string, owners []approval.Owners, check bool, env Env) error {
 	b, err := os.ReadFile(file) //nolint:gosec // the file the user names
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return &exitError{Code: ExitFailure, Err: fmt.Errorf("read %s: %w", file, err)}
+		return failf("read %s: %w", file, err)
 	}
 	if check {
 		if err := approval.CheckCodeowners(string(b), owners); err != nil {
@@ -176,7 +176,7 @@ func syncCodeowners(file string, owners []approval.Owners, check bool, env Env) 
 		return &exitError{Code: ExitFailure, Err: err}
 	}
 	if err := os.WriteFile(file, []byte(out), 0o644); err != nil { //nolint:gosec // CODEOWNERS is public
-		return &exitError{Code: ExitFailure, Err: fmt.Errorf("write %s: %w", file, err)}
+		return failf("write %s: %w", file, err)
 	}
 	fmt.Fprintf(env.Stdout, "%s: wrote the roster block\n", file)
 	return nil

@@ -50,7 +50,7 @@ written; without it, as it is written).`,
 						continue
 					}
 					if werr := f.Write(); werr != nil {
-						return &exitError{Code: ExitFailure, Err: fmt.Errorf("write %s: %w", f.Path, werr)}
+						return failf("write %s: %w", f.Path, werr)
 					}
 					if !*showDiff {
 						fmt.Fprintln(env.Stdout, f.Path)
@@ -60,7 +60,7 @@ written; without it, as it is written).`,
 					return &exitError{Code: ExitFailure, Err: err}
 				}
 				if *check && changed > 0 {
-					return &exitError{Code: ExitFailure, Err: fmt.Errorf("%d %s not formatted; run roster fmt --dir %s", changed, map[bool]string{true: "file is", false: "files are"}[changed == 1], *dir)}
+					return failf("%d %s not formatted; run roster fmt --dir %s", changed, map[bool]string{true: "file is", false: "files are"}[changed == 1], *dir)
 				}
 				return nil
 			}

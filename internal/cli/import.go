@@ -124,7 +124,7 @@ func runImport(ctx context.Context, env Env, a *importArgs) error {
 	_, diags := manifest.Load(*a.dir, manifest.WithClock(env.now))
 	if diags.HasErrors() {
 		printDiagnostics(env.Stderr, diags)
-		return &exitError{Code: ExitFailure, Err: fmt.Errorf("the imported manifests do not validate (%s): the live account breaks a rule of the manifests, such as a guardrail; fix the files, then run roster validate --dir %s", diags.Tally(diag.Error), *a.dir)}
+		return failf("the imported manifests do not validate (%s): the live account breaks a rule of the manifests, such as a guardrail; fix the files, then run roster validate --dir %s", diags.Tally(diag.Error), *a.dir)
 	}
 	return nil
 }

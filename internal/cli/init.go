@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -75,7 +74,7 @@ Existing files are never overwritten unless --force is given.`,
 				}
 				printProposal(env.Stdout, prop)
 				if len(prop.Environments) == 0 {
-					return &exitError{Code: ExitFailure, Err: errors.New("no account maps to an environment: tag the accounts (--env-tag KEY), or name the environments with --env name=account_id")}
+					return failf("no account maps to an environment: tag the accounts (--env-tag KEY), or name the environments with --env name=account_id")
 				}
 				files := scaffold.Files(prop.Environments, scaffold.Options{Region: *region, PlanRole: *planRole, ApplyRole: *applyRole})
 				written, kept, err := scaffold.Write(*dir, files, *force)

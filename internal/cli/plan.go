@@ -64,8 +64,8 @@ can never be applied).`,
 					return err
 				}
 				if refused := refusedEnvs(p); len(refused) > 0 {
-					return &exitError{Code: ExitFailure, Err: fmt.Errorf("refused: %s: a guardrail refuses the plan (the reason is above), so apply would not change anything there; fix the manifests or the guardrail and plan again",
-						strings.Join(refused, ", "))}
+					return failf("refused: %s: a guardrail refuses the plan (the reason is above), so apply would not change anything there; fix the manifests or the guardrail and plan again",
+						strings.Join(refused, ", "))
 				}
 				if *f.detailed && p.HasChanges() {
 					return &exitError{Code: ExitUsage}
@@ -94,7 +94,7 @@ func loadRepo(env Env, dir string) (*manifest.Repository, error) {
 	repo, diags := manifest.Load(dir, manifest.WithClock(env.now))
 	printDiagnostics(env.Stderr, diags)
 	if diags.HasErrors() {
-		return nil, &exitError{Code: ExitFailure, Err: fmt.Errorf("%s is invalid (%s above); fix the files and run the command again (roster validate --dir %s)", dir, diags.Tally(diag.Error), dir)}
+		return nil, failf("%s is invalid (%s above); fix the files and run the command again (roster validate --dir %s)", dir, diags.Tally(diag.Error), dir)
 	}
 	return repo, nil
 }

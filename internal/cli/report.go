@@ -101,7 +101,7 @@ func readSnapshots(ctx context.Context, dir string, envs []*manifest.Environment
 		live[e.Name] = acct
 	}
 	if len(live) == 0 {
-		return nil, &exitError{Code: ExitFailure, Err: fmt.Errorf("no snapshot in %s for the selected environments (take one with: roster snapshot --env NAME > %s/NAME.json)", dir, dir)}
+		return nil, failf("no snapshot in %s for the selected environments (take one with: roster snapshot --env NAME > %s/NAME.json)", dir, dir)
 	}
 	return live, nil
 }
