@@ -20,7 +20,8 @@ const FormatVersion = "1.3"
 const formatMajor = 1
 
 // The types below are the JSON format itself, kept apart from package plan
-// so that the documented format changes only on purpose.
+// so that the documented format changes only on purpose; each part of a
+// change sits with its conversions to the format and back.
 
 type jsonPlan struct {
 	FormatVersion string             `json:"format_version"`
@@ -71,6 +72,23 @@ type jsonAccessKey struct {
 	Findings          []plan.AccessKeyIssue `json:"findings"`
 }
 
+// toJSONAccessKey writes a's PGP key as its fingerprint.
+func toJSONAccessKey(a plan.AccessKey) jsonAccessKey {
+	ja := jsonAccessKey{ServiceAccount: a.ServiceAccount, DeliverTo: a.DeliverTo, SecretName: a.SecretName,
+		Destination: a.Destination, Summary: a.Summary, Refused: a.Refused, Steps: nonNil(a.Steps), Findings: nonNil(a.Notes)}
+	if a.PGPKey != "" {
+		ja.PGPKeyFingerprint = fingerprintOf(a.PGPKey)
+	}
+	return ja
+}
+
+// fromJSONAccessKey reads a back without its PGP key, which the format
+// carries only as a fingerprint.
+func fromJSONAccessKey(a jsonAccessKey) plan.AccessKey {
+	return plan.AccessKey{ServiceAccount: a.ServiceAccount, DeliverTo: a.DeliverTo, SecretName: a.SecretName,
+		Destination: a.Destination, Summary: a.Summary, Refused: a.Refused, Steps: a.Steps, Notes: a.Findings}
+}
+
 type jsonChange struct {
 	Action string `json:"action"`
 	Kind   string `json:"kind"`
@@ -82,6 +100,55 @@ type jsonChange struct {
 	Before    *jsonResource `json:"before"`
 	After     *jsonResource `json:"after"`
 	Ops       []jsonOp      `json:"ops"`
+}
+
+// toJSONChange writes every slice of ch, empty or not, and its operations'
+// PGP keys as fingerprints.
+func toJSONChange(ch plan.Change) *jsonChange {
+	jc := &jsonChange{
+		Action:    string(ch.Action),
+		Kind:      string(ch.Kind),
+		Name:      ch.Name,
+		Reason:    ch.Reason,
+		Phase:     int(ch.Phase),
+		DependsOn: nonNil(ch.DependsOn),
+		Before:    toJSONResource(ch.Before),
+		After:     toJSONResource(ch.After),
+		Ops:       []jsonOp{},
+	}
+	for _, op := range ch.Ops {
+		jc.Ops = append(jc.Ops, toJSONOp(op))
+	}
+	return jc
+}
+
+// fromJSONChange reads jc back, refusing an action roster does not know.
+func fromJSONChange(jc *jsonChange) (plan.Change, error) {
+	switch a := plan.Action(jc.Action); a {
+	case plan.Create, plan.Update, plan.Delete, plan.Adopt:
+	default:
+		return plan.Change{}, fmt.Errorf("unknown action %q", a)
+	}
+	ch := plan.Change{
+		Action:    plan.Action(jc.Action),
+		Kind:      plan.Kind(jc.Kind),
+		Name:      jc.Name,
+		Reason:    jc.Reason,
+		Phase:     plan.Phase(jc.Phase),
+		DependsOn: jc.DependsOn,
+		Before:    fromJSONResource(jc.Before),
+		After:     fromJSONResource(jc.After),
+		Ops:       []plan.Op{},
+	}
+	for _, jo := range jc.Ops {
+		op := plan.Op(jo)
+		op.PGPKey = "" // the format carries only the fingerprint
+		ch.Ops = append(ch.Ops, op)
+	}
+	if len(ch.DependsOn) == 0 {
+		ch.DependsOn = nil // as plan.Order leaves a change without dependencies
+	}
+	return ch, nil
 }
 
 // jsonResource is plan.Resource with its state.Access flattened, as the
@@ -96,6 +163,35 @@ type jsonResource struct {
 	Tags                map[string]string `json:"tags"`
 	Console             bool              `json:"console"`
 	Members             []string          `json:"members"`
+}
+
+func toJSONResource(r *plan.Resource) *jsonResource {
+	if r == nil {
+		return nil
+	}
+	return &jsonResource{
+		Path:                r.Path,
+		Groups:              nonNil(r.Groups),
+		ManagedPolicies:     nonNil(r.ManagedPolicies),
+		InlinePolicies:      nonNilMap(r.InlinePolicies),
+		PermissionsBoundary: r.PermissionsBoundary,
+		Tags:                nonNilMap(r.Tags),
+		Console:             r.Console,
+		Members:             nonNil(r.Members),
+	}
+}
+
+func fromJSONResource(r *jsonResource) *plan.Resource {
+	if r == nil {
+		return nil
+	}
+	return &plan.Resource{
+		Path: r.Path,
+		Access: state.Access{Groups: r.Groups, ManagedPolicies: r.ManagedPolicies, InlinePolicies: r.InlinePolicies,
+			PermissionsBoundary: r.PermissionsBoundary, Tags: r.Tags},
+		Console: r.Console,
+		Members: r.Members,
+	}
 }
 
 // jsonOp is an operation as the format writes it: plan.Op's own JSON (the
@@ -169,22 +265,8 @@ func toJSONEnvironment(e *plan.Environment) *jsonEnvironment {
 		Undeclared: []jsonUnmanaged{},
 	}
 	for _, ch := range e.Changes {
-		jc := &jsonChange{
-			Action:    string(ch.Action),
-			Kind:      string(ch.Kind),
-			Name:      ch.Name,
-			Reason:    ch.Reason,
-			Phase:     int(ch.Phase),
-			DependsOn: nonNil(ch.DependsOn),
-			Before:    toJSONResource(ch.Before),
-			After:     toJSONResource(ch.After),
-			Ops:       []jsonOp{},
-		}
-		for _, op := range ch.Ops {
-			jc.Ops = append(jc.Ops, toJSONOp(op))
-		}
 		je.Counts.Operations += len(ch.Ops)
-		je.Changes = append(je.Changes, jc)
+		je.Changes = append(je.Changes, toJSONChange(ch))
 	}
 	for _, u := range e.Undeclared {
 		je.Undeclared = append(je.Undeclared, jsonUnmanaged(u))
@@ -194,30 +276,9 @@ func toJSONEnvironment(e *plan.Environment) *jsonEnvironment {
 	}
 	je.AccessKeys = []jsonAccessKey{}
 	for _, a := range e.AccessKeys {
-		ja := jsonAccessKey{ServiceAccount: a.ServiceAccount, DeliverTo: a.DeliverTo, SecretName: a.SecretName,
-			Destination: a.Destination, Summary: a.Summary, Refused: a.Refused, Steps: nonNil(a.Steps), Findings: nonNil(a.Notes)}
-		if a.PGPKey != "" {
-			ja.PGPKeyFingerprint = fingerprintOf(a.PGPKey)
-		}
-		je.AccessKeys = append(je.AccessKeys, ja)
+		je.AccessKeys = append(je.AccessKeys, toJSONAccessKey(a))
 	}
 	return je
-}
-
-func toJSONResource(r *plan.Resource) *jsonResource {
-	if r == nil {
-		return nil
-	}
-	return &jsonResource{
-		Path:                r.Path,
-		Groups:              nonNil(r.Groups),
-		ManagedPolicies:     nonNil(r.ManagedPolicies),
-		InlinePolicies:      nonNilMap(r.InlinePolicies),
-		PermissionsBoundary: r.PermissionsBoundary,
-		Tags:                nonNilMap(r.Tags),
-		Console:             r.Console,
-		Members:             nonNil(r.Members),
-	}
 }
 
 func nonNil[T any](s []T) []T {
@@ -296,29 +357,9 @@ func fromJSONEnvironment(je *jsonEnvironment) (*plan.Environment, error) {
 		if jc == nil {
 			return nil, fmt.Errorf("changes[%d] is null", i)
 		}
-		switch a := plan.Action(jc.Action); a {
-		case plan.Create, plan.Update, plan.Delete, plan.Adopt:
-		default:
-			return nil, fmt.Errorf("changes[%d]: unknown action %q", i, a)
-		}
-		ch := plan.Change{
-			Action:    plan.Action(jc.Action),
-			Kind:      plan.Kind(jc.Kind),
-			Name:      jc.Name,
-			Reason:    jc.Reason,
-			Phase:     plan.Phase(jc.Phase),
-			DependsOn: jc.DependsOn,
-			Before:    fromJSONResource(jc.Before),
-			After:     fromJSONResource(jc.After),
-			Ops:       []plan.Op{},
-		}
-		for _, jo := range jc.Ops {
-			op := plan.Op(jo)
-			op.PGPKey = "" // the format carries only the fingerprint
-			ch.Ops = append(ch.Ops, op)
-		}
-		if len(ch.DependsOn) == 0 {
-			ch.DependsOn = nil // as plan.Order leaves a change without dependencies
+		ch, err := fromJSONChange(jc)
+		if err != nil {
+			return nil, fmt.Errorf("changes[%d]: %w", i, err)
 		}
 		e.Changes = append(e.Changes, ch)
 	}
@@ -329,21 +370,7 @@ func fromJSONEnvironment(je *jsonEnvironment) (*plan.Environment, error) {
 		e.Unmanaged = append(e.Unmanaged, plan.Unmanaged(u))
 	}
 	for _, a := range je.AccessKeys {
-		e.AccessKeys = append(e.AccessKeys, plan.AccessKey{ServiceAccount: a.ServiceAccount, DeliverTo: a.DeliverTo, SecretName: a.SecretName,
-			Destination: a.Destination, Summary: a.Summary, Refused: a.Refused, Steps: a.Steps, Notes: a.Findings})
+		e.AccessKeys = append(e.AccessKeys, fromJSONAccessKey(a))
 	}
 	return e, nil
-}
-
-func fromJSONResource(r *jsonResource) *plan.Resource {
-	if r == nil {
-		return nil
-	}
-	return &plan.Resource{
-		Path: r.Path,
-		Access: state.Access{Groups: r.Groups, ManagedPolicies: r.ManagedPolicies, InlinePolicies: r.InlinePolicies,
-			PermissionsBoundary: r.PermissionsBoundary, Tags: r.Tags},
-		Console: r.Console,
-		Members: r.Members,
-	}
 }
