@@ -21,6 +21,18 @@ const (
 	Pending          State = "PENDING"
 )
 
+// decisive reports whether a review in state s decides its reviewer's
+// stance: an approval, or the withdrawal of one (changes requested,
+// dismissed). A comment changes nothing; a pending review is not submitted.
+func (s State) decisive() bool {
+	switch s {
+	case Approved, ChangesRequested, Dismissed:
+		return true
+	case Commented, Pending:
+	}
+	return false
+}
+
 // Review is one review of a pull request.
 type Review struct {
 	// Login is the reviewer; empty for a deleted account.
@@ -143,16 +155,14 @@ func latestApprovals(reviews []Review) []Review {
 	latest := map[string]int{} // lower-case login → index in ordered
 	var deleted []Review
 	for i, rv := range ordered {
-		switch rv.State {
-		case Approved, ChangesRequested, Dismissed:
-			if rv.Login == "" {
-				if rv.State == Approved {
-					deleted = append(deleted, rv)
-				}
-				continue
+		switch {
+		case !rv.State.decisive():
+		case rv.Login == "":
+			if rv.State == Approved {
+				deleted = append(deleted, rv)
 			}
+		default:
 			latest[strings.ToLower(rv.Login)] = i
-		case Commented, Pending:
 		}
 	}
 	var idx []int
