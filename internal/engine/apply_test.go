@@ -690,16 +690,8 @@ func TestApplyGuards(t *testing.T) {
 
 // writeActionsExcept lists "iam:<Op>" for every operation type but one.
 func writeActionsExcept(except plan.OpType) []string {
-	all := []plan.OpType{
-		plan.OpCreateUser, plan.OpUpdateUser, plan.OpDeleteUser, plan.OpTagUser, plan.OpUntagUser, plan.OpAddUserToGroup,
-		plan.OpRemoveUserFromGroup, plan.OpAttachUserPolicy, plan.OpDetachUserPolicy, plan.OpPutUserPolicy, plan.OpDeleteUserPolicy,
-		plan.OpPutUserPermissionsBoundary, plan.OpDeleteUserPermissionsBoundary, plan.OpCreateLoginProfile, plan.OpUpdateLoginProfile,
-		plan.OpDeleteLoginProfile, plan.OpDeleteAccessKey, plan.OpDeactivateMFADevice, plan.OpDeleteVirtualMFADevice, plan.OpDeleteSSHPublicKey,
-		plan.OpDeleteSigningCertificate, plan.OpDeleteServiceSpecificCredential, plan.OpCreateGroup, plan.OpUpdateGroup,
-		plan.OpDeleteGroup, plan.OpAttachGroupPolicy, plan.OpDetachGroupPolicy, plan.OpPutGroupPolicy, plan.OpDeleteGroupPolicy,
-	}
 	var out []string
-	for _, op := range all {
+	for _, op := range plan.OpTypes {
 		if op != except {
 			out = append(out, "iam:"+string(op))
 		}

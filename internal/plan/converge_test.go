@@ -288,9 +288,9 @@ func TestConvergence(t *testing.T) {
 	if total.creates == 0 || total.adopts == 0 || total.updates == 0 || total.deletes == 0 || total.blockedGroups == 0 || total.caseMatches == 0 {
 		t.Errorf("generator does not cover every situation: %+v", total)
 	}
-	if len(total.ops) != len(allOpTypes) {
+	if len(total.ops) != len(plannedOpTypes) {
 		var missing []string
-		for _, typ := range allOpTypes {
+		for _, typ := range plannedOpTypes {
 			if total.ops[typ] == 0 {
 				missing = append(missing, string(typ))
 			}
@@ -299,16 +299,9 @@ func TestConvergence(t *testing.T) {
 	}
 }
 
-// allOpTypes are the operations a plan may hold.
-var allOpTypes = []plan.OpType{
-	plan.OpCreateUser, plan.OpUpdateUser, plan.OpDeleteUser, plan.OpTagUser, plan.OpUntagUser,
-	plan.OpAddUserToGroup, plan.OpRemoveUserFromGroup, plan.OpAttachUserPolicy, plan.OpDetachUserPolicy,
-	plan.OpPutUserPolicy, plan.OpDeleteUserPolicy, plan.OpPutUserPermissionsBoundary, plan.OpDeleteUserPermissionsBoundary,
-	plan.OpCreateLoginProfile, plan.OpDeleteLoginProfile, plan.OpDeleteAccessKey, plan.OpDeactivateMFADevice,
-	plan.OpDeleteVirtualMFADevice, plan.OpDeleteSSHPublicKey, plan.OpDeleteSigningCertificate, plan.OpDeleteServiceSpecificCredential,
-	plan.OpCreateGroup, plan.OpUpdateGroup, plan.OpDeleteGroup, plan.OpAttachGroupPolicy, plan.OpDetachGroupPolicy,
-	plan.OpPutGroupPolicy, plan.OpDeleteGroupPolicy,
-}
+// plannedOpTypes are the operations the generator's plans hold: all but
+// UpdateLoginProfile, as its live users never carry an undelivered password.
+var plannedOpTypes = slices.DeleteFunc(slices.Clone(plan.OpTypes), func(t plan.OpType) bool { return t == plan.OpUpdateLoginProfile })
 
 // convergeCase runs one generated case against its own fake account.
 func convergeCase(t *testing.T, seed uint64, pgpKey string) tally {

@@ -145,6 +145,20 @@ const (
 	OpDeleteGroupPolicy               OpType = "DeleteGroupPolicy"
 )
 
+// OpTypes are all the operation types, in the order above, for whatever
+// must cover every one (the plan JSON documentation, the write permissions
+// apply needs).
+var OpTypes = []OpType{
+	OpCreateUser, OpUpdateUser, OpDeleteUser, OpTagUser, OpUntagUser,
+	OpAddUserToGroup, OpRemoveUserFromGroup, OpAttachUserPolicy, OpDetachUserPolicy,
+	OpPutUserPolicy, OpDeleteUserPolicy, OpPutUserPermissionsBoundary, OpDeleteUserPermissionsBoundary,
+	OpCreateLoginProfile, OpUpdateLoginProfile, OpDeleteLoginProfile,
+	OpDeleteAccessKey, OpDeactivateMFADevice, OpDeleteVirtualMFADevice, OpDeleteSSHPublicKey,
+	OpDeleteSigningCertificate, OpDeleteServiceSpecificCredential,
+	OpCreateGroup, OpUpdateGroup, OpDeleteGroup, OpAttachGroupPolicy, OpDetachGroupPolicy,
+	OpPutGroupPolicy, OpDeleteGroupPolicy,
+}
+
 // Op is one IAM write call. Only the fields its Type needs are set.
 type Op struct {
 	Type  OpType `json:"type"`

@@ -193,7 +193,7 @@ func TestJSONDocumented(t *testing.T) {
 			names = append(names, name)
 		}
 	}
-	for _, op := range allOpTypes {
+	for _, op := range plan.OpTypes {
 		names = append(names, string(op))
 	}
 	for _, name := range names {
@@ -204,18 +204,6 @@ func TestJSONDocumented(t *testing.T) {
 	if !strings.Contains(string(doc), "`"+FormatVersion+"`") {
 		t.Errorf("docs/plan-json.md does not name the current format version %s", FormatVersion)
 	}
-}
-
-// allOpTypes lists every operation type of package plan.
-var allOpTypes = []plan.OpType{
-	plan.OpCreateUser, plan.OpUpdateUser, plan.OpDeleteUser, plan.OpTagUser, plan.OpUntagUser,
-	plan.OpAddUserToGroup, plan.OpRemoveUserFromGroup, plan.OpAttachUserPolicy, plan.OpDetachUserPolicy,
-	plan.OpPutUserPolicy, plan.OpDeleteUserPolicy, plan.OpPutUserPermissionsBoundary,
-	plan.OpDeleteUserPermissionsBoundary, plan.OpCreateLoginProfile, plan.OpUpdateLoginProfile,
-	plan.OpDeleteLoginProfile, plan.OpDeleteAccessKey, plan.OpDeactivateMFADevice, plan.OpDeleteVirtualMFADevice,
-	plan.OpDeleteSSHPublicKey, plan.OpDeleteSigningCertificate, plan.OpDeleteServiceSpecificCredential,
-	plan.OpCreateGroup, plan.OpUpdateGroup, plan.OpDeleteGroup, plan.OpAttachGroupPolicy,
-	plan.OpDetachGroupPolicy, plan.OpPutGroupPolicy, plan.OpDeleteGroupPolicy,
 }
 
 // A plan whose only effect is access key steps keeps them when read back
