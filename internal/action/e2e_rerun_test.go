@@ -383,7 +383,11 @@ func TestOutcomeWords(t *testing.T) {
 		t.Parallel()
 		w := newWorld(t)
 		pr := w.reviewAndMerge(1, sha(100))
-		w.iam.FailNext("CreateGroup", "ServiceFailure", 20)
+		// IAM refuses development's CreateGroup for the account's group
+		// quota: an error no retry mends, so the write fails at once (a
+		// retryable one would only fail after every backoff of every
+		// attempt, 19 s of this package's run).
+		w.iam.FailNext("CreateGroup", "LimitExceeded", 1)
 		res := w.run("push", pushPayload(sha(100)), nil)
 		if res.outputs["result"] != "failed" {
 			t.Fatalf("result = %q, want failed; log:\n%s", res.outputs["result"], res.log)
