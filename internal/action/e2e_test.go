@@ -6,11 +6,14 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -54,6 +57,8 @@ func TestMain(m *testing.M) {
 }
 
 func runTests(m *testing.M) int {
+	flag.Parse()
+	waitOnProcesses()
 	dir, err := os.MkdirTemp("", "roster-e2e-")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -62,6 +67,18 @@ func runTests(m *testing.M) int {
 	defer os.RemoveAll(dir)
 	e2eDir = dir
 	return m.Run()
+}
+
+// waitOnProcesses lets more tests run at once than -parallel's default (one
+// per CPU): an end-to-end test spends most of its time waiting on the
+// roster process it runs and on the fakes, not computing. An explicit
+// -parallel is kept.
+func waitOnProcesses() {
+	explicit := false
+	flag.Visit(func(f *flag.Flag) { explicit = explicit || f.Name == "test.parallel" })
+	if !explicit {
+		_ = flag.Set("test.parallel", strconv.Itoa(4*runtime.GOMAXPROCS(0)))
+	}
 }
 
 // The world of an end-to-end test: a repository on the GitHub fake, two AWS
