@@ -47,7 +47,7 @@ func TestGeneratedPasswordsSatisfyThePolicy(t *testing.T) {
 				fa.PutUser(iamtest.User{Name: fmt.Sprintf("user-%d", i)})
 			}
 			acct := applySession(t, s, writerAcct, "")
-			w := NewWriter(acct, WriterOptions{})
+			w := NewWriter(acct, unpaced())
 			for i := range viaWriter {
 				out, err := w.Write(context.Background(), plan.Op{Type: plan.OpCreateLoginProfile, User: fmt.Sprintf("user-%d", i), PGPKey: k.Armored})
 				if err != nil {
@@ -174,7 +174,7 @@ func TestPasswordPolicyReadOnce(t *testing.T) {
 		fa.PutUser(iamtest.User{Name: fmt.Sprintf("user-%d", i)})
 	}
 	fa.AddRole("roster-apply", "iam:CreateLoginProfile", "iam:UpdateLoginProfile", "iam:TagUser", "iam:UntagUser")
-	w := NewWriter(applySession(t, s, writerAcct, "roster-apply"), WriterOptions{})
+	w := NewWriter(applySession(t, s, writerAcct, "roster-apply"), unpaced())
 
 	// The role may not read the policy: the operation fails, naming the
 	// permission, before any login profile exists.

@@ -64,6 +64,15 @@ func productConfig(t testing.TB, s *iamtest.Server, id string) aws.Config {
 	return cfg
 }
 
+// unpaced is the writer options of tests about what a write does rather
+// than IAM's rate: a pacer whose waits end at once, so that the test's
+// writes go as fast as the fake answers (at PaceStart's twenty a second,
+// a test of a hundred writes would wait seconds). pacer_test.go and the
+// convergence tests under throttling keep the real pacing.
+func unpaced() WriterOptions {
+	return WriterOptions{Pacer: NewPacer(nil, func(ctx context.Context, _ time.Duration) error { return ctx.Err() })}
+}
+
 // applySession connects to account id for apply, through role when it is
 // not empty, with the product's configuration, changed by edit when given.
 func applySession(t testing.TB, s *iamtest.Server, id, role string, edit ...func(*aws.Config)) *Account {
@@ -331,7 +340,7 @@ func TestWriteEveryOperation(t *testing.T) {
 			if tt.seed != nil {
 				tt.seed(t, iam.NewFromConfig(acct.Config()))
 			}
-			w := NewWriter(acct, WriterOptions{})
+			w := NewWriter(acct, unpaced())
 			s.ResetCalls()
 
 			out, err := w.Write(context.Background(), tt.op)
@@ -885,7 +894,7 @@ func TestWritePermissionsSuffice(t *testing.T) {
 	fa := seedWriterAccount(t, s)
 	fa.PutUser(iamtest.User{Name: "erin", LoginProfile: &iamtest.LoginProfile{Password: "Left-Behind-1!"}})
 	fa.AddRole("roster-apply", WritePermissions...)
-	w := NewWriter(applySession(t, s, writerAcct, "roster-apply"), WriterOptions{})
+	w := NewWriter(applySession(t, s, writerAcct, "roster-apply"), unpaced())
 	ops := append(convergeOps(k.Armored), plan.Op{Type: plan.OpCreateLoginProfile, User: "erin", PGPKey: k.Armored})
 	for _, op := range ops {
 		if _, err := w.Write(context.Background(), op); err != nil {
@@ -930,7 +939,7 @@ func TestWriteKnowsEveryOperationType(t *testing.T) {
 		t.Fatalf("found %d operation types in plan.go, want at least 28: is the parser looking at the right file?", len(types))
 	}
 	s := iamtest.NewServer(t, iamtest.WithDefaultAccount(writerAcct))
-	w := NewWriter(applySession(t, s, writerAcct, ""), WriterOptions{})
+	w := NewWriter(applySession(t, s, writerAcct, ""), unpaced())
 	s.ResetCalls()
 	for _, typ := range types {
 		// The account is empty, so most calls fail; none may be unknown.
