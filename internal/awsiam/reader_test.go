@@ -9,8 +9,10 @@ import (
 	"math/rand/v2"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/google/go-cmp/cmp"
 
@@ -256,9 +258,13 @@ func TestThrottlingRetried(t *testing.T) {
 			const id = "111122223333"
 			sd := seedAccount(t, s, id, rand.New(rand.NewPCG(3, 3)), 5)
 			env := envFor(id, "")
-			// Retry as LoadConfig configures it.
+			// Retry as LoadConfig configures it, with waits of 5 ms
+			// instead of the SDK's backoff (up to seconds at the 50%
+			// throttling below).
 			base := s.AWSConfig(id)
-			base.Retryer = func() aws.Retryer { return NewReadRetryer(MaxAttempts) }
+			base.Retryer = func() aws.Retryer {
+				return &readRetryer{RetryerV2: standard(MaxAttempts, retry.BackoffDelayerFunc(func(int, error) (time.Duration, error) { return 5 * time.Millisecond, nil }))}
+			}
 			read := func() *state.Account {
 				t.Helper()
 				// A new session each time.
