@@ -455,7 +455,9 @@ func TestConcurrencyFlags(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			srv := applyFake(t)
-			srv.Gather(tt.action, 2, time.Second)
+			// Half a second is long for a second call made at once, and
+			// each run with a bound of one waits it out at every call.
+			srv.Gather(tt.action, 2, 500*time.Millisecond)
 			r := runRoster(t, srv, "", false, append(tt.args, "--dir", applyTree(t))...)
 			if r.code != ExitOK {
 				t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", r.code, r.stdout, r.stderr)
