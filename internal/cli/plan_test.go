@@ -52,7 +52,7 @@ func TestPlanBaseDir(t *testing.T) {
 	if err := json.Unmarshal([]byte(stdout), &p); code != ExitOK || err != nil || len(p.Environments) != 1 {
 		t.Fatalf("plan --format json --base-dir: exit %d, %v\n%s%s", code, err, stdout, stderr)
 	}
-	wantJSON := []plan.EndChange{{Move: plan.EndExtended, Kind: plan.KindUser, User: "walter.fischer", Until: "the end of 2027-06-30 UTC", Was: "the end of 2027-03-31 UTC"}}
+	wantJSON := []plan.EndChange{{Move: plan.EndExtended, GrantKey: plan.GrantKey{Kind: plan.KindUser, User: "walter.fischer"}, Until: "the end of 2027-06-30 UTC", Was: "the end of 2027-03-31 UTC"}}
 	if diff := cmp.Diff(wantJSON, p.Environments[0].EndChanges); diff != "" {
 		t.Errorf("end_changes (-want +got):\n%s", diff)
 	}

@@ -24,13 +24,11 @@ const (
 )
 
 // EndChange is a grant, kept by both the base branch and the change, whose
-// end the change moves: a user's or service account's expires (Group
-// empty), or a membership's. Reviewers see an extension for what it is.
+// end the change moves: a user's or service account's expires, or a
+// membership's. Reviewers see an extension for what it is.
 type EndChange struct {
-	Move  EndMove `json:"move"`
-	Kind  Kind    `json:"kind"`
-	User  string  `json:"user"`
-	Group string  `json:"group,omitempty"`
+	Move EndMove `json:"move"`
+	GrantKey
 	// Until is the new end in the words of Grant.Until; "" when the grant
 	// no longer ends.
 	Until string `json:"until,omitempty"`
@@ -58,9 +56,9 @@ func EndChanges(base, head []*manifest.User) []EndChange {
 		if !ok || u.Absent {
 			continue
 		}
-		kind := kindOf(u)
+		own := GrantKey{Kind: kindOf(u), User: u.Name}
 		if m, ok := moved(b.Expires, u.Expires); ok {
-			out = append(out, endChange(m, kind, u.Name, "", b.Expires, u.Expires))
+			out = append(out, endChange(m, own, b.Expires, u.Expires))
 		}
 		for _, g := range u.Groups {
 			bg, ok := baseGroup(b, g)
@@ -69,7 +67,9 @@ func EndChanges(base, head []*manifest.User) []EndChange {
 			}
 			from, to := groupEnd(b, bg), groupEnd(u, g)
 			if m, ok := moved(from, to); ok {
-				out = append(out, endChange(m, kind, u.Name, g, from, to))
+				membership := own
+				membership.Group = g
+				out = append(out, endChange(m, membership, from, to))
 			}
 		}
 	}
@@ -112,8 +112,8 @@ func moved(from, to *manifest.Expiry) (EndMove, bool) {
 	}
 }
 
-func endChange(m EndMove, kind Kind, user, group string, from, to *manifest.Expiry) EndChange {
-	c := EndChange{Move: m, Kind: kind, User: user, Group: group}
+func endChange(m EndMove, key GrantKey, from, to *manifest.Expiry) EndChange {
+	c := EndChange{Move: m, GrantKey: key}
 	if to != nil {
 		c.Until = to.String()
 	}

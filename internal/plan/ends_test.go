@@ -46,29 +46,29 @@ func TestEndChanges(t *testing.T) {
 		name: "membership extended from 18:00 to 22:00",
 		base: []*manifest.User{until(alice(), "prod-operators", at(18))},
 		head: []*manifest.User{until(alice(), "prod-operators", at(22))},
-		want: []EndChange{{Move: EndExtended, Kind: KindUser, User: "alice", Group: "prod-operators", Until: "2026-12-03 22:00 UTC", Was: "2026-12-03 18:00 UTC"}},
+		want: []EndChange{{Move: EndExtended, GrantKey: GrantKey{Kind: KindUser, User: "alice", Group: "prod-operators"}, Until: "2026-12-03 22:00 UTC", Was: "2026-12-03 18:00 UTC"}},
 	}, {
 		name: "membership shortened",
 		base: []*manifest.User{until(alice(), "prod-operators", at(18))},
 		head: []*manifest.User{until(alice(), "prod-operators", at(16))},
-		want: []EndChange{{Move: EndShortened, Kind: KindUser, User: "alice", Group: "prod-operators", Until: "2026-12-03 16:00 UTC", Was: "2026-12-03 18:00 UTC"}},
+		want: []EndChange{{Move: EndShortened, GrantKey: GrantKey{Kind: KindUser, User: "alice", Group: "prod-operators"}, Until: "2026-12-03 16:00 UTC", Was: "2026-12-03 18:00 UTC"}},
 	}, {
 		name: "permanent membership now ends",
 		base: []*manifest.User{alice()},
 		head: []*manifest.User{until(alice(), "developers", *day(31))},
-		want: []EndChange{{Move: EndAdded, Kind: KindUser, User: "alice", Group: "developers", Until: "the end of 2027-03-31 UTC"}},
+		want: []EndChange{{Move: EndAdded, GrantKey: GrantKey{Kind: KindUser, User: "alice", Group: "developers"}, Until: "the end of 2027-03-31 UTC"}},
 	}, {
 		name: "time-bound membership becomes permanent",
 		base: []*manifest.User{until(alice(), "prod-operators", at(18))},
 		head: []*manifest.User{alice()},
-		want: []EndChange{{Move: EndRemoved, Kind: KindUser, User: "alice", Group: "prod-operators", Was: "2026-12-03 18:00 UTC"}},
+		want: []EndChange{{Move: EndRemoved, GrantKey: GrantKey{Kind: KindUser, User: "alice", Group: "prod-operators"}, Was: "2026-12-03 18:00 UTC"}},
 	}, {
 		name: "user's own expires moved, service account's shortened",
 		base: []*manifest.User{grantee("bob", day(30)), svc},
 		head: []*manifest.User{grantee("bob", day(31)), svcLater},
 		want: []EndChange{
-			{Move: EndExtended, Kind: KindUser, User: "bob", Until: "the end of 2027-03-31 UTC", Was: "the end of 2027-03-30 UTC"},
-			{Move: EndShortened, Kind: KindServiceAccount, User: "ci", Until: "the end of 2027-03-30 UTC", Was: "the end of 2027-03-31 UTC"},
+			{Move: EndExtended, GrantKey: GrantKey{Kind: KindUser, User: "bob"}, Until: "the end of 2027-03-31 UTC", Was: "the end of 2027-03-30 UTC"},
+			{Move: EndShortened, GrantKey: GrantKey{Kind: KindServiceAccount, User: "ci"}, Until: "the end of 2027-03-30 UTC", Was: "the end of 2027-03-31 UTC"},
 		},
 	}, {
 		name: "a date and the midnight after it as a time are the same end",
@@ -78,7 +78,7 @@ func TestEndChanges(t *testing.T) {
 		name: "a date becomes an earlier time of that day",
 		base: []*manifest.User{until(alice(), "prod-operators", *day(3))},
 		head: []*manifest.User{until(alice(), "prod-operators", manifest.At(time.Date(2027, 3, 3, 18, 0, 0, 0, time.UTC)))},
-		want: []EndChange{{Move: EndShortened, Kind: KindUser, User: "alice", Group: "prod-operators", Until: "2027-03-03 18:00 UTC", Was: "the end of 2027-03-03 UTC"}},
+		want: []EndChange{{Move: EndShortened, GrantKey: GrantKey{Kind: KindUser, User: "alice", Group: "prod-operators"}, Until: "2027-03-03 18:00 UTC", Was: "the end of 2027-03-03 UTC"}},
 	}, {
 		name: "renamed user: a new grant, not an extension",
 		base: []*manifest.User{until(alice(), "prod-operators", at(18))},
@@ -99,7 +99,7 @@ func TestEndChanges(t *testing.T) {
 		name: "names compared as IAM does, shown as the change writes them",
 		base: []*manifest.User{until(grantee("Alice", nil, "Prod-Operators"), "Prod-Operators", at(18))},
 		head: []*manifest.User{until(grantee("alice", nil, "prod-operators"), "prod-operators", at(20))},
-		want: []EndChange{{Move: EndExtended, Kind: KindUser, User: "alice", Group: "prod-operators", Until: "2026-12-03 20:00 UTC", Was: "2026-12-03 18:00 UTC"}},
+		want: []EndChange{{Move: EndExtended, GrantKey: GrantKey{Kind: KindUser, User: "alice", Group: "prod-operators"}, Until: "2026-12-03 20:00 UTC", Was: "2026-12-03 18:00 UTC"}},
 	}, {
 		name: "nothing moved",
 		base: []*manifest.User{until(alice(), "prod-operators", at(18)), grantee("bob", day(30))},
@@ -128,7 +128,7 @@ func TestPlanCompareBase(t *testing.T) {
 	p := &Plan{Environments: []*Environment{{Name: "production"}, {Name: "sandbox", EndChanges: []EndChange{{Move: EndAdded}}}}}
 	p.CompareBase(head, base)
 	want := map[string][]EndChange{
-		"production": {{Move: EndExtended, Kind: KindUser, User: "alice", Group: "ops", Until: "2026-12-03 22:00 UTC", Was: "2026-12-03 18:00 UTC"}},
+		"production": {{Move: EndExtended, GrantKey: GrantKey{Kind: KindUser, User: "alice", Group: "ops"}, Until: "2026-12-03 22:00 UTC", Was: "2026-12-03 18:00 UTC"}},
 		"sandbox":    nil,
 	}
 	got := map[string][]EndChange{}

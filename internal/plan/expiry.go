@@ -7,12 +7,17 @@ import (
 	"github.com/roster-dev/roster/internal/manifest"
 )
 
-// Grant is a time-bound grant that stays in the account until its end: a
-// user or service account (Group empty), or one group membership.
-type Grant struct {
+// GrantKey says which grant of the manifests can end: a user or service
+// account itself (Group empty), or one of its group memberships.
+type GrantKey struct {
 	Kind  Kind   `json:"kind"`
 	User  string `json:"user"`
 	Group string `json:"group,omitempty"`
+}
+
+// Grant is a time-bound grant that stays in the account until its end.
+type Grant struct {
+	GrantKey
 	// Until says the end as reviewers read it: "2026-12-03 18:00 UTC", or
 	// "the end of 2027-03-31 UTC" for a date.
 	Until string `json:"until"`
@@ -30,7 +35,7 @@ func (d *differ) timeBound() []Grant {
 			if g.Passed(d.now) {
 				continue
 			}
-			gr := Grant{Kind: kindOf(w.m), User: name, Until: g.String(), Ends: g.End}
+			gr := Grant{GrantKey: GrantKey{Kind: kindOf(w.m), User: name}, Until: g.String(), Ends: g.End}
 			if g.Group != "" {
 				gr.Group = d.groupName(g.Group)
 			}

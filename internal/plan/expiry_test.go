@@ -42,7 +42,7 @@ func TestDiffTimeBoundMembership(t *testing.T) {
 	if len(before.Changes) != 0 {
 		t.Errorf("at 17:59 the plan changes %v, want nothing", before.Changes)
 	}
-	wantGrants := []Grant{{Kind: KindUser, User: "priya", Group: "prod-operators", Until: "2026-06-01 18:00 UTC", Ends: at(18, 0)}}
+	wantGrants := []Grant{{GrantKey: GrantKey{Kind: KindUser, User: "priya", Group: "prod-operators"}, Until: "2026-06-01 18:00 UTC", Ends: at(18, 0)}}
 	if diff := cmp.Diff(wantGrants, before.TimeBound); diff != "" {
 		t.Errorf("TimeBound at 17:59 (-want +got):\n%s", diff)
 	}

@@ -340,9 +340,9 @@ func timeBoundPlan() *plan.Plan {
 			},
 		},
 		TimeBound: []plan.Grant{
-			{Kind: plan.KindUser, User: "contractor-" + hostileMention, Until: "the end of 2027-03-31 UTC", Ends: time.Date(2027, 4, 1, 0, 0, 0, 0, time.UTC)},
-			{Kind: plan.KindUser, User: "sam", Group: "prod-operators", Until: "2026-12-03 18:00 UTC", Ends: end},
-			{Kind: plan.KindServiceAccount, User: "ci-deployer", Until: "2026-12-31 12:00 UTC", Ends: time.Date(2026, 12, 31, 12, 0, 0, 0, time.UTC)},
+			{GrantKey: plan.GrantKey{Kind: plan.KindUser, User: "contractor-" + hostileMention}, Until: "the end of 2027-03-31 UTC", Ends: time.Date(2027, 4, 1, 0, 0, 0, 0, time.UTC)},
+			{GrantKey: plan.GrantKey{Kind: plan.KindUser, User: "sam", Group: "prod-operators"}, Until: "2026-12-03 18:00 UTC", Ends: end},
+			{GrantKey: plan.GrantKey{Kind: plan.KindServiceAccount, User: "ci-deployer"}, Until: "2026-12-31 12:00 UTC", Ends: time.Date(2026, 12, 31, 12, 0, 0, 0, time.UTC)},
 		},
 	})}}
 }
@@ -354,14 +354,14 @@ func endsPlan() *plan.Plan {
 	return &plan.Plan{Environments: []*plan.Environment{
 		env(&plan.Environment{Name: "development", AccountID: "111122223333",
 			EndChanges: []plan.EndChange{
-				{Move: plan.EndShortened, Kind: plan.KindUser, User: "bob", Until: "the end of 2027-03-30 UTC", Was: "the end of 2027-03-31 UTC"},
-				{Move: plan.EndAdded, Kind: plan.KindServiceAccount, User: "ci-" + hostileMention, Until: "2026-12-31 12:00 UTC"},
-				{Move: plan.EndRemoved, Kind: plan.KindUser, User: "carol", Group: "developers" + hostileHTML, Was: "2026-12-03 18:00 UTC"},
+				{Move: plan.EndShortened, GrantKey: plan.GrantKey{Kind: plan.KindUser, User: "bob"}, Until: "the end of 2027-03-30 UTC", Was: "the end of 2027-03-31 UTC"},
+				{Move: plan.EndAdded, GrantKey: plan.GrantKey{Kind: plan.KindServiceAccount, User: "ci-" + hostileMention}, Until: "2026-12-31 12:00 UTC"},
+				{Move: plan.EndRemoved, GrantKey: plan.GrantKey{Kind: plan.KindUser, User: "carol", Group: "developers" + hostileHTML}, Was: "2026-12-03 18:00 UTC"},
 			}}),
 		env(&plan.Environment{Name: "production", AccountID: "444455556666", Production: true,
-			TimeBound: []plan.Grant{{Kind: plan.KindUser, User: "alice", Group: "prod-operators", Until: "2026-12-03 22:00 UTC", Ends: time.Date(2026, 12, 3, 22, 0, 0, 0, time.UTC)}},
+			TimeBound: []plan.Grant{{GrantKey: plan.GrantKey{Kind: plan.KindUser, User: "alice", Group: "prod-operators"}, Until: "2026-12-03 22:00 UTC", Ends: time.Date(2026, 12, 3, 22, 0, 0, 0, time.UTC)}},
 			EndChanges: []plan.EndChange{
-				{Move: plan.EndExtended, Kind: plan.KindUser, User: "alice", Group: "prod-operators", Until: "2026-12-03 22:00 UTC", Was: "2026-12-03 18:00 UTC"},
+				{Move: plan.EndExtended, GrantKey: plan.GrantKey{Kind: plan.KindUser, User: "alice", Group: "prod-operators"}, Until: "2026-12-03 22:00 UTC", Was: "2026-12-03 18:00 UTC"},
 			}}),
 	}}
 }
