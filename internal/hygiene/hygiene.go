@@ -75,17 +75,17 @@ type key struct {
 }
 
 type checker struct {
-	cfg        manifest.Config
-	env        *manifest.Environment
-	live       *state.Account
-	now        time.Time
-	today      time.Time
-	production bool
-	ownTag     string
-	ownerTag   string
-	envFile    string
-	users      map[string]*manifest.User
-	findings   []drift.Finding
+	env   *manifest.Environment
+	now   time.Time
+	today time.Time
+	// liveUsers are the live state's users by name; nil when there is no
+	// live state, which reads as no user.
+	liveUsers map[string]*state.User
+	ownTag    string
+	ownerTag  string
+	envFile   string
+	users     map[string]*manifest.User
+	findings  []drift.Finding
 }
 
 func newChecker(cfg manifest.Config, env *manifest.Environment, live *state.Account, now time.Time) *checker {
@@ -93,15 +93,15 @@ func newChecker(cfg manifest.Config, env *manifest.Environment, live *state.Acco
 		env = &manifest.Environment{}
 	}
 	c := &checker{
-		cfg:        cfg,
-		env:        env,
-		live:       live,
-		now:        now.UTC(),
-		today:      now.UTC().Truncate(24 * time.Hour),
-		production: env.Production,
-		ownTag:     cfg.OwnershipKey(),
-		ownerTag:   cfg.OwnerKey(),
-		users:      map[string]*manifest.User{},
+		env:      env,
+		now:      now.UTC(),
+		today:    now.UTC().Truncate(24 * time.Hour),
+		ownTag:   cfg.OwnershipKey(),
+		ownerTag: cfg.OwnerKey(),
+		users:    map[string]*manifest.User{},
+	}
+	if live != nil {
+		c.liveUsers = live.Users
 	}
 	envDir := cmp.Or(env.Dir, path.Join(manifest.DefaultDir, env.Name))
 	c.envFile = cmp.Or(env.Pos.File, path.Join(envDir, manifest.EnvironmentFile))
@@ -122,10 +122,8 @@ func (c *checker) skip(name string) bool {
 	if m := c.users[strings.ToLower(name)]; m != nil {
 		return m.Absent || c.expired(m)
 	}
-	if c.live != nil {
-		if u := c.live.Users[name]; u != nil && u.Tags[c.ownTag] == "true" {
-			return true // managed, not declared: drift's undeclared finding
-		}
+	if u := c.liveUsers[name]; u != nil && u.Tags[c.ownTag] == "true" {
+		return true // managed, not declared: drift's undeclared finding
 	}
 	return c.env.Unmanaged.Ignores(name)
 }
@@ -135,12 +133,10 @@ func (c *checker) skip(name string) bool {
 // live key created at the report's last_rotated time (to the second, the
 // report's precision) is the one. Without the live keys it stays "1" or "2".
 func (c *checker) keyName(user string, k state.CredentialReportKey) string {
-	if c.live != nil {
-		if u := c.live.Users[user]; u != nil {
-			for _, lk := range u.AccessKeys {
-				if lk.Created.UTC().Truncate(time.Second).Equal(k.LastRotated.UTC().Truncate(time.Second)) {
-					return lk.ID
-				}
+	if u := c.liveUsers[user]; u != nil {
+		for _, lk := range u.AccessKeys {
+			if lk.Created.UTC().Truncate(time.Second).Equal(k.LastRotated.UTC().Truncate(time.Second)) {
+				return lk.ID
 			}
 		}
 	}
@@ -159,10 +155,8 @@ func (c *checker) subject(f *facts) {
 		}
 		return
 	}
-	if c.live != nil {
-		if u := c.live.Users[f.name]; u != nil && u.Tags[c.ownerTag] != "" {
-			f.kind = plan.KindServiceAccount
-		}
+	if u := c.liveUsers[f.name]; u != nil && u.Tags[c.ownerTag] != "" {
+		f.kind = plan.KindServiceAccount
 	}
 }
 
@@ -196,11 +190,8 @@ func (c *checker) facts(report *state.CredentialReport) []*facts {
 		}
 		return out
 	}
-	if c.live == nil {
-		return nil
-	}
-	for _, name := range slices.Sorted(maps.Keys(c.live.Users)) {
-		u := c.live.Users[name]
+	for _, name := range slices.Sorted(maps.Keys(c.liveUsers)) {
+		u := c.liveUsers[name]
 		if c.skip(name) || !u.Details.Has(state.Credentials) {
 			continue
 		}
@@ -232,7 +223,7 @@ func date(t time.Time) string { return t.UTC().Format("2006-01-02") }
 // unless it is a reminder.
 func (c *checker) add(f drift.Finding, base drift.Severity) {
 	f.Severity = base
-	if c.production && f.Kind != Expiring {
+	if c.env.Production && f.Kind != Expiring {
 		switch base {
 		case drift.Low:
 			f.Severity = drift.Medium
