@@ -29,27 +29,36 @@ const (
 	ForDrift
 )
 
+// purposes says, for each purpose, its name in session names (plan, apply,
+// drift) and whether it only reads, so that it assumes plan_role_arn.
+var purposes = [...]struct {
+	name     string
+	readOnly bool
+}{
+	ForPlan:  {name: "plan", readOnly: true},
+	ForApply: {name: "apply"},
+	ForDrift: {name: "drift", readOnly: true},
+}
+
 // String is the purpose as it appears in session names: plan, apply, drift.
 func (p Purpose) String() string {
-	switch p {
-	case ForPlan:
-		return "plan"
-	case ForApply:
-		return "apply"
-	case ForDrift:
-		return "drift"
+	if !p.known() {
+		return fmt.Sprintf("Purpose(%d)", int(p))
 	}
-	return fmt.Sprintf("Purpose(%d)", int(p))
+	return purposes[p].name
 }
 
 // Role returns the role ARN the purpose assumes in env, or "" to use the
-// base credentials as they are.
+// base credentials as they are: plan_role_arn (falling back to role_arn)
+// for a purpose that only reads, role_arn otherwise.
 func (p Purpose) Role(env *manifest.Environment) string {
-	if p == ForPlan || p == ForDrift {
+	if p.known() && purposes[p].readOnly {
 		return env.PlanRole()
 	}
 	return env.RoleARN
 }
+
+func (p Purpose) known() bool { return p >= 0 && int(p) < len(purposes) }
 
 // Account is an authenticated session in one environment's AWS account,
 // verified to be the account environment.yaml names.
