@@ -130,18 +130,10 @@ func (r *AuthDetailsReader) addPage(acct *state.Account, page *iam.GetAccountAut
 }
 
 func userFromDetail(d types.UserDetail) (*state.User, error) {
-	u := &state.User{
-		Name:    aws.ToString(d.UserName),
-		Path:    aws.ToString(d.Path),
-		ARN:     aws.ToString(d.Arn),
-		ID:      aws.ToString(d.UserId),
-		Created: aws.ToTime(d.CreateDate).UTC(),
-		Access: state.Access{
-			Groups:          append([]string(nil), d.GroupList...),
-			Tags:            tagMap(d.Tags),
-			ManagedPolicies: policyARNs(d.AttachedManagedPolicies),
-		},
-	}
+	u := liveUser(d.UserName, d.Path, d.Arn, d.UserId, d.CreateDate)
+	u.Groups = append([]string(nil), d.GroupList...)
+	u.Tags = tagMap(d.Tags)
+	u.ManagedPolicies = policyARNs(d.AttachedManagedPolicies)
 	if d.PermissionsBoundary != nil {
 		u.PermissionsBoundary = aws.ToString(d.PermissionsBoundary.PermissionsBoundaryArn)
 	}
@@ -151,13 +143,8 @@ func userFromDetail(d types.UserDetail) (*state.User, error) {
 }
 
 func groupFromDetail(d types.GroupDetail) (*state.Group, error) {
-	g := &state.Group{
-		Name:            aws.ToString(d.GroupName),
-		Path:            aws.ToString(d.Path),
-		ARN:             aws.ToString(d.Arn),
-		ID:              aws.ToString(d.GroupId),
-		ManagedPolicies: policyARNs(d.AttachedManagedPolicies),
-	}
+	g := liveGroup(d.GroupName, d.Path, d.Arn, d.GroupId)
+	g.ManagedPolicies = policyARNs(d.AttachedManagedPolicies)
 	var err error
 	g.InlinePolicies, err = inlinePolicies("group "+g.Name, d.GroupPolicyList)
 	return g, err

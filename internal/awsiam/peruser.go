@@ -98,14 +98,7 @@ func listUsersAndGroups(ctx context.Context, c *iam.Client, acct *state.Account)
 	users := iam.NewListUsersPaginator(c, &iam.ListUsersInput{MaxItems: aws.Int32(pageSize)})
 	if err := eachPage(ctx, users, func(page *iam.ListUsersOutput) {
 		for _, u := range page.Users {
-			name := aws.ToString(u.UserName)
-			acct.Users[name] = &state.User{
-				Name:    name,
-				Path:    aws.ToString(u.Path),
-				ARN:     aws.ToString(u.Arn),
-				ID:      aws.ToString(u.UserId),
-				Created: aws.ToTime(u.CreateDate).UTC(),
-			}
+			acct.Users[aws.ToString(u.UserName)] = liveUser(u.UserName, u.Path, u.Arn, u.UserId, u.CreateDate)
 		}
 	}); err != nil {
 		return fmt.Errorf("list users: %w", err)
@@ -113,8 +106,7 @@ func listUsersAndGroups(ctx context.Context, c *iam.Client, acct *state.Account)
 	groups := iam.NewListGroupsPaginator(c, &iam.ListGroupsInput{MaxItems: aws.Int32(pageSize)})
 	if err := eachPage(ctx, groups, func(page *iam.ListGroupsOutput) {
 		for _, g := range page.Groups {
-			name := aws.ToString(g.GroupName)
-			acct.Groups[name] = &state.Group{Name: name, Path: aws.ToString(g.Path), ARN: aws.ToString(g.Arn), ID: aws.ToString(g.GroupId)}
+			acct.Groups[aws.ToString(g.GroupName)] = liveGroup(g.GroupName, g.Path, g.Arn, g.GroupId)
 		}
 	}); err != nil {
 		return fmt.Errorf("list groups: %w", err)

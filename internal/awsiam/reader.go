@@ -10,6 +10,7 @@ import (
 	"slices"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
@@ -364,6 +365,25 @@ func tagMap(tags []types.Tag) map[string]string {
 		m[aws.ToString(t.Key)] = aws.ToString(t.Value)
 	}
 	return m
+}
+
+// liveUser is a user as IAM's listings name it (ListUsers, and
+// GetAccountAuthorizationDetails' user details), so that both readers give
+// the same user.
+func liveUser(name, path, arn, id *string, created *time.Time) *state.User {
+	return &state.User{
+		Name:    aws.ToString(name),
+		Path:    aws.ToString(path),
+		ARN:     aws.ToString(arn),
+		ID:      aws.ToString(id),
+		Created: aws.ToTime(created).UTC(),
+	}
+}
+
+// liveGroup is a group as IAM's listings name it (ListGroups, and
+// GetAccountAuthorizationDetails' group details).
+func liveGroup(name, path, arn, id *string) *state.Group {
+	return &state.Group{Name: aws.ToString(name), Path: aws.ToString(path), ARN: aws.ToString(arn), ID: aws.ToString(id)}
 }
 
 func newAccount(id string) *state.Account {
