@@ -11,31 +11,14 @@ import (
 	"github.com/roster-dev/roster/internal/state"
 )
 
-// AuthDetailsReader reads a whole account with paginated
-// iam:GetAccountAuthorizationDetails calls (users and groups, 1,000 items a
-// page), then reads per user only the details the caller's needs function
-// asks for, starting those calls while later pages are still coming. It is
-// the reader roster uses whenever the role allows it.
-type AuthDetailsReader struct {
-	account *Account
-	opts    Options
-}
-
-// NewAuthDetailsReader returns the account-wide reader for a.
-func NewAuthDetailsReader(a *Account, opts Options) *AuthDetailsReader {
-	return &AuthDetailsReader{account: a, opts: opts}
-}
-
-// Read implements Reader.
-func (r *AuthDetailsReader) Read(ctx context.Context, needs func(*state.User) state.Details) (*state.Account, error) {
-	a := r.account
+func readAuthDetails(ctx context.Context, a *Account, opts Options, needs func(*state.User) state.Details) (*state.Account, error) {
 	acct := newAccount(a.ID)
 	fetchCtx, stopFetch := context.WithCancel(ctx)
 	pages := fetchPages(fetchCtx, iam.NewGetAccountAuthorizationDetailsPaginator(a.iam, &iam.GetAccountAuthorizationDetailsInput{
 		Filter:   []types.EntityType{types.EntityTypeUser, types.EntityTypeGroup},
 		MaxItems: aws.Int32(pageSize),
 	}))
-	details := newGroup(ctx, r.opts.concurrency())
+	details := newGroup(ctx, opts.concurrency())
 	fail := func(err error) (*state.Account, error) {
 		stopFetch()
 		// Drain until the fetcher has stopped.
@@ -59,16 +42,16 @@ func (r *AuthDetailsReader) Read(ctx context.Context, needs func(*state.User) st
 			return fail(err)
 		}
 		first = false
-		if err := r.addPage(acct, res.page, needs, details); err != nil {
+		if err := addPage(a.iam, acct, res.page, needs, details); err != nil {
 			return fail(&EnvError{Env: a.Env, Err: err})
 		}
 	}
 	stopFetch()
 	if err := details.Wait(); err != nil {
-		return nil, classify(a.Env, a.Role, err)
+		return nil, err
 	}
 	if err := readUnassignedMFA(ctx, a.iam, acct); err != nil {
-		return nil, classify(a.Env, a.Role, err)
+		return nil, err
 	}
 	finish(acct)
 	return acct, nil
@@ -105,7 +88,7 @@ func fetchPages(ctx context.Context, p *iam.GetAccountAuthorizationDetailsPagina
 
 // addPage puts a page's users and groups into acct, and starts reading the
 // details needs asks for.
-func (r *AuthDetailsReader) addPage(acct *state.Account, page *iam.GetAccountAuthorizationDetailsOutput, needs func(*state.User) state.Details, details *group) error {
+func addPage(c *iam.Client, acct *state.Account, page *iam.GetAccountAuthorizationDetailsOutput, needs func(*state.User) state.Details, details *group) error {
 	for _, d := range page.UserDetailList {
 		u, err := userFromDetail(d)
 		if err != nil {
@@ -116,7 +99,7 @@ func (r *AuthDetailsReader) addPage(acct *state.Account, page *iam.GetAccountAut
 			continue
 		}
 		if want := needs(u); want != 0 {
-			details.Go(func(ctx context.Context) error { return readDetails(ctx, r.account.iam, u, want) })
+			details.Go(func(ctx context.Context) error { return readDetails(ctx, c, u, want) })
 		}
 	}
 	for _, d := range page.GroupDetailList {

@@ -3,15 +3,15 @@
 // the live IAM users and groups of that account into a *state.Account
 // (Reader). AWS SDK types stop here; the rest of roster sees package state.
 //
-// Two readers produce the same state. AuthDetailsReader reads the whole
-// account with a few paginated iam:GetAccountAuthorizationDetails calls and
-// makes per-user calls only for what that API lacks (console access and
-// credentials), and only for the users the caller asks about. PerUserReader
-// lists users and groups and reads each one separately; it exists as the
-// fallback for roles without iam:GetAccountAuthorizationDetails and as the
-// benchmark baseline. NewReader picks the first and falls back to the second.
-// Every listing pages through eachPage (pages.go), over the SDK's
-// paginators.
+// Two readers produce the same state. The account-wide one
+// (NewAuthDetailsReader) reads the whole account with a few paginated
+// iam:GetAccountAuthorizationDetails calls and makes per-user calls only for
+// what that API lacks (console access and credentials), and only for the
+// users the caller asks about. The per-user one (NewPerUserReader) lists
+// users and groups and reads each one separately; it exists as the fallback
+// for roles without iam:GetAccountAuthorizationDetails and as the benchmark
+// baseline. NewReader picks the first and falls back to the second. Every
+// listing pages through eachPage (pages.go), over the SDK's paginators.
 //
 // ReadPermissions lists what a plan role must be allowed (the AWS managed
 // policy IAMReadOnlyAccess covers it); PerUserReadPermissions what the

@@ -13,38 +13,13 @@ import (
 	"github.com/roster-dev/roster/internal/state"
 )
 
-// PerUserReader reads an account with list calls and separate calls for
-// every user and group. It needs only the narrow iam:List*/Get* permissions,
-// so it serves roles without iam:GetAccountAuthorizationDetails; it makes
-// about seven calls per user, so it is otherwise the slow baseline. It
-// returns exactly what AuthDetailsReader returns.
-type PerUserReader struct {
-	account *Account
-	opts    Options
-}
-
-// NewPerUserReader returns the per-user reader for a.
-func NewPerUserReader(a *Account, opts Options) *PerUserReader {
-	return &PerUserReader{account: a, opts: opts}
-}
-
-// Read implements Reader.
-func (r *PerUserReader) Read(ctx context.Context, needs func(*state.User) state.Details) (*state.Account, error) {
-	a := r.account
-	acct, err := r.read(ctx, needs)
-	if err != nil {
-		return nil, classify(a.Env, a.Role, err)
-	}
-	return acct, nil
-}
-
-func (r *PerUserReader) read(ctx context.Context, needs func(*state.User) state.Details) (*state.Account, error) {
-	c := r.account.iam
-	acct := newAccount(r.account.ID)
+func readPerUser(ctx context.Context, a *Account, opts Options, needs func(*state.User) state.Details) (*state.Account, error) {
+	c := a.iam
+	acct := newAccount(a.ID)
 	if err := listUsersAndGroups(ctx, c, acct); err != nil {
 		return nil, err
 	}
-	g := newGroup(ctx, r.opts.concurrency())
+	g := newGroup(ctx, opts.concurrency())
 	for _, name := range sortedKeys(acct.Groups) {
 		grp := acct.Groups[name]
 		g.Go(func(ctx context.Context) error { return readGroup(ctx, c, grp) })

@@ -58,18 +58,15 @@ func (o Options) logger() *slog.Logger {
 	return o.Logger
 }
 
-// Compile-time checks that the readers implement Reader.
-var (
-	_ Reader = (*AuthDetailsReader)(nil)
-	_ Reader = (*PerUserReader)(nil)
-	_ Reader = (*FallbackReader)(nil)
-)
+// Compile-time check that FallbackReader implements Reader.
+var _ Reader = (*FallbackReader)(nil)
 
-// FallbackReader reads with an AuthDetailsReader and, when the role may not
-// call iam:GetAccountAuthorizationDetails, with a PerUserReader instead.
+// FallbackReader reads with the account-wide reader and, when the role may
+// not call iam:GetAccountAuthorizationDetails, with the per-user reader
+// instead.
 type FallbackReader struct {
-	fast     *AuthDetailsReader
-	slow     *PerUserReader
+	fast     Reader
+	slow     Reader
 	log      *slog.Logger
 	env      string
 	fellBack atomic.Bool
@@ -85,6 +82,44 @@ func NewReader(a *Account, opts Options) *FallbackReader {
 		log:  opts.logger(),
 		env:  a.Env,
 	}
+}
+
+// NewAuthDetailsReader returns the account-wide reader for a: it reads the
+// whole account with paginated iam:GetAccountAuthorizationDetails calls
+// (users and groups, 1,000 items a page), then reads per user only the
+// details the caller's needs function asks for, starting those calls while
+// later pages are still coming. It is the reader roster uses whenever the
+// role allows it.
+func NewAuthDetailsReader(a *Account, opts Options) Reader {
+	return &accountReader{account: a, opts: opts, read: readAuthDetails}
+}
+
+// NewPerUserReader returns the per-user reader for a: it reads the account
+// with list calls and separate calls for every user and group. It needs only
+// the narrow iam:List*/Get* permissions, so it serves roles without
+// iam:GetAccountAuthorizationDetails; it makes about seven calls per user,
+// so it is otherwise the slow baseline. It returns exactly what the
+// account-wide reader (NewAuthDetailsReader) returns.
+func NewPerUserReader(a *Account, opts Options) Reader {
+	return &accountReader{account: a, opts: opts, read: readPerUser}
+}
+
+// accountReader reads one account, with its options, in one of two ways:
+// readAuthDetails or readPerUser. Every error it returns names the
+// environment (see classify).
+type accountReader struct {
+	account *Account
+	opts    Options
+	read    func(ctx context.Context, a *Account, opts Options, needs func(*state.User) state.Details) (*state.Account, error)
+}
+
+// Read implements Reader.
+func (r *accountReader) Read(ctx context.Context, needs func(*state.User) state.Details) (*state.Account, error) {
+	acct, err := r.read(ctx, r.account, r.opts, needs)
+	if err != nil {
+		return nil, classify(r.account.Env, r.account.Role, err)
+	}
+	return acct, nil
 }
 
 // Read implements Reader.
