@@ -105,7 +105,7 @@ type jsonChange struct {
 // toJSONChange writes every slice of ch, empty or not, and its operations'
 // PGP keys as fingerprints.
 func toJSONChange(ch plan.Change) *jsonChange {
-	jc := &jsonChange{
+	return &jsonChange{
 		Action:    string(ch.Action),
 		Kind:      string(ch.Kind),
 		Name:      ch.Name,
@@ -114,12 +114,8 @@ func toJSONChange(ch plan.Change) *jsonChange {
 		DependsOn: nonNil(ch.DependsOn),
 		Before:    toJSONResource(ch.Before),
 		After:     toJSONResource(ch.After),
-		Ops:       []jsonOp{},
+		Ops:       each(ch.Ops, toJSONOp),
 	}
-	for _, op := range ch.Ops {
-		jc.Ops = append(jc.Ops, toJSONOp(op))
-	}
-	return jc
 }
 
 // fromJSONChange reads jc back, refusing an action roster does not know.
@@ -212,6 +208,8 @@ type jsonUnmanaged struct {
 	ARN  string `json:"arn"`
 }
 
+func toJSONUnmanaged(u plan.Unmanaged) jsonUnmanaged { return jsonUnmanaged(u) }
+
 // JSON writes the plan in its documented, versioned JSON form
 // (docs/plan-json.md): every environment with its digest, counts, changes,
 // operations, before and after snapshots, unmanaged users, refusal and
@@ -250,35 +248,35 @@ func writeJSON(w io.Writer, what string, v any) error {
 }
 
 func toJSONEnvironment(e *plan.Environment) *jsonEnvironment {
-	je := &jsonEnvironment{
+	operations := 0
+	for _, ch := range e.Changes {
+		operations += len(ch.Ops)
+	}
+	return &jsonEnvironment{
 		Name:       e.Name,
 		AccountID:  e.AccountID,
 		Production: e.Production,
 		Digest:     e.Digest,
 		Refused:    e.Refused,
 		Warnings:   nonNil(e.Warnings),
-		Counts:     toJSONCounts(e.Counts(), 0),
-		Changes:    []*jsonChange{},
-		Unmanaged:  []jsonUnmanaged{},
+		Counts:     toJSONCounts(e.Counts(), operations),
+		Changes:    each(e.Changes, toJSONChange),
+		Unmanaged:  each(e.Unmanaged, toJSONUnmanaged),
+		Undeclared: each(e.Undeclared, toJSONUnmanaged),
+		AccessKeys: each(e.AccessKeys, toJSONAccessKey),
 		TimeBound:  e.TimeBound,
 		EndChanges: e.EndChanges,
-		Undeclared: []jsonUnmanaged{},
 	}
-	for _, ch := range e.Changes {
-		je.Counts.Operations += len(ch.Ops)
-		je.Changes = append(je.Changes, toJSONChange(ch))
+}
+
+// each converts every element of s with to, into a list that is empty, not
+// nil, when s is: the format writes every list, as [] when it has nothing.
+func each[T, U any](s []T, to func(T) U) []U {
+	out := make([]U, 0, len(s))
+	for _, v := range s {
+		out = append(out, to(v))
 	}
-	for _, u := range e.Undeclared {
-		je.Undeclared = append(je.Undeclared, jsonUnmanaged(u))
-	}
-	for _, u := range e.Unmanaged {
-		je.Unmanaged = append(je.Unmanaged, jsonUnmanaged(u))
-	}
-	je.AccessKeys = []jsonAccessKey{}
-	for _, a := range e.AccessKeys {
-		je.AccessKeys = append(je.AccessKeys, toJSONAccessKey(a))
-	}
-	return je
+	return out
 }
 
 func nonNil[T any](s []T) []T {
