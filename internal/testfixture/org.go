@@ -195,7 +195,7 @@ func liveAccount(cfg manifest.Config, env *manifest.Environment, now time.Time, 
 			continue
 		}
 		acct.Users[ch.Name] = &state.User{Name: ch.Name, Path: "/", ARN: arn("user", ch.Name), ID: "AIDA" + ch.Name, Created: created,
-			Access: r.Access.Clone(), Details: state.LoginProfile | state.Credentials, LoginProfile: r.Console}
+			Access: r.Access.Clone(), Details: state.LoginProfile | state.Credentials, LoginProfile: r.Console} //nolint:staticcheck // r.Clone() would read as a copy of the whole resource
 	}
 	for _, u := range acct.Users {
 		for _, g := range u.Groups {
