@@ -53,6 +53,7 @@ func (w *world) issues(label string) []githubtest.Issue {
 func TestMergeAppliesAndReports(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t)
+	w.binary = true // the built binary, as the runner runs it (see runEnv)
 	pr := w.reviewAndMerge(1, sha(100))
 
 	res := w.run("push", pushPayload(sha(100)), nil).mustSucceed(t)

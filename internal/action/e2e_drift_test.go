@@ -73,6 +73,7 @@ func schedule() map[string]any {
 func TestDriftAppearsChangesDisappears(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t)
+	w.binary = true // the built binary, as the runner runs it (see runEnv)
 
 	w.seedInSync()
 	res := w.run("schedule", schedule(), nil).mustSucceed(t)

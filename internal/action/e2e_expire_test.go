@@ -96,6 +96,7 @@ func hourly() map[string]any {
 func TestExpireMembershipEndsAt1800(t *testing.T) {
 	t.Parallel()
 	w := expireWorld(t)
+	w.binary = true // the built binary, as the runner runs it (see runEnv)
 	expire := map[string]string{"command": "expire"}
 
 	plan := w.runAt("2026-12-03T17:59:00Z", "workflow_dispatch", schedule(), map[string]string{"command": "plan", "environments": "production"}).mustSucceed(t)

@@ -71,6 +71,7 @@ func TestMatrixPlansMergeIntoOneComment(t *testing.T) {
 func TestInvalidManifestsAreAnnotated(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t)
+	w.binary = true // the built binary, as the runner runs it (see runEnv)
 	w.write(devPeople, "users:\n  - name: alice\n    colour: blue\n")
 	pr := w.gh.AddPullRequest(repoName, githubtest.PullRequest{HeadSHA: sha(1), Files: []githubtest.File{{Filename: devPeople}}})
 	res := w.run("pull_request", pullRequestPayload(pr, sha(1)), nil)
@@ -136,6 +137,7 @@ func TestMissingPermissionIsNamed(t *testing.T) {
 func TestPullRequestTargetRefused(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t)
+	w.binary = true // the built binary, as the runner runs it (see runEnv)
 	res := w.run("pull_request_target", pullRequestPayload(1, sha(1)), nil)
 	if res.code != 1 || !strings.Contains(res.log, "pull_request_target") {
 		t.Errorf("exit code %d, want 1 with a reason; log:\n%s", res.code, res.log)
@@ -151,6 +153,7 @@ func TestPullRequestTargetRefused(t *testing.T) {
 func TestValidateWritesSummary(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t)
+	w.binary = true // the built binary, as the runner runs it (see runEnv)
 	res := w.run("push", pushPayload(sha(7)), map[string]string{"command": "validate"}).mustSucceed(t)
 	if !strings.Contains(res.summary, "is valid") || !strings.Contains(res.summary, "## Access matrix") {
 		t.Errorf("job summary of a valid tree:\n%s", res.summary)

@@ -103,6 +103,7 @@ func (w *world) openRequestAt(extra map[string]string, base, body string) (int, 
 func TestAccessRequestOpensPullRequest(t *testing.T) {
 	t.Parallel()
 	w, base := requestWorld(t)
+	w.binary = true // the built binary, as the runner runs it (see runEnv)
 	w.seedInSync() // live IAM as the default branch says
 	w.iam.Account(prdAccount).PutGroup(iamtest.Group{Name: "prod-operators", ManagedPolicies: []string{powerUser}})
 	before := time.Now().UTC()

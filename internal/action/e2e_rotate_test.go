@@ -63,6 +63,7 @@ var armored = regexp.MustCompile(`(?s)-----BEGIN PGP MESSAGE-----.*?-----END PGP
 func TestRotateScheduled(t *testing.T) {
 	t.Parallel()
 	w := keysWorld(t)
+	w.binary = true // the built binary, as the runner runs it (see runEnv)
 	first := w.run("schedule", schedule(), map[string]string{"command": "rotate"}).mustSucceed(t)
 	for _, want := range []string{
 		"create access key for ci-deployer → Secrets Manager roster/ci-deployer",
@@ -163,6 +164,7 @@ func TestRotateRefusesUntrustedEvents(t *testing.T) {
 func TestMergeDeliversAccessKeys(t *testing.T) {
 	t.Parallel()
 	w := keysWorld(t)
+	w.binary = true // the built binary, as the runner runs it (see runEnv)
 	pr := w.reviewAndMerge(1, sha(100))
 	plans := w.comments(pr, render.PlanMarker)
 	if len(plans) != 1 {

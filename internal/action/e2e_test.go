@@ -2,6 +2,7 @@ package action_test
 
 import (
 	"bufio"
+	"bytes"
 	"cmp"
 	"context"
 	"encoding/json"
@@ -19,6 +20,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/roster-dev/roster/internal/cli"
 	"github.com/roster-dev/roster/internal/githubtest"
 	"github.com/roster-dev/roster/internal/iamtest"
 )
@@ -101,6 +103,9 @@ type world struct {
 	// head is the default branch's head commit (GITHUB_SHA of a scheduled
 	// or manual run), set by landReviewed; empty reads as all zeros.
 	head string
+	// binary makes every run execute the built binary, as the runner
+	// does, instead of cli.Run in the test process (see runEnv).
+	binary bool
 	// during, when set, runs beside the next run of the binary (see
 	// execute).
 	during func(p *os.Process, exited <-chan struct{})
@@ -174,10 +179,18 @@ type result struct {
 	outputs map[string]string
 }
 
-// run runs the binary as the runner runs the Docker action: INPUT_*
+// run runs roster's action as the runner runs the Docker action: INPUT_*
 // variables, an event payload file, GITHUB_* variables, and AWS
 // credentials and endpoint for the IAM fake. Nothing of the test process's
 // own environment is passed on.
+//
+// A run executes the binary built as the Dockerfile builds it when its
+// world says so (w.binary: a scenario of each event and outcome), when a
+// during hook signals the process, and for every world under -e2e.binary
+// (.ci/run runs the package so). Otherwise it calls cli.Run, the function
+// the binary's main calls, in the test process with the same environment
+// and files: the same run at a third of the CPU (most of a process's cost
+// is the Go runtime's and the AWS SDK's start-up, 190 times a suite).
 func (w *world) run(event string, payload map[string]any, inputs map[string]string) result {
 	w.t.Helper()
 	return w.runEnv(event, payload, inputs, nil)
@@ -246,6 +259,29 @@ func (w *world) runEnv(event string, payload map[string]any, inputs, extra map[s
 	for k, v := range extra {
 		env[k] = v
 	}
+	var res result
+	if w.binary || w.during != nil || *everyRunViaBinary {
+		res = w.runBinary(env)
+	} else {
+		res = w.runInProcess(env)
+	}
+	summary, err := os.ReadFile(summaryPath)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	res.summary = string(summary)
+	res.outputs = readOutputs(w.t, outPath)
+	return res
+}
+
+// everyRunViaBinary makes every run of every world execute the binary.
+var everyRunViaBinary = flag.Bool("e2e.binary", false, "run every end-to-end scenario through the built roster binary")
+
+// runBinary executes the binary in the workspace with exactly env, as the
+// runner starts the action's container, and returns its exit code and
+// combined output.
+func (w *world) runBinary(env map[string]string) result {
+	w.t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, rosterBinary(w.t), "action")
@@ -262,13 +298,54 @@ func (w *world) runEnv(event string, payload map[string]any, inputs, extra map[s
 	case err != nil:
 		w.t.Fatalf("run roster action: %v\n%s", err, out)
 	}
-	summary, err := os.ReadFile(summaryPath)
-	if err != nil {
-		w.t.Fatal(err)
-	}
-	res.summary = string(summary)
-	res.outputs = readOutputs(w.t, outPath)
 	return res
+}
+
+// runInProcess runs "roster action" in the test process: cli.Run, the
+// function the binary's main calls, reading exactly env, with no terminal
+// and an empty standard input, the clock at ROSTER_E2E_NOW when env sets
+// it (as the e2eclock build reads it). Output to standard output and
+// standard error is one log, as the runner shows it.
+func (w *world) runInProcess(env map[string]string) result {
+	w.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	var now func() time.Time
+	if v := env["ROSTER_E2E_NOW"]; v != "" {
+		t, err := time.Parse(time.RFC3339, v)
+		if err != nil {
+			w.t.Fatalf("ROSTER_E2E_NOW: %v", err)
+		}
+		now = func() time.Time { return t }
+	}
+	var log syncBuffer
+	code := cli.Run(ctx, []string{"action"}, cli.Env{
+		Stdin:  strings.NewReader(""),
+		Stdout: &log,
+		Stderr: &log,
+		Getenv: func(k string) string { return env[k] },
+		Now:    now,
+	})
+	return result{code: code, log: log.String()}
+}
+
+// syncBuffer is a bytes.Buffer safe for the concurrent writes of a run's
+// goroutines, as a process's standard output is.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.String()
 }
 
 // readOutputs parses GITHUB_OUTPUT: name=value lines and name<<DELIM

@@ -260,6 +260,7 @@ func TestManualApplyOnlyByReviewers(t *testing.T) {
 		t.Run(tc.actor, func(t *testing.T) {
 			t.Parallel()
 			w := newWorld(t)
+			w.binary = true // the built binary, as the runner runs it (see runEnv)
 			w.withProductionApprovals("approvals:\n  required: 2\n  reviewers: [alice-admin, example-corp/iam-admins]\n")
 			res := w.runEnv("workflow_dispatch", schedule(), map[string]string{"command": "apply", "environments": "production"},
 				map[string]string{"GITHUB_ACTOR": "someone", "GITHUB_TRIGGERING_ACTOR": tc.actor})
