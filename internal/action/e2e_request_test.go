@@ -104,7 +104,7 @@ func TestAccessRequestOpensPullRequest(t *testing.T) {
 	t.Parallel()
 	w, base := requestWorld(t)
 	w.binary = true // the built binary, as the runner runs it (see runEnv)
-	w.seedInSync() // live IAM as the default branch says
+	w.seedInSync()  // live IAM as the default branch says
 	w.iam.Account(prdAccount).PutGroup(iamtest.Group{Name: "prod-operators", ManagedPolicies: []string{powerUser}})
 	before := time.Now().UTC()
 	issue, res := w.openRequest(base, requestBody("production", "alice", "prod-operators", "8h", "INC-4711: payments outage, cc @acme/security <b>now</b>"))
