@@ -135,11 +135,7 @@ func groupFromDetail(d types.GroupDetail) (*state.Group, error) {
 
 // policyARNs lists the ARNs of attached managed policies, nil for none.
 func policyARNs(list []types.AttachedPolicy) []string {
-	var arns []string
-	for _, p := range list {
-		arns = append(arns, aws.ToString(p.PolicyArn))
-	}
-	return arns
+	return each(list, func(p types.AttachedPolicy) string { return aws.ToString(p.PolicyArn) })
 }
 
 // inlinePolicies decodes the inline policies of owner ("user alice"), nil

@@ -22,3 +22,23 @@ func eachPage[Page, Options any](ctx context.Context, p pager[Page, Options], vi
 	}
 	return nil
 }
+
+// listed returns what pick takes from every page of p, in order, and stops
+// at the first error, which it returns as the SDK gave it: the listings
+// whose items become one slice.
+func listed[Page, Options, V any](ctx context.Context, p pager[Page, Options], pick func(Page) []V) ([]V, error) {
+	var all []V
+	if err := eachPage(ctx, p, func(page Page) { all = append(all, pick(page)...) }); err != nil {
+		return nil, err
+	}
+	return all, nil
+}
+
+// each returns value of every item, nil for none.
+func each[T, V any](items []T, value func(T) V) []V {
+	var out []V
+	for _, it := range items {
+		out = append(out, value(it))
+	}
+	return out
+}

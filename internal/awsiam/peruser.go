@@ -89,27 +89,18 @@ func listUsersAndGroups(ctx context.Context, c *iam.Client, acct *state.Account)
 	return nil
 }
 
-func readGroup(ctx context.Context, c *iam.Client, g *state.Group) error {
+func readGroup(ctx context.Context, c *iam.Client, g *state.Group) (err error) {
 	name, limit := aws.String(g.Name), aws.Int32(pageSize)
 	attached := iam.NewListAttachedGroupPoliciesPaginator(c, &iam.ListAttachedGroupPoliciesInput{GroupName: name, MaxItems: limit})
-	if err := eachPage(ctx, attached, func(page *iam.ListAttachedGroupPoliciesOutput) {
-		g.ManagedPolicies = append(g.ManagedPolicies, policyARNs(page.AttachedPolicies)...)
-	}); err != nil {
-		return fmt.Errorf("list attached policies of group %s: %w", g.Name, err)
-	}
-	var names []string
 	inline := iam.NewListGroupPoliciesPaginator(c, &iam.ListGroupPoliciesInput{GroupName: name, MaxItems: limit})
-	if err := eachPage(ctx, inline, func(page *iam.ListGroupPoliciesOutput) { names = append(names, page.PolicyNames...) }); err != nil {
-		return fmt.Errorf("list inline policies of group %s: %w", g.Name, err)
-	}
-	var err error
-	g.InlinePolicies, err = getInlinePolicies("group "+g.Name, names, func(pn string) (*string, error) {
-		out, err := c.GetGroupPolicy(ctx, &iam.GetGroupPolicyInput{GroupName: name, PolicyName: aws.String(pn)})
-		if err != nil {
-			return nil, err
-		}
-		return out.PolicyDocument, nil
-	})
+	g.ManagedPolicies, g.InlinePolicies, err = readPolicies(ctx, "group "+g.Name, attached, groupPolicyARNs, inline, groupPolicyNames,
+		func(pn string) (*string, error) {
+			out, err := c.GetGroupPolicy(ctx, &iam.GetGroupPolicyInput{GroupName: name, PolicyName: aws.String(pn)})
+			if err != nil {
+				return nil, err
+			}
+			return out.PolicyDocument, nil
+		})
 	return err
 }
 
@@ -124,54 +115,72 @@ func readUser(ctx context.Context, c *iam.Client, u *state.User) error {
 		u.PermissionsBoundary = aws.ToString(b.PermissionsBoundaryArn)
 	}
 	groups := iam.NewListGroupsForUserPaginator(c, &iam.ListGroupsForUserInput{UserName: name, MaxItems: limit})
-	if err := eachPage(ctx, groups, func(page *iam.ListGroupsForUserOutput) {
-		for _, g := range page.Groups {
-			u.Groups = append(u.Groups, aws.ToString(g.GroupName))
-		}
-	}); err != nil {
+	if u.Groups, err = listed(ctx, groups, groupNames); err != nil {
 		return fmt.Errorf("list groups of user %s: %w", u.Name, err)
 	}
 	attached := iam.NewListAttachedUserPoliciesPaginator(c, &iam.ListAttachedUserPoliciesInput{UserName: name, MaxItems: limit})
-	if err := eachPage(ctx, attached, func(page *iam.ListAttachedUserPoliciesOutput) {
-		u.ManagedPolicies = append(u.ManagedPolicies, policyARNs(page.AttachedPolicies)...)
-	}); err != nil {
-		return fmt.Errorf("list attached policies of user %s: %w", u.Name, err)
-	}
-	var names []string
 	inline := iam.NewListUserPoliciesPaginator(c, &iam.ListUserPoliciesInput{UserName: name, MaxItems: limit})
-	if err := eachPage(ctx, inline, func(page *iam.ListUserPoliciesOutput) { names = append(names, page.PolicyNames...) }); err != nil {
-		return fmt.Errorf("list inline policies of user %s: %w", u.Name, err)
-	}
-	u.InlinePolicies, err = getInlinePolicies("user "+u.Name, names, func(pn string) (*string, error) {
-		out, err := c.GetUserPolicy(ctx, &iam.GetUserPolicyInput{UserName: name, PolicyName: aws.String(pn)})
-		if err != nil {
-			return nil, err
-		}
-		return out.PolicyDocument, nil
-	})
+	u.ManagedPolicies, u.InlinePolicies, err = readPolicies(ctx, "user "+u.Name, attached, userPolicyARNs, inline, userPolicyNames,
+		func(pn string) (*string, error) {
+			out, err := c.GetUserPolicy(ctx, &iam.GetUserPolicyInput{UserName: name, PolicyName: aws.String(pn)})
+			if err != nil {
+				return nil, err
+			}
+			return out.PolicyDocument, nil
+		})
 	if err != nil {
 		return err
 	}
-	var tags []types.Tag
 	tagPages := iam.NewListUserTagsPaginator(c, &iam.ListUserTagsInput{UserName: name, MaxItems: limit})
-	if err := eachPage(ctx, tagPages, func(page *iam.ListUserTagsOutput) { tags = append(tags, page.Tags...) }); err != nil {
+	tags, err := listed(ctx, tagPages, func(p *iam.ListUserTagsOutput) []types.Tag { return p.Tags })
+	if err != nil {
 		return fmt.Errorf("list tags of user %s: %w", u.Name, err)
 	}
 	u.Tags = tagMap(tags)
 	return nil
 }
 
-// getInlinePolicies gets the documents of owner's ("user alice") inline
-// policies names one by one with get, and decodes them as the account-wide
-// read does (inlinePolicies).
-func getInlinePolicies(owner string, names []string, get func(name string) (*string, error)) (map[string]string, error) {
-	list := make([]types.PolicyDetail, 0, len(names))
-	for _, pn := range names {
+// What the per-user reader keeps of a listing's page.
+
+func groupNames(p *iam.ListGroupsForUserOutput) []string {
+	return each(p.Groups, func(g types.Group) string { return aws.ToString(g.GroupName) })
+}
+
+func userPolicyARNs(p *iam.ListAttachedUserPoliciesOutput) []string {
+	return policyARNs(p.AttachedPolicies)
+}
+
+func groupPolicyARNs(p *iam.ListAttachedGroupPoliciesOutput) []string {
+	return policyARNs(p.AttachedPolicies)
+}
+
+func userPolicyNames(p *iam.ListUserPoliciesOutput) []string { return p.PolicyNames }
+
+func groupPolicyNames(p *iam.ListGroupPoliciesOutput) []string { return p.PolicyNames }
+
+// readPolicies reads the policies of owner ("user alice", "group dev"),
+// a user or a group, as the account-wide read has them: the ARNs of its
+// attached managed policies, then its inline policies' names, then each
+// inline policy's document with get (decoded by inlinePolicies).
+func readPolicies[AttachedPage, AttachedOptions, InlinePage, InlineOptions any](ctx context.Context, owner string,
+	attached pager[AttachedPage, AttachedOptions], arns func(AttachedPage) []string,
+	inline pager[InlinePage, InlineOptions], names func(InlinePage) []string,
+	get func(name string) (*string, error)) (managed []string, docs map[string]string, err error) {
+	if managed, err = listed(ctx, attached, arns); err != nil {
+		return nil, nil, fmt.Errorf("list attached policies of %s: %w", owner, err)
+	}
+	inlineNames, err := listed(ctx, inline, names)
+	if err != nil {
+		return nil, nil, fmt.Errorf("list inline policies of %s: %w", owner, err)
+	}
+	list := make([]types.PolicyDetail, 0, len(inlineNames))
+	for _, pn := range inlineNames {
 		doc, err := get(pn)
 		if err != nil {
-			return nil, fmt.Errorf("get inline policy %s of %s: %w", pn, owner, err)
+			return nil, nil, fmt.Errorf("get inline policy %s of %s: %w", pn, owner, err)
 		}
 		list = append(list, types.PolicyDetail{PolicyName: aws.String(pn), PolicyDocument: doc})
 	}
-	return inlinePolicies(owner, list)
+	docs, err = inlinePolicies(owner, list)
+	return managed, docs, err
 }

@@ -232,16 +232,13 @@ func readLoginProfile(ctx context.Context, c *iam.Client, u *state.User) error {
 	return nil
 }
 
-func readAccessKeys(ctx context.Context, c *iam.Client, u *state.User) error {
+func readAccessKeys(ctx context.Context, c *iam.Client, u *state.User) (err error) {
 	keys := iam.NewListAccessKeysPaginator(c, &iam.ListAccessKeysInput{UserName: aws.String(u.Name), MaxItems: aws.Int32(pageSize)})
-	err := eachPage(ctx, keys, func(page *iam.ListAccessKeysOutput) {
-		for _, k := range page.AccessKeyMetadata {
-			u.AccessKeys = append(u.AccessKeys, state.AccessKey{
-				ID: aws.ToString(k.AccessKeyId), Status: string(k.Status), Created: aws.ToTime(k.CreateDate).UTC(),
-			})
-		}
-	})
-	if err != nil {
+	if u.AccessKeys, err = listed(ctx, keys, func(p *iam.ListAccessKeysOutput) []state.AccessKey {
+		return each(p.AccessKeyMetadata, func(k types.AccessKeyMetadata) state.AccessKey {
+			return state.AccessKey{ID: aws.ToString(k.AccessKeyId), Status: string(k.Status), Created: aws.ToTime(k.CreateDate).UTC()}
+		})
+	}); err != nil {
 		return fmt.Errorf("list access keys of user %s: %w", u.Name, err)
 	}
 	return nil
@@ -250,33 +247,39 @@ func readAccessKeys(ctx context.Context, c *iam.Client, u *state.User) error {
 // readCredentials reads the credentials other than access keys that IAM
 // makes a user give up before DeleteUser: MFA devices, SSH public keys,
 // signing certificates and service-specific credentials.
-func readCredentials(ctx context.Context, c *iam.Client, u *state.User) error {
+func readCredentials(ctx context.Context, c *iam.Client, u *state.User) (err error) {
 	name, limit := aws.String(u.Name), aws.Int32(pageSize)
 	mfa := iam.NewListMFADevicesPaginator(c, &iam.ListMFADevicesInput{UserName: name, MaxItems: limit})
-	if err := eachPage(ctx, mfa, func(page *iam.ListMFADevicesOutput) {
-		for _, d := range page.MFADevices {
-			u.MFADevices = append(u.MFADevices, aws.ToString(d.SerialNumber))
-		}
-	}); err != nil {
+	if u.MFADevices, err = listed(ctx, mfa, mfaSerials); err != nil {
 		return fmt.Errorf("list MFA devices of user %s: %w", u.Name, err)
 	}
 	ssh := iam.NewListSSHPublicKeysPaginator(c, &iam.ListSSHPublicKeysInput{UserName: name, MaxItems: limit})
-	if err := eachPage(ctx, ssh, func(page *iam.ListSSHPublicKeysOutput) {
-		for _, k := range page.SSHPublicKeys {
-			u.SSHPublicKeys = append(u.SSHPublicKeys, aws.ToString(k.SSHPublicKeyId))
-		}
-	}); err != nil {
+	if u.SSHPublicKeys, err = listed(ctx, ssh, sshKeyIDs); err != nil {
 		return fmt.Errorf("list SSH public keys of user %s: %w", u.Name, err)
 	}
 	certs := iam.NewListSigningCertificatesPaginator(c, &iam.ListSigningCertificatesInput{UserName: name, MaxItems: limit})
-	if err := eachPage(ctx, certs, func(page *iam.ListSigningCertificatesOutput) {
-		for _, cert := range page.Certificates {
-			u.SigningCertificates = append(u.SigningCertificates, aws.ToString(cert.CertificateId))
-		}
-	}); err != nil {
+	if u.SigningCertificates, err = listed(ctx, certs, certificateIDs); err != nil {
 		return fmt.Errorf("list signing certificates of user %s: %w", u.Name, err)
 	}
 	return readServiceCredentials(ctx, c, u)
+}
+
+// What the readers keep of a listing's page.
+
+func mfaSerials(p *iam.ListMFADevicesOutput) []string {
+	return each(p.MFADevices, func(d types.MFADevice) string { return aws.ToString(d.SerialNumber) })
+}
+
+func virtualMFASerials(p *iam.ListVirtualMFADevicesOutput) []string {
+	return each(p.VirtualMFADevices, func(d types.VirtualMFADevice) string { return aws.ToString(d.SerialNumber) })
+}
+
+func sshKeyIDs(p *iam.ListSSHPublicKeysOutput) []string {
+	return each(p.SSHPublicKeys, func(k types.SSHPublicKeyMetadata) string { return aws.ToString(k.SSHPublicKeyId) })
+}
+
+func certificateIDs(p *iam.ListSigningCertificatesOutput) []string {
+	return each(p.Certificates, func(c types.SigningCertificate) string { return aws.ToString(c.CertificateId) })
 }
 
 // readServiceCredentials pages by hand: ListServiceSpecificCredentials has
@@ -302,16 +305,11 @@ func readServiceCredentials(ctx context.Context, c *iam.Client, u *state.User) e
 
 // readUnassignedMFA lists the account's virtual MFA devices that no user
 // has into acct.
-func readUnassignedMFA(ctx context.Context, c *iam.Client, acct *state.Account) error {
+func readUnassignedMFA(ctx context.Context, c *iam.Client, acct *state.Account) (err error) {
 	p := iam.NewListVirtualMFADevicesPaginator(c, &iam.ListVirtualMFADevicesInput{
 		AssignmentStatus: types.AssignmentStatusTypeUnassigned, MaxItems: aws.Int32(pageSize),
 	})
-	err := eachPage(ctx, p, func(page *iam.ListVirtualMFADevicesOutput) {
-		for _, d := range page.VirtualMFADevices {
-			acct.UnassignedMFADevices = append(acct.UnassignedMFADevices, aws.ToString(d.SerialNumber))
-		}
-	})
-	if err != nil {
+	if acct.UnassignedMFADevices, err = listed(ctx, p, virtualMFASerials); err != nil {
 		return fmt.Errorf("list unassigned virtual MFA devices: %w", err)
 	}
 	return nil
