@@ -52,13 +52,13 @@ func NewAccessKeys(a *Account) *AccessKeys {
 
 // Live returns a user's keys and its pending marker (nil without one).
 func (k *AccessKeys) Live(ctx context.Context, user string) ([]keys.Key, *keys.Pending, error) {
-	var live []keys.Key
 	p := iam.NewListAccessKeysPaginator(k.c, &iam.ListAccessKeysInput{UserName: aws.String(user)})
-	if err := eachPage(ctx, p, func(page *iam.ListAccessKeysOutput) {
-		for _, m := range page.AccessKeyMetadata {
-			live = append(live, keys.Key{ID: aws.ToString(m.AccessKeyId), Status: keys.Status(m.Status), Created: aws.ToTime(m.CreateDate)})
-		}
-	}); err != nil {
+	live, err := listed(ctx, p, func(page *iam.ListAccessKeysOutput) []keys.Key {
+		return each(page.AccessKeyMetadata, func(m types.AccessKeyMetadata) keys.Key {
+			return keys.Key{ID: aws.ToString(m.AccessKeyId), Status: keys.Status(m.Status), Created: aws.ToTime(m.CreateDate)}
+		})
+	})
+	if err != nil {
 		return nil, nil, k.wrap("list access keys of "+user, err)
 	}
 	var marker *keys.Pending

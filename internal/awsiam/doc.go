@@ -11,7 +11,8 @@
 // users and groups and reads each one separately; it exists as the fallback
 // for roles without iam:GetAccountAuthorizationDetails and as the benchmark
 // baseline. NewReader picks the first and falls back to the second. Every
-// listing pages through eachPage (pages.go), over the SDK's paginators.
+// listing pages through eachPage or listed (pages.go), over the SDK's
+// paginators.
 //
 // ReadPermissions lists what a plan role must be allowed (the AWS managed
 // policy IAMReadOnlyAccess covers it); PerUserReadPermissions what the

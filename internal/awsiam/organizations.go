@@ -83,13 +83,13 @@ func ReadOrganization(ctx context.Context, base aws.Config) ([]OrgAccount, error
 		return nil, &CredentialsError{Err: err}
 	}
 	r := &orgReader{c: organizations.NewFromConfig(cfg), ous: map[string]ouInfo{}}
-	var listed []orgtypes.Account
 	p := organizations.NewListAccountsPaginator(r.c, &organizations.ListAccountsInput{})
-	if err := eachPage(ctx, p, func(page *organizations.ListAccountsOutput) { listed = append(listed, page.Accounts...) }); err != nil {
+	accounts, err := listed(ctx, p, func(page *organizations.ListAccountsOutput) []orgtypes.Account { return page.Accounts })
+	if err != nil {
 		return nil, orgError("organizations:ListAccounts", err)
 	}
 	var out []OrgAccount
-	for _, a := range listed {
+	for _, a := range accounts {
 		acct, err := r.account(ctx, a)
 		if err != nil {
 			return nil, err

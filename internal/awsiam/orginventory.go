@@ -9,7 +9,9 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/aws/aws-sdk-go-v2/service/iam/types"
 	"github.com/aws/aws-sdk-go-v2/service/organizations"
+	orgtypes "github.com/aws/aws-sdk-go-v2/service/organizations/types"
 
 	"github.com/roster-dev/roster/internal/manifest"
 	"github.com/roster-dev/roster/internal/policy"
@@ -38,20 +40,18 @@ func (s *Source) Organization(ctx context.Context, org *manifest.Organization, i
 	if err != nil {
 		return nil, err
 	}
-	var accounts []state.OrgAccount
 	p := organizations.NewListAccountsPaginator(organizations.NewFromConfig(acct.Config()), &organizations.ListAccountsInput{})
-	for p.HasMorePages() {
-		page, err := p.NextPage(ctx)
-		if err != nil {
-			return nil, orgError("organizations:ListAccounts", err)
-		}
-		for _, a := range page.Accounts {
+	accounts, err := listed(ctx, p, func(page *organizations.ListAccountsOutput) []state.OrgAccount {
+		return each(page.Accounts, func(a orgtypes.Account) state.OrgAccount {
 			st := string(a.State)
 			if st == "" {
 				st = string(a.Status)
 			}
-			accounts = append(accounts, state.OrgAccount{ID: aws.ToString(a.Id), Name: aws.ToString(a.Name), State: st})
-		}
+			return state.OrgAccount{ID: aws.ToString(a.Id), Name: aws.ToString(a.Name), State: st}
+		})
+	})
+	if err != nil {
+		return nil, orgError("organizations:ListAccounts", err)
 	}
 	var wg sync.WaitGroup
 	sem := make(chan struct{}, inventoryConcurrency)
@@ -85,14 +85,11 @@ func (s *Source) accountUsers(ctx context.Context, partition, id, region string)
 		return nil, err.Error()
 	}
 	p := iam.NewListUsersPaginator(acct.iam, &iam.ListUsersInput{MaxItems: aws.Int32(pageSize)})
-	for p.HasMorePages() {
-		page, err := p.NextPage(ctx)
-		if err != nil {
-			return nil, classify(env.Name, role, err).Error()
-		}
-		for _, u := range page.Users {
-			users = append(users, aws.ToString(u.UserName))
-		}
+	users, err = listed(ctx, p, func(page *iam.ListUsersOutput) []string {
+		return each(page.Users, func(u types.User) string { return aws.ToString(u.UserName) })
+	})
+	if err != nil {
+		return nil, classify(env.Name, role, err).Error()
 	}
 	slices.Sort(users)
 	return users, ""
