@@ -13,8 +13,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -23,6 +21,7 @@ import (
 	"github.com/roster-dev/roster/internal/cli"
 	"github.com/roster-dev/roster/internal/githubtest"
 	"github.com/roster-dev/roster/internal/iamtest"
+	"github.com/roster-dev/roster/internal/testfixture"
 )
 
 // rosterBinary returns the binary the end-to-end tests run, built once per
@@ -60,7 +59,9 @@ func TestMain(m *testing.M) {
 
 func runTests(m *testing.M) int {
 	flag.Parse()
-	waitOnProcesses()
+	// An end-to-end test spends most of its time waiting on the fakes
+	// and on the roster process it runs.
+	testfixture.WaitingTests()
 	dir, err := os.MkdirTemp("", "roster-e2e-")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -69,18 +70,6 @@ func runTests(m *testing.M) int {
 	defer os.RemoveAll(dir)
 	e2eDir = dir
 	return m.Run()
-}
-
-// waitOnProcesses lets more tests run at once than -parallel's default (one
-// per CPU): an end-to-end test spends most of its time waiting on the
-// roster process it runs and on the fakes, not computing. An explicit
-// -parallel is kept.
-func waitOnProcesses() {
-	explicit := false
-	flag.Visit(func(f *flag.Flag) { explicit = explicit || f.Name == "test.parallel" })
-	if !explicit {
-		_ = flag.Set("test.parallel", strconv.Itoa(4*runtime.GOMAXPROCS(0)))
-	}
 }
 
 // The world of an end-to-end test: a repository on the GitHub fake, two AWS

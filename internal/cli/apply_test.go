@@ -455,9 +455,7 @@ func TestConcurrencyFlags(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			srv := applyFake(t)
-			// Half a second is long for a second call made at once, and
-			// each run with a bound of one waits it out at every call.
-			srv.Gather(tt.action, 2, 500*time.Millisecond)
+			srv.Gather(tt.action, 2, time.Second)
 			r := runRoster(t, srv, "", false, append(tt.args, "--dir", applyTree(t))...)
 			if r.code != ExitOK {
 				t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", r.code, r.stdout, r.stderr)
