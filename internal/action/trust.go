@@ -359,9 +359,11 @@ func approvalRefusal(pr int, st envApprovals) string {
 	return s + "; have a listed reviewer approve and run the apply workflow by hand (workflow_dispatch), which only a reviewer may do"
 }
 
+// cmpLogin names a reviewer, or says the account is deleted (GitHub shows
+// a deleted account's reviews without a login) in approval's words.
 func cmpLogin(s string) string {
 	if s == "" {
-		return "a deleted account"
+		return string(approval.DeletedLogin)
 	}
 	return s
 }
