@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/sethvargo/go-githubactions"
+
 	"github.com/roster-dev/roster/internal/awsiam"
 	"github.com/roster-dev/roster/internal/diag"
 	"github.com/roster-dev/roster/internal/engine"
@@ -117,10 +119,15 @@ func (r *runner) relativize(repo *manifest.Repository) {
 
 // annotate writes each finding as a workflow command, so GitHub shows it on
 // the file and line of the pull request.
-func (r *runner) annotate(diags diag.List) {
+func (r *runner) annotate(diags diag.List) { Annotate(r.gh, diags) }
+
+// Annotate writes each finding to gh as an ::error or ::warning workflow
+// command on its file and line: the Action's validation and
+// `roster validate --format github` show findings alike.
+func Annotate(gh *githubactions.Action, diags diag.List) {
 	for _, d := range diags {
 		fields, msg := d.Annotation()
-		a := r.gh.WithFieldsMap(fields)
+		a := gh.WithFieldsMap(fields)
 		if d.Severity == diag.Error {
 			a.Errorf("%s", msg)
 		} else {

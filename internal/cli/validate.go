@@ -12,6 +12,7 @@ import (
 
 	"github.com/sethvargo/go-githubactions"
 
+	"github.com/roster-dev/roster/internal/action"
 	"github.com/roster-dev/roster/internal/diag"
 	"github.com/roster-dev/roster/internal/manifest"
 )
@@ -162,16 +163,7 @@ func writeGitHub(env Env, diags diag.List) {
 	if getenv == nil {
 		getenv = func(string) string { return "" }
 	}
-	gh := githubactions.New(githubactions.WithWriter(env.Stdout), githubactions.WithGetenv(getenv))
-	for _, d := range diags {
-		fields, msg := d.Annotation()
-		a := gh.WithFieldsMap(fields)
-		if d.Severity == diag.Error {
-			a.Errorf("%s", msg)
-		} else {
-			a.Warningf("%s", msg)
-		}
-	}
+	action.Annotate(githubactions.New(githubactions.WithWriter(env.Stdout), githubactions.WithGetenv(getenv)), diags)
 }
 
 // validateJSON is the --format json document.
