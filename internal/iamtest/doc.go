@@ -71,7 +71,8 @@
 // [Server.SetFaults] inject latency, throttling, server errors and dropped
 // connections deterministically from a seed; faulted requests never apply
 // their write unless [Faults].DropAfterCommit asks for a lost response.
-// [Server.FailNext] scripts a specific error for the next calls of one
+// [Server.FailNext] scripts a specific error (or "Dropped", or
+// "DroppedAfterCommit": applied, answer lost) for the next calls of one
 // action, [Server.FailNextMatching] for those with given parameters,
 // [Server.FailAfter] for those after another action's request, for tests of
 // partial failure.

@@ -245,6 +245,44 @@ func TestFailNext(t *testing.T) {
 	}
 }
 
+// TestFailNextDroppedAfterCommit: the scripted "DroppedAfterCommit" applies
+// the write and loses its answer on every attempt the client makes; the
+// calls are recorded as dropped, and requests that do not match are
+// answered as usual.
+func TestFailNextDroppedAfterCommit(t *testing.T) {
+	t.Parallel()
+	s := iamtest.NewServer(t, iamtest.WithDefaultAccount(acctA))
+	s.Account(acctA).PutUser(iamtest.User{Name: "alice"})
+	const attempts = 3
+	s.FailNextMatching("TagUser", map[string]string{"Tags.member.1.Key": "delivered"}, "DroppedAfterCommit", attempts)
+	c := iam.NewFromConfig(s.AWSConfig(acctA), func(o *iam.Options) { o.RetryMaxAttempts = attempts }, noBackoff)
+	tag := func(key, value string) error {
+		_, err := c.TagUser(ctx, &iam.TagUserInput{UserName: str("alice"), Tags: []types.Tag{{Key: str(key), Value: str(value)}}})
+		return err
+	}
+	if err := tag("team", "x"); err != nil {
+		t.Fatalf("a TagUser that matches no scripted fault: %v", err)
+	}
+	if err := tag("delivered", "AKIA1"); err == nil {
+		t.Fatal("TagUser succeeded although every answer was dropped")
+	}
+	u, _ := s.Account(acctA).User("alice")
+	if diff := cmp.Diff([]iamtest.Tag{{Key: "team", Value: "x"}, {Key: "delivered", Value: "AKIA1"}}, u.Tags); diff != "" {
+		t.Errorf("tags after the lost answers (-want +got):\n%s", diff)
+	}
+	var got []string
+	for _, w := range s.Writes() {
+		got = append(got, w.Action+" "+w.Params["Tags.member.1.Key"]+" "+w.Error)
+	}
+	want := []string{"TagUser team ", "TagUser delivered Dropped", "TagUser delivered Dropped", "TagUser delivered Dropped"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("writes (-want +got):\n%s", diff)
+	}
+	if err := tag("delivered", "AKIA2"); err != nil {
+		t.Errorf("TagUser after the scripted faults: %v", err)
+	}
+}
+
 // WriteRate throttles as IAM does: by rate, per account, writes only. A burst
 // beyond one second's worth is refused; reads and other accounts are not
 // affected; as time passes the bucket refills. The clock is the server's,

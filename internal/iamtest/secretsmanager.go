@@ -352,10 +352,15 @@ func (s *Server) waitLatency(hr *http.Request, adm admission) bool {
 }
 
 // smFault answers a scripted or injected fault; false when there is none.
-// A dropped write with Faults.DropAfterCommit is applied before its
-// connection is closed.
+// A dropped write with Faults.DropAfterCommit, or scripted
+// "DroppedAfterCommit", is applied before its connection is closed.
 func (s *Server) smFault(w http.ResponseWriter, op string, adm admission, in smInput) bool {
 	switch {
+	case adm.scripted == droppedAfterCommit:
+		_, _ = s.handleSecretsManager(op, adm, in)
+		s.recordSMWrite(adm.writeIndex, "Dropped")
+		drop(w)
+		return true
 	case adm.scripted == "Dropped":
 		s.recordSMWrite(adm.writeIndex, adm.scripted)
 		drop(w)

@@ -344,6 +344,21 @@ func TestSecretsManagerFaults(t *testing.T) {
 			t.Errorf("versions after dropped commits and a retry (-want +got):\n%s", diff)
 		}
 	})
+	t.Run("DroppedAfterCommit applies the write and loses its answer", func(t *testing.T) {
+		t.Parallel()
+		s := iamtest.NewServer(t, iamtest.WithDefaultAccount(acctA))
+		s.FailNext("CreateSecret", "DroppedAfterCommit", 1)
+		_, err := smClient(s, acctA, smNoRetry).CreateSecret(ctx, &secretsmanager.CreateSecretInput{Name: str("roster/x"), SecretString: str("v"), ClientRequestToken: str(tokenV1)})
+		if err == nil {
+			t.Fatal("CreateSecret succeeded although its answer was dropped")
+		}
+		if _, ok := s.Secret(acctA, "us-east-1", "roster/x"); !ok {
+			t.Error("the write was not applied before the connection dropped")
+		}
+		if diff := cmp.Diff("Dropped", s.Writes()[0].Error); diff != "" {
+			t.Errorf("recorded write (-want +got):\n%s", diff)
+		}
+	})
 	t.Run("FailNext scripts one error", func(t *testing.T) {
 		t.Parallel()
 		s := iamtest.NewServer(t, iamtest.WithDefaultAccount(acctA))

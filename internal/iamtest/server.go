@@ -330,7 +330,10 @@ func (s *Server) setFaults(f Faults) {
 // the error code, without applying them: IAM's status for the code
 // (NoSuchEntity 404, EntityAlreadyExists/DeleteConflict/LimitExceeded/
 // ConcurrentModification 409, AccessDenied 403, ServiceFailure 500, others
-// 400), or a dropped connection for the code "Dropped".
+// 400), or a dropped connection for the code "Dropped". The code
+// "DroppedAfterCommit" applies the request, then drops the connection: the
+// write happened, only its answer is lost (recorded, like "Dropped", with
+// the Error "Dropped").
 func (s *Server) FailNext(action, code string, n int) {
 	s.FailNextMatching(action, nil, code, n)
 }
@@ -420,6 +423,10 @@ func matches(match map[string]string, form url.Values) bool {
 	}
 	return true
 }
+
+// droppedAfterCommit is the scripted code of a request that is applied
+// and whose connection is then dropped.
+const droppedAfterCommit = "DroppedAfterCommit"
 
 // scriptedFault is one error FailNextMatching asked for.
 type scriptedFault struct {
@@ -800,6 +807,11 @@ func (s *Server) serveHTTP(w http.ResponseWriter, hr *http.Request) {
 	}
 
 	switch {
+	case scripted == droppedAfterCommit:
+		_, _, _ = s.handle(action, form, caller)
+		s.recordWriteError(action, writeIndex, "Dropped")
+		drop(w)
+		return
 	case scripted == "Dropped":
 		s.recordWriteError(action, writeIndex, scripted)
 		drop(w)
