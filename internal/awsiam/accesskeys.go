@@ -61,18 +61,35 @@ func (k *AccessKeys) Live(ctx context.Context, user string) ([]keys.Key, *keys.P
 	if err != nil {
 		return nil, nil, k.wrap("list access keys of "+user, err)
 	}
+	v, ok, err := k.userTag(ctx, user, keys.PendingTag)
+	if err != nil {
+		return nil, nil, k.wrap("list tags of "+user, err)
+	}
 	var marker *keys.Pending
+	if ok {
+		marker = &keys.Pending{Before: strings.Fields(v)}
+	}
+	return live, marker, nil
+}
+
+// userTag returns the value of a user's tag key, and whether the user has
+// it; its error is the SDK's, for the caller to wrap.
+func (k *AccessKeys) userTag(ctx context.Context, user, key string) (string, bool, error) {
+	var (
+		value string
+		found bool
+	)
 	tags := iam.NewListUserTagsPaginator(k.c, &iam.ListUserTagsInput{UserName: aws.String(user)})
 	if err := eachPage(ctx, tags, func(page *iam.ListUserTagsOutput) {
 		for _, t := range page.Tags {
-			if aws.ToString(t.Key) == keys.PendingTag {
-				marker = &keys.Pending{Before: strings.Fields(aws.ToString(t.Value))}
+			if aws.ToString(t.Key) == key {
+				value, found = aws.ToString(t.Value), true
 			}
 		}
 	}); err != nil {
-		return nil, nil, k.wrap("list tags of "+user, err)
+		return "", false, err
 	}
-	return live, marker, nil
+	return value, found, nil
 }
 
 // Port returns the steps' port for one user, delivering with deliver.
@@ -167,7 +184,8 @@ func (w *Writer) AccessKeyPort(_ context.Context, a plan.AccessKey, publish appl
 // pgpDelivery seals a new key to pk, publishes it, and only then records
 // it as delivered: DeliveredTag names it as the current key (and the key
 // it replaces as the previous one). A failure anywhere leaves no record, so
-// the key counts as undelivered and is deleted again.
+// the key counts as undelivered and is deleted again. A record whose
+// answer was lost is checked (confirmRecord).
 func (k *AccessKeys) pgpDelivery(env string, a plan.AccessKey, pk *pgpKey, publish apply.Publish) func(context.Context, string, keys.Secret) error {
 	return func(ctx context.Context, keyID string, secret keys.Secret) error {
 		plain, err := json.Marshal(secretValue{AccessKeyID: keyID, SecretAccessKey: secret.Reveal()})
@@ -184,6 +202,26 @@ func (k *AccessKeys) pgpDelivery(env string, a plan.AccessKey, pk *pgpKey, publi
 		}
 		_, err = k.c.TagUser(ctx, &iam.TagUserInput{UserName: aws.String(a.ServiceAccount),
 			Tags: []types.Tag{{Key: aws.String(keys.DeliveredTag), Value: aws.String(a.Delivered.Record(keyID))}}})
-		return k.wrap(fmt.Sprintf("record access key %s of %s as delivered", keyID, a.ServiceAccount), err)
+		return k.confirmRecord(ctx, a.ServiceAccount, keyID, k.wrap(fmt.Sprintf("record access key %s of %s as delivered", keyID, a.ServiceAccount), err))
 	}
+}
+
+// confirmRecord tells a delivery record (TagUser) that failed from one IAM
+// applied but whose answer was lost (every retry included): the user's
+// DeliveredTag then names keyID as the current key, the report carries the
+// key, and the delivery succeeded (nil). When reading the tags fails too,
+// nobody knows, and the error matches [keys.ErrDeliveryUnknown]: the key is
+// deactivated, not deleted, and the next run decides from the record.
+func (k *AccessKeys) confirmRecord(ctx context.Context, user, keyID string, failed error) error {
+	if failed == nil {
+		return nil
+	}
+	v, _, err := k.userTag(ctx, user, keys.DeliveredTag)
+	switch {
+	case err != nil:
+		return fmt.Errorf("%w: %w; then %w", keys.ErrDeliveryUnknown, failed, k.wrap("check the delivery record of "+user+" (list its tags)", err))
+	case keys.ParseDelivered(v).Current == keyID:
+		return nil
+	}
+	return failed
 }

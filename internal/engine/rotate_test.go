@@ -496,3 +496,78 @@ func TestRotateLostDeliveryAnswer(t *testing.T) {
 		}
 	}
 }
+
+// A pgp delivery whose record (TagUser of keys.DeliveredTag) IAM applies
+// but whose answer is lost on every attempt is a delivery: the published
+// report carries the key and IAM's record names it, so the key stays and
+// the run ends where an uninterrupted run ends. When the check of the
+// record (ListUserTags) fails too, nobody knows whether the record names
+// the key: it is deactivated, not deleted, and the pending mark stays; the
+// next run reads the record, activates the key the consumer received, and
+// ends where an uninterrupted schedule ends, the old key kept for the
+// overlap.
+func TestRotatePGPLostDeliveryRecordAnswer(t *testing.T) {
+	t.Parallel()
+	record := map[string]string{"Tags.member.1.Key": keys.DeliveredTag}
+	for _, day := range []int{0, 90} {
+		for _, checkFails := range []bool{false, true} {
+			t.Run(fmt.Sprintf("day %d/the check fails %v", day, checkFails), func(t *testing.T) {
+				t.Parallel()
+				want, got := newRotateRig(t, "pgp"), newRotateRig(t, "pgp")
+				if day > 0 {
+					want.settle(t)
+					got.settle(t)
+				}
+				want.setDay(day)
+				want.settle(t)
+				got.setDay(day)
+				got.srv.FailNextMatching("TagUser", record, "DroppedAfterCommit", awsiam.MaxAttempts)
+				if checkFails {
+					got.srv.FailAfter("TagUser", "ListUserTags", "Dropped", awsiam.MaxAttempts)
+				}
+				published := len(got.published)
+				res := got.rotate(t)
+				if n := len(got.published) - published; n != 1 {
+					t.Fatalf("%d sealed keys published, want 1:\n%s", n, text(t, res))
+				}
+				if !checkFails {
+					if res.Failed() {
+						t.Fatalf("a delivery whose record's answer was lost failed the run:\n%s", text(t, res))
+					}
+					if diff := cmp.Diff(want.view(t), got.view(t)); diff != "" {
+						t.Errorf("after the run (-want +got):\n%s", diff)
+					}
+					got.checkSecrets(t)
+					return
+				}
+				if !res.Failed() {
+					t.Fatalf("a delivery nobody could confirm did not fail the run:\n%s", text(t, res))
+				}
+				wantNow := []string{fmt.Sprintf("day %d Inactive current", day), "pending marker"}
+				if day > 0 {
+					wantNow = []string{"day 0 Active previous", "day 90 Inactive current", "pending marker"}
+				}
+				if diff := cmp.Diff(wantNow, got.view(t)); diff != "" {
+					t.Errorf("after the unconfirmed delivery (-want +got):\n%s", diff)
+				}
+				if k := res.Environments[0].AccessKeys[0]; !strings.Contains(k.Error, "deactivated") {
+					t.Errorf("the report says %q, want it to say the key was deactivated", k.Error)
+				}
+				got.settle(t)
+				if diff := cmp.Diff(want.view(t), got.view(t)); diff != "" {
+					t.Errorf("after the next run (-want +got):\n%s", diff)
+				}
+				for _, d := range []int{day + 7, day + 8} {
+					want.setDay(d)
+					want.settle(t)
+					got.setDay(d)
+					got.settle(t)
+					if diff := cmp.Diff(want.view(t), got.view(t)); diff != "" {
+						t.Errorf("day %d (-want +got):\n%s", d, diff)
+					}
+				}
+				got.checkSecrets(t)
+			})
+		}
+	}
+}
