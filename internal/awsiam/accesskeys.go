@@ -167,7 +167,9 @@ var _ apply.KeyPorts = (*Writer)(nil)
 // for delivery Secrets Manager (secretsmanager) or publish (pgp). A pgp_key
 // that cannot encrypt fails here, before any key exists.
 func (w *Writer) AccessKeyPort(_ context.Context, a plan.AccessKey, publish apply.Publish) (keys.Port, error) {
-	ak := NewAccessKeys(w.acct)
+	// The writer's own client: its retryer, the account's pacer and the
+	// run's bound on writes in flight.
+	ak := &AccessKeys{env: w.env, role: w.role, c: w.iam}
 	switch keys.Destination(a.DeliverTo) {
 	case keys.SecretsManager:
 		return ak.Port(a.ServiceAccount, SecretsManagerDelivery(NewSecrets(w.acct), a.SecretName, a.OwnershipTag)), nil
