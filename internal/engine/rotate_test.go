@@ -432,142 +432,95 @@ func TestRotateDeliveryFailureLeavesNoUndeliveredKey(t *testing.T) {
 	}
 }
 
-// A Secrets Manager write that succeeds but whose answer is lost on every
-// attempt (iamtest's DropAfterCommit) is a delivery: the secret holds the
-// new key as AWSCURRENT under the version ID roster gave it, so the key
-// stays and the run ends where an uninterrupted run ends. When the check
-// itself (DescribeSecret) fails too, nobody knows whether the secret holds
-// the key: it is deactivated, neither active while perhaps undelivered nor
-// deleted while perhaps in the secret, and the pending mark stays; the next
-// run reads the secret and ends where an uninterrupted schedule ends.
+// A delivery that succeeds but whose answer is lost on every attempt is a
+// delivery: a Secrets Manager write (iamtest's DropAfterCommit) leaves the
+// secret holding the new key as AWSCURRENT under the version ID roster gave
+// it; a pgp record (TagUser of keys.DeliveredTag, scripted
+// DroppedAfterCommit) leaves IAM's record naming the key the report
+// carries. Either way the key stays and the run ends where an uninterrupted
+// run ends. When the check itself (DescribeSecret, ListUserTags) fails too,
+// nobody knows whether the destination holds the key: it is deactivated,
+// neither active while perhaps undelivered nor deleted while perhaps the
+// consumer's, and the pending mark stays; the next run reads the
+// destination and ends where an uninterrupted schedule ends, through the
+// overlap and the old key's deletion.
 func TestRotateLostDeliveryAnswer(t *testing.T) {
 	t.Parallel()
-	for _, day := range []int{0, 90} {
-		for _, checkFails := range []bool{false, true} {
-			t.Run(fmt.Sprintf("day %d/the check fails %v", day, checkFails), func(t *testing.T) {
-				t.Parallel()
-				want, got := newRotateRig(t, "secretsmanager"), newRotateRig(t, "secretsmanager")
-				if day > 0 {
-					want.settle(t)
-					got.settle(t)
-				}
-				want.setDay(day)
-				want.settle(t)
-				got.setDay(day)
-				write := "PutSecretValue"
-				if day == 0 {
-					write = "CreateSecret"
-				}
-				got.srv.SetFaults(iamtest.Faults{Drop: 1, DropAfterCommit: true, Actions: []string{write}})
-				if checkFails {
-					got.srv.FailAfter(write, "DescribeSecret", "Dropped", awsiam.MaxAttempts)
-				}
-				res := got.rotate(t)
-				got.srv.SetFaults(iamtest.Faults{})
-				if !checkFails {
-					if res.Failed() {
-						t.Fatalf("a delivery whose answer was lost failed the run:\n%s", text(t, res))
+	for _, deliver := range []string{"secretsmanager", "pgp"} {
+		for _, day := range []int{0, 90} {
+			for _, checkFails := range []bool{false, true} {
+				t.Run(fmt.Sprintf("%s/day %d/the check fails %v", deliver, day, checkFails), func(t *testing.T) {
+					t.Parallel()
+					want, got := newRotateRig(t, deliver), newRotateRig(t, deliver)
+					if day > 0 {
+						want.settle(t)
+						got.settle(t)
 					}
-					if diff := cmp.Diff(want.view(t), got.view(t)); diff != "" {
-						t.Errorf("after the run (-want +got):\n%s", diff)
+					want.setDay(day)
+					want.settle(t)
+					got.setDay(day)
+					loseDeliveryAnswer(got.srv, deliver, day, checkFails)
+					published := len(got.published)
+					res := got.rotate(t)
+					got.srv.SetFaults(iamtest.Faults{})
+					if n, wantN := len(got.published)-published, map[bool]int{true: 1, false: 0}[got.pgp]; n != wantN {
+						t.Errorf("%d sealed keys published, want %d", n, wantN)
+					}
+					if !checkFails {
+						if res.Failed() {
+							t.Fatalf("a delivery whose answer was lost failed the run:\n%s", text(t, res))
+						}
+						if diff := cmp.Diff(want.view(t), got.view(t)); diff != "" {
+							t.Errorf("after the run (-want +got):\n%s", diff)
+						}
+						got.checkSecrets(t)
+						return
+					}
+					if !res.Failed() {
+						t.Fatalf("a delivery nobody could confirm did not fail the run:\n%s", text(t, res))
+					}
+					wantNow := []string{fmt.Sprintf("day %d Inactive current", day), "pending marker"}
+					if day > 0 {
+						wantNow = []string{"day 0 Active previous", "day 90 Inactive current", "pending marker"}
+					}
+					if diff := cmp.Diff(wantNow, got.view(t)); diff != "" {
+						t.Errorf("after the unconfirmed delivery (-want +got):\n%s", diff)
+					}
+					if k := res.Environments[0].AccessKeys[0]; !strings.Contains(k.Error, "deactivated") {
+						t.Errorf("the report says %q, want it to say the key was deactivated", k.Error)
+					}
+					for _, d := range []int{day, day + 7, day + 8} {
+						want.setDay(d)
+						want.settle(t)
+						got.setDay(d)
+						got.settle(t)
+						if diff := cmp.Diff(want.view(t), got.view(t)); diff != "" {
+							t.Errorf("day %d, the next runs (-want +got):\n%s", d, diff)
+						}
 					}
 					got.checkSecrets(t)
-					return
-				}
-				if !res.Failed() {
-					t.Fatalf("a delivery nobody could confirm did not fail the run:\n%s", text(t, res))
-				}
-				wantNow := []string{fmt.Sprintf("day %d Inactive current", day), "pending marker"}
-				if day > 0 {
-					wantNow = []string{"day 0 Active previous", "day 90 Inactive current", "pending marker"}
-				}
-				if diff := cmp.Diff(wantNow, got.view(t)); diff != "" {
-					t.Errorf("after the unconfirmed delivery (-want +got):\n%s", diff)
-				}
-				if k := res.Environments[0].AccessKeys[0]; !strings.Contains(k.Error, "deactivated") {
-					t.Errorf("the report says %q, want it to say the key was deactivated", k.Error)
-				}
-				got.settle(t)
-				if diff := cmp.Diff(want.view(t), got.view(t)); diff != "" {
-					t.Errorf("after the next run (-want +got):\n%s", diff)
-				}
-				got.checkSecrets(t)
-			})
+				})
+			}
 		}
 	}
 }
 
-// A pgp delivery whose record (TagUser of keys.DeliveredTag) IAM applies
-// but whose answer is lost on every attempt is a delivery: the published
-// report carries the key and IAM's record names it, so the key stays and
-// the run ends where an uninterrupted run ends. When the check of the
-// record (ListUserTags) fails too, nobody knows whether the record names
-// the key: it is deactivated, not deleted, and the pending mark stays; the
-// next run reads the record, activates the key the consumer received, and
-// ends where an uninterrupted schedule ends, the old key kept for the
-// overlap.
-func TestRotatePGPLostDeliveryRecordAnswer(t *testing.T) {
-	t.Parallel()
-	record := map[string]string{"Tags.member.1.Key": keys.DeliveredTag}
-	for _, day := range []int{0, 90} {
-		for _, checkFails := range []bool{false, true} {
-			t.Run(fmt.Sprintf("day %d/the check fails %v", day, checkFails), func(t *testing.T) {
-				t.Parallel()
-				want, got := newRotateRig(t, "pgp"), newRotateRig(t, "pgp")
-				if day > 0 {
-					want.settle(t)
-					got.settle(t)
-				}
-				want.setDay(day)
-				want.settle(t)
-				got.setDay(day)
-				got.srv.FailNextMatching("TagUser", record, "DroppedAfterCommit", awsiam.MaxAttempts)
-				if checkFails {
-					got.srv.FailAfter("TagUser", "ListUserTags", "Dropped", awsiam.MaxAttempts)
-				}
-				published := len(got.published)
-				res := got.rotate(t)
-				if n := len(got.published) - published; n != 1 {
-					t.Fatalf("%d sealed keys published, want 1:\n%s", n, text(t, res))
-				}
-				if !checkFails {
-					if res.Failed() {
-						t.Fatalf("a delivery whose record's answer was lost failed the run:\n%s", text(t, res))
-					}
-					if diff := cmp.Diff(want.view(t), got.view(t)); diff != "" {
-						t.Errorf("after the run (-want +got):\n%s", diff)
-					}
-					got.checkSecrets(t)
-					return
-				}
-				if !res.Failed() {
-					t.Fatalf("a delivery nobody could confirm did not fail the run:\n%s", text(t, res))
-				}
-				wantNow := []string{fmt.Sprintf("day %d Inactive current", day), "pending marker"}
-				if day > 0 {
-					wantNow = []string{"day 0 Active previous", "day 90 Inactive current", "pending marker"}
-				}
-				if diff := cmp.Diff(wantNow, got.view(t)); diff != "" {
-					t.Errorf("after the unconfirmed delivery (-want +got):\n%s", diff)
-				}
-				if k := res.Environments[0].AccessKeys[0]; !strings.Contains(k.Error, "deactivated") {
-					t.Errorf("the report says %q, want it to say the key was deactivated", k.Error)
-				}
-				got.settle(t)
-				if diff := cmp.Diff(want.view(t), got.view(t)); diff != "" {
-					t.Errorf("after the next run (-want +got):\n%s", diff)
-				}
-				for _, d := range []int{day + 7, day + 8} {
-					want.setDay(d)
-					want.settle(t)
-					got.setDay(d)
-					got.settle(t)
-					if diff := cmp.Diff(want.view(t), got.view(t)); diff != "" {
-						t.Errorf("day %d (-want +got):\n%s", d, diff)
-					}
-				}
-				got.checkSecrets(t)
-			})
-		}
+// loseDeliveryAnswer makes the delivery's write succeed and its answer be
+// lost on every attempt, and with checkFails the check of the destination
+// after it fail too.
+func loseDeliveryAnswer(srv *iamtest.Server, deliver string, day int, checkFails bool) {
+	write, check := "PutSecretValue", "DescribeSecret"
+	switch {
+	case deliver == "pgp":
+		write, check = "TagUser", "ListUserTags"
+		srv.FailNextMatching(write, map[string]string{"Tags.member.1.Key": keys.DeliveredTag}, "DroppedAfterCommit", awsiam.MaxAttempts)
+	case day == 0:
+		write = "CreateSecret"
+		fallthrough
+	default:
+		srv.SetFaults(iamtest.Faults{Drop: 1, DropAfterCommit: true, Actions: []string{write}})
+	}
+	if checkFails {
+		srv.FailAfter(write, check, "Dropped", awsiam.MaxAttempts)
 	}
 }
