@@ -64,7 +64,7 @@ func TestPullRequestExtendingGrantSaysExtends(t *testing.T) {
 		t.Fatalf("%d plan comments, want 1 (a plan that only extends still gets one)", len(comments))
 	}
 	for what, body := range map[string]string{"comment": comments[0], "job summary": res.summary} {
-		if !strings.Contains(body, want) || !strings.Contains(body, "**No changes.**") {
+		if !strings.Contains(body, want) || !strings.Contains(body, "**No IAM changes.**") {
 			t.Errorf("the %s does not say the extension:\n%s", what, body)
 		}
 		if strings.Contains(body, "bob") && strings.Contains(body, "extends user **bob**") {

@@ -22,6 +22,9 @@ type planView struct {
 	ReviewOrder []*envView
 	Totals      plan.Counts
 	HasChanges  bool
+	// MovesEnds is true when a pull request moves the end of time-bound
+	// access somewhere: a plan without IAM changes still changes access.
+	MovesEnds bool
 	// Refused names the environments whose plan a guardrail refused.
 	Refused []string
 	// HasFindings is true when any environment is refused or has warnings.
@@ -130,6 +133,7 @@ func newPlanView(p *plan.Plan) *planView {
 		ev := newEnvView(e)
 		v.Environments = append(v.Environments, ev)
 		v.HasChanges = v.HasChanges || ev.HasChanges
+		v.MovesEnds = v.MovesEnds || len(ev.Ends) > 0
 		if ev.Refused != "" {
 			v.Refused = append(v.Refused, ev.Name)
 		}
