@@ -18,7 +18,7 @@ import (
 
 var (
 	benchUsers = flag.Int("roster.bench.users", 0,
-		"managed users per account in BenchmarkRead* (default 1000; 50 with -short); BenchmarkPlanLargeAccount uses ten times as many")
+		"managed users per account in BenchmarkRead* (default 1000, BenchmarkReadOrg 100; 50 with -short); BenchmarkPlanLargeAccount uses ten times as many")
 	benchLatency = flag.Duration("roster.bench.latency", 20*time.Millisecond, "latency the fake adds to every call in BenchmarkRead*")
 )
 
