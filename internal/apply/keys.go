@@ -48,6 +48,10 @@ type KeyResult struct {
 	Destination    string          `json:"destination"`
 	Summary        string          `json:"summary,omitempty"`
 	Steps          []KeyStepResult `json:"steps"`
+	// Notes are the keys a person must look at (the plan's findings): a
+	// key made by hand beside the managed one, a rotation that needs a
+	// third key. They are reported, and fail nothing: no step was refused.
+	Notes []plan.AccessKeyIssue `json:"findings,omitempty"`
 	// Error says why the steps stopped: a refused secret, a failed step, a
 	// delivery that failed (its key was deleted again).
 	Error string `json:"error,omitempty"`
@@ -68,16 +72,21 @@ func (k *KeyResult) Failed() bool { return k.Error != "" }
 // that account's first failure. A service account whose IAM user change
 // did not complete, or whose secret roster does not own, gets no step. A
 // pgp delivery is published through publish (nil: the report alone carries
-// it) and lands in the result's Sealed.
+// it) and lands in the result's Sealed. A service account without steps is
+// in the results only when a person must look at its keys (its Notes), so
+// that a blocked rotation reaches the report of the run that could not
+// take it.
 func RunKeys(ctx context.Context, env *plan.Environment, changes []ChangeResult, ports KeyPorts, publish Publish) []KeyResult {
 	var out []KeyResult
 	for _, a := range env.AccessKeys {
-		r := KeyResult{ServiceAccount: a.ServiceAccount, Destination: a.Destination, Summary: a.Summary, Steps: []KeyStepResult{}}
+		r := KeyResult{ServiceAccount: a.ServiceAccount, Destination: a.Destination, Summary: a.Summary, Steps: []KeyStepResult{}, Notes: a.Notes}
 		switch {
 		case a.Refused != "":
 			r.Error = a.Refused
 		case !a.HasSteps():
-			continue
+			if len(a.Notes) == 0 {
+				continue
+			}
 		case !userReady(changes, a.ServiceAccount):
 			r.Error = "not attempted: the service account's own change did not complete"
 		case ports == nil:

@@ -12,13 +12,17 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/roster-dev/roster/internal/apply"
 	"github.com/roster-dev/roster/internal/awsiam"
+	"github.com/roster-dev/roster/internal/golden"
 	"github.com/roster-dev/roster/internal/iamtest"
 	"github.com/roster-dev/roster/internal/keys"
 	"github.com/roster-dev/roster/internal/manifest"
+	"github.com/roster-dev/roster/internal/plan"
 	"github.com/roster-dev/roster/internal/render"
 	"github.com/roster-dev/roster/internal/testfixture"
 )
@@ -104,7 +108,8 @@ func (r *rotateRig) rotate(t *testing.T) *apply.Result {
 	return res
 }
 
-// settle rotates until a run has nothing to do.
+// settle rotates until a run has nothing to do: it takes no step (a
+// service account whose keys need a person is still reported).
 func (r *rotateRig) settle(t *testing.T) {
 	t.Helper()
 	for range 4 {
@@ -112,7 +117,7 @@ func (r *rotateRig) settle(t *testing.T) {
 		if res.Failed() {
 			t.Fatalf("rotation failed:\n%s", text(t, res))
 		}
-		if len(res.Environments[0].AccessKeys) == 0 {
+		if res.Tally().KeySteps == 0 {
 			return
 		}
 	}
@@ -522,5 +527,93 @@ func loseDeliveryAnswer(srv *iamtest.Server, deliver string, day int, checkFails
 	}
 	if checkFails {
 		srv.FailAfter(write, check, "Dropped", awsiam.MaxAttempts)
+	}
+}
+
+// A rotation that needs a person reaches the platform team in the rotate
+// run's own report, not only in drift: someone made a second key by hand
+// beside the managed one on day 30, so the rotation due on day 90 would need
+// a third key. Nothing is written and the run does not fail (nothing
+// failed), but every format names the service account, the key made by hand
+// (day 30 on) and the blocked rotation (day 90), and the headline says a
+// person is needed instead of only that no step was due.
+func TestRotateReportsWhatNeedsAPerson(t *testing.T) {
+	t.Parallel()
+	for _, deliver := range []string{"secretsmanager", "pgp"} {
+		t.Run(deliver, func(t *testing.T) {
+			t.Parallel()
+			r := newRotateRig(t, deliver)
+			r.settle(t)
+			managed := r.delivered().Current
+			r.setDay(30)
+			out, err := iam.NewFromConfig(r.srv.AWSConfig(keysAccount)).CreateAccessKey(context.Background(), &iam.CreateAccessKeyInput{UserName: aws.String("ci-deployer")})
+			if err != nil {
+				t.Fatal(err)
+			}
+			hand := aws.ToString(out.AccessKey.AccessKeyId)
+			r.issued[hand] = aws.ToString(out.AccessKey.SecretAccessKey)
+			both := []string{managed, hand}
+			slices.Sort(both)
+			handMade := plan.AccessKeyIssue{Kind: plan.KeyHandMade, KeyID: hand,
+				Detail: fmt.Sprintf("key %s (created 2026-02-04) was not made by roster: the destination does not hold it", hand)}
+			blocked := plan.AccessKeyIssue{Kind: plan.KeyBlocked,
+				Detail: fmt.Sprintf("a new key is needed (key %s is 90 days old (rotate_after_days 90)) but the user already has two keys (%s %s): delete the one not in use", managed, both[0], both[1])}
+			destination := map[bool]string{false: "Secrets Manager roster/ci-deployer", true: "PGP message in the apply report"}[r.pgp]
+			for _, step := range []struct {
+				day  int
+				want []plan.AccessKeyIssue
+			}{{30, []plan.AccessKeyIssue{handMade}}, {90, []plan.AccessKeyIssue{handMade, blocked}}} {
+				r.setDay(step.day)
+				writes := len(r.srv.Writes())
+				res := r.rotate(t)
+				if res.Failed() {
+					t.Fatalf("day %d: a rotation that needs a person failed the run:\n%s", step.day, text(t, res))
+				}
+				if w := r.srv.Writes()[writes:]; len(w) != 0 {
+					t.Errorf("day %d: writes %+v, want none", step.day, w)
+				}
+				want := []apply.KeyResult{{ServiceAccount: "ci-deployer", Destination: destination, Steps: []apply.KeyStepResult{}, Notes: step.want}}
+				if diff := cmp.Diff(want, res.Environments[0].AccessKeys); diff != "" {
+					t.Errorf("day %d: access key results (-want +got):\n%s", step.day, diff)
+				}
+				var md, js bytes.Buffer
+				if err := render.ApplySummaryMarkdown(&md, res); err != nil {
+					t.Fatal(err)
+				}
+				if err := render.ApplyJSON(&js, res); err != nil {
+					t.Fatal(err)
+				}
+				for _, n := range step.want {
+					for format, has := range map[string]bool{
+						"text":     strings.Contains(text(t, res), n.Detail),
+						"Markdown": strings.Contains(md.String(), render.EscapeMarkdown(n.Detail)),
+						"JSON":     strings.Contains(js.String(), `"kind": "`+n.Kind+`"`),
+					} {
+						if !has {
+							t.Errorf("day %d: the %s report does not name the %s finding", step.day, format, n.Kind)
+						}
+					}
+				}
+				if step.day != 90 {
+					continue
+				}
+				var b bytes.Buffer
+				b.WriteString("$ roster rotate\n")
+				for _, f := range []func() error{
+					func() error { return render.ApplyText(&b, res) },
+					func() error { b.WriteString("\n--- job summary ---\n"); return render.ApplySummaryMarkdown(&b, res) },
+					func() error { b.WriteString("\n$ roster rotate --format json\n"); return render.ApplyJSON(&b, res) },
+				} {
+					if err := f(); err != nil {
+						t.Fatal(err)
+					}
+				}
+				golden.File(t, "keys-"+deliver+"-blocked.golden", numberKeys(b.Bytes()))
+			}
+			if v := r.view(t); len(v) != 2 {
+				t.Errorf("keys %v, want the managed key and the one made by hand, untouched", v)
+			}
+			r.checkSecrets(t)
+		})
 	}
 }

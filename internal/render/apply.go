@@ -19,7 +19,7 @@ const ApplyMarker = "<!-- roster:apply -->"
 
 // ApplyFormatVersion is the version of the apply report's JSON form.
 // Additive changes bump the minor version; breaking changes bump the major.
-const ApplyFormatVersion = "1.1"
+const ApplyFormatVersion = "1.2"
 
 // ApplyText writes the apply report for a terminal: each environment in
 // promotion order with its status and, per change, every operation's
@@ -92,6 +92,18 @@ type applyView struct {
 	Refused bool
 	// Names of environments by outcome, for the summary line.
 	Applied, FailedEnvs, RefusedEnvs, NotAttempted []string
+	// Attention are the service accounts whose keys a person must look at
+	// (apply.KeyResult.Notes), which the headline names: a run that took no
+	// step is not a run where all is well.
+	Attention []keyAttention
+}
+
+// keyAttention is one service account whose keys need a person, as the
+// headline names it.
+type keyAttention struct {
+	ServiceAccount, Environment string
+	// Kinds are the findings in words, such as "rotation blocked".
+	Kinds string
 }
 
 type applyEnvView struct {
@@ -108,17 +120,39 @@ type applyEnvView struct {
 	Ran bool
 	// AccessKeys are the access key steps' results.
 	AccessKeys []applyKeyView
+	// NeedsPerson is set when a service account's keys need a person, so
+	// the section opens.
+	NeedsPerson bool
 }
 
 // applyKeyView is one service account's access key steps, with a sealed
-// key (deliver_to: pgp) laid out for each format.
+// key (deliver_to: pgp) laid out for each format, and the findings a
+// person must look at.
 type applyKeyView struct {
 	apply.KeyResult
 	SealedText, SealedMarkdown string
+	Findings                   []keyNoteView
 }
+
+// keyNoteView is a finding of apply.KeyResult.Notes with its kind in words.
+type keyNoteView struct{ Label, Detail string }
+
+// keyNoteLabels are the words for the kinds of plan.AccessKeyIssue.
+var keyNoteLabels = map[string]string{
+	plan.KeyBlocked:  "rotation blocked",
+	plan.KeyHandMade: "key made by hand",
+}
+
+func keyNoteLabel(kind string) string { return cmp.Or(keyNoteLabels[kind], kind) }
 
 func newApplyKeyView(k apply.KeyResult) applyKeyView {
 	v := applyKeyView{KeyResult: k}
+	if v.Summary == "" {
+		v.Summary = "access key of " + k.ServiceAccount + ": no step was due"
+	}
+	for _, n := range k.Notes {
+		v.Findings = append(v.Findings, keyNoteView{Label: keyNoteLabel(n.Kind), Detail: n.Detail})
+	}
 	if k.Sealed != nil {
 		v.SealedText = pgpBlock("              ", k.Sealed.Message)
 		var b strings.Builder
@@ -192,10 +226,26 @@ func newApplyView(r *apply.Result) *applyView {
 		}
 		for _, k := range e.AccessKeys {
 			ev.AccessKeys = append(ev.AccessKeys, newApplyKeyView(k))
+			if len(k.Notes) > 0 {
+				ev.NeedsPerson = true
+				v.Attention = append(v.Attention, newKeyAttention(e.Name, k))
+			}
 		}
 		v.Environments = append(v.Environments, ev)
 	}
 	return v
+}
+
+// newKeyAttention names k's service account and the kinds of its
+// findings, each once, in the order found.
+func newKeyAttention(env string, k apply.KeyResult) keyAttention {
+	var kinds []string
+	for _, n := range k.Notes {
+		if l := keyNoteLabel(n.Kind); !slices.Contains(kinds, l) {
+			kinds = append(kinds, l)
+		}
+	}
+	return keyAttention{ServiceAccount: k.ServiceAccount, Environment: env, Kinds: strings.Join(kinds, ", ")}
 }
 
 // envStatuses are the words and icon an apply report shows for each
@@ -359,16 +409,18 @@ type jsonApplyKey struct {
 	Summary        string                `json:"summary,omitempty"`
 	Steps          []apply.KeyStepResult `json:"steps"`
 	Error          string                `json:"error,omitempty"`
-	KeyID          string                `json:"key_id,omitempty"`
-	Fingerprint    string                `json:"pgp_key_fingerprint,omitempty"`
-	EncryptedKey   string                `json:"encrypted_key,omitempty"`
-	DecryptWith    string                `json:"decrypt_with,omitempty"`
+	// Findings: since 1.2, as the plan's access_keys[].findings.
+	Findings     []plan.AccessKeyIssue `json:"findings"`
+	KeyID        string                `json:"key_id,omitempty"`
+	Fingerprint  string                `json:"pgp_key_fingerprint,omitempty"`
+	EncryptedKey string                `json:"encrypted_key,omitempty"`
+	DecryptWith  string                `json:"decrypt_with,omitempty"`
 }
 
 func applyKeysJSON(ks []apply.KeyResult) []jsonApplyKey {
 	out := []jsonApplyKey{}
 	for _, k := range ks {
-		jk := jsonApplyKey{ServiceAccount: k.ServiceAccount, Destination: k.Destination, Summary: k.Summary, Steps: k.Steps, Error: k.Error}
+		jk := jsonApplyKey{ServiceAccount: k.ServiceAccount, Destination: k.Destination, Summary: k.Summary, Steps: k.Steps, Error: k.Error, Findings: nonNil(k.Notes)}
 		if s := k.Sealed; s != nil {
 			jk.KeyID, jk.Fingerprint, jk.EncryptedKey, jk.DecryptWith = s.KeyID, s.Fingerprint, s.Message, "gpg --decrypt"
 		}

@@ -81,6 +81,13 @@ func fullApply(t *testing.T) *apply.Result {
 					done(plan.Op{Type: plan.OpRemoveUserFromGroup, User: "priya", Group: "prod-operators"})),
 					"membership of prod-operators ended at 2026-12-03 18:00 UTC"),
 			},
+			AccessKeys: []apply.KeyResult{{
+				ServiceAccount: "ci-deployer", Destination: "Secrets Manager roster/ci-deployer", Steps: []apply.KeyStepResult{},
+				Notes: []plan.AccessKeyIssue{
+					{Kind: plan.KeyHandMade, KeyID: "AKIAHAND0000000001", Detail: "key AKIAHAND0000000001 (created 2026-02-04) was not made by roster: the destination does not hold it"},
+					{Kind: plan.KeyBlocked, Detail: "a new key is needed (key AKIACURR0000000001 is 90 days old (rotate_after_days 90)) but the user already has two keys (AKIACURR0000000001 AKIAHAND0000000001): delete the one not in use"},
+				},
+			}},
 		},
 		{Name: "testing", AccountID: "222222222222", Status: apply.EnvNoChanges, Digest: "sha256:2222"},
 		{
@@ -123,6 +130,13 @@ func hostileApply() *apply.Result {
 				apply.OpResult{Op: plan.Op{Type: plan.OpAddUserToGroup, User: name, Group: "g"}, Status: apply.Failed, Error: "NoSuchEntity: <!-- roster:apply --> | @x\n## heading"}),
 				"membership of <b>@admins</b>|x ended on 2026-03-31"),
 		},
+		AccessKeys: []apply.KeyResult{{
+			ServiceAccount: name, Destination: "Secrets Manager roster/x", Steps: []apply.KeyStepResult{},
+			Notes: []plan.AccessKeyIssue{
+				{Kind: "<b>x</b>|@admins", Detail: "detail <img src=x> @team | ```\x1b[2J\n## heading"},
+				{Kind: plan.KeyHandMade, KeyID: name, Detail: "key " + name + " was not made by roster"},
+			},
+		}},
 	}}}
 }
 
