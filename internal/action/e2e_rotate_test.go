@@ -1,10 +1,16 @@
 package action_test
 
 import (
+	"context"
 	"encoding/json"
 	"regexp"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/google/go-cmp/cmp"
 
 	"github.com/roster-dev/roster/internal/githubtest"
 	"github.com/roster-dev/roster/internal/iamtest"
@@ -239,5 +245,36 @@ func TestOnlyKeyStepsAreChanges(t *testing.T) {
 	merged := w.run("push", pushPayload(sha(101)), nil).mustSucceed(t)
 	if merged.outputs["has-changes"] != "true" || merged.outputs["result"] != "applied" {
 		t.Errorf("merge outputs %v, want has-changes true, result applied", merged.outputs)
+	}
+}
+
+// A scheduled rotation that is blocked (someone made a second key for
+// ci-deployer by hand, and its delivered key is 95 days old) writes nothing
+// for it and does not fail the job, since nothing failed, but says so where
+// the platform team looks: a warning annotation on the run and the job
+// summary's headline, each naming the service account and the finding.
+func TestRotateWarnsWhenAPersonIsNeeded(t *testing.T) {
+	t.Parallel()
+	w := keysWorld(t)
+	w.run("schedule", schedule(), map[string]string{"command": "rotate"}).mustSucceed(t)
+	if _, err := iam.NewFromConfig(w.iam.AWSConfig(devAccount)).CreateAccessKey(context.Background(), &iam.CreateAccessKeyInput{UserName: aws.String("ci-deployer")}); err != nil {
+		t.Fatal(err)
+	}
+	before, _ := w.iam.Account(devAccount).User("ci-deployer")
+	res := w.runAt(time.Now().AddDate(0, 0, 95).UTC().Format(time.RFC3339), "schedule", schedule(), map[string]string{"command": "rotate"}).mustSucceed(t)
+	for _, want := range []string{
+		"::warning::development: the access key of ci-deployer needs a person: rotation blocked: a new key is needed",
+		"::warning::development: the access key of ci-deployer needs a person: key made by hand: key ",
+	} {
+		if !strings.Contains(res.log, want) {
+			t.Errorf("log lacks %q:\n%s", want, res.log)
+		}
+	}
+	if want := "1 service account needs a person: **ci\\-deployer** in development (key made by hand, rotation blocked)."; !strings.Contains(res.summary, want) {
+		t.Errorf("job summary lacks %q:\n%s", want, res.summary)
+	}
+	after, _ := w.iam.Account(devAccount).User("ci-deployer")
+	if diff := cmp.Diff(before.AccessKeys, after.AccessKeys); diff != "" {
+		t.Errorf("ci-deployer's keys changed (-before +after):\n%s", diff)
 	}
 }

@@ -13,7 +13,8 @@ import (
 
 // rotate runs the access key steps due today in every selected environment
 // with the apply role (engine.Rotate), and reports in the log, the job
-// summary and the outputs. It writes no comment or issue: a rotation
+// summary and the outputs, with a warning annotation for every key a
+// person must look at (the run still succeeds). It writes no comment or issue: a rotation
 // belongs to no pull request, and a failed one fails the scheduled job,
 // which GitHub reports to the workflow's owners.
 func (r *runner) rotate(ctx context.Context, t target) error {
@@ -32,6 +33,15 @@ func (r *runner) rotate(ctx context.Context, t target) error {
 	}
 	if err := r.summary(shorten(report.String(), r.rc.RunURL, summaryLimit)); err != nil {
 		return fmt.Errorf("write the job summary: %w", err)
+	}
+	// A service account whose keys need a person (a rotation blocked by a
+	// key made by hand) fails nothing, but the run says so where it is seen.
+	for _, e := range res.Environments {
+		for _, k := range e.AccessKeys {
+			for _, n := range k.Notes {
+				r.gh.Warningf("%s: the access key of %s needs a person: %s", e.Name, k.ServiceAccount, render.KeyFinding(n))
+			}
+		}
 	}
 	steps := res.Tally().KeySteps
 	r.setOutput("has-changes", fmt.Sprint(steps > 0))

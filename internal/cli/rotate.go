@@ -35,6 +35,10 @@ deliver_to: pgp the report, encrypted to the pgp_key (gpg --decrypt opens
 it). A pgp key is printed to stderr the moment it exists, before IAM
 records it as delivered; a key whose delivery fails is deleted again.
 
+A key a person must look at (one made by hand beside the delivered key, or a
+rotation that would need a third key) is named in the report; it fails
+nothing, and the rotation goes ahead once the key not in use is deleted.
+
 Exit status: 0 when every step ran (or none was due), 1 when a step failed or
 an environment could not be read, 2 on usage errors.`,
 		flags: func(fs *flag.FlagSet) func(context.Context, []string, Env) error {

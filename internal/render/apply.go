@@ -145,6 +145,11 @@ var keyNoteLabels = map[string]string{
 
 func keyNoteLabel(kind string) string { return cmp.Or(keyNoteLabels[kind], kind) }
 
+// KeyFinding is a finding of an access key result in words, as the apply
+// report lists it ("rotation blocked: a new key is needed …"), for a
+// log line or an annotation; the caller escapes it for its medium.
+func KeyFinding(n plan.AccessKeyIssue) string { return keyNoteLabel(n.Kind) + ": " + n.Detail }
+
 func newApplyKeyView(k apply.KeyResult) applyKeyView {
 	v := applyKeyView{KeyResult: k}
 	if v.Summary == "" {
