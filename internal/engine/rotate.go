@@ -19,7 +19,10 @@ import (
 // key a stopped run left undelivered. It re-plans each environment from
 // live IAM through src (which should act with the apply role); the plan's
 // changes wait for a reviewed apply. A service account the plan still has
-// to create, adopt or delete gets no step. Environments do not stop each
+// to create, adopt or delete gets no step. A service account whose keys
+// need a person (a key made by hand, a rotation that would need a third
+// key) is in the result with the plan's findings; that fails nothing.
+// Environments do not stop each
 // other: the state of every step lives in IAM and the destination, so a
 // run that fails or stops anywhere is resumed by the next one.
 func Rotate(ctx context.Context, repo *manifest.Repository, envs []*manifest.Environment, src Source, writers WriterFunc, now time.Time, opts apply.Options) *apply.Result {

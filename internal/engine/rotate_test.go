@@ -576,24 +576,7 @@ func TestRotateReportsWhatNeedsAPerson(t *testing.T) {
 				if diff := cmp.Diff(want, res.Environments[0].AccessKeys); diff != "" {
 					t.Errorf("day %d: access key results (-want +got):\n%s", step.day, diff)
 				}
-				var md, js bytes.Buffer
-				if err := render.ApplySummaryMarkdown(&md, res); err != nil {
-					t.Fatal(err)
-				}
-				if err := render.ApplyJSON(&js, res); err != nil {
-					t.Fatal(err)
-				}
-				for _, n := range step.want {
-					for format, has := range map[string]bool{
-						"text":     strings.Contains(text(t, res), n.Detail),
-						"Markdown": strings.Contains(md.String(), render.EscapeMarkdown(n.Detail)),
-						"JSON":     strings.Contains(js.String(), `"kind": "`+n.Kind+`"`),
-					} {
-						if !has {
-							t.Errorf("day %d: the %s report does not name the %s finding", step.day, format, n.Kind)
-						}
-					}
-				}
+				checkReportsName(t, step.day, res, step.want)
 				if step.day != 90 {
 					continue
 				}
@@ -615,5 +598,29 @@ func TestRotateReportsWhatNeedsAPerson(t *testing.T) {
 			}
 			r.checkSecrets(t)
 		})
+	}
+}
+
+// checkReportsName fails unless the text, Markdown and JSON reports of res
+// each name every finding of want.
+func checkReportsName(t *testing.T, day int, res *apply.Result, want []plan.AccessKeyIssue) {
+	t.Helper()
+	var md, js bytes.Buffer
+	if err := render.ApplySummaryMarkdown(&md, res); err != nil {
+		t.Fatal(err)
+	}
+	if err := render.ApplyJSON(&js, res); err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range want {
+		for format, has := range map[string]bool{
+			"text":     strings.Contains(text(t, res), n.Detail),
+			"Markdown": strings.Contains(md.String(), render.EscapeMarkdown(n.Detail)),
+			"JSON":     strings.Contains(js.String(), `"kind": "`+n.Kind+`"`),
+		} {
+			if !has {
+				t.Errorf("day %d: the %s report does not name the %s finding", day, format, n.Kind)
+			}
+		}
 	}
 }
