@@ -59,8 +59,10 @@ func TestMain(m *testing.M) {
 
 func runTests(m *testing.M) int {
 	flag.Parse()
-	// An end-to-end test spends most of its time waiting on the fakes
-	// and on the roster process it runs.
+	// Runs in this process see only the environment a test gives them
+	// (the binary gets exactly that), and an end-to-end test spends most of
+	// its time waiting on the fakes and on the roster process it runs.
+	testfixture.HideAWSEnvironment()
 	testfixture.WaitingTests()
 	dir, err := os.MkdirTemp("", "roster-e2e-")
 	if err != nil {

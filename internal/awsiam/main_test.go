@@ -1,17 +1,9 @@
 package awsiam
 
 import (
-	"flag"
-	"os"
 	"testing"
 
 	"github.com/roster-dev/roster/internal/testfixture"
 )
 
-// Most of these tests wait on the fakes, on retry backoff or on gathered
-// calls rather than compute.
-func TestMain(m *testing.M) {
-	flag.Parse()
-	testfixture.WaitingTests()
-	os.Exit(m.Run())
-}
+func TestMain(m *testing.M) { testfixture.Main(m) }

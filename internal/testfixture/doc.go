@@ -3,8 +3,8 @@
 // a generated organization (Org: an access tree of any size and live
 // snapshots in line with it) for the scale benchmarks and tools/genorg, and
 // LessGC, the collector setting of test binaries that drive the SDK against
-// the in-process fakes, and WaitingTests, the parallelism of test packages
-// that mostly wait.
+// the in-process fakes, and Main, the TestMain of packages that drive roster
+// against the fakes (HideAWSEnvironment, WaitingTests).
 // Seeding the IAM fake from roster's live state is iamtest's
 // ([iamtest.Account.PutState]). It is test support, imported only by tests
 // and tools/genorg.
